@@ -1,0 +1,1 @@
+"""The bot service: aiohttp app, Bot Framework adapter (the only place the SDK is imported), CLI."""

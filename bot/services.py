@@ -1,0 +1,132 @@
+"""The seams, built from settings: search index, directory, generator, audit log.
+
+Used by the aiohttp composition root (bot/app.py) and by the CLI alike, so the bot and
+`kiw ask --user …` run the same code. Each builder picks the embedded default or the
+production backend; each backend takes plain arguments, never the Settings object.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.audit import AuditLog
+from bot.settings import DirectoryBackend, GeneratorBackend, IndexBackend, Settings
+from graph.principal import Directory
+from indexer.model import SearchIndex
+from skills.context import SkillConfig, SkillContext
+from skills.generator.base import Generator
+
+
+@dataclass
+class Services:
+    settings: Settings
+    index: SearchIndex
+    directory: Directory
+    generator: Generator
+    audit: AuditLog
+
+    def skill_context(self) -> SkillContext:
+        s = self.settings
+        return SkillContext(
+            index=self.index,
+            generator=self.generator,
+            directory=self.directory,
+            config=SkillConfig(
+                kipass_training_url=s.kipass_training_url,
+                kipass_contact=s.kipass_contact,
+                allris_host=s.allris_host,
+            ),
+        )
+
+    async def aclose(self) -> None:
+        await self.index.close()
+        await self.directory.close()
+        await self.generator.close()
+
+
+def index_path(settings: Settings) -> Path:
+    return settings.data_dir / "index"
+
+
+def build_index(settings: Settings) -> SearchIndex:
+    if settings.index_backend == IndexBackend.azure:
+        from indexer.azure_search import AzureSearchIndex
+
+        return AzureSearchIndex(
+            endpoint=settings.azure_search_endpoint,
+            api_key=settings.azure_search_key or None,
+            index_name=settings.azure_search_index,
+        )
+    from indexer.embedded import EmbeddedIndex
+
+    return EmbeddedIndex(index_path(settings))
+
+
+def build_directory(settings: Settings) -> Directory:
+    from graph.cache import CachedDirectory
+
+    inner: Directory
+    if settings.directory_backend == DirectoryBackend.graph:
+        from graph.msgraph import GraphDirectory
+
+        inner = GraphDirectory(
+            tenant_id=settings.graph_tenant_id,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret or None,
+            client_certificate=settings.graph_client_certificate,
+            kipass_group_id=settings.kipass_group_id,
+            kipass_expiry_attribute=settings.kipass_expiry_attribute or None,
+            access_groups_by_id=settings.access_groups_by_entra_id(),
+            graph_base_url=settings.graph_base_url,
+            authority_host=settings.graph_authority_host,
+        )
+    else:
+        from graph.local import LocalDirectory
+
+        inner = LocalDirectory.from_file(settings.directory_file)
+    return CachedDirectory(inner, ttl_seconds=settings.directory_cache_ttl_seconds)
+
+
+def build_generator(settings: Settings) -> Generator:
+    if settings.generator_backend == GeneratorBackend.openai:
+        from skills.generator.openai_chat import OpenAIGenerator
+
+        return OpenAIGenerator(
+            base_url=settings.openai_base_url or None,
+            azure_endpoint=settings.openai_azure_endpoint or None,
+            api_key=settings.openai_api_key or None,
+            model=settings.openai_model,
+            api_version=settings.openai_api_version or None,
+            on_premise=settings.openai_on_premise,
+            timeout_seconds=settings.openai_timeout_seconds,
+            max_context_tokens=settings.openai_max_context_tokens,
+        )
+    from skills.generator.extractive import ExtractiveGenerator
+
+    return ExtractiveGenerator()
+
+
+def audit_key(settings: Settings) -> bytes:
+    """KIW_AUDIT_KEY, or (local mode only) a random key kept in the data dir."""
+    if settings.audit_key:
+        return settings.audit_key.encode("utf-8")
+    path = settings.data_dir / "audit.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode("utf-8")
+
+
+def build_services(settings: Settings) -> Services:
+    return Services(
+        settings=settings,
+        index=build_index(settings),
+        directory=build_directory(settings),
+        generator=build_generator(settings),
+        audit=AuditLog(settings.data_dir / "audit", audit_key(settings)),
+    )

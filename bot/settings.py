@@ -1,0 +1,290 @@
+"""One frozen, typed settings object, read from the environment (and an optional `.env` file).
+
+Bot Framework settings keep the names admins know from Azure (`MicrosoftAppId`, ...); the
+project's own settings are prefixed `KIW_`. `load_settings()` names every missing or malformed
+variable at once, in plain words, before anything starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class AppType(StrEnum):
+    single_tenant = "SingleTenant"
+    multi_tenant = "MultiTenant"
+    user_assigned_msi = "UserAssignedMSI"
+
+
+class IndexBackend(StrEnum):
+    embedded = "embedded"
+    azure = "azure"
+
+
+class GeneratorBackend(StrEnum):
+    extractive = "extractive"
+    openai = "openai"
+
+
+class DirectoryBackend(StrEnum):
+    local = "local"
+    graph = "graph"
+
+
+class StateBackend(StrEnum):
+    memory = "memory"
+    redis = "redis"
+
+
+CsvList = Annotated[tuple[str, ...], NoDecode]
+
+
+class SettingsError(Exception):
+    """Raised with every problem found in the configuration, in plain words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Configuration problems:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _alias(name: str) -> Any:
+    return Field(validation_alias=AliasChoices(name, name.upper()))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    # --- Bot Framework (names as in Azure) ---
+    microsoft_app_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID")
+    )
+    microsoft_app_password: str = Field(
+        "",
+        validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD"),
+        repr=False,
+    )
+    microsoft_app_type: AppType = Field(
+        AppType.single_tenant,
+        validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE"),
+    )
+    microsoft_app_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID")
+    )
+
+    # --- Service ---
+    host: str = Field("127.0.0.1", validation_alias="KIW_HOST")
+    port: int = Field(3978, ge=1, le=65535, validation_alias="KIW_PORT")
+    data_dir: Path = Field(Path("./.kiw-data"), validation_alias="KIW_DATA_DIR")
+    # Local mode (no app id, no JWT check) on a non-loopback host needs this loudly named flag.
+    insecure_local_mode_on_network: bool = Field(
+        False, validation_alias="KIW_INSECURE_LOCAL_MODE_ON_NETWORK"
+    )
+    allowed_tenants: CsvList = Field((), validation_alias="KIW_ALLOWED_TENANTS")
+    openid_metadata_url: str = Field("", validation_alias="KIW_OPENID_METADATA_URL")
+    long_work_budget_seconds: float = Field(
+        5.0, gt=0, validation_alias="KIW_LONG_WORK_BUDGET_SECONDS"
+    )
+    skill_deadline_seconds: float = Field(
+        120.0, gt=0, validation_alias="KIW_SKILL_DEADLINE_SECONDS"
+    )
+    max_message_chars: int = Field(20_000, gt=0, validation_alias="KIW_MAX_MESSAGE_CHARS")
+    log_level: str = Field("INFO", validation_alias="KIW_LOG_LEVEL")
+
+    # --- Audit (pseudonymised user ids: keyed HMAC) ---
+    audit_key: str = Field("", validation_alias="KIW_AUDIT_KEY", repr=False)
+
+    # --- State store (dedupe, conversation references) ---
+    state_backend: StateBackend = Field(StateBackend.memory, validation_alias="KIW_STATE_BACKEND")
+    redis_url: str = Field("", validation_alias="KIW_REDIS_URL", repr=False)
+
+    # --- Search index ---
+    index_backend: IndexBackend = Field(IndexBackend.embedded, validation_alias="KIW_INDEX_BACKEND")
+    azure_search_endpoint: str = Field("", validation_alias="KIW_AZURE_SEARCH_ENDPOINT")
+    azure_search_key: str = Field("", validation_alias="KIW_AZURE_SEARCH_KEY", repr=False)
+    azure_search_index: str = Field("kiw-documents", validation_alias="KIW_AZURE_SEARCH_INDEX")
+
+    # --- Generator ---
+    generator_backend: GeneratorBackend = Field(
+        GeneratorBackend.extractive, validation_alias="KIW_GENERATOR"
+    )
+    openai_base_url: str = Field("", validation_alias="KIW_OPENAI_BASE_URL")
+    openai_api_key: str = Field("", validation_alias="KIW_OPENAI_API_KEY", repr=False)
+    openai_model: str = Field("", validation_alias="KIW_OPENAI_MODEL")
+    openai_api_version: str = Field("", validation_alias="KIW_OPENAI_API_VERSION")  # Azure only
+    openai_azure_endpoint: str = Field("", validation_alias="KIW_OPENAI_AZURE_ENDPOINT")
+    openai_on_premise: bool = Field(False, validation_alias="KIW_OPENAI_ON_PREMISE")
+    openai_timeout_seconds: float = Field(60.0, gt=0, validation_alias="KIW_OPENAI_TIMEOUT_SECONDS")
+    openai_max_context_tokens: int = Field(
+        12_000, gt=0, validation_alias="KIW_OPENAI_MAX_CONTEXT_TOKENS"
+    )
+
+    # --- Directory (identity, KI-Pass) ---
+    directory_backend: DirectoryBackend = Field(
+        DirectoryBackend.local, validation_alias="KIW_DIRECTORY_BACKEND"
+    )
+    directory_file: Path = Field(Path("samples/directory.yaml"), validation_alias="KIW_DIRECTORY")
+    directory_cache_ttl_seconds: float = Field(
+        300.0, ge=0, validation_alias="KIW_DIRECTORY_CACHE_TTL"
+    )
+    graph_base_url: str = Field(
+        "https://graph.microsoft.com/v1.0", validation_alias="KIW_GRAPH_BASE_URL"
+    )
+    graph_authority_host: str = Field(
+        "https://login.microsoftonline.com", validation_alias="KIW_GRAPH_AUTHORITY_HOST"
+    )
+    graph_tenant_id: str = Field("", validation_alias="KIW_GRAPH_TENANT_ID")
+    graph_client_id: str = Field("", validation_alias="KIW_GRAPH_CLIENT_ID")
+    graph_client_secret: str = Field("", validation_alias="KIW_GRAPH_CLIENT_SECRET", repr=False)
+    graph_client_certificate: Path | None = Field(
+        None, validation_alias="KIW_GRAPH_CLIENT_CERTIFICATE"
+    )
+    kipass_group_id: str = Field("", validation_alias="KIW_KIPASS_GROUP_ID")
+    kipass_expiry_attribute: str = Field("", validation_alias="KIW_KIPASS_EXPIRY_ATTRIBUTE")
+    # "groupId=accessGroup,groupId=accessGroup" — which Entra groups open which documents.
+    access_group_map: CsvList = Field((), validation_alias="KIW_ACCESS_GROUP_MAP")
+    kipass_training_url: str = Field(
+        "https://intranet.luebeck.de/ki-pass", validation_alias="KIW_KIPASS_TRAINING_URL"
+    )
+    kipass_contact: str = Field(
+        "die KI-Werkstatt (ki-werkstatt@luebeck.de)", validation_alias="KIW_KIPASS_CONTACT"
+    )
+
+    # --- Teams app / manifest ---
+    teams_app_id: str = Field("", validation_alias="KIW_TEAMS_APP_ID")
+    bot_domain: str = Field("", validation_alias="KIW_BOT_DOMAIN")
+    allris_host: str = Field("", validation_alias="KIW_ALLRIS_HOST")
+
+    # --- Werkstatt dashboard ---
+    admin_group: str = Field("ki-werkstatt-admins", validation_alias="KIW_ADMIN_GROUP")
+
+    @field_validator("allowed_tenants", "access_group_map", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    # ---- derived ----
+    @property
+    def local_mode(self) -> bool:
+        """No app id: development only, no inbound JWT validation."""
+        return not self.microsoft_app_id
+
+    @property
+    def host_is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def problems(self) -> list[str]:
+        """Cross-field checks; each problem in plain words."""
+        out: list[str] = []
+        if (
+            self.local_mode
+            and not self.host_is_loopback
+            and not self.insecure_local_mode_on_network
+        ):
+            out.append(
+                f"KIW_HOST={self.host} is not a loopback address, but MicrosoftAppId is empty "
+                "(local mode, no token check). Set MicrosoftAppId, bind to 127.0.0.1, or set "
+                "KIW_INSECURE_LOCAL_MODE_ON_NETWORK=true if you really mean it."
+            )
+        if not self.local_mode:
+            if (
+                self.microsoft_app_type != AppType.user_assigned_msi
+                and not self.microsoft_app_password
+            ):
+                out.append(
+                    "MicrosoftAppPassword is missing (needed for SingleTenant and MultiTenant)."
+                )
+            if self.microsoft_app_type != AppType.multi_tenant and not self.microsoft_app_tenant_id:
+                out.append(
+                    "MicrosoftAppTenantId is missing (needed for SingleTenant and UserAssignedMSI)."
+                )
+            if not self.audit_key:
+                out.append(
+                    "KIW_AUDIT_KEY is missing (the secret that pseudonymises user ids in the audit log)."
+                )
+        if self.state_backend == StateBackend.redis and not self.redis_url:
+            out.append("KIW_REDIS_URL is missing (KIW_STATE_BACKEND=redis).")
+        if self.index_backend == IndexBackend.azure and not self.azure_search_endpoint:
+            out.append("KIW_AZURE_SEARCH_ENDPOINT is missing (KIW_INDEX_BACKEND=azure).")
+        if self.generator_backend == GeneratorBackend.openai:
+            if not (self.openai_base_url or self.openai_azure_endpoint):
+                out.append(
+                    "KIW_OPENAI_BASE_URL or KIW_OPENAI_AZURE_ENDPOINT is missing (KIW_GENERATOR=openai)."
+                )
+            if not self.openai_model:
+                out.append("KIW_OPENAI_MODEL is missing (model or Azure deployment name).")
+            if self.openai_azure_endpoint and not self.openai_api_version:
+                out.append("KIW_OPENAI_API_VERSION is missing (needed for Azure OpenAI).")
+        if self.directory_backend == DirectoryBackend.graph:
+            for name, value in (
+                ("KIW_GRAPH_TENANT_ID", self.graph_tenant_id),
+                ("KIW_GRAPH_CLIENT_ID", self.graph_client_id),
+                ("KIW_KIPASS_GROUP_ID", self.kipass_group_id),
+            ):
+                if not value:
+                    out.append(f"{name} is missing (KIW_DIRECTORY_BACKEND=graph).")
+            if not self.graph_client_secret and not self.graph_client_certificate:
+                out.append("KIW_GRAPH_CLIENT_SECRET or KIW_GRAPH_CLIENT_CERTIFICATE is missing.")
+        for entry in self.access_group_map:
+            if "=" not in entry or not all(entry.split("=", 1)):
+                out.append(f"KIW_ACCESS_GROUP_MAP entry '{entry}' is not 'groupId=accessGroup'.")
+        return out
+
+    def access_groups_by_entra_id(self) -> dict[str, str]:
+        return dict(entry.split("=", 1) for entry in self.access_group_map if "=" in entry)
+
+
+def _plain(error: dict[str, Any]) -> str:
+    loc = error.get("loc") or ("?",)
+    name = str(loc[0])
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    return f"{name}: {error.get('msg', 'invalid value')}{shown}"
+
+
+def _field_for(alias: str) -> str | None:
+    for name, info in Settings.model_fields.items():
+        choices = info.validation_alias
+        names = choices.choices if isinstance(choices, AliasChoices) else [choices]
+        if alias == name or alias in names:
+            return name
+    return None
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings; raise SettingsError listing *every* problem at once."""
+    malformed: list[str] = []
+    try:
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        malformed = [_plain(dict(e)) for e in exc.errors()]
+        # Fall back to defaults for the malformed fields so the cross-field checks still run
+        # and the admin sees every problem in one go.
+        by_alias = {_field_for(str(e["loc"][0])) for e in exc.errors() if e.get("loc")}
+        defaults = {name: Settings.model_fields[name].default for name in by_alias if name}
+        try:
+            settings = Settings(_env_file=env_file, **{**overrides, **defaults})  # type: ignore[call-arg]
+        except ValidationError:
+            raise SettingsError(malformed) from None
+    problems = malformed + settings.problems()
+    if problems:
+        raise SettingsError(problems)
+    return settings

@@ -1,0 +1,1 @@
+"""Council and policy index: OParl crawler, text extraction, chunking, search backends."""

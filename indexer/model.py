@@ -1,0 +1,98 @@
+"""The search-index seam: what goes in (chunks), what a query asks, what comes back.
+
+Every chunk carries `access` groups; every query carries the caller's groups and the backend
+filters on them *in the engine* (security trimming), never after the fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+PUBLIC = "public"
+COUNCIL = "council"
+POLICIES = "policies"
+COLLECTIONS = (COUNCIL, POLICIES)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One searchable passage of one document."""
+
+    id: str  # stable: f"{doc_id}#{n}"
+    doc_id: str  # the document (OParl paper id URL, or "file:<path>" for local files)
+    collection: str  # COUNCIL or POLICIES
+    title: str
+    text: str
+    access: tuple[str, ...] = (PUBLIC,)
+    url: str | None = None  # where a user opens it (ALLRIS web URL, intranet link)
+    page: int | None = None  # 1-based page the passage stands on
+    heading: str | None = None  # section heading the passage stands under ("§ 4 Datenschutz")
+    reference: str | None = None  # paper reference, e.g. "VO/2025/12345" or "2026/0541"
+    paper_id: str | None = None  # OParl paper id (URL)
+    paper_type: str | None = None  # "Antrag", "Beschlussvorlage", ...
+    date: date | None = None
+    organizations: tuple[str, ...] = ()  # Gremien / Fraktionen by name
+    source_ids: tuple[str, ...] = ()  # ALLRIS own ids ("VOLFDNR=1234"), kept across URL changes
+    file_id: str | None = None  # OParl file id the passage came from
+    file_name: str | None = None  # human label of the file ("Antrag", "Stellungnahme")
+    status: str | None = (
+        None  # consultation results, e.g. "Gemeinderat 23.06.2026: einstimmig beschlossen"
+    )
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    access: frozenset[str] = frozenset({PUBLIC})  # the caller's groups; PUBLIC always included
+    collection: str | None = None
+    paper_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    organization: str | None = None
+    doc_id: str | None = None  # restrict to one document (summaries, "mehr dazu")
+    top: int = 10
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    snippet: str  # highlighted with **bold** markers around matched terms
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: tuple[Hit, ...]
+    total: int  # matches visible to the caller (never counts what the caller may not see)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchIndex(Protocol):
+    """One interface, an embedded backend (on disk) and Azure AI Search."""
+
+    async def upsert(self, chunks: Sequence[Chunk]) -> None:
+        """Add or replace chunks (by chunk id)."""
+
+    async def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Remove every chunk of these documents."""
+
+    async def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked, access-trimmed hits."""
+
+    async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
+        """All chunks of one document in reading order, or [] if absent *or not visible*."""
+
+    async def find_reference(self, reference: str, access: frozenset[str]) -> str | None:
+        """The doc_id of the paper with this reference (prefix/format tolerant), if visible."""
+
+    async def document_ids(self, collection: str | None = None) -> set[str]:
+        """Every indexed doc_id (admin use: incremental runs, deletes). Not access-trimmed."""
+
+    async def ping(self) -> None:
+        """Raise if the index is not usable (readiness probe)."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Skills: one module per skill, one entry point each; no aiohttp, no Bot Framework SDK here."""

@@ -1,0 +1,45 @@
+"""What a skill may use: the seams, and a few plain settings. Built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from indexer.model import SearchIndex
+
+if TYPE_CHECKING:
+    from graph.principal import Directory
+    from skills.generator.base import Generator
+    from skills.types import SkillRequest, SkillResult
+
+
+@dataclass(frozen=True)
+class SkillConfig:
+    kipass_training_url: str = "https://intranet.luebeck.de/ki-pass"
+    kipass_contact: str = "die KI-Werkstatt (ki-werkstatt@luebeck.de)"
+    policy_contact: str = "den Datenschutz oder die KI-Werkstatt"
+    allris_host: str = ""
+
+
+@dataclass
+class SkillContext:
+    index: SearchIndex
+    generator: Generator
+    directory: Directory
+    config: SkillConfig = field(default_factory=SkillConfig)
+    today: Callable[[], date] = date.today
+
+
+SkillRun = Callable[["SkillRequest", SkillContext], Awaitable["SkillResult"]]
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str  # stable id, used in audit lines: "help", "kipass", "policy_qa", ...
+    commands: tuple[str, ...]  # German first, English aliases after: ("hilfe", "help")
+    title: str  # German label on the help card
+    description: str  # one German sentence on the help card
+    requires_kipass: bool  # the gate (skills/gate.py) enforces this before run()
+    run: SkillRun

@@ -1,0 +1,1 @@
+"""The generator seam: extractive (no model) by default, any OpenAI-compatible endpoint in production."""

@@ -1,0 +1,38 @@
+"""The generator seam: answers and summaries from numbered passages, citing by number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from indexer.model import Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    n: int  # 1-based number the answer cites as [n]
+    chunk: Chunk
+    score: float = 0.0
+
+
+@dataclass
+class Generated:
+    text: str  # may contain [n] markers
+    cited: list[int] = field(default_factory=list)  # passage numbers actually cited (validated)
+    ai_generated: bool = False  # False for the extractive backend ("Auszug aus den Quellen")
+
+
+class Generator(Protocol):
+    name: str  # "extractive", "openai"
+    on_premise: bool  # True: personal data may go to it unmasked (runs in the city's data centre)
+
+    async def answer(
+        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+    ) -> Generated:
+        """A short answer citing passages by number; Generated(text="", cited=[]) if unsupported."""
+
+    async def ping(self) -> None:
+        """Raise if the generator cannot answer (readiness probe)."""
+
+    async def close(self) -> None: ...

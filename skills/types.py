@@ -1,0 +1,77 @@
+"""Plain request and result of a skill: drivable from the bot, a message extension, the CLI, a test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from graph.principal import Principal
+from indexer.model import PUBLIC
+from skills.trace import Trace
+
+Scope = Literal["personal", "team", "groupChat", "cli", "extension"]
+Outcome = Literal["ok", "no_answer", "not_found", "denied", "error", "bad_input"]
+
+
+class SkillError(Exception):
+    """A domain error with a German message the user sees; `code` goes to the audit log."""
+
+    code = "skill_error"
+
+    def __init__(self, user_message: str, code: str | None = None) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        if code:
+            self.code = code
+
+
+class BadInput(SkillError):
+    code = "bad_input"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    data: bytes  # already downloaded and size-checked by the caller
+
+
+@dataclass
+class SkillRequest:
+    text: str  # the user's words after the command (mention already stripped)
+    command: str = ""  # the command the router matched ("frage", "suche", ...) or "" for free text
+    user: Principal | None = None  # None = local operator (CLI without --user)
+    scope: Scope = "personal"
+    attachments: tuple[Attachment, ...] = ()
+    locale: str = "de-DE"
+    page: int = 0  # "mehr": which page of results
+    options: dict[str, Any] = field(default_factory=dict)  # CLI filters, card submit data
+    trace: Trace = field(default_factory=Trace)
+
+    @property
+    def access(self) -> frozenset[str]:
+        """Document access groups of the caller: PUBLIC for the local operator."""
+        return self.user.access_groups | {PUBLIC} if self.user else frozenset({PUBLIC})
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the number the answer cites, [1], [2], ...
+    title: str
+    url: str | None
+    doc_id: str
+    page: int | None
+    quote: str  # the passage (or the sentence) the point stands on
+    heading: str | None = None
+    reference: str | None = None
+
+
+@dataclass
+class SkillResult:
+    text: str  # plain-text answer (also the fallback when a card cannot render)
+    card: dict[str, Any] | None = None  # Adaptive Card 1.5 JSON, if the skill builds one
+    citations: list[Citation] = field(default_factory=list)
+    ai_generated: bool = False  # True: Teams shows the "KI-generiert" label
+    grounded: bool = True
+    outcome: Outcome = "ok"
+    data: dict[str, Any] = field(default_factory=dict)  # JSON the CLI prints with --json
