@@ -23,6 +23,22 @@ class Generated:
     ai_generated: bool = False  # False for the extractive backend ("Auszug aus den Quellen")
 
 
+@dataclass
+class SummaryPoint:
+    text: str
+    cited: list[int] = field(default_factory=list)  # passage numbers (-> page) it stands on
+
+
+@dataclass
+class Summary:
+    key_points: list[SummaryPoint] = field(default_factory=list)  # Kernaussagen
+    decision_proposal: SummaryPoint | None = None  # Beschlussvorschlag
+    financial_impact: SummaryPoint | None = None  # finanzielle Auswirkungen
+    deadlines: list[SummaryPoint] = field(default_factory=list)  # Fristen/Termine
+    consultation: list[SummaryPoint] = field(default_factory=list)  # Beratungsfolge
+    ai_generated: bool = False
+
+
 class Generator(Protocol):
     name: str  # "extractive", "openai"
     on_premise: bool  # True: personal data may go to it unmasked (runs in the city's data centre)
@@ -31,6 +47,11 @@ class Generator(Protocol):
         self, question: str, passages: Sequence[Passage], *, language: str = "de"
     ) -> Generated:
         """A short answer citing passages by number; Generated(text="", cited=[]) if unsupported."""
+
+    async def summarise(
+        self, passages: Sequence[Passage], *, title: str = "", language: str = "de"
+    ) -> Summary:
+        """A structured summary of one document; every point cites the passages it stands on."""
 
     async def ping(self) -> None:
         """Raise if the generator cannot answer (readiness probe)."""
