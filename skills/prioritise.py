@@ -1,0 +1,201 @@
+"""`priorisieren`: rank an attached process inventory (CSV/XLSX) in a 1:1 chat.
+
+Replies with a card: the top candidates, the quick wins and the first waves of the timeline.
+The full output (tables, charts, PDF report) comes from `kiw prioritise` or the upload on the
+Werkstatt dashboard; a chat card is for a first look.
+
+requires_kipass=False, on purpose: the ranking is plain arithmetic over figures the sender
+supplies. No language model sees the file, no document index is searched, nothing leaves the
+process. The KI-Pass gates the use of AI tools (Dienstvereinbarung); asking for it here would
+keep exactly the process owners the Antrag wants to involve from preparing an inventory.
+"""
+
+from __future__ import annotations
+
+import re
+
+from skills import cardkit
+from skills.context import Skill, SkillContext
+from skills.prioritisation import Analysis, Source, analyse
+from skills.prioritisation.inventory import InventoryError, parse_inventory, template_headers
+from skills.prioritisation.report import de
+from skills.prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
+from skills.types import Attachment, SkillRequest, SkillResult
+
+TOP_N = 5
+_CAPACITY = re.compile(r"(\d+(?:[.,]\d+)?)")
+_SPREADSHEET_TYPES = (
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+)
+
+
+def _inventory_attachment(attachments: tuple[Attachment, ...]) -> Attachment | None:
+    for att in attachments:
+        name = att.name.lower()
+        if name.endswith((".csv", ".xlsx", ".xlsm")) or att.content_type in _SPREADSHEET_TYPES:
+            return att
+    return None
+
+
+def _how_to() -> str:
+    return (
+        "Bitte hängen Sie eine Inventarliste als CSV- oder Excel-Datei (.xlsx) an und schreiben "
+        "Sie „priorisieren“ dazu, optional mit der Kapazität in Personentagen pro Quartal "
+        "(z. B. „priorisieren 60“). Benötigte Spalten: " + ", ".join(template_headers()) + "."
+    )
+
+
+async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    if request.scope not in ("personal", "cli"):
+        return SkillResult(
+            text="Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: "
+            "Dateien aus Kanälen und Gruppenchats kann ich nicht auswerten.",
+            outcome="bad_input",
+            data={"error": "not_personal_scope"},
+        )
+    attachment = _inventory_attachment(request.attachments)
+    if attachment is None:
+        return SkillResult(text=_how_to(), outcome="bad_input", data={"error": "no_inventory"})
+    capacity = _capacity(request.text)
+    try:
+        processes = parse_inventory(attachment.data, attachment.name)
+    except InventoryError as exc:
+        lines = exc.lines(limit=15)
+        text = (
+            f"Die Inventarliste „{attachment.name}“ kann ich nicht auswerten:\n"
+            + "\n".join(f"- {line}" for line in lines)
+            + "\nBitte korrigieren Sie die Datei und senden Sie sie erneut."
+        )
+        card = cardkit.card(
+            [
+                cardkit.heading("Inventarliste nicht verwendbar"),
+                cardkit.text_block(f"„{attachment.name}“ hat folgende Probleme:"),
+                cardkit.text_block("\n".join(f"- {line}" for line in lines)),
+                cardkit.text_block(
+                    "Bitte korrigieren Sie die Datei und senden Sie sie erneut.", subtle=True
+                ),
+            ]
+        )
+        return SkillResult(
+            text=text,
+            card=card,
+            outcome="bad_input",
+            data={"error": "invalid_inventory", "problems": [str(p) for p in exc.problems]},
+        )
+    with request.trace.timed("prioritise", processes=len(processes)) as step:
+        analysis = analyse(
+            processes,
+            Source.of(attachment.name, attachment.data),
+            capacity=capacity,
+            created=ctx.today(),
+        )
+        step["quick_wins"] = len(analysis.quick_wins)
+    return SkillResult(
+        text=_summary_text(analysis),
+        card=_card(analysis),
+        ai_generated=False,
+        data=analysis.as_dict(),
+    )
+
+
+def _capacity(text: str) -> float:
+    match = _CAPACITY.search(text or "")
+    if not match:
+        return DEFAULT_CAPACITY_PERSON_DAYS
+    return float(match.group(1).replace(",", "."))
+
+
+def _line(rank: int, name: str, potential: float, effort: float) -> str:
+    return f"{rank}. {name} – {de(potential)} VZÄ Potenzial, {de(effort, 0)} PT Aufwand"
+
+
+def _summary_text(analysis: Analysis) -> str:
+    lines = [
+        f"{len(analysis.ranked)} Prozesse bewertet: {de(analysis.total_potential_fte)} VZÄ "
+        "Einsparpotenzial insgesamt.",
+        "Die besten Kandidaten:",
+    ]
+    lines += [
+        _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
+        for s in analysis.ranked[:TOP_N]
+    ]
+    lines.append(
+        "Quick Wins: "
+        + (
+            ", ".join(s.process.name for s in analysis.quick_wins)
+            if analysis.quick_wins
+            else "keine"
+        )
+    )
+    lines.append(_plan_line(analysis))
+    return "\n".join(lines)
+
+
+def _plan_line(analysis: Analysis) -> str:
+    plan = analysis.plan
+    if plan is None:
+        return analysis.plan_message or "Kein Zeitplan."
+    if not plan.slots:
+        return "Zeitplan: kein Vorhaben mit Einsparpotenzial."
+    first_wave = [s.candidate.process.name for s in plan.slots if s.wave == 0]
+    return (
+        f"Zeitplan ab {plan.start} mit {de(plan.capacity, 0)} Personentagen pro Quartal; "
+        f"erste Welle: {', '.join(first_wave)}."
+    )
+
+
+def _card(analysis: Analysis) -> dict[str, object]:
+    p = analysis.params
+    body = [
+        cardkit.heading("Priorisierung Ihrer Inventarliste"),
+        cardkit.fact_set(
+            [
+                ("Prozesse", str(len(analysis.ranked))),
+                ("Gebundene Kapazität", f"{de(analysis.total_staffing_fte)} VZÄ"),
+                ("Einsparpotenzial", f"{de(analysis.total_potential_fte)} VZÄ"),
+                ("Quick Wins", str(len(analysis.quick_wins))),
+            ]
+        ),
+        cardkit.heading("Die besten Kandidaten"),
+        cardkit.text_block(
+            "\n".join(
+                "- "
+                + _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
+                + (" (Quick Win)" if s.quick_win else "")
+                for s in analysis.ranked[:TOP_N]
+            )
+        ),
+        cardkit.heading("Quick Wins"),
+        cardkit.text_block(
+            "\n".join(
+                "- " + _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
+                for s in analysis.quick_wins
+            )
+            or "Kein Prozess erfüllt alle Bedingungen eines Quick Wins."
+        ),
+        cardkit.text_block(_plan_line(analysis)),
+        cardkit.text_block(
+            f"Berechnung ohne KI: Potenzial = Fälle × Minuten / {de(p.net_minutes_per_fte, 0)} "
+            "Minuten je Vollzeitstelle × automatisierbarer Anteil; Rang = Potenzial je "
+            "Personentag Aufwand, gewichtet nach Datenschutzrisiko. Quick Win: mindestens "
+            f"{de(p.quick_win_min_potential_fte)} VZÄ, höchstens "
+            f"{de(p.quick_win_max_effort_days, 0)} PT, keine Art.-9-Daten. Tabellen, Diagramme "
+            "und Bericht (PDF) erstellt das Werkstatt-Dashboard oder `kiw prioritise`.",
+            subtle=True,
+            size="Small",
+        ),
+    ]
+    return cardkit.card(body)
+
+
+SKILL = Skill(
+    name="prioritise",
+    commands=("priorisieren", "prioritise", "prioritize"),
+    title="Prozesse priorisieren",
+    description="Bewertet eine angehängte Inventarliste (CSV/Excel) von Verwaltungsprozessen: "
+    "Rangliste, Quick Wins und Zeitplan.",
+    requires_kipass=False,
+    run=run,
+)

@@ -1,0 +1,88 @@
+"""The Teams skill `priorisieren` with an attached inventory (driven as the bot drives it)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from skills.context import SkillContext
+from skills.prioritise import SKILL
+from skills.registry import all_skills
+from skills.types import Attachment, SkillRequest
+from tests.conftest import REPO
+
+CSV_TYPE = "text/csv"
+
+
+class _Unused:
+    """The skill must not touch the index, the generator or the directory."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"prioritise used {name}")
+
+
+def ctx() -> SkillContext:
+    return SkillContext(
+        index=_Unused(),  # type: ignore[arg-type]
+        generator=_Unused(),  # type: ignore[arg-type]
+        directory=_Unused(),  # type: ignore[arg-type]
+        today=lambda: date(2026, 11, 27),
+    )
+
+
+def sample() -> Attachment:
+    return Attachment("inventar.csv", CSV_TYPE, (REPO / "samples" / "inventory.csv").read_bytes())
+
+
+def test_registered_without_kipass() -> None:
+    assert SKILL in all_skills()
+    assert SKILL.requires_kipass is False
+    assert SKILL.commands[0] == "priorisieren"
+
+
+async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
+    result = await SKILL.run(
+        SkillRequest(text="60", command="priorisieren", attachments=(sample(),)), ctx()
+    )
+    assert result.outcome == "ok" and result.ai_generated is False
+    assert result.data["parameters"]["capacity_person_days_per_quarter"] == 60
+    assert result.data["parameters"]["start"] == "Q1/2027"
+    top = [r["name"] for r in result.data["ranking"][:5]]
+    assert top[0] in result.text
+    assert result.card is not None and result.card["type"] == "AdaptiveCard"
+    body = str(result.card["body"])
+    for name in top:
+        assert name in body
+    quick = [r["name"] for r in result.data["ranking"] if r["quick_win"]]
+    assert quick and all(name in body for name in quick)
+    assert "Q1/2027" in body
+
+
+async def test_bad_inventory_lists_problems() -> None:
+    bad = Attachment(
+        "inventar.csv",
+        CSV_TYPE,
+        b"Prozess;Organisationseinheit\nWohngeld;Wohngeldstelle\n",
+    )
+    result = await SKILL.run(SkillRequest(text="", attachments=(bad,)), ctx())
+    assert result.outcome == "bad_input"
+    assert "Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in result.text
+    assert result.card is not None and "Spalte fehlt" in str(result.card)
+
+
+async def test_without_attachment_explains_what_to_send() -> None:
+    result = await SKILL.run(SkillRequest(text=""), ctx())
+    assert result.outcome == "bad_input"
+    assert "CSV" in result.text and "Datenschutzklasse" in result.text
+
+
+async def test_only_in_personal_chat() -> None:
+    result = await SKILL.run(SkillRequest(text="", scope="team", attachments=(sample(),)), ctx())
+    assert result.outcome == "bad_input" and "1:1-Chat" in result.text
+
+
+async def test_zero_capacity_in_chat() -> None:
+    result = await SKILL.run(SkillRequest(text="0", attachments=(sample(),)), ctx())
+    assert result.outcome == "ok"
+    assert result.data["schedule"] is None
+    assert "Kapazität ist 0" in result.text
