@@ -1,0 +1,389 @@
+"""Search benchmark on the real Karlsruhe corpus: latency, index size, memory, a quality check.
+
+    .venv/bin/python bench/search.py                 # embedded backend (tantivy)
+    .venv/bin/python bench/search.py --compare-fts5  # also SQLite FTS5 + PyStemmer, same chunks
+
+Uses the index that bench/index.py builds (bench/out/karlsruhe/index) when it exists; otherwise
+builds one here from ../shared/data/karlsruhe with a simple direct loader (papers + file texts,
+~1,500-character chunks with page numbers). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from indexer.analysis import STOPWORDS, fold, stems  # noqa: E402
+from indexer.embedded import EmbeddedIndex  # noqa: E402
+from indexer.model import COUNCIL, PUBLIC, Chunk, SearchQuery  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "karlsruhe"
+OUT = REPO / "bench" / "out"
+CHUNK_CHARS = 1500
+_PAGE = re.compile(r"^-- (\d+) of \d+ --\s*$", re.M)
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def load_papers() -> list[dict]:
+    with gzip.open(DATA / "papers.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_org_names() -> dict[str, str]:
+    with gzip.open(DATA / "organizations.jsonl.gz", "rt", encoding="utf-8") as fh:
+        orgs = [json.loads(line) for line in fh if line.strip()]
+    return {o["id"]: o.get("name") or "" for o in orgs}
+
+
+def load_texts() -> dict[str, str]:
+    out: dict[str, str] = {}
+    with tarfile.open(DATA / "texts.tar.gz", "r:gz") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".txt"):
+                fh = tar.extractfile(member)
+                if fh is not None:
+                    out[Path(member.name).stem] = fh.read().decode("utf-8", "replace")
+    return out
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(page, piece of about CHUNK_CHARS) using pdf-parse's '-- N of M --' page markers."""
+    page, buf, buf_page = 1, "", 1
+    pos = 0
+    for m in [*_PAGE.finditer(text), None]:
+        end = m.start() if m else len(text)
+        segment = text[pos:end]
+        for para in re.split(r"\n\s*\n", segment):
+            para = para.strip()
+            if not para:
+                continue
+            if buf and len(buf) + len(para) > CHUNK_CHARS:
+                yield buf_page, buf
+                buf = ""
+            if not buf:
+                buf_page = page
+            buf = f"{buf}\n\n{para}" if buf else para
+            while len(buf) > CHUNK_CHARS * 2:
+                yield buf_page, buf[:CHUNK_CHARS]
+                buf = buf[CHUNK_CHARS:]
+        if m is not None:
+            page = int(m.group(1)) + 1
+            pos = m.end()
+    if buf:
+        yield buf_page, buf
+
+
+def karlsruhe_chunks() -> list[Chunk]:
+    papers = load_papers()
+    orgs = load_org_names()
+    texts = load_texts()
+    chunks: list[Chunk] = []
+    for p in papers:
+        if p.get("deleted"):
+            continue
+        pid = p["id"]
+        org_names = []
+        for c in p.get("consultation") or []:
+            org_names += [orgs.get(o, "") for o in c.get("organization") or []]
+        for o in p.get("underDirectionOf") or []:
+            org_names.append(orgs.get(o, ""))
+        org_names = list(dict.fromkeys(n for n in org_names if n))
+        raw_date = (p.get("date") or "")[:10]
+        meta = {
+            "doc_id": pid,
+            "collection": COUNCIL,
+            "title": p.get("name") or "",
+            "access": (PUBLIC,),
+            "url": p.get("web") or pid,
+            "reference": p.get("reference") or None,
+            "paper_id": pid,
+            "paper_type": p.get("paperType") or None,
+            "date": date.fromisoformat(raw_date) if raw_date else None,
+            "organizations": tuple(org_names),
+        }
+        n = 0
+        chunks.append(Chunk(id=f"{pid}#{n}", text=p.get("name") or "", **meta))  # type: ignore[arg-type]
+        for f in p.get("auxiliaryFile") or []:
+            text = texts.get(f["id"].rsplit("/", 1)[-1], "")
+            for page, piece in _pieces(text):
+                n += 1
+                chunks.append(
+                    Chunk(
+                        id=f"{pid}#{n}",
+                        text=piece,
+                        page=page,
+                        file_id=f["id"],
+                        file_name=f.get("name"),
+                        **meta,  # type: ignore[arg-type]
+                    )
+                )
+    return chunks
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def make_queries(papers: list[dict], rng: random.Random, n_each: int = 60) -> list[dict]:
+    """Varied German queries with the paper each should find (None: only latency counts)."""
+    live = [p for p in papers if not p.get("deleted") and p.get("name")]
+    rng.shuffle(live)
+    qs: list[dict] = []
+
+    def content(title: str) -> list[str]:
+        return [w for w in re.findall(r"[A-Za-zÄÖÜäöüß]{5,}", title) if fold(w) not in STOPWORDS]
+
+    for p in live[:n_each]:  # topic words from the title
+        ws = content(p["name"])
+        if len(ws) >= 2:
+            pick = rng.sample(ws, min(3, len(ws)))
+            qs.append({"kind": "title-words", "q": " ".join(pick), "want": p["id"]})
+    for p in live[n_each : 2 * n_each]:  # inflected: plural/genitive forms as people type
+        ws = content(p["name"])
+        if ws:
+            w = max(ws, key=len)
+            inflected = w + ("en" if w.endswith("ung") else "n" if w.endswith("e") else "s")
+            rest = [x for x in ws if x != w][:1]
+            qs.append({"kind": "inflected", "q": " ".join([inflected, *rest]), "want": p["id"]})
+    for p in live[2 * n_each : 3 * n_each]:  # umlauts typed as ae/oe/ue/ss
+        ws = [w for w in content(p["name"]) if re.search("[äöüß]", w)]
+        if ws:
+            w = ws[0]
+            typed = w.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+            rest = [x for x in content(p["name"]) if x != w][:1]
+            qs.append({"kind": "umlaut", "q": " ".join([typed, *rest]), "want": p["id"]})
+    for p in live[3 * n_each : 4 * n_each]:  # small typos
+        ws = [w for w in content(p["name"]) if len(w) >= 8]
+        if ws:
+            w = ws[0]
+            rest = [x for x in content(p["name"]) if x != w][:1]
+            qs.append({"kind": "typo", "q": " ".join([_typo(w, rng), *rest]), "want": p["id"]})
+    refs = [p for p in live if p.get("reference")]
+    for p in refs[:n_each]:  # references: as stored, with a prefix, without zero padding
+        ref = p["reference"]
+        form = rng.choice(["plain", "prefix", "unpadded"])
+        if form == "prefix" and not ref.startswith("DHH"):
+            typed = "VO/" + ref
+        elif form == "unpadded":
+            typed = re.sub(r"/0+(\d)", r"/\1", ref)
+        else:
+            typed = ref
+        qs.append({"kind": "reference", "q": typed, "want": p["id"]})
+    topics = [
+        "Radverkehr",
+        "Förderung des Radverkehrs",
+        "Radverkehrsförderung",
+        "Schulsanierung",
+        "Kita Plätze",
+        "Wohnungsbau",
+        "Klimaschutz",
+        "Stadtbahn",
+        "Haushalt 2026",
+        "Sporthalle",
+        "Bebauungsplan",
+        "Parkgebühren",
+        "Baumfällungen",
+        "Straßenbeleuchtung",
+        "Strassenbahn",
+        "Digitalisierung der Verwaltung",
+        "Künstliche Intelligenz",
+        "Flüchtlinge Unterbringung",
+        "Obdachlosigkeit",
+        "Wertstoffstation",
+        "Photovoltaik auf Dächern",
+        "Barrierefreiheit",
+        "Lärmschutz",
+        "Tempo 30",
+        "Feuerwehr",
+        "Friedhof",
+        "Bäder Öffnungszeiten",
+        "Zoo",
+        "Mietspiegel",
+        "Jugendgemeinderat",
+    ]
+    for t in topics:
+        qs.append({"kind": "topic", "q": t, "want": None})
+        qs.append({"kind": "filtered", "q": t, "want": None, "type": "Antrag"})
+        qs.append(
+            {
+                "kind": "filtered",
+                "q": t,
+                "want": None,
+                "from": date(2025, 1, 1),
+                "to": date(2025, 12, 31),
+            }
+        )
+    qs.append({"kind": "edge", "q": 'Antrag: "Rad*verkehr" AND (OR) -- ~2 ^3 \\', "want": None})
+    qs.append(
+        {"kind": "edge", "q": " ".join(rng.choice(topics) for _ in range(120))[:2000], "want": None}
+    )
+    return qs
+
+
+# ---------------------------------------------------------------- runs
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+async def build_embedded(path: Path, chunks: list[Chunk]) -> float:
+    index = EmbeddedIndex(path)
+    start = time.perf_counter()
+    for i in range(0, len(chunks), 2000):
+        await index.upsert(chunks[i : i + 2000])
+    await index.close()
+    return time.perf_counter() - start
+
+
+def _query(q: dict, top: int = 10) -> SearchQuery:
+    return SearchQuery(
+        text=q["q"],
+        paper_type=q.get("type"),
+        date_from=q.get("from"),
+        date_to=q.get("to"),
+        top=top,
+    )
+
+
+async def run_embedded(path: Path, queries: list[dict]) -> None:
+    index = EmbeddedIndex(path)
+    await index.ping()
+    for q in queries[:20]:  # warm caches as a running bot would be
+        await index.search(_query(q))
+    latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    found: dict[str, list[int]] = {}
+    for q in queries:
+        start = time.perf_counter()
+        res = await index.search(_query(q))
+        latencies.append((time.perf_counter() - start) * 1000)
+        by_kind.setdefault(q["kind"], []).append(latencies[-1])
+        if q["want"]:
+            docs = list(dict.fromkeys(h.chunk.doc_id for h in res.hits))
+            kind = q["kind"]
+            found.setdefault(kind, []).append(
+                1 if docs[:1] == [q["want"]] else 2 if q["want"] in docs[:5] else 0
+            )
+    print(f"queries: {len(queries)} (embedded, await index.search, top 10 incl. facets+snippets)")
+    print(
+        f"latency ms: p50 {percentile(latencies, 50):.2f}  p95 {percentile(latencies, 95):.2f}  "
+        f"p99 {percentile(latencies, 99):.2f}  max {max(latencies):.2f}  "
+        f"mean {statistics.mean(latencies):.2f}"
+    )
+    for kind, lat in by_kind.items():
+        print(
+            f"  {kind:12s} n={len(lat):3d}  p50 {percentile(lat, 50):6.2f}  p95 {percentile(lat, 95):6.2f}"
+        )
+    print("quality (paper the query was made from):")
+    for kind, marks in found.items():
+        top1 = sum(1 for m in marks if m == 1) / len(marks)
+        top5 = sum(1 for m in marks if m >= 1) / len(marks)
+        print(f"  {kind:12s} n={len(marks):3d}  top-1 {top1:.0%}  recall@5 {top5:.0%}")
+    await index.close()
+
+
+def compare_fts5(chunks: list[Chunk], queries: list[dict], path: Path) -> None:
+    """The alternative: SQLite FTS5 over the same pre-stemmed terms, bm25() ranking."""
+    if path.exists():
+        path.unlink()
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIRTUAL TABLE c USING fts5(title, body, doc_id UNINDEXED)")
+    start = time.perf_counter()
+    db.executemany(
+        "INSERT INTO c VALUES (?, ?, ?)",
+        ((" ".join(stems(c.title)), " ".join(stems(c.text)), c.doc_id) for c in chunks),
+    )
+    db.commit()
+    build = time.perf_counter() - start
+    and_lat: list[float] = []
+    or_lat: list[float] = []
+    for q in queries:
+        terms = [t for t in dict.fromkeys(stems(q["q"])) if t.isalnum()][:32]
+        if not terms:
+            continue
+        for joiner, bucket in ((" AND ", and_lat), (" OR ", or_lat)):
+            expr = joiner.join(f'"{t}"' for t in terms)
+            start = time.perf_counter()
+            db.execute(
+                "SELECT doc_id, bm25(c, 2.0, 1.0) AS s FROM c WHERE c MATCH ? ORDER BY s LIMIT 10",
+                (expr,),
+            ).fetchall()
+            bucket.append((time.perf_counter() - start) * 1000)
+    db.close()
+    print(f"fts5: build {build:.1f} s, size {path.stat().st_size / 1e6:.1f} MB")
+    for name, lat in (("AND", and_lat), ("OR", or_lat)):
+        print(
+            f"fts5 {name} ms: p50 {percentile(lat, 50):.2f}  p95 {percentile(lat, 95):.2f}  "
+            f"p99 {percentile(lat, 99):.2f}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rebuild", action="store_true", help="build a fresh index here")
+    parser.add_argument("--compare-fts5", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(20261127)
+    papers = load_papers()
+    queries = make_queries(papers, rng)
+    shared = OUT / "karlsruhe" / "index"
+    own = OUT / "search-karlsruhe" / "index"
+    chunks: list[Chunk] | None = None
+    if shared.exists() and not args.rebuild:
+        path = shared
+        print(f"index: {path} (built by bench/index.py)")
+    else:
+        path = own
+        t0 = time.perf_counter()
+        chunks = karlsruhe_chunks()
+        print(f"loaded {len(chunks)} chunks in {time.perf_counter() - t0:.1f} s")
+        if args.rebuild or not path.exists():
+            shutil.rmtree(path, ignore_errors=True)
+            took = await_run(build_embedded(path, chunks))
+            print(f"built embedded index in {took:.1f} s")
+        print(f"index: {path}")
+    print(f"index size: {dir_size(path) / 1e6:.1f} MB")
+    asyncio.run(run_embedded(path, queries))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process (load + build + search): {rss:.0f} MB")
+    if args.compare_fts5:
+        compare_fts5(chunks or karlsruhe_chunks(), queries, OUT / "search-karlsruhe" / "fts5.db")
+    return 0
+
+
+def await_run(coro: object) -> float:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""German text analysis shared by the search backends.
+
+The embedded backend does *all* of its analysis here, in Python, and hands tantivy
+pre-analysed terms (one whitespace-separated string per field). That keeps indexing and
+querying on exactly the same code path, lets us fold umlaut spellings ("Aenderung" =
+"Änderung"), split compounds with a vocabulary built from the indexed corpus itself, and
+highlight snippets on the *original* text. Azure AI Search analyses with `de.microsoft`
+itself; it shares only the reference-number normalisation and the query clean-up.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+# Umlauts fold to their two-letter spelling, so "Straße"/"Strasse" and "Änderung"/"Aenderung"
+# become the same word before stemming (the Snowball German stemmer then treats both alike).
+_UMLAUT_FOLD = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
+)
+# Words: letters and digits; "-" and "/" split words (hyphenated compounds are also joined).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_PATTERN = _WORD
+_LINE_HYPHEN = re.compile(r"(\w)-[ \t]*\r?\n[ \t]*(\w)")
+_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+", re.UNICODE)
+
+# Small hand-written list of German function words (folded spelling). Not a copy of any
+# published list: only words that carry no topic and would bloat the AND of a query.
+_STOPWORDS_TEXT = """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer
+    anderes auch auf aus bei beim bin bis bist bzw da dabei dadurch dafuer daher damit dann
+    dar darauf darf darueber das dass dem den denen der deren des dessen dich die dies diese
+    diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer eines einige
+    er es etc etwa euch fuer gegen hat hatte hatten hier ich ihm ihn ihnen ihr ihre ihrem ihren
+    ihrer im in indem ins ist ja jede jedem jeden jeder jedes jedoch kann kein keine koennen
+    man mehr mich mir mit muss nach nicht noch nun nur ob oder ohne sehr sein seine seinem
+    seinen seiner sich sie sind so soll sollen sowie ueber um und uns unser unter vom von vor
+    war waren was weil welche welchem welchen welcher wenn wer werden wie wieder wir wird
+    wo wurde wurden zu zum zur zwar zwischen
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+MIN_COMPOUND = 8  # only words at least this long are tried as compounds
+MIN_PART = 4  # each part at least this long (keeps "rad", "ort", "amt" from splitting words)
+_LINKS = ("", "s", "es", "n", "en", "e")  # Fugenelemente dropped from a left part
+
+_stemmer = Stemmer.Stemmer("german")
+_stemmer.maxCacheSize = 200_000
+
+
+def fold(text: str) -> str:
+    """Lower-case, umlaut-folded (ä→ae, ß→ss), accent-free spelling of `text`."""
+    text = unicodedata.normalize("NFC", text).casefold().translate(_UMLAUT_FOLD)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_key(value: str) -> str:
+    """A filter key: folded and with runs of whitespace collapsed ("Haupt-  Ausschuss")."""
+    return " ".join(fold(value).split())
+
+
+def join_line_hyphens(text: str) -> str:
+    """Undo hyphenation at line ends that PDF text extraction leaves ("Instandsetzun-\\ngen")."""
+    return _LINE_HYPHEN.sub(r"\1\2", text)
+
+
+def words(text: str) -> list[str]:
+    """Folded words of `text`; hyphenated compounds also yield their joined form."""
+    folded = fold(join_line_hyphens(text))
+    out = _WORD.findall(folded)
+    if "-" in folded:
+        out.extend(m.group(0).replace("-", "") for m in _HYPHENATED.finditer(folded))
+    return out
+
+
+def normalise_number(word: str) -> str:
+    """ "0541" and "541" are the same number in a reference; keep the digits otherwise."""
+    if word.isdigit() and len(word) <= 9:
+        return str(int(word))
+    return word
+
+
+def stem(word: str) -> str:
+    """Snowball German stem of one folded word (numbers are normalised, not stemmed)."""
+    if word.isdigit():
+        return normalise_number(word)
+    return str(_stemmer.stemWord(word))
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the content words of `text`, in order (stopwords dropped)."""
+    ws = [w for w in words(text) if w not in STOPWORDS]
+    return [
+        normalise_number(w) if w.isdigit() else s for w, s in zip(ws, _stem_all(ws), strict=True)
+    ]
+
+
+def _stem_all(ws: list[str]) -> list[str]:
+    return [str(s) for s in _stemmer.stemWords(ws)]
+
+
+# ---------------------------------------------------------------- compounds
+
+
+class Decompounder:
+    """Splits German compounds into parts that the corpus itself uses as words.
+
+    `known(stem)` says whether a stem occurs as a word of its own often enough to count as
+    vocabulary. We avoid shipping a dictionary (the usable German word lists are GPL); the
+    index's own term statistics are the vocabulary, so splitting improves as the corpus grows.
+    """
+
+    def __init__(self, known: Callable[[str], bool], cache_size: int = 100_000) -> None:
+        self._known = known
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache_size = cache_size
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        """Stems of the parts of a folded word (empty if it is no known compound)."""
+        if len(word) < MIN_COMPOUND or not word.isalpha():
+            return ()
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found = tuple(dict.fromkeys(self._split(word, depth=0)))
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[word] = found
+        return found
+
+    def _is_word(self, surface: str) -> bool:
+        return len(surface) >= MIN_PART and surface not in STOPWORDS and self._known(stem(surface))
+
+    def _split(self, word: str, depth: int) -> list[str]:
+        if depth > 3 or len(word) < 2 * MIN_PART:
+            return []
+        # The head of a German compound is on the right: prefer the longest known right part.
+        for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            right = word[i:]
+            if not self._is_word(right):
+                continue
+            left_raw = word[:i]
+            for link in _LINKS:
+                if link and not left_raw.endswith(link):
+                    continue
+                left = left_raw[: len(left_raw) - len(link)] if link else left_raw
+                if self._is_word(left):
+                    out = [stem(left), stem(right)]
+                    out += self._split(left, depth + 1)
+                    out += self._split(right, depth + 1)
+                    return out
+        return []
+
+
+# ---------------------------------------------------------------- reference numbers
+
+# "VO/2025/12345", "2026/0541", "DHH/2026/0012", "2025/0009/1", "Drucksache 2025/123"
+REFERENCE = re.compile(
+    r"(?<![\w/])(?:(?P<prefix>[A-Za-zÄÖÜäöü]{1,6})\s*/\s*)?"
+    r"(?P<year>(?:19|20)\d{2})\s*/\s*(?P<number>\d{1,6})(?:\s*/\s*(?P<sub>\d{1,3}))?(?![\w/])"
+)
+
+
+@dataclass(frozen=True)
+class ReferenceKey:
+    """A paper reference in comparable form: no zero padding, lower case, "/" separators."""
+
+    prefix: str  # "vo", "dhh" or ""
+    core: str  # "2025/12345" or "2025/9/1"
+    family: str  # "2025/9" for the base paper and all its amendments
+
+    @property
+    def full(self) -> str:
+        return f"{self.prefix}/{self.core}" if self.prefix else self.core
+
+    def index_keys(self) -> tuple[str, ...]:
+        """What an index stores for exact matching: with and without prefix."""
+        return tuple(dict.fromkeys((self.full, self.core)))
+
+
+def _key_from_match(m: re.Match[str]) -> ReferenceKey:
+    prefix = fold(m.group("prefix") or "")
+    year, number = m.group("year"), str(int(m.group("number")))
+    family = f"{year}/{number}"
+    sub = m.group("sub")
+    core = f"{family}/{int(sub)}" if sub else family
+    return ReferenceKey(prefix=prefix, core=core, family=family)
+
+
+def reference_key(reference: str) -> ReferenceKey | None:
+    """Normalise a reference as typed ("vo/2025/012345", "2026/541") or None if it is none."""
+    m = REFERENCE.search(reference.strip())
+    return _key_from_match(m) if m else None
+
+
+def find_references(text: str) -> Iterator[tuple[ReferenceKey, tuple[int, int]]]:
+    """Every reference-looking span in a query, with its position."""
+    for m in REFERENCE.finditer(text):
+        yield _key_from_match(m), m.span()
+
+
+# ---------------------------------------------------------------- queries
+
+MAX_QUERY_WORDS = 32  # a pasted 2,000-character text must not become a 300-clause query
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    word: str  # folded surface form
+    stem: str
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[QueryWord, ...]
+    references: tuple[ReferenceKey, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.references
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Content words and reference numbers of a query as people type it.
+
+    No query syntax: quotes, colons, brackets, AND/OR are all just text, so no input can make
+    the parser fail.
+    """
+    refs: list[ReferenceKey] = []
+    rest = text
+    for key, (start, end) in find_references(text):
+        refs.append(key)
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    seen: dict[str, QueryWord] = {}
+    for w in words(rest):
+        if w in STOPWORDS:
+            continue
+        s = stem(w)
+        if s and s not in seen:
+            seen[s] = QueryWord(word=w, stem=s)
+        if len(seen) >= MAX_QUERY_WORDS:
+            break
+    return ParsedQuery(words=tuple(seen.values()), references=tuple(dict.fromkeys(refs)))
+
+
+@lru_cache(maxsize=50_000)
+def cached_stem(word: str) -> str:
+    return stem(word)
+
+
+_STEM_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def stem_comparable(word: str) -> str:
+    """A folded word spelled as stems spell it (the stemmer turns "oe" into "o")."""
+    return (
+        fold(word.casefold().translate(_STEM_UMLAUTS))
+        .replace("ae", "a")
+        .replace("oe", "o")
+        .replace("ue", "u")
+    )
