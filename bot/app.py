@@ -1,0 +1,128 @@
+"""The one composition root: `create_app(settings)` -> aiohttp application.
+
+Nothing is built at import time. On start-up the app builds the HTTP session, the Bot Framework
+adapter, the seams (index, directory, generator, audit: bot/services.py), the state store, the
+turn pipeline and the Teams handler; on shutdown it closes them in reverse order. Tests pass
+their own `services` / `state` to run the real HTTP endpoint on fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from bot.adapter import build_adapter
+from bot.health import Ping, healthz, readyz_handler
+from bot.services import Services, build_services
+from bot.settings import Settings, SettingsError
+from bot.state import StateStore, build_state_store
+from bot.teams_handler import KiwTeamsHandler
+from bot.turn import TurnPipeline
+from skills.context import Skill
+from skills.registry import all_skills
+from skills.trace import Trace
+
+log = logging.getLogger("kiw.app")
+
+# Teams caps messages far below this; the head-room lets an over-long message reach the bot and
+# get a polite "zu lang" reply instead of a bare 413.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+SETTINGS = web.AppKey("kiw.settings", Settings)
+SERVICES = web.AppKey("kiw.services", Services)
+STATE = web.AppKey("kiw.state", object)
+HANDLER = web.AppKey("kiw.handler", KiwTeamsHandler)
+ADAPTER = web.AppKey("kiw.adapter", object)
+SESSION = web.AppKey("kiw.session", ClientSession)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    state: StateStore | None = None,
+    skills: Callable[[], Sequence[Skill]] = all_skills,
+    trace_sink: Callable[[Trace], None] | None = None,
+) -> web.Application:
+    problems = settings.problems()
+    if problems:
+        raise SettingsError(problems)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app[SETTINGS] = settings
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        owned_services = services is None
+        owned_state = state is None
+        session = ClientSession(timeout=ClientTimeout(total=60))
+        built_services = services or build_services(settings)
+        built_state = state or build_state_store(settings)
+        try:
+            adapter = build_adapter(settings, session)
+            pipeline = TurnPipeline(
+                built_services.skill_context(),
+                built_services.audit,
+                skills,
+                deadline_seconds=settings.skill_deadline_seconds,
+            )
+            handler = KiwTeamsHandler(
+                settings=settings,
+                services=built_services,
+                state=built_state,
+                adapter=adapter,
+                pipeline=pipeline,
+                skills=skills,
+                trace_sink=trace_sink,
+            )
+            app[SESSION] = session
+            app[SERVICES] = built_services
+            app[STATE] = built_state
+            app[ADAPTER] = adapter
+            app[HANDLER] = handler
+            log.info(
+                "bot ready: %s mode, index=%s directory=%s generator=%s",
+                "LOCAL (no token check)" if settings.local_mode else "authenticated",
+                type(built_services.index).__name__,
+                type(built_services.directory).__name__,
+                getattr(built_services.generator, "name", type(built_services.generator).__name__),
+            )
+            yield
+            await handler.aclose()
+            close_adapter = getattr(adapter, "close", None)
+            if close_adapter is not None:
+                await close_adapter()
+        finally:
+            if owned_state:
+                await built_state.close()
+            if owned_services:
+                await built_services.aclose()
+            await session.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz_handler(lambda: _pings(app)))
+    return app
+
+
+def _pings(app: web.Application) -> dict[str, Ping]:
+    services = app[SERVICES]
+    return {
+        "index": services.index.ping,
+        "directory": services.directory.ping,
+        "generator": services.generator.ping,
+    }
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    # The adapter answers what is not an authenticated activity (400/401/413/415) itself.
+    app = request.app
+    try:
+        return await app[ADAPTER].handle(request, app[HANDLER])  # type: ignore[attr-defined]
+    except web.HTTPException:
+        raise
+    except Exception:
+        # The handler has its own error boundary; this one catches SDK failures around it.
+        log.exception("POST /api/messages failed outside the turn")
+        return web.json_response({"error": "internal error"}, status=500)

@@ -1,0 +1,151 @@
+"""The cards the bot itself sends, filled from JSON templates beside this file.
+
+Templates are data (`*.json`): a string leaf that is exactly `${name}` is replaced by
+the value (which may be a list or object); `${name}` inside a longer string is replaced by text.
+Values are never re-read as templates, so user text cannot inject placeholders. After filling,
+empty text blocks, empty containers and empty action lists are dropped (Teams renders them as
+gaps).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from skills.cardkit import CONTENT_TYPE, citation_list, feedback_actions
+from skills.context import Skill
+from skills.types import SkillResult
+
+__all__ = [
+    "CONTENT_TYPE",
+    "error_card",
+    "fill",
+    "help_card",
+    "result_card",
+    "template",
+    "welcome_card",
+    "working_card",
+]
+
+_PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+_WHOLE = re.compile(r"^\$\{([a-z_]+)\}$")
+
+WELCOME_TITLE = "Willkommen beim KI-Werkstatt Assistenten der Hansestadt Lübeck"
+HELP_TITLE = "Das kann ich für Sie tun"
+
+
+@cache
+def _template_text(name: str) -> str:
+    return resources.files("bot.cards").joinpath(f"{name}.json").read_text("utf-8")
+
+
+def template(name: str) -> dict[str, Any]:
+    """A fresh copy of one template (callers may mutate it)."""
+    loaded: dict[str, Any] = json.loads(_template_text(name))
+    return loaded
+
+
+def _substitute(node: Any, values: dict[str, Any]) -> Any:
+    if isinstance(node, str):
+        whole = _WHOLE.match(node)
+        if whole and whole.group(1) in values:
+            return copy.deepcopy(values[whole.group(1)])
+        return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), node)
+    if isinstance(node, list):
+        return [_substitute(item, values) for item in node]
+    if isinstance(node, dict):
+        return {key: _substitute(value, values) for key, value in node.items()}
+    return node
+
+
+def _is_empty(element: Any) -> bool:
+    if not isinstance(element, dict):
+        return False
+    if element.get("type") == "TextBlock":
+        return not str(element.get("text", "")).strip()
+    if element.get("type") == "Container":
+        return not element.get("items")
+    if element.get("type") == "FactSet":
+        return not element.get("facts")
+    return False
+
+
+def _prune(card: dict[str, Any]) -> dict[str, Any]:
+    card["body"] = [el for el in card.get("body", []) if not _is_empty(el)]
+    for el in card["body"]:
+        if isinstance(el, dict) and el.get("type") == "Container":
+            el["items"] = [item for item in el["items"] if not _is_empty(item)]
+    if not card.get("actions"):
+        card.pop("actions", None)
+    return card
+
+
+def fill(name: str, **values: Any) -> dict[str, Any]:
+    filled: dict[str, Any] = _substitute(template(name), values)
+    return _prune(filled)
+
+
+def _skill_facts(skills: Sequence[Skill]) -> list[dict[str, str]]:
+    return [
+        {"title": skill.commands[0] if skill.commands else skill.name, "value": skill.description}
+        for skill in skills
+    ]
+
+
+def help_card(skills: Sequence[Skill]) -> dict[str, Any]:
+    return fill(
+        "help",
+        title=HELP_TITLE,
+        intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
+        "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
+        facts=_skill_facts(skills),
+        hint="In Kanälen und Gruppenchats erwähnen Sie mich mit @, "
+        "z. B. „@KI-Assistent suche Radverkehr“.",
+    )
+
+
+def welcome_card(skills: Sequence[Skill]) -> dict[str, Any]:
+    return fill(
+        "help",
+        title=WELCOME_TITLE,
+        intro="Ich beantworte Fragen zu den KI-Regelungen der Stadt, durchsuche ALLRIS und "
+        "fasse Vorlagen zusammen. Schreiben Sie „hilfe“, um alle Befehle zu sehen.",
+        facts=_skill_facts(skills),
+        hint="KI-Funktionen brauchen einen gültigen KI-Pass.",
+    )
+
+
+def working_card(detail: str = "") -> dict[str, Any]:
+    return fill(
+        "working",
+        detail=detail
+        or "Das dauert etwas länger. Ich aktualisiere diese Nachricht, sobald das Ergebnis da ist.",
+    )
+
+
+def error_card(
+    message: str, correlation_id: str, title: str = "Das hat nicht geklappt"
+) -> dict[str, Any]:
+    return fill("error", title=title, message=message, correlation_id=correlation_id)
+
+
+def result_card(skill: Skill, result: SkillResult, *, feedback: bool = True) -> dict[str, Any]:
+    """The generic card for a skill result: answer, numbered sources, AI note, feedback buttons."""
+    note = ""
+    if result.ai_generated:
+        note = "KI-generiert: Bitte prüfen Sie die Antwort anhand der Quellen."
+    elif result.citations:
+        note = "Auszug aus den Quellen, ohne Sprachmodell erstellt."
+    return fill(
+        "result",
+        title=skill.title,
+        text=result.text,
+        sources=citation_list(result.citations),
+        note=note,
+        actions=feedback_actions(skill.name) if feedback else [],
+    )

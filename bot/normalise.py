@@ -1,0 +1,102 @@
+"""What the user actually wrote: Teams message text without the bot's @mention and without HTML.
+
+Teams sends `<at>Bot name</at>` inside the text plus a `mention` entity (whose `text` may be
+missing); some clients send HTML (`<p>`, `<div>`, `&nbsp;`). Bot names may contain regex
+characters ("KI-Assistent (Test)+"), so nothing here builds a regex from a name.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from botbuilder.schema import Activity
+
+_AT_TAG = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_BLOCK_END = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>|</h\d\s*>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u202f]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def _mention_props(entity: Any) -> dict[str, Any]:
+    props = getattr(entity, "additional_properties", None)
+    if isinstance(entity, dict):
+        props = entity
+    return props if isinstance(props, dict) else {}
+
+
+def bot_mentions(activity: Activity) -> list[tuple[str | None, str | None]]:
+    """(mention text, mentioned name) of every mention entity that names the bot."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    out: list[tuple[str | None, str | None]] = []
+    for entity in activity.entities or []:
+        kind = entity.get("type") if isinstance(entity, dict) else getattr(entity, "type", None)
+        if str(kind or "").lower() != "mention":
+            continue
+        props = _mention_props(entity)
+        mentioned = props.get("mentioned") or {}
+        if not isinstance(mentioned, dict):
+            continue
+        if bot_id and mentioned.get("id") != bot_id:
+            continue
+        text = props.get("text")
+        out.append((text if isinstance(text, str) else None, mentioned.get("name")))
+    return out
+
+
+def strip_bot_mention(text: str, activity: Activity) -> tuple[str, bool]:
+    """Remove the bot's @mention(s); other people's mentions keep their (plain) names."""
+    mentions = bot_mentions(activity)
+    removed = False
+    for mention_text, _ in mentions:
+        if mention_text and mention_text in text:
+            text = text.replace(mention_text, " ")
+            removed = True
+    names = {name.strip().casefold() for _, name in mentions if name}
+    if activity.recipient and activity.recipient.name:
+        names.add(activity.recipient.name.strip().casefold())
+
+    def _tag(match: re.Match[str]) -> str:
+        nonlocal removed
+        inner = html.unescape(_TAG.sub("", match.group(1))).strip()
+        if inner.casefold() in names or (mentions and not inner):
+            removed = True
+            return " "
+        return inner
+
+    text = _AT_TAG.sub(_tag, text)
+    # A client that dropped the tags: "@KI-Assistent suche …" at the very start.
+    stripped = text.lstrip()
+    for name in sorted(names, key=len, reverse=True):
+        for prefix in (f"@{name}", name if mentions else None):
+            if prefix and stripped.casefold().startswith(prefix):
+                text, removed = stripped[len(prefix) :], True
+                break
+        else:
+            continue
+        break
+    return text, removed
+
+
+def html_to_text(text: str) -> str:
+    if "<" in text and _TAG.search(text):
+        text = _BLOCK_END.sub("\n", text)
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    return text.strip()
+
+
+def message_text(activity: Activity) -> tuple[str, bool]:
+    """(normalised text, whether a bot mention was removed)."""
+    raw = activity.text or ""
+    text, removed = strip_bot_mention(raw, activity)
+    return tidy(html_to_text(text)), removed

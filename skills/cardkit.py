@@ -1,0 +1,131 @@
+"""Adaptive Card 1.5 building blocks a skill may use to build its own card.
+
+Plain dicts only (no Bot Framework import): skills stay drivable from the CLI and tests. The bot
+validates every card it sends against the official Adaptive Card 1.5 schema in tests, so the
+helpers here only emit elements and properties that schema knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from skills.types import Citation
+
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+# Action.Submit data the bot recognises as a feedback click (see bot/teams_handler.py).
+FEEDBACK_KEY = "kiwFeedback"
+
+Element = dict[str, Any]
+
+
+def card(body: Sequence[Element], actions: Sequence[Element] = (), *, speak: str = "") -> Element:
+    """The Adaptive Card envelope. No `msteams` host extension: the official 1.5 schema forbids
+    unknown card properties, and every card we send must validate against it."""
+    out: Element = {
+        "$schema": CARD_SCHEMA,
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "body": list(body),
+    }
+    if actions:
+        out["actions"] = list(actions)
+    if speak:
+        out["speak"] = speak
+    return out
+
+
+def heading(text: str) -> Element:
+    return {
+        "type": "TextBlock",
+        "text": text,
+        "weight": "Bolder",
+        "size": "Medium",
+        "wrap": True,
+        "style": "heading",
+    }
+
+
+def text_block(text: str, *, subtle: bool = False, size: str | None = None) -> Element:
+    out: Element = {"type": "TextBlock", "text": text, "wrap": True}
+    if subtle:
+        out["isSubtle"] = True
+    if size:
+        out["size"] = size
+    return out
+
+
+def fact_set(facts: Iterable[tuple[str, str]]) -> Element:
+    return {
+        "type": "FactSet",
+        "facts": [{"title": title, "value": value} for title, value in facts],
+    }
+
+
+def open_url_action(title: str, url: str) -> Element:
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
+def action_buttons(links: Iterable[tuple[str, str]]) -> list[Element]:
+    """(title, url) pairs as Action.OpenUrl buttons; links without a URL are left out."""
+    return [open_url_action(title, url) for title, url in links if url]
+
+
+def submit_action(title: str, data: dict[str, Any]) -> Element:
+    return {"type": "Action.Submit", "title": title, "data": data}
+
+
+def feedback_actions(skill: str) -> list[Element]:
+    """👍 / 👎. The bot records only the direction (audit event "feedback"), never content."""
+    return [
+        submit_action("👍 Hilfreich", {FEEDBACK_KEY: "up", "skill": skill}),
+        submit_action("👎 Nicht hilfreich", {FEEDBACK_KEY: "down", "skill": skill}),
+    ]
+
+
+def _citation_label(citation: Citation) -> str:
+    parts = [citation.title]
+    if citation.reference:
+        parts.append(citation.reference)
+    if citation.heading:
+        parts.append(citation.heading)
+    if citation.page:
+        parts.append(f"S. {citation.page}")
+    return ", ".join(p for p in parts if p)
+
+
+def citation_list(citations: Sequence[Citation], *, max_quote_chars: int = 300) -> list[Element]:
+    """Numbered sources, each with its passage; the title links to the document if it has a URL."""
+    if not citations:
+        return []
+    items: list[Element] = [
+        {
+            "type": "TextBlock",
+            "text": "Quellen",
+            "weight": "Bolder",
+            "wrap": True,
+            "separator": True,
+            "spacing": "Medium",
+        }
+    ]
+    for citation in citations:
+        label = _citation_label(citation)
+        title = f"[{label}]({citation.url})" if citation.url else label
+        items.append(text_block(f"[{citation.n}] {title}", size="Small"))
+        quote = citation.quote.strip()
+        if quote:
+            if len(quote) > max_quote_chars:
+                quote = quote[: max_quote_chars - 1].rstrip() + "…"
+            items.append(
+                {
+                    "type": "TextBlock",
+                    "text": f"„{quote}“",
+                    "wrap": True,
+                    "isSubtle": True,
+                    "size": "Small",
+                    "spacing": "None",
+                }
+            )
+    return items

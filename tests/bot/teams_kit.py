@@ -1,0 +1,315 @@
+"""Test kit for the Teams turn pipeline: a loopback Bot Connector that records replies, small
+in-memory seams (index, directory, generator), activity builders and recorded payloads.
+
+The bot under test is the real aiohttp app (bot/app.py) with the real SDK; only the seams behind
+`Services` are fakes, so these tests do not depend on the index or model backends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.audit import AuditLog
+from bot.services import Services
+from bot.settings import Settings, load_settings
+from graph.principal import DirectoryUnavailable, Principal, UnknownUser
+from indexer.model import Chunk, SearchQuery, SearchResults
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BOT_ID = "28:kiw-bot-app-id"
+BOT_NAME = "KI-Assistent"
+TENANT = "11111111-2222-3333-4444-555555555555"
+USER_WITH_PASS = "aad-user-with-kipass"
+USER_WITHOUT_PASS = "aad-user-without-kipass"
+
+
+# ---- seams ----
+class FakeIndex:
+    def __init__(self) -> None:
+        self.broken: Exception | None = None
+
+    async def upsert(self, chunks: Sequence[Chunk]) -> None:
+        return None
+
+    async def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        return None
+
+    async def search(self, query: SearchQuery) -> SearchResults:
+        return SearchResults(hits=(), total=0)
+
+    async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
+        return []
+
+    async def find_reference(self, reference: str, access: frozenset[str]) -> str | None:
+        return None
+
+    async def document_ids(self, collection: str | None = None) -> set[str]:
+        return set()
+
+    async def ping(self) -> None:
+        if self.broken:
+            raise self.broken
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeDirectory:
+    def __init__(self, principals: Sequence[Principal] = ()) -> None:
+        self.principals = {p.id: p for p in principals}
+        self.broken = False
+        self.lookups: list[str] = []
+
+    async def lookup(self, user_id: str) -> Principal:
+        self.lookups.append(user_id)
+        if self.broken:
+            raise DirectoryUnavailable("directory down")
+        try:
+            return self.principals[user_id]
+        except KeyError:
+            raise UnknownUser(user_id) from None
+
+    async def ping(self) -> None:
+        if self.broken:
+            raise DirectoryUnavailable("directory down")
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeGenerator:
+    name = "fake"
+    on_premise = True
+
+    def __init__(self) -> None:
+        self.slow_ping = 0.0
+
+    async def answer(self, question: str, passages: Any, *, language: str = "de") -> Any:
+        raise NotImplementedError
+
+    async def summarise(self, passages: Any, *, title: str = "", language: str = "de") -> Any:
+        raise NotImplementedError
+
+    async def ping(self) -> None:
+        if self.slow_ping:
+            await asyncio.sleep(self.slow_ping)
+
+    async def close(self) -> None:
+        return None
+
+
+def principals() -> list[Principal]:
+    return [
+        Principal(id=USER_WITH_PASS, name="Erika Muster", kipass_valid_until=date(2099, 1, 1)),
+        Principal(id=USER_WITHOUT_PASS, name="Max Beispiel"),
+    ]
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"data_dir": data_dir, "audit_key": "test-audit-key"}
+    values.update(overrides)
+    return load_settings(env_file=None, **values)
+
+
+def make_services(settings: Settings) -> Services:
+    return Services(
+        settings=settings,
+        index=FakeIndex(),
+        directory=FakeDirectory(principals()),
+        generator=FakeGenerator(),
+        audit=AuditLog(settings.data_dir / "audit", b"test-audit-key"),
+    )
+
+
+def audit_lines(services: Services) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for path in services.audit.files():
+        lines += [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    return lines
+
+
+# ---- the Bot Connector the bot replies to ----
+@dataclass
+class ConnectorCall:
+    method: str
+    conversation_id: str  # decoded, e.g. "19:abc@thread.tacv2;messageid=1700000000000"
+    activity_id: str | None  # the activity replied to (POST) or updated (PUT)
+    body: dict[str, Any]
+    reply_id: str  # the id the stub gave the new message
+
+
+@dataclass
+class ConnectorRecorder:
+    calls: list[ConnectorCall] = field(default_factory=list)
+    base_url: str = ""
+    fail_updates: bool = False
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def service_url(self) -> str:
+        return self.base_url + "/"
+
+    async def start(self) -> ConnectorRecorder:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _record(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if request.method == "PUT" and self.fail_updates:
+            return web.json_response({"error": {"code": "Forbidden"}}, status=403)
+        reply_id = f"reply-{next(self._ids)}"
+        self.calls.append(
+            ConnectorCall(
+                request.method,
+                urllib.parse.unquote(request.match_info["conversation"]),
+                request.match_info.get("activity"),
+                body,
+                reply_id,
+            )
+        )
+        self._changed.set()
+        return web.json_response({"id": reply_id})
+
+    def messages(self) -> list[ConnectorCall]:
+        return [c for c in self.calls if c.body.get("type") == "message"]
+
+    async def wait_for(self, count: int, within: float = 10.0) -> list[ConnectorCall]:
+        async with asyncio.timeout(within):
+            while len(self.calls) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.calls
+
+
+# ---- activities ----
+_ids = itertools.count(1)
+
+
+def message(
+    text: str,
+    service_url: str,
+    *,
+    conversation_type: str = "personal",
+    user: str | None = USER_WITH_PASS,
+    tenant: str | None = TENANT,
+    activity_id: str | None = None,
+    conversation_id: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    value: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    n = next(_ids)
+    conv = (
+        conversation_id
+        or {
+            "personal": f"a:personal-{n}",
+            "groupChat": f"19:group-{n}@thread.v2",
+            "channel": f"19:channel-{n}@thread.tacv2;messageid=17000000{n:05d}",
+        }[conversation_type]
+    )
+    sender: dict[str, Any] = {"id": f"29:user-{n}", "name": "Erika Muster"}
+    if user:
+        sender["aadObjectId"] = user
+    activity: dict[str, Any] = {
+        "type": "message",
+        "id": activity_id or f"17000000{n:05d}",
+        "timestamp": "2026-11-27T06:00:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": sender,
+        "recipient": {"id": BOT_ID, "name": BOT_NAME},
+        "conversation": {"id": conv, "conversationType": conversation_type},
+        "text": text,
+        "textFormat": "plain",
+        "locale": "de-DE",
+        "entities": entities or [],
+        "channelData": {"tenant": {"id": tenant}} if tenant else {},
+    }
+    if tenant:
+        activity["conversation"]["tenantId"] = tenant
+    if value is not None:
+        activity["value"] = value
+    return activity
+
+
+def mention(text: str | None = f"<at>{BOT_NAME}</at>", name: str = BOT_NAME) -> dict[str, Any]:
+    entity: dict[str, Any] = {"type": "mention", "mentioned": {"id": BOT_ID, "name": name}}
+    if text is not None:
+        entity["text"] = text
+    return entity
+
+
+def fixture(name: str, service_url: str) -> dict[str, Any]:
+    """A recorded Teams payload with its serviceUrl pointed at the loopback connector."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text("utf-8"))
+    data = copy.deepcopy(data)
+    data["serviceUrl"] = service_url
+    return data
+
+
+# ---- the bot under test ----
+@dataclass
+class BotUnderTest:
+    client: Any  # aiohttp.test_utils.TestClient
+    connector: ConnectorRecorder
+    services: Services
+    traces: list[Any]
+
+    async def post(self, activity: Any, **kwargs: Any) -> Any:
+        if isinstance(activity, dict | list):
+            return await self.client.post("/api/messages", json=activity, **kwargs)
+        return await self.client.post("/api/messages", data=activity, **kwargs)
+
+    @property
+    def handler(self) -> Any:
+        from bot.app import HANDLER
+
+        return self.client.server.app[HANDLER]
+
+    def audit(self) -> list[dict[str, Any]]:
+        return audit_lines(self.services)
+
+
+async def start_bot(
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    *,
+    skills: Any = None,
+    services: Services | None = None,
+    **overrides: Any,
+) -> BotUnderTest:
+    from bot.app import create_app
+
+    settings = make_settings(data_dir, **overrides)
+    services = services or make_services(settings)
+    traces: list[Any] = []
+    kwargs: dict[str, Any] = {"services": services, "trace_sink": traces.append}
+    if skills is not None:
+        kwargs["skills"] = skills
+    client = await aiohttp_client(create_app(settings, **kwargs))
+    return BotUnderTest(client, connector, services, traces)

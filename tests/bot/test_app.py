@@ -1,0 +1,35 @@
+"""The HTTP surface of the bot (local mode): messages, probes, bad input; never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, message, start_bot
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorRecorder]:
+    stub = await ConnectorRecorder().start()
+    yield stub
+    await stub.close()
+
+
+@pytest.fixture
+async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
+    return await start_bot(aiohttp_client, connector, data_dir)
+
+
+async def test_hilfe_in_personal_chat_gets_help_card(bot: BotUnderTest) -> None:
+    activity = message("hilfe", bot.connector.service_url)
+    response = await bot.post(activity)
+    assert response.status in (200, 201)
+    [reply] = bot.connector.messages()
+    assert reply.activity_id == activity["id"]  # a reply to the user's message
+    card = reply.body["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["content"]["version"] == "1.5"
+    assert "hilfe" in reply.body["text"]  # plain-text fallback lists the commands

@@ -1,0 +1,392 @@
+"""The Teams handler through the real HTTP endpoint (local mode) and the real SDK, replies
+recorded by a loopback Bot Connector: mentions, tenants, dedupe, welcome, gate, long work,
+the error boundary, invokes and feedback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skills import help as help_skill
+from skills.context import Skill, SkillContext
+from skills.types import Citation, SkillError, SkillRequest, SkillResult
+from tests.bot.card_schema import assert_valid_card
+from tests.bot.teams_kit import (
+    BOT_ID,
+    TENANT,
+    USER_WITH_PASS,
+    USER_WITHOUT_PASS,
+    BotUnderTest,
+    ConnectorRecorder,
+    mention,
+    message,
+    start_bot,
+)
+
+SEEN: list[SkillRequest] = []
+
+
+async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    SEEN.append(request)
+    return SkillResult(
+        text=f"Antwort auf „{request.text}“ [1].",
+        citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")],
+        ai_generated=True,
+    )
+
+
+async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    await asyncio.sleep(float(request.text or "0.5"))
+    return SkillResult(text="Fertig zusammengefasst.")
+
+
+async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    raise RuntimeError("index file vanished")
+
+
+async def _refusing(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    raise SkillError("Diese Vorlage kenne ich nicht.", code="not_found")
+
+
+ANSWER = Skill("policy_qa", ("frage", "ask"), "Fragen", "Antwortet mit Quellen.", True, _answer)
+SLOW = Skill("summarise", ("zusammenfassen",), "Zusammenfassen", "Fasst zusammen.", False, _slow)
+BROKEN = Skill("allris_search", ("suche",), "ALLRIS-Suche", "Sucht.", False, _broken)
+REFUSING = Skill("kipass", ("kipass",), "KI-Pass", "Status.", False, _refusing)
+
+
+def registered_skills() -> list[Skill]:
+    return [help_skill.SKILL, ANSWER, SLOW, BROKEN, REFUSING]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorRecorder]:
+    stub = await ConnectorRecorder().start()
+    yield stub
+    await stub.close()
+
+
+@pytest.fixture
+async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
+    SEEN.clear()
+    return await start_bot(
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=registered_skills,
+        long_work_budget_seconds=0.2,
+        skill_deadline_seconds=3,
+    )
+
+
+async def _post_ok(bot: BotUnderTest, activity: Any) -> None:
+    response = await bot.post(activity)
+    assert response.status in (200, 201), await response.text()
+
+
+# ---- mentions, scopes, threads ----
+@pytest.mark.parametrize("conversation_type", ["channel", "groupChat"])
+async def test_mention_is_stripped_and_routed_as_in_personal_chat(
+    bot: BotUnderTest, conversation_type: str
+) -> None:
+    activity = message(
+        "<at>KI-Assistent</at> frage Darf ich ChatGPT nutzen?",
+        bot.connector.service_url,
+        conversation_type=conversation_type,
+        entities=[mention()],
+    )
+    await _post_ok(bot, activity)
+    assert [r.text for r in SEEN] == ["Darf ich ChatGPT nutzen?"]
+    [reply] = bot.connector.messages()
+    # Same conversation id, including ";messageid=" in a channel: the reply lands in the thread.
+    assert reply.conversation_id == activity["conversation"]["id"]
+    assert reply.activity_id == activity["id"]
+    assert reply.body["replyToId"] == activity["id"]
+    if conversation_type == "channel":
+        assert ";messageid=" in reply.conversation_id
+
+
+async def test_reply_carries_ai_label_citations_and_a_valid_card(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("frage Darf ich?", bot.connector.service_url))
+    [reply] = bot.connector.messages()
+    [entity] = reply.body["entities"]
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    assert entity["citation"][0]["position"] == 1
+    assert reply.body["text"].endswith("[1].")
+    assert_valid_card(reply.body["attachments"][0]["content"])
+
+
+async def test_bot_name_with_regex_characters_and_missing_mention_text(bot: BotUnderTest) -> None:
+    name = "KI-Assistent (Test)+[1]*"
+    activity = message(
+        f"  <at>{name}</at>&nbsp; frage   Was gilt?  ",
+        bot.connector.service_url,
+        conversation_type="channel",
+        entities=[mention(text=None, name=name)],
+    )
+    activity["recipient"]["name"] = name
+    await _post_ok(bot, activity)
+    assert [r.text for r in SEEN] == ["Was gilt?"]
+
+
+# ---- tenants ----
+async def test_foreign_tenant_gets_no_answer_and_a_logged_rejection(
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await start_bot(aiohttp_client, connector, data_dir, allowed_tenants=(TENANT,))
+    foreign = message("hilfe", connector.service_url, tenant="99999999-0000-0000-0000-000000000000")
+    with caplog.at_level(logging.WARNING, logger="kiw.handler"):
+        await _post_ok(bot, foreign)
+    assert connector.calls == []
+    assert any("tenant 99999999" in r.getMessage() for r in caplog.records)
+    await _post_ok(bot, message("hilfe", connector.service_url, tenant=TENANT))
+    assert len(connector.messages()) == 1
+    await _post_ok(bot, message("hilfe", connector.service_url, tenant=None))  # no tenant at all
+    assert len(connector.messages()) == 1
+
+
+async def test_empty_allow_list_answers_every_tenant_in_local_mode(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("hilfe", bot.connector.service_url, tenant="other-tenant"))
+    assert len(bot.connector.messages()) == 1
+
+
+# ---- dedupe ----
+async def test_teams_retry_with_same_activity_id_gets_one_reply(bot: BotUnderTest) -> None:
+    activity = message("hilfe", bot.connector.service_url)
+    await _post_ok(bot, activity)
+    await _post_ok(bot, activity)
+    # ...also when the retry arrives while the first is still running.
+    slow = message("zusammenfassen 0.3", bot.connector.service_url)
+    responses = await asyncio.gather(bot.post(slow), bot.post(slow), bot.post(slow))
+    assert all(r.status in (200, 201) for r in responses)
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    replies = [c for c in bot.connector.calls if c.activity_id == activity["id"]]
+    assert len(replies) == 1
+    slow_replies = [
+        c for c in bot.connector.calls if c.conversation_id == slow["conversation"]["id"]
+    ]
+    assert [c.body["type"] for c in slow_replies] == ["typing", "message", "message"]
+    assert [c.method for c in slow_replies] == ["POST", "POST", "PUT"]
+
+
+# ---- welcome ----
+def _members_added(
+    service_url: str, members: list[str], conversation: str, kind: str, n: int
+) -> dict[str, Any]:
+    return {
+        "type": "conversationUpdate",
+        "id": f"f:update-{conversation}-{n}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": "29:admin"},
+        "recipient": {"id": BOT_ID, "name": "KI-Assistent"},
+        "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
+        "membersAdded": [{"id": m} for m in members],
+        "channelData": {"tenant": {"id": TENANT}, "eventType": "teamMemberAdded"},
+    }
+
+
+async def test_bot_added_to_team_welcomes_once(bot: BotUnderTest) -> None:
+    url, conv = bot.connector.service_url, "19:general@thread.tacv2"
+    await _post_ok(bot, _members_added(url, [BOT_ID, "29:a"], conv, "channel", 1))
+    await _post_ok(bot, _members_added(url, [BOT_ID], conv, "channel", 2))  # re-install event
+    [welcome] = bot.connector.messages()
+    assert welcome.conversation_id == conv
+    assert_valid_card(welcome.body["attachments"][0]["content"])
+    assert [line["event"] for line in bot.audit()] == ["welcome"]
+
+
+async def test_member_storm_gets_one_short_welcome(bot: BotUnderTest) -> None:
+    url, conv = bot.connector.service_url, "19:team-b@thread.tacv2"
+    storm = [_members_added(url, [f"29:user-{i}"], conv, "channel", i) for i in range(25)]
+    storm.append(_members_added(url, [f"29:x-{i}" for i in range(40)], conv, "channel", 99))
+    await asyncio.gather(*(bot.post(a) for a in storm))
+    [welcome] = bot.connector.messages()
+    assert "hilfe" in welcome.body["text"]
+
+
+async def test_user_opening_personal_chat_is_welcomed_once(bot: BotUnderTest) -> None:
+    url, conv = bot.connector.service_url, "a:personal-welcome"
+    await _post_ok(bot, _members_added(url, ["29:erika"], conv, "personal", 1))
+    await _post_ok(bot, _members_added(url, ["29:erika"], conv, "personal", 2))
+    assert len(bot.connector.messages()) == 1
+
+
+# ---- gate ----
+@pytest.mark.parametrize(
+    ("user", "reason"),
+    [
+        (USER_WITHOUT_PASS, "kipass_required"),
+        (None, "no_identity"),
+        ("aad-stranger", "unknown_user"),
+    ],
+)
+async def test_ai_skill_is_refused_without_valid_kipass(
+    bot: BotUnderTest, user: str | None, reason: str
+) -> None:
+    await _post_ok(bot, message("frage Darf ich?", bot.connector.service_url, user=user))
+    assert SEEN == []  # the skill never ran
+    [reply] = bot.connector.messages()
+    assert "KI-Pass" in reply.body["text"]
+    gate_lines = [line for line in bot.audit() if line["event"] == "gate"]
+    assert [(g["skill"], g["outcome"], g["reason"]) for g in gate_lines] == [
+        ("policy_qa", "denied", reason)
+    ]
+    assert_valid_card(reply.body["attachments"][0]["content"])
+
+
+async def test_help_works_for_unknown_users(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("hilfe", bot.connector.service_url, user=None))
+    [reply] = bot.connector.messages()
+    assert "Das kann ich für Sie tun" in str(reply.body["attachments"][0]["content"])
+
+
+# ---- long work ----
+async def test_long_work_replies_at_once_then_updates_in_place(bot: BotUnderTest) -> None:
+    activity = message("zusammenfassen 0.6", bot.connector.service_url, conversation_type="channel")
+    started = asyncio.get_running_loop().time()
+    await _post_ok(bot, activity)
+    assert asyncio.get_running_loop().time() - started < 0.55  # returned before the skill ended
+    typing, working = bot.connector.calls
+    assert typing.body["type"] == "typing"
+    assert working.body["text"] == "Ich arbeite daran …"
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    update = bot.connector.calls[-1]
+    assert update.method == "PUT"
+    assert update.activity_id == working.reply_id  # the same message, updated in place
+    assert update.conversation_id == activity["conversation"]["id"]
+    assert update.body["text"] == "Fertig zusammengefasst."
+    assert_valid_card(update.body["attachments"][0]["content"])
+    [trace] = bot.traces
+    assert trace.names() == ["normalise", "route", "gate", "reply", "skill", "update"]
+    [turn] = [line for line in bot.audit() if line["event"] == "turn"]
+    assert turn["skill"] == "summarise" and turn["outcome"] == "ok" and turn["latency_ms"] >= 500
+
+
+async def test_long_work_sends_a_new_message_when_update_is_refused(bot: BotUnderTest) -> None:
+    bot.connector.fail_updates = True
+    await _post_ok(bot, message("zusammenfassen 0.4", bot.connector.service_url))
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    assert [c.method for c in bot.connector.calls] == ["POST", "POST", "POST"]
+    assert bot.connector.calls[-1].body["text"] == "Fertig zusammengefasst."
+
+
+async def test_skill_past_its_deadline_gets_a_german_timeout_reply(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("zusammenfassen 5", bot.connector.service_url))
+    async with asyncio.timeout(8):
+        await bot.handler.drain()
+    assert "zu lange gedauert" in bot.connector.calls[-1].body["text"]
+    [turn] = [line for line in bot.audit() if line["event"] == "turn"]
+    assert (turn["outcome"], turn["reason"]) == ("error", "timeout")
+
+
+# ---- error boundary ----
+async def test_exception_becomes_german_message_with_correlation_id(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    activity = message("suche Radverkehr", bot.connector.service_url)
+    with caplog.at_level(logging.INFO):
+        await _post_ok(bot, activity)
+    [reply] = bot.connector.messages()
+    text = reply.body["text"]
+    assert "Fehler-ID:" in text and "erneut" in text
+    correlation = text.rsplit("Fehler-ID: ", 1)[1].rstrip(")")
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert activity["id"] in record.getMessage() and correlation in record.getMessage()
+    assert record.exc_info and "index file vanished" in str(record.exc_info[1])
+    assert_valid_card(reply.body["attachments"][0]["content"])
+    # The service stays up.
+    await _post_ok(bot, message("hilfe", bot.connector.service_url))
+    assert len(bot.connector.messages()) == 2
+
+
+async def test_skill_error_is_a_plain_german_reply(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("kipass", bot.connector.service_url))
+    [reply] = bot.connector.messages()
+    assert reply.body["text"] == "Diese Vorlage kenne ich nicht."
+    [turn] = [line for line in bot.audit() if line["event"] == "turn"]
+    assert (turn["outcome"], turn["reason"]) == ("error", "not_found")
+
+
+# ---- trace, audit, logging ----
+async def test_trace_and_audit_per_turn_without_content(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "Geheimer Personalvorgang Müller"
+    with caplog.at_level(logging.DEBUG):
+        await _post_ok(bot, message(f"frage {secret}?", bot.connector.service_url))
+    [trace] = bot.traces
+    assert trace.names() == ["normalise", "route", "gate", "skill", "reply"]
+    assert trace.step("route").details["skill"] == "policy_qa"  # type: ignore[union-attr]
+    assert trace.step("gate").details["reason"] == "ok"  # type: ignore[union-attr]
+    leaking = [r for r in caplog.records if secret in r.getMessage() and r.levelno > logging.DEBUG]
+    assert leaking == []
+    assert any(secret in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+    [turn] = bot.audit()
+    assert turn["event"] == "turn" and turn["skill"] == "policy_qa" and turn["outcome"] == "ok"
+    assert turn["cited"] is True and turn["ai"] is True and turn["scope"] == "personal"
+    assert turn["user"] and USER_WITH_PASS not in str(turn)
+    assert secret not in str(bot.audit())
+
+
+# ---- feedback ----
+async def test_feedback_button_and_teams_feedback_invoke_are_audited_without_content(
+    bot: BotUnderTest,
+) -> None:
+    url = bot.connector.service_url
+    await _post_ok(bot, message("", url, value={"kiwFeedback": "up", "skill": "policy_qa"}))
+    invoke = message("", url)
+    invoke.update(
+        type="invoke",
+        name="message/submitAction",
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText":"falsch"}'},
+        },
+    )
+    response = await bot.post(invoke)
+    assert response.status == 200
+    feedback = [line for line in bot.audit() if line["event"] == "feedback"]
+    assert [f["outcome"] for f in feedback] == ["up", "down"]
+    assert "falsch" not in str(bot.audit())
+
+
+# ---- invokes ----
+async def test_unknown_invoke_gets_a_proper_invoke_response(bot: BotUnderTest) -> None:
+    invoke = message("", bot.connector.service_url)
+    invoke.update(type="invoke", name="task/unheardOf", value={})
+    response = await bot.post(invoke)
+    assert response.status == 501
+    assert "not supported" in (await response.json())["error"]
+
+
+async def test_compose_extension_without_module_answers_politely(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bot.extensions", None)  # as if the module were absent
+    invoke = message("", bot.connector.service_url)
+    invoke.update(type="invoke", name="composeExtension/query", value={"commandId": "x"})
+    response = await bot.post(invoke)
+    assert response.status == 200
+    body = await response.json()
+    assert body["composeExtension"]["type"] == "message"
+    assert "noch nicht verfügbar" in body["composeExtension"]["text"]
+
+
+async def test_compose_extension_is_delegated_to_bot_extensions(bot: BotUnderTest) -> None:
+    invoke = message("", bot.connector.service_url)
+    invoke.update(type="invoke", name="composeExtension/unheardOf", value={})
+    response = await bot.post(invoke)
+    assert response.status == 200
+    assert "composeExtension" in await response.json()
