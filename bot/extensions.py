@@ -1,0 +1,530 @@
+"""Message extensions: ALLRIS search (Teams and Outlook), the "Zusammenfassen" message action,
+and link unfurling of the city's ALLRIS host.
+
+The Teams handler calls `handle_invoke` for every `composeExtension/*` invoke. Routing is by
+invoke NAME, never by channel id: Outlook sends its own channel id for the same invokes. Every
+path goes through the KI-Pass gate (skills/gate.py) and the caller's access groups, exactly as
+a chat turn does, and answers with HTTP 200 and either a result or a German hint — bad input
+(empty or 2,000-character search, foreign link, missing commandId, no KI-Pass) never yields a 500.
+
+Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only: a card
+put into an Outlook mail must render in Outlook, which does not run bot actions from a mail.
+
+TEMPORARY (until skills/allris_search.py and skills/summarise.py land): the search calls the
+SearchIndex directly (`_search_papers`) and the message summary calls the generator directly
+(`_summarise_text`); both keep the gate and the access groups. Replace them with the skills'
+entry points; the invoke handling around them stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.normalise import html_to_text, tidy
+from bot.services import Services
+from graph.principal import Principal
+from indexer.model import COUNCIL, PUBLIC, Chunk, SearchQuery
+from skills.context import Skill, SkillContext
+from skills.gate import gate
+from skills.generator.base import Passage, Summary
+from skills.privacy import Masker
+from skills.types import SkillError, SkillResult
+
+log = logging.getLogger("kiw.extensions")
+
+SEARCH_COMMAND = "allrisSearch"  # manifest: composeExtensions[0].commands[0].id
+SUMMARISE_COMMAND = "summarise"  # manifest: composeExtensions[0].commands[1].id
+INSERT_SUMMARY = "insertSummary"  # Action.Submit data of the summary dialog
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+THUMBNAIL = "application/vnd.microsoft.card.thumbnail"
+CARD_VERSION = "1.4"  # what Outlook renders for message-extension cards; Teams renders it too
+MAX_QUERY_CHARS = 200
+MAX_RESULTS = 10
+MAX_SKIP = 40
+SNIPPET_CHARS = 300
+
+HINT_EMPTY_QUERY = (
+    "Bitte geben Sie einen Suchbegriff ein, z. B. „Radverkehr“ oder ein Aktenzeichen."
+)
+HINT_LONG_QUERY = (
+    "Der Suchbegriff ist zu lang ({chars} Zeichen). Bitte verwenden Sie höchstens "
+    f"{MAX_QUERY_CHARS} Zeichen."
+)
+HINT_NO_HITS = "Keine Ratsdokumente zu „{query}“ gefunden. Versuchen Sie andere Suchbegriffe."
+HINT_NO_COMMAND = (
+    "Diese Anfrage ist unvollständig (es fehlt der Befehl). Bitte versuchen Sie es erneut."
+)
+HINT_UNKNOWN_COMMAND = "Diesen Befehl kenne ich nicht. Bitte aktualisieren Sie die App in Teams."
+HINT_UNSUPPORTED = "Diese Aktion unterstützt der KI-Werkstatt Assistent nicht."
+HINT_NO_USER = (
+    "Ihr Benutzerkonto konnte nicht erkannt werden. Bitte melden Sie sich in Teams oder Outlook "
+    "mit Ihrem Dienstkonto an."
+)
+HINT_EMPTY_MESSAGE = "Diese Nachricht enthält keinen Text, den ich zusammenfassen kann."
+HINT_LONG_MESSAGE = (
+    "Die Nachricht ist zu lang für eine Zusammenfassung hier ({chars} Zeichen, höchstens "
+    "{limit}). Bitte senden Sie den Text als Datei im Chat mit „zusammenfassen“."
+)
+HINT_TOO_SLOW = (
+    "Das dauert hier zu lange. Bitte schreiben Sie mir im Chat, dort kann ich länger arbeiten."
+)
+
+InvokeResult = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Invoke:
+    name: str
+    value: dict[str, Any]
+    user_id: str | None  # Entra object id (from.aadObjectId)
+    tenant_id: str | None
+
+
+Handler = Callable[[Invoke, Services], Awaitable[InvokeResult]]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+async def handle_invoke(
+    name: str,
+    value: dict[str, Any],
+    user_id: str | None,
+    tenant_id: str | None,
+    services: Services,
+) -> InvokeResult:
+    """(HTTP status, invoke response body) for one `composeExtension/*` invoke."""
+    invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id)
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        log.info("message-extension invoke %r is not supported", name)
+        return _hint(name, HINT_UNSUPPORTED)
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        # Teams gives an invoke a few seconds; past the budget the user gets a hint, not a spinner.
+        return await asyncio.wait_for(
+            handler(invoke, services), timeout=services.settings.long_work_budget_seconds
+        )
+    except TimeoutError:
+        outcome = "timeout"
+        return _hint(name, HINT_TOO_SLOW)
+    except SkillError as exc:
+        outcome = exc.code
+        return _hint(name, exc.user_message)
+    finally:
+        services.audit.write(
+            "extension",
+            skill=name.removeprefix("composeExtension/"),
+            outcome=outcome,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            user_id=user_id,
+            scope="extension",
+        )
+
+
+def _hint(name: str, text: str) -> InvokeResult:
+    """A German hint in the shape the invoke expects (dialog for fetchTask, else the ME pane)."""
+    if name == "composeExtension/fetchTask":
+        return 200, {"task": {"type": "message", "value": text}}
+    return 200, {"composeExtension": {"type": "message", "text": text}}
+
+
+def _results(attachments: list[dict[str, Any]]) -> InvokeResult:
+    return 200, {
+        "composeExtension": {
+            "type": "result",
+            "attachmentLayout": "list",
+            "attachments": attachments,
+        }
+    }
+
+
+async def _admit(invoke: Invoke, skill: Skill, services: Services) -> Principal | SkillResult:
+    """The gate, fail closed: no user id in an invoke is never the trusted local operator."""
+    if not invoke.user_id:
+        return SkillResult(text=HINT_NO_USER, outcome="denied", data={"error": "no_user"})
+    decision = await gate(skill, invoke.user_id, services.skill_context())
+    if not decision.allowed:
+        assert decision.result is not None
+        return decision.result
+    if decision.principal is None:  # a skill without KI-Pass need, user unknown: public only
+        return Principal(id=invoke.user_id, name="", access_groups=frozenset({PUBLIC}))
+    return decision.principal
+
+
+def _skill(name: str, fallback: Skill) -> Skill:
+    from skills.registry import skill_by_name
+
+    try:
+        return skill_by_name(name)
+    except KeyError:
+        return fallback  # TEMPORARY: the skill has not landed in the registry yet
+
+
+async def _not_a_skill(*_: Any) -> SkillResult:  # pragma: no cover - never run, gate data only
+    raise SkillError(HINT_UNSUPPORTED)
+
+
+_SEARCH_FALLBACK = Skill("allris_search", ("suche",), "ALLRIS-Suche", "", True, _not_a_skill)
+_SUMMARISE_FALLBACK = Skill(
+    "summarise", ("zusammenfassen",), "Zusammenfassen", "", True, _not_a_skill
+)
+
+
+# ---------------------------------------------------------------- search (query)
+
+
+def _query_text(value: dict[str, Any]) -> tuple[str, bool]:
+    """(search text, whether this is Teams' initial run without a parameter)."""
+    params = value.get("parameters")
+    if not isinstance(params, list):
+        return "", False
+    for param in params:
+        if isinstance(param, dict) and param.get("name") == "initialRun":
+            return "", True
+    for param in params:
+        if isinstance(param, dict) and param.get("name") in ("query", None):
+            return str(param.get("value") or ""), False
+    first = params[0] if params and isinstance(params[0], dict) else {}
+    return str(first.get("value") or ""), False
+
+
+async def _query(invoke: Invoke, services: Services) -> InvokeResult:
+    command = invoke.value.get("commandId")
+    if not command:
+        return _hint(invoke.name, HINT_NO_COMMAND)
+    if command != SEARCH_COMMAND:
+        return _hint(invoke.name, HINT_UNKNOWN_COMMAND)
+    text, initial = _query_text(invoke.value)
+    text = " ".join(text.split())
+    if initial or not text:
+        return _hint(invoke.name, HINT_EMPTY_QUERY)
+    if len(text) > MAX_QUERY_CHARS:
+        return _hint(invoke.name, HINT_LONG_QUERY.format(chars=len(text)))
+    admitted = await _admit(invoke, _skill("allris_search", _SEARCH_FALLBACK), services)
+    if isinstance(admitted, SkillResult):
+        return _hint(invoke.name, admitted.text)
+    options = invoke.value.get("queryOptions")
+    options = options if isinstance(options, dict) else {}
+    skip = _bounded(options.get("skip"), 0, MAX_SKIP, 0)
+    count = _bounded(options.get("count"), 1, MAX_RESULTS, MAX_RESULTS)
+    papers = await _search_papers(text, admitted.access_groups | {PUBLIC}, services, skip, count)
+    if not papers:
+        return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
+    return _results([_paper_attachment(p) for p in papers])
+
+
+def _bounded(raw: Any, low: int, high: int, default: int) -> int:
+    try:
+        return max(low, min(high, int(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One council paper as a result card shows it."""
+
+    doc_id: str
+    title: str
+    reference: str | None
+    date: date | None
+    organizations: tuple[str, ...]
+    paper_type: str | None
+    url: str | None
+    snippet: str
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, snippet: str) -> Paper:
+        return cls(
+            chunk.doc_id,
+            chunk.title,
+            chunk.reference,
+            chunk.date,
+            chunk.organizations,
+            chunk.paper_type,
+            chunk.url,
+            snippet,
+        )
+
+
+async def _search_papers(
+    text: str, access: frozenset[str], services: Services, skip: int, count: int
+) -> list[Paper]:
+    """TEMPORARY: straight to the index until skills/allris_search.py offers paper results.
+
+    The index trims by `access` in the engine; results are grouped per paper (one card each).
+    """
+    query = SearchQuery(text=text, access=access, collection=COUNCIL, top=(skip + count) * 4)
+    results = await services.index.search(query)
+    papers: dict[str, Paper] = {}
+    for hit in results.hits:
+        if hit.chunk.doc_id not in papers:
+            papers[hit.chunk.doc_id] = Paper.from_chunk(hit.chunk, hit.snippet)
+    return list(papers.values())[skip : skip + count]
+
+
+# ---------------------------------------------------------------- cards
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        out["actions"] = actions
+    return out
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _open_url(title: str, url: str | None) -> list[dict[str, Any]]:
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return []
+    return [{"type": "Action.OpenUrl", "title": title, "url": url}]
+
+
+def _german_date(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def _plain_snippet(snippet: str) -> str:
+    text = " ".join(snippet.replace("**", "").split())
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+
+
+def paper_card(paper: Paper) -> dict[str, Any]:
+    facts = [
+        ("Aktenzeichen", paper.reference or ""),
+        ("Datum", _german_date(paper.date)),
+        ("Gremium", ", ".join(paper.organizations)),
+        ("Art", paper.paper_type or ""),
+    ]
+    body: list[dict[str, Any]] = [
+        _text(paper.title or "Ratsdokument", weight="Bolder", size="Medium")
+    ]
+    shown = [{"title": t, "value": v} for t, v in facts if v]
+    if shown:
+        body.append({"type": "FactSet", "facts": shown})
+    if paper.snippet:
+        body.append(_text(_plain_snippet(paper.snippet), isSubtle=True, size="Small"))
+    return _card(body, _open_url("In ALLRIS öffnen", paper.url))
+
+
+def _paper_attachment(paper: Paper) -> dict[str, Any]:
+    subtitle = " · ".join(
+        p for p in (paper.reference, _german_date(paper.date), ", ".join(paper.organizations)) if p
+    )
+    return {
+        "contentType": ADAPTIVE,
+        "content": paper_card(paper),
+        "preview": {"contentType": THUMBNAIL, "content": {"title": paper.title, "text": subtitle}},
+    }
+
+
+# ---------------------------------------------------------------- link unfurling (queryLink)
+
+
+def _allris_host(services: Services) -> str:
+    host = services.settings.allris_host.strip().lower()
+    return urlsplit(host).hostname or host if "://" in host else host.split("/")[0]
+
+
+async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
+    url = invoke.value.get("url")
+    if not isinstance(url, str) or len(url) > 2048:
+        return _results([])
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return _results([])
+    allris = _allris_host(services)
+    if not allris or host != allris or parts.scheme not in ("https", "http"):
+        return _results([])  # not ours: Teams shows the link as it is
+    admitted = await _admit(invoke, _skill("allris_search", _SEARCH_FALLBACK), services)
+    if isinstance(admitted, SkillResult):
+        return _results([])  # no preview without access; the link itself stays usable
+    access = admitted.access_groups | {PUBLIC}
+    paper = await _paper_for_url(url, parts.query, access, services)
+    if paper is None:
+        paper = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
+    return _results([_paper_attachment(paper)])
+
+
+async def _paper_for_url(
+    url: str, query: str, access: frozenset[str], services: Services
+) -> Paper | None:
+    """The visible paper behind an ALLRIS URL: by document id, else by the ids in the query."""
+    candidates = [url] + [
+        v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)
+    ]
+    for candidate in candidates:
+        doc_id: str | None = candidate if candidate == url else None
+        if doc_id is None:
+            doc_id = await services.index.find_reference(candidate, access)
+        if doc_id is None:
+            continue
+        chunks = await services.index.document_chunks(doc_id, access)
+        if chunks:
+            return Paper.from_chunk(chunks[0], chunks[0].text)
+    return None
+
+
+# ---------------------------------------------------------------- message action (summarise)
+
+
+def _message_text(value: dict[str, Any]) -> str:
+    payload = value.get("messagePayload")
+    body = payload.get("body") if isinstance(payload, dict) else None
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, str):
+        return ""
+    return tidy(html_to_text(content))
+
+
+@dataclass(frozen=True)
+class Summarised:
+    points: list[str]
+    ai_generated: bool
+
+
+async def _summary_for(invoke: Invoke, services: Services) -> Summarised | InvokeResult:
+    """(summary points, AI-generated?) of the invoked message, or the hint to answer instead."""
+    command = invoke.value.get("commandId")
+    if not command:
+        return _hint(invoke.name, HINT_NO_COMMAND)
+    if command != SUMMARISE_COMMAND:
+        return _hint(invoke.name, HINT_UNKNOWN_COMMAND)
+    text = _message_text(invoke.value)
+    if not text:
+        return _hint(invoke.name, HINT_EMPTY_MESSAGE)
+    limit = services.settings.max_message_chars
+    if len(text) > limit:
+        return _hint(invoke.name, HINT_LONG_MESSAGE.format(chars=len(text), limit=limit))
+    admitted = await _admit(invoke, _skill("summarise", _SUMMARISE_FALLBACK), services)
+    if isinstance(admitted, SkillResult):
+        return _hint(invoke.name, admitted.text)
+    points, ai = await _summarise_text(text, services.skill_context())
+    return Summarised(points, ai)
+
+
+async def _summarise_text(text: str, ctx: SkillContext) -> tuple[list[str], bool]:
+    """TEMPORARY: the generator directly, until skills/summarise.py takes plain text.
+
+    Personal data is masked before an external model sees the message (Dienstvereinbarung).
+    """
+    masker = None if ctx.generator.on_premise or ctx.generator.name == "extractive" else Masker()
+    paragraphs = [p for p in text.split("\n") if p.strip()] or [text]
+    passages = [
+        Passage(
+            n,
+            Chunk(
+                id=f"message#{n}",
+                doc_id="message",
+                collection=COUNCIL,
+                title="Nachricht",
+                text=masker.mask(p, "document") if masker else p,
+            ),
+        )
+        for n, p in enumerate(paragraphs, start=1)
+    ]
+    summary = await ctx.generator.summarise(passages, title="Nachricht")
+    points = [p.text for p in _summary_points(summary)]
+    if masker:
+        points = [masker.unmask(p) for p in points]
+    return points, summary.ai_generated
+
+
+def _summary_points(summary: Summary) -> list[Any]:
+    points = list(summary.key_points)
+    for extra in (summary.decision_proposal, summary.financial_impact):
+        if extra is not None:
+            points.append(extra)
+    points += summary.deadlines
+    return points[:8]
+
+
+def summary_card(points: list[str], ai_generated: bool) -> dict[str, Any]:
+    label = (
+        "KI-generiert – bitte prüfen Sie die Zusammenfassung."
+        if ai_generated
+        else "Auszug aus der Nachricht (ohne KI erstellt)."
+    )
+    body = [_text("Zusammenfassung", weight="Bolder", size="Medium")]
+    if points:
+        body += [_text(f"- {p}") for p in points]
+    else:
+        body.append(_text("Ich habe keine Kernaussagen gefunden."))
+    body.append(_text(label, isSubtle=True, size="Small"))
+    return _card(body, [])
+
+
+def _clean_points(raw: Any) -> list[str]:
+    if not isinstance(raw, list):
+        return []
+    return [str(p)[:1000] for p in raw if isinstance(p, str) and p.strip()][:8]
+
+
+async def _fetch_task(invoke: Invoke, services: Services) -> InvokeResult:
+    summary = await _summary_for(invoke, services)
+    if not isinstance(summary, Summarised):
+        return summary
+    points, ai = summary.points, summary.ai_generated
+    dialog = summary_card(points, ai)
+    dialog["actions"] = [
+        {
+            "type": "Action.Submit",
+            "title": "In die Unterhaltung einfügen",
+            "data": {"kiwAction": INSERT_SUMMARY, "points": points, "ai": ai},
+        }
+    ]
+    return 200, {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": "Zusammenfassung",
+                "width": "medium",
+                "height": "medium",
+                "card": {"contentType": ADAPTIVE, "content": dialog},
+            },
+        }
+    }
+
+
+async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
+    data = invoke.value.get("data")
+    if isinstance(data, dict) and data.get("kiwAction") == INSERT_SUMMARY:
+        # The dialog's own button: fetchTask made the summary; it is rebuilt here from plain
+        # strings (never taken over as a card), behind the same gate.
+        admitted = await _admit(invoke, _skill("summarise", _SUMMARISE_FALLBACK), services)
+        if isinstance(admitted, SkillResult):
+            return _hint(invoke.name, admitted.text)
+        card = summary_card(_clean_points(data.get("points")), data.get("ai") is True)
+    else:
+        summary = await _summary_for(invoke, services)
+        if not isinstance(summary, Summarised):
+            return summary
+        card = summary_card(summary.points, summary.ai_generated)
+    return _results([{"contentType": ADAPTIVE, "content": card}])
+
+
+_HANDLERS: dict[str, Handler] = {
+    "composeExtension/query": _query,
+    "composeExtension/queryLink": _query_link,
+    "composeExtension/fetchTask": _fetch_task,
+    "composeExtension/submitAction": _submit_action,
+}

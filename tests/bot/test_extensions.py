@@ -1,0 +1,255 @@
+"""Message-extension invokes, driven through bot/extensions.handle_invoke with recorded payloads.
+
+The same payloads go through the real HTTP endpoint in test_extensions_http.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.extensions import handle_invoke
+from bot.services import Services
+from tests.bot.extension_kit import (
+    OPARL,
+    USER_FACTION,
+    WEB,
+    assert_outlook_safe,
+    cards_in,
+    invoke,
+    make_services,
+)
+from tests.bot.teams_kit import USER_WITH_PASS, USER_WITHOUT_PASS, audit_lines
+
+
+@pytest.fixture
+async def services(data_dir: Path) -> AsyncIterator[Services]:
+    built = await make_services(data_dir)
+    yield built
+    await built.aclose()
+
+
+async def run(
+    services: Services, name: str, value: dict[str, Any], user: str | None = USER_WITH_PASS
+) -> tuple[int, dict[str, Any]]:
+    status, body = await handle_invoke(name, value, user, "tenant", services)
+    json.dumps(body)  # the body must be plain JSON for the Bot Framework invoke response
+    return status, body
+
+
+def hint(body: dict[str, Any]) -> str:
+    result = body["composeExtension"]
+    assert result["type"] == "message"
+    text: str = result["text"]
+    return text
+
+
+async def test_search_returns_one_card_per_paper_with_the_facts(services: Services) -> None:
+    activity = invoke("query_teams.json")
+    status, body = await run(services, activity["name"], activity["value"])
+    assert status == 200
+    result = body["composeExtension"]
+    assert (result["type"], result["attachmentLayout"]) == ("result", "list")
+    titles = [a["preview"]["content"]["title"] for a in result["attachments"]]
+    assert sorted(titles) == ["Fahrradparken am Bahnhof", "Radverkehrskonzept Innenstadt"]
+    first = next(
+        a for a in result["attachments"] if "Innenstadt" in a["preview"]["content"]["title"]
+    )
+    assert first["preview"]["contentType"] == "application/vnd.microsoft.card.thumbnail"
+    assert first["preview"]["content"]["text"] == "VO/2026/1001 · 14.10.2026 · Bauausschuss"
+    card = first["content"]
+    assert_outlook_safe(card)
+    facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
+    assert facts == {
+        "Aktenzeichen": "VO/2026/1001",
+        "Datum": "14.10.2026",
+        "Gremium": "Bauausschuss",
+        "Art": "Beschlussvorlage",
+    }
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "In ALLRIS öffnen", "url": f"{WEB}1001"}
+    ]
+    assert [line["event"] for line in audit_lines(services)] == ["extension"]
+
+
+async def test_outlook_search_is_routed_by_name_and_trimmed_by_access(services: Services) -> None:
+    activity = invoke("query_outlook.json")
+    assert activity["channelId"] == "m365extensions"
+    status, body = await run(
+        services, activity["name"], activity["value"], activity["from"]["aadObjectId"]
+    )
+    assert status == 200
+    titles = {a["preview"]["content"]["title"] for a in body["composeExtension"]["attachments"]}
+    assert "Vertrauliche Fraktionsvorlage Radverkehr Geheimtitel" in titles  # faction member
+    for card in cards_in(body):
+        assert_outlook_safe(card)
+    # The same search by someone outside the faction never shows the non-public paper.
+    _, other = await run(services, activity["name"], activity["value"], USER_WITH_PASS)
+    assert "Geheimtitel" not in json.dumps(other, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", "Bitte geben Sie einen Suchbegriff ein"),
+        ("   ", "Bitte geben Sie einen Suchbegriff ein"),
+        ("Radverkehr " * 182, "Der Suchbegriff ist zu lang (2001 Zeichen)"),
+        ("Xylophonorchester", "Keine Ratsdokumente zu „Xylophonorchester“ gefunden"),
+    ],
+)
+async def test_bad_search_input_gets_a_german_hint(
+    services: Services, query: str, expected: str
+) -> None:
+    value = invoke("query_teams.json")["value"]
+    value["parameters"] = [{"name": "query", "value": query}]
+    status, body = await run(services, "composeExtension/query", value)
+    assert status == 200
+    assert hint(body).startswith(expected), hint(body)
+
+
+async def test_initial_run_and_missing_or_unknown_command(services: Services) -> None:
+    value = invoke("query_teams.json")["value"]
+    initial = dict(value, parameters=[{"name": "initialRun", "value": "true"}])
+    _, body = await run(services, "composeExtension/query", initial)
+    assert hint(body).startswith("Bitte geben Sie einen Suchbegriff ein")
+    missing = {k: v for k, v in value.items() if k != "commandId"}
+    _, body = await run(services, "composeExtension/query", missing)
+    assert hint(body).startswith("Diese Anfrage ist unvollständig")
+    _, body = await run(services, "composeExtension/query", dict(value, commandId="other"))
+    assert hint(body).startswith("Diesen Befehl kenne ich nicht")
+    _, body = await run(services, "composeExtension/query", {"parameters": "nonsense"})
+    assert hint(body).startswith("Diese Anfrage ist unvollständig")
+
+
+async def test_without_kipass_or_without_user_there_is_a_hint_not_a_result(
+    services: Services,
+) -> None:
+    value = invoke("query_teams.json")["value"]
+    _, body = await run(services, "composeExtension/query", value, USER_WITHOUT_PASS)
+    assert "KI-Pass" in hint(body)
+    _, body = await run(services, "composeExtension/query", value, None)
+    assert hint(body).startswith("Ihr Benutzerkonto konnte nicht erkannt werden")
+    _, body = await run(services, "composeExtension/query", value, "aad-somebody-unknown")
+    assert "nicht bekannt" in hint(body)
+
+
+async def test_link_unfurling_of_the_allris_host(services: Services) -> None:
+    # An OParl paper URL on the ALLRIS host is the document id: the paper's card.
+    _, body = await run(services, "composeExtension/queryLink", {"url": f"{OPARL}1001"})
+    [card] = cards_in(body)
+    assert_outlook_safe(card)
+    assert card["body"][0]["text"] == "Radverkehrskonzept Innenstadt"
+    # The recorded web link: a neutral preview with the link, nothing from the index.
+    activity = invoke("query_link.json")
+    _, body = await run(services, activity["name"], activity["value"])
+    [card] = cards_in(body)
+    assert_outlook_safe(card)
+    assert card["body"][0]["text"] == "Dokument im Ratsinformationssystem"
+    assert card["actions"][0]["url"] == activity["value"]["url"]
+
+
+async def test_link_unfurling_never_reveals_a_paper_outside_the_users_groups(
+    services: Services,
+) -> None:
+    url = {"url": f"{OPARL}1003"}
+    _, faction = await run(services, "composeExtension/queryLink", url, USER_FACTION)
+    assert "Geheimtitel" in json.dumps(faction, ensure_ascii=False)
+    _, other = await run(services, "composeExtension/queryLink", url, USER_WITH_PASS)
+    assert "Geheimtitel" not in json.dumps(other, ensure_ascii=False)
+    assert cards_in(other)[0]["body"][0]["text"] == "Dokument im Ratsinformationssystem"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"url": "https://evil.example.com/bi/vo020.asp?VOLFDNR=1001"},
+        {"url": "https://ratsinfo.luebeck.de.evil.example.com/x"},
+        {"url": "ftp://ratsinfo.luebeck.de/x"},
+        {"url": "not a url at all"},
+        {"url": "https://[::1"},
+        {"url": 42},
+        {},
+    ],
+)
+async def test_foreign_or_broken_links_get_an_empty_result(
+    services: Services, value: dict[str, Any]
+) -> None:
+    status, body = await run(services, "composeExtension/queryLink", value)
+    assert (status, body["composeExtension"]["attachments"]) == (200, [])
+
+
+async def test_link_unfurling_without_kipass_shows_no_preview(services: Services) -> None:
+    activity = invoke("query_link.json")
+    _, body = await run(services, activity["name"], activity["value"], USER_WITHOUT_PASS)
+    assert body["composeExtension"]["attachments"] == []
+
+
+async def test_message_action_dialog_then_insert(services: Services) -> None:
+    activity = invoke("fetch_task_summarise.json")
+    status, body = await run(services, activity["name"], activity["value"])
+    assert status == 200
+    task = body["task"]
+    assert (task["type"], task["value"]["title"]) == ("continue", "Zusammenfassung")
+    [dialog] = cards_in(body)
+    assert_outlook_safe(dialog, dialog=True)
+    text = json.dumps(dialog, ensure_ascii=False)
+    assert "2,4 Millionen Euro" in text or "empfiehlt der Bürgerschaft" in text
+    assert "ohne KI erstellt" in text  # the extractive generator says so
+    submit = dialog["actions"][0]
+    assert submit["type"] == "Action.Submit"
+
+    # Teams sends the button's data back with submitAction: the card goes into the compose box.
+    value = dict(invoke("submit_action_insert.json")["value"], data=submit["data"])
+    status, body = await run(services, "composeExtension/submitAction", value)
+    assert status == 200
+    [inserted] = cards_in(body)
+    assert_outlook_safe(inserted)
+    assert [b["text"] for b in inserted["body"]] == [b["text"] for b in dialog["body"]]
+
+
+async def test_recorded_submit_action_and_one_without_dialog(services: Services) -> None:
+    activity = invoke("submit_action_insert.json")
+    _, body = await run(services, activity["name"], activity["value"])
+    [card] = cards_in(body)
+    assert card["body"][1]["text"] == (
+        "- Der Ausschuss empfiehlt der Bürgerschaft, das Konzept zu beschließen."
+    )
+    # Without the dialog's data (fetchTask off): summarised straight from the message payload.
+    value = invoke("fetch_task_summarise.json")["value"]
+    _, body = await run(services, "composeExtension/submitAction", value)
+    [card] = cards_in(body)
+    assert_outlook_safe(card)
+    assert len(card["body"]) >= 3
+
+
+async def test_message_action_bad_input(services: Services) -> None:
+    value = invoke("fetch_task_summarise.json")["value"]
+    cases = [
+        ({k: v for k, v in value.items() if k != "commandId"}, "Diese Anfrage ist unvollständig"),
+        (dict(value, messagePayload={"body": {"content": "<p> </p>"}}), "Diese Nachricht enthält"),
+        (dict(value, messagePayload="nonsense"), "Diese Nachricht enthält"),
+        (
+            dict(value, messagePayload={"body": {"content": "Wort " * 5000}}),
+            "Die Nachricht ist zu lang",
+        ),
+    ]
+    for broken, expected in cases:
+        status, body = await run(services, "composeExtension/fetchTask", broken)
+        assert status == 200
+        assert body["task"]["type"] == "message"
+        assert body["task"]["value"].startswith(expected), body
+    _, body = await run(services, "composeExtension/fetchTask", value, USER_WITHOUT_PASS)
+    assert "KI-Pass" in body["task"]["value"]
+    insert = invoke("submit_action_insert.json")["value"]
+    _, body = await run(services, "composeExtension/submitAction", insert, USER_WITHOUT_PASS)
+    assert "KI-Pass" in hint(body)
+
+
+async def test_unsupported_invoke_gets_a_hint(services: Services) -> None:
+    status, body = await run(services, "composeExtension/setting", {})
+    assert status == 200
+    assert hint(body) == "Diese Aktion unterstützt der KI-Werkstatt Assistent nicht."
