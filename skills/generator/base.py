@@ -7,6 +7,26 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from indexer.model import Chunk
+from skills.types import SkillError
+
+# The extractive backend marks its output as quotes, not generated text (German / English).
+EXTRACT_NOTE = {
+    "de": "Auszug aus den Quellen, nicht KI-formuliert:",
+    "en": "Excerpt from the sources (German quotes, not AI-written):",
+}
+
+
+class GeneratorUnavailable(SkillError):
+    """The model endpoint did not answer (timeout, refused, rate limit beyond retries)."""
+
+    code = "generator_unavailable"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "Das Sprachmodell ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
+            "Minuten erneut.",
+        )
+        self.detail = detail  # plain English for the admin log
 
 
 @dataclass(frozen=True)

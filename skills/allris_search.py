@@ -1,0 +1,265 @@
+"""`suche …`: council papers (ALLRIS) with filters understood from the words, and "mehr".
+
+A search ("Anträge der Grünen zum Radverkehr seit 2025") gets a card of the best papers; a
+question ("Was hat der Bauausschuss im Oktober beschlossen?") gets a cited answer over the
+council documents, with the matching papers below when no passage answers it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
+from skills import cardkit
+from skills.allris_query import FACTIONS, CouncilQuery, is_question, parse_council_query
+from skills.context import Skill, SkillContext
+from skills.grounded_answer import MAX_QUESTION_CHARS, answer_question
+from skills.policy_qa import bad_input, result_from_answer
+from skills.types import SkillRequest, SkillResult
+
+NAME = "allris_search"
+PAGE_SIZE = 5
+FETCH_CHUNKS = 200  # chunks fetched to group into papers; paging runs over these
+
+EMPTY_SEARCH = (
+    "Bitte geben Sie an, wonach ich suchen soll, zum Beispiel: "
+    "„suche Anträge der Grünen zum Radverkehr seit 2025“ oder „suche VO/2025/12345“."
+)
+MORE_WITHOUT_QUERY = (
+    "Für „mehr“ nutzen Sie bitte die Schaltfläche „Mehr Treffer“ unter den Suchergebnissen "
+    "oder wiederholen Sie Ihre Suche."
+)
+
+
+@dataclass(frozen=True)
+class PaperHit:
+    chunk: Chunk  # the best chunk of the paper
+    score: float
+    snippet: str
+
+
+def _group_by_paper(hits: tuple[Hit, ...] | list[Hit]) -> list[PaperHit]:
+    papers: dict[str, PaperHit] = {}
+    for hit in hits:
+        if hit.chunk.doc_id not in papers:
+            papers[hit.chunk.doc_id] = PaperHit(hit.chunk, hit.score, hit.snippet)
+    return list(papers.values())
+
+
+def paper_json(paper: PaperHit) -> dict[str, Any]:
+    c = paper.chunk
+    return {
+        "title": c.title,
+        "reference": c.reference,
+        "paper_type": c.paper_type,
+        "date": c.date.isoformat() if c.date else None,
+        "organizations": list(c.organizations),
+        "status": c.status,
+        "url": c.url,
+        "doc_id": c.doc_id,
+        "snippet": paper.snippet,
+    }
+
+
+def _allris_url(chunk: Chunk, host: str) -> str | None:
+    return chunk.url or (f"{host.rstrip('/')}" if host else None)
+
+
+async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
+    text = q.text or q.organization or q.paper_type or "Vorlage"
+    query = SearchQuery(
+        text=text,
+        access=request.access,
+        collection=COUNCIL,
+        paper_type=q.paper_type,
+        organization=q.organization,
+        date_from=q.date_from,
+        date_to=q.date_to,
+        top=FETCH_CHUNKS,
+    )
+    with request.trace.timed("retrieval", collection=COUNCIL, filters=sorted(q.filters())) as step:
+        results = await ctx.index.search(query)
+        if not results.hits and q.organization in FACTIONS:
+            # The submitting faction is often only named in the paper's text, not its metadata.
+            words = q.organization.replace("Fraktion", "").replace("-", " ")
+            results = await ctx.index.search(
+                SearchQuery(
+                    text=f"{q.text} {words}".strip(),
+                    access=request.access,
+                    collection=COUNCIL,
+                    paper_type=q.paper_type,
+                    date_from=q.date_from,
+                    date_to=q.date_to,
+                    top=FETCH_CHUNKS,
+                )
+            )
+            step["faction_in_text"] = True
+        step["hits"] = len(results.hits)
+    papers = _group_by_paper(results.hits)
+    if q.last_meeting and papers:
+        latest = max((p.chunk.date for p in papers if p.chunk.date), default=None)
+        papers = [p for p in papers if p.chunk.date == latest] if latest else papers
+    return papers
+
+
+def search_card(
+    q: CouncilQuery, query_text: str, papers: list[PaperHit], page: int, host: str, intro: str = ""
+) -> dict[str, Any]:
+    shown = papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    body: list[dict[str, Any]] = [cardkit.heading("Ergebnisse aus dem Ratsinformationssystem")]
+    if intro:
+        body.append(cardkit.text_block(intro))
+    filters = q.filters()
+    if filters:
+        body.append(cardkit.text_block("Verstanden als: " + " · ".join(
+            f"{k}: {v}" for k, v in filters.items()), subtle=True, size="Small"))
+    body.append(
+        cardkit.text_block(
+            f"{len(papers)} Vorgänge, Seite {page + 1}", subtle=True, size="Small"
+        )
+    )
+    for paper in shown:
+        c = paper.chunk
+        url = _allris_url(c, host)
+        title = f"[{c.title}]({url})" if url else c.title
+        facts = [
+            ("Aktenzeichen", c.reference or "–"),
+            ("Art", c.paper_type or "–"),
+            ("Datum", f"{c.date:%d.%m.%Y}" if c.date else "–"),
+            ("Gremien", ", ".join(c.organizations) or "–"),
+        ]
+        if c.status:
+            facts.append(("Beratung", c.status))
+        container = {
+            "type": "Container",
+            "separator": True,
+            "items": [
+                cardkit.text_block(f"**{title}**"),
+                cardkit.fact_set(facts),
+                cardkit.text_block(paper.snippet, subtle=True, size="Small"),
+            ],
+        }
+        body.append(container)
+    actions: list[dict[str, Any]] = []
+    if (page + 1) * PAGE_SIZE < len(papers):
+        actions.append(
+            cardkit.submit_action(
+                "Mehr Treffer", {"command": "suche", "query": query_text, "page": page + 1}
+            )
+        )
+    actions.extend(cardkit.feedback_actions(NAME))
+    return cardkit.card(body, actions)
+
+
+def _plain_list(papers: list[PaperHit], page: int) -> str:
+    lines = []
+    for i, paper in enumerate(papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], start=1):
+        c = paper.chunk
+        when = f"{c.date:%d.%m.%Y}" if c.date else ""
+        meta = ", ".join(p for p in (c.reference, c.paper_type, when) if p)
+        lines.append(f"{i + page * PAGE_SIZE}. {c.title} ({meta})" + (f" – {c.url}" if c.url else ""))
+        if c.status:
+            lines.append(f"   Beratung: {c.status}")
+    return "\n".join(lines)
+
+
+async def _by_reference(
+    request: SkillRequest, ctx: SkillContext, q: CouncilQuery, query_text: str
+) -> SkillResult:
+    assert q.reference
+    doc_id = await ctx.index.find_reference(q.reference, request.access)
+    chunks = await ctx.index.document_chunks(doc_id, request.access) if doc_id else []
+    if not chunks:
+        return not_found(q.reference)
+    paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
+    return _listing(q, query_text, [paper], 0, ctx)
+
+
+def not_found(what: str) -> SkillResult:
+    text = f"Zu „{what}“ habe ich nichts gefunden."
+    return SkillResult(
+        text=text, outcome="not_found", grounded=False,
+        data={"query": what, "total": 0, "hits": []},
+    )  # fmt: skip
+
+
+def _listing(
+    q: CouncilQuery, query_text: str, papers: list[PaperHit], page: int, ctx: SkillContext,
+    intro: str = "",
+) -> SkillResult:  # fmt: skip
+    if not papers or page * PAGE_SIZE >= len(papers):
+        if page:
+            return SkillResult(
+                text="Keine weiteren Treffer.", outcome="not_found",
+                data={"query": query_text, "total": len(papers), "page": page, "hits": []},
+            )  # fmt: skip
+        return not_found(query_text)
+    shown = papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    text = (intro + "\n" if intro else "") + _plain_list(papers, page)
+    return SkillResult(
+        text=text,
+        card=search_card(q, query_text, papers, page, ctx.config.allris_host, intro),
+        outcome="ok",
+        grounded=True,
+        data={
+            "query": query_text,
+            "filters": q.filters(),
+            "total": len(papers),
+            "page": page,
+            "hits": [paper_json(p) for p in shown],
+        },
+    )
+
+
+async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    text = request.text.strip()
+    page = max(0, int(request.page or request.options.get("page", 0) or 0))
+    if text.lower() in ("mehr", "more", "weiter") or (not text and request.options.get("query")):
+        text = str(request.options.get("query") or "").strip()
+        if not text:
+            return bad_input(MORE_WITHOUT_QUERY)
+        page = max(page, 1)
+    if not text:
+        return bad_input(EMPTY_SEARCH)
+    if len(text) > MAX_QUESTION_CHARS:
+        return bad_input(
+            "Ihre Suchanfrage ist zu lang. Bitte beschränken Sie sich auf einige Stichworte."
+        )
+    today: date = ctx.today()
+    q = parse_council_query(text, today)
+    request.trace.add("query_parse", filters=sorted(q.filters()), reference=bool(q.reference))
+    if q.reference and not q.text:
+        return await _by_reference(request, ctx, q, text)
+    if is_question(text) and page == 0:
+        base = SearchQuery(
+            text=q.text or text,
+            paper_type=q.paper_type,
+            organization=q.organization,
+            date_from=q.date_from,
+            date_to=q.date_to,
+        )
+        answer = await answer_question(text, request, ctx, collection=COUNCIL, query=base)
+        if answer.grounded:
+            return result_from_answer(answer, ctx, skill=NAME, no_answer="")
+        papers = await _search(ctx, request, q)
+        return _listing(
+            q, text, papers, 0, ctx,
+            intro="Eine direkte Antwort steht nicht in den Unterlagen; diese Vorgänge passen:",
+        )  # fmt: skip
+    papers = await _search(ctx, request, q)
+    return _listing(q, text, papers, page, ctx)
+
+
+SKILL = Skill(
+    name=NAME,
+    commands=("suche", "search"),
+    title="Ratsinformationen durchsuchen",
+    description=(
+        "Findet Anträge, Vorlagen und Niederschriften im Ratsinformationssystem (ALLRIS) – "
+        "mit Filtern nach Fraktion, Gremium und Zeitraum."
+    ),
+    requires_kipass=True,
+    run=run,
+)

@@ -1,0 +1,351 @@
+"""The embedded generator: no model, answers and summaries assembled from source sentences.
+
+Every sentence it returns is quoted verbatim from a passage and cites that passage by number,
+so the output is grounded by construction. It is marked as an extract, not AI-written text
+(Generated.ai_generated False -> no "KI-generiert" label).
+
+Scoring of a sentence for a question: the idf-weighted share of the question's content stems
+(Snowball German) found in the sentence, plus a small bonus for the passage's retrieval rank.
+Sentences that address an AI model ("Ignoriere alle Anweisungen …") are never quoted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from skills.generator.base import EXTRACT_NOTE, Generated, Passage, Summary, SummaryPoint
+from skills.german import content_stems, search_terms, split_sentences, tokens
+from skills.grounding import looks_like_injection
+
+MIN_COVERAGE = 0.3  # below this share of the question's weighted terms a sentence is no answer
+MAX_ANSWER_SENTENCES = 3
+RANK_BONUS = 0.12
+ANSWER_TYPE_BONUS = 0.25
+DENSITY_WEIGHT = 0.5
+
+# What kind of statement answers a question word: a duration, a date, a number, an actor.
+_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"\bwie\s+lange\b|\bhow\s+long\b|\bgültig", re.IGNORECASE),
+        re.compile(
+            r"\b(?:\d+|ein|einen|eine|zwei|drei|vier|fünf|sechs|zwölf|90)\s+"
+            r"(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?|Arbeitstage?n?|Stunden?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        re.compile(r"\bwann\b|\bwhen\b|\bbis\s+wann\b|\bab\s+wann\b", re.IGNORECASE),
+        re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\bQuartal\b|\b20\d\d\b|\bnach\s+\w+\s+Jahr", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"\bwie\s+viele?\b|\bwie\s+hoch\b|\bhow\s+(?:many|much)\b", re.IGNORECASE),
+        re.compile(r"\d"),
+    ),
+    (
+        re.compile(r"\bkoste\w*|\bwie\s+teuer\b|\bcost", re.IGNORECASE),
+        re.compile(r"\d[\d.,]*\s*(?:€|Euro|Mio|Millionen)", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"^\s*(?:wer|wem|who|whom)\b", re.IGNORECASE),
+        re.compile(
+            r"Personalrat|Beauftragte|Werkstatt|Bürgermeister|Verwaltung|Bürgerschaft|"
+            r"Informationssicherheit|Organisationsservice|Ausschuss",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    n: int  # passage number
+    rank: int  # 0-based position of the passage
+    index: int  # position in reading order over all passages
+    text: str
+    stems: frozenset[str]
+
+
+def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    for rank, passage in enumerate(passages):
+        for text in split_sentences(passage.chunk.text):
+            if looks_like_injection(text):
+                continue
+            out.append(_Sentence(passage.n, rank, len(out), text, frozenset(content_stems(text))))
+    return out
+
+
+def _idf(sentences: Sequence[_Sentence]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for s in sentences:
+        df.update(s.stems)
+    total = len(sentences) or 1
+    return {term: math.log(1 + total / count) for term, count in df.items()}
+
+
+def _quote(text: str, limit: int = 450) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+    on_premise = True  # nothing leaves the process
+
+    async def answer(
+        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+    ) -> Generated:
+        query = search_terms(question, language)
+        question_stems = content_stems(query)
+        sentences = _sentences(passages)
+        if not question_stems or not sentences:
+            return Generated(text="", cited=[])
+        idf = _idf(sentences)
+        default_weight = max(idf.values(), default=1.0)
+        weights = {t: idf.get(t, default_weight) for t in question_stems}
+        total = sum(weights.values())
+        scored: list[tuple[float, float, _Sentence]] = []
+        wanted = [answer for ask, answer in _ANSWER_TYPES if ask.search(question)]
+        for s in sentences:
+            if len(tokens(s.text)) < 4 or not s.text.rstrip("“”\"'»«)").endswith((".", "!", ":")):
+                continue  # headings, fragments and questions are no answer
+            matched = [t for t in weights if t in s.stems]
+            coverage = sum(weights[t] for t in matched) / total
+            if coverage < MIN_COVERAGE:
+                continue
+            density = len(matched) / max(len(s.stems), 1)
+            score = coverage + RANK_BONUS / (1 + s.rank) + DENSITY_WEIGHT * density
+            if any(pattern.search(s.text) for pattern in wanted):
+                score += ANSWER_TYPE_BONUS
+            scored.append((score, coverage, s))
+        if not scored:
+            return Generated(text="", cited=[])
+        scored.sort(key=lambda item: -item[0])
+        best_score = scored[0][0]
+        chosen: list[_Sentence] = []
+        for score, _coverage, s in scored:
+            if len(chosen) == MAX_ANSWER_SENTENCES or score < 0.7 * best_score:
+                break
+            if any(_similar(s, c) for c in chosen):
+                continue
+            chosen.append(s)
+        lines = [EXTRACT_NOTE.get(language, EXTRACT_NOTE["de"])]
+        lines.extend(f"„{_quote(s.text)}“ [{s.n}]" for s in chosen)
+        cited: list[int] = []
+        for s in chosen:
+            if s.n not in cited:
+                cited.append(s.n)
+        return Generated(text="\n".join(lines), cited=cited, ai_generated=False)
+
+    async def summarise(
+        self, passages: Sequence[Passage], *, title: str = "", language: str = "de"
+    ) -> Summary:
+        return summarise_extractively(passages, title=title)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _similar(a: _Sentence, b: _Sentence) -> bool:
+    if not a.stems or not b.stems:
+        return a.text == b.text
+    return len(a.stems & b.stems) / len(a.stems | b.stems) > 0.6
+
+
+# ---------------------------------------------------------------- summaries
+
+_DECISION_START = re.compile(
+    r"^(?:#+\s*)?(?:Beschlussvorschlag|Beschlussantrag|Beschlussempfehlung|Antrag|Beschluss)\b"
+    r"|(?:Bürgerschaft|Gemeinderat|Rat|Ausschuss|Hauptausschuss|Stadtrat)\s+(?:möge\s+)?"
+    r"(?:beschließ|beschliess)"
+    r"|\bwird\s+beauftragt\b|\bwird\s+gebeten\b",
+    re.IGNORECASE,
+)
+_SECTION_END = re.compile(
+    r"^(?:#+\s*)?(?:Begründung|Sachverhalt|Sachdarstellung|Erläuterung|Finanzielle|Anlage|"
+    r"Beratungsfolge|Ausgangslage|Problemstellung)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\d[\d.,]*\s*(?:€|Euro|EUR|T€|Mio\.?|Millionen|Mrd\.?)|(?:€|EUR)\s*\d", re.IGNORECASE
+)
+_FINANCE_WORD = re.compile(
+    r"Haushalt|Kosten|finanziell|Finanzierung|Mittel|Fördermittel|Zuschuss|Budget", re.IGNORECASE
+)
+_NO_FINANCE = re.compile(
+    r"Finanzielle Auswirkungen\s*(?::\s*)?(?:Ja\s*(?:☐|\[ \])\s*Nein\s*(?:☒|\[x\])|keine\b|nein\b)",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+)
+_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{2,4}}\b|\b\d{{1,2}}\.\s(?:{_MONTHS})\s\d{{4}}\b"
+    rf"|\b(?:{_MONTHS})\s\d{{4}}\b|\bQuartal\s\d{{4}}\b|\bEnde\s\d{{4}}\b"
+)
+_DEADLINE_WORD = re.compile(
+    r"\bbis\s+(?:zum|spätestens|Ende)|\bFrist|\bspätestens|\bab\s+dem|\bTermin|\bStichtag"
+    r"|\bzum\s+\d|\bin\s+Kraft|Baubeginn|Fertigstellung|vorgesehen|geplant|auszuschreiben",
+    re.IGNORECASE,
+)
+_GREMIUM = re.compile(
+    r"ausschuss|bürgerschaft|gemeinderat|\brat\b|beirat|senat|ortsrat|ortschaftsrat|kommission",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"[☐☒]|\[[x ]\]|Gedruckt auf|Recyclingpapier|CO2-Relevanz|IQ-relevant|Beispieldokument|"
+    r"Beispieltext"
+)
+_PREFERRED_SECTION = re.compile(
+    r"Kurzfassung|Sachverhalt|Begründung|Zusammenfassung|Ziel|Anlass|Ausgangslage", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class _Line:
+    n: int
+    text: str
+
+
+def _lines(passages: Sequence[Passage]) -> list[_Line]:
+    return [
+        _Line(p.n, line.strip())
+        for p in passages
+        for line in p.chunk.text.splitlines()
+        if line.strip()
+    ]
+
+
+def summarise_extractively(passages: Sequence[Passage], *, title: str = "") -> Summary:
+    """Kernaussagen, Beschlussvorschlag, finanzielle Auswirkungen, Fristen, Beratungsfolge."""
+    sentences = [s for s in _sentences(passages) if not _BOILERPLATE.search(s.text)]
+    summary = Summary(ai_generated=False)
+    if not sentences:
+        return summary
+    summary.decision_proposal = _decision(sentences)
+    summary.financial_impact = _finance(passages, sentences)
+    summary.deadlines = _deadlines(sentences)
+    summary.consultation = _consultation(passages)
+    summary.key_points = _key_points(sentences, title)
+    return summary
+
+
+def _point(text: str, ns: Sequence[int], limit: int = 600) -> SummaryPoint:
+    cited: list[int] = []
+    for n in ns:
+        if n not in cited:
+            cited.append(n)
+    return SummaryPoint(text=_quote(text, limit), cited=cited)
+
+
+def _decision(sentences: Sequence[_Sentence]) -> SummaryPoint | None:
+    for i, s in enumerate(sentences):
+        if not _DECISION_START.search(s.text):
+            continue
+        is_heading = len(tokens(s.text)) <= 3
+        collected = [] if is_heading else [s]
+        for follower in sentences[i + 1 : i + 6]:
+            if _SECTION_END.search(follower.text) or len(collected) >= 4:
+                break
+            if collected and follower.n != collected[-1].n:
+                break  # the next passage starts another section
+            collected.append(follower)
+        if collected:
+            return _point(" ".join(c.text for c in collected), [c.n for c in collected], 700)
+    return None
+
+
+def _finance(passages: Sequence[Passage], sentences: Sequence[_Sentence]) -> SummaryPoint | None:
+    candidates = [s for s in sentences if _AMOUNT.search(s.text)]
+    candidates += [s for s in sentences if _FINANCE_WORD.search(s.text) and s not in candidates]
+    if candidates:
+        chosen = sorted(candidates[:2], key=lambda s: s.index)
+        return _point(" ".join(c.text for c in chosen), [c.n for c in chosen])
+    for p in passages:
+        if _NO_FINANCE.search(p.chunk.text):
+            return SummaryPoint(text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n])
+    return None
+
+
+def _deadlines(sentences: Sequence[_Sentence]) -> list[SummaryPoint]:
+    points: list[SummaryPoint] = []
+    for s in sentences:
+        if _DATE.search(s.text) and _DEADLINE_WORD.search(s.text):
+            if _GREMIUM.search(s.text) and len(tokens(s.text)) < 12:
+                continue  # a line of the Beratungsfolge table, listed there
+            points.append(_point(s.text, [s.n], 300))
+        if len(points) == 5:
+            break
+    return points
+
+
+def _consultation(passages: Sequence[Passage]) -> list[SummaryPoint]:
+    points: list[SummaryPoint] = []
+    seen: set[str] = set()
+    lines = _lines(passages)
+    start = next(
+        (i for i, line in enumerate(lines) if re.search(r"Beratungsfolge|^Gremien\b", line.text)),
+        None,
+    )
+    under_heading = next(
+        (p for p in passages if re.search(r"Beratungsfolge", p.chunk.heading or "")), None
+    )
+    if start is None and under_heading is not None:
+        # The section heading sits on the chunk, not in its text: read the chunk's lines.
+        first = next(i for i, line in enumerate(lines) if line.n == under_heading.n)
+        start = first - 1
+    if start is not None:
+        for line in lines[start + 1 : start + 12]:
+            text = line.text.lstrip("-*• ").strip()
+            if not (_GREMIUM.search(text) or _DATE.search(text)) or len(text) > 140:
+                if points:
+                    break
+                continue
+            if text not in seen:
+                seen.add(text)
+                points.append(SummaryPoint(text=text, cited=[line.n]))
+    for p in passages:
+        status = p.chunk.status
+        if status and status not in seen:
+            seen.add(status)
+            points.append(SummaryPoint(text=status, cited=[p.n]))
+    return points[:8]
+
+
+def _key_points(sentences: Sequence[_Sentence], title: str, limit: int = 5) -> list[SummaryPoint]:
+    frequency: Counter[str] = Counter()
+    for s in sentences:
+        frequency.update(s.stems)
+    title_stems = content_stems(title)
+    total = len(sentences)
+    preferred = False
+    ranked: list[tuple[float, _Sentence]] = []
+    for s in sentences:
+        words = len(tokens(s.text))
+        if _PREFERRED_SECTION.search(s.text) and words <= 3:
+            preferred = True
+            continue
+        if words < 6 or words > 80 or not s.text.rstrip("“”\"'»«)").endswith((".", "!", ":")):
+            continue  # headings, table lines and run-on fragments make poor key points
+        centrality = sum(math.log(1 + frequency[t]) for t in s.stems) / math.sqrt(len(s.stems) or 1)
+        score = centrality + 0.8 * len(s.stems & title_stems)
+        score *= 1.0 + 0.5 * (1 - s.index / total)  # earlier sentences state the point
+        if preferred:
+            score *= 1.2
+        ranked.append((score, s))
+    ranked.sort(key=lambda item: -item[0])
+    chosen: list[_Sentence] = []
+    for _score, s in ranked:
+        if any(_similar(s, c) for c in chosen):
+            continue
+        chosen.append(s)
+        if len(chosen) == limit:
+            break
+    chosen.sort(key=lambda s: s.index)
+    return [_point(s.text, [s.n], 400) for s in chosen]

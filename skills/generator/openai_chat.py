@@ -1,0 +1,295 @@
+"""The production generator: any OpenAI-compatible chat endpoint through the `openai` package.
+
+- OpenAI, or an on-premise server (vLLM, Ollama, LiteLLM) by `base_url`;
+- Azure OpenAI by `azure_endpoint` + deployment (`model`) + `api_version`, with an API key or,
+  without one, an Entra ID token (azure-identity's DefaultAzureCredential).
+
+Retries on 429/5xx honouring Retry-After are the openai client's own (`max_retries`); the
+timeout is per request. Passages go into a delimited, numbered context (skills.grounding),
+budgeted to `max_context_tokens` by dropping the lowest-ranked ones. Unless the endpoint is
+on-premise, personal data is masked before the call (skills.privacy) and only what the user
+typed comes back in the reply. Every answer is validated: uncited sentences and citations of
+passages that were not provided are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from skills.generator.base import Generated, GeneratorUnavailable, Passage, Summary, SummaryPoint
+from skills.grounding import numbered_context, validate_answer
+from skills.privacy import Masker
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+NO_ANSWER_TOKEN = "KEINE_AUSSAGE"
+ANSWER_MAX_TOKENS = 600
+SUMMARY_MAX_TOKENS = 1_500
+CHARS_PER_TOKEN = 3.0  # German text in GPT-style tokenizers: ~3-4 chars; 3 errs on the safe side
+AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
+_LANGUAGE_NAMES = {"de": "Deutsch", "en": "Englisch (English)"}
+
+
+@cache
+def prompt(name: str) -> str:
+    return (PROMPTS / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def estimate_tokens(text: str) -> int:
+    return int(len(text) / CHARS_PER_TOKEN) + 1
+
+
+def budget_passages(
+    passages: Sequence[Passage], fixed_text: str, max_context_tokens: int, reserve: int
+) -> list[Passage]:
+    """Keep the best passages that fit; drop the lowest-ranked first. Order is preserved.
+
+    Rank is the passage's score when retrieval gave one, else its position (1 = best).
+    """
+    available = max_context_tokens - estimate_tokens(fixed_text) - reserve
+    by_rank = sorted(passages, key=lambda p: (-p.score, p.n)) if any(p.score for p in passages) else list(passages)
+    kept: set[int] = set()
+    used = 0
+    for p in by_rank:
+        cost = estimate_tokens(p.chunk.text) + 30  # delimiters and source label
+        if used + cost <= available:
+            kept.add(p.n)
+            used += cost
+    return [p for p in passages if p.n in kept]
+
+
+class OpenAIGenerator:
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        azure_endpoint: str | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        on_premise: bool = False,
+        timeout_seconds: float = 60.0,
+        max_context_tokens: int = 12_000,
+        max_retries: int = 2,
+        temperature: float = 0.0,
+    ) -> None:
+        self.model = model
+        self.on_premise = on_premise
+        self.max_context_tokens = max_context_tokens
+        self.temperature = temperature
+        self._client: openai.AsyncOpenAI
+        if azure_endpoint:
+            token_provider = None
+            if not api_key:
+                from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
+
+                token_provider = get_bearer_token_provider(DefaultAzureCredential(), AZURE_SCOPE)
+            self._client = openai.AsyncAzureOpenAI(
+                azure_endpoint=azure_endpoint,
+                azure_deployment=model,
+                api_version=api_version,
+                api_key=api_key or None,
+                azure_ad_token_provider=token_provider,
+                timeout=timeout_seconds,
+                max_retries=max_retries,
+            )
+        else:
+            # Local servers (Ollama, vLLM) accept any key; the client insists on one.
+            self._client = openai.AsyncOpenAI(
+                base_url=base_url,
+                api_key=api_key or "not-needed",
+                timeout=timeout_seconds,
+                max_retries=max_retries,
+            )
+
+    # ---- helpers
+
+    def _masker(self) -> Masker | None:
+        return None if self.on_premise else Masker()
+
+    def _answer_messages(
+        self, question: str, passages: Sequence[Passage], language: str, masker: Masker | None
+    ) -> tuple[list[dict[str, str]], list[Passage]]:
+        system = prompt("answer_system").replace(
+            "{language_name}", _LANGUAGE_NAMES.get(language, "Deutsch")
+        )
+        shown_question = masker.mask(question, "user") if masker else question
+        kept = budget_passages(
+            passages, system + shown_question + prompt("answer_user"),
+            self.max_context_tokens, ANSWER_MAX_TOKENS,
+        )  # fmt: skip
+        texts = [masker.mask(p.chunk.text, "document") if masker else p.chunk.text for p in kept]
+        user = (
+            prompt("answer_user")
+            .replace("{context}", numbered_context(kept, texts))
+            .replace("{question}", shown_question)
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}], kept
+
+    async def _complete(self, messages: list[dict[str, str]], max_tokens: int, **extra: Any) -> str:
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.temperature,
+                max_tokens=max_tokens,
+                **extra,
+            )
+        except openai.APIStatusError as exc:
+            raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
+        except openai.APITimeoutError as exc:
+            raise GeneratorUnavailable("model endpoint timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
+        if not response.choices:
+            return ""
+        return response.choices[0].message.content or ""
+
+    # ---- the Generator interface
+
+    async def answer(
+        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+    ) -> Generated:
+        if not passages:
+            return Generated(text="", cited=[], ai_generated=True)
+        masker = self._masker()
+        messages, kept = self._answer_messages(question, passages, language, masker)
+        raw = await self._complete(messages, ANSWER_MAX_TOKENS)
+        return self._checked(raw, kept, masker)
+
+    async def stream_answer(
+        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+    ) -> AsyncIterator[str]:
+        """Text deltas as the model writes them (unmasked, placeholders never split).
+
+        The caller validates the joined text with skills.grounding.validate_answer before it
+        shows the final message; deltas are for a "typing" preview only.
+        """
+        if not passages:
+            return
+        masker = self._masker()
+        messages, _kept = self._answer_messages(question, passages, language, masker)
+        try:
+            stream = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.temperature,
+                max_tokens=ANSWER_MAX_TOKENS,
+                stream=True,
+            )
+            pending = ""
+            async for event in stream:
+                if not event.choices:
+                    continue
+                pending += event.choices[0].delta.content or ""
+                # Hold back a possibly unfinished placeholder ("[PERS") until it closes.
+                cut = pending.rfind("[")
+                if cut != -1 and "]" not in pending[cut:]:
+                    ready, pending = pending[:cut], pending[cut:]
+                else:
+                    ready, pending = pending, ""
+                if ready:
+                    yield masker.unmask(ready) if masker else ready
+            if pending:
+                yield masker.unmask(pending) if masker else pending
+        except openai.APIStatusError as exc:
+            raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
+        except openai.APITimeoutError as exc:
+            raise GeneratorUnavailable("model endpoint timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
+
+    def _checked(self, raw: str, kept: Sequence[Passage], masker: Masker | None) -> Generated:
+        text = raw.strip()
+        if not text or text.startswith(NO_ANSWER_TOKEN):
+            return Generated(text="", cited=[], ai_generated=True)
+        if masker:
+            text = masker.unmask(text)
+        checked = validate_answer(text, kept)
+        checked.ai_generated = True
+        return checked
+
+    async def summarise(
+        self, passages: Sequence[Passage], *, title: str = "", language: str = "de"
+    ) -> Summary:
+        if not passages:
+            return Summary(ai_generated=True)
+        masker = self._masker()
+        system = prompt("summarise_system")
+        shown_title = masker.mask(title, "document") if masker else title
+        kept = budget_passages(
+            passages, system + shown_title + prompt("summarise_user"),
+            self.max_context_tokens, SUMMARY_MAX_TOKENS,
+        )  # fmt: skip
+        texts = [masker.mask(p.chunk.text, "document") if masker else p.chunk.text for p in kept]
+        user = (
+            prompt("summarise_user")
+            .replace("{title}", shown_title)
+            .replace("{context}", numbered_context(kept, texts))
+        )
+        raw = await self._complete(
+            [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            SUMMARY_MAX_TOKENS,
+        )
+        return parse_summary(raw, {p.n for p in kept}, masker)
+
+    async def ping(self) -> None:
+        try:
+            await self._client.models.list()
+        except openai.OpenAIError as exc:
+            raise GeneratorUnavailable(f"model endpoint not ready: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    """The first JSON object in the reply (models like to wrap it in ``` fences)."""
+    match = re.search(r"\{.*\}", raw, re.DOTALL)
+    if not match:
+        return {}
+    try:
+        value = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def parse_summary(raw: str, valid: set[int], masker: Masker | None) -> Summary:
+    """A Summary from the model's JSON; points without a valid citation are dropped."""
+    data = _json_object(raw)
+
+    def point(value: Any) -> SummaryPoint | None:
+        if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+            return None
+        cited_raw = value.get("cited") or []
+        cited = [int(n) for n in cited_raw if isinstance(n, int | str) and str(n).isdigit()]
+        cited = [n for n in dict.fromkeys(cited) if n in valid]
+        text = value["text"].strip()
+        if not cited or not text:
+            return None
+        return SummaryPoint(text=masker.unmask(text) if masker else text, cited=cited)
+
+    def points(value: Any) -> list[SummaryPoint]:
+        items = value if isinstance(value, list) else []
+        return [p for p in (point(v) for v in items) if p]
+
+    return Summary(
+        key_points=points(data.get("key_points"))[:5],
+        decision_proposal=point(data.get("decision_proposal")),
+        financial_impact=point(data.get("financial_impact")),
+        deadlines=points(data.get("deadlines")),
+        consultation=points(data.get("consultation")),
+        ai_generated=True,
+    )

@@ -1,0 +1,255 @@
+"""German text helpers the skills share: sentence splitting, content terms, stemming, language.
+
+Kept dependency-light (PyStemmer's Snowball German stemmer) so the extractive generator, the
+grounding checks and the query parser agree on what a "term" is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("german")
+
+# Function words and question words that say nothing about the topic of a question.
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    auch auf aus bei beim bin bis bist da dabei dadurch dafür dagegen daher damit dann dar daran
+    darauf daraus darf darfst darin darüber das dass daß dein deine dem den denn der deren des dessen
+    dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer
+    eines einig einige einmal er es etwas euch euer eure für gegen gewesen gibt habe haben hat hatte
+    hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem ins ist ja
+    jede jedem jeden jeder jedes jetzt kann kannst kein keine keinem keinen keiner keines können könnte
+    machen man manche mein meine mich mir mit muss musst müssen nach nicht nichts noch nun nur ob oder
+    ohne sehr sein seine seinem seinen seiner seit sich sie sind so solche soll sollen sollte sondern
+    sonst über um und uns unser unsere unter viel vom von vor wann war waren warum was weg welche
+    welchem welchen welcher welches wenn wer werde werden wie wieder will wir wird wirst wo wollen
+    wollte würde würden zu zum zur zwar zwischen wieviel wieviele viele vielen lange oft gilt gelten darf dürfen dürfte
+    bitte gerne eigentlich genau mal denn etwa ca bzw usw z b d h steht stehen regelt regeln geregelt
+    the a an of to in is are and or for on with what who how when which may can does do i my me we
+    be by it this that at as from be should must there any about
+    """.split()
+)
+
+_WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß][0-9A-Za-zÄÖÜäöüß\-]*")
+
+# Abbreviations whose trailing dot does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """
+    abs art bzw ca dr evtl ggf gem inkl max min mio mrd nr prof str tel vgl zzgl sog usw zb dh
+    bzgl lt geb jan feb mär apr jun jul aug sep sept okt nov dez ziff lfd ff hr fr st pkt
+    """.split()
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"„»(]?[A-ZÄÖÜ0-9§])")
+_PAGE_MARKER = re.compile(r"^\s*--\s*\d+\s+of\s+\d+\s*--\s*$|^\s*–\s*\d+\s*–\s*$", re.MULTILINE)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens; hyphenated compounds also yield their parts."""
+    out: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).strip("-").lower()
+        if not word:
+            continue
+        out.append(word)
+        if "-" in word:
+            out.extend(part for part in word.split("-") if part)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word.lower()))
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry meaning (no stop words, no single letters)."""
+    return {stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1}
+
+
+def clean_extracted(text: str) -> str:
+    """Undo PDF extraction artefacts: page markers, hyphenated line breaks, hard line wraps."""
+    text = _PAGE_MARKER.sub("\n", text)
+    text = re.sub(r"(\w)-\n(\w)", lambda m: m.group(1) + m.group(2), text)
+    text = re.sub(r"[ \t]+", " ", text)
+    return text
+
+
+def _ends_with_abbreviation(fragment: str) -> bool:
+    last = fragment.rstrip(".").rsplit(maxsplit=1)
+    if not last:
+        return False
+    word = last[-1].lower().replace(".", "").strip("„“\"'»«(")
+    # "z. B.", "d. h.", single letters and ordinals ("1.", "3. März") never end a sentence.
+    return word in _ABBREVIATIONS or len(word) == 1 or (word.isdigit() and len(word) <= 2)
+
+
+def split_sentences(text: str) -> list[str]:
+    """German sentence splitting that survives abbreviations, dates and PDF line wraps.
+
+    Blank lines and headings (short lines without a final dot) end a sentence too, so a
+    heading like "§ 4 Datenschutz" does not glue onto the first sentence below it.
+    """
+    sentences: list[str] = []
+    for block in re.split(r"\n\s*\n", clean_extracted(text)):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        buffer: list[str] = []
+        for line in lines:
+            is_heading = (
+                len(line) < 60
+                and not line.endswith((".", ",", ";", ":"))
+                and (line.startswith(("#", "§")) or not buffer)
+            )
+            if line.startswith(("#", "- ", "* ", "• ")) or is_heading:
+                if buffer:
+                    sentences.extend(_split_run(" ".join(buffer)))
+                    buffer = []
+                sentences.extend(_split_run(line.lstrip("#*•- ").strip()))
+                continue
+            buffer.append(line)
+        if buffer:
+            sentences.extend(_split_run(" ".join(buffer)))
+    return [s for s in sentences if s]
+
+
+def _split_run(run: str) -> list[str]:
+    pieces = _SENTENCE_END.split(run)
+    out: list[str] = []
+    for piece in pieces:
+        if out and _ends_with_abbreviation(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [p.strip() for p in out if p.strip()]
+
+
+_ENGLISH_MARKERS = frozenset(
+    "the is are what who how when which may can does do i my should must allowed valid "
+    "need whom where why".split()
+)
+_GERMAN_MARKERS = frozenset(
+    "der die das ist sind was wer wie wann welche darf dürfen ich mein muss und nicht ein eine "
+    "für mit wo warum".split()
+)
+
+
+def detect_language(text: str) -> str:
+    """'en' when the text reads as English, else 'de' (the default for the city's users)."""
+    words = [t for t in tokens(text)]
+    english = sum(1 for w in words if w in _ENGLISH_MARKERS)
+    german = sum(1 for w in words if w in _GERMAN_MARKERS) + sum(
+        1 for ch in text if ch in "äöüßÄÖÜ"
+    )
+    return "en" if english >= 2 and english > german else "de"
+
+
+# English words of questions about the city's AI rules -> the German terms the documents use.
+# Lets an English question find German passages (retrieval and extractive scoring).
+_EN_DE = {
+    "personal": "personenbezogene",
+    "data": "Daten",
+    "privacy": "Datenschutz",
+    "pass": "KI-Pass",
+    "ai": "KI",
+    "artificial": "KI",
+    "intelligence": "KI",
+    "valid": "gültig Gültigkeit",
+    "validity": "Gültigkeit",
+    "expire": "gültig Gültigkeit",
+    "expires": "gültig Gültigkeit",
+    "training": "Schulung",
+    "course": "Schulung",
+    "approve": "zustimmen Zustimmung",
+    "approval": "Zustimmung",
+    "consent": "Zustimmung",
+    "application": "Anwendung",
+    "applications": "Anwendungen",
+    "tool": "Anwendung Werkzeug",
+    "tools": "Anwendungen Werkzeuge",
+    "new": "neue",
+    "staff": "Beschäftigte",
+    "employees": "Beschäftigte",
+    "employee": "Beschäftigte",
+    "council": "Personalrat",
+    "works": "Personalrat",
+    "monitoring": "Leistungskontrolle Überwachung",
+    "performance": "Leistungskontrolle",
+    "control": "Kontrolle",
+    "label": "kennzeichnen Kennzeichnung",
+    "labelled": "kennzeichnen Kennzeichnung",
+    "mark": "kennzeichnen",
+    "generated": "erzeugt generiert",
+    "texts": "Texte",
+    "text": "Text",
+    "responsible": "verantwortlich Verantwortung",
+    "responsibility": "Verantwortung",
+    "check": "prüfen",
+    "results": "Ergebnisse",
+    "output": "Ergebnisse",
+    "decision": "Entscheidung",
+    "decisions": "Entscheidungen",
+    "automated": "automatisiert",
+    "chatgpt": "ChatGPT",
+    "copilot": "Copilot",
+    "enter": "eingeben",
+    "upload": "hochladen eingeben",
+    "confidential": "vertraulich",
+    "documents": "Dokumente Unterlagen",
+    "how": "",
+    "long": "lange",
+    "who": "",
+    "whom": "",
+    "contact": "Ansprechpartner",
+    "report": "melden",
+    "incident": "Vorfall",
+    "incidents": "Vorfälle",
+    "register": "Verzeichnis",
+    "inventory": "Verzeichnis",
+    "evaluation": "Evaluierung",
+    "review": "Evaluierung überprüfen",
+    "years": "Jahre",
+    "year": "Jahr",
+    "months": "Monate",
+    "sign": "unterzeichnen",
+    "bring": "",
+    "own": "eigene",
+    "private": "private",
+    "devices": "Geräte",
+    "device": "Gerät",
+    "images": "Bilder",
+    "citizens": "Bürgerinnen Bürger",
+    "transparency": "Transparenz",
+    "workshop": "Werkstatt",
+}
+
+
+# Product names users ask about, and the words the rules use for them.
+_DOMAIN_SYNONYMS = {
+    "chatgpt": "Chatbots",
+    "gemini": "Chatbots",
+    "claude": "Chatbots",
+    "copilot": "Assistenzfunktionen",
+    "deepl": "Übersetzungsdienste",
+    "tool": "KI-Anwendung",
+    "tools": "KI-Anwendungen",
+}
+_WORDS_TO_REPLACE = re.compile(r"\b(" + "|".join(_DOMAIN_SYNONYMS) + r")\b", re.IGNORECASE)
+
+
+def expand_domain(text: str) -> str:
+    """Product names replaced by the rules' own words ("ChatGPT" -> "Chatbots")."""
+    return _WORDS_TO_REPLACE.sub(lambda m: _DOMAIN_SYNONYMS[m.group(1).lower()], text)
+
+
+def search_terms(question: str, language: str) -> str:
+    """What retrieval and sentence scoring look for: German words for the question's topic."""
+    return expand_domain(expand_english(question) if language == "en" else question)
+
+
+def expand_english(text: str) -> str:
+    """The question plus German equivalents of its English words (for retrieval and scoring)."""
+    extra = [_EN_DE[t] for t in tokens(text) if _EN_DE.get(t)]
+    return f"{text} {' '.join(extra)}".strip()

@@ -1,0 +1,145 @@
+"""Answer a question from retrieved passages, cited, or say plainly that nothing supports it.
+
+Shared by policy Q&A (collection `policies`) and question mode of the ALLRIS search
+(collection `council`). Steps, each recorded in the request's trace:
+retrieval (access-trimmed) -> relevance gate -> generation -> citation validation -> renumbering.
+
+The relevance gate (why a threshold, and this one): retrieval always returns *something*
+(the embedded index falls back to "any word"), so an unanswerable question would otherwise be
+answered from the least bad passage. A passage counts as support only if it contains at least
+`MIN_PASSAGE_COVERAGE` of the question's content stems (stop words and question words removed)
+and at least two of them when the question has three or more. The value was chosen on the
+project's own question set (bench/questions/policies.yaml): 0.5 keeps every answerable
+question and refuses the unanswerable ones; see docs/skills.md for the figures.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from indexer.model import Hit, SearchQuery
+from skills.context import SkillContext
+from skills.generator.base import Passage
+from skills.german import STOPWORDS, content_stems, detect_language, search_terms, tokens
+from skills.grounding import citation_json, passages_from_hits, renumber, validate_answer
+from skills.types import Citation, SkillRequest
+
+MIN_PASSAGE_COVERAGE = 0.5
+RETRIEVE_TOP = 8
+MAX_PASSAGES = 5
+MAX_QUESTION_CHARS = 2_000
+
+
+@dataclass
+class GroundedAnswer:
+    text: str  # answer with [n] markers (empty when no passage supports an answer)
+    citations: list[Citation] = field(default_factory=list)
+    grounded: bool = False
+    ai_generated: bool = False
+    language: str = "de"
+    hits: list[Hit] = field(default_factory=list)  # what retrieval returned (for cards)
+    generation_ms: float = 0.0  # time spent in the generator (the model call)
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [citation_json(c) for c in self.citations],
+            "grounded": self.grounded,
+        }
+
+
+def passage_coverage(question_stems: set[str], hit: Hit) -> float:
+    chunk = hit.chunk
+    stems = content_stems(" ".join(filter(None, [chunk.title, chunk.heading, chunk.text])))
+    return len(question_stems & stems) / len(question_stems) if question_stems else 0.0
+
+
+def supports(question_stems: set[str], hit: Hit) -> bool:
+    coverage = passage_coverage(question_stems, hit)
+    matched = round(coverage * len(question_stems))
+    needed = 2 if len(question_stems) >= 3 else 1
+    return coverage >= MIN_PASSAGE_COVERAGE and matched >= needed
+
+
+async def retrieve(ctx: SkillContext, query: SearchQuery) -> list[Hit]:
+    """The index's hits for the question, plus hits for it with one word left out.
+
+    Search engines match all words first; a question's wording ("Wie viele … erworben?") rarely
+    matches the answering passage word for word, so leave-one-out variants widen recall. The
+    relevance gate and the generator decide what of it supports an answer.
+    """
+    results = await ctx.index.search(query)
+    merged: dict[str, Hit] = {h.chunk.id: h for h in results.hits}
+    words = [w for w in dict.fromkeys(tokens(query.text)) if w not in STOPWORDS and len(w) > 1]
+    if 2 <= len(words) <= 8:
+        for left_out in words:
+            variant = " ".join(w for w in words if w != left_out)
+            more = await ctx.index.search(replace(query, text=variant, top=RETRIEVE_TOP // 2))
+            for hit in more.hits:
+                merged.setdefault(hit.chunk.id, hit)
+    return list(merged.values())
+
+
+async def answer_question(
+    question: str,
+    request: SkillRequest,
+    ctx: SkillContext,
+    *,
+    collection: str,
+    query: SearchQuery | None = None,
+) -> GroundedAnswer:
+    """Retrieve (with the caller's access), gate on relevance, generate, validate citations."""
+    language = detect_language(question)
+    search_text = search_terms(question, language)
+    base = query or SearchQuery(text=search_text)
+    query = replace(
+        base,
+        text=base.text or search_text,
+        access=request.access,
+        collection=collection,
+        top=RETRIEVE_TOP,
+        offset=0,
+    )
+    question_stems = content_stems(search_text)
+    with request.trace.timed("retrieval", collection=collection) as step:
+        hits = await retrieve(ctx, query)
+        step["hits"] = len(hits)
+    ranked = sorted(
+        enumerate(hits), key=lambda item: (-passage_coverage(question_stems, item[1]), item[0])
+    )
+    supported = [h for _, h in ranked if supports(question_stems, h)][:MAX_PASSAGES]
+    request.trace.add("relevance", kept=len(supported), of=len(hits))
+    out = GroundedAnswer(text="", language=language, hits=hits)
+    if not supported:
+        return out
+    passages: list[Passage] = passages_from_hits(supported)
+    start = time.perf_counter()
+    with request.trace.timed("generation", generator=ctx.generator.name) as step:
+        generated = await ctx.generator.answer(question, passages, language=language)
+        checked = validate_answer(generated.text, passages) if generated.text else generated
+        step["cited"] = len(checked.cited)
+        step["dropped"] = len(set(generated.cited) - set(checked.cited))
+    out.generation_ms = (time.perf_counter() - start) * 1000
+    if not checked.cited:
+        return out
+    cited = renumber(checked, passages)
+    out.text = cited.text
+    out.citations = cited.citations
+    out.grounded = True
+    out.ai_generated = generated.ai_generated
+    return out
+
+
+def sources_text(citations: list[Citation]) -> str:
+    """Plain-text source list (fallback when a card cannot render, CLI without --json)."""
+    lines = []
+    for c in citations:
+        where = ", ".join(
+            p
+            for p in (c.title, c.reference, c.heading, f"Seite {c.page}" if c.page else None)
+            if p
+        )
+        lines.append(f"[{c.n}] {where}" + (f" – {c.url}" if c.url else ""))
+    return "\n".join(lines)

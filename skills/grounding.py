@@ -1,0 +1,190 @@
+"""Grounding: passages in a numbered, delimited context; answers cite by number or say nothing.
+
+The same rules hold for every generator backend:
+- the model sees passages only inside `<<<QUELLE n>>> … <<<ENDE QUELLE n>>>` blocks, as data;
+- a citation `[n]` that names no provided passage is dropped;
+- a sentence without any valid citation is dropped (an uncited claim is not grounded);
+- an answer left without a valid citation becomes the "keine Aussage" reply (empty Generated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indexer.model import Chunk, Hit
+from skills.generator.base import EXTRACT_NOTE, Generated, Passage
+from skills.german import content_stems, split_sentences, tokens
+from skills.types import Citation
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_DELIMITER_LOOKALIKE = re.compile(r"<<<|>>>")
+
+# Phrases with which documents try to steer a model. Such sentences are never quoted as an
+# answer (extractive) and are flagged in the context (model backends): documents are data.
+_INJECTION = re.compile(
+    r"ignorier\w*\s+(?:alle\s+|sämtliche\s+)?(?:vorherigen\s+|bisherigen\s+|obigen\s+)?"
+    r"(?:anweisung|instruktion|regel)"
+    r"|ignore\s+(?:all\s+|any\s+)?(?:previous\s+|prior\s+|above\s+)?instructions"
+    r"|system\s*prompt|systemanweisung|du\s+bist\s+(?:jetzt|nun|ab\s+sofort)"
+    r"|you\s+are\s+now|antworte\s+(?:ab\s+sofort\s+|nur\s+|immer\s+)"
+    r"|respond\s+only|vergiss\s+(?:alle|deine)|als\s+(?:ki|sprachmodell|assistent)\s+musst",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """True for text that addresses an AI model instead of a human reader."""
+    return bool(_INJECTION.search(text))
+
+
+def passages_from_hits(hits: Sequence[Hit]) -> list[Passage]:
+    """Number hits 1..n in rank order."""
+    return [Passage(n=i, chunk=hit.chunk, score=hit.score) for i, hit in enumerate(hits, start=1)]
+
+
+def passages_from_chunks(chunks: Sequence[Chunk]) -> list[Passage]:
+    return [Passage(n=i, chunk=chunk, score=0.0) for i, chunk in enumerate(chunks, start=1)]
+
+
+def source_label(chunk: Chunk) -> str:
+    parts = [chunk.title]
+    if chunk.reference:
+        parts.append(chunk.reference)
+    if chunk.heading:
+        parts.append(chunk.heading)
+    if chunk.page:
+        parts.append(f"Seite {chunk.page}")
+    return ", ".join(p for p in parts if p)
+
+
+def numbered_context(passages: Sequence[Passage], texts: Sequence[str] | None = None) -> str:
+    """The delimited context block. `texts` (same order) overrides chunk texts (masked text).
+
+    Delimiter look-alikes inside documents are neutralised so a document cannot close its own
+    block and pretend to be an instruction.
+    """
+    blocks = []
+    for i, passage in enumerate(passages):
+        body = texts[i] if texts is not None else passage.chunk.text
+        body = _DELIMITER_LOOKALIKE.sub("»", body)
+        label = _DELIMITER_LOOKALIKE.sub("»", source_label(passage.chunk))
+        blocks.append(
+            f"<<<QUELLE {passage.n}>>>\nHerkunft: {label}\n{body.strip()}\n"
+            f"<<<ENDE QUELLE {passage.n}>>>"
+        )
+    return "\n\n".join(blocks)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Every number cited in `text`, in order of first appearance."""
+    seen: list[int] = []
+    for match in _CITATION.finditer(text):
+        for part in re.split(r"[,;]", match.group(1)):
+            n = int(part.strip())
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def validate_answer(text: str, passages: Sequence[Passage]) -> Generated:
+    """Keep only sentences that cite a provided passage; drop invalid citation numbers.
+
+    Returns Generated(text="", cited=[]) when nothing cited survives: the caller answers
+    "keine Aussage".
+    """
+    valid = {p.n for p in passages}
+    kept: list[str] = []
+    cited: list[int] = []
+    for paragraph in text.strip().split("\n"):
+        if paragraph.strip() in EXTRACT_NOTE.values():
+            kept.append(paragraph.strip())  # the extract marker is a label, not a claim
+            continue
+        kept_in_paragraph: list[str] = []
+        for sentence in split_sentences(paragraph) if paragraph.strip() else []:
+            numbers = [n for n in cited_numbers(sentence) if n in valid]
+            cleaned = _CITATION.sub(lambda m: _keep_valid(m, valid), sentence).strip()
+            if not numbers:
+                continue  # an uncited claim is not grounded
+            kept_in_paragraph.append(re.sub(r"\s+([.,;:!?])", r"\1", cleaned))
+            cited.extend(n for n in numbers if n not in cited)
+        if kept_in_paragraph:
+            kept.append(" ".join(kept_in_paragraph))
+    if not cited:
+        return Generated(text="", cited=[])
+    return Generated(text="\n".join(kept), cited=cited)
+
+
+def _keep_valid(match: re.Match[str], valid: set[int]) -> str:
+    numbers = [int(p.strip()) for p in re.split(r"[,;]", match.group(1))]
+    kept = [str(n) for n in numbers if n in valid]
+    return f"[{', '.join(kept)}]" if kept else ""
+
+
+def best_quote(chunk_text: str, claim: str, limit: int = 300) -> str:
+    """The sentence of the passage that best supports `claim` (term overlap), trimmed."""
+    claim_stems = content_stems(claim)
+    best, best_score = "", -1.0
+    for sentence in split_sentences(chunk_text):
+        if looks_like_injection(sentence):
+            continue
+        stems = content_stems(sentence)
+        score = len(stems & claim_stems) / (1 + 0.02 * len(tokens(sentence)))
+        if score > best_score:
+            best, best_score = sentence, score
+    quote = best or chunk_text.strip()
+    return quote if len(quote) <= limit else quote[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass(frozen=True)
+class CitedAnswer:
+    text: str  # answer text with citations renumbered 1..k
+    citations: list[Citation]
+
+
+def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
+    """Renumber cited passages 1..k in order of appearance and build Citation objects."""
+    by_n = {p.n: p for p in passages}
+    order = [n for n in generated.cited if n in by_n]
+    new_number = {old: i for i, old in enumerate(order, start=1)}
+
+    def rewrite(match: re.Match[str]) -> str:
+        numbers = [int(p.strip()) for p in re.split(r"[,;]", match.group(1))]
+        mapped = sorted({new_number[n] for n in numbers if n in new_number})
+        return f"[{', '.join(str(n) for n in mapped)}]" if mapped else ""
+
+    text = _CITATION.sub(rewrite, generated.text)
+    citations = []
+    for old in order:
+        chunk = by_n[old].chunk
+        claim = " ".join(
+            s for s in split_sentences(generated.text) if old in cited_numbers(s)
+        ) or generated.text
+        citations.append(
+            Citation(
+                n=new_number[old],
+                title=chunk.title,
+                url=chunk.url,
+                doc_id=chunk.doc_id,
+                page=chunk.page,
+                quote=best_quote(chunk.text, claim),
+                heading=chunk.heading,
+                reference=chunk.reference,
+            )
+        )
+    return CitedAnswer(text=text, citations=citations)
+
+
+def citation_json(citation: Citation) -> dict[str, object]:
+    """The CLI/JSON shape of one citation."""
+    return {
+        "n": citation.n,
+        "title": citation.title,
+        "url": citation.url,
+        "doc_id": citation.doc_id,
+        "page": citation.page,
+        "quote": citation.quote,
+        "heading": citation.heading,
+        "reference": citation.reference,
+    }

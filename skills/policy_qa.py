@@ -1,0 +1,115 @@
+"""`frage …`: questions about the Dienstvereinbarung, the KI-Leitlinien and related rules.
+
+A short answer that stands on numbered passages of the `policies` collection, or the plain
+statement that the rules say nothing about it, with whom to ask. It never invents a rule.
+"""
+
+from __future__ import annotations
+
+from indexer.model import POLICIES
+from skills import cardkit
+from skills.context import Skill, SkillContext
+from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
+from skills.types import SkillRequest, SkillResult
+
+NAME = "policy_qa"
+
+EMPTY_QUESTION = (
+    "Bitte stellen Sie Ihre Frage nach dem Befehl, zum Beispiel: "
+    "„frage Darf ich personenbezogene Daten in ChatGPT eingeben?“"
+)
+
+
+def too_long(chars: int) -> str:
+    return (
+        f"Ihre Frage ist mit {chars:,} Zeichen zu lang (höchstens {MAX_QUESTION_CHARS:,}). "
+        "Bitte fassen Sie sie in wenigen Sätzen zusammen. Einen langen Text fasse ich mit "
+        "„zusammenfassen“ zusammen."
+    ).replace(",", ".")
+
+
+def no_answer_text(contact: str, language: str) -> str:
+    if language == "en":
+        return (
+            "The regulations contain no statement on this (Dazu enthalten die Regelungen keine "
+            f"Aussage). Please ask {contact}."
+        )
+    return f"Dazu enthalten die Regelungen keine Aussage. Bitte wenden Sie sich an {contact}."
+
+
+def bad_input(message: str) -> SkillResult:
+    return SkillResult(
+        text=message,
+        outcome="bad_input",
+        grounded=False,
+        data={"answer": message, "citations": [], "grounded": False, "error": "bad_input"},
+    )
+
+
+def check_question(text: str) -> SkillResult | None:
+    """A German message for an empty or oversized question, else None."""
+    question = text.strip()
+    if not question:
+        return bad_input(EMPTY_QUESTION)
+    if len(question) > MAX_QUESTION_CHARS:
+        return bad_input(too_long(len(question)))
+    return None
+
+
+def answer_card(answer: GroundedAnswer, skill: str, title: str = "Antwort") -> dict[str, object]:
+    body = [cardkit.heading(title), cardkit.text_block(answer.text)]
+    body.extend(cardkit.citation_list(answer.citations))
+    links = [(f"[{c.n}] öffnen", c.url or "") for c in answer.citations[:3]]
+    actions = cardkit.action_buttons(links) + cardkit.feedback_actions(skill)
+    return cardkit.card(body, actions)
+
+
+def result_from_answer(
+    answer: GroundedAnswer, ctx: SkillContext, *, skill: str, no_answer: str
+) -> SkillResult:
+    if not answer.grounded:
+        data = {"answer": no_answer, "citations": [], "grounded": False}
+        card = cardkit.card([cardkit.text_block(no_answer)], cardkit.feedback_actions(skill))
+        return SkillResult(
+            text=no_answer, card=card, grounded=False, outcome="no_answer", data=data
+        )
+    text = answer.text
+    if answer.citations:
+        heading = "Sources" if answer.language == "en" else "Quellen"
+        text = f"{text}\n\n{heading}:\n{sources_text(answer.citations)}"
+    return SkillResult(
+        text=text,
+        card=answer_card(answer, skill, "Answer" if answer.language == "en" else "Antwort"),
+        citations=answer.citations,
+        ai_generated=answer.ai_generated,
+        grounded=True,
+        outcome="ok",
+        data=answer.data(),
+    )
+
+
+async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    refused = check_question(request.text)
+    if refused:
+        return refused
+    question = request.text.strip()
+    answer = await answer_question(question, request, ctx, collection=POLICIES)
+    return result_from_answer(
+        answer,
+        ctx,
+        skill=NAME,
+        no_answer=no_answer_text(ctx.config.policy_contact, answer.language),
+    )
+
+
+SKILL = Skill(
+    name=NAME,
+    commands=("frage", "ask"),
+    title="Fragen zu den KI-Regeln",
+    description=(
+        "Beantwortet Fragen zur Dienstvereinbarung, zu den KI-Leitlinien und zum KI-Pass – "
+        "mit den Textstellen, auf denen die Antwort steht."
+    ),
+    requires_kipass=True,
+    run=run,
+)
