@@ -89,10 +89,8 @@ class MemoryStateStore:
 
 def build_state_store(settings: Settings) -> StateStore:
     if settings.state_backend == StateBackend.redis:
-        # A shared store is the scale path (ARCHITECTURE.md); not built yet, so say so plainly
-        # instead of silently running several instances with per-process dedupe.
-        raise NotImplementedError(
-            "KIW_STATE_BACKEND=redis is not implemented yet; use KIW_STATE_BACKEND=memory "
-            "(one instance) for now."
-        )
+        # The shared store for several instances (ARCHITECTURE.md, scale path).
+        from bot.state_redis import RedisStateStore
+
+        return RedisStateStore.from_url(settings.redis_url)
     return MemoryStateStore()
