@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Literal, Protocol
 
 from indexer.model import PUBLIC
 
+# The steps of the KI-Pass, in the order the city lists them (Kiel's model, see ARCHITECTURE.md).
+KIPASS_STEPS: dict[str, str] = {
+    "schulung": "Schulung besucht",
+    "dienstvereinbarung": "Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen",
+    "leitlinien": "KI-Leitlinien zur Kenntnis genommen",
+    "checkliste": "Digitale Checkliste abgeschlossen",
+}
+
+# A KI-Pass the directory holds without an end date (Graph: group member, no expiry attribute).
+NO_EXPIRY = date.max
+
+KipassState = Literal["valid", "expired", "none"]
+
 
 class DirectoryError(Exception):
-    """Base of directory failures. `code` is what the CLI prints and the audit log records."""
+    """Base of directory failures. `code` is what the CLI prints and the audit log records.
+
+    The message is plain English for admins (logs, `kiw kipass check`); it never names the user.
+    """
 
     code = "kipass_check_failed"
 
@@ -25,6 +41,10 @@ class DirectoryUnavailable(DirectoryError):
     code = "kipass_check_failed"
 
 
+class DirectoryFileError(ValueError):
+    """The local directory file is malformed: raised at start-up, names file, line and problem."""
+
+
 @dataclass(frozen=True)
 class Principal:
     id: str  # Entra object id (Teams: from.aadObjectId)
@@ -32,12 +52,34 @@ class Principal:
     upn: str | None = None
     tenant_id: str | None = None
     groups: frozenset[str] = frozenset()  # transitive group memberships (ids or names)
-    kipass_valid_until: date | None = None  # None = no KI-Pass
+    kipass_valid_until: date | None = None  # None = no KI-Pass; NO_EXPIRY = no end date
     kipass_steps: dict[str, bool] = field(default_factory=dict)  # step -> done, if known
     access_groups: frozenset[str] = frozenset({PUBLIC})  # document access groups; has PUBLIC
 
+    def __post_init__(self) -> None:
+        # Every principal may read public documents, whatever the backend handed in.
+        if PUBLIC not in self.access_groups:
+            object.__setattr__(self, "access_groups", frozenset(self.access_groups) | {PUBLIC})
+
     def kipass_valid(self, today: date) -> bool:
         return self.kipass_valid_until is not None and self.kipass_valid_until >= today
+
+    def kipass_state(self, today: date) -> KipassState:
+        if self.kipass_valid_until is None:
+            return "none"
+        return "valid" if self.kipass_valid(today) else "expired"
+
+    def kipass_days_left(self, today: date) -> int | None:
+        """Days until the KI-Pass ends (0 = last day), None without a KI-Pass or an end date."""
+        if self.kipass_valid_until is None or self.kipass_valid_until == NO_EXPIRY:
+            return None
+        return (self.kipass_valid_until - today).days
+
+    def open_kipass_steps(self) -> list[str]:
+        """Steps the directory knows to be not done yet, in the city's order."""
+        known = [s for s in KIPASS_STEPS if s in self.kipass_steps]
+        extra = sorted(s for s in self.kipass_steps if s not in KIPASS_STEPS)
+        return [s for s in known + extra if not self.kipass_steps[s]]
 
 
 class Directory(Protocol):

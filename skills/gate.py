@@ -1,66 +1,203 @@
 """The KI-Pass gate: declared per skill (Skill.requires_kipass), enforced here, before any skill runs.
 
-FIRST VERSION (identity work refines the refusal card and steps). Contract:
+Contract:
     decision = await gate(skill, user_id, ctx)
-    if not decision.allowed: reply decision.result (a SkillResult with the German refusal)
+    if not decision.allowed: reply decision.result (a SkillResult with the German refusal card)
     else: run the skill with SkillRequest(user=decision.principal, ...)
-Fail closed: a directory error means no AI feature.
+
+- user_id None = the local operator (CLI without --user): public documents only, no gate.
+  Only the CLI may pass None; the bot passes the Entra object id, or an id starting with
+  "urn:kiw:" (e.g. "urn:kiw:unknown-teams-user") when Teams sent none: that is refused for AI
+  skills with reason "no_identity" without asking the directory.
+- Fail closed: a directory error, a timeout or an unexpected exception means no AI feature.
+  Skills without a KI-Pass requirement (help, kipass) still run, with the principal if the
+  lookup worked (for access groups), else with none (public documents only).
+- `decision.reason` is the audit reason code; `decision.error_code` the coarser code the CLI
+  prints with --json ("kipass_required" | "kipass_check_failed" | "unknown_user").
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
+from typing import Any, Final
 
-from graph.principal import DirectoryError, Principal, UnknownUser
+from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
+from skills.kipass import german_date, render_template, step_facts
 from skills.types import SkillResult
 
+log = logging.getLogger(__name__)
+
 KIPASS_CHECK_FAILED = "KI-Pass konnte nicht geprüft werden, bitte versuchen Sie es später erneut."
+
+# A safety net on top of the directory's own timeouts: the gate never hangs a turn.
+LOOKUP_TIMEOUT_SECONDS: Final = 15.0
+NO_IDENTITY_PREFIX: Final = "urn:kiw:"
+
+# Audit reason codes (GateDecision.reason).
+OK: Final = "ok"  # AI skill, valid KI-Pass
+NOT_REQUIRED: Final = "not_required"  # skill needs no KI-Pass
+LOCAL_OPERATOR: Final = "local_operator"  # CLI without --user
+KIPASS_REQUIRED: Final = "kipass_required"  # known user, no KI-Pass at all
+KIPASS_EXPIRED: Final = "kipass_expired"  # known user, KI-Pass past its end date
+KIPASS_CHECK_FAILED_REASON: Final = "kipass_check_failed"  # directory down/slow/nonsense
+UNKNOWN_USER: Final = "unknown_user"  # directory does not know the id
+NO_IDENTITY: Final = "no_identity"  # no Entra object id (guest, emulator)
+FOREIGN_TENANT: Final = "foreign_tenant"  # user belongs to another tenant
+
+# What the CLI prints as "error" for each refusal reason.
+ERROR_CODES: Final = {
+    KIPASS_REQUIRED: "kipass_required",
+    KIPASS_EXPIRED: "kipass_required",
+    KIPASS_CHECK_FAILED_REASON: "kipass_check_failed",
+    UNKNOWN_USER: "unknown_user",
+    NO_IDENTITY: "unknown_user",
+    FOREIGN_TENANT: "unknown_user",
+}
 
 
 @dataclass(frozen=True)
 class GateDecision:
     allowed: bool
-    reason: (
-        str  # "ok" | "not_required" | "kipass_required" | "kipass_check_failed" | "unknown_user"
-    )
+    reason: str  # one of the reason codes above; goes to the audit log as is
     principal: Principal | None = None
     result: SkillResult | None = None  # the refusal reply when not allowed
 
+    @property
+    def error_code(self) -> str | None:
+        """ "kipass_required" | "kipass_check_failed" | "unknown_user" when refused, else None."""
+        return None if self.allowed else ERROR_CODES.get(self.reason, "kipass_check_failed")
 
-async def gate(skill: Skill, user_id: str | None, ctx: SkillContext) -> GateDecision:
-    """user_id None = local operator (CLI without --user): public documents only, no gate."""
+
+async def gate(
+    skill: Skill,
+    user_id: str | None,
+    ctx: SkillContext,
+    *,
+    tenant_id: str | None = None,
+) -> GateDecision:
+    """Decide whether `user_id` may run `skill`. `tenant_id`: the tenant the request came from;
+    when given, a principal of another tenant is refused for AI skills."""
     if user_id is None:
-        return GateDecision(True, "not_required")
+        return GateDecision(True, LOCAL_OPERATOR)
+    if not user_id.strip() or user_id.startswith(NO_IDENTITY_PREFIX):
+        return _refuse_or_pass(skill, NO_IDENTITY, ctx)
     try:
-        principal = await ctx.directory.lookup(user_id)
+        async with asyncio.timeout(LOOKUP_TIMEOUT_SECONDS):
+            principal = await ctx.directory.lookup(user_id)
     except UnknownUser:
-        if not skill.requires_kipass:
-            return GateDecision(True, "not_required")
-        return _deny("unknown_user", "Ihr Benutzerkonto ist im Verzeichnis nicht bekannt.", ctx)
-    except DirectoryError:
-        if not skill.requires_kipass:
-            return GateDecision(True, "not_required")
-        return _deny("kipass_check_failed", KIPASS_CHECK_FAILED, ctx)
+        return _refuse_or_pass(skill, UNKNOWN_USER, ctx)
+    except DirectoryError as exc:
+        log.warning("directory lookup failed, failing closed: %s", exc)
+        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+    except TimeoutError:
+        log.warning("directory lookup took over %.0f s, failing closed", LOOKUP_TIMEOUT_SECONDS)
+        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+    except Exception:  # a bug in a backend must never open the gate
+        log.exception("directory lookup raised unexpectedly, failing closed")
+        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+
     if not skill.requires_kipass:
-        return GateDecision(True, "not_required", principal)
-    if principal.kipass_valid(ctx.today()):
-        return GateDecision(True, "ok", principal)
-    return _deny(
-        "kipass_required",
-        "Für diese Funktion brauchen Sie einen gültigen KI-Pass.",
-        ctx,
-        principal,
-    )
+        return GateDecision(True, NOT_REQUIRED, principal)
+    if tenant_id and principal.tenant_id and principal.tenant_id.lower() != tenant_id.lower():
+        return _deny(FOREIGN_TENANT, skill, ctx)
+    today = ctx.today()
+    if principal.kipass_valid(today):
+        return GateDecision(True, OK, principal)
+    reason = KIPASS_EXPIRED if principal.kipass_state(today) == "expired" else KIPASS_REQUIRED
+    log.debug("gate refused %s for %s: %s", skill.name, principal.id, reason)
+    return _deny(reason, skill, ctx, principal)
+
+
+def _refuse_or_pass(skill: Skill, reason: str, ctx: SkillContext) -> GateDecision:
+    """Lookup gave no principal: non-AI skills still run (public only), AI skills are refused."""
+    if not skill.requires_kipass:
+        return GateDecision(True, NOT_REQUIRED)
+    return _deny(reason, skill, ctx)
+
+
+# ---------------------------------------------------------------- the refusal card
+
+_MESSAGES = {
+    KIPASS_CHECK_FAILED_REASON: ("KI-Pass konnte nicht geprüft werden", KIPASS_CHECK_FAILED),
+    UNKNOWN_USER: (
+        "Konto nicht gefunden",
+        "Ihr Benutzerkonto ist im Verzeichnis der Hansestadt Lübeck nicht bekannt. "
+        "KI-Funktionen stehen nur Beschäftigten mit gültigem KI-Pass zur Verfügung.",
+    ),
+    NO_IDENTITY: (
+        "Anmeldung nicht erkannt",
+        "Ihr Konto konnte nicht erkannt werden (es fehlt die Kennung aus Microsoft Entra, "
+        "z. B. bei einem Gastzugang oder im Emulator). KI-Funktionen stehen nur angemeldeten "
+        "Beschäftigten mit gültigem KI-Pass zur Verfügung.",
+    ),
+    FOREIGN_TENANT: (
+        "Konto einer anderen Organisation",
+        "Ihr Konto gehört nicht zur Organisation der Hansestadt Lübeck. KI-Funktionen stehen "
+        "nur Beschäftigten der Hansestadt mit gültigem KI-Pass zur Verfügung.",
+    ),
+}
+
+
+def refusal_message(
+    reason: str, skill: Skill, principal: Principal | None, ctx: SkillContext
+) -> str:
+    """The German sentence that says why; the card and the CLI both use it."""
+    if reason in _MESSAGES:
+        return _MESSAGES[reason][1]
+    feature = f"»{skill.title}«"
+    if reason == KIPASS_EXPIRED and principal and principal.kipass_valid_until:
+        return (
+            f"Für {feature} brauchen Sie einen gültigen KI-Pass. Ihr KI-Pass ist am "
+            f"{german_date(principal.kipass_valid_until)} abgelaufen; bitte frischen Sie ihn auf."
+        )
+    return f"Für {feature} brauchen Sie einen gültigen KI-Pass. Sie haben noch keinen."
 
 
 def _deny(
-    reason: str, message: str, ctx: SkillContext, principal: Principal | None = None
+    reason: str, skill: Skill, ctx: SkillContext, principal: Principal | None = None
 ) -> GateDecision:
-    text = (
-        f"{message} Den KI-Pass erhalten Sie nach der Schulung: {ctx.config.kipass_training_url}. "
-        f"Fragen beantwortet {ctx.config.kipass_contact}."
+    config = ctx.config
+    message = refusal_message(reason, skill, principal, ctx)
+    title = _MESSAGES.get(reason, ("KI-Pass erforderlich", ""))[0]
+    steps = step_facts(principal) if principal and reason == KIPASS_REQUIRED else []
+    open_steps = (
+        [KIPASS_STEPS.get(s, s) for s in principal.open_kipass_steps()] if principal else []
     )
-    return GateDecision(
-        False, reason, principal, SkillResult(text=text, outcome="denied", data={"error": reason})
+    if reason in (KIPASS_REQUIRED, KIPASS_EXPIRED):
+        next_step = (
+            f"Die Schulung buchen Sie hier: {config.kipass_training_url}"
+            if config.kipass_training_url
+            else ""
+        )
+    elif reason == KIPASS_CHECK_FAILED_REASON:
+        next_step = "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte."
+    else:
+        next_step = ""
+    show_training = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED) and bool(config.kipass_training_url)
+    card = render_template(
+        "kipass_refusal",
+        {
+            "title": title,
+            "message": message,
+            "steps_heading": "Ihre Schritte zum KI-Pass",
+            "steps": steps if reason == KIPASS_REQUIRED else [],
+            "next_step": next_step,
+            "contact": config.kipass_contact,
+            "training_url": config.kipass_training_url if show_training else "",
+            "show_status_button": principal is not None,
+        },
     )
+    lines = [message]
+    if reason == KIPASS_REQUIRED and open_steps:
+        lines.append("Noch offen: " + "; ".join(open_steps) + ".")
+    if next_step:
+        lines.append(next_step)
+    lines.append(f"Fragen beantwortet {config.kipass_contact}.")
+    data: dict[str, Any] = {"error": ERROR_CODES[reason], "reason": reason, "message": message}
+    if reason == KIPASS_REQUIRED and principal:
+        data["open_steps"] = principal.open_kipass_steps()
+    result = SkillResult(text="\n".join(lines), card=card, outcome="denied", data=data)
+    return GateDecision(False, reason, principal, result)

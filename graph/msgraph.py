@@ -1,0 +1,563 @@
+"""The production directory: Microsoft Graph through msgraph-sdk, app token through msal.
+
+- Authentication: msal ConfidentialClientApplication (client credentials, secret or certificate).
+  msal keeps the token in its cache and hands out the same token until shortly before it expires.
+  msgraph-sdk normally takes an azure-identity credential; here a small kiota AccessTokenProvider
+  (`MsalTokenProvider`) feeds the msal token to kiota's BaseBearerTokenAuthenticationProvider.
+- Calls: `GET /users/{id}?$select=id,displayName,userPrincipalName[,<expiry attribute>]` and
+  `GET /users/{id}/transitiveMemberOf/graph.group?$select=id,displayName&$top=999` (paged via
+  @odata.nextLink, header ConsistencyLevel: eventual).
+- KI-Pass = transitive membership in the configured group; the end date comes from an optional
+  directory extension attribute (extension_<appid>_kipassValidUntil, ISO date). A member without
+  that attribute holds a KI-Pass without end date.
+- Access groups: configured Entra group ids map to document access groups (faction, committee).
+- Throttling: kiota's RetryHandler retries 429/503/504 honouring Retry-After (a bounded number of
+  times); the whole lookup has a deadline. Timeout, errors and unexpected JSON raise
+  DirectoryUnavailable with a plain reason, 404 raises UnknownUser: the gate fails closed.
+
+Needed application permissions (admin consent): User.Read.All and GroupMember.Read.All.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import ssl
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import msal
+import requests
+import requests.adapters
+
+# msgraph-sdk's generated modules warn about their own deprecated classes when they are first
+# imported, and the request builders import them lazily. Import every module this file
+# touches here, once, with those warnings silenced, so no call triggers them later.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kiota_abstractions.api_error import APIError
+    from kiota_abstractions.authentication import (
+        AccessTokenProvider,
+        AllowedHostsValidator,
+        BaseBearerTokenAuthenticationProvider,
+    )
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from kiota_abstractions.request_information import RequestInformation
+    from kiota_http.middleware.options import RetryHandlerOption
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+    from msgraph.generated.users.item.transitive_member_of.graph_group.graph_group_request_builder import (
+        GraphGroupRequestBuilder,
+    )
+    from msgraph.generated.users.item.transitive_member_of.transitive_member_of_request_builder import (  # noqa: F401
+        TransitiveMemberOfRequestBuilder,
+    )
+    from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+    from msgraph_core import GraphClientFactory
+
+from graph.principal import NO_EXPIRY, DirectoryUnavailable, Principal, UnknownUser
+from indexer.model import PUBLIC
+
+log = logging.getLogger(__name__)
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+PERMISSIONS = "User.Read.All and GroupMember.Read.All"
+MAX_GROUP_PAGES = 50  # 50 x 999 groups: far beyond any real user; stops a looping nextLink
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12,13}$")
+UPN = re.compile(r"^[^\s/\\?#@]+(#EXT#)?@[^\s/\\?#@]+$", re.IGNORECASE)
+
+T = TypeVar("T")
+
+
+class TokenUnavailable(DirectoryUnavailable):
+    """msal could not get an app token (wrong secret, unknown app or tenant, no connection)."""
+
+
+# AADSTS codes admins meet most, in plain words.
+_AADSTS_HINTS = {
+    "AADSTS7000215": "the client secret is wrong (KIW_GRAPH_CLIENT_SECRET)",
+    "AADSTS7000222": "the client secret has expired: create a new one in the app registration",
+    "AADSTS700016": "no app with this client id exists in the tenant (KIW_GRAPH_CLIENT_ID)",
+    "AADSTS90002": "the tenant does not exist (KIW_GRAPH_TENANT_ID)",
+    "AADSTS700027": "the certificate is not registered with the app or its signature is invalid",
+    "AADSTS65001": "admin consent for the app's permissions is missing",
+}
+
+
+def plain_token_error(result: dict[str, Any]) -> str:
+    description = str(result.get("error_description") or "")
+    for code, hint in _AADSTS_HINTS.items():
+        if code in description:
+            return f"token request refused: {hint} ({code})"
+    error = result.get("error") or "unknown_error"
+    first_line = description.splitlines()[0] if description else ""
+    return f"token request refused: {error}" + (f" ({first_line})" if first_line else "")
+
+
+def load_certificate_credential(path: Path) -> dict[str, Any]:
+    """msal client_credential for a certificate: .pfx/.p12, or PEM with key and certificate."""
+    if not path.is_file():
+        raise ValueError(f"client certificate {path} not found (KIW_GRAPH_CLIENT_CERTIFICATE)")
+    if path.suffix.lower() in (".pfx", ".p12"):
+        return {"private_key_pfx_path": str(path), "public_certificate": True}
+    text = path.read_text(encoding="utf-8", errors="replace")
+    key = re.search(
+        r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.*?-----END (?:RSA |EC )?PRIVATE KEY-----",
+        text,
+        re.S,
+    )
+    cert = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
+    if not key or not cert:
+        raise ValueError(
+            f"client certificate {path} must hold the private key and the certificate in PEM "
+            "(or be a .pfx file)"
+        )
+    return {"private_key": key.group(0), "public_certificate": cert.group(0)}
+
+
+class MsalTokenProvider(AccessTokenProvider):
+    """kiota's token source, backed by one msal ConfidentialClientApplication.
+
+    msal is synchronous (requests) and talks to the authority when the app is created, so both
+    happen in a worker thread, once, on first use: building the directory never blocks start-up.
+    """
+
+    def __init__(
+        self,
+        *,
+        authority: str,
+        client_id: str,
+        credential: str | dict[str, Any],
+        allowed_host: str,
+        verify: bool | str = True,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self._authority = authority
+        self._client_id = client_id
+        self._credential = credential
+        self._verify = verify
+        self._timeout = timeout_seconds
+        self._validator = AllowedHostsValidator([allowed_host])
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._session = _session(verify, timeout_seconds)
+        self._lock = asyncio.Lock()
+        self.token_requests = 0  # how often msal was asked (not how often it hit the network)
+
+    def _build_app(self) -> msal.ConfidentialClientApplication:
+        try:
+            return msal.ConfidentialClientApplication(
+                self._client_id,
+                http_client=self._session,
+                client_credential=self._credential,
+                authority=self._authority,
+                # The authority host is configured (KIW_GRAPH_AUTHORITY_HOST); no need to ask
+                # login.microsoftonline.com whether it is a known instance.
+                instance_discovery=False,
+                token_cache=msal.TokenCache(),
+            )
+        except ValueError as exc:  # unknown tenant, authority unreachable/malformed
+            raise TokenUnavailable(f"cannot use the authority {self._authority}: {exc}") from None
+        except Exception as exc:  # requests' connection errors and friends
+            raise TokenUnavailable(
+                f"cannot reach the authority {self._authority}: {type(exc).__name__}"
+            ) from None
+
+    def _acquire(self) -> str:
+        if self._app is None:
+            self._app = self._build_app()
+        try:
+            result = self._app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+        except Exception as exc:
+            raise TokenUnavailable(f"token request failed: {type(exc).__name__}: {exc}") from None
+        token = result.get("access_token") if isinstance(result, dict) else None
+        if not token:
+            raise TokenUnavailable(plain_token_error(result if isinstance(result, dict) else {}))
+        return str(token)
+
+    async def token(self) -> str:
+        self.token_requests += 1
+        async with self._lock:  # one msal call at a time: a cold burst fetches one token
+            return await asyncio.to_thread(self._acquire)
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        if not self._validator.is_url_host_valid(uri):
+            # Never send the Graph token to a host other than the configured Graph endpoint.
+            raise DirectoryUnavailable(
+                f"refusing to send the Graph token to {urlsplit(uri).netloc}"
+            )
+        return await self.token()
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._validator
+
+    def close(self) -> None:
+        self._session.close()
+
+
+class _VerifyingSession(requests.Session):
+    """requests lets REQUESTS_CA_BUNDLE override a session's `verify`; per request it cannot."""
+
+    def __init__(self, verify: bool | str, timeout: float) -> None:
+        super().__init__()
+        self.verify = verify
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("verify", self.verify)
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def _session(verify: bool | str, timeout: float) -> requests.Session:
+    session = _VerifyingSession(verify, timeout)
+    # msal's own default: one retry on connection errors.
+    adapter = requests.adapters.HTTPAdapter(max_retries=1)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """httpx wants an SSLContext for a CA bundle (a path is deprecated there)."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    """One line of `kiw kipass check`: what was tried, whether it worked, what to do."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class GraphDirectory:
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str | None = None,
+        client_certificate: Path | str | None = None,
+        kipass_group_id: str,
+        kipass_expiry_attribute: str | None = None,
+        access_groups_by_id: dict[str, str] | None = None,
+        graph_base_url: str = "https://graph.microsoft.com/v1.0",
+        authority_host: str = "https://login.microsoftonline.com",
+        timeout_seconds: float = 10.0,
+        max_retries: int = 2,
+        verify: bool | str = True,
+    ) -> None:
+        """`verify`: TLS verification for Graph and the authority: True, or a CA bundle path
+        (tests trust their loopback certificate this way)."""
+        if not (tenant_id and client_id and kipass_group_id):
+            raise ValueError("tenant_id, client_id and kipass_group_id are required")
+        credential: str | dict[str, Any]
+        if client_certificate:
+            credential = load_certificate_credential(Path(client_certificate))
+        elif client_secret:
+            credential = client_secret
+        else:
+            raise ValueError("a client secret or a client certificate is required")
+        self.tenant_id = tenant_id
+        self.kipass_group_id = kipass_group_id.lower()
+        self.kipass_expiry_attribute = kipass_expiry_attribute or None
+        self.access_groups_by_id = {k.lower(): v for k, v in (access_groups_by_id or {}).items()}
+        self.timeout_seconds = timeout_seconds
+        self.graph_base_url = graph_base_url.rstrip("/")
+        graph_host = urlsplit(self.graph_base_url).hostname or ""
+        self.tokens = MsalTokenProvider(
+            authority=f"{authority_host.rstrip('/')}/{tenant_id}",
+            client_id=client_id,
+            credential=credential,
+            allowed_host=graph_host,
+            verify=verify,
+            timeout_seconds=timeout_seconds,
+        )
+        # Our own transport: msgraph-core wraps it in a transport whose aclose() does not close
+        # the wrapped one, so close() closes it itself.
+        self._transport = httpx.AsyncHTTPTransport(verify=_ssl_context(verify))
+        http = httpx.AsyncClient(
+            base_url=self.graph_base_url,
+            timeout=httpx.Timeout(timeout_seconds),
+            transport=self._transport,
+        )
+        retry = RetryHandlerOption(delay=0.0, max_retries=max_retries)
+        http = GraphClientFactory.create_with_default_middleware(
+            client=http, options={RetryHandlerOption.get_key(): retry}
+        )
+        self._http = http
+        adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(self.tokens), http)
+        adapter.base_url = self.graph_base_url
+        self.client = GraphServiceClient(request_adapter=adapter)
+
+    # ------------------------------------------------------------ lookups
+
+    async def lookup(self, user_id: str) -> Principal:
+        user_id = user_id.strip()
+        if not (GUID.match(user_id) or UPN.match(user_id)) or len(user_id) > 320:
+            # Not an object id or UPN: Graph would answer 400; do not send it at all.
+            raise UnknownUser("not an Entra object id or UPN")
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                user = await self._call(self._get_user(user_id), "/users/{id}")
+                object_id = user["id"]
+                groups = await self._call(self._get_groups(object_id), "transitiveMemberOf")
+        except TimeoutError:
+            raise DirectoryUnavailable(
+                f"Microsoft Graph did not answer within {self.timeout_seconds:.0f} s"
+            ) from None
+        return self._principal(user, groups)
+
+    async def _get_json(self, request_info: RequestInformation, what: str) -> dict[str, Any]:
+        """Send one request the SDK built; parse and check the JSON ourselves.
+
+        The typed models would quietly turn a malformed answer into empty fields (a group list
+        that is not a list becomes "no groups"); reading the raw body lets us fail closed.
+        """
+        # Typed as returning None in kiota's abstract adapter; the httpx adapter returns bytes.
+        adapter: Any = self.client.request_adapter
+        body = await adapter.send_primitive_async(request_info, "bytes", {"XXX": ODataError})
+        if not isinstance(body, bytes) or not body:
+            raise DirectoryUnavailable(f"Graph sent an empty answer for {what}")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise DirectoryUnavailable(
+                f"Graph sent an answer that is not JSON for {what}"
+            ) from None
+        if not isinstance(data, dict):
+            raise DirectoryUnavailable(f"Graph sent JSON that is not an object for {what}")
+        return data
+
+    async def _get_user(self, user_id: str) -> dict[str, Any]:
+        select = ["id", "displayName", "userPrincipalName"]
+        if self.kipass_expiry_attribute:
+            select.append(self.kipass_expiry_attribute)
+        config = RequestConfiguration(
+            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+                select=select
+            )
+        )
+        builder = self.client.users.by_user_id(user_id)
+        data = await self._get_json(builder.to_get_request_information(config), "/users/{id}")
+        user_id_value = data.get("id")
+        if not isinstance(user_id_value, str) or not user_id_value:
+            raise DirectoryUnavailable("unexpected JSON from Graph for /users/{id}: no text 'id'")
+        name = data.get("displayName")
+        upn = data.get("userPrincipalName")
+        return {
+            "id": user_id_value,
+            "displayName": name if isinstance(name, str) else "",
+            "userPrincipalName": upn if isinstance(upn, str) else None,
+            "expiry": data.get(self.kipass_expiry_attribute)
+            if self.kipass_expiry_attribute
+            else None,
+        }
+
+    async def _get_groups(self, object_id: str) -> dict[str, str]:
+        """Transitive group memberships: id (lower case) -> display name, all pages."""
+        builder = self.client.users.by_user_id(object_id).transitive_member_of.graph_group
+        config = RequestConfiguration(
+            query_parameters=GraphGroupRequestBuilder.GraphGroupRequestBuilderGetQueryParameters(
+                select=["id", "displayName"], top=999
+            )
+        )
+        # Advanced directory queries (casts with $count/$filter) need eventual consistency;
+        # sending it always keeps the call valid whichever of them Graph applies.
+        config.headers.add("ConsistencyLevel", "eventual")
+        request_info = builder.to_get_request_information(config)
+        graph_netloc = urlsplit(self.graph_base_url).netloc
+        groups: dict[str, str] = {}
+        for _ in range(MAX_GROUP_PAGES):
+            page = await self._get_json(request_info, "transitiveMemberOf")
+            value = page.get("value")
+            if not isinstance(value, list):
+                raise DirectoryUnavailable(
+                    "unexpected JSON from Graph for transitiveMemberOf: 'value' is not a list"
+                )
+            for group in value:
+                if not isinstance(group, dict) or not isinstance(group.get("id"), str):
+                    raise DirectoryUnavailable(
+                        "unexpected JSON from Graph for transitiveMemberOf: a group without 'id'"
+                    )
+                name = group.get("displayName")
+                groups[group["id"].lower()] = name if isinstance(name, str) else ""
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
+                return groups
+            if not isinstance(next_link, str) or urlsplit(next_link).netloc != graph_netloc:
+                raise DirectoryUnavailable("Graph sent an @odata.nextLink to another host")
+            next_config = RequestConfiguration[Any]()
+            next_config.headers.add("ConsistencyLevel", "eventual")
+            request_info = builder.with_url(next_link).to_get_request_information(next_config)
+        raise DirectoryUnavailable(f"transitiveMemberOf has more than {MAX_GROUP_PAGES} pages")
+
+    async def _call(self, call: Awaitable[T], what: str) -> T:
+        """Run one SDK call; turn every failure into UnknownUser or a plain DirectoryUnavailable."""
+        try:
+            return await call
+        except (UnknownUser, DirectoryUnavailable):
+            raise
+        except APIError as exc:
+            status = exc.response_status_code or 0
+            if status == 404 or (status == 400 and what == "/users/{id}"):
+                raise UnknownUser("Graph does not know this user") from None
+            raise DirectoryUnavailable(describe_status(status, what, _odata_code(exc))) from None
+        except httpx.TimeoutException:
+            raise DirectoryUnavailable(f"Graph timed out on {what}") from None
+        except httpx.HTTPError as exc:
+            raise DirectoryUnavailable(
+                f"cannot reach Graph ({type(exc).__name__}) on {what}"
+            ) from None
+        except Exception as exc:  # kiota parse errors on malformed JSON, and anything else
+            raise DirectoryUnavailable(
+                f"unexpected answer from Graph on {what} ({type(exc).__name__})"
+            ) from None
+
+    def _principal(self, user: dict[str, Any], groups: dict[str, str]) -> Principal:
+        member = self.kipass_group_id in groups
+        valid_until: date | None = None
+        if member:
+            valid_until = NO_EXPIRY
+            raw = user.get("expiry")
+            if raw not in (None, ""):
+                parsed = parse_expiry(raw)
+                if parsed is None:
+                    # Fail closed on a value nobody can read, and tell the admin (no user named).
+                    log.warning(
+                        "KI-Pass expiry attribute %s holds an unreadable value; treating the "
+                        "KI-Pass as not valid",
+                        self.kipass_expiry_attribute,
+                    )
+                valid_until = parsed
+        access = {PUBLIC} | {
+            name for gid, name in self.access_groups_by_id.items() if gid in groups
+        }
+        return Principal(
+            id=user["id"],
+            name=user["displayName"] or user["id"],
+            upn=user["userPrincipalName"],
+            tenant_id=self.tenant_id,
+            groups=frozenset(groups),
+            kipass_valid_until=valid_until,
+            access_groups=frozenset(access),
+        )
+
+    # ------------------------------------------------------------ health and diagnosis
+
+    async def ping(self) -> None:
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                await self.tokens.token()
+        except TimeoutError:
+            raise DirectoryUnavailable("token request timed out") from None
+
+    async def diagnose(self, probe_user: str | None = None) -> list[CheckStep]:
+        """What `kiw kipass check` prints: token, a /users call, a transitiveMemberOf call."""
+        steps: list[CheckStep] = []
+
+        async def step(name: str, action: Callable[[], Awaitable[str]]) -> bool:
+            try:
+                async with asyncio.timeout(self.timeout_seconds * 2):
+                    detail = await action()
+                steps.append(CheckStep(name, True, detail))
+                return True
+            except TimeoutError:
+                steps.append(
+                    CheckStep(name, False, "no answer in time (network, proxy, firewall?)")
+                )
+            except (DirectoryUnavailable, UnknownUser) as exc:
+                steps.append(CheckStep(name, False, str(exc)))
+            return False
+
+        async def token() -> str:
+            await self.tokens.token()
+            return "app token acquired from the authority"
+
+        probe: dict[str, str] = {}
+
+        async def users() -> str:
+            if probe_user:
+                user = await self._call(self._get_user(probe_user), "/users/{id}")
+                probe["id"] = user["id"]
+                return "read the given user"
+            config = RequestConfiguration(
+                query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+                    select=["id"], top=1
+                )
+            )
+            request_info = self.client.users.to_get_request_information(config)
+            page = await self._call(self._get_json(request_info, "/users"), "/users")
+            value = page.get("value")
+            if not isinstance(value, list) or not value or not isinstance(value[0], dict):
+                raise DirectoryUnavailable("Graph returned no users for /users")
+            probe["id"] = str(value[0].get("id"))
+            return "read a user (User.Read.All works)"
+
+        async def member_of() -> str:
+            groups = await self._call(self._get_groups(probe["id"]), "transitiveMemberOf")
+            return f"read group memberships (GroupMember.Read.All works; {len(groups)} groups)"
+
+        if await step("token", token) and await step("users", users):
+            await step("transitiveMemberOf", member_of)
+        return steps
+
+    async def close(self) -> None:
+        await self._http.aclose()
+        await self._transport.aclose()
+        self.tokens.close()
+
+
+def _odata_code(exc: APIError) -> str:
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else ""
+
+
+def describe_status(status: int, what: str, code: str = "") -> str:
+    """A Graph error status in plain words for admins (logs, `kiw kipass check`)."""
+    if status == 403:
+        return (
+            f"Graph refused {what} (403 {code or 'Forbidden'}): the app registration lacks the "
+            f"application permissions {PERMISSIONS}, or an admin has not granted consent. In "
+            "Entra admin center > App registrations > (the app) > API permissions, add them as "
+            "Application permissions and click 'Grant admin consent'."
+        )
+    if status == 401:
+        return f"Graph rejected the app token on {what} (401): wrong tenant or audience?"
+    if status == 429:
+        return f"Graph throttled {what} (429) beyond the retries"
+    if status >= 500:
+        return f"Graph failed on {what} ({status})"
+    return f"Graph answered {status} {code} on {what}".replace("  ", " ")
+
+
+def parse_expiry(raw: Any) -> date | None:
+    """ISO date ("2027-06-30") or date-time ("2027-06-30T00:00:00Z"); None if unreadable."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    try:
+        return date.fromisoformat(text[:10]) if len(text) >= 10 else None
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

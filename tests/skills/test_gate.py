@@ -1,0 +1,253 @@
+"""The KI-Pass gate, per registered skill: help/kipass (and other non-AI skills) run without a
+KI-Pass; every AI skill refuses without one, fails closed when the directory fails, and the
+refusal card says what is missing and how to get it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import skills.gate as gate_module
+from graph.local import LocalDirectory, parse_directory
+from graph.principal import DirectoryUnavailable, Principal
+from skills.context import Skill, SkillConfig, SkillContext
+from skills.gate import GateDecision, gate
+from skills.registry import all_skills
+from tests.bot.card_schema import assert_valid_card
+
+TODAY = date(2026, 11, 27)
+TENANT = "t-luebeck"
+TRAINING = "https://intranet.luebeck.de/ki-pass/schulung"
+CONTACT = "die KI-Werkstatt (Tel. 122-0)"
+
+# Skills that work WITHOUT a KI-Pass, on purpose. Adding a skill here is a policy decision
+# (the Dienstvereinbarung: AI tools only with a KI-Pass); every other skill must require it.
+NO_KIPASS_SKILLS = {"help", "kipass", "prioritise"}
+
+DIRECTORY = f"""
+tenant: {TENANT}
+users:
+  - {{id: valid, name: Anna, upn: anna@luebeck.de, groups: [fraktion-cdu], kipass_valid_until: 2027-06-30}}
+  - {{id: expired, name: Bernd, kipass_valid_until: 2025-12-31}}
+  - id: open-steps
+    name: Clara
+    kipass_steps: {{schulung: true, dienstvereinbarung: true, leitlinien: false, checkliste: false}}
+  - {{id: last-day, name: Dora, kipass_valid_until: 2026-11-27}}
+  - {{id: guest, name: Gast, tenant: t-other, kipass_valid_until: 2027-06-30}}
+"""
+
+
+class DownDirectory:
+    def __init__(self, error: Exception | None = None, delay: float = 0.0) -> None:
+        self.error = error or DirectoryUnavailable("Graph is down")
+        self.delay = delay
+
+    async def lookup(self, user_id: str) -> Principal:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        raise self.error
+
+    async def ping(self) -> None:
+        raise self.error
+
+    async def close(self) -> None:
+        return None
+
+
+def context(directory: Any = None) -> SkillContext:
+    if directory is None:
+        directory = LocalDirectory(parse_directory(DIRECTORY, Path("test.yaml")))
+    return SkillContext(
+        index=None,  # type: ignore[arg-type]  # the gate never touches index or generator
+        generator=None,  # type: ignore[arg-type]
+        directory=directory,
+        config=SkillConfig(kipass_training_url=TRAINING, kipass_contact=CONTACT),
+        today=lambda: TODAY,
+    )
+
+
+async def _never(request: Any, ctx: Any) -> Any:
+    raise AssertionError("the gate never runs a skill")
+
+
+# An AI skill of the test's own, so the refusal path is covered whatever the registry holds.
+AI_PROBE = Skill(
+    name="ai_probe",
+    commands=("probe",),
+    title="Testfunktion",
+    description="Eine KI-Funktion nur für diesen Test.",
+    requires_kipass=True,
+    run=_never,
+)
+REGISTERED = all_skills()
+SKILLS = [*REGISTERED, AI_PROBE]
+
+
+def ids(skill: Skill) -> str:
+    return skill.name
+
+
+def test_registry_declares_the_gate_for_every_skill() -> None:
+    names = [s.name for s in REGISTERED]
+    assert len(names) == len(set(names))
+    assert {"help", "kipass"} <= set(names)
+    for skill in REGISTERED:
+        assert isinstance(skill.requires_kipass, bool)
+        if skill.name not in NO_KIPASS_SKILLS:
+            assert skill.requires_kipass, f"{skill.name} must require a KI-Pass (AI feature)"
+    assert not any(s.requires_kipass for s in REGISTERED if s.name in {"help", "kipass"})
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=ids)
+async def test_valid_kipass_opens_every_skill(skill: Skill) -> None:
+    decision = await gate(skill, "valid", context())
+    assert decision.allowed
+    assert decision.principal is not None and decision.principal.id == "valid"
+    assert decision.principal.access_groups == {"public", "fraktion-cdu"}
+    assert decision.reason == ("ok" if skill.requires_kipass else "not_required")
+    assert decision.error_code is None
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=ids)
+@pytest.mark.parametrize(
+    ("user", "reason", "error"),
+    [
+        ("expired", "kipass_expired", "kipass_required"),
+        ("open-steps", "kipass_required", "kipass_required"),
+        ("nobody-knows-me", "unknown_user", "unknown_user"),
+        ("urn:kiw:unknown-teams-user", "no_identity", "unknown_user"),
+        ("  ", "no_identity", "unknown_user"),
+    ],
+)
+async def test_without_valid_kipass_ai_skills_refuse(
+    skill: Skill, user: str, reason: str, error: str
+) -> None:
+    decision = await gate(skill, user, context())
+    if not skill.requires_kipass:
+        assert decision.allowed and decision.reason == "not_required"
+        return
+    assert not decision.allowed
+    assert (decision.reason, decision.error_code) == (reason, error)
+    assert decision.result is not None and decision.result.outcome == "denied"
+    assert decision.result.data["error"] == error
+    assert decision.result.card is not None
+    assert_valid_card(decision.result.card)
+    assert CONTACT in decision.result.text
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=ids)
+@pytest.mark.parametrize(
+    "directory",
+    [
+        DownDirectory(),
+        DownDirectory(RuntimeError("bug in a backend")),
+        DownDirectory(delay=5.0),
+    ],
+    ids=["unavailable", "unexpected-exception", "slow"],
+)
+async def test_directory_failure_fails_closed(
+    skill: Skill, directory: DownDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_module, "LOOKUP_TIMEOUT_SECONDS", 0.05)
+    decision = await gate(skill, "valid", context(directory))
+    if not skill.requires_kipass:
+        # Runs, but without a principal: public documents only.
+        assert decision.allowed and decision.principal is None
+        return
+    assert not decision.allowed
+    assert (decision.reason, decision.error_code) == ("kipass_check_failed", "kipass_check_failed")
+    assert decision.result is not None
+    assert decision.result.text.startswith(
+        "KI-Pass konnte nicht geprüft werden, bitte versuchen Sie es später erneut."
+    )
+
+
+@pytest.mark.parametrize("skill", SKILLS, ids=ids)
+async def test_other_tenant_is_refused_for_ai_skills(skill: Skill) -> None:
+    decision = await gate(skill, "guest", context(), tenant_id=TENANT)
+    assert decision.allowed is not skill.requires_kipass
+    if skill.requires_kipass:
+        assert decision.reason == "foreign_tenant"
+        assert decision.result is not None
+        assert "nicht zur Organisation der Hansestadt Lübeck" in decision.result.text
+    same_tenant = await gate(skill, "valid", context(), tenant_id=TENANT.upper())
+    assert same_tenant.allowed
+
+
+async def test_local_operator_passes_without_lookup() -> None:
+    for skill in SKILLS:
+        decision = await gate(skill, None, context(DownDirectory()))
+        assert decision == GateDecision(True, "local_operator")
+
+
+async def test_kipass_valid_on_its_last_day() -> None:
+    ai = AI_PROBE
+    assert (await gate(ai, "last-day", context())).allowed
+
+
+def _card_texts(card: dict[str, Any]) -> str:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("text", "title", "value", "url") and isinstance(value, str):
+                    out.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(out)
+
+
+async def test_refusal_card_lists_open_steps_training_and_contact() -> None:
+    ai = AI_PROBE
+    decision = await gate(ai, "open-steps", context())
+    assert decision.result is not None and decision.result.card is not None
+    card = decision.result.card
+    texts = _card_texts(card)
+    assert "KI-Pass erforderlich" in texts
+    assert "KI-Leitlinien zur Kenntnis genommen" in texts
+    assert "Digitale Checkliste abgeschlossen" in texts
+    assert CONTACT in texts
+    actions = card["actions"]
+    assert {"type": "Action.OpenUrl", "title": "Schulung buchen", "url": TRAINING} in actions
+    assert decision.result.data["open_steps"] == ["leitlinien", "checkliste"]
+    assert (
+        "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
+        in (decision.result.text)
+    )
+
+
+async def test_expired_card_names_the_date() -> None:
+    ai = AI_PROBE
+    decision = await gate(ai, "expired", context())
+    assert decision.result is not None
+    assert "am 31.12.2025 abgelaufen" in decision.result.text
+
+
+async def test_check_failed_card_has_no_training_button() -> None:
+    ai = AI_PROBE
+    decision = await gate(ai, "valid", context(DownDirectory()))
+    assert decision.result is not None and decision.result.card is not None
+    assert_valid_card(decision.result.card)
+    assert not any(a["type"] == "Action.OpenUrl" for a in decision.result.card.get("actions", []))
+
+
+async def test_gate_logs_no_names_or_upns_above_debug(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    for skill in SKILLS:
+        for user in ("valid", "expired", "open-steps", "anna@luebeck.de", "ghost"):
+            await gate(skill, user, context())
+        await gate(skill, "valid", context(DownDirectory()))
+    for record in caplog.records:
+        if record.levelno > 10:
+            message = record.getMessage()
+            for secret in ("Anna", "Bernd", "Clara", "anna@luebeck.de", "valid", "expired"):
+                assert secret not in message, (record.levelname, message)

@@ -1,0 +1,137 @@
+"""`kipass`: the user's own status, the 30-day reminder, steps; works without a KI-Pass."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from graph.principal import NO_EXPIRY, Principal
+from skills import kipass
+from skills.context import SkillConfig, SkillContext
+from skills.gate import gate
+from skills.types import SkillRequest
+from tests.bot.card_schema import assert_valid_card
+
+TODAY = date(2026, 11, 27)
+CONFIG = SkillConfig(
+    kipass_training_url="https://intranet.example/ki-pass", kipass_contact="Frau X"
+)
+ALL_DONE = {"schulung": True, "dienstvereinbarung": True, "leitlinien": True, "checkliste": True}
+
+
+def ctx() -> SkillContext:
+    return SkillContext(
+        index=None,  # type: ignore[arg-type]
+        generator=None,  # type: ignore[arg-type]
+        directory=None,  # type: ignore[arg-type]
+        config=CONFIG,
+        today=lambda: TODAY,
+    )
+
+
+async def status(principal: Principal | None) -> Any:
+    return await kipass.run(SkillRequest(text="", command="kipass", user=principal), ctx())
+
+
+def person(until: date | None, steps: dict[str, bool] | None = None, **kw: Any) -> Principal:
+    return Principal(id="u", name="U", kipass_valid_until=until, kipass_steps=steps or {}, **kw)
+
+
+async def test_valid_far_from_expiry_no_reminder() -> None:
+    result = await status(
+        person(date(2027, 6, 30), ALL_DONE, access_groups=frozenset({"fraktion-cdu"}))
+    )
+    assert result.text.startswith("Ihr KI-Pass ist gültig bis 30.06.2027.")
+    assert result.data["kipass"] == "valid" and result.data["reminder"] is False
+    assert result.data["access_groups"] == ["fraktion-cdu", "public"]
+    assert "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente." in result.text
+    assert_valid_card(result.card)
+    assert "actions" not in result.card  # nothing to book
+
+
+@pytest.mark.parametrize(
+    ("days", "phrase"),
+    [(30, "in 30 Tagen"), (12, "in 12 Tagen"), (1, "morgen"), (0, "heute")],
+)
+async def test_reminder_within_30_days(days: int, phrase: str) -> None:
+    until = TODAY + timedelta(days=days)
+    result = await status(person(until, ALL_DONE))
+    assert result.data["reminder"] is True and result.data["days_left"] == days
+    assert f"Ihr KI-Pass läuft {phrase} ab" in result.text
+    assert_valid_card(result.card)
+    assert result.card["actions"][0]["title"] == "Auffrischung buchen"
+
+
+async def test_no_reminder_at_31_days_or_without_end_date() -> None:
+    assert (await status(person(TODAY + timedelta(days=31)))).data["reminder"] is False
+    unlimited = await status(person(NO_EXPIRY))
+    assert unlimited.data["reminder"] is False
+    assert "ohne Ablaufdatum" in unlimited.text
+    assert unlimited.data["valid_until"] is None
+
+
+async def test_expired_shows_date_and_booking() -> None:
+    result = await status(person(date(2025, 12, 31), ALL_DONE))
+    assert result.text.startswith("Ihr KI-Pass ist am 31.12.2025 abgelaufen.")
+    assert result.data["kipass"] == "expired"
+    assert {
+        "type": "Action.OpenUrl",
+        "title": "Auffrischung buchen",
+        "url": CONFIG.kipass_training_url,
+    } in result.card["actions"]
+
+
+async def test_none_lists_steps_done_and_open() -> None:
+    steps = {"schulung": True, "dienstvereinbarung": True, "leitlinien": False, "checkliste": False}
+    result = await status(person(None, steps))
+    assert result.data["kipass"] == "none"
+    assert result.data["open_steps"] == ["leitlinien", "checkliste"]
+    assert "- Schulung besucht: ✓ erledigt" in result.text
+    assert "- KI-Leitlinien zur Kenntnis genommen: offen" in result.text
+    assert (
+        "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
+        in result.text
+    )
+    assert_valid_card(result.card)
+    assert result.card["actions"][0]["title"] == "Schulung buchen"
+
+
+async def test_without_principal_says_status_unknown() -> None:
+    result = await status(None)
+    assert result.outcome == "not_found"
+    assert "konnte nicht ermittelt werden" in result.text
+
+
+async def test_kipass_skill_passes_the_gate_without_kipass() -> None:
+    from pathlib import Path
+
+    from graph.local import LocalDirectory, parse_directory
+
+    directory = LocalDirectory(parse_directory("users:\n  - {id: x, name: X}\n", Path("d.yaml")))
+    c = ctx()
+    c.directory = directory
+    decision = await gate(kipass.SKILL, "x", c)
+    assert decision.allowed and decision.principal is not None
+    result = await kipass.SKILL.run(SkillRequest(text="", user=decision.principal), c)
+    assert result.data["kipass"] == "none"
+
+
+def test_render_template_fills_and_drops() -> None:
+    card = kipass.render_template(
+        "kipass_refusal",
+        {
+            "title": "T",
+            "message": "M",
+            "steps_heading": "S",
+            "steps": [],
+            "next_step": "",
+            "contact": "C",
+            "training_url": "",
+            "show_status_button": False,
+        },
+    )
+    assert card["body"][0]["text"] == "T"
+    assert all("$when" not in str(item) for item in card["body"])
+    assert "actions" not in card
