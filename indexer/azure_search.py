@@ -1,0 +1,544 @@
+"""Production search backend: Azure AI Search through `azure-search-documents` (async client).
+
+- The index schema is created or updated by the tool on first use (`ensure_index`): German
+  text fields use the `de.microsoft` analyzer (stemming, decompounding); filter fields are
+  filterable/facetable; `reference_keys` holds normalised reference numbers for exact lookups.
+- Chunk ids contain '/', ':' and '#', which Azure document keys do not allow; the key is the
+  URL-safe base64 of the chunk id (letters, digits, '-', '_', '='), prefixed with 'k'.
+- Uploads go in batches (500 by default). Whole-request 429/503 answers are retried by the
+  SDK's retry policy, which honours Retry-After; single documents that fail inside a batch
+  (a 207 answer, e.g. 503 "service busy" per item) are retried here with backoff.
+- Every query carries the security filter `access/any(g: search.in(g, 'public,…', ','))`, so
+  hits, counts, facets and highlights come from visible chunks only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.search.documents.aio import SearchClient
+from azure.search.documents.indexes.aio import SearchIndexClient
+from azure.search.documents.indexes.models import (
+    LexicalAnalyzerName,
+    SearchableField,
+    SearchFieldDataType,
+    SearchIndex,
+    SimpleField,
+)
+from azure.search.documents.models import IndexDocumentsBatch
+
+from indexer.analysis import (
+    REFERENCE,
+    STOPWORDS,
+    WORD_PATTERN,
+    fold,
+    fold_key,
+    parse_query,
+    reference_key,
+)
+from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+_RETRY_ITEM_STATUS = {409, 422, 429, 500, 502, 503, 504}
+_HIGHLIGHT_PRE, _HIGHLIGHT_POST = "**", "**"
+_FACETS = {"paper_type": "paper_type", "collection": "collection", "organization": "organizations"}
+_PAGE = 1000
+_MAX_QUERY_WORDS = 32
+_SNIPPET_CHARS = 240
+_MAX_RETRY_AFTER = 60.0
+T = TypeVar("T")
+
+
+class AzureSearchError(RuntimeError):
+    """Azure AI Search refused or failed a request; the message says what to check."""
+
+
+# ---------------------------------------------------------------- keys and OData
+
+
+def encode_key(chunk_id: str) -> str:
+    """A document key Azure accepts for any chunk id (reversible)."""
+    return "k" + base64.urlsafe_b64encode(chunk_id.encode("utf-8")).decode("ascii")
+
+
+def decode_key(key: str) -> str:
+    return base64.urlsafe_b64decode(key[1:].encode("ascii")).decode("utf-8")
+
+
+def odata_string(value: str) -> str:
+    """An OData string literal: single quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def odata_date(d: date) -> str:
+    return datetime.combine(d, time(), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def access_filter(access: Iterable[str]) -> str:
+    """`access/any(g: search.in(g, 'public,x', ','))` for the caller's groups (+ public)."""
+    groups = sorted({PUBLIC, *access})
+    # A group name with the delimiter in it could widen the set; such names are not valid groups.
+    safe = [g for g in groups if g and "," not in g]
+    return f"access/any(g: search.in(g, {odata_string(','.join(safe))}, ','))"
+
+
+def query_filter(q: SearchQuery) -> str:
+    parts = [access_filter(q.access)]
+    if q.collection:
+        parts.append(f"collection eq {odata_string(q.collection)}")
+    if q.paper_type:
+        parts.append(f"paper_type_key eq {odata_string(fold_key(q.paper_type))}")
+    if q.organization:
+        parts.append(f"org_keys/any(o: o eq {odata_string(fold_key(q.organization))})")
+    if q.doc_id:
+        parts.append(f"doc_id eq {odata_string(q.doc_id)}")
+    if q.date_from:
+        parts.append(f"date ge {odata_date(q.date_from)}")
+    if q.date_to:
+        parts.append(f"date le {odata_date(q.date_to)}")
+    return " and ".join(parts)
+
+
+# ---------------------------------------------------------------- schema and documents
+
+
+def index_schema(name: str) -> SearchIndex:
+    de = LexicalAnalyzerName.DE_MICROSOFT
+    string = SearchFieldDataType.STRING
+    strings = "Collection(Edm.String)"
+    return SearchIndex(
+        name=name,
+        fields=[
+            SimpleField(name="key", type=string, key=True, filterable=True, sortable=True),
+            SimpleField(name="id", type=string, filterable=True),
+            SimpleField(name="doc_id", type=string, filterable=True, facetable=True),
+            SimpleField(name="collection", type=string, filterable=True, facetable=True),
+            SearchableField(name="title", analyzer_name=de),
+            SearchableField(name="text", analyzer_name=de),
+            SearchableField(name="heading", analyzer_name=de),
+            SearchableField(name="status", analyzer_name=de),
+            SearchableField(name="file_name", analyzer_name=de),
+            SimpleField(name="access", type=strings, filterable=True, facetable=True),
+            SimpleField(name="url", type=string),
+            SimpleField(name="page", type=SearchFieldDataType.INT32),
+            SimpleField(name="reference", type=string, filterable=True),
+            SimpleField(name="reference_keys", type=strings, filterable=True),
+            SimpleField(name="paper_id", type=string, filterable=True),
+            SimpleField(name="paper_type", type=string, filterable=True, facetable=True),
+            SimpleField(name="paper_type_key", type=string, filterable=True),
+            SimpleField(
+                name="date",
+                type=SearchFieldDataType.DATE_TIME_OFFSET,
+                filterable=True,
+                sortable=True,
+            ),
+            SearchableField(
+                name="organizations",
+                collection=True,
+                analyzer_name=de,
+                filterable=True,
+                facetable=True,
+            ),
+            SimpleField(name="org_keys", type=strings, filterable=True),
+            SimpleField(name="source_ids", type=strings, filterable=True),
+            SimpleField(name="file_id", type=string, filterable=True),
+            SimpleField(name="seq", type=SearchFieldDataType.INT32, sortable=True, filterable=True),
+        ],
+    )
+
+
+def _seq(chunk_id: str) -> int:
+    _, _, tail = chunk_id.rpartition("#")
+    return int(tail) if tail.isdigit() else 0
+
+
+def to_document(c: Chunk) -> dict[str, Any]:
+    key = reference_key(c.reference) if c.reference else None
+    return {
+        "key": encode_key(c.id),
+        "id": c.id,
+        "doc_id": c.doc_id,
+        "collection": c.collection,
+        "title": c.title,
+        "text": c.text,
+        "heading": c.heading,
+        "status": c.status,
+        "file_name": c.file_name,
+        "access": list(c.access or (PUBLIC,)),
+        "url": c.url,
+        "page": c.page,
+        "reference": c.reference,
+        "reference_keys": list(key.index_keys()) if key else [],
+        "paper_id": c.paper_id,
+        "paper_type": c.paper_type,
+        "paper_type_key": fold_key(c.paper_type) if c.paper_type else None,
+        "date": odata_date(c.date) if c.date else None,
+        "organizations": list(c.organizations),
+        "org_keys": [fold_key(o) for o in c.organizations],
+        "source_ids": list(c.source_ids),
+        "file_id": c.file_id,
+        "seq": _seq(c.id),
+    }
+
+
+def from_document(d: dict[str, Any]) -> Chunk:
+    raw_date = d.get("date")
+    return Chunk(
+        id=d["id"],
+        doc_id=d["doc_id"],
+        collection=d["collection"],
+        title=d.get("title") or "",
+        text=d.get("text") or "",
+        access=tuple(d.get("access") or ()),
+        url=d.get("url"),
+        page=d.get("page"),
+        heading=d.get("heading"),
+        reference=d.get("reference"),
+        paper_id=d.get("paper_id"),
+        paper_type=d.get("paper_type"),
+        date=date.fromisoformat(str(raw_date)[:10]) if raw_date else None,
+        organizations=tuple(d.get("organizations") or ()),
+        source_ids=tuple(d.get("source_ids") or ()),
+        file_id=d.get("file_id"),
+        file_name=d.get("file_name"),
+        status=d.get("status"),
+    )
+
+
+def retry_after_seconds(exc: HttpResponseError) -> float | None:
+    """How long the service asked us to wait (retry-after-ms, or Retry-After seconds/date)."""
+    headers: Any = getattr(exc.response, "headers", None) or {}
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) / 1000)
+            except ValueError:
+                pass
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _search_text(words: Sequence[str], fuzzy: bool) -> str:
+    """Plain words only: no query syntax from the user reaches the service."""
+    if fuzzy:
+        return " ".join(f"{w}~1" if len(w) >= 5 and w.isalpha() else w for w in words)
+    return " ".join(words)
+
+
+def _snippet(doc: dict[str, Any]) -> str:
+    highlights = doc.get("@search.highlights") or {}
+    for field in ("text", "heading", "title"):
+        frags = highlights.get(field)
+        if frags:
+            return " … ".join(" ".join(f.split()) for f in frags[:2])
+    text = " ".join((doc.get("text") or "").split())
+    return text[:_SNIPPET_CHARS] + ("…" if len(text) > _SNIPPET_CHARS else "")
+
+
+# ---------------------------------------------------------------- the index
+
+
+class AzureSearchIndex:
+    """`SearchIndex` on Azure AI Search. Takes plain arguments, never the Settings object."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        api_key: str | None,
+        index_name: str,
+        *,
+        batch_size: int = BATCH_SIZE,
+        item_retries: int = 5,
+        item_retry_delay: float = 1.0,
+        retry_total: int = 6,
+        http_retries: int = 6,
+        retry_backoff_factor: float = 0.8,
+    ) -> None:
+        if not endpoint:
+            raise ValueError(
+                "KIW_AZURE_SEARCH_ENDPOINT is empty: set it to https://<service>.search.windows.net "
+                "or use the embedded index (KIW_INDEX_BACKEND=embedded)."
+            )
+        self._endpoint = endpoint.rstrip("/")
+        self._index_name = index_name
+        self._batch_size = batch_size
+        self._item_retries = item_retries
+        self._item_retry_delay = item_retry_delay
+        self._http_retries = http_retries
+        self._credential: Any
+        if api_key:
+            self._credential = AzureKeyCredential(api_key)
+        else:  # managed identity / workload identity in Azure
+            from azure.identity.aio import DefaultAzureCredential
+
+            self._credential = DefaultAzureCredential()
+        # The SDK's retry policy retries 408/429/5xx and honours Retry-After / retry-after-ms.
+        retry = {"retry_total": retry_total, "retry_backoff_factor": retry_backoff_factor}
+        self._client = SearchClient(self._endpoint, index_name, self._credential, **retry)
+        self._admin = SearchIndexClient(self._endpoint, self._credential, **retry)
+        self._schema_ready = False
+        self._schema_lock = asyncio.Lock()
+
+    # ---- schema
+
+    async def ensure_index(self) -> None:
+        """Create the index or update its schema (adding fields is allowed in place)."""
+        async with self._schema_lock:
+            if self._schema_ready:
+                return
+            try:
+                await self._admin.create_or_update_index(index_schema(self._index_name))
+            except HttpResponseError as exc:
+                raise AzureSearchError(
+                    f"Azure AI Search refused the schema of index '{self._index_name}' "
+                    f"({exc.status_code}: {exc.message}). If a field changed its type or analyzer, "
+                    "the index must be recreated: delete it in the portal and run `kiw index` again."
+                ) from exc
+            self._schema_ready = True
+
+    # ---- writing
+
+    async def upsert(self, chunks: Sequence[Chunk]) -> None:
+        if not chunks:
+            return
+        await self.ensure_index()
+        docs = list({c.id: to_document(c) for c in chunks}.values())
+        for i in range(0, len(docs), self._batch_size):
+            await self._send(docs[i : i + self._batch_size], delete=False)
+
+    async def _send(self, docs: list[dict[str, Any]], *, delete: bool) -> None:
+        """One batch; documents that fail with a transient per-item status are sent again."""
+        what = "delete" if delete else "upload"
+        for attempt in range(self._item_retries + 1):
+            batch = IndexDocumentsBatch()
+            if delete:
+                batch.add_delete_actions(docs)
+            else:
+                batch.add_upload_actions(docs)
+            results = await self._with_retry(partial(self._client.index_documents, batch))
+            failed = [r for r in results if not r.succeeded]
+            if not failed:
+                return
+            hard = [r for r in failed if r.status_code not in _RETRY_ITEM_STATUS]
+            if hard or attempt == self._item_retries:
+                bad = (hard or failed)[0]
+                raise AzureSearchError(
+                    f"Azure AI Search did not accept {len(failed)} document(s) of a {what} batch "
+                    f"(first: status {bad.status_code}, {bad.error_message})."
+                )
+            failed_keys = {r.key for r in failed}
+            docs = [d for d in docs if d["key"] in failed_keys]
+            delay = self._item_retry_delay * (2**attempt)
+            log.info("retrying %d throttled documents in %.1f s", len(docs), delay)
+            await asyncio.sleep(delay)
+
+    async def _with_retry(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Retry 429/503 answers, waiting as long as the service asks (Retry-After).
+
+        The SDK's own policy does not retry a POST answered with 429 (document batches and
+        searches are POSTs), so throttling is handled here.
+        """
+        for attempt in range(self._http_retries + 1):
+            try:
+                return await call()
+            except HttpResponseError as exc:
+                if exc.status_code not in (429, 503) or attempt == self._http_retries:
+                    raise
+                delay = retry_after_seconds(exc) or self._item_retry_delay * (2**attempt)
+                log.info("Azure AI Search answered %s; retrying in %.2f s", exc.status_code, delay)
+                await asyncio.sleep(min(delay, _MAX_RETRY_AFTER))
+        raise AssertionError("unreachable")
+
+    async def _fetch(self, **kwargs: Any) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+        """One search request (with throttling retries): documents, count, facets."""
+
+        async def once() -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+            pages = await self._client.search(**kwargs)
+            docs = [d async for d in pages]
+            total = await pages.get_count() if kwargs.get("include_total_count") else len(docs)
+            facets = (await pages.get_facets() or {}) if kwargs.get("facets") else {}
+            return docs, int(total or 0), facets
+
+        return await self._with_retry(once)
+
+    async def _scan(self, filter_: str | None, select: list[str] | None) -> list[dict[str, Any]]:
+        """Every matching document, paged by key (no $skip limit on big indexes)."""
+        out: list[dict[str, Any]] = []
+        last = ""
+        fields = None if select is None else list(dict.fromkeys([*select, "key"]))
+        while True:
+            parts = [p for p in (filter_, f"key gt {odata_string(last)}" if last else None) if p]
+            docs, _, _ = await self._fetch(
+                search_text="*",
+                filter=" and ".join(parts) or None,
+                select=fields,
+                order_by=["key asc"],
+                top=_PAGE,
+            )
+            out += docs
+            if len(docs) < _PAGE:
+                return out
+            last = docs[-1]["key"]
+
+    async def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        if not doc_ids:
+            return
+        await self.ensure_index()
+        for doc_id in doc_ids:
+            found = await self._scan(f"doc_id eq {odata_string(doc_id)}", ["key"])
+            keys = [d["key"] for d in found]
+            for i in range(0, len(keys), self._batch_size):
+                await self._send([{"key": k} for k in keys[i : i + self._batch_size]], delete=True)
+
+    # ---- reading
+
+    async def search(self, query: SearchQuery) -> SearchResults:
+        parsed = parse_query(query.text)
+        if parsed.empty or query.top <= 0:
+            return SearchResults(hits=(), total=0, facets={})
+        # The user's words as written (de.microsoft analyses them), never their syntax.
+        # References are matched by filter below, not as words.
+        raw_words = [
+            w
+            for w in WORD_PATTERN.findall(REFERENCE.sub(" ", query.text))
+            if fold(w) not in STOPWORDS
+        ]
+        raw_words = list(dict.fromkeys(raw_words))[:_MAX_QUERY_WORDS]
+        filter_ = query_filter(query)
+        if parsed.references:
+            keys = sorted({k for r in parsed.references for k in (r.core,)})
+            ref_filter = " or ".join(f"reference_keys/any(r: r eq {odata_string(k)})" for k in keys)
+            filter_ = f"{filter_} and ({ref_filter})"
+        attempts = [("simple", "all", False), ("full", "all", True)]
+        if len(raw_words) > 1:
+            attempts.append(("full", "any", True))
+        result: SearchResults | None = None
+        for query_type, mode, fuzzy in attempts if raw_words else [("simple", "all", False)]:
+            result = await self._run(query, raw_words, filter_, query_type, mode, fuzzy, parsed)
+            if result.total > 0:
+                return result
+        assert result is not None
+        return result
+
+    async def _run(
+        self,
+        q: SearchQuery,
+        raw_words: list[str],
+        filter_: str,
+        query_type: str,
+        mode: str,
+        fuzzy: bool,
+        parsed: Any,
+    ) -> SearchResults:
+        text = _search_text(raw_words, fuzzy) if raw_words else "*"
+        try:
+            docs, total, raw_facets = await self._fetch(
+                search_text=text,
+                filter=filter_,
+                query_type=query_type,
+                search_mode=mode,
+                include_total_count=True,
+                facets=[f"{field},count:50" for field in _FACETS.values()],
+                highlight_fields="text,title,heading",
+                highlight_pre_tag=_HIGHLIGHT_PRE,
+                highlight_post_tag=_HIGHLIGHT_POST,
+                top=q.top,
+                skip=max(0, q.offset) or None,
+            )
+        except ResourceNotFoundError:
+            return SearchResults(hits=(), total=0, facets={})
+        except HttpResponseError as exc:
+            raise AzureSearchError(
+                f"Azure AI Search rejected a query ({exc.status_code}: {exc.message})."
+            ) from exc
+        hits = []
+        for d in docs:
+            chunk = from_document(d)
+            score = float(d.get("@search.score") or 0.0)
+            if parsed.references and chunk.reference:
+                found = reference_key(chunk.reference)
+                if found and any(found.full == r.full for r in parsed.references):
+                    score += 1000.0  # the exact spelling typed ("DHH/2026/12") first
+                elif found and not found.prefix:
+                    score += 500.0
+            hits.append(Hit(chunk=chunk, score=score, snippet=_snippet(d)))
+        if parsed.references:
+            hits.sort(key=lambda h: -h.score)
+        facets = {
+            name: {str(b["value"]): int(b["count"]) for b in raw_facets.get(field, [])}
+            for name, field in _FACETS.items()
+        }
+        return SearchResults(hits=tuple(hits), total=int(total or 0), facets=facets)
+
+    async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
+        try:
+            docs = await self._scan(
+                f"doc_id eq {odata_string(doc_id)} and {access_filter(access)}", None
+            )
+        except ResourceNotFoundError:
+            return []
+        return sorted((from_document(d) for d in docs), key=lambda c: (_seq(c.id), c.id))
+
+    async def find_reference(self, reference: str, access: frozenset[str]) -> str | None:
+        key = reference_key(reference)
+        if key is None:
+            return None
+        try:
+            docs = await self._scan(
+                f"reference_keys/any(r: r eq {odata_string(key.core)}) and {access_filter(access)}",
+                ["doc_id", "reference"],
+            )
+        except ResourceNotFoundError:
+            return None
+        best: tuple[int, str] | None = None
+        for d in docs:
+            found = reference_key(d.get("reference") or "")
+            if found is None:
+                continue
+            rank = 0 if found.full == key.full else (1 if not found.prefix else 2)
+            if best is None or rank < best[0]:
+                best = (rank, d["doc_id"])
+        return best[1] if best else None
+
+    async def document_ids(self, collection: str | None = None) -> set[str]:
+        filter_ = f"collection eq {odata_string(collection)}" if collection else None
+        try:
+            return {d["doc_id"] for d in await self._scan(filter_, ["doc_id"])}
+        except ResourceNotFoundError:
+            return set()
+
+    async def ping(self) -> None:
+        try:
+            await self._admin.get_index(self._index_name)
+        except ResourceNotFoundError as exc:
+            raise AzureSearchError(
+                f"Azure AI Search has no index '{self._index_name}' yet: run `kiw index` once."
+            ) from exc
+
+    async def close(self) -> None:
+        await self._client.close()
+        await self._admin.close()
+        close = getattr(self._credential, "close", None)
+        if close is not None:
+            await close()
