@@ -6,10 +6,16 @@ from skills.context import Skill
 
 
 def all_skills() -> list[Skill]:
+    from skills import allris_search, kipass, policy_qa, prioritise, summarise
     from skills import help as help_skill
 
     return [
         help_skill.SKILL,
+        policy_qa.SKILL,
+        allris_search.SKILL,
+        summarise.SKILL,
+        kipass.SKILL,
+        prioritise.SKILL,
     ]
 
 
