@@ -1,0 +1,1 @@
+"""The KI-Werkstatt dashboard: usage figures from the audit log and the process prioritisation."""

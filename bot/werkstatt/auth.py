@@ -1,0 +1,299 @@
+"""Who may open the Werkstatt dashboard: members of KIW_ADMIN_GROUP, nobody else.
+
+Production: Entra ID sign-in with the authorization-code flow (msal, with PKCE), using the bot's
+own app registration (MicrosoftAppId/-Password, tenant MicrosoftAppTenantId); the redirect URI
+`https://<KIW_BOT_DOMAIN>/werkstatt/auth/callback` must be registered on it as a "Web" platform.
+After sign-in the user's object id (`oid` claim) is looked up in the directory seam and must be
+in KIW_ADMIN_GROUP; membership is checked again on every request (through the directory cache,
+so a removal takes effect within its TTL). The session is an HMAC-signed cookie (key derived
+from KIW_AUDIT_KEY, so all instances accept it), HttpOnly, SameSite=Lax, 8 hours.
+
+Local mode (no MicrosoftAppId): there is no sign-in to check, so only requests from a loopback
+address are served, whatever KIW_HOST says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from graph.principal import Directory, DirectoryError
+
+log = logging.getLogger("kiw.werkstatt.auth")
+
+SESSION_COOKIE = "kiw_werkstatt"
+FLOW_COOKIE = "kiw_werkstatt_flow"
+SESSION_SECONDS = 8 * 3600
+FLOW_SECONDS = 600
+CALLBACK_PATH = "/werkstatt/auth/callback"
+LOGIN_PATH = "/werkstatt/login"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Admin:
+    """Who is looking; never shown on the page and never written to the audit log."""
+
+    user_id: str | None  # None in local mode
+
+
+def is_loopback(remote: str | None) -> bool:
+    if not remote:
+        return False
+    try:
+        return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def refusal(status: int, message: str, *, wants_json: bool) -> web.Response:
+    if wants_json:
+        return web.json_response({"error": message}, status=status)
+    html = (
+        "<!doctype html><html lang='de'><head><meta charset='utf-8'>"
+        "<title>KI-Werkstatt – kein Zugang</title></head><body>"
+        f"<h1>Kein Zugang</h1><p id='refusal'>{message}</p></body></html>"
+    )
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def redirect(location: str) -> web.Response:
+    # A plain 302 response (not a raised HTTPFound) so cookies can be set on it.
+    return web.Response(status=302, headers={"Location": location})
+
+
+def _wants_json(request: web.Request) -> bool:
+    return "/api/" in request.path or request.path.endswith((".csv", "/prioritise"))
+
+
+class Guard(Protocol):
+    async def check(self, request: web.Request) -> Admin | web.Response: ...
+
+
+class LoopbackOnly:
+    """Local mode: the dashboard answers only on the machine itself."""
+
+    async def check(self, request: web.Request) -> Admin | web.Response:
+        if is_loopback(request.remote):
+            return Admin(None)
+        return refusal(
+            403,
+            "Im lokalen Modus ist das Werkstatt-Dashboard nur auf dem Rechner selbst erreichbar.",
+            wants_json=_wants_json(request),
+        )
+
+
+class SignedCookie:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def dump(self, payload: dict[str, Any]) -> str:
+        body = base64.urlsafe_b64encode(
+            json.dumps(payload, separators=(",", ":")).encode()
+        ).decode()
+        return f"{body}.{self._sign(body)}"
+
+    def load(self, value: str | None) -> dict[str, Any] | None:
+        if not value or "." not in value:
+            return None
+        body, signature = value.rsplit(".", 1)
+        if not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(body.encode()))
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or payload.get("exp", 0) < time.time():
+            return None
+        return payload
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def session_key(audit_key: bytes) -> bytes:
+    return hmac.new(audit_key, b"kiw-werkstatt-session-v1", hashlib.sha256).digest()
+
+
+class EntraSignIn:
+    """Entra ID sign-in (authorization-code flow) plus the admin-group check."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        authority: str,
+        tenant_id: str,
+        admin_group: str,
+        directory: Directory,
+        key: bytes,
+        public_base_url: str | None = None,
+        verify: bool | str = True,  # a CA bundle path for tests against a local HTTPS server
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._authority = authority
+        self._tenant_id = tenant_id
+        self._admin_group = admin_group
+        self._directory = directory
+        self._cookies = SignedCookie(key)
+        self._public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        self._verify = verify
+        self._msal: Any = None
+        self._lock = asyncio.Lock()
+
+    async def _app(self) -> Any:
+        # msal discovers the tenant's endpoints over the network when the object is built, so
+        # build it lazily, once, off the event loop.
+        async with self._lock:
+            if self._msal is None:
+                import msal
+
+                self._msal = await asyncio.to_thread(
+                    msal.ConfidentialClientApplication,
+                    self._client_id,
+                    client_credential=self._client_secret,
+                    authority=self._authority,
+                    verify=self._verify,
+                    instance_discovery=False,
+                )
+            return self._msal
+
+    def _redirect_uri(self, request: web.Request) -> str:
+        base = self._public_base_url or str(request.url.origin())
+        return base + CALLBACK_PATH
+
+    def _set_cookie(
+        self,
+        response: web.StreamResponse,
+        request: web.Request,
+        name: str,
+        value: str,
+        max_age: int,
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/werkstatt",
+            httponly=True,
+            samesite="Lax",
+            secure=request.secure or not is_loopback(request.remote),
+        )
+
+    async def _is_admin(self, user_id: str) -> bool | None:
+        """True/False; None when the directory cannot answer (fail closed, other message)."""
+        try:
+            principal = await self._directory.lookup(user_id)
+        except DirectoryError as exc:
+            log.warning("werkstatt: directory lookup failed (%s)", exc.code)
+            return None
+        return self._admin_group in principal.groups
+
+    async def check(self, request: web.Request) -> Admin | web.Response:
+        session = self._cookies.load(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            if _wants_json(request):
+                return refusal(401, "Bitte melden Sie sich an.", wants_json=True)
+            return redirect(LOGIN_PATH)
+        allowed = await self._is_admin(str(session.get("oid", "")))
+        if allowed is None:
+            return refusal(
+                503,
+                "Die Berechtigung kann gerade nicht geprüft werden. Bitte später erneut versuchen.",
+                wants_json=_wants_json(request),
+            )
+        if not allowed:
+            return _not_in_group(request)
+        return Admin(str(session["oid"]))
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        msal_app = await self._app()
+        flow = await asyncio.to_thread(
+            msal_app.initiate_auth_code_flow, [], redirect_uri=self._redirect_uri(request)
+        )
+        response = redirect(flow["auth_uri"])
+        flow["exp"] = time.time() + FLOW_SECONDS
+        self._set_cookie(response, request, FLOW_COOKIE, self._cookies.dump(flow), FLOW_SECONDS)
+        return response
+
+    async def callback(self, request: web.Request) -> web.StreamResponse:
+        flow = self._cookies.load(request.cookies.get(FLOW_COOKIE))
+        if flow is None:
+            return refusal(
+                400,
+                "Die Anmeldung ist abgelaufen. Bitte rufen Sie /werkstatt erneut auf.",
+                wants_json=False,
+            )
+        flow.pop("exp", None)
+        msal_app = await self._app()
+        result = await asyncio.to_thread(
+            msal_app.acquire_token_by_auth_code_flow, flow, dict(request.query)
+        )
+        claims = result.get("id_token_claims") if isinstance(result, dict) else None
+        if not claims or "error" in result:
+            log.warning(
+                "werkstatt sign-in failed: %s",
+                result.get("error") if isinstance(result, dict) else "?",
+            )
+            return refusal(403, "Die Anmeldung ist fehlgeschlagen.", wants_json=False)
+        if self._tenant_id and claims.get("tid") != self._tenant_id:
+            return refusal(
+                403,
+                "Ihr Konto gehört nicht zur Verwaltung der Hansestadt Lübeck.",
+                wants_json=False,
+            )
+        oid = str(claims.get("oid") or "")
+        allowed = await self._is_admin(oid) if oid else False
+        if allowed is None:
+            return refusal(
+                503,
+                "Die Berechtigung kann gerade nicht geprüft werden. Bitte später erneut versuchen.",
+                wants_json=False,
+            )
+        if not allowed:
+            return _not_in_group(request)
+        response = redirect("/werkstatt")
+        session = {"oid": oid, "exp": time.time() + SESSION_SECONDS}
+        self._set_cookie(
+            response, request, SESSION_COOKIE, self._cookies.dump(session), SESSION_SECONDS
+        )
+        response.del_cookie(FLOW_COOKIE, path="/werkstatt")
+        return response
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        response = refusal(200, "Sie sind abgemeldet.", wants_json=False)
+        response.del_cookie(SESSION_COOKIE, path="/werkstatt")
+        return response
+
+
+def _not_in_group(request: web.Request) -> web.Response:
+    return refusal(
+        403,
+        "Das Werkstatt-Dashboard ist dem Team der KI-Werkstatt und dem Personalrat vorbehalten. "
+        "Ihr Konto ist nicht in der berechtigten Gruppe.",
+        wants_json=_wants_json(request),
+    )
+
+
+def guarded(guard: Guard, handler: Handler) -> Handler:
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        verdict = await guard.check(request)
+        if isinstance(verdict, web.StreamResponse):
+            return verdict
+        return await handler(request)
+
+    return wrapper

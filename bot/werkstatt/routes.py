@@ -1,0 +1,321 @@
+"""HTTP routes of the Werkstatt dashboard, served by the bot's own aiohttp process.
+
+  GET  /werkstatt                          the page (HTML; charts drawn by the vendored Chart.js)
+  GET  /werkstatt/static/<file>            its script, style sheet and Chart.js (no CDN)
+  GET  /werkstatt/api/figures?from=&to=    the published figures as JSON (suppression applied)
+  GET  /werkstatt/export.csv?from=&to=     the same figures as CSV
+  POST /werkstatt/prioritise               inventory upload -> ranking JSON (or ?format=zip)
+Every route is behind the guard in auth.py (admin group via Entra ID, or loopback in local
+mode). The composition root calls `add_werkstatt_routes(app, services)` once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from bot.services import Services, audit_key
+from bot.werkstatt import aggregate
+from bot.werkstatt.auth import EntraSignIn, Guard, LoopbackOnly, guarded, session_key
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {
+    "app.js": "text/javascript",
+    "app.css": "text/css",
+    "vendor/chartjs/chart.umd.min.js": "text/javascript",
+    "vendor/chartjs/LICENSE.md": "text/plain",
+}
+DEFAULT_PERIOD_DAYS = 30
+MAX_PERIOD_DAYS = 731
+SECURITY_HEADERS = {
+    # Everything the page needs comes from this server; charts of the upload are data: images.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+ServicesRef = Services | Callable[[], Services]
+
+
+class Werkstatt:
+    def __init__(self, services: ServicesRef, guard: Guard | None = None) -> None:
+        self._services = services
+        self._guard = guard
+
+    @property
+    def services(self) -> Services:
+        return self._services() if callable(self._services) else self._services
+
+    # ------------------------------------------------------------ guard
+    def guard(self) -> Guard:
+        if self._guard is None:
+            self._guard = build_guard(self.services)
+        return self._guard
+
+    # ------------------------------------------------------------ handlers
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        html = (STATIC / "index.html").read_text(encoding="utf-8")
+        return web.Response(text=html, content_type="text/html", headers=SECURITY_HEADERS)
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in STATIC_FILES:  # a fixed list: no path from the URL reaches the disk
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=(STATIC / name).read_bytes(),
+            content_type=STATIC_FILES[name],
+            charset="utf-8",
+            headers=SECURITY_HEADERS,
+        )
+
+    async def figures(self, request: web.Request) -> web.StreamResponse:
+        period = _period(request)
+        if isinstance(period, web.Response):
+            return period
+        data = await asyncio.to_thread(self._figures, *period)
+        return web.json_response(data, headers=SECURITY_HEADERS)
+
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        period = _period(request)
+        if isinstance(period, web.Response):
+            return period
+        data = await asyncio.to_thread(self._figures, *period)
+        name = f"werkstatt-{period[0].isoformat()}-{period[1].isoformat()}.csv"
+        return web.Response(
+            body=("\ufeff" + aggregate.figures_csv(data)).encode("utf-8"),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    def _figures(self, first: date, last: date) -> dict[str, Any]:
+        acc = aggregate.aggregate(self.services.audit.directory, first, last)
+        return aggregate.figures(acc)
+
+    async def prioritise(self, request: web.Request) -> web.StreamResponse:
+        from skills.prioritisation.inventory import MAX_INVENTORY_BYTES, InventoryError
+
+        form = await _read_form(request, MAX_INVENTORY_BYTES)
+        if isinstance(form, web.Response):
+            return form
+        file_name, data, fields = form
+        try:
+            capacity = _number(fields.get("capacity"), 50.0, "Kapazität")
+            net_hours = _number(fields.get("net_hours"), 1600.0, "Netto-Jahresarbeitszeit")
+            if capacity < 0:
+                raise ValueError("Die Kapazität darf nicht negativ sein.")
+            if net_hours <= 0:
+                raise ValueError("Die Netto-Jahresarbeitszeit muss größer als 0 sein.")
+        except ValueError as exc:
+            return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
+        want_zip = request.query.get("format") == "zip"
+        try:
+            body = await asyncio.to_thread(
+                _prioritise, file_name, data, capacity, net_hours, fields.get("start"), want_zip
+            )
+        except InventoryError as exc:
+            return web.json_response({"ok": False, "problems": exc.lines()}, status=422)
+        except ValueError as exc:
+            return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
+        if isinstance(body, bytes):
+            return web.Response(
+                body=body,
+                content_type="application/zip",
+                headers={
+                    **SECURITY_HEADERS,
+                    "Content-Disposition": 'attachment; filename="priorisierung.zip"',
+                },
+            )
+        return web.json_response(body, headers=SECURITY_HEADERS)
+
+
+def build_guard(services: Services) -> Guard:
+    s = services.settings
+    if s.local_mode:
+        return LoopbackOnly()
+    tenant = s.microsoft_app_tenant_id or s.graph_tenant_id
+    return EntraSignIn(
+        client_id=s.microsoft_app_id,
+        client_secret=s.microsoft_app_password,
+        authority=f"{s.graph_authority_host.rstrip('/')}/{tenant or 'organizations'}",
+        tenant_id=tenant,
+        admin_group=s.admin_group,
+        directory=services.directory,
+        key=session_key(audit_key(s)),
+        public_base_url=f"https://{s.bot_domain}" if s.bot_domain else None,
+    )
+
+
+def add_werkstatt_routes(
+    app: web.Application, services: ServicesRef, *, guard: Guard | None = None
+) -> None:
+    """Mount the dashboard. `services` may be a callable when the app builds them on start-up."""
+    werkstatt = Werkstatt(services, guard)
+
+    def protect(handler: Any) -> Any:
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            return await guarded(werkstatt.guard(), handler)(request)
+
+        return wrapper
+
+    async def login_routes(request: web.Request) -> web.StreamResponse:
+        guard = werkstatt.guard()
+        if isinstance(guard, EntraSignIn):
+            handler = {
+                "login": guard.login,
+                "callback": guard.callback,
+                "logout": guard.logout,
+            }[request.match_info["step"]]
+            return await handler(request)
+        raise web.HTTPNotFound()
+
+    app.router.add_get("/werkstatt", protect(werkstatt.page))
+    app.router.add_get("/werkstatt/", protect(werkstatt.page))
+    app.router.add_get("/werkstatt/static/{name:.+}", protect(werkstatt.static))
+    app.router.add_get("/werkstatt/api/figures", protect(werkstatt.figures))
+    app.router.add_get("/werkstatt/export.csv", protect(werkstatt.export))
+    app.router.add_post("/werkstatt/prioritise", protect(werkstatt.prioritise))
+    app.router.add_get("/werkstatt/{step:login|logout}", login_routes)
+    app.router.add_get("/werkstatt/auth/{step:callback}", login_routes)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _period(request: web.Request) -> tuple[date, date] | web.Response:
+    today = date.today()
+    try:
+        last = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
+        first = (
+            date.fromisoformat(request.query["from"])
+            if request.query.get("from")
+            else last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        )
+    except ValueError:
+        return web.json_response(
+            {"error": "Bitte geben Sie den Zeitraum als Datum an (JJJJ-MM-TT)."}, status=400
+        )
+    if first > last:
+        return web.json_response(
+            {"error": "Der Beginn liegt nach dem Ende des Zeitraums."}, status=400
+        )
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        return web.json_response(
+            {"error": "Der Zeitraum darf höchstens zwei Jahre umfassen."}, status=400
+        )
+    return first, last
+
+
+async def _read_form(
+    request: web.Request, limit: int
+) -> tuple[str, bytes, dict[str, str]] | web.Response:
+    """Stream the multipart upload; stop reading as soon as the file passes the limit."""
+    if not request.content_type.startswith("multipart/"):
+        return web.json_response(
+            {"ok": False, "problems": ["Bitte laden Sie eine Datei hoch."]}, status=400
+        )
+    reader = await request.multipart()
+    fields: dict[str, str] = {}
+    file_name, data = "", b""
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            file_name = part.filename or "inventar"
+            buffer = bytearray()
+            while chunk := await part.read_chunk(64 * 1024):
+                buffer.extend(chunk)
+                if len(buffer) > limit:
+                    return web.json_response(
+                        {
+                            "ok": False,
+                            "problems": [
+                                f"Die Datei ist zu groß (höchstens {limit // 1024 // 1024} MB). "
+                                "Eine Inventarliste umfasst üblicherweise nur wenige hundert Zeilen."
+                            ],
+                        },
+                        status=413,
+                    )
+            data = bytes(buffer)
+        elif part.name in ("capacity", "net_hours", "start"):
+            fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")[:50]
+    if not file_name:
+        return web.json_response(
+            {"ok": False, "problems": ["Bitte wählen Sie eine Inventarliste (CSV oder XLSX)."]},
+            status=400,
+        )
+    return file_name, data, fields
+
+
+def _number(text: str | None, default: float, label: str) -> float:
+    if text is None or not text.strip():
+        return default
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{label}: „{text}“ ist keine Zahl.") from None
+
+
+def _prioritise(
+    file_name: str,
+    data: bytes,
+    capacity: float,
+    net_hours: float,
+    start: str | None,
+    want_zip: bool,
+) -> dict[str, Any] | bytes:
+    from skills.prioritisation import Source, analyse, charts, report
+    from skills.prioritisation.inventory import parse_inventory
+    from skills.prioritisation.schedule import Quarter
+    from skills.prioritisation.scoring import Parameters
+
+    processes = parse_inventory(data, file_name)
+    try:
+        quarter = Quarter.parse(start) if start and start.strip() else None
+    except ValueError:
+        raise ValueError(f"„{start}“ ist kein Quartal (z. B. 2027-Q1).") from None
+    analysis = analyse(
+        processes,
+        Source.of(file_name, data),
+        params=Parameters(net_hours_per_fte=net_hours),
+        capacity=capacity,
+        start=quarter,
+    )
+    if want_zip:
+        with tempfile.TemporaryDirectory(prefix="kiw-werkstatt-") as tmp:
+            folder = Path(tmp)
+            report.render_into(analysis, folder)
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(folder.iterdir()):
+                    zf.write(path, path.name)
+            return buffer.getvalue()
+    result: dict[str, Any] = {"ok": True, **analysis.as_dict()}
+    result["charts"] = {
+        "matrix": _data_uri(charts.svg_text(charts.matrix_figure(analysis.ranked, analysis.params)))
+    }
+    if analysis.plan is not None and analysis.plan.slots:
+        result["charts"]["timeline"] = _data_uri(
+            charts.svg_text(charts.gantt_figure(analysis.plan))
+        )
+    return result
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -1,0 +1,116 @@
+"""Shared pieces of the Werkstatt tests: audit lines written by the real AuditLog, a directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from bot.audit import AuditLog
+from bot.settings import Settings
+from graph.principal import Principal, UnknownUser
+
+AUDIT_KEY = b"test-audit-key"
+ADMIN_GROUP = "ki-werkstatt-admins"
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, 0, 0, tzinfo=UTC)
+
+
+def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None:
+    """A realistic, deterministic month: policy_qa used by many, allris_search by 3 people only."""
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for u in range(users):
+            user = f"user-{u}@luebeck.de"
+            audit.write(
+                "turn",
+                skill="policy_qa",
+                outcome="ok",
+                latency_ms=800 + 100 * u,
+                user_id=user,
+                scope="personal",
+                cited=u % 4 != 0,
+                ai=False,
+                now=at(day),
+            )
+            if u % 2 == 0:
+                audit.write(
+                    "turn",
+                    skill="policy_qa",
+                    outcome="no_answer",
+                    latency_ms=400,
+                    user_id=user,
+                    scope="personal",
+                    cited=False,
+                    now=at(day, 11),
+                )
+            audit.write(
+                "feedback",
+                skill="policy_qa",
+                outcome="up" if u < 6 else "down",
+                user_id=user,
+                scope="personal",
+                now=at(day, 12),
+            )
+        for u in range(3):  # a skill only three people use: every cell must be suppressed
+            audit.write(
+                "turn",
+                skill="allris_search",
+                outcome="ok",
+                latency_ms=300,
+                user_id=f"user-{u}@luebeck.de",
+                scope="personal",
+                cited=True,
+                now=at(day),
+            )
+        for u in range(5, 11):
+            audit.write(
+                "gate",
+                skill="summarise",
+                outcome="denied",
+                reason="kipass_required",
+                user_id=f"user-{u}@luebeck.de",
+                scope="personal",
+                now=at(day),
+            )
+        audit.write(
+            "turn",
+            skill="summarise",
+            outcome="error",
+            reason="timeout",
+            latency_ms=120000,
+            user_id="user-1@luebeck.de",
+            scope="personal",
+            now=at(day, 13),
+        )
+
+
+@dataclass
+class StubDirectory:
+    """The directory seam (graph/principal.py Protocol), answering from a dict."""
+
+    groups: dict[str, frozenset[str]]
+
+    async def lookup(self, user_id: str) -> Principal:
+        if user_id not in self.groups:
+            raise UnknownUser(user_id)
+        return Principal(id=user_id, name="Test", groups=self.groups[user_id])
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def services_for(data_dir: Path, directory: Any = None, **settings: Any) -> Any:
+    """What add_werkstatt_routes uses of Services: settings, directory, audit."""
+    return SimpleNamespace(
+        settings=Settings(_env_file=None, data_dir=data_dir, **settings),  # type: ignore[call-arg]
+        directory=directory or StubDirectory({}),
+        audit=AuditLog(data_dir / "audit", AUDIT_KEY),
+    )
