@@ -1,0 +1,92 @@
+"""A faction-internal document never reaches someone outside the faction, on both backends:
+not in hits, totals, facets, snippets, document_chunks or find_reference."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from indexer.azure_search import AzureSearchIndex
+from indexer.embedded import EmbeddedIndex
+from indexer.model import PUBLIC, SearchIndex, SearchQuery
+from tests.indexer import search_corpus as corpus
+from tests.indexer.azure_search_server import FakeSearchService, serve
+
+INTERNAL = corpus.FACTION_INTERNAL[0]
+OUTSIDERS = [frozenset({PUBLIC}), frozenset({PUBLIC, "fraktion-spd", "bauausschuss"})]
+MEMBER = frozenset({PUBLIC, corpus.FACTION})
+
+
+@pytest.fixture(params=["embedded", "azure"])
+async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SearchIndex]:
+    if request.param == "embedded":
+        idx: SearchIndex = EmbeddedIndex(tmp_path / "index")
+        await idx.upsert(corpus.ALL_CHUNKS)
+        yield idx
+        await idx.close()
+        return
+    service = FakeSearchService()
+    async with serve(service) as endpoint:
+        azure = AzureSearchIndex(endpoint, service.api_key, "kiw-trim")
+        await azure.upsert(corpus.ALL_CHUNKS)
+        yield azure
+        await azure.close()
+
+
+def leaks(results: object) -> list[str]:
+    """Every trace of the internal document in a result set."""
+    found = []
+    for hit in results.hits:  # type: ignore[attr-defined]
+        if hit.chunk.doc_id == INTERNAL.doc_id:
+            found.append(f"hit {hit.chunk.id}")
+        if corpus.SECRET_WORD.casefold() in hit.snippet.casefold() or "Vertraulich" in hit.snippet:
+            found.append(f"snippet {hit.snippet!r}")
+    for name, counts in results.facets.items():  # type: ignore[attr-defined]
+        if "Fraktion Grüne" in counts:
+            found.append(f"facet {name}")
+    return found
+
+
+@pytest.mark.parametrize("access", OUTSIDERS, ids=["public", "other-groups"])
+async def test_outsider_never_sees_the_faction_document(
+    index: SearchIndex, access: frozenset[str]
+) -> None:
+    for text in [
+        corpus.SECRET_WORD,  # only in the internal document
+        "Geheimplan Radverkehr",  # falls back to fuzzy / any word
+        "Geheimplam",  # a typo of it (fuzzy)
+        "2026/0777",  # its reference
+        "Radverkehrsförderung Straßenbahn",
+        "Radverkehr",
+        "Fraktionsinterne Strategie",
+    ]:
+        results = await index.search(SearchQuery(text=text, access=access))
+        assert leaks(results) == [], text
+        assert all(h.chunk.access != INTERNAL.access for h in results.hits)
+    secret = await index.search(SearchQuery(text=corpus.SECRET_WORD, access=access))
+    assert secret.total == 0 and secret.hits == ()
+    by_id = await index.search(
+        SearchQuery(text="Radverkehr", access=access, doc_id=INTERNAL.doc_id)
+    )
+    assert by_id.total == 0
+    assert await index.document_chunks(INTERNAL.doc_id, access) == []
+    assert await index.find_reference("2026/0777", access) is None
+
+
+async def test_totals_and_facets_count_only_visible_chunks(index: SearchIndex) -> None:
+    outsider = await index.search(SearchQuery(text="Radverkehr", access=OUTSIDERS[0]))
+    member = await index.search(SearchQuery(text="Radverkehr", access=MEMBER))
+    assert member.total == outsider.total + 1
+    assert member.facets["organization"].get("Fraktion Grüne") == 1
+    assert "Fraktion Grüne" not in outsider.facets["organization"]
+    assert sum(outsider.facets["paper_type"].values()) == outsider.total
+
+
+async def test_member_sees_it_everywhere(index: SearchIndex) -> None:
+    results = await index.search(SearchQuery(text=corpus.SECRET_WORD, access=MEMBER))
+    assert [h.chunk.doc_id for h in results.hits] == [INTERNAL.doc_id]
+    assert corpus.SECRET_WORD in results.hits[0].snippet
+    assert await index.document_chunks(INTERNAL.doc_id, MEMBER) == corpus.FACTION_INTERNAL
+    assert await index.find_reference("2026/0777", MEMBER) == INTERNAL.doc_id
