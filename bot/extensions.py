@@ -10,10 +10,10 @@ a chat turn does, and answers with HTTP 200 and either a result or a German hint
 Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only: a card
 put into an Outlook mail must render in Outlook, which does not run bot actions from a mail.
 
-TEMPORARY (until skills/allris_search.py and skills/summarise.py land): the search calls the
-SearchIndex directly (`_search_papers`) and the message summary calls the generator directly
-(`_summarise_text`); both keep the gate and the access groups. Replace them with the skills'
-entry points; the invoke handling around them stays.
+The search runs the `allris_search` skill and the message action the `summarise` skill, so the
+extension gives the same results, masking and limits as the chat. Link unfurling is a lookup, not
+a search: it asks the index for the linked paper (access-trimmed) and never shows more than its
+card.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.normalise import html_to_text, tidy
 from bot.services import Services
 from graph.principal import Principal
-from indexer.model import COUNCIL, PUBLIC, Chunk, SearchQuery
-from skills.context import Skill, SkillContext
+from indexer.model import PUBLIC, Chunk
+from skills.allris_search import NAME as SEARCH_SKILL
+from skills.allris_search import PAGE_SIZE
+from skills.context import Skill
 from skills.gate import gate
-from skills.generator.base import Passage, Summary
-from skills.privacy import Masker
-from skills.types import SkillError, SkillResult
+from skills.registry import skill_by_name
+from skills.summarise import NAME as SUMMARISE_SKILL
+from skills.types import SkillError, SkillRequest, SkillResult
 
 log = logging.getLogger("kiw.extensions")
 
@@ -46,8 +48,8 @@ ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 THUMBNAIL = "application/vnd.microsoft.card.thumbnail"
 CARD_VERSION = "1.4"  # what Outlook renders for message-extension cards; Teams renders it too
 MAX_QUERY_CHARS = 200
-MAX_RESULTS = 10
 MAX_SKIP = 40
+MAX_HINT_CHARS = 1000
 SNIPPET_CHARS = 300
 
 HINT_EMPTY_QUERY = (
@@ -160,25 +162,6 @@ async def _admit(invoke: Invoke, skill: Skill, services: Services) -> Principal 
     return decision.principal
 
 
-def _skill(name: str, fallback: Skill) -> Skill:
-    from skills.registry import skill_by_name
-
-    try:
-        return skill_by_name(name)
-    except KeyError:
-        return fallback  # TEMPORARY: the skill has not landed in the registry yet
-
-
-async def _not_a_skill(*_: Any) -> SkillResult:  # pragma: no cover - never run, gate data only
-    raise SkillError(HINT_UNSUPPORTED)
-
-
-_SEARCH_FALLBACK = Skill("allris_search", ("suche",), "ALLRIS-Suche", "", True, _not_a_skill)
-_SUMMARISE_FALLBACK = Skill(
-    "summarise", ("zusammenfassen",), "Zusammenfassen", "", True, _not_a_skill
-)
-
-
 # ---------------------------------------------------------------- search (query)
 
 
@@ -209,14 +192,20 @@ async def _query(invoke: Invoke, services: Services) -> InvokeResult:
         return _hint(invoke.name, HINT_EMPTY_QUERY)
     if len(text) > MAX_QUERY_CHARS:
         return _hint(invoke.name, HINT_LONG_QUERY.format(chars=len(text)))
-    admitted = await _admit(invoke, _skill("allris_search", _SEARCH_FALLBACK), services)
+    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
     if isinstance(admitted, SkillResult):
         return _hint(invoke.name, admitted.text)
     options = invoke.value.get("queryOptions")
     options = options if isinstance(options, dict) else {}
-    skip = _bounded(options.get("skip"), 0, MAX_SKIP, 0)
-    count = _bounded(options.get("count"), 1, MAX_RESULTS, MAX_RESULTS)
-    papers = await _search_papers(text, admitted.access_groups | {PUBLIC}, services, skip, count)
+    page = _bounded(options.get("skip"), 0, MAX_SKIP, 0) // PAGE_SIZE
+    skill = skill_by_name(SEARCH_SKILL)
+    request = SkillRequest(text=text, command="suche", user=admitted, scope="extension", page=page)
+    result = await skill.run(request, services.skill_context())
+    hits = result.data.get("hits")
+    if not isinstance(hits, list):
+        # Bad input, or a question the skill answered in prose: its words are the hint.
+        return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
+    papers = [Paper.from_json(h) for h in hits if isinstance(h, dict)]
     if not papers:
         return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
     return _results([_paper_attachment(p) for p in papers])
@@ -255,21 +244,25 @@ class Paper:
             snippet,
         )
 
-
-async def _search_papers(
-    text: str, access: frozenset[str], services: Services, skip: int, count: int
-) -> list[Paper]:
-    """TEMPORARY: straight to the index until skills/allris_search.py offers paper results.
-
-    The index trims by `access` in the engine; results are grouped per paper (one card each).
-    """
-    query = SearchQuery(text=text, access=access, collection=COUNCIL, top=(skip + count) * 4)
-    results = await services.index.search(query)
-    papers: dict[str, Paper] = {}
-    for hit in results.hits:
-        if hit.chunk.doc_id not in papers:
-            papers[hit.chunk.doc_id] = Paper.from_chunk(hit.chunk, hit.snippet)
-    return list(papers.values())[skip : skip + count]
+    @classmethod
+    def from_json(cls, hit: dict[str, Any]) -> Paper:
+        """A hit as the allris_search skill reports it in `SkillResult.data["hits"]`."""
+        raw_date = hit.get("date")
+        try:
+            when = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
+        except ValueError:
+            when = None
+        organizations = hit.get("organizations")
+        return cls(
+            str(hit.get("doc_id") or ""),
+            str(hit.get("title") or ""),
+            hit.get("reference") or None,
+            when,
+            tuple(str(o) for o in organizations) if isinstance(organizations, list) else (),
+            hit.get("paper_type") or None,
+            hit.get("url") or None,
+            str(hit.get("snippet") or ""),
+        )
 
 
 # ---------------------------------------------------------------- cards
@@ -355,7 +348,7 @@ async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
     allris = _allris_host(services)
     if not allris or host != allris or parts.scheme not in ("https", "http"):
         return _results([])  # not ours: Teams shows the link as it is
-    admitted = await _admit(invoke, _skill("allris_search", _SEARCH_FALLBACK), services)
+    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
     if isinstance(admitted, SkillResult):
         return _results([])  # no preview without access; the link itself stays usable
     access = admitted.access_groups | {PUBLIC}
@@ -415,47 +408,32 @@ async def _summary_for(invoke: Invoke, services: Services) -> Summarised | Invok
     limit = services.settings.max_message_chars
     if len(text) > limit:
         return _hint(invoke.name, HINT_LONG_MESSAGE.format(chars=len(text), limit=limit))
-    admitted = await _admit(invoke, _skill("summarise", _SUMMARISE_FALLBACK), services)
+    admitted = await _admit(invoke, skill_by_name(SUMMARISE_SKILL), services)
     if isinstance(admitted, SkillResult):
         return _hint(invoke.name, admitted.text)
-    points, ai = await _summarise_text(text, services.skill_context())
-    return Summarised(points, ai)
+    skill = skill_by_name(SUMMARISE_SKILL)
+    # Leave head-room inside the invoke budget: a partial summary beats a timeout.
+    budget = services.settings.long_work_budget_seconds * 0.7
+    request = SkillRequest(
+        text=text,
+        command="zusammenfassen",
+        user=admitted,
+        scope="extension",
+        options={"budget_seconds": budget},
+    )
+    result = await skill.run(request, services.skill_context())
+    if result.outcome in ("bad_input", "denied", "error", "not_found"):
+        return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
+    return Summarised(_summary_points(result.data), result.ai_generated)
 
 
-async def _summarise_text(text: str, ctx: SkillContext) -> tuple[list[str], bool]:
-    """TEMPORARY: the generator directly, until skills/summarise.py takes plain text.
-
-    Personal data is masked before an external model sees the message (Dienstvereinbarung).
-    """
-    masker = None if ctx.generator.on_premise or ctx.generator.name == "extractive" else Masker()
-    paragraphs = [p for p in text.split("\n") if p.strip()] or [text]
-    passages = [
-        Passage(
-            n,
-            Chunk(
-                id=f"message#{n}",
-                doc_id="message",
-                collection=COUNCIL,
-                title="Nachricht",
-                text=masker.mask(p, "document") if masker else p,
-            ),
-        )
-        for n, p in enumerate(paragraphs, start=1)
-    ]
-    summary = await ctx.generator.summarise(passages, title="Nachricht")
-    points = [p.text for p in _summary_points(summary)]
-    if masker:
-        points = [masker.unmask(p) for p in points]
-    return points, summary.ai_generated
-
-
-def _summary_points(summary: Summary) -> list[Any]:
-    points = list(summary.key_points)
-    for extra in (summary.decision_proposal, summary.financial_impact):
-        if extra is not None:
-            points.append(extra)
-    points += summary.deadlines
-    return points[:8]
+def _summary_points(data: dict[str, Any]) -> list[str]:
+    """Kernaussagen, Beschlussvorschlag, finanzielle Auswirkungen, Fristen — as plain lines."""
+    points: list[Any] = list(data.get("key_points") or [])
+    points += [data.get("decision_proposal"), data.get("financial_impact")]
+    points += list(data.get("deadlines") or [])
+    lines = [p["text"] for p in points if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    return lines[:8]
 
 
 def summary_card(points: list[str], ai_generated: bool) -> dict[str, Any]:
@@ -510,7 +488,7 @@ async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
     if isinstance(data, dict) and data.get("kiwAction") == INSERT_SUMMARY:
         # The dialog's own button: fetchTask made the summary; it is rebuilt here from plain
         # strings (never taken over as a card), behind the same gate.
-        admitted = await _admit(invoke, _skill("summarise", _SUMMARISE_FALLBACK), services)
+        admitted = await _admit(invoke, skill_by_name(SUMMARISE_SKILL), services)
         if isinstance(admitted, SkillResult):
             return _hint(invoke.name, admitted.text)
         card = summary_card(_clean_points(data.get("points")), data.get("ai") is True)
