@@ -46,6 +46,9 @@ TOO_LONG_TEXT = (
     "Zeichen oder senden Sie längere Texte als Datei."
 )
 EXTENSION_UNAVAILABLE = "Diese Funktion ist noch nicht verfügbar. Bitte schreiben Sie mir im Chat."
+UNAVAILABLE_NOTICE = (
+    "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun:"
+)
 FEEDBACK_THANKS = "Danke für Ihre Rückmeldung."
 MEMBER_WELCOME = (
     "Willkommen! Ich bin der KI-Werkstatt Assistent. Erwähnen Sie mich mit @ und schreiben Sie "
@@ -84,7 +87,7 @@ def card_activity(card: dict[str, Any], text: str) -> Activity:
 def error_activity(correlation_id: str) -> Activity:
     return card_activity(
         cards.error_card(ERROR_TEXT, correlation_id),
-        f"{ERROR_TEXT} (Fehler-ID: {correlation_id})",
+        f"Das hat nicht geklappt (Fehler-ID: {correlation_id}).",
     )
 
 
@@ -240,14 +243,28 @@ class KiwTeamsHandler(TeamsActivityHandler):
         await self._start_long_work(turn_context, work, trace)
 
     def reply_activity(self, output: TurnOutput) -> Activity:
+        """The card carries the content; `text` is the plain-text fallback (notifications,
+        clients without cards) and is kept short so Teams does not show everything twice —
+        except for cited answers: Teams renders [n] citation markers only in `text`."""
         skill, result = output.skill, output.result
-        if skill.name == "help" and result.outcome == "ok" and not result.card:
-            card = cards.help_card(self.skills())
+        if skill.name == "help" and not result.card and not result.data.get("focused"):
+            notice = UNAVAILABLE_NOTICE if output.route.reason == "unavailable" else ""
+            activity = card_activity(
+                cards.help_card(self.skills(), notice=notice),
+                cards.help_summary(self.skills(), notice=notice),
+            )
         elif result.card:
-            card = result.card
+            activity = card_activity(result.card, cards.summary_line(result.text))
+        elif result.citations or result.ai_generated:
+            card = cards.result_card(
+                skill, result, feedback=_wants_feedback(result), include_text=False
+            )
+            activity = card_activity(card, result.text)
+        elif cards.summary_line(result.text) == result.text.strip():
+            activity = MessageFactory.text(result.text)  # one short line: no card needed
         else:
-            card = cards.result_card(skill, result, feedback=_wants_feedback(result))
-        activity = card_activity(card, result.text)
+            card = cards.result_card(skill, result, feedback=False)
+            activity = card_activity(card, cards.summary_line(result.text))
         entities = message_entities(ai_generated=result.ai_generated, citations=result.citations)
         if entities:
             activity.entities = entities
@@ -262,16 +279,25 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self, turn_context: TurnContext, work: asyncio.Future[TurnOutput], trace: Trace
     ) -> None:
         activity = turn_context.activity
-        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        sent = await turn_context.send_activity(
-            card_activity(cards.working_card(), "Ich arbeite daran …")
-        )
-        reference = TurnContext.get_conversation_reference(activity)
+        try:
+            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+            sent = await turn_context.send_activity(
+                card_activity(cards.working_card(), "Ich arbeite daran …")
+            )
+        except BaseException:
+            work.cancel()  # nobody could see the result: stop the skill, report the error
+            raise
+        reference = TurnContext.get_conversation_reference(activity).serialize()
         key = f"reference:{trace.correlation_id}"
-        await self.state.save_reference(key, reference.serialize())
+        try:
+            # Kept in the shared store so another instance (or a restart) can still reach the
+            # conversation; this process also keeps its own copy below.
+            await self.state.save_reference(key, reference)
+        except Exception:
+            log.warning("could not store conversation reference %s", key, exc_info=True)
         trace.add("reply", long_work=True, placeholder=bool(sent and sent.id))
         task = asyncio.create_task(
-            self._finish_long_work(work, key, sent.id if sent else None, trace)
+            self._finish_long_work(work, key, reference, sent.id if sent else None, trace)
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -280,6 +306,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self,
         work: asyncio.Future[TurnOutput],
         reference_key: str,
+        local_reference: dict[str, Any],
         message_id: str | None,
         trace: Trace,
     ) -> None:
@@ -291,11 +318,12 @@ class KiwTeamsHandler(TeamsActivityHandler):
             log.exception("long-running turn failed: correlation=%s", trace.correlation_id)
             reply = error_activity(trace.correlation_id)
         try:
-            stored = await self.state.load_reference(reference_key)
-            if stored is None:
-                log.error("conversation reference %s expired; result dropped", reference_key)
-                return
-            reference = ConversationReference().deserialize(stored)
+            try:
+                stored = await self.state.load_reference(reference_key)
+            except Exception:
+                log.warning("could not load %s; using the local copy", reference_key)
+                stored = None
+            reference = ConversationReference().deserialize(stored or local_reference)
 
             async def deliver(context: TurnContext) -> None:
                 if message_id:

@@ -80,13 +80,12 @@ def _help(skills: Sequence[Skill]) -> Skill:
 
 
 def _split_command(text: str) -> tuple[str, str]:
-    head, _, rest = text.partition(" ")
-    word = head.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT).lower()
-    # "hilfe:" glued to the next line: "suche:\nRadverkehr"
-    if "\n" in word:
-        word, _, more = word.partition("\n")
-        rest = f"{more} {rest}".strip()
-    return word, rest.strip()
+    """First word (lower case, without "/" or a trailing ":") and the rest; any whitespace
+    separates them, so "suche:\nRadverkehr" works too."""
+    parts = text.split(maxsplit=1)
+    word = parts[0].lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT).lower() if parts else ""
+    rest = parts[1].strip() if len(parts) > 1 else ""  # keeps line breaks of pasted text
+    return word, rest
 
 
 def detect_intent(text: str) -> str | None:

@@ -26,7 +26,9 @@ __all__ = [
     "error_card",
     "fill",
     "help_card",
+    "help_summary",
     "result_card",
+    "summary_line",
     "template",
     "welcome_card",
     "working_card",
@@ -97,9 +99,25 @@ def _skill_facts(skills: Sequence[Skill]) -> list[dict[str, str]]:
     ]
 
 
-def help_card(skills: Sequence[Skill]) -> dict[str, Any]:
+def summary_line(text: str, limit: int = 200) -> str:
+    """The first line of `text`, clipped: a plain-text fallback beside a card."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + " …"
+
+
+def help_summary(skills: Sequence[Skill], notice: str = "") -> str:
+    commands = ", ".join(s.commands[0] for s in skills if s.commands)
+    lead = f"{notice} " if notice else ""
+    return f"{lead}Befehle: {commands}."
+
+
+def help_card(skills: Sequence[Skill], notice: str = "") -> dict[str, Any]:
     return fill(
         "help",
+        notice=notice,
         title=HELP_TITLE,
         intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
         "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
@@ -112,6 +130,7 @@ def help_card(skills: Sequence[Skill]) -> dict[str, Any]:
 def welcome_card(skills: Sequence[Skill]) -> dict[str, Any]:
     return fill(
         "help",
+        notice="",
         title=WELCOME_TITLE,
         intro="Ich beantworte Fragen zu den KI-Regelungen der Stadt, durchsuche ALLRIS und "
         "fasse Vorlagen zusammen. Schreiben Sie „hilfe“, um alle Befehle zu sehen.",
@@ -134,8 +153,11 @@ def error_card(
     return fill("error", title=title, message=message, correlation_id=correlation_id)
 
 
-def result_card(skill: Skill, result: SkillResult, *, feedback: bool = True) -> dict[str, Any]:
-    """The generic card for a skill result: answer, numbered sources, AI note, feedback buttons."""
+def result_card(
+    skill: Skill, result: SkillResult, *, feedback: bool = True, include_text: bool = True
+) -> dict[str, Any]:
+    """The generic card for a skill result: answer, numbered sources, AI note, feedback buttons.
+    `include_text=False` when the answer travels in the activity text (cited answers)."""
     note = ""
     if result.ai_generated:
         note = "KI-generiert: Bitte prüfen Sie die Antwort anhand der Quellen."
@@ -144,7 +166,7 @@ def result_card(skill: Skill, result: SkillResult, *, feedback: bool = True) -> 
     return fill(
         "result",
         title=skill.title,
-        text=result.text,
+        text=result.text if include_text else "",
         sources=citation_list(result.citations),
         note=note,
         actions=feedback_actions(skill.name) if feedback else [],

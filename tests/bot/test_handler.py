@@ -43,7 +43,7 @@ async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 
 async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     await asyncio.sleep(float(request.text or "0.5"))
-    return SkillResult(text="Fertig zusammengefasst.")
+    return SkillResult(text="Fertig zusammengefasst.\nKernaussagen: Radwege werden breiter.")
 
 
 async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -300,8 +300,8 @@ async def test_exception_becomes_german_message_with_correlation_id(
         await _post_ok(bot, activity)
     [reply] = bot.connector.messages()
     text = reply.body["text"]
-    assert "Fehler-ID:" in text and "erneut" in text
-    correlation = text.rsplit("Fehler-ID: ", 1)[1].rstrip(")")
+    assert "Fehler-ID:" in text and "erneut" in str(reply.body["attachments"][0]["content"])
+    correlation = text.rsplit("Fehler-ID: ", 1)[1].rstrip(").")
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert activity["id"] in record.getMessage() and correlation in record.getMessage()
     assert record.exc_info and "index file vanished" in str(record.exc_info[1])

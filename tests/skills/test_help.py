@@ -1,0 +1,32 @@
+"""`hilfe` lists the registered skills; `hilfe <befehl>` explains one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skills import help as help_skill
+from skills.registry import all_skills
+from skills.types import SkillRequest
+
+
+async def test_lists_every_registered_skill() -> None:
+    result = await help_skill.run(SkillRequest(text=""), ctx=Any)  # type: ignore[arg-type]
+    skills = all_skills()
+    assert [e["name"] for e in result.data["skills"]] == [s.name for s in skills]
+    for skill in skills:
+        assert f"- {skill.commands[0]}: {skill.title}" in result.text
+    assert result.outcome == "ok" and not result.ai_generated
+
+
+async def test_focused_help_for_one_command() -> None:
+    result = await help_skill.run(SkillRequest(text="kipass"), ctx=Any)  # type: ignore[arg-type]
+    assert result.data["focused"] is True
+    [entry] = result.data["skills"]
+    assert entry["command"] == "kipass"
+    assert result.text.startswith("KI-Pass")
+
+
+async def test_unknown_topic_gets_the_full_list() -> None:
+    result = await help_skill.run(SkillRequest(text="wetter"), ctx=Any)  # type: ignore[arg-type]
+    assert "focused" not in result.data
+    assert len(result.data["skills"]) == len(all_skills())

@@ -1,0 +1,122 @@
+"""The router: explicit commands first (German, English aliases), then intent, then help;
+only registered skills are chosen."""
+
+from __future__ import annotations
+
+import pytest
+
+from skills import help as help_skill
+from skills.context import Skill, SkillContext
+from skills.registry import all_skills
+from skills.router import detect_intent, route
+from skills.types import SkillRequest, SkillResult
+
+
+async def _run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    return SkillResult(text="")
+
+
+def _skill(name: str, *commands: str, kipass: bool = True) -> Skill:
+    return Skill(name, commands, name, f"{name} description", kipass, _run)
+
+
+POLICY = _skill("policy_qa", "frage", "ask")
+ALLRIS = _skill("allris_search", "suche", "search")
+SUMMARISE = _skill("summarise", "zusammenfassen")  # declares no English alias itself
+KIPASS = _skill("kipass", "kipass", kipass=False)
+PRIORITISE = _skill("prioritise", "priorisieren")
+EVERYTHING = [help_skill.SKILL, POLICY, ALLRIS, SUMMARISE, KIPASS, PRIORITISE]
+
+
+@pytest.mark.parametrize(
+    ("text", "skill", "command", "rest"),
+    [
+        ("hilfe", "help", "hilfe", ""),
+        ("Help", "help", "help", ""),
+        ("frage Darf ich ChatGPT nutzen?", "policy_qa", "frage", "Darf ich ChatGPT nutzen?"),
+        ("ask may I use ChatGPT?", "policy_qa", "ask", "may I use ChatGPT?"),
+        ("SUCHE Radverkehr", "allris_search", "suche", "Radverkehr"),
+        ("search: Radverkehr", "allris_search", "search", "Radverkehr"),
+        ("/suche Radverkehr", "allris_search", "suche", "Radverkehr"),
+        ("suche:\nRadverkehr Innenstadt", "allris_search", "suche", "Radverkehr Innenstadt"),
+        ("zusammenfassen VO/2025/12345", "summarise", "zusammenfassen", "VO/2025/12345"),
+        ("summarize VO/2025/12345", "summarise", "summarize", "VO/2025/12345"),
+        ("summarise VO/2025/12345", "summarise", "summarise", "VO/2025/12345"),
+        ("kipass", "kipass", "kipass", ""),
+        ("KI-Pass", "kipass", "ki-pass", ""),
+        ("priorisieren", "prioritise", "priorisieren", ""),
+        ("prioritise", "prioritise", "prioritise", ""),
+    ],
+)
+def test_explicit_commands(text: str, skill: str, command: str, rest: str) -> None:
+    chosen = route(text, EVERYTHING)
+    assert (chosen.skill.name, chosen.command, chosen.text, chosen.reason) == (
+        skill,
+        command,
+        rest,
+        "command",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Darf ich ChatGPT für Bürgeranfragen nutzen?", "policy_qa"),
+        ("Was regelt die Dienstvereinbarung zu personenbezogenen Daten", "policy_qa"),
+        ("Copilot und Datenschutz", "policy_qa"),
+        ("Was steht in VO/2025/12345?", "allris_search"),  # a reference beats a question word
+        ("2026/0541", "allris_search"),
+        ("Antrag der Grünen zum Radverkehr", "allris_search"),
+        ("Vorlagen im Bauausschuss", "allris_search"),
+        ("nächste Sitzung des Hauptausschusses", "allris_search"),
+        ("Fasse bitte VO/2025/12345 zusammen", "summarise"),
+        ("Bitte eine Zusammenfassung der Beschlussvorlage", "summarise"),
+        ("Ist mein KI-Pass noch gültig?", "kipass"),
+        ("Welche Prozesse sollten wir priorisieren?", "prioritise"),
+        ("Quick Wins bei der Digitalisierung", "prioritise"),
+        ("Guten Morgen", None),
+        ("Radverkehr", None),
+    ],
+)
+def test_intent_detection(text: str, intent: str | None) -> None:
+    assert detect_intent(text) == intent
+    chosen = route(text, EVERYTHING)
+    assert chosen.skill.name == (intent or "help")
+    assert chosen.reason == ("intent" if intent else "fallback")
+    assert chosen.text == text and chosen.command == ""
+
+
+def test_policy_words_do_not_shadow_a_command() -> None:
+    chosen = route("suche Dienstvereinbarung KI", EVERYTHING)
+    assert chosen.skill.name == "allris_search" and chosen.text == "Dienstvereinbarung KI"
+
+
+def test_unregistered_skill_falls_back_to_help() -> None:
+    only_help = [help_skill.SKILL]
+    for text in ("frage Darf ich?", "Darf ich ChatGPT nutzen?", "suche Radverkehr"):
+        chosen = route(text, only_help)
+        assert chosen.skill is help_skill.SKILL
+        assert chosen.reason == "unavailable"
+
+
+def test_works_with_whatever_is_registered() -> None:
+    chosen = route("Darf ich ChatGPT nutzen?", [help_skill.SKILL, ALLRIS])
+    assert (chosen.skill.name, chosen.reason) == ("help", "unavailable")
+    chosen = route("suche Radverkehr", [help_skill.SKILL, ALLRIS])
+    assert chosen.skill is ALLRIS
+    # Without help registered at all, help is still the fallback.
+    assert route("hallo", []).skill is help_skill.SKILL
+    # The current registry routes its own commands.
+    for skill in all_skills():
+        assert route(f"{skill.commands[0]} x", all_skills()).skill is skill
+
+
+def test_registry_order_decides_a_shared_command() -> None:
+    first = _skill("first", "suche")
+    second = _skill("allris_search", "suche")
+    assert route("suche x", [first, second]).skill is first
+
+
+def test_empty_text_is_help() -> None:
+    chosen = route("   ", EVERYTHING)
+    assert (chosen.skill.name, chosen.reason) == ("help", "empty")
