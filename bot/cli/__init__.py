@@ -13,9 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import common
+from graph.principal import DirectoryFileError
 
 # The explicit, ordered list of subcommand modules; each has register(subparsers).
-COMMAND_MODULES = ("bot.cli.serve",)
+COMMAND_MODULES = ("bot.cli.serve", "bot.cli.kipass")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except common.SettingsError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except DirectoryFileError as exc:  # malformed KIW_DIRECTORY file: names file and line
+        print(f"Directory file problems:\n{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
