@@ -219,7 +219,9 @@ class EmbeddedIndex:
 
     def _known_in_index(self, stem: str) -> bool:
         searcher = self._open().searcher()
-        return searcher.doc_freq("body_terms", stem) + searcher.doc_freq("title_terms", stem) >= 2
+        # Query side: a part that occurs at all can match; the writer side asks for two
+        # occurrences so that one-off typos in documents do not become vocabulary.
+        return searcher.doc_freq("body_terms", stem) + searcher.doc_freq("title_terms", stem) >= 1
 
     # ---- writing
 

@@ -1,0 +1,171 @@
+"""`kiw search "QUERY"`: ranked hits from the search index, as a user with `--user` would see them.
+
+    kiw search "Radverkehrsförderung" [--collection council|policies] [--user ID] [--type Antrag]
+               [--from DATE] [--to DATE] [--organization NAME] [--top N] [--json] [--data-dir DIR]
+
+Without --user: public documents only (the local operator). With --user the user is resolved
+through the directory and the KI-Pass gate (bot/cli/gate.py, the same gate as Teams); a refusal
+exits 3 with the JSON error. Bad dates or --top exit 2 with a plain-words message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from bot.cli.common import add_common, emit_json, settings_from_args
+from bot.cli.gate import add_user_option
+from indexer.model import COLLECTIONS, PUBLIC, Hit, SearchQuery, SearchResults
+
+MAX_TOP = 100
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what to type instead (exit 2)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="search the index (council papers, policies)")
+    p.add_argument("query", help='what to look for, e.g. "Radverkehr Innenstadt" or "2025/0123"')
+    p.add_argument("--collection", choices=COLLECTIONS, default=None)
+    add_user_option(p)
+    p.add_argument("--type", dest="paper_type", default=None, help="paper type, e.g. Antrag")
+    p.add_argument("--from", dest="date_from", default=None, help="from date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", default=None, help="to date (YYYY-MM-DD)")
+    p.add_argument("--organization", default=None, help="committee or faction, e.g. Gemeinderat")
+    p.add_argument("--top", type=int, default=10, help=f"number of hits (1–{MAX_TOP})")
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """ISO (2025-03-31) or German (31.03.2025) dates; anything else is a usage error."""
+    if value is None:
+        return None
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(
+        f"{option} {value!r} is not a date. Use YYYY-MM-DD (e.g. 2025-03-31) or DD.MM.YYYY."
+    )
+
+
+def build_query(args: argparse.Namespace, access: frozenset[str]) -> SearchQuery:
+    date_from = parse_date(args.date_from, "--from")
+    date_to = parse_date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}: swap them.")
+    if not 1 <= args.top <= MAX_TOP:
+        raise UsageError(f"--top must be between 1 and {MAX_TOP}, not {args.top}.")
+    return SearchQuery(
+        text=args.query,
+        access=access,
+        collection=args.collection,
+        paper_type=args.paper_type,
+        date_from=date_from,
+        date_to=date_to,
+        organization=args.organization,
+        top=args.top,
+    )
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    c = hit.chunk
+    return {
+        "id": c.id,
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "reference": c.reference,
+        "paper_type": c.paper_type,
+        "date": c.date.isoformat() if c.date else None,
+        "organizations": list(c.organizations),
+        "url": c.url,
+        "page": c.page,
+        "heading": c.heading,
+        "file_name": c.file_name,
+        "collection": c.collection,
+        "paper_id": c.paper_id,
+        "score": round(hit.score, 4),
+        "snippet": hit.snippet,
+    }
+
+
+def render(results: SearchResults, *, color: bool) -> str:
+    if not results.hits:
+        return "No hits."
+    lines = [f"{results.total} matching passages; best {len(results.hits)}:", ""]
+    for n, hit in enumerate(results.hits, 1):
+        c = hit.chunk
+        facts = [
+            c.reference,
+            c.paper_type,
+            c.date.strftime("%d.%m.%Y") if c.date else None,
+            ", ".join(c.organizations) or None,
+        ]
+        snippet = _BOLD.sub("\033[1m\\1\033[0m", hit.snippet) if color else hit.snippet
+        where = " · ".join(
+            x for x in (c.url, f"Seite {c.page}" if c.page else None, c.file_name) if x
+        )
+        lines.append(f"{n}. {c.title}  [{hit.score:.2f}]")
+        if any(facts):
+            lines.append("   " + " · ".join(f for f in facts if f))
+        if where:
+            lines.append("   " + where)
+        lines.append("   " + snippet)
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.cli.gate import gate_for_cli
+    from bot.services import build_services
+
+    settings = settings_from_args(args)
+    try:
+        query = build_query(args, frozenset({PUBLIC}))  # validate input before anything else
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    try:
+        if args.user is not None:
+            # The same gate as the Teams "suche" command: directory lookup, KI-Pass, fail closed.
+            from skills.allris_search import SKILL
+
+            cli = await gate_for_cli(SKILL, args.user, services.skill_context(), as_json=args.json)
+            if not cli.allowed:
+                return cli.exit_code
+            if cli.principal is not None:
+                query = replace(query, access=cli.principal.access_groups)
+        try:
+            results = await services.index.search(query)
+            empty_index = not results.hits and not await services.index.document_ids()
+        except Exception as exc:  # CLI boundary: backends raise plain-words errors
+            print(f"Search failed: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        await services.aclose()
+    if args.json:
+        emit_json([hit_json(h) for h in results.hits])
+    else:
+        print(render(results, color=sys.stdout.isatty()))
+    if empty_index:
+        print(
+            f"The search index in {settings.data_dir} is empty: run `kiw index samples` "
+            "(or `kiw index oparl URL`) first.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_run(args))

@@ -1,0 +1,162 @@
+"""`kiw search`, run in-process through `kiw`'s main() on an embedded index in a temp data dir."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from indexer.embedded import EmbeddedIndex
+from tests.indexer import search_corpus as corpus
+
+DIRECTORY = f"""
+tenant: t-1
+users:
+  - {{id: member-1, name: Grete, upn: grete@luebeck.de, groups: [{corpus.FACTION}],
+      kipass_valid_until: 2099-06-30}}
+  - {{id: outsider-1, name: Otto, upn: otto@luebeck.de, groups: [fraktion-cdu],
+      kipass_valid_until: 2099-06-30}}
+  - id: nopass-1
+    name: Clara
+    kipass_steps: {{schulung: true, dienstvereinbarung: false, leitlinien: false, checkliste: false}}
+"""
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(DIRECTORY, encoding="utf-8")
+    data = tmp_path / "data"
+    monkeypatch.setenv("KIW_DIRECTORY", str(directory))
+    monkeypatch.setenv("KIW_DIRECTORY_BACKEND", "local")
+    monkeypatch.setenv("KIW_INDEX_BACKEND", "embedded")
+    monkeypatch.setenv("KIW_DATA_DIR", str(data))
+    monkeypatch.delenv("MicrosoftAppId", raising=False)
+
+    async def fill() -> None:
+        index = EmbeddedIndex(data / "index")
+        await index.upsert(corpus.ALL_CHUNKS)
+        await index.close()
+
+    asyncio.run(fill())
+    return data
+
+
+def kiw(*argv: str) -> int:
+    return main(["--env-file", "/nonexistent/.env", *argv])
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = kiw(*argv, "--json")
+    return code, json.loads(capsys.readouterr().out)
+
+
+def ok_hits(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[str, Any]]:
+    code, hits = run_json(capsys, *argv)
+    assert code == 0
+    assert isinstance(hits, list)
+    return hits
+
+
+def test_json_hits_have_the_promised_fields(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, hits = run_json(capsys, "search", "Radverkehrsförderung")
+    assert code == 0 and hits
+    for key in ("id", "title", "reference", "url", "score", "snippet", "paper_id", "page"):
+        assert key in hits[0]
+    assert {h["doc_id"] for h in hits} >= {
+        corpus.RAD_ANTRAG[0].doc_id,
+        corpus.RAD_VORLAGE[0].doc_id,
+    }
+    assert hits[0]["score"] >= hits[-1]["score"]
+    assert any("**" in h["snippet"] for h in hits)
+
+
+def test_human_output_lists_the_facts(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert kiw("search", "VO/2025/12345", "--top", "1") == 0
+    out = capsys.readouterr().out
+    for fact in (
+        "Radverkehrsförderung im Stadtteil Durlach",
+        "VO/2025/12345",
+        "Beschlussvorlage",
+        "01.06.2025",
+        "Bauausschuss",
+        "https://ris.example.test/vo020?VOLFDNR=2",
+        "Seite 1",
+    ):
+        assert fact in out, fact
+    assert "**Radverkehrsförderung**" in out or "Radverkehrsförderung" in out
+
+
+def test_without_user_only_public_documents(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, hits = run_json(capsys, "search", corpus.SECRET_WORD)
+    assert code == 0 and hits == []
+
+
+def test_user_access_groups_apply(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, hits = run_json(capsys, "search", corpus.SECRET_WORD, "--user", "grete@luebeck.de")
+    assert code == 0 and [h["doc_id"] for h in hits] == [corpus.FACTION_INTERNAL[0].doc_id]
+    code, hits = run_json(capsys, "search", corpus.SECRET_WORD, "--user", "outsider-1")
+    assert code == 0 and hits == []
+
+
+def test_refused_users_exit_3_with_json_error(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, body = run_json(capsys, "search", "Radverkehr", "--user", "nopass-1")
+    assert code == 3 and body["error"] == "kipass_required"
+    code, body = run_json(capsys, "search", "Radverkehr", "--user", "nobody@luebeck.de")
+    assert code == 3 and body["error"] == "unknown_user"
+
+
+def test_filters(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hits = ok_hits(capsys, "search", "Radverkehr", "--type", "Beschlussvorlage")
+    assert {h["doc_id"] for h in hits} == {corpus.RAD_VORLAGE[0].doc_id}
+    hits = ok_hits(capsys, "search", "Radverkehr", "--from", "2025-01-01", "--to", "10.03.2025")
+    assert {h["doc_id"] for h in hits} == {corpus.RAD_ANTRAG[0].doc_id}
+    hits = ok_hits(capsys, "search", "Radverkehr", "--organization", "Bauausschuss")
+    assert {h["doc_id"] for h in hits} == {corpus.RAD_VORLAGE[0].doc_id}
+    hits = ok_hits(capsys, "search", "Dienstvereinbarung", "--collection", "policies")
+    assert {h["doc_id"] for h in hits} == {corpus.POLICY[0].doc_id}
+    hits = ok_hits(capsys, "search", "Radverkehr", "--top", "2")
+    assert len(hits) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "2025-13-01"], "is not a date"),
+        (["--to", "gestern"], "is not a date"),
+        (["--from", "2026-01-01", "--to", "2025-01-01"], "is after"),
+        (["--top", "0"], "--top must be between"),
+    ],
+)
+def test_bad_input_exits_2_in_plain_words(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert kiw("search", "Radverkehr", *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_empty_index_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KIW_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("KIW_INDEX_BACKEND", "embedded")
+    assert kiw("search", "Radverkehr") == 0
+    captured = capsys.readouterr()
+    assert "No hits." in captured.out and "kiw index samples" in captured.err
+
+
+def test_syntax_characters_do_not_break_the_cli(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, hits = run_json(capsys, "search", 'Rad* AND "(" ) ~2 ^ \\ [')
+    assert code == 0 and isinstance(hits, list)
