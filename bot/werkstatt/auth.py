@@ -172,6 +172,15 @@ class EntraSignIn:
                 )
             return self._msal
 
+    async def close(self) -> None:
+        """Close msal's HTTP session (its pooled connections to the token endpoint)."""
+        if self._msal is not None:
+            http_client = getattr(self._msal, "http_client", None)
+            close = getattr(http_client, "close", None)
+            if close is not None:
+                await asyncio.to_thread(close)
+            self._msal = None
+
     def _redirect_uri(self, request: web.Request) -> str:
         base = self._public_base_url or str(request.url.origin())
         return base + CALLBACK_PATH
@@ -183,15 +192,21 @@ class EntraSignIn:
         name: str,
         value: str,
         max_age: int,
+        *,
+        cross_site: bool = False,
     ) -> None:
+        # Plain http is only possible on loopback (development, tests); everywhere else the
+        # cookie is Secure. The sign-in flow cookie must come back with Entra's cross-site
+        # form_post to the callback, which browsers allow only for SameSite=None (+ Secure).
+        secure = request.secure or not is_loopback(request.remote)
         response.set_cookie(
             name,
             value,
             max_age=max_age,
             path="/werkstatt",
             httponly=True,
-            samesite="Lax",
-            secure=request.secure or not is_loopback(request.remote),
+            samesite="None" if cross_site and secure else "Lax",
+            secure=secure,
         )
 
     async def _is_admin(self, user_id: str) -> bool | None:
@@ -223,11 +238,16 @@ class EntraSignIn:
     async def login(self, request: web.Request) -> web.StreamResponse:
         msal_app = await self._app()
         flow = await asyncio.to_thread(
-            msal_app.initiate_auth_code_flow, [], redirect_uri=self._redirect_uri(request)
+            msal_app.initiate_auth_code_flow,
+            [],
+            redirect_uri=self._redirect_uri(request),
+            response_mode="form_post",  # the code travels in a POST body, not in the URL
         )
         response = redirect(flow["auth_uri"])
         flow["exp"] = time.time() + FLOW_SECONDS
-        self._set_cookie(response, request, FLOW_COOKIE, self._cookies.dump(flow), FLOW_SECONDS)
+        self._set_cookie(
+            response, request, FLOW_COOKIE, self._cookies.dump(flow), FLOW_SECONDS, cross_site=True
+        )
         return response
 
     async def callback(self, request: web.Request) -> web.StreamResponse:
@@ -241,7 +261,7 @@ class EntraSignIn:
         flow.pop("exp", None)
         msal_app = await self._app()
         result = await asyncio.to_thread(
-            msal_app.acquire_token_by_auth_code_flow, flow, dict(request.query)
+            msal_app.acquire_token_by_auth_code_flow, flow, await _auth_response(request)
         )
         claims = result.get("id_token_claims") if isinstance(result, dict) else None
         if not claims or "error" in result:
@@ -278,6 +298,13 @@ class EntraSignIn:
         response = refusal(200, "Sie sind abgemeldet.", wants_json=False)
         response.del_cookie(SESSION_COOKIE, path="/werkstatt")
         return response
+
+
+async def _auth_response(request: web.Request) -> dict[str, str]:
+    """Entra's answer: form fields of its form_post, or the query of a plain redirect."""
+    if request.method == "POST":
+        return {k: str(v) for k, v in (await request.post()).items()}
+    return dict(request.query)
 
 
 def _not_in_group(request: web.Request) -> web.Response:

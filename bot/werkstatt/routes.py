@@ -182,6 +182,11 @@ def add_werkstatt_routes(
             return await handler(request)
         raise web.HTTPNotFound()
 
+    async def close_guard(app: web.Application) -> None:
+        if isinstance(werkstatt._guard, EntraSignIn):
+            await werkstatt._guard.close()
+
+    app.on_cleanup.append(close_guard)
     app.router.add_get("/werkstatt", protect(werkstatt.page))
     app.router.add_get("/werkstatt/", protect(werkstatt.page))
     app.router.add_get("/werkstatt/static/{name:.+}", protect(werkstatt.static))
@@ -190,6 +195,7 @@ def add_werkstatt_routes(
     app.router.add_post("/werkstatt/prioritise", protect(werkstatt.prioritise))
     app.router.add_get("/werkstatt/{step:login|logout}", login_routes)
     app.router.add_get("/werkstatt/auth/{step:callback}", login_routes)
+    app.router.add_post("/werkstatt/auth/{step:callback}", login_routes)
 
 
 # ---------------------------------------------------------------- helpers
