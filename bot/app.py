@@ -20,6 +20,7 @@ from bot.settings import Settings, SettingsError
 from bot.state import StateStore, build_state_store
 from bot.teams_handler import KiwTeamsHandler
 from bot.turn import TurnPipeline
+from bot.werkstatt.routes import add_werkstatt_routes
 from skills.context import Skill
 from skills.registry import all_skills
 from skills.trace import Trace
@@ -103,6 +104,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz_handler(lambda: _pings(app)))
+    add_werkstatt_routes(app, lambda: app[SERVICES])  # /werkstatt dashboard (issue 7)
     return app
 
 

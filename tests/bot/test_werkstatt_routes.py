@@ -152,3 +152,21 @@ async def test_local_mode_serves_loopback_only(peer: str, status: int | None) ->
         assert not isinstance(verdict, web.StreamResponse)
     else:
         assert isinstance(verdict, web.Response) and verdict.status == status
+
+
+# ---------------------------------------------------------------- through the composition root
+
+
+async def test_bot_app_serves_the_dashboard(aiohttp_client: Any, data_dir: Path) -> None:
+    """create_app mounts /werkstatt; turns the bot audits show up in the figures."""
+    from bot.app import create_app
+    from tests.bot.teams_kit import make_services, make_settings
+
+    settings = make_settings(data_dir)
+    services = make_services(settings)
+    write_usage(services.audit, date.today(), days=1)
+    client = await aiohttp_client(create_app(settings, services=services))
+    page = await client.get("/werkstatt")
+    assert page.status == 200
+    figures = await (await client.get("/werkstatt/api/figures")).json()
+    assert figures["totals"]["turns"] == 16
