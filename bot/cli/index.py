@@ -1,0 +1,197 @@
+"""`kiw index`: fill the search index.
+
+    kiw index oparl URL [--max-papers N]          council documents from an OParl System/Body
+    kiw index files PATH… --collection policies   local PDF, DOCX, Markdown, text, HTML
+    kiw index samples                              the project's own sample corpus
+
+Every run resumes from / updates its checkpoint under DATA_DIR/index-state/, prints a summary
+(fetched, changed, deleted, skipped with reasons, elapsed) and, with --json, that summary as
+JSON. Progress bars appear on a terminal only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import add_common, emit_json, settings_from_args
+from indexer.model import COLLECTIONS, COUNCIL, POLICIES, PUBLIC, SearchIndex
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="fill the search index (OParl, local files, samples)")
+    kinds = p.add_subparsers(dest="index_kind", required=True, metavar="SOURCE")
+
+    oparl = kinds.add_parser(
+        "oparl", help="crawl an OParl System or Body URL (ALLRIS, SessionNet, …)"
+    )
+    oparl.add_argument("url", help="e.g. https://ratsinfo.example.de/bi/oparl/1.0/system.asp")
+    oparl.add_argument(
+        "--max-papers", type=int, default=None, help="stop after N papers (trial runs)"
+    )
+    oparl.add_argument("--verbose", action="store_true", help="log every skipped file")
+    add_common(oparl)
+    oparl.set_defaults(func=_run_oparl)
+
+    files = kinds.add_parser(
+        "files", help="index local documents (PDF, DOCX, Markdown, text, HTML)"
+    )
+    files.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    files.add_argument("--collection", required=True, choices=COLLECTIONS)
+    files.add_argument(
+        "--access",
+        nargs="+",
+        default=[PUBLIC],
+        metavar="GROUP",
+        help="access groups of these documents (default: public); front matter may override",
+    )
+    files.add_argument("--verbose", action="store_true", help="log every skipped file")
+    add_common(files)
+    files.set_defaults(func=_run_files)
+
+    samples = kinds.add_parser("samples", help="index samples/policies and samples/council")
+    samples.add_argument("--verbose", action="store_true", help="log every skipped file")
+    add_common(samples)
+    samples.set_defaults(func=_run_samples)
+
+
+def _quiet_logs(args: argparse.Namespace) -> None:
+    if not getattr(args, "verbose", False):
+        # Skips are listed in the summary; per-file log lines would drown the progress bars.
+        logging.getLogger("indexer").setLevel(logging.WARNING)
+
+
+def _run_with_index(
+    args: argparse.Namespace, work: Callable[[SearchIndex, Path], Awaitable[Any]]
+) -> Any:
+    from bot.services import build_index
+
+    settings = settings_from_args(args)
+    index = build_index(settings)
+
+    async def go() -> Any:
+        try:
+            return await work(index, settings.data_dir)
+        finally:
+            await index.close()
+
+    return asyncio.run(go())
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    from indexer.progress import wants_progress
+
+    return wants_progress(bool(args.json))
+
+
+def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any]]) -> int:
+    if args.json:
+        if len(summaries) == 1:
+            emit_json({"source": summaries[0][0], **summaries[0][1].as_dict()})
+        else:
+            emit_json([{"source": name, **s.as_dict()} for name, s in summaries])
+        return 0
+    for name, s in summaries:
+        d = s.as_dict()
+        print(f"{label} {name}")
+        if d["message"]:
+            print(f"  {d['message']}")
+        print(
+            f"  fetched {d['fetched']}, changed {d['changed']}, unchanged {d['unchanged']}, "
+            f"deleted {d['deleted']}, skipped {d['skipped']}, chunks {d['chunks']}, "
+            f"files {d['files']} ({d['bytes'] / 1_000_000:.1f} MB, {d['files_reused']} reused), "
+            f"{d['elapsed_seconds']:.1f} s"
+        )
+        for reason, count in d["skip_reasons"].items():
+            print(f"    {count:>5} × {reason}")
+    return 0
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from indexer.embedded import IndexBusyError, IndexVersionError
+    from indexer.oparl.client import OParlError
+
+    return (OParlError, IndexBusyError, IndexVersionError, OSError)
+
+
+def _run_oparl(args: argparse.Namespace) -> int:
+    _quiet_logs(args)
+    if not args.url.startswith(("http://", "https://")):
+        print(f"Not an http(s) URL: {args.url}", file=sys.stderr)
+        return 2
+    if args.max_papers is not None and args.max_papers < 1:
+        print("--max-papers must be at least 1", file=sys.stderr)
+        return 2
+    from indexer.jobs import index_oparl
+
+    try:
+        summary = _run_with_index(
+            args,
+            lambda index, data_dir: index_oparl(
+                args.url, index, data_dir, max_papers=args.max_papers, progress=_progress(args)
+            ),
+        )
+    except _errors() as exc:
+        print(f"Indexing {args.url} failed: {exc}", file=sys.stderr)
+        return 1
+    return _report(args, "OParl", [(args.url, summary)])
+
+
+def _run_files(args: argparse.Namespace) -> int:
+    _quiet_logs(args)
+    from indexer.jobs import index_files
+
+    access = tuple(dict.fromkeys(a.strip() for a in args.access if a.strip())) or (PUBLIC,)
+    try:
+        summary = _run_with_index(
+            args,
+            lambda index, data_dir: index_files(
+                args.paths,
+                index,
+                data_dir,
+                collection=args.collection,
+                access=access,
+                progress=_progress(args),
+            ),
+        )
+    except _errors() as exc:
+        print(f"Indexing files failed: {exc}", file=sys.stderr)
+        return 1
+    return _report(args, "Files", [(" ".join(str(p) for p in args.paths), summary)])
+
+
+def samples_root() -> Path:
+    """The repository (where samples/ lives); the current folder when installed elsewhere."""
+    return REPO if (REPO / "samples").is_dir() else Path.cwd()
+
+
+def _run_samples(args: argparse.Namespace) -> int:
+    _quiet_logs(args)
+    from indexer.jobs import index_files
+
+    root = samples_root()
+
+    async def work(index: SearchIndex, data_dir: Path) -> list[tuple[str, Any]]:
+        out = []
+        for collection in (POLICIES, COUNCIL):
+            folder = root / "samples" / collection
+            paths = [folder] if folder.is_dir() else []
+            summary = await index_files(
+                paths, index, data_dir, collection=collection, root=root, progress=False
+            )
+            out.append((f"samples/{collection}", summary))
+        return out
+
+    try:
+        summaries = _run_with_index(args, work)
+    except _errors() as exc:
+        print(f"Indexing the samples failed: {exc}", file=sys.stderr)
+        return 1
+    return _report(args, "Samples", summaries)

@@ -1,0 +1,87 @@
+"""Ready-made indexing jobs (used by `kiw index` and bench/index.py): wire a source, the
+parser, the splitter and the index sink together with the source's checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+
+from indexer.files import FilesSource
+from indexer.model import PUBLIC, SearchIndex
+from indexer.oparl.checkpoint import Checkpoint, checkpoint_path
+from indexer.oparl.client import OParlClient
+from indexer.oparl.crawler import OParlSource
+from indexer.pipeline import IndexJob, IndexSink, Summary
+from indexer.progress import Progress
+
+USER_AGENT = "KI-Werkstatt-Assistent-Indexer/0.1 (+OParl)"
+
+
+async def index_oparl(
+    url: str,
+    index: SearchIndex,
+    data_dir: Path,
+    *,
+    max_papers: int | None = None,
+    progress: bool = False,
+    backoff_seconds: float = 1.0,
+    concurrency: int = 4,
+    session: aiohttp.ClientSession | None = None,
+) -> Summary:
+    """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint."""
+    checkpoint = Checkpoint.load(checkpoint_path(data_dir, "oparl", url), source=url)
+    bar = Progress(enabled=progress)
+    own_session = session is None
+    http = session or aiohttp.ClientSession(
+        headers={"User-Agent": USER_AGENT},
+        connector=aiohttp.TCPConnector(limit=concurrency * 2),
+    )
+    try:
+        client = OParlClient(http, backoff_seconds=backoff_seconds)
+        source = OParlSource(client, url, checkpoint, max_papers=max_papers, progress=bar)
+        job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, concurrency=concurrency)
+        summary = await job.run()
+        summary.complete = not source.truncated
+        if source.truncated:
+            summary.message = (
+                f"stopped after {max_papers} papers (--max-papers); the next run starts over"
+            )
+        elif source.resumed:
+            summary.message = "resumed an interrupted run from its checkpoint"
+        return summary
+    finally:
+        if own_session:
+            await http.close()
+
+
+async def index_files(
+    paths: Sequence[Path],
+    index: SearchIndex,
+    data_dir: Path,
+    *,
+    collection: str,
+    access: tuple[str, ...] = (PUBLIC,),
+    root: Path | None = None,
+    progress: bool = False,
+) -> Summary:
+    """Index local files into one collection; unchanged files are skipped by content hash."""
+    root = root or Path.cwd()
+    key = f"{collection}|{root.resolve()}"
+    checkpoint = Checkpoint.load(checkpoint_path(data_dir, "files", key), source=key)
+    bar = Progress(enabled=progress, label="Dateien geprüft")
+    source = FilesSource(
+        paths, collection=collection, checkpoint=checkpoint, root=root, access=access
+    )
+    # No dedupe: the same text in two local files (a policy copied into the council folder)
+    # is there on purpose.
+    job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, dedupe=False)
+    summary = await job.run()
+    summary.unchanged = source.unchanged
+    if source.considered == 0 and not summary.deleted:
+        summary.message = "nothing to index"
+    return summary
+
+
+__all__ = ["index_files", "index_oparl"]

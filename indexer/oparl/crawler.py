@@ -1,0 +1,238 @@
+"""The OParl source of the pipeline: System → bodies → organizations, meetings, papers.
+
+Order matters: organizations first (names), then meetings (dates and agenda results), then
+papers, which are described with both. Each list page is one pipeline batch; after the sink
+has written it, the checkpoint records the next page URL, so a killed run resumes there.
+
+Incremental runs ask only for what changed since the start of the last complete run
+(`modified_since`, OParl 1.1 §"Filter"); servers then also list deleted objects
+(`deleted: true`), which are removed from the index. A paper whose consultation result
+changed in a meeting (without the paper itself changing) is fetched again at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from indexer.oparl.checkpoint import Checkpoint
+from indexer.oparl.client import OParlClient, OParlError
+from indexer.oparl.documents import (
+    Lookups,
+    is_deleted,
+    meeting_document,
+    object_type,
+    paper_document,
+    placeholder_meeting,
+)
+from indexer.oparl.quirks import parse_datetime
+from indexer.pipeline import FileRef, Skip, SourceBatch, SourceDocument
+from indexer.progress import Progress
+
+log = logging.getLogger(__name__)
+
+PHASES = ("organization", "meeting", "paper")
+MAX_FILE_BYTES = 60_000_000
+# Clocks of council servers drift; ask for a little more than strictly needed.
+SINCE_MARGIN = timedelta(minutes=5)
+
+
+class OParlSource:
+    def __init__(
+        self,
+        client: OParlClient,
+        url: str,
+        checkpoint: Checkpoint,
+        *,
+        max_papers: int | None = None,
+        progress: Progress | None = None,
+        index_meetings: bool = True,
+    ) -> None:
+        self.client = client
+        self.url = url
+        self.checkpoint = checkpoint
+        self.max_papers = max_papers
+        self.progress = progress or Progress(enabled=False)
+        self.index_meetings = index_meetings
+        self.lookups = Lookups(checkpoint.section("lookups"))
+        self.truncated = False  # stopped at max_papers: the run is not complete
+        self.resumed = False
+
+    # ---- the run record in the checkpoint
+
+    def _run_state(self) -> dict[str, Any]:
+        run = self.checkpoint.data.get("run")
+        if isinstance(run, dict):
+            self.resumed = True
+            return run
+        since = self.checkpoint.data.get("last_complete_start")
+        run = {
+            "started": datetime.now(UTC).isoformat(),
+            "since": since,
+            "body": 0,
+            "phase": 0,
+            "next": None,
+            "papers": 0,
+            "refresh": [],
+        }
+        self.checkpoint.data["run"] = run
+        self.checkpoint.save()
+        return run
+
+    def _since(self, run: dict[str, Any]) -> datetime | None:
+        since = parse_datetime(run.get("since"))
+        return since - SINCE_MARGIN if since else None
+
+    # ---- batches
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        run = self._run_state()
+        since = self._since(run)
+        bodies = await self._bodies()
+        for b in range(int(run["body"]), len(bodies)):
+            body = bodies[b]
+            for p in range(int(run["phase"]) if b == run["body"] else 0, len(PHASES)):
+                phase = PHASES[p]
+                list_url = body.get(phase)
+                if not isinstance(list_url, str) or not list_url:
+                    continue
+                url = run["next"] if (run["body"], run["phase"]) == (b, p) and run["next"] else None
+                first = url is None
+                url = url or self.client.list_url(list_url, since)
+                while url:
+                    page = await self.client.fetch_page(url, since)
+                    if first:
+                        self.progress.add_total(page.total)
+                        first = False
+                    batch = self._batch(phase, page.items, run)
+                    next_url = page.next_url
+                    if self._paper_limit_reached(run) and phase == "paper":
+                        self.truncated = next_url is not None
+                        next_url = None
+
+                    def commit(b: int = b, p: int = p, n: str | None = next_url) -> None:
+                        run.update(body=b, phase=p, next=n)
+
+                    batch.commit = commit
+                    yield batch
+                    url = next_url
+                run.update(body=b, phase=p + 1, next=None)
+                self.checkpoint.save()
+            run.update(body=b + 1, phase=0, next=None)
+            self.checkpoint.save()
+        async for batch in self._refresh(run):
+            yield batch
+        self._finish(run)
+
+    async def _bodies(self) -> list[dict[str, Any]]:
+        entry = await self.client.get_entry(self.url)
+        kind = object_type(entry)
+        if kind == "Body":
+            return [entry]
+        if kind != "System" and "body" not in entry:
+            raise OParlError(f"{self.url} is neither an OParl System nor a Body (type {kind!r})")
+        body_list = entry.get("body")
+        if not isinstance(body_list, str):
+            raise OParlError(f"{self.url}: the System names no body list")
+        bodies: list[dict[str, Any]] = []
+        url: str | None = body_list
+        while url:
+            page = await self.client.fetch_page(url, None)
+            bodies.extend(b for b in page.items if not is_deleted(b))
+            url = page.next_url
+        return bodies
+
+    def _paper_limit_reached(self, run: dict[str, Any]) -> bool:
+        return self.max_papers is not None and int(run["papers"]) >= self.max_papers
+
+    def _batch(self, phase: str, items: list[dict[str, Any]], run: dict[str, Any]) -> SourceBatch:
+        batch = SourceBatch(fetched=len(items))
+        for obj in items:
+            oid = obj.get("id")
+            if not isinstance(oid, str):
+                batch.skipped.append(Skip("?", f"{phase} without id"))
+                continue
+            if phase == "organization":
+                self.lookups.add_organization(obj)
+            elif phase == "meeting":
+                self._meeting(obj, run, batch)
+            elif phase == "paper":
+                if self._paper_limit_reached(run):
+                    batch.fetched -= 1
+                    continue
+                run["papers"] = int(run["papers"]) + 1
+                self._paper(obj, batch)
+        return batch
+
+    def _meeting(self, meeting: dict[str, Any], run: dict[str, Any], batch: SourceBatch) -> None:
+        mid = str(meeting["id"])
+        stale = self.lookups.add_meeting(meeting)
+        if run.get("since"):  # a full run fetches every paper anyway
+            run["refresh"] = sorted(set(run["refresh"]) | set(stale))
+        if is_deleted(meeting):
+            batch.deleted.append(mid)
+        elif placeholder_meeting(meeting):
+            batch.skipped.append(Skip(mid, "placeholder meeting (Sammeldatum)"))
+            batch.deleted.append(mid)  # in case an earlier version was indexed
+        elif self.index_meetings:
+            doc, missing = meeting_document(meeting, self.lookups)
+            batch.documents.append(doc)
+            batch.skipped.extend(Skip(f, "file without downloadUrl/accessUrl") for f in missing)
+
+    def _paper(self, paper: dict[str, Any], batch: SourceBatch) -> None:
+        pid = str(paper["id"])
+        if is_deleted(paper):
+            batch.deleted.append(pid)
+            return
+        doc, missing = paper_document(paper, self.lookups)
+        batch.documents.append(doc)
+        batch.skipped.extend(Skip(f, "file without downloadUrl/accessUrl") for f in missing)
+
+    async def _refresh(self, run: dict[str, Any]) -> AsyncIterator[SourceBatch]:
+        """Papers whose consultation result changed: fetch each again, a few per batch."""
+        while run["refresh"]:
+            chunk, rest = run["refresh"][:20], run["refresh"][20:]
+            batch = SourceBatch()
+            for pid in chunk:
+                try:
+                    paper = await self.client.get_object(pid)
+                except OParlError as exc:
+                    batch.skipped.append(Skip(pid, f"refresh failed: {exc}"))
+                    continue
+                batch.fetched += 1
+                self._paper(paper, batch)
+
+            def commit(rest: list[str] = rest) -> None:
+                run["refresh"] = rest
+
+            batch.commit = commit
+            yield batch
+
+    def _finish(self, run: dict[str, Any]) -> None:
+        data = self.checkpoint.data
+        data.pop("run", None)
+        if not self.truncated:
+            # Only a complete run moves the incremental window forward.
+            data["last_complete_start"] = run["started"]
+        self.checkpoint.save()
+
+    # ---- files
+
+    async def load(self, file: FileRef) -> bytes:
+        last: Exception | None = None
+        for url in file.urls:
+            try:
+                data, _ = await self.client.download(url, max_bytes=MAX_FILE_BYTES)
+            except OParlError as exc:
+                last = exc
+                continue
+            if data:
+                return data
+            last = OParlError(f"empty download from {url}")
+        raise last or OParlError("no URL to download")
+
+
+def describe(doc: SourceDocument) -> str:
+    return f"{doc.meta.paper_type or 'Dokument'} {doc.meta.reference or doc.meta.doc_id}"

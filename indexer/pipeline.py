@@ -1,0 +1,378 @@
+"""The indexing pipeline: source → parser → splitter → sink, run by one job with a checkpoint.
+
+Each part has one method and can be swapped on its own:
+- a **Source** yields batches of documents (one OParl list page, or a handful of local files)
+  and loads a file's bytes on request;
+- the **Parser** turns bytes into passages (extraction, cleaning, passage splitting);
+- the **Splitter** turns one document's metadata and passages into `Chunk`s;
+- the **Sink** replaces documents in the search index.
+
+The job commits batch by batch: the sink writes, *then* the source's checkpoint is saved. A
+run killed in between repeats at most one batch, and since every write replaces whole
+documents by id, a repeat neither duplicates nor loses anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from indexer.chunking import Passage, split_passages
+from indexer.extract import Unreadable, extract
+from indexer.model import PUBLIC, Chunk, SearchIndex
+from indexer.oparl.checkpoint import Checkpoint
+from indexer.progress import Progress
+
+log = logging.getLogger(__name__)
+
+MAX_SKIPS_LISTED = 50
+
+
+# ---------------------------------------------------------------- what flows through
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """One file of a document, before it is fetched."""
+
+    file_id: str  # OParl File id, or the document id for a local file
+    name: str | None  # human label ("Antrag", "Stellungnahme")
+    fingerprint: str  # changes when the file changes (modified stamp, content hash)
+    urls: tuple[str, ...] = ()  # where to fetch it, best first (downloadUrl, accessUrl)
+    mime_type: str | None = None  # as declared; the bytes decide in the end
+    url: str | None = None  # where a user opens it
+    path: Path | None = None  # a local file
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What every chunk of a document carries besides its own text."""
+
+    doc_id: str
+    collection: str
+    title: str
+    access: tuple[str, ...] = (PUBLIC,)
+    url: str | None = None
+    reference: str | None = None
+    paper_id: str | None = None
+    paper_type: str | None = None
+    date: date | None = None
+    organizations: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+    status: str | None = None
+
+
+@dataclass
+class SourceDocument:
+    meta: DocumentMeta
+    overview: str | None = None  # a metadata passage (a paper's facts, a meeting's agenda)
+    passages: list[Passage] = field(default_factory=list)  # text the source already has
+    files: list[FileRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Skip:
+    item: str  # what was skipped (file id, path, object id)
+    reason: str
+
+
+@dataclass
+class SourceBatch:
+    documents: list[SourceDocument] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # doc ids gone at the source
+    skipped: list[Skip] = field(default_factory=list)
+    fetched: int = 0  # objects read from the source for this batch
+    commit: Callable[[], None] = lambda: None  # persist the source's progress
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    file: FileRef
+    passages: list[Passage]
+
+
+# ---------------------------------------------------------------- the parts
+
+
+class Source(Protocol):
+    def batches(self) -> AsyncIterator[SourceBatch]: ...
+
+    async def load(self, file: FileRef) -> bytes: ...
+
+
+class Parser(Protocol):
+    def parse(self, data: bytes, file: FileRef) -> list[Passage]: ...
+
+
+class Splitter(Protocol):
+    def split(self, doc: SourceDocument, files: Sequence[ParsedFile]) -> list[Chunk]: ...
+
+
+class Sink(Protocol):
+    async def replace(self, documents: dict[str, list[Chunk]], deleted: Sequence[str]) -> None: ...
+
+
+class TextParser:
+    """extract → clean → passages. Raises `Unreadable` for files to skip."""
+
+    def parse(self, data: bytes, file: FileRef) -> list[Passage]:
+        extracted = extract(data, mime_type=file.mime_type, name=file.name or str(file.path or ""))
+        passages = split_passages(extracted.pages)
+        if not passages:
+            raise Unreadable("no text after cleaning")
+        if extracted.truncated:
+            log.warning(
+                "%s has %s pages; indexed the first %d",
+                file.file_id,
+                extracted.page_count,
+                len(extracted.pages),
+            )
+        return passages
+
+
+class ChunkSplitter:
+    """Chunk 0 is the document's overview (if any); then each file's passages in order.
+    Every chunk carries the document's metadata, so filters and titles work on all of them."""
+
+    def split(self, doc: SourceDocument, files: Sequence[ParsedFile]) -> list[Chunk]:
+        m = doc.meta
+        base = Chunk(
+            id="",
+            doc_id=m.doc_id,
+            collection=m.collection,
+            title=m.title,
+            text="",
+            access=m.access,
+            url=m.url,
+            reference=m.reference,
+            paper_id=m.paper_id,
+            paper_type=m.paper_type,
+            date=m.date,
+            organizations=m.organizations,
+            source_ids=m.source_ids,
+            status=m.status,
+        )
+        chunks: list[Chunk] = []
+
+        def add(passage: Passage, file: FileRef | None) -> None:
+            chunks.append(
+                replace(
+                    base,
+                    id=f"{m.doc_id}#{len(chunks)}",
+                    text=passage.text,
+                    page=passage.page,
+                    heading=passage.heading,
+                    file_id=file.file_id if file else None,
+                    file_name=file.name if file else None,
+                    url=(file.url if file and file.url else None) or m.url,
+                )
+            )
+
+        if doc.overview:
+            add(Passage(doc.overview, None, None), None)
+        for passage in doc.passages:
+            add(passage, None)
+        for parsed in files:
+            for passage in parsed.passages:
+                add(passage, parsed.file)
+        return chunks
+
+
+class IndexSink:
+    """Replace documents in a SearchIndex: delete their old chunks, then upsert the new."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    async def replace(self, documents: dict[str, list[Chunk]], deleted: Sequence[str]) -> None:
+        gone = [*documents, *deleted]
+        if gone:
+            await self.index.delete_documents(gone)
+        chunks = [c for cs in documents.values() for c in cs]
+        if chunks:
+            await self.index.upsert(chunks)
+
+    async def existing(self, doc_id: str, access: tuple[str, ...]) -> list[Chunk]:
+        return await self.index.document_chunks(doc_id, frozenset(access) | {PUBLIC})
+
+
+# ---------------------------------------------------------------- the job
+
+
+@dataclass
+class Summary:
+    fetched: int = 0  # objects read from the source
+    changed: int = 0  # documents new or changed since the last run, (re)written
+    unchanged: int = 0  # documents the source found unchanged and left alone
+    deleted: int = 0
+    chunks: int = 0
+    files: int = 0  # files downloaded/read and parsed
+    files_reused: int = 0  # unchanged files whose passages came from the index
+    bytes: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+    complete: bool = True
+    message: str | None = None
+
+    def skip_reasons(self) -> dict[str, int]:
+        return dict(Counter(_reason_key(s.reason) for s in self.skipped).most_common())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fetched": self.fetched,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "chunks": self.chunks,
+            "files": self.files,
+            "files_reused": self.files_reused,
+            "bytes": self.bytes,
+            "skipped": len(self.skipped),
+            "skip_reasons": self.skip_reasons(),
+            "skipped_items": [
+                {"item": s.item, "reason": s.reason} for s in self.skipped[:MAX_SKIPS_LISTED]
+            ],
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "complete": self.complete,
+            "message": self.message,
+        }
+
+
+def _reason_key(reason: str) -> str:
+    """Group reasons without their variable parts ("HTTP 404 from <url>" → "HTTP 404")."""
+    return reason.split(" from ")[0].split(" (")[0]
+
+
+def text_hash(passages: Sequence[Passage]) -> str:
+    normalised = " ".join(" ".join(p.text.split()) for p in passages)
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
+
+
+class IndexJob:
+    """Runs one source through parser, splitter and sink, batch by batch.
+
+    The checkpoint's `files` section remembers each file's fingerprint and text hash, so an
+    unchanged file of a changed document is not downloaded again (its passages are read back
+    from the index), and identical texts attached to several documents are indexed once.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        sink: IndexSink,
+        checkpoint: Checkpoint,
+        *,
+        parser: Parser | None = None,
+        splitter: Splitter | None = None,
+        progress: Progress | None = None,
+        concurrency: int = 4,
+        dedupe: bool = True,
+    ) -> None:
+        self.source = source
+        self.sink = sink
+        self.checkpoint = checkpoint
+        self.parser = parser or TextParser()
+        self.splitter = splitter or ChunkSplitter()
+        self.progress = progress or Progress(enabled=False)
+        self.summary = Summary()
+        self._files: dict[str, Any] = checkpoint.section("files")
+        self._hashes: dict[str, Any] = checkpoint.section("hashes")
+        self._slots = asyncio.Semaphore(concurrency)
+        self._dedupe = dedupe
+
+    async def run(self) -> Summary:
+        started = time.monotonic()
+        try:
+            async for batch in self.source.batches():
+                await self._run_batch(batch)
+        finally:
+            self.summary.elapsed_seconds = time.monotonic() - started
+            self.progress.close()
+        return self.summary
+
+    async def _run_batch(self, batch: SourceBatch) -> None:
+        s = self.summary
+        s.fetched += batch.fetched
+        s.skipped.extend(batch.skipped)
+        for skip in batch.skipped:
+            log.info("skipped %s: %s", skip.item, skip.reason)
+        results = await asyncio.gather(*(self._document_chunks(d) for d in batch.documents))
+        documents = {
+            d.meta.doc_id: chunks for d, chunks in zip(batch.documents, results, strict=True)
+        }
+        await self.sink.replace(documents, batch.deleted)
+        batch.commit()
+        self.checkpoint.save()
+        s.changed += len(documents)
+        s.chunks += sum(len(c) for c in documents.values())
+        s.deleted += len(batch.deleted)
+        self.progress.items(batch.fetched)
+
+    async def _document_chunks(self, doc: SourceDocument) -> list[Chunk]:
+        reusable: dict[str, list[Passage]] = {}
+        if any(self._unchanged(f) for f in doc.files):
+            for chunk in await self.sink.existing(doc.meta.doc_id, doc.meta.access):
+                if chunk.file_id:
+                    reusable.setdefault(chunk.file_id, []).append(
+                        Passage(chunk.text, chunk.page, chunk.heading)
+                    )
+        parsed = await asyncio.gather(*(self._parse_file(doc, f, reusable) for f in doc.files))
+        return self.splitter.split(doc, [p for p in parsed if p is not None])
+
+    def _unchanged(self, file: FileRef) -> bool:
+        memo = self._files.get(file.file_id)
+        return isinstance(memo, dict) and memo.get("fp") == file.fingerprint
+
+    async def _parse_file(
+        self, doc: SourceDocument, file: FileRef, reusable: dict[str, list[Passage]]
+    ) -> ParsedFile | None:
+        memo = self._files.get(file.file_id)
+        if memo and memo.get("fp") == file.fingerprint:
+            if memo.get("dup_of") or memo.get("skip"):
+                return None  # known duplicate or known unreadable: nothing new to learn
+            if file.file_id in reusable:
+                self.summary.files_reused += 1
+                return ParsedFile(file, reusable[file.file_id])
+        async with self._slots:
+            try:
+                data = await self.source.load(file)
+            except Exception as exc:  # network, HTTP, file system: skip the file, keep going
+                reason = str(exc) or type(exc).__name__
+                self._skip(file, reason, remember=False)
+                return None
+            self.summary.files += 1
+            self.summary.bytes += len(data)
+            self.progress.file(len(data))
+            try:
+                passages = await asyncio.to_thread(self.parser.parse, data, file)
+            except Unreadable as exc:
+                self._skip(file, exc.reason, remember=True)
+                return None
+            except Exception as exc:  # a parser bug must not stop the run either
+                log.exception("parser failed on %s", file.file_id)
+                self._skip(file, f"parser error ({type(exc).__name__})", remember=False)
+                return None
+        digest = text_hash(passages)
+        owner = self._hashes.get(digest)
+        if self._dedupe and owner and owner != file.file_id and owner in self._files:
+            self._files[file.file_id] = {"fp": file.fingerprint, "h": digest, "dup_of": owner}
+            self.summary.skipped.append(Skip(file.file_id, f"duplicate text of {owner}"))
+            return None
+        self._hashes[digest] = file.file_id
+        self._files[file.file_id] = {"fp": file.fingerprint, "h": digest}
+        return ParsedFile(file, passages)
+
+    def _skip(self, file: FileRef, reason: str, *, remember: bool) -> None:
+        label = file.file_id if not file.name else f"{file.file_id} ({file.name})"
+        log.info("skipped %s: %s", label, reason)
+        self.summary.skipped.append(Skip(file.file_id, reason))
+        if remember:  # the same bytes will fail the same way: do not fetch them again
+            self._files[file.file_id] = {"fp": file.fingerprint, "skip": reason}

@@ -1,0 +1,440 @@
+"""A local OParl server on loopback for tests and benchmarks.
+
+Two things it serves:
+
+1. The Karlsruhe corpus (../shared/data/karlsruhe) as a paginated OParl 1.1 API — System,
+   Body, organizations, meetings, papers — with file downloads as PDFs generated from the
+   real extracted texts (page breaks at the `-- n of m --` markers; files without text become
+   an image-only page, like the scans they were). Like the real Karlsruhe server, every URL
+   it *emits* starts with `/oparl/`, but it *answers* only under `/ris/oparl/`.
+   It honours `modified_since`, can inject HTTP 500/429, drop `modified_since` from `next`
+   links, change or delete papers between runs, and counts every request.
+2. The real sample responses in ../shared/data/oparl, with their host names rewritten to
+   this server, broken ones included (`add_raw`).
+
+Run it by hand: `python -m tests.indexer.oparl_server --papers 100` prints the System URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import gzip
+import io
+import json
+import tarfile
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+KARLSRUHE = SHARED_DATA / "karlsruhe"
+ORIGIN = "https://web1.karlsruhe.de"
+SCHEMA = "https://schema.oparl.org/1.1/"
+_PAGE_MARKER_PREFIX = "-- "
+
+
+@lru_cache(maxsize=1)
+def karlsruhe_corpus() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(papers, meetings, organizations) as stored, newest papers first."""
+
+    def read(name: str) -> list[dict[str, Any]]:
+        with gzip.open(KARLSRUHE / name, "rt", encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    return read("papers.jsonl.gz"), read("meetings.jsonl.gz"), read("organizations.jsonl.gz")
+
+
+@lru_cache(maxsize=1)
+def karlsruhe_texts() -> dict[str, str]:
+    """fileId → extracted text (all 8,626; ~51 MB in memory)."""
+    texts: dict[str, str] = {}
+    with tarfile.open(KARLSRUHE / "texts.tar.gz", "r:gz") as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(".txt"):
+                fh = archive.extractfile(member)
+                if fh is not None:
+                    texts[Path(member.name).stem] = fh.read().decode("utf-8", errors="replace")
+    return texts
+
+
+def _walk_strings(value: Any, fn: Any) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, list):
+        return [_walk_strings(v, fn) for v in value]
+    if isinstance(value, dict):
+        return {k: _walk_strings(v, fn) for k, v in value.items()}
+    return value
+
+
+def _modified(obj: dict[str, Any]) -> str:
+    return str(obj.get("modified") or obj.get("created") or "")
+
+
+def _parse(ts: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- PDFs from texts
+
+_PDF_LOCK = threading.Lock()
+_WINANSI_MAP = str.maketrans({"☒": "[x]", "☑": "[x]", "☐": "[ ]", "▪": "-", "\uf0b7": "-"})
+
+
+def _pages_of(text: str) -> list[str]:
+    pages: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if (
+            stripped.startswith(_PAGE_MARKER_PREFIX)
+            and stripped.endswith(" --")
+            and " of " in stripped
+        ):
+            pages.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if "\n".join(current).strip() or not pages:
+        pages.append("\n".join(current))
+    return pages
+
+
+def render_pdf(text: str) -> bytes:
+    """A PDF with one page per `-- n of m --` page of the text (overlong pages continue on
+    extra pages). Helvetica only speaks Windows-1252, so other characters are replaced."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    with _PDF_LOCK:  # reportlab keeps some global state
+        pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0, invariant=True)
+        _width, height = A4
+        for page in _pages_of(text):
+            lines: list[str] = []
+            for raw in page.split("\n"):
+                raw = raw.translate(_WINANSI_MAP).encode("cp1252", "replace").decode("cp1252")
+                while len(raw) > 130:
+                    lines.append(raw[:130])
+                    raw = raw[130:]
+                lines.append(raw)
+            for start in range(0, max(len(lines), 1), 95):
+                obj = pdf.beginText(36, height - 40)
+                obj.setFont("Helvetica", 7, leading=8)
+                for line in lines[start : start + 95]:
+                    obj.textLine(line)
+                pdf.drawText(obj)
+                pdf.showPage()
+        pdf.save()
+    return buffer.getvalue()
+
+
+def blank_pdf() -> bytes:
+    """An image-only page: a scan without a text layer."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    pdf.rect(72, 500, 300, 200, fill=1)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+class PdfCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def get(self, file_number: str, text: str | None) -> bytes:
+        name = f"{file_number}.pdf" if text is not None and text.strip() else "_blank.pdf"
+        path = self.directory / name
+        if path.exists():
+            return path.read_bytes()
+        data = render_pdf(text) if name != "_blank.pdf" and text is not None else blank_pdf()
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return data
+
+
+# ---------------------------------------------------------------- the server
+
+
+@dataclass
+class Faults:
+    """Failures to inject, consumed one request at a time."""
+
+    statuses: list[int] = field(default_factory=list)  # e.g. [500, 500, 429]
+    retry_after: str = "0"
+    match: str = ""  # only requests whose path contains this
+    drop_since_in_next: bool = False  # an ALLRIS bug: `next` links lose the filter
+    fail_paths: set[str] = field(default_factory=set)  # always 500 (a file that never works)
+
+
+class OParlTestServer:
+    """Holds the served objects (mutable between runs) and the aiohttp app."""
+
+    def __init__(
+        self,
+        *,
+        papers: int | None = 30,
+        page_size: int = 10,
+        cache_dir: Path,
+        include_tombstones: bool = True,
+    ) -> None:
+        self.page_size = page_size
+        self.pdfs = PdfCache(cache_dir)
+        self.faults = Faults()
+        self.requests: Counter[str] = Counter()
+        self.base = ""  # set on start: http://127.0.0.1:PORT
+        self._raw: dict[str, tuple[bytes, str]] = {}  # path → (body, content type)
+        all_papers, meetings, orgs = karlsruhe_corpus()
+        live = [p for p in all_papers if not p.get("deleted")]
+        chosen = live if papers is None else live[:papers]
+        if include_tombstones:
+            chosen = chosen + [p for p in all_papers if p.get("deleted")][:2]
+        self.papers = {p["id"]: copy.deepcopy(p) for p in chosen}
+        wanted = {
+            c.get("meeting") for p in chosen for c in p.get("consultation", []) if c.get("meeting")
+        }
+        self.meetings = {m["id"]: copy.deepcopy(m) for m in meetings if m["id"] in wanted}
+        self.organizations = {o["id"]: o for o in orgs}
+        self.texts = karlsruhe_texts()
+
+    # ---- URLs
+
+    def emitted(self, url: str) -> str:
+        """The URL as this server writes it in JSON: local host, Karlsruhe's `/oparl/` prefix."""
+        return url.replace(ORIGIN, self.base)
+
+    @property
+    def system_url(self) -> str:
+        """Where the System really answers (note the `/ris` prefix)."""
+        return f"{self.base}/ris/oparl/system"
+
+    def _out(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return _walk_strings(obj, self.emitted)  # type: ignore[no-any-return]
+
+    # ---- changes between runs
+
+    def now(self) -> str:
+        return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+    def touch_paper(self, paper_id: str, **changes: Any) -> None:
+        paper = self.papers[paper_id]
+        paper.update(changes)
+        paper["modified"] = self.now()
+
+    def delete_paper(self, paper_id: str) -> None:
+        old = self.papers[paper_id]
+        self.papers[paper_id] = {
+            "id": paper_id,
+            "type": old["type"],
+            "body": old.get("body"),
+            "deleted": True,
+            "name": "",
+            "reference": "",
+            "paperType": "",
+            "created": old.get("created"),
+            "modified": self.now(),
+        }
+
+    def set_result(self, agenda_item_id: str, result: str) -> None:
+        for meeting in self.meetings.values():
+            for item in meeting.get("agendaItem", []):
+                if item["id"] == agenda_item_id:
+                    item["result"] = result
+                    item["modified"] = self.now()
+                    meeting["modified"] = self.now()
+                    return
+        raise KeyError(agenda_item_id)
+
+    def add_raw(self, path: str, body: bytes, content_type: str = "application/json") -> str:
+        """Serve these exact bytes at this path (host names already rewritten by the caller)."""
+        self._raw[path] = (body, content_type)
+        return f"{self.base}{path}"
+
+    def rewrite_sample(self, data: bytes, hosts: Iterable[str]) -> bytes:
+        """A real sample response with its host names pointed at this server."""
+        for host in hosts:
+            data = data.replace(host.encode(), self.base.encode())
+        return data
+
+    # ---- handlers
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._faults_middleware])
+        app.router.add_get("/ris/oparl/system", self._system)
+        app.router.add_get("/ris/oparl/bodies", self._bodies)
+        app.router.add_get("/ris/oparl/bodies/0001", self._body)
+        app.router.add_get("/ris/oparl/bodies/0001/papers", self._list_papers)
+        app.router.add_get("/ris/oparl/bodies/0001/meetings", self._list_meetings)
+        app.router.add_get("/ris/oparl/bodies/0001/organizations", self._list_orgs)
+        app.router.add_get("/ris/oparl/bodies/0001/downloadfiles/{name}", self._download)
+        app.router.add_get("/ris/oparl/bodies/0001/downloadfiles/a/{name}", self._download)
+        app.router.add_get("/ris/oparl/bodies/0001/{kind}/{rest:.*}", self._object)
+        app.router.add_get("/{raw:.*}", self._raw_handler)
+        return app
+
+    @web.middleware
+    async def _faults_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests[request.path] += 1
+        f = self.faults
+        if request.path in f.fail_paths:
+            return web.Response(status=500, text="Interner Fehler")
+        if f.statuses and f.match in request.path_qs:
+            status = f.statuses.pop(0)
+            headers = {"Retry-After": f.retry_after} if status == 429 else {}
+            return web.Response(status=status, text="Fehler", headers=headers)
+        return await handler(request)  # type: ignore[no-any-return]
+
+    async def _system(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "id": f"{self.base}/oparl/system",
+                "type": SCHEMA + "System",
+                "oparlVersion": SCHEMA,
+                "name": "Karlsruhe (lokale Testkopie)",
+                "body": f"{self.base}/oparl/bodies",
+                "vendor": "N/A",
+            }
+        )
+
+    def _body_object(self) -> dict[str, Any]:
+        root = f"{self.base}/oparl/bodies/0001"
+        return {
+            "id": root,
+            "type": SCHEMA + "Body",
+            "system": f"{self.base}/oparl/system",
+            "name": "Stadt Karlsruhe",
+            "organization": f"{root}/organizations",
+            "meeting": f"{root}/meetings",
+            "paper": f"{root}/papers",
+            "created": "",
+            "modified": "2026-01-01T00:00:00+01::00",
+        }
+
+    async def _body(self, request: web.Request) -> web.Response:
+        return web.json_response(self._body_object())
+
+    async def _bodies(self, request: web.Request) -> web.Response:
+        return web.json_response({"data": [self._body_object()], "links": {}, "pagination": {}})
+
+    def _page(
+        self, request: web.Request, objects: Iterable[dict[str, Any]], emitted_path: str
+    ) -> web.Response:
+        since_raw = request.query.get("modified_since")
+        since = _parse(since_raw) if since_raw else None
+        items = sorted(objects, key=lambda o: o["id"])
+        if since is not None:
+            items = [o for o in items if (_parse(_modified(o)) or since) >= since]
+        page = max(int(request.query.get("page", "1")), 1)
+        size = self.page_size
+        chunk = items[(page - 1) * size : page * size]
+        total_pages = max((len(items) + size - 1) // size, 1)
+        links: dict[str, str] = {}
+        params: dict[str, str] = {}
+        if since_raw and not self.faults.drop_since_in_next:
+            params["modified_since"] = since_raw
+        if page < total_pages:
+            links["next"] = f"{self.base}{emitted_path}?" + urlencode(
+                {**params, "page": str(page + 1)}
+            )
+        return web.json_response(
+            {
+                "data": [self._out(o) for o in chunk],
+                "pagination": {
+                    "totalElements": len(items),
+                    "elementsPerPage": size,
+                    "currentPage": page,
+                    "totalPages": total_pages,
+                },
+                "links": links,
+            }
+        )
+
+    async def _list_papers(self, request: web.Request) -> web.Response:
+        return self._page(request, self.papers.values(), "/oparl/bodies/0001/papers")
+
+    async def _list_meetings(self, request: web.Request) -> web.Response:
+        return self._page(request, self.meetings.values(), "/oparl/bodies/0001/meetings")
+
+    async def _list_orgs(self, request: web.Request) -> web.Response:
+        return self._page(request, self.organizations.values(), "/oparl/bodies/0001/organizations")
+
+    async def _object(self, request: web.Request) -> web.Response:
+        wanted = (
+            f"{ORIGIN}/oparl/bodies/0001/{request.match_info['kind']}/{request.match_info['rest']}"
+        )
+        for table in (self.papers, self.meetings, self.organizations):
+            if wanted in table:
+                return web.json_response(self._out(table[wanted]))
+        raise web.HTTPNotFound()
+
+    async def _download(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        number = name.split(".")[0].lstrip("0")
+        if not number.isdigit():
+            raise web.HTTPNotFound()
+        text = self.texts.get(number)
+        data = await asyncio.to_thread(self.pdfs.get, number, text)
+        return web.Response(body=data, content_type="application/pdf")
+
+    async def _raw_handler(self, request: web.Request) -> web.Response:
+        key = request.path_qs if request.path_qs in self._raw else request.path
+        if key not in self._raw:
+            raise web.HTTPNotFound()
+        body, content_type = self._raw[key]
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+class RunningServer:
+    """Start/stop an OParlTestServer on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, server: OParlTestServer) -> None:
+        self.server = server
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> OParlTestServer:
+        self._runner = web.AppRunner(self.server.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        port = sockets[0].getsockname()[1]
+        self.server.base = f"http://127.0.0.1:{port}"
+        return self.server
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+async def _serve_forever(papers: int | None, cache: Path) -> None:
+    async with RunningServer(OParlTestServer(papers=papers, page_size=100, cache_dir=cache)) as s:
+        print(s.system_url, flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--papers", type=int, default=None, help="number of papers (default: all)")
+    parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
+    args = parser.parse_args()
+    asyncio.run(_serve_forever(args.papers, args.cache))
