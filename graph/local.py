@@ -119,8 +119,10 @@ def parse_directory(text: str, path: Path) -> tuple[Principal, ...]:
                 for ident in filter(None, (principal.id, principal.upn)):
                     key = ident.lower()
                     if key in seen:
+                        # The value is not repeated: these lines reach the log on a reload.
+                        what = "upn" if ident == principal.upn else "id"
                         problems.add(
-                            entry, f"'{ident}' is already used by the user on line {seen[key]}"
+                            entry, f"this {what} is already used by the user on line {seen[key]}"
                         )
                     else:
                         seen[key] = entry.start_mark.line + 1

@@ -64,7 +64,13 @@ with warnings.catch_warnings():
     from msgraph.generated.users.users_request_builder import UsersRequestBuilder
     from msgraph_core import GraphClientFactory
 
-from graph.principal import NO_EXPIRY, DirectoryUnavailable, Principal, UnknownUser
+from graph.principal import (
+    NO_EXPIRY,
+    DirectoryFileError,
+    DirectoryUnavailable,
+    Principal,
+    UnknownUser,
+)
 from indexer.model import PUBLIC
 
 log = logging.getLogger(__name__)
@@ -106,7 +112,9 @@ def plain_token_error(result: dict[str, Any]) -> str:
 def load_certificate_credential(path: Path) -> dict[str, Any]:
     """msal client_credential for a certificate: .pfx/.p12, or PEM with key and certificate."""
     if not path.is_file():
-        raise ValueError(f"client certificate {path} not found (KIW_GRAPH_CLIENT_CERTIFICATE)")
+        raise DirectoryFileError(
+            f"client certificate {path} not found (KIW_GRAPH_CLIENT_CERTIFICATE)"
+        )
     if path.suffix.lower() in (".pfx", ".p12"):
         return {"private_key_pfx_path": str(path), "public_certificate": True}
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -117,7 +125,7 @@ def load_certificate_credential(path: Path) -> dict[str, Any]:
     )
     cert = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
     if not key or not cert:
-        raise ValueError(
+        raise DirectoryFileError(
             f"client certificate {path} must hold the private key and the certificate in PEM "
             "(or be a .pfx file)"
         )

@@ -42,7 +42,8 @@ class DirectoryUnavailable(DirectoryError):
 
 
 class DirectoryFileError(ValueError):
-    """The local directory file is malformed: raised at start-up, names file, line and problem."""
+    """A directory configuration file (the local users file, the Graph client certificate) is
+    missing or malformed: raised at start-up, naming the file, the line and the problem."""
 
 
 @dataclass(frozen=True)

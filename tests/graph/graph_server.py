@@ -95,9 +95,9 @@ class GraphServer:
         self.fail_next = 0  # answer this many Graph requests with 500
         self.delay_seconds = 0.0  # delay every Graph answer
         self.malformed: str | None = None  # "html" | "shape" | "groups": break the next answers
-        self.deny_permission: str | None = (
-            None  # "users" | "groups": 403 Authorization_RequestDenied
-        )
+        # "users" | "groups": answer that call with 403 Authorization_RequestDenied
+        self.deny_permission: str | None = None
+        self.next_link_base: str | None = None  # send @odata.nextLink to this base instead
         # records
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path_qs, headers)
         self.token_requests = 0
@@ -308,7 +308,7 @@ class GraphServer:
         }
         if start + self.page_size < len(user.groups):
             body["@odata.nextLink"] = (
-                f"{self.graph_base_url}/users/{user.id}/transitiveMemberOf/microsoft.graph.group"
+                f"{self.next_link_base or self.graph_base_url}/users/{user.id}/transitiveMemberOf/microsoft.graph.group"
                 f"?$select=id,displayName&$skiptoken={start + self.page_size}"
             )
         return web.json_response(body)

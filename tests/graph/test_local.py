@@ -96,7 +96,7 @@ users:
         (
             "users:\n  - {id: a, name: A}\n  - {id: A, name: B}\n",
             3,
-            "already used by the user on line 2",
+            "this id is already used by the user on line 2",
         ),
         (
             "users:\n  - id: a\n    name: A\n    groups: fraktion-cdu\n",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from graph.msgraph import GraphDirectory
-from graph.principal import NO_EXPIRY, DirectoryUnavailable, UnknownUser
+from graph.principal import NO_EXPIRY, DirectoryFileError, DirectoryUnavailable, UnknownUser
 from tests.graph.graph_server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -257,7 +257,7 @@ async def test_certificate_not_registered_is_explained(server: GraphServer, tmp_
 
 
 def test_missing_certificate_file_is_a_start_up_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(DirectoryFileError, match="not found"):
         GraphDirectory(
             tenant_id=TENANT,
             client_id=CLIENT_ID,
@@ -293,3 +293,24 @@ async def test_diagnose_explains_missing_permission(
 async def test_ping_acquires_a_token(server: GraphServer, directory: GraphDirectory) -> None:
     await directory.ping()
     assert server.token_requests == 1
+
+
+async def test_next_link_to_another_host_is_not_followed(
+    server: GraphServer, directory: GraphDirectory
+) -> None:
+    server.next_link_base = "https://graph.attacker.example/v1.0"
+    with pytest.raises(DirectoryUnavailable, match="another host"):
+        await directory.lookup(ANNA)
+    assert len(server.graph_calls("transitiveMemberOf")) == 1
+
+
+def test_pem_without_key_is_a_start_up_error(tmp_path: Path) -> None:
+    bad = tmp_path / "cert-only.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    with pytest.raises(DirectoryFileError, match="private key"):
+        GraphDirectory(
+            tenant_id=TENANT,
+            client_id=CLIENT_ID,
+            client_certificate=bad,
+            kipass_group_id=KIPASS_GROUP,
+        )
