@@ -236,13 +236,13 @@ class KiwTeamsHandler(TeamsActivityHandler):
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
             output = work.result()  # re-raises into the turn boundary
-            await turn_context.send_activity(self.reply_activity(output))
+            await turn_context.send_activity(self.reply_activity(output, scope))
             trace.add("reply", long_work=False)
             self._emit(trace)
             return
-        await self._start_long_work(turn_context, work, trace)
+        await self._start_long_work(turn_context, work, trace, scope)
 
-    def reply_activity(self, output: TurnOutput) -> Activity:
+    def reply_activity(self, output: TurnOutput, scope: Scope = "personal") -> Activity:
         """The card carries the content; `text` is the plain-text fallback (notifications,
         clients without cards) and is kept short so Teams does not show everything twice —
         except for cited answers: Teams renders [n] citation markers only in `text`."""
@@ -256,10 +256,18 @@ class KiwTeamsHandler(TeamsActivityHandler):
         elif result.card:
             activity = card_activity(result.card, cards.summary_line(result.text))
         elif result.citations or result.ai_generated:
+            # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels;
+            # there the card carries the buttons. Either way the bot records only up/down.
+            native_feedback = _wants_feedback(result) and scope != "team"
             card = cards.result_card(
-                skill, result, feedback=_wants_feedback(result), include_text=False
+                skill,
+                result,
+                feedback=_wants_feedback(result) and not native_feedback,
+                include_text=False,
             )
             activity = card_activity(card, result.text)
+            if native_feedback:
+                activity.channel_data = {"feedbackLoopEnabled": True}
         elif cards.summary_line(result.text) == result.text.strip():
             activity = MessageFactory.text(result.text)  # one short line: no card needed
         else:
@@ -276,7 +284,11 @@ class KiwTeamsHandler(TeamsActivityHandler):
 
     # ---- long work: reply now, update in place later ----
     async def _start_long_work(
-        self, turn_context: TurnContext, work: asyncio.Future[TurnOutput], trace: Trace
+        self,
+        turn_context: TurnContext,
+        work: asyncio.Future[TurnOutput],
+        trace: Trace,
+        scope: Scope,
     ) -> None:
         activity = turn_context.activity
         try:
@@ -297,7 +309,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             log.warning("could not store conversation reference %s", key, exc_info=True)
         trace.add("reply", long_work=True, placeholder=bool(sent and sent.id))
         task = asyncio.create_task(
-            self._finish_long_work(work, key, reference, sent.id if sent else None, trace)
+            self._finish_long_work(work, key, reference, sent.id if sent else None, trace, scope)
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -309,9 +321,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
         local_reference: dict[str, Any],
         message_id: str | None,
         trace: Trace,
+        scope: Scope,
     ) -> None:
         try:
-            reply = self.reply_activity(await work)
+            reply = self.reply_activity(await work, scope)
         except asyncio.CancelledError:
             raise
         except Exception:

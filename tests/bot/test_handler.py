@@ -390,3 +390,53 @@ async def test_compose_extension_is_delegated_to_bot_extensions(bot: BotUnderTes
     response = await bot.post(invoke)
     assert response.status == 200
     assert "composeExtension" in await response.json()
+
+
+# ---- reply shape ----
+async def test_cited_answer_text_carries_markers_and_feedback_fits_the_scope(
+    bot: BotUnderTest,
+) -> None:
+    url = bot.connector.service_url
+    await _post_ok(bot, message("frage Darf ich?", url))
+    personal = bot.connector.messages()[-1].body
+    assert personal["channelData"] == {"feedbackLoopEnabled": True}  # Teams' own 👍/👎
+    card = personal["attachments"][0]["content"]
+    assert "actions" not in card
+    assert "Antwort auf" not in str(card["body"])  # the answer is in `text`, not twice
+    await _post_ok(
+        bot,
+        message(
+            "<at>KI-Assistent</at> frage Darf ich?",
+            url,
+            conversation_type="channel",
+            entities=[mention()],
+        ),
+    )
+    channel = bot.connector.messages()[-1].body
+    assert "feedbackLoopEnabled" not in str(channel.get("channelData"))
+    actions = channel["attachments"][0]["content"]["actions"]
+    assert [a["data"]["kiwFeedback"] for a in actions] == ["up", "down"]
+    assert_valid_card(channel["attachments"][0]["content"])
+
+
+async def test_command_of_an_unregistered_skill_gets_help_with_a_notice(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    bot = await start_bot(
+        aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, SLOW]
+    )
+    await _post_ok(bot, message("suche Radverkehr", connector.service_url))
+    [reply] = connector.messages()
+    assert reply.body["text"] == (
+        "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun: "
+        "Befehle: hilfe, zusammenfassen."
+    )
+    card = reply.body["attachments"][0]["content"]
+    assert card["body"][0]["text"].startswith("Diese Funktion steht noch nicht")
+    assert_valid_card(card)
+
+
+async def test_focused_help_is_plain_text(bot: BotUnderTest) -> None:
+    await _post_ok(bot, message("hilfe kipass", bot.connector.service_url))
+    [reply] = bot.connector.messages()
+    assert reply.body["text"].startswith("KI-Pass")
