@@ -36,29 +36,22 @@ NO_REASON = "(ohne Angabe)"
 _FILE = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
-class Users(set[str]):
-    """The distinct pseudonyms a figure rests on; lines without a user add nobody."""
-
-    def note(self, user: object) -> None:
-        if isinstance(user, str) and user:
-            self.add(user)
-
-
 @dataclass
 class Tally:
     count: int = 0
-    users: Users = field(default_factory=Users)
+    users: set[str] = field(default_factory=set)
 
-    def add(self, user: object) -> None:
+    def add(self, user: str | None) -> None:
         self.count += 1
-        self.users.note(user)
+        if user:  # lines without a user add nobody
+            self.users.add(user)
 
 
 @dataclass
 class SkillStats:
     turns: Tally = field(default_factory=Tally)
     latency: Counter[int] = field(default_factory=Counter)  # latency_ms -> how often
-    latency_users: Users = field(default_factory=Users)
+    latency_users: set[str] = field(default_factory=set)
     answered: Tally = field(default_factory=Tally)  # outcome ok with cited set
     cited: int = 0
     no_answer: int = 0
@@ -76,7 +69,7 @@ class Accumulator:
     per_day: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     per_skill: dict[str, SkillStats] = field(default_factory=lambda: defaultdict(SkillStats))
     all_latency: Counter[int] = field(default_factory=Counter)
-    all_latency_users: Users = field(default_factory=Users)
+    all_latency_users: set[str] = field(default_factory=set)
     denials: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     failures: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     _first_s: str = field(init=False, default="")
@@ -89,7 +82,7 @@ class Accumulator:
 
     def add(self, line: dict[str, Any]) -> None:
         ts = line.get("ts")
-        if not isinstance(ts, str) or len(ts) < 10:
+        if type(ts) is not str or len(ts) < 10:
             self.bad_lines += 1
             return
         day = ts[:10]
@@ -98,6 +91,8 @@ class Accumulator:
         self.lines += 1
         event = line.get("event")
         user = line.get("user")
+        if type(user) is not str or not user:
+            user = None  # a line without a (well-formed) pseudonym counts, but adds no person
         skill = line.get("skill") or NO_SKILL
         outcome = line.get("outcome")
         if event == "turn":
@@ -106,12 +101,13 @@ class Accumulator:
             stats = self.per_skill[skill]
             stats.turns.add(user)
             latency = line.get("latency_ms")
-            if isinstance(latency, int | float) and not isinstance(latency, bool) and latency >= 0:
+            if (type(latency) is int or type(latency) is float) and latency >= 0:
                 ms = int(latency)
                 stats.latency[ms] += 1
-                stats.latency_users.note(user)
                 self.all_latency[ms] += 1
-                self.all_latency_users.note(user)
+                if user:
+                    stats.latency_users.add(user)
+                    self.all_latency_users.add(user)
             cited = line.get("cited")
             if outcome == "ok" and isinstance(cited, bool):
                 stats.answered.add(user)
@@ -141,26 +137,27 @@ def audit_files(directory: Path, first: date, last: date) -> list[Path]:
 
 def read_lines(paths: Iterable[Path]) -> Iterator[dict[str, Any] | None]:
     """One parsed line at a time; None for a line that is not a JSON object (counted as bad)."""
+    decode = json.JSONDecoder().decode
     for path in paths:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
             for raw in fh:
-                if not raw.strip():
-                    continue
                 try:
-                    value = json.loads(raw)
+                    value = decode(raw)
                 except ValueError:
-                    yield None
+                    if raw.strip():
+                        yield None
                     continue
-                yield value if isinstance(value, dict) else None
+                yield value if type(value) is dict else None
 
 
 def aggregate(directory: Path, first: date, last: date) -> Accumulator:
     acc = Accumulator(first=first, last=last)
+    add = acc.add
     for line in read_lines(audit_files(directory, first, last)):
         if line is None:
             acc.bad_lines += 1
         else:
-            acc.add(line)
+            add(line)
     return acc
 
 
