@@ -20,6 +20,8 @@ from bot.settings import StateBackend
 from bot.state import build_state_store, dedupe_key
 from bot.state_redis import RedisStateStore
 from tests.bot.teams_kit import (
+    BOT_ID,
+    TENANT,
     ConnectorRecorder,
     make_services,
     make_settings,
@@ -161,6 +163,49 @@ async def test_two_instances_answer_a_retried_activity_once(
         await instances[1].post("/api/messages", json=other)
         await connector.wait_for(2)
         assert [m.activity_id for m in connector.messages()] == [activity["id"], other["id"]]
+    finally:
+        for store in stores:
+            await store.close()
+        await connector.close()
+
+
+async def test_welcome_is_sent_once_across_instances(
+    aiohttp_client: Any, redis_url: str, data_dir: Path
+) -> None:
+    """The bot installed in a team, and Teams' second install event lands on the other instance."""
+    from bot.app import create_app
+
+    connector = await ConnectorRecorder().start()
+    stores = [RedisStateStore.from_url(redis_url, prefix="welcome:") for _ in range(2)]
+    try:
+        settings = make_settings(data_dir)
+        instances = [
+            await aiohttp_client(
+                create_app(settings, services=make_services(settings), state=store)
+            )
+            for store in stores
+        ]
+        conversation = "19:general@thread.tacv2"
+        for n, instance in enumerate(instances, start=1):
+            update = {
+                "type": "conversationUpdate",
+                "id": f"f:update-{n}",
+                "channelId": "msteams",
+                "serviceUrl": connector.service_url,
+                "from": {"id": "29:admin"},
+                "recipient": {"id": BOT_ID, "name": "KI-Assistent"},
+                "conversation": {
+                    "id": conversation,
+                    "conversationType": "channel",
+                    "tenantId": TENANT,
+                },
+                "membersAdded": [{"id": BOT_ID}],
+                "channelData": {"tenant": {"id": TENANT}, "eventType": "teamMemberAdded"},
+            }
+            response = await instance.post("/api/messages", json=update)
+            assert response.status in (200, 201)
+        await asyncio.sleep(0.2)
+        assert [m.conversation_id for m in connector.messages()] == [conversation]
     finally:
         for store in stores:
             await store.close()
