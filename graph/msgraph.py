@@ -66,6 +66,7 @@ with warnings.catch_warnings():
 
 from graph.principal import (
     NO_EXPIRY,
+    DirectoryError,
     DirectoryFileError,
     DirectoryUnavailable,
     Principal,
@@ -319,14 +320,28 @@ class GraphDirectory:
             raise UnknownUser("not an Entra object id or UPN")
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                user = await self._call(self._get_user(user_id), "/users/{id}")
-                object_id = user["id"]
-                groups = await self._call(self._get_groups(object_id), "transitiveMemberOf")
+                user, groups = await self._user_and_groups(user_id)
         except TimeoutError:
             raise DirectoryUnavailable(
                 f"Microsoft Graph did not answer within {self.timeout_seconds:.0f} s"
             ) from None
         return self._principal(user, groups)
+
+    async def _user_and_groups(self, user_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """Both calls at once (Graph takes an object id or a UPN in either path): a cold lookup
+        costs one round trip, not two. The first failure cancels the other call."""
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                user = tasks.create_task(self._call(self._get_user(user_id), "/users/{id}"))
+                groups = tasks.create_task(
+                    self._call(self._get_groups(user_id), "transitiveMemberOf")
+                )
+        except* DirectoryError as failed:
+            errors = failed.exceptions
+            # "Unknown user" wins: a 404 on one call may cancel the other mid-flight.
+            first = next((e for e in errors if isinstance(e, UnknownUser)), errors[0])
+            raise first from None
+        return user.result(), groups.result()
 
     async def _get_json(self, request_info: RequestInformation, what: str) -> dict[str, Any]:
         """Send one request the SDK built; parse and check the JSON ourselves.
