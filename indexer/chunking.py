@@ -13,7 +13,6 @@ from dataclasses import dataclass
 TARGET_MIN_WORDS = 150
 TARGET_MAX_WORDS = 300
 HARD_MAX_WORDS = 450  # a table or list up to this size stays in one passage
-SMALL_SECTION_WORDS = 20  # below this a section is merged with the next rather than alone
 LEAD_IN_WORDS = 60  # a short lead-in ("Der Gemeinderat beschließt:") stays with its list
 
 
@@ -215,9 +214,9 @@ def split_passages(pages: list[PageText]) -> list[Passage]:
 
     for block in _blocks(pages):
         if block.kind == "heading":
-            # A new section starts a new passage, so "§ 4" is never cited for § 5's text;
-            # only a stub (a title line, a one-sentence preamble) is carried along.
-            if sum(b.words for b in body if b.kind != "heading") >= SMALL_SECTION_WORDS:
+            # A new section starts a new passage, so "§ 4" is never cited for § 5's text,
+            # even when § 4 is a single sentence; consecutive headings stay together.
+            if any(b.kind != "heading" for b in body):
                 flush()
             heading = block.lines[0]
             if all(b.kind == "heading" for b in body):

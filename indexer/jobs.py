@@ -43,8 +43,13 @@ async def index_oparl(
         source = OParlSource(client, url, checkpoint, max_papers=max_papers, progress=bar)
         job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, concurrency=concurrency)
         summary = await job.run()
-        summary.complete = not source.truncated
-        if source.truncated:
+        summary.complete = not source.truncated and not source.failed_lists
+        if source.failed_lists:
+            summary.message = (
+                f"{len(source.failed_lists)} list(s) failed; the next run asks for the same "
+                "changes again"
+            )
+        elif source.truncated:
             summary.message = (
                 f"stopped after {max_papers} papers (--max-papers); the next run starts over"
             )

@@ -58,6 +58,7 @@ class OParlSource:
         self.index_meetings = index_meetings
         self.lookups = Lookups(checkpoint.section("lookups"))
         self.truncated = False  # stopped at max_papers: the run is not complete
+        self.failed_lists: list[str] = []  # list URLs that failed for good
         self.resumed = False
 
     # ---- the run record in the checkpoint
@@ -102,7 +103,15 @@ class OParlSource:
                 first = url is None
                 url = url or self.client.list_url(list_url, since)
                 while url:
-                    page = await self.client.fetch_page(url, since)
+                    try:
+                        page = await self.client.fetch_page(url, since)
+                    except OParlError as exc:
+                        # One broken list must not cost the others; the run counts as
+                        # incomplete, so the next run asks for the same window again.
+                        log.warning("giving up on list %s: %s", url, exc)
+                        self.failed_lists.append(url)
+                        yield SourceBatch(skipped=[Skip(url, f"list failed: {exc}")])
+                        break
                     if first:
                         self.progress.add_total(page.total)
                         first = False
@@ -213,7 +222,7 @@ class OParlSource:
     def _finish(self, run: dict[str, Any]) -> None:
         data = self.checkpoint.data
         data.pop("run", None)
-        if not self.truncated:
+        if not self.truncated and not self.failed_lists:
             # Only a complete run moves the incremental window forward.
             data["last_complete_start"] = run["started"]
         self.checkpoint.save()

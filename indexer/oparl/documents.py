@@ -241,7 +241,7 @@ def meeting_document(meeting: dict[str, Any], lookups: Lookups) -> tuple[SourceD
         if line.strip():
             agenda.append(f"- {line}")
     passages = [
-        Passage("\n".join([*head, "Tagesordnung:", *agenda[i:i + 25]]), None, "Tagesordnung")
+        Passage("\n".join([*head, "Tagesordnung:", *agenda[i : i + 25]]), None, "Tagesordnung")
         for i in range(0, max(len(agenda), 1), 25)
     ]
     files, missing = files_of(

@@ -438,3 +438,25 @@ if __name__ == "__main__":  # pragma: no cover
     parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
     args = parser.parse_args()
     asyncio.run(_serve_forever(args.papers, args.cache))
+
+
+class ServerThread:
+    """The server on its own event loop in a thread, for code that runs `asyncio.run` itself
+    (the CLI). Use as a context manager; yields the OParlTestServer with `base` set."""
+
+    def __init__(self, server: OParlTestServer) -> None:
+        self.server = server
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._running = RunningServer(server)
+
+    def __enter__(self) -> OParlTestServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._running.__aenter__(), self._loop).result(timeout=30)
+        return self.server
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._running.__aexit__(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
