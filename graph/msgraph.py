@@ -264,7 +264,7 @@ class GraphDirectory:
         access_groups_by_id: dict[str, str] | None = None,
         graph_base_url: str = "https://graph.microsoft.com/v1.0",
         authority_host: str = "https://login.microsoftonline.com",
-        timeout_seconds: float = 10.0,
+        timeout_seconds: float = 5.0,
         max_retries: int = 2,
         verify: bool | str = True,
     ) -> None:

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 KIPASS_CHECK_FAILED = "KI-Pass konnte nicht geprüft werden, bitte versuchen Sie es später erneut."
 
 # A safety net on top of the directory's own timeouts: the gate never hangs a turn.
-LOOKUP_TIMEOUT_SECONDS: Final = 15.0
+LOOKUP_TIMEOUT_SECONDS: Final = 8.0
 NO_IDENTITY_PREFIX: Final = "urn:kiw:"
 
 # Audit reason codes (GateDecision.reason).
