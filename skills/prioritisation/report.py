@@ -224,9 +224,9 @@ def report_blocks(analysis: Analysis, images: bool = True) -> list[Block]:
             "Einsparpotenzial (VZÄ)    = Gebundene Kapazität × automatisierbarer Anteil\n"
             "Prioritätswert            = Einsparpotenzial / Umsetzungsaufwand (Personentage)"
             " × 100 × Risikofaktor\n"
-            f"Quick Win                 = Einsparpotenzial ≥ {de(p.quick_win_min_potential_fte)} VZÄ"
-            f" und Aufwand ≤ {de(p.quick_win_max_effort_days, 0)} Personentage"
-            " und keine besonderen Kategorien (Art. 9 DSGVO)",
+            f"Quick Win                 = Einsparpotenzial ≥ {de(p.quick_win_min_potential_fte)} VZÄ\n"
+            f"                            und Aufwand ≤ {de(p.quick_win_max_effort_days, 0)} Personentage\n"
+            "                            und keine besonderen Kategorien (Art. 9 DSGVO)",
         ),
         Block(
             "p",
@@ -412,9 +412,12 @@ def write_pdf(blocks: Sequence[Block], path: Path, folder: Path) -> None:
         TableStyle,
     )
 
+    sans, mono = _register_fonts()
     styles = getSampleStyleSheet()
+    for name in ("Title", "Heading2", "BodyText"):
+        styles[name].fontName = sans if name == "BodyText" else sans + "-Bold"
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
-    code = styles["Code"].clone("code2", fontSize=7, leading=9)
+    code = styles["Code"].clone("code2", fontSize=7.5, leading=9.5, fontName=mono)
     doc = SimpleDocTemplate(
         str(path),
         pagesize=A4,
@@ -468,6 +471,23 @@ def write_pdf(blocks: Sequence[Block], path: Path, folder: Path) -> None:
             story.append(Paragraph(escape(block.items[0]), small))
         story.append(Spacer(1, 0.25 * cm))
     doc.build(story)
+
+
+def _register_fonts() -> tuple[str, str]:
+    """DejaVu (shipped with matplotlib) so „“, ≥, ≤ and × print; the PDF's base fonts lack them."""
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for name, file in (
+        ("DejaVuSans", "DejaVuSans.ttf"),
+        ("DejaVuSans-Bold", "DejaVuSans-Bold.ttf"),
+        ("DejaVuSansMono", "DejaVuSansMono.ttf"),
+    ):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    return "DejaVuSans", "DejaVuSansMono"
 
 
 # ---------------------------------------------------------------- writing everything
