@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from skills.context import SkillContext
 from skills.prioritise import SKILL
 from skills.registry import all_skills
 from skills.types import Attachment, SkillRequest
+from tests.bot.card_schema import assert_valid_card
 from tests.conftest import REPO
 
 CSV_TYPE = "text/csv"
@@ -50,6 +53,7 @@ async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
     top = [r["name"] for r in result.data["ranking"][:5]]
     assert top[0] in result.text
     assert result.card is not None and result.card["type"] == "AdaptiveCard"
+    assert_valid_card(result.card)
     body = str(result.card["body"])
     for name in top:
         assert name in body
@@ -68,6 +72,7 @@ async def test_bad_inventory_lists_problems() -> None:
     assert result.outcome == "bad_input"
     assert "Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in result.text
     assert result.card is not None and "Spalte fehlt" in str(result.card)
+    assert_valid_card(result.card)
 
 
 async def test_without_attachment_explains_what_to_send() -> None:
@@ -86,3 +91,32 @@ async def test_zero_capacity_in_chat() -> None:
     assert result.outcome == "ok"
     assert result.data["schedule"] is None
     assert "Kapazität ist 0" in result.text
+
+
+async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
+    """The bot's turn pipeline (router, gate, deadline, audit) with the attachment the Teams
+    handler hands over: routed by the command, no KI-Pass needed, one audit line, no content."""
+    from bot.turn import TurnInput, TurnPipeline
+    from skills.registry import all_skills
+    from skills.trace import Trace
+    from tests.bot.teams_kit import make_services, make_settings
+
+    services = make_services(make_settings(data_dir))
+    pipeline = TurnPipeline(
+        services.skill_context(), services.audit, all_skills, deadline_seconds=30
+    )
+    turn = TurnInput(
+        "priorisieren 40", user_id="no-kipass-user", scope="personal", attachments=(sample(),)
+    )
+    output = await pipeline.run(turn, Trace("t1"))
+    assert output.skill.name == "prioritise"
+    assert output.result.outcome == "ok"
+    assert output.result.data["parameters"]["capacity_person_days_per_quarter"] == 40
+    assert output.result.card is not None
+    (line,) = [
+        json.loads(raw)
+        for path in services.audit.files()
+        for raw in path.read_text("utf-8").splitlines()
+    ]
+    assert (line["event"], line["skill"], line["outcome"]) == ("turn", "prioritise", "ok")
+    assert "Wohngeld" not in json.dumps(line)
