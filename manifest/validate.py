@@ -236,6 +236,7 @@ def validate_package(
     problems += _version_problems(manifest, files, expect)
     problems += _guid_problems(manifest)
     problems += _domain_problems(manifest, expect)
+    problems += _link_domain_problems(manifest, expect)
     problems += _icon_problems(manifest, files)
     if isinstance(version, str):
         problems += _localization_problems(manifest, files, schema_dir, version)
@@ -312,6 +313,44 @@ def _guid_problems(manifest: dict[str, Any]) -> list[str]:
                 f"{MANIFEST}: composeExtensions[{i}].botId differs from the bot's id; "
                 "the message extension must run on the same bot"
             )
+    sso = manifest.get("webApplicationInfo")
+    if isinstance(sso, dict) and bot_ids and isinstance(bot_ids[0], str):
+        if sso.get("id") != bot_ids[0]:
+            out.append(
+                f"{MANIFEST}: webApplicationInfo.id differs from the bot id; single sign-on "
+                "for the bot needs the bot's own app registration"
+            )
+        resource = sso.get("resource")
+        if isinstance(resource, str) and bot_ids[0] not in resource:
+            out.append(
+                f"{MANIFEST}: webApplicationInfo.resource '{_short(resource)}' does not name the "
+                f"bot id (expected api://botid-{bot_ids[0]})"
+            )
+    return out
+
+
+def _link_domain_problems(manifest: dict[str, Any], expect: Expectations) -> list[str]:
+    """Link unfurling domains: bare hosts, and the ALLRIS host when it is known."""
+    out: list[str] = []
+    for i, ext in enumerate(_list(manifest.get("composeExtensions"))):
+        handlers = _list(ext.get("messageHandlers")) if isinstance(ext, dict) else []
+        for j, handler in enumerate(handlers):
+            value = handler.get("value") if isinstance(handler, dict) else None
+            domains = _list(value.get("domains")) if isinstance(value, dict) else []
+            where = f"{MANIFEST}: composeExtensions[{i}].messageHandlers[{j}].value.domains"
+            for k, domain in enumerate(domains):
+                if not isinstance(domain, str) or PLACEHOLDER.search(domain):
+                    continue
+                if not HOST.match(domain):
+                    out.append(
+                        f"{where}[{k}]: '{_short(domain)}' is not a bare host name "
+                        "(no https://, no path), e.g. ratsinfo.luebeck.de"
+                    )
+                elif expect.allris_host and not _host_matches(domain, expect.allris_host):
+                    out.append(
+                        f"{where}[{k}]: '{domain}' is not the ALLRIS host "
+                        f"'{expect.allris_host}' (KIW_ALLRIS_HOST)"
+                    )
     return out
 
 

@@ -278,3 +278,31 @@ def test_folder_and_unknown_manifest_version(tmp_path: Path, values: ManifestVal
         f"manifest.json: no schema for manifestVersion '1.99' in {BUNDLED_SCHEMA_DIR} "
         "(use the bundled version or pass --schema-dir)"
     ]
+
+
+def test_sso_and_link_unfurling_must_match_the_bot_and_allris(
+    values: ManifestValues, official_schemas: Path
+) -> None:
+    files, _ = render_files(values)
+    manifest = json.loads(files["manifest.json"])
+    manifest["webApplicationInfo"] = {
+        "id": "11111111-1111-1111-1111-111111111111",
+        "resource": "api://kiw.luebeck.de/other",
+    }
+    manifest["composeExtensions"][0]["messageHandlers"][0]["value"]["domains"] = [
+        "https://ratsinfo.luebeck.de/bi",
+        "ratsinfo.example.org",
+    ]
+    files["manifest.json"] = json.dumps(manifest).encode()
+    problems = validate_package(files, Expectations(BOT_DOMAIN, ALLRIS_HOST), official_schemas)
+    where = "manifest.json: composeExtensions[0].messageHandlers[0].value.domains"
+    assert problems == [
+        "manifest.json: webApplicationInfo.id differs from the bot id; single sign-on for the "
+        "bot needs the bot's own app registration",
+        "manifest.json: webApplicationInfo.resource 'api://kiw.luebeck.de/other' does not name "
+        f"the bot id (expected api://botid-{BOT_ID})",
+        f"{where}[0]: 'https://ratsinfo.luebeck.de/bi' is not a bare host name (no https://, "
+        "no path), e.g. ratsinfo.luebeck.de",
+        f"{where}[1]: 'ratsinfo.example.org' is not the ALLRIS host '{ALLRIS_HOST}' "
+        "(KIW_ALLRIS_HOST)",
+    ]
