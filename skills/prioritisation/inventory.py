@@ -24,6 +24,7 @@ from typing import Any
 MAX_INVENTORY_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_REPORTED_PROBLEMS = 50
+MAX_BLANK_RUN = 1000
 
 
 class DataProtectionClass(StrEnum):
@@ -322,9 +323,16 @@ def validate_rows(rows: Iterable[tuple[int, list[RawCell]]]) -> list[Process]:
     processes: list[Process] = []
     seen: dict[tuple[str, str], int] = {}
     data_rows = 0
+    blank_run = 0
     for number, cells in rows:
         if all(_blank(c.value) for c in cells):
+            blank_run += 1
+            if blank_run >= MAX_BLANK_RUN:
+                # Excel often declares a million formatted but empty rows; nothing real
+                # follows a gap this long, so stop instead of walking through them.
+                break
             continue
+        blank_run = 0
         if header_map is None:
             header_map, header_problems = _read_header(number, cells)
             if header_problems:

@@ -156,3 +156,27 @@ def test_xlsx_with_percent_formatted_share() -> None:
     assert dog.automatable_percent == pytest.approx(75)
     assert press.automatable_percent == 50
     assert dog.row == 2 and press.row == 3
+
+
+def test_xlsx_with_a_million_declared_rows_is_read_quickly() -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(
+        [
+            "Prozess",
+            "Organisationseinheit",
+            "Fälle pro Jahr",
+            "Minuten pro Fall",
+            "Automatisierbarer Anteil (%)",
+            "Umsetzungsaufwand (Personentage)",
+            "Datenschutzklasse",
+            "Rechtsgrundlage",
+        ]
+    )
+    ws.append(["Presseschau", "Presse", 250, 120, 50, 5, "keine personenbezogenen Daten", None])
+    ws.cell(row=1_048_576, column=8).number_format = "0%"  # Excel's "used range" to the last row
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    (p,) = parse_inventory(buffer.getvalue(), "inventar.xlsx")
+    assert p.name == "Presseschau"
