@@ -53,6 +53,10 @@ with warnings.catch_warnings():
     from kiota_abstractions.request_information import RequestInformation
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph.generated.groups.groups_request_builder import (  # noqa: F401
+        GroupsRequestBuilder,
+    )
+    from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
     from msgraph.generated.users.item.transitive_member_of.graph_group.graph_group_request_builder import (
         GraphGroupRequestBuilder,
@@ -488,7 +492,8 @@ class GraphDirectory:
             raise DirectoryUnavailable("token request timed out") from None
 
     async def diagnose(self, probe_user: str | None = None) -> list[CheckStep]:
-        """What `kiw kipass check` prints: token, a /users call, a transitiveMemberOf call."""
+        """What `kiw kipass check` prints: token, a /users call, a transitiveMemberOf call, and
+        whether the configured KI-Pass and access groups exist."""
         steps: list[CheckStep] = []
 
         async def step(name: str, action: Callable[[], Awaitable[str]]) -> bool:
@@ -533,9 +538,39 @@ class GraphDirectory:
             groups = await self._call(self._get_groups(probe["id"]), "transitiveMemberOf")
             return f"read group memberships (GroupMember.Read.All works; {len(groups)} groups)"
 
+        async def configured_groups() -> str:
+            # A typo in KIW_KIPASS_GROUP_ID would make nobody hold a KI-Pass: check it exists.
+            named = {self.kipass_group_id: "KI-Pass group (KIW_KIPASS_GROUP_ID)"}
+            for gid, access in self.access_groups_by_id.items():
+                named.setdefault(gid, f"access group '{access}' (KIW_ACCESS_GROUP_MAP)")
+            found = []
+            for gid, role in named.items():
+                name = await self._call(self._get_group_name(gid), f"/groups/{gid}")
+                found.append(f"{role}: '{name}'")
+            return "; ".join(found)
+
         if await step("token", token) and await step("users", users):
             await step("transitiveMemberOf", member_of)
+            await step("configured groups", configured_groups)
         return steps
+
+    async def _get_group_name(self, group_id: str) -> str:
+        config = RequestConfiguration(
+            query_parameters=GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
+                select=["id", "displayName"]
+            )
+        )
+        builder = self.client.groups.by_group_id(group_id)
+        try:
+            data = await self._get_json(builder.to_get_request_information(config), "/groups/{id}")
+        except APIError as exc:
+            if exc.response_status_code == 404:
+                raise DirectoryUnavailable(
+                    f"group {group_id} does not exist in the tenant: check the configured id"
+                ) from None
+            raise
+        name = data.get("displayName")
+        return name if isinstance(name, str) else group_id
 
     async def close(self) -> None:
         await self._http.aclose()

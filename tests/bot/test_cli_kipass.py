@@ -25,6 +25,7 @@ from tests.graph.graph_server import (
     GraphUser,
 )
 
+KIPASS_GROUP = "9a8b7c6d-0000-4000-8000-00000000c1a5"
 DIRECTORY = """
 tenant: t-1
 users:
@@ -135,6 +136,7 @@ def graph_server(tmp_path: Path) -> Iterator[GraphServer]:
     loop = asyncio.new_event_loop()
     server = GraphServer(tmp_path)
     server.add_user(GraphUser("aaaaaaaa-1111-4111-8111-000000000001", "Anna", "anna@luebeck.de"))
+    server.extra_groups[KIPASS_GROUP] = "KI-Pass"
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
@@ -157,7 +159,7 @@ def graph_env(
         "KIW_GRAPH_TENANT_ID": TENANT,
         "KIW_GRAPH_CLIENT_ID": CLIENT_ID,
         "KIW_GRAPH_CLIENT_SECRET": CLIENT_SECRET,
-        "KIW_KIPASS_GROUP_ID": "9a8b7c6d-0000-4000-8000-00000000c1a5",
+        "KIW_KIPASS_GROUP_ID": KIPASS_GROUP,
         "KIW_GRAPH_BASE_URL": graph_server.graph_base_url,
         "KIW_GRAPH_AUTHORITY_HOST": graph_server.base,
         "KIW_DATA_DIR": str(tmp_path / "data"),
@@ -170,7 +172,12 @@ def graph_env(
 def test_check_graph_passes(graph_env: GraphServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, report = run_json(capsys, "kipass", "check", "--json")
     assert code == 0, report
-    assert [s["name"] for s in report["steps"]] == ["token", "users", "transitiveMemberOf"]
+    assert [s["name"] for s in report["steps"]] == [
+        "token",
+        "users",
+        "transitiveMemberOf",
+        "configured groups",
+    ]
     assert graph_env.token_requests == 1
 
 
@@ -183,6 +190,15 @@ def test_check_graph_explains_missing_consent(
     assert "[FAIL] users" in out
     assert "User.Read.All" in out and "Grant admin consent" in out
     assert "The directory is NOT usable" in out
+
+
+def test_check_graph_catches_unknown_kipass_group(
+    graph_env: GraphServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIW_KIPASS_GROUP_ID", "9a8b7c6d-0000-4000-8000-0000000000ff")
+    assert kiw("kipass", "check") == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] configured groups" in out and "does not exist in the tenant" in out
 
 
 def test_check_graph_explains_wrong_secret(

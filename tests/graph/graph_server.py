@@ -98,6 +98,7 @@ class GraphServer:
         # "users" | "groups": answer that call with 403 Authorization_RequestDenied
         self.deny_permission: str | None = None
         self.next_link_base: str | None = None  # send @odata.nextLink to this base instead
+        self.extra_groups: dict[str, str] = {}  # groups without members (id -> display name)
         # records
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path_qs, headers)
         self.token_requests = 0
@@ -130,6 +131,7 @@ class GraphServer:
         app.router.add_get("/v1.0/users", self._list_users)
         app.router.add_get("/v1.0/users/{user}", self._user)
         app.router.add_get("/v1.0/users/{user}/transitiveMemberOf/{cast}", self._member_of)
+        app.router.add_get("/v1.0/groups/{group}", self._group)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl)
@@ -286,6 +288,16 @@ class GraphServer:
         return web.json_response(
             {k: v for k, v in body.items() if k in select or k.startswith("@")}
         )
+
+    async def _group(self, request: web.Request) -> web.Response:
+        if (early := await self._guard(request, "group")) is not None:
+            return early
+        wanted = request.match_info["group"].lower()
+        known = {gid.lower(): name for u in self.users.values() for gid, name in u.groups}
+        known.update({gid.lower(): name for gid, name in self.extra_groups.items()})
+        if wanted not in known:
+            return self._graph_error(404, "Request_ResourceNotFound", "Resource does not exist.")
+        return web.json_response({"id": wanted, "displayName": known[wanted]})
 
     async def _member_of(self, request: web.Request) -> web.Response:
         if request.match_info["cast"] not in ("graph.group", "microsoft.graph.group"):

@@ -275,7 +275,18 @@ async def test_diagnose_reports_each_step(server: GraphServer, directory: GraphD
         ("token", True),
         ("users", True),
         ("transitiveMemberOf", True),
+        ("configured groups", True),
     ]
+    assert "KI-Pass group (KIW_KIPASS_GROUP_ID): 'KI-Pass'" in steps[-1].detail
+    assert "access group 'fraktion-gruene'" in steps[-1].detail
+
+
+async def test_diagnose_catches_a_wrong_kipass_group_id(server: GraphServer) -> None:
+    directory = make_directory(server, kipass_group_id="9a8b7c6d-0000-4000-8000-0000000000ff")
+    steps = await directory.diagnose()
+    assert steps[-1].name == "configured groups" and not steps[-1].ok
+    assert "9a8b7c6d-0000-4000-8000-0000000000ff does not exist" in steps[-1].detail
+    await directory.close()
 
 
 async def test_diagnose_explains_missing_permission(
@@ -283,14 +294,14 @@ async def test_diagnose_explains_missing_permission(
 ) -> None:
     server.deny_permission = "groups"
     steps = await directory.diagnose()
-    assert [(s.name, s.ok) for s in steps] == [
+    assert [(s.name, s.ok) for s in steps][:3] == [
         ("token", True),
         ("users", True),
         ("transitiveMemberOf", False),
     ]
-    assert "GroupMember.Read.All" in steps[-1].detail
-    assert "Grant admin consent" in steps[-1].detail
-    assert "Authorization_RequestDenied" in steps[-1].detail
+    assert "GroupMember.Read.All" in steps[2].detail
+    assert "Grant admin consent" in steps[2].detail
+    assert "Authorization_RequestDenied" in steps[2].detail
 
 
 async def test_ping_acquires_a_token(server: GraphServer, directory: GraphDirectory) -> None:
