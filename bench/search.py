@@ -312,7 +312,7 @@ async def run_embedded(path: Path, queries: list[dict]) -> None:
     await index.close()
 
 
-def compare_fts5(chunks: list[Chunk], queries: list[dict], path: Path) -> None:
+def compare_fts5(chunks: list[Chunk], queries: list[dict], path: Path, index_path: Path) -> None:
     """The alternative: SQLite FTS5 over the same pre-stemmed terms, bm25() ranking."""
     if path.exists():
         path.unlink()
@@ -341,10 +341,47 @@ def compare_fts5(chunks: list[Chunk], queries: list[dict], path: Path) -> None:
             bucket.append((time.perf_counter() - start) * 1000)
     db.close()
     print(f"fts5: build {build:.1f} s, size {path.stat().st_size / 1e6:.1f} MB")
+    raw_tantivy(queries, index_path)
     for name, lat in (("AND", and_lat), ("OR", or_lat)):
         print(
             f"fts5 {name} ms: p50 {percentile(lat, 50):.2f}  p95 {percentile(lat, 95):.2f}  "
             f"p99 {percentile(lat, 99):.2f}"
+        )
+
+
+def raw_tantivy(queries: list[dict], path: Path) -> None:
+    """The same pre-stemmed AND/OR term queries straight on tantivy (no snippets, no facets)."""
+    import tantivy
+
+    index = EmbeddedIndex(path)
+    searcher = index._searcher()
+    schema = index._schema
+    lat: dict[str, list[float]] = {"AND": [], "OR": []}
+    for q in queries:
+        terms = [t for t in dict.fromkeys(stems(q["q"])) if t.isalnum()][:32]
+        if not terms:
+            continue
+        groups = [
+            tantivy.Query.boolean_query(
+                [
+                    (
+                        tantivy.Occur.Should,
+                        tantivy.Query.term_query(schema, f, t, index_option="freq"),
+                    )
+                    for f in ("title_terms", "body_terms")
+                ]
+            )
+            for t in terms
+        ]
+        for name, occur in (("AND", tantivy.Occur.Must), ("OR", tantivy.Occur.Should)):
+            query = tantivy.Query.boolean_query([(occur, g) for g in groups])
+            start = time.perf_counter()
+            searcher.search(query, limit=10, count=True)
+            lat[name].append((time.perf_counter() - start) * 1000)
+    for name, values in lat.items():
+        print(
+            f"tantivy {name} ms: p50 {percentile(values, 50):.2f}  "
+            f"p95 {percentile(values, 95):.2f}  p99 {percentile(values, 99):.2f}"
         )
 
 
@@ -377,7 +414,9 @@ def main() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process (load + build + search): {rss:.0f} MB")
     if args.compare_fts5:
-        compare_fts5(chunks or karlsruhe_chunks(), queries, OUT / "search-karlsruhe" / "fts5.db")
+        compare_fts5(
+            chunks or karlsruhe_chunks(), queries, OUT / "search-karlsruhe" / "fts5.db", path
+        )
     return 0
 
 

@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -436,27 +437,31 @@ class EmbeddedIndex:
         attempts = [(False, False), (True, False)]
         if len(parsed.words) + len(parsed.references) > 1:
             attempts.append((True, True))
-        fuzzy = False
-        query = self._match_query(parsed, filters, fuzzy=False, any_word=False)
-        result = searcher.search(query, limit=q.top, offset=max(0, q.offset), count=True)
-        for fuzzy, any_word in attempts[1:]:
-            if _total(result) > 0:
-                break
+        for fuzzy, any_word in attempts:
             query = self._match_query(parsed, filters, fuzzy=fuzzy, any_word=any_word)
             result = searcher.search(query, limit=q.top, offset=max(0, q.offset), count=True)
+            if _total(result) > 0:
+                break
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        matcher = self._highlighter(parsed, fuzzy)
+        matcher, candidates = self._highlighter(parsed, fuzzy)
         hits = []
         for score, address in result.hits:
             payload = searcher.doc(address)["payload"][0]
             chunk = chunk_from_json(json.loads(payload))
             hits.append(
-                Hit(chunk=chunk, score=float(score), snippet=make_snippet(chunk.text, matcher))
+                Hit(
+                    chunk=chunk,
+                    score=float(score),
+                    snippet=make_snippet(chunk.text, matcher, candidates=candidates),
+                )
             )
-        return SearchResults(
-            hits=tuple(hits), total=int(_total(result)), facets=self._facets(searcher, query)
-        )
+        total = _total(result)
+        if total <= len(hits) and q.offset <= 0:
+            facets = _facets_of([h.chunk for h in hits])  # every match is at hand
+        else:
+            facets = self._facets(searcher, query)
+        return SearchResults(hits=tuple(hits), total=total, facets=facets)
 
     def _facets(
         self, searcher: tantivy.Searcher, query: tantivy.Query
@@ -471,8 +476,11 @@ class EmbeddedIndex:
             for name in _FACET_FIELDS
         }
 
-    def _highlighter(self, parsed: ParsedQuery, fuzzy: bool) -> Callable[[str], bool]:
-        """Which words of a chunk's original text the engine matched (for **bold**)."""
+    def _highlighter(
+        self, parsed: ParsedQuery, fuzzy: bool
+    ) -> tuple[Callable[[str], bool], re.Pattern[str] | None]:
+        """Which words of a chunk's original text the engine matched (for **bold**), and a
+        pattern that every such word contains (None: ask about every word)."""
         wanted = {w.stem for w in parsed.words}
         for w in parsed.words:
             wanted.update(self._query_parts.parts(w.word))
@@ -482,6 +490,8 @@ class EmbeddedIndex:
             [w.word for w in parsed.words if len(w.word) >= 5 and w.word.isalpha()] if fuzzy else []
         )
 
+        # Cheap first look: most words of a text contain no wanted stem in any spelling.
+        loose = loose_pattern(wanted)
         memo: dict[str, bool] = {}
 
         def matches(raw: str) -> bool:
@@ -504,7 +514,8 @@ class EmbeddedIndex:
                 for t in fuzzy_targets
             )
 
-        return matches
+        # Fuzzy matches need not contain a wanted stem: then every word is a candidate.
+        return matches, (None if fuzzy_targets else loose)
 
     async def search(self, query: SearchQuery) -> SearchResults:
         return await asyncio.to_thread(self._search_sync, query)
@@ -582,6 +593,40 @@ class EmbeddedIndex:
                 await asyncio.to_thread(writer.wait_merging_threads)
             self._vocab = None
             self._doc_parts = None
+
+
+_LOOSE_LETTERS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)"}
+
+
+def loose_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex that finds any of these stems inside a word as written (Förder, foerder, ...)."""
+    alternatives = []
+    for stem_ in sorted(set(stems), key=len, reverse=True):
+        if not stem_:
+            continue
+        parts = re.split("(ss)", stem_)
+        out = []
+        for part in parts:
+            if part == "ss":
+                out.append("(?:ss|ß)")
+            else:
+                out.extend(_LOOSE_LETTERS.get(ch, re.escape(ch)) for ch in part)
+        alternatives.append("".join(out))
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _facets_of(chunks: Sequence[Chunk]) -> dict[str, dict[str, int]]:
+    """Facet counts computed from the chunks themselves (same shape as the aggregation)."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in _FACET_FIELDS}
+    for c in chunks:
+        if c.paper_type:
+            counts["paper_type"][c.paper_type] += 1
+        counts["collection"][c.collection] += 1
+        for org in dict.fromkeys(c.organizations):
+            counts["organization"][org] += 1
+    return {name: dict(counter.most_common(_FACET_SIZE)) for name, counter in counts.items()}
 
 
 def _total(result: tantivy.SearchResult) -> int:

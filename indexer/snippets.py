@@ -6,27 +6,53 @@ what the engine matched: inflections, umlaut spellings, compound parts and fuzzy
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator
 
 from indexer.analysis import WORD_PATTERN
 
 SNIPPET_CHARS = 240
 
 
+def _words_around(text: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """The whole words that contain a match of `pattern`, each once, in order."""
+    last_end = -1
+    for hit in pattern.finditer(text):
+        if hit.start() < last_end:
+            continue
+        start = hit.start()
+        while start > 0 and (text[start - 1].isalnum()):
+            start -= 1
+        word = WORD_PATTERN.match(text, start)
+        if word is not None and word.end() > last_end:
+            last_end = word.end()
+            yield word
+
+
 def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def make_snippet(text: str, matches: Callable[[str], bool], width: int = SNIPPET_CHARS) -> str:
+def make_snippet(
+    text: str,
+    matches: Callable[[str], bool],
+    width: int = SNIPPET_CHARS,
+    candidates: re.Pattern[str] | None = None,
+) -> str:
     """About `width` characters around the densest cluster of matches, matches in **bold**.
 
-    `matches` gets each word as written in the text (callers memoise: words repeat).
+    `matches` gets each word as written in the text (callers memoise: words repeat). With
+    `candidates`, only words containing a match of that pattern are asked (much faster on
+    long texts: most words cannot match).
     """
-    spans = [
-        (m.start(), m.end(), m.group(0).casefold())
-        for m in WORD_PATTERN.finditer(text)
-        if matches(m.group(0))
-    ]
+    spans: list[tuple[int, int, str]] = []
+    if candidates is None:
+        words: Iterable[re.Match[str]] = WORD_PATTERN.finditer(text)
+    else:
+        words = _words_around(text, candidates)
+    for m in words:
+        if matches(m.group(0)):
+            spans.append((m.start(), m.end(), m.group(0).casefold()))
     if not spans:
         head = _collapse(text[: width * 2])
         return head[:width].rstrip() + ("…" if len(head) > width else "")
