@@ -57,11 +57,17 @@ class DirectoryStats:
 class _Problems:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.items: list[str] = []
+        self._found: list[tuple[int, str]] = []
 
     def add(self, node: yaml.Node | None, message: str) -> None:
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
-        self.items.append(f"{self.path}{line}: {message}")
+        line = node.start_mark.line + 1 if node is not None else 0
+        where = f":{line}" if line else ""
+        self._found.append((line, f"{self.path}{where}: {message}"))
+
+    @property
+    def items(self) -> list[str]:
+        """In file order, so the admin can fix them top to bottom."""
+        return [text for _, text in sorted(self._found, key=lambda found: found[0])]
 
 
 def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

@@ -294,6 +294,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"Directory backend: {report['backend']} ({where})")
         for step in report["steps"]:
             mark = "ok  " if step["ok"] else "FAIL"
-            print(f"  [{mark}] {step['name']}: {step['detail']}")
+            detail = str(step["detail"]).replace("\n", "\n         ")
+            print(f"  [{mark}] {step['name']}: {detail}")
         print("All checks passed." if report["ok"] else "The directory is NOT usable: see above.")
     return 0 if report["ok"] else 1
