@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from graph.principal import Directory, DirectoryError
+from graph.principal import Directory, DirectoryError, UnknownUser
 
 log = logging.getLogger("kiw.werkstatt.auth")
 
@@ -91,6 +91,21 @@ class LoopbackOnly:
         return refusal(
             403,
             "Im lokalen Modus ist das Werkstatt-Dashboard nur auf dem Rechner selbst erreichbar.",
+            wants_json=_wants_json(request),
+        )
+
+
+class NotConfigured:
+    """Production without a tenant to sign in to: nobody gets in; the admin reads why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        log.error("werkstatt dashboard disabled: %s", reason)
+
+    async def check(self, request: web.Request) -> Admin | web.Response:
+        return refusal(
+            503,
+            "Das Werkstatt-Dashboard ist nicht eingerichtet. Bitte wenden Sie sich an den Betrieb.",
             wants_json=_wants_json(request),
         )
 
@@ -213,6 +228,8 @@ class EntraSignIn:
         """True/False; None when the directory cannot answer (fail closed, other message)."""
         try:
             principal = await self._directory.lookup(user_id)
+        except UnknownUser:
+            return False
         except DirectoryError as exc:
             log.warning("werkstatt: directory lookup failed (%s)", exc.code)
             return None

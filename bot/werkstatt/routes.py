@@ -25,7 +25,14 @@ from aiohttp import BodyPartReader, web
 
 from bot.services import Services, audit_key
 from bot.werkstatt import aggregate
-from bot.werkstatt.auth import EntraSignIn, Guard, LoopbackOnly, guarded, session_key
+from bot.werkstatt.auth import (
+    EntraSignIn,
+    Guard,
+    LoopbackOnly,
+    NotConfigured,
+    guarded,
+    session_key,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -147,10 +154,15 @@ def build_guard(services: Services) -> Guard:
     if s.local_mode:
         return LoopbackOnly()
     tenant = s.microsoft_app_tenant_id or s.graph_tenant_id
+    if not tenant:
+        return NotConfigured(
+            "MicrosoftAppTenantId (or KIW_GRAPH_TENANT_ID) is not set: the dashboard signs in "
+            "only users of the city's own tenant."
+        )
     return EntraSignIn(
         client_id=s.microsoft_app_id,
         client_secret=s.microsoft_app_password,
-        authority=f"{s.graph_authority_host.rstrip('/')}/{tenant or 'organizations'}",
+        authority=f"{s.graph_authority_host.rstrip('/')}/{tenant}",
         tenant_id=tenant,
         admin_group=s.admin_group,
         directory=services.directory,

@@ -170,3 +170,34 @@ async def test_bot_app_serves_the_dashboard(aiohttp_client: Any, data_dir: Path)
     assert page.status == 200
     figures = await (await client.get("/werkstatt/api/figures")).json()
     assert figures["totals"]["turns"] == 16
+
+
+def test_guard_follows_the_mode(data_dir: Path) -> None:
+    from bot.werkstatt.auth import EntraSignIn, NotConfigured
+    from bot.werkstatt.routes import build_guard
+
+    assert isinstance(build_guard(services_for(data_dir)), LoopbackOnly)
+    production = {"microsoft_app_id": "app", "microsoft_app_password": "pw", "audit_key": "k"}
+    assert isinstance(
+        build_guard(services_for(data_dir, microsoft_app_tenant_id="t-1", **production)),
+        EntraSignIn,
+    )
+    assert isinstance(
+        build_guard(services_for(data_dir, microsoft_app_type="MultiTenant", **production)),
+        NotConfigured,
+    )
+
+
+async def test_unconfigured_production_lets_nobody_in(aiohttp_client: Any, data_dir: Path) -> None:
+    services = services_for(
+        data_dir,
+        microsoft_app_id="app",
+        microsoft_app_password="pw",
+        microsoft_app_type="MultiTenant",
+        audit_key="k",
+    )
+    app = web.Application()
+    add_werkstatt_routes(app, services)
+    client = await aiohttp_client(app)
+    assert (await client.get("/werkstatt")).status == 503
+    assert (await client.get("/werkstatt/api/figures")).status == 503
