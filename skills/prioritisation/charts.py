@@ -34,7 +34,11 @@ CLASS_SHORT = {
     DataProtectionClass.personal: "personenbezogen",
     DataProtectionClass.special: "besondere Kategorien (Art. 9)",
 }
-_RC: dict[Any, Any] = {"svg.hashsalt": "kiw-prioritisation", "font.family": "DejaVu Sans", "font.size": 9}
+_RC: dict[Any, Any] = {
+    "svg.hashsalt": "kiw-prioritisation",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+}
 LABELLED_IN_MATRIX = 8  # top candidates named in the matrix; the rest carry their rank only
 
 
