@@ -480,6 +480,7 @@ class GraphDirectory:
             groups=frozenset(groups),
             kipass_valid_until=valid_until,
             access_groups=frozenset(access),
+            group_names={gid: name for gid, name in groups.items() if name},
         )
 
     # ------------------------------------------------------------ health and diagnosis

@@ -56,6 +56,7 @@ class Principal:
     kipass_valid_until: date | None = None  # None = no KI-Pass; NO_EXPIRY = no end date
     kipass_steps: dict[str, bool] = field(default_factory=dict)  # step -> done, if known
     access_groups: frozenset[str] = frozenset({PUBLIC})  # document access groups; has PUBLIC
+    group_names: dict[str, str] = field(default_factory=dict)  # group id -> display name, if known
 
     def __post_init__(self) -> None:
         # Every principal may read public documents, whatever the backend handed in.

@@ -147,6 +147,7 @@ async def status_report(
         upn=principal.upn,
         tenant=principal.tenant_id,
         groups=sorted(principal.groups),
+        group_names={g: principal.group_names[g] for g in sorted(principal.group_names)},
         kipass={
             "state": principal.kipass_state(today),
             "valid_until": None if until in (None, NO_EXPIRY) else until.isoformat(),
@@ -177,11 +178,13 @@ def _print_status(report: dict[str, Any]) -> None:
         steps = ", ".join(f"{s} {'done' if done else 'OPEN'}" for s, done in k["steps"].items())
         print(f"Steps:         {steps}")
     print(f"Access groups: {', '.join(report['access_groups'])}")
-    groups = report["groups"]
-    print(
-        f"Groups:        {len(groups)}"
-        + (f" ({', '.join(groups[:8])}{' …' if len(groups) > 8 else ''})" if groups else "")
-    )
+    names = report.get("group_names", {})
+    groups = [f"{names[g]} ({g})" if g in names else g for g in report["groups"]]
+    print(f"Groups:        {len(groups)}")
+    for group in groups[:20]:
+        print(f"  - {group}")
+    if len(groups) > 20:
+        print(f"  … and {len(groups) - 20} more (see --json)")
     print(f"AI features:   {report['ai_features']}")
     print("Skills:")
     for name, d in report["skills"].items():

@@ -224,6 +224,17 @@ def test_status_through_graph(graph_env: GraphServer, capsys: pytest.CaptureFixt
     assert any("not a member of the KI-Pass group" in line for line in report["why"])
 
 
+def test_status_through_graph_names_groups(
+    graph_env: GraphServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    graph_env.users["aaaaaaaa-1111-4111-8111-000000000001"].groups.append((KIPASS_GROUP, "KI-Pass"))
+    assert kiw("kipass", "status", "aaaaaaaa-1111-4111-8111-000000000001") == 0
+    out = capsys.readouterr().out
+    assert f"  - KI-Pass ({KIPASS_GROUP})" in out
+    assert "KI-Pass:       valid" in out
+    assert f"member of the KI-Pass group {KIPASS_GROUP}" in out
+
+
 # ---------------------------------------------------------------- the gate helper
 
 
