@@ -25,6 +25,7 @@ from bot.normalise import message_text
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
+from bot.teams_files import download_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
@@ -231,7 +232,16 @@ class KiwTeamsHandler(TeamsActivityHandler):
 
         trace = Trace(correlation_id)
         trace.add("normalise", chars=len(text), mention_removed=mention_removed, scope=scope)
-        turn = TurnInput(text, user_id, scope, tenant_id(activity), correlation_id=correlation_id)
+        # Files sent in a 1:1 chat arrive as download links (bot/teams_files.py).
+        files = await download_attachments(activity.attachments) if scope == "personal" else ()
+        turn = TurnInput(
+            text,
+            user_id,
+            scope,
+            tenant_id(activity),
+            attachments=files,
+            correlation_id=correlation_id,
+        )
         work = asyncio.ensure_future(self.pipeline.run(turn, trace))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
