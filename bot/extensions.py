@@ -109,12 +109,14 @@ async def handle_invoke(
         log.info("message-extension invoke %r is not supported", name)
         return _hint(name, HINT_UNSUPPORTED)
     started = time.perf_counter()
-    outcome = "ok"
+    outcome = "error"
     try:
         # Teams gives an invoke a few seconds; past the budget the user gets a hint, not a spinner.
-        return await asyncio.wait_for(
+        status, body = await asyncio.wait_for(
             handler(invoke, services), timeout=services.settings.long_work_budget_seconds
         )
+        outcome = _outcome(body)
+        return status, body
     except TimeoutError:
         outcome = "timeout"
         return _hint(name, HINT_TOO_SLOW)
@@ -122,14 +124,28 @@ async def handle_invoke(
         outcome = exc.code
         return _hint(name, exc.user_message)
     finally:
+        # Usage figures for the Werkstatt: which skill, which entry point, how it ended — never
+        # the search text or the message.
         services.audit.write(
             "extension",
-            skill=name.removeprefix("composeExtension/"),
+            skill=_SKILL_OF.get(name),
+            reason=name.removeprefix("composeExtension/"),
             outcome=outcome,
             latency_ms=(time.perf_counter() - started) * 1000,
             user_id=user_id,
             scope="extension",
         )
+
+
+def _outcome(body: dict[str, Any]) -> str:
+    """Audit outcome: "ok" (cards), "empty" (none, e.g. a foreign link) or "hint" (German text)."""
+    result = body.get("composeExtension")
+    if isinstance(result, dict):
+        if result.get("type") == "message":
+            return "hint"
+        return "ok" if result.get("attachments") else "empty"
+    task = body.get("task")
+    return "hint" if isinstance(task, dict) and task.get("type") == "message" else "ok"
 
 
 def _hint(name: str, text: str) -> InvokeResult:
@@ -499,6 +515,13 @@ async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
         card = summary_card(summary.points, summary.ai_generated)
     return _results([{"contentType": ADAPTIVE, "content": card}])
 
+
+_SKILL_OF = {
+    "composeExtension/query": SEARCH_SKILL,
+    "composeExtension/queryLink": SEARCH_SKILL,
+    "composeExtension/fetchTask": SUMMARISE_SKILL,
+    "composeExtension/submitAction": SUMMARISE_SKILL,
+}
 
 _HANDLERS: dict[str, Handler] = {
     "composeExtension/query": _query,

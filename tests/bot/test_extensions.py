@@ -73,7 +73,14 @@ async def test_search_returns_one_card_per_paper_with_the_facts(services: Servic
     assert card["actions"] == [
         {"type": "Action.OpenUrl", "title": "In ALLRIS öffnen", "url": f"{WEB}1001"}
     ]
-    assert [line["event"] for line in audit_lines(services)] == ["extension"]
+    [line] = audit_lines(services)
+    assert (line["event"], line["skill"], line["reason"], line["outcome"]) == (
+        "extension",
+        "allris_search",
+        "query",
+        "ok",
+    )
+    assert "Radverkehr" not in json.dumps(line)  # never the search text
 
 
 async def test_outlook_search_is_routed_by_name_and_trimmed_by_access(services: Services) -> None:
@@ -253,3 +260,11 @@ async def test_unsupported_invoke_gets_a_hint(services: Services) -> None:
     status, body = await run(services, "composeExtension/setting", {})
     assert status == 200
     assert hint(body) == "Diese Aktion unterstützt der KI-Werkstatt Assistent nicht."
+
+
+async def test_audit_outcomes(services: Services) -> None:
+    await run(services, "composeExtension/query", invoke("query_teams.json")["value"], None)
+    await run(services, "composeExtension/queryLink", {"url": "https://example.org/x"})
+    await run(services, "composeExtension/fetchTask", invoke("fetch_task_summarise.json")["value"])
+    outcomes = [(line["skill"], line["outcome"]) for line in audit_lines(services)]
+    assert outcomes == [("allris_search", "hint"), ("allris_search", "empty"), ("summarise", "ok")]
