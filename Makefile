@@ -47,8 +47,9 @@ test: install
 	$(BIN)/pytest
 
 # Talk to the running bot (`make run` in another terminal) as Teams would.
+# Opens on http://localhost:56150; telemetry off (nothing leaves the machine).
 playground: install
-	npx agentsplayground start -e http://127.0.0.1:3978/api/messages -c msteams
+	npx --no-install agentsplayground start -e http://127.0.0.1:3978/api/messages -c msteams --disable-telemetry
 
 bench: install
 	$(BIN)/python bench/turns.py
