@@ -33,7 +33,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2022-10-01' existin
   name: logAnalyticsName
 }
 
-resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
+resource containerEnv 'Microsoft.App/managedEnvironments@2024-03-01' = {
   name: '${namePrefix}-cae-${suffix}'
   location: location
   properties: {
@@ -65,7 +65,7 @@ resource share 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-05-01
 }
 
 resource indexerStorage 'Microsoft.App/managedEnvironments/storages@2024-03-01' = {
-  parent: environment
+  parent: containerEnv
   name: 'indexer-data'
   properties: {
     azureFile: {
@@ -79,10 +79,12 @@ resource indexerStorage 'Microsoft.App/managedEnvironments/storages@2024-03-01' 
 }
 
 // Key Vault references: Container Apps reads them with the identity at revision start.
-var vaultSecrets = map(
-  ['microsoft-app-password', 'graph-client-secret', 'audit-key', 'redis-url'],
-  name => { name: name, keyVaultUrl: '${vaultUri}secrets/${name}', identity: identityId }
-)
+var vaultSecrets = [
+  { name: 'microsoft-app-password', keyVaultUrl: '${vaultUri}secrets/microsoft-app-password', identity: identityId }
+  { name: 'graph-client-secret', keyVaultUrl: '${vaultUri}secrets/graph-client-secret', identity: identityId }
+  { name: 'audit-key', keyVaultUrl: '${vaultUri}secrets/audit-key', identity: identityId }
+  { name: 'redis-url', keyVaultUrl: '${vaultUri}secrets/redis-url', identity: identityId }
+]
 
 // Settings both containers share (names as in bot/settings.py).
 var commonEnv = [
@@ -115,7 +117,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     userAssignedIdentities: { '${identityId}': {} }
   }
   properties: {
-    managedEnvironmentId: environment.id
+    managedEnvironmentId: containerEnv.id
     configuration: {
       ingress: { external: true, targetPort: 3978, transport: 'auto', allowInsecure: false }
       secrets: concat(vaultSecrets, [{ name: 'appinsights', value: appInsightsConnectionString }])
@@ -167,7 +169,7 @@ resource indexer 'Microsoft.App/jobs@2024-03-01' = {
     userAssignedIdentities: { '${identityId}': {} }
   }
   properties: {
-    environmentId: environment.id
+    environmentId: containerEnv.id
     configuration: {
       triggerType: 'Schedule'
       scheduleTriggerConfig: { cronExpression: indexerSchedule, parallelism: 1, replicaCompletionCount: 1 }

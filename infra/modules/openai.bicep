@@ -14,7 +14,7 @@ param userPrincipalId string
 
 var cognitiveServicesOpenAiUser = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
 
-resource account 'Microsoft.CognitiveServices/accounts@2023-05-01' = {
+resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   name: '${namePrefix}-aoai-${suffix}'
   location: location
   kind: 'OpenAI'
@@ -26,7 +26,7 @@ resource account 'Microsoft.CognitiveServices/accounts@2023-05-01' = {
   }
 }
 
-resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2023-05-01' = {
+resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
   parent: account
   name: model
   sku: { name: 'DataZoneStandard', capacity: capacity }
