@@ -110,11 +110,15 @@ def create_app(
 
 def _pings(app: web.Application) -> dict[str, Ping]:
     services = app[SERVICES]
-    return {
+    pings: dict[str, Ping] = {
         "index": services.index.ping,
         "directory": services.directory.ping,
         "generator": services.generator.ping,
     }
+    state_ping = getattr(app[STATE], "ping", None)  # shared stores (Redis) can be pinged
+    if callable(state_ping):
+        pings["state"] = state_ping
+    return pings
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

@@ -210,3 +210,27 @@ async def test_welcome_is_sent_once_across_instances(
         for store in stores:
             await store.close()
         await connector.close()
+
+
+async def test_readiness_includes_the_shared_store(
+    aiohttp_client: Any, redis_url: str, data_dir: Path
+) -> None:
+    from bot.app import create_app
+
+    settings = make_settings(data_dir)
+    up = RedisStateStore.from_url(redis_url, prefix="ready:")
+    down = RedisStateStore.from_url(f"redis://127.0.0.1:{_free_port()}/0")
+    try:
+        ready = await aiohttp_client(
+            create_app(settings, services=make_services(settings), state=up)
+        )
+        assert (await ready.get("/readyz")).status == 200
+        broken = await aiohttp_client(
+            create_app(settings, services=make_services(settings), state=down)
+        )
+        response = await broken.get("/readyz")
+        assert response.status == 503
+        assert "state" in (await response.json())["failed"]
+    finally:
+        await up.close()
+        await down.close()
