@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.werkstatt.suppression import MIN_DISTINCT_USERS, publish
+from bot.werkstatt.suppression import MIN_DISTINCT_USERS, hidden_beside_a_total, publish
 
 FAILURE_OUTCOMES = frozenset({"error", "bad_input"})
 NO_SKILL = "(ohne Skill)"
@@ -181,19 +181,29 @@ def _share(part: int, whole: int) -> float | None:
 
 def figures(acc: Accumulator) -> dict[str, Any]:
     """The published figures: every number has passed `publish` with the users behind it."""
-    days = []
-    day = acc.first
-    while day <= acc.last:
-        tally = acc.per_day.get(day.isoformat(), Tally())
-        days.append({"day": day.isoformat(), "turns": publish(tally.count, tally.users)})
-        day += timedelta(days=1)
+    # Turns per day and per skill both add up to the total shown: protect against subtraction.
+    day_keys = [
+        (acc.first + timedelta(days=i)).isoformat() for i in range((acc.last - acc.first).days + 1)
+    ]
+    day_tallies = [acc.per_day.get(key, Tally()) for key in day_keys]
+    day_hidden = hidden_beside_a_total([t.users for t in day_tallies])
+    days = [
+        {"day": key, "turns": None if hide else publish(t.count, t.users)}
+        for key, t, hide in zip(day_keys, day_tallies, day_hidden, strict=True)
+    ]
+    names = sorted(acc.per_skill, key=lambda n: (-acc.per_skill[n].turns.count, n))
+    skill_hidden = dict(
+        zip(
+            names, hidden_beside_a_total([acc.per_skill[n].turns.users for n in names]), strict=True
+        )
+    )
     skills = []
-    for name in sorted(acc.per_skill, key=lambda n: (-acc.per_skill[n].turns.count, n)):
+    for name in names:
         s = acc.per_skill[name]
         skills.append(
             {
                 "skill": name,
-                "turns": publish(s.turns.count, s.turns.users),
+                "turns": None if skill_hidden[name] else publish(s.turns.count, s.turns.users),
                 "latency_p50_ms": publish(percentile(s.latency, 50), s.latency_users),
                 "latency_p95_ms": publish(percentile(s.latency, 95), s.latency_users),
                 "citation_share": publish(_share(s.cited, s.answered.count), s.answered.users),

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.audit import AuditLog
 from bot.werkstatt.aggregate import aggregate, audit_files, figures, figures_csv, percentile
-from bot.werkstatt.suppression import MIN_DISTINCT_USERS, publish
+from bot.werkstatt.suppression import MIN_DISTINCT_USERS, hidden_beside_a_total, publish
 from tests.bot.werkstatt_support import AUDIT_KEY, at, write_usage
 
 FIRST = date(2026, 11, 2)
@@ -29,6 +29,44 @@ def test_suppression_rule_is_five_distinct_users() -> None:
     assert publish(42, ["a", "a", "b", "c", "d", "d"]) is None
     assert publish(0, []) is None
     assert publish(0.5, {"a", "b", "c", "d", "e", "f"}) == 0.5
+
+
+def test_hidden_cells_beside_a_total_must_rest_on_five_people_together() -> None:
+    many = [f"m{i}" for i in range(20)]
+    six = ["a", "b", "c", "d", "e", "f"]
+    # Nothing hidden: nothing more to do.
+    assert hidden_beside_a_total([many, six]) == [False, False]
+    # One small cell (2 people) beside a shown total: total - rest would reveal it, so the
+    # smallest shown cell (six people) is hidden as well; together they rest on 8 people.
+    assert hidden_beside_a_total([many, six, ["x", "y"]]) == [False, True, True]
+    # Two small cells that together rest on five people are enough on their own.
+    assert hidden_beside_a_total([many, six, ["x", "y"], ["p", "q", "r"]]) == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    # The same two people in both small cells are still two people.
+    assert hidden_beside_a_total([many, six, ["x", "y"], ["x", "y", "x"]]) == [
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_secondary_suppression_in_the_figures(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit", AUDIT_KEY)
+    for u in range(6):
+        audit.write("turn", skill="policy_qa", outcome="ok", user_id=f"u{u}", now=at(FIRST))
+    for u in range(20):
+        audit.write("turn", skill="allris_search", outcome="ok", user_id=f"v{u}", now=at(FIRST))
+    audit.write("turn", skill="summarise", outcome="ok", user_id="u0", now=at(FIRST))
+    data = figures(aggregate(audit.directory, FIRST, FIRST))
+    turns = {s["skill"]: s["turns"] for s in data["per_skill"]}
+    # 27 in total; summarise (1 person) hidden, so policy_qa (6) is hidden too: else 27 - 20 - 6.
+    assert data["totals"]["turns"] == 27
+    assert turns == {"allris_search": 20, "policy_qa": None, "summarise": None}
 
 
 # ---------------------------------------------------------------- aggregation
@@ -53,10 +91,10 @@ def test_figures_are_hand_checked(tmp_path: Path) -> None:
     assert qa["no_answer_rate"] == round(20 / 60, 4)
     assert qa["feedback_up"] == 30  # users 0..5 -> 6 people
     assert qa["feedback_down"] is None  # users 6 and 7: two people -> suppressed
-    assert [d["turns"] for d in data["per_day"]] == [16] * 5  # 12 qa + 3 allris + 1 error
+    assert [d["turns"] for d in data["per_day"]] == [17] * 5  # 12 qa + 4 allris + 1 error
     assert data["kipass_denials"] == [{"reason": "kipass_required", "count": 30}]
     assert data["failures"] == [{"reason": "timeout", "count": None}]  # one person only
-    assert data["totals"]["turns"] == 5 * (12 + 3 + 1)
+    assert data["totals"]["turns"] == 5 * (12 + 4 + 1)
 
 
 def test_every_cell_resting_on_fewer_than_five_users_is_suppressed(tmp_path: Path) -> None:
@@ -120,7 +158,7 @@ def test_period_selects_files_and_lines(tmp_path: Path) -> None:
     ]
     data = figures(aggregate(directory, date(2026, 11, 3), date(2026, 11, 4)))
     assert [d["day"] for d in data["per_day"]] == ["2026-11-03", "2026-11-04"]
-    assert data["totals"]["turns"] == 2 * 16
+    assert data["totals"]["turns"] == 2 * 17
 
 
 def test_broken_lines_are_counted_not_fatal(tmp_path: Path) -> None:
@@ -133,7 +171,7 @@ def test_broken_lines_are_counted_not_fatal(tmp_path: Path) -> None:
         fh.write("\n")
     acc = aggregate(directory, FIRST, FIRST)
     assert acc.bad_lines == 3
-    assert figures(acc)["per_day"][0]["turns"] == 16
+    assert figures(acc)["per_day"][0]["turns"] == 17
 
 
 def test_percentile_nearest_rank() -> None:

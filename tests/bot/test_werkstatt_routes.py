@@ -49,7 +49,7 @@ async def test_figures_api_and_period_validation(client: TestClient) -> None:
     )
     assert r.status == 200
     data = await r.json()
-    assert [d["turns"] for d in data["per_day"]] == [16, 16, 16]
+    assert [d["turns"] for d in data["per_day"]] == [17, 17, 17]
     bad = await client.get(
         "/werkstatt/api/figures", params={"from": "2026-11-05", "to": "2026-11-01"}
     )
@@ -169,7 +169,7 @@ async def test_bot_app_serves_the_dashboard(aiohttp_client: Any, data_dir: Path)
     page = await client.get("/werkstatt")
     assert page.status == 200
     figures = await (await client.get("/werkstatt/api/figures")).json()
-    assert figures["totals"]["turns"] == 16
+    assert figures["totals"]["turns"] == 17
 
 
 def test_guard_follows_the_mode(data_dir: Path) -> None:

@@ -21,7 +21,10 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None:
-    """A realistic, deterministic month: policy_qa used by many, allris_search by 3 people only."""
+    """A realistic, deterministic month: policy_qa used by many, allris_search by 4 people only.
+
+    The cells hidden beside the turn total (allris_search: users 0-3, the error: user 5) rest on
+    five people together, so no further cell needs hiding (see hidden_beside_a_total)."""
     for offset in range(days):
         day = first + timedelta(days=offset)
         for u in range(users):
@@ -56,7 +59,7 @@ def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None
                 scope="personal",
                 now=at(day, 12),
             )
-        for u in range(3):  # a skill only three people use: every cell must be suppressed
+        for u in range(4):  # a skill only four people use: every cell must be suppressed
             audit.write(
                 "turn",
                 skill="allris_search",
@@ -83,7 +86,7 @@ def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None
             outcome="error",
             reason="timeout",
             latency_ms=120000,
-            user_id="user-1@luebeck.de",
+            user_id="user-5@luebeck.de",
             scope="personal",
             now=at(day, 13),
         )
