@@ -5,7 +5,8 @@ bot/audit.py) are read line by line; only counters and sets of pseudonyms are ke
 lines, so memory grows with the number of skills, days and distinct users, not with the log.
 Files outside the chosen period are not opened at all.
 
-Every figure goes through `suppression.publish` together with the set of pseudonyms it rests
+Every figure goes through `suppression.publish` (and, beside a total, `hidden_beside_a_total`)
+with the set of pseudonyms it rests
 on: a figure from fewer than five people is not shown. Definitions:
   turns             audit lines with event "turn"
   latency p50/p95   nearest-rank percentiles of latency_ms over turns that carry one
