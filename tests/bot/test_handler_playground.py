@@ -134,3 +134,13 @@ async def test_playground_from_another_tenant_is_rejected(
     bot = await start_bot(aiohttp_client, connector, data_dir, allowed_tenants=("contoso",))
     await replay(bot, "personal-message-hilfe")
     assert connector.calls == []
+
+
+async def test_card_feedback_click_is_audited_and_thanked(bot: BotUnderTest) -> None:
+    activity = await replay(bot, "personal-card-feedback-down")
+    assert activity.get("text") is None and activity["value"]["kiwFeedback"] == "down"
+    [reply] = bot.connector.messages()
+    assert reply.body["text"] == "Danke für Ihre Rückmeldung."
+    [line] = bot.audit()
+    assert (line["event"], line["outcome"], line["scope"]) == ("feedback", "down", "personal")
+    assert line["user"] and PLAYGROUND_USER not in str(line)
