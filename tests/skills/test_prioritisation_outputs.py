@@ -141,3 +141,32 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert run(str(SAMPLE), "--out", str(tmp_path / "o"), "--net-hours", "0") == 2
     capsys.readouterr()
     assert not (tmp_path / "o").exists()
+
+
+def test_xlsx_inventory_and_json_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    rows = list(csv.reader(io.StringIO(SAMPLE.read_text("utf-8")), delimiter=";"))
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in rows[:6]:
+        ws.append([float(c) if c.replace(".", "").isdigit() else c for c in row])
+    good = tmp_path / "inventar.xlsx"
+    wb.save(good)
+    assert run(str(good), "--out", str(tmp_path / "ok"), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["processes"] == 5
+
+    ws["D3"] = -4  # minutes per case of the second process
+    bad = tmp_path / "kaputt.xlsx"
+    wb.save(bad)
+    assert run(str(bad), "--out", str(tmp_path / "bad"), "--json") == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == {
+        "ok": False,
+        "file": str(bad),
+        "problems": ["Zeile 3, Spalte „Minuten pro Fall“: -4 ist negativ."],
+    }
+    assert not (tmp_path / "bad").exists()
