@@ -30,7 +30,7 @@ from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.trace import Trace
-from skills.types import Scope, SkillResult
+from skills.types import Attachment, Scope, SkillResult
 
 log = logging.getLogger("kiw.handler")
 
@@ -233,7 +233,13 @@ class KiwTeamsHandler(TeamsActivityHandler):
         trace = Trace(correlation_id)
         trace.add("normalise", chars=len(text), mention_removed=mention_removed, scope=scope)
         # Files sent in a 1:1 chat arrive as download links (bot/teams_files.py).
-        files = await download_attachments(activity.attachments) if scope == "personal" else ()
+        files: tuple[Attachment, ...] = ()
+        if scope == "personal" and activity.attachments:
+            with trace.timed("attachments") as step:
+                files = await download_attachments(activity.attachments)
+                step.update(count=len(files), bytes=sum(len(f.data) for f in files))
+        if files and not text:
+            text = _command_for_files(files)  # a file sent without words
         turn = TurnInput(
             text,
             user_id,
@@ -467,6 +473,12 @@ class KiwTeamsHandler(TeamsActivityHandler):
             user_id=aad_object_id(activity),
             scope=conversation_scope(activity),
         )
+
+
+def _command_for_files(files: Sequence[Attachment]) -> str:
+    """A spreadsheet is most likely a process inventory, anything else a document to summarise."""
+    spreadsheet = any(f.name.lower().endswith((".csv", ".xlsx", ".xlsm")) for f in files)
+    return "priorisieren" if spreadsheet else "zusammenfassen"
 
 
 def _wants_feedback(result: SkillResult) -> bool:

@@ -440,3 +440,56 @@ async def test_focused_help_is_plain_text(bot: BotUnderTest) -> None:
     await _post_ok(bot, message("hilfe kipass", bot.connector.service_url))
     [reply] = bot.connector.messages()
     assert reply.body["text"].startswith("KI-Pass")
+
+
+# ---- files ----
+async def test_file_sent_without_words_goes_to_the_matching_skill(
+    aiohttp_client: Any, aiohttp_server: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    from aiohttp import web
+
+    received: list[tuple[str, tuple[str, ...], int]] = []
+
+    async def _capture(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        received.append(
+            (
+                request.command,
+                tuple(a.name for a in request.attachments),
+                len(request.attachments[0].data),
+            )
+        )
+        return SkillResult(text="Erhalten.")
+
+    summarise = Skill("summarise", ("zusammenfassen",), "Z", "Z.", False, _capture)
+    prioritise = Skill("prioritise", ("priorisieren",), "P", "P.", False, _capture)
+
+    async def _file(request: web.Request) -> web.Response:
+        return web.Response(body=b"%PDF-1.7 " + b"x" * 1000)
+
+    files = web.Application()
+    files.router.add_get("/{name}", _file)
+    server = await aiohttp_server(files)
+    bot = await start_bot(
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=lambda: [help_skill.SKILL, summarise, prioritise],
+    )
+    for name, kind in (("Vorlage.pdf", "pdf"), ("Prozesse.xlsx", "xlsx")):
+        activity = message("", connector.service_url)
+        activity["attachments"] = [
+            {
+                "contentType": "application/vnd.microsoft.teams.file.download.info",
+                "name": name,
+                "content": {
+                    "downloadUrl": f"http://127.0.0.1:{server.port}/{name}",
+                    "fileType": kind,
+                },
+            }
+        ]
+        await _post_ok(bot, activity)
+    assert received == [
+        ("zusammenfassen", ("Vorlage.pdf",), 1009),
+        ("priorisieren", ("Prozesse.xlsx",), 1009),
+    ]
+    assert bot.traces[0].step("attachments").details == {"count": 1, "bytes": 1009}  # type: ignore[union-attr]
