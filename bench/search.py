@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import random
 import re
 import resource
@@ -147,6 +148,29 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
+def _inflect(noun: str) -> str | None:
+    """Another form of a German noun by its ending (plural <-> singular, genitive)."""
+    rules = [
+        ("ungen", "ung"),
+        ("ung", "ungen"),
+        ("heiten", "heit"),
+        ("heit", "heiten"),
+        ("keit", "keiten"),
+        ("plan", "plans"),
+        ("rat", "rates"),
+        ("amt", "amtes"),
+        ("ion", "ionen"),
+        ("e", "en"),
+        ("ag", "äge"),
+        ("erk", "erke"),
+        ("and", "andes"),
+    ]
+    for ending, replacement in rules:
+        if noun.endswith(ending):
+            return noun[: len(noun) - len(ending)] + replacement
+    return None
+
+
 def make_queries(papers: list[dict], rng: random.Random, n_each: int = 60) -> list[dict]:
     """Varied German queries with the paper each should find (None: only latency counts)."""
     live = [p for p in papers if not p.get("deleted") and p.get("name")]
@@ -161,12 +185,13 @@ def make_queries(papers: list[dict], rng: random.Random, n_each: int = 60) -> li
         if len(ws) >= 2:
             pick = rng.sample(ws, min(3, len(ws)))
             qs.append({"kind": "title-words", "q": " ".join(pick), "want": p["id"]})
-    for p in live[n_each : 2 * n_each]:  # inflected: plural/genitive forms as people type
-        ws = content(p["name"])
-        if ws:
-            w = max(ws, key=len)
-            inflected = w + ("en" if w.endswith("ung") else "n" if w.endswith("e") else "s")
-            rest = [x for x in ws if x != w][:1]
+    for p in live[n_each : 2 * n_each]:  # inflected: plural/singular/genitive as people type
+        ws = [w for w in content(p["name"]) if w[0].isupper()]  # nouns
+        forms = [(w, _inflect(w)) for w in ws]
+        forms = [(w, f) for w, f in forms if f]
+        if forms:
+            w, inflected = forms[0]
+            rest = [x for x in content(p["name"]) if x != w][:1]
             qs.append({"kind": "inflected", "q": " ".join([inflected, *rest]), "want": p["id"]})
     for p in live[2 * n_each : 3 * n_each]:  # umlauts typed as ae/oe/ue/ss
         ws = [w for w in content(p["name"]) if re.search("[äöüß]", w)]
@@ -275,40 +300,65 @@ def _query(q: dict, top: int = 10) -> SearchQuery:
     )
 
 
-async def run_embedded(path: Path, queries: list[dict]) -> None:
+async def run_embedded(
+    path: Path, queries: list[dict], titles: dict[str, str], rounds: int
+) -> None:
     index = EmbeddedIndex(path)
     await index.ping()
     for q in queries[:20]:  # warm caches as a running bot would be
         await index.search(_query(q))
-    latencies: list[float] = []
+    load_before = os.getloadavg()[0]
+    # Every query `rounds` times, interleaved: on a shared machine the per-query minimum shows
+    # the engine's own cost, all runs together show what a user meets under that load.
+    runs: list[list[float]] = [[] for _ in queries]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for r in range(rounds):
+        for i, q in enumerate(queries):
+            start = time.perf_counter()
+            res = await index.search(_query(q))
+            runs[i].append((time.perf_counter() - start) * 1000)
+            if q["want"] and r == 0:
+                # A paper counts as found if it is the one, or one with the identical title
+                # (Karlsruhe has many: "Bestellung der Mitglieder des Aufsichtsrates …").
+                want_title = titles.get(q["want"], "").casefold()
+                ranked = list(dict.fromkeys(h.chunk.title.casefold() for h in res.hits))
+                docs = list(dict.fromkeys(h.chunk.doc_id for h in res.hits))
+                strict = 1 if docs[:1] == [q["want"]] else 2 if q["want"] in docs[:5] else 0
+                same = 1 if ranked[:1] == [want_title] else 2 if want_title in ranked[:5] else 0
+                found.setdefault(q["kind"], []).append((strict, same))
+    load_after = os.getloadavg()[0]
+    latencies = [x for run in runs for x in run]
+    best = [min(run) for run in runs]
     by_kind: dict[str, list[float]] = {}
-    found: dict[str, list[int]] = {}
-    for q in queries:
-        start = time.perf_counter()
-        res = await index.search(_query(q))
-        latencies.append((time.perf_counter() - start) * 1000)
-        by_kind.setdefault(q["kind"], []).append(latencies[-1])
-        if q["want"]:
-            docs = list(dict.fromkeys(h.chunk.doc_id for h in res.hits))
-            kind = q["kind"]
-            found.setdefault(kind, []).append(
-                1 if docs[:1] == [q["want"]] else 2 if q["want"] in docs[:5] else 0
-            )
-    print(f"queries: {len(queries)} (embedded, await index.search, top 10 incl. facets+snippets)")
+    for q, b in zip(queries, best, strict=True):
+        by_kind.setdefault(q["kind"], []).append(b)
     print(
-        f"latency ms: p50 {percentile(latencies, 50):.2f}  p95 {percentile(latencies, 95):.2f}  "
-        f"p99 {percentile(latencies, 99):.2f}  max {max(latencies):.2f}  "
-        f"mean {statistics.mean(latencies):.2f}"
+        f"queries: {len(queries)} x {rounds} rounds (embedded, await index.search, top 10, "
+        f"facets + snippets); load average {load_before:.1f} -> {load_after:.1f} on "
+        f"{os.cpu_count()} cores"
     )
+    for name, values in (("all runs", latencies), ("per-query best", best)):
+        print(
+            f"latency ms ({name}): p50 {percentile(values, 50):.2f}  "
+            f"p95 {percentile(values, 95):.2f}  p99 {percentile(values, 99):.2f}  "
+            f"max {max(values):.2f}  mean {statistics.mean(values):.2f}"
+        )
+    print("by kind (per-query best):")
     for kind, lat in by_kind.items():
         print(
             f"  {kind:12s} n={len(lat):3d}  p50 {percentile(lat, 50):6.2f}  p95 {percentile(lat, 95):6.2f}"
         )
     print("quality (paper the query was made from):")
     for kind, marks in found.items():
-        top1 = sum(1 for m in marks if m == 1) / len(marks)
-        top5 = sum(1 for m in marks if m >= 1) / len(marks)
-        print(f"  {kind:12s} n={len(marks):3d}  top-1 {top1:.0%}  recall@5 {top5:.0%}")
+        n = len(marks)
+        top1 = sum(1 for m, _ in marks if m == 1) / n
+        top5 = sum(1 for m, _ in marks if m >= 1) / n
+        t_top1 = sum(1 for _, t in marks if t == 1) / n
+        t_top5 = sum(1 for _, t in marks if t >= 1) / n
+        print(
+            f"  {kind:12s} n={n:3d}  top-1 {top1:4.0%}  recall@5 {top5:4.0%}   "
+            f"(same title: top-1 {t_top1:4.0%}  recall@5 {t_top5:4.0%})"
+        )
     await index.close()
 
 
@@ -389,6 +439,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="build a fresh index here")
     parser.add_argument("--compare-fts5", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the query set")
     args = parser.parse_args()
     rng = random.Random(20261127)
     papers = load_papers()
@@ -410,7 +461,8 @@ def main() -> int:
             print(f"built embedded index in {took:.1f} s")
         print(f"index: {path}")
     print(f"index size: {dir_size(path) / 1e6:.1f} MB")
-    asyncio.run(run_embedded(path, queries))
+    titles = {p["id"]: p.get("name") or "" for p in papers}
+    asyncio.run(run_embedded(path, queries, titles, args.rounds))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process (load + build + search): {rss:.0f} MB")
     if args.compare_fts5:

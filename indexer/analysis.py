@@ -20,14 +20,12 @@ import Stemmer
 
 # Umlauts fold to their two-letter spelling, so "Straße"/"Strasse" and "Änderung"/"Aenderung"
 # become the same word before stemming (the Snowball German stemmer then treats both alike).
-_UMLAUT_FOLD = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Words: letters and digits; "-" and "/" split words (hyphenated compounds are also joined).
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 WORD_PATTERN = _WORD
 _LINE_HYPHEN = re.compile(r"(\w)-[ \t]*\r?\n[ \t]*(\w)")
-_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+", re.UNICODE)
+_SPACE = re.compile(r"\s")
 
 # Small hand-written list of German function words (folded spelling). Not a copy of any
 # published list: only words that carry no topic and would bloat the AND of a query.
@@ -55,11 +53,12 @@ _stemmer.maxCacheSize = 200_000
 
 def fold(text: str) -> str:
     """Lower-case, umlaut-folded (ä→ae, ß→ss), accent-free spelling of `text`."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_UMLAUT_FOLD)
+    # casefold() already turns "ß"/"ẞ" into "ss"; str.replace is much faster than translate().
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def fold_key(value: str) -> str:
@@ -77,7 +76,25 @@ def words(text: str) -> list[str]:
     folded = fold(join_line_hyphens(text))
     out = _WORD.findall(folded)
     if "-" in folded:
-        out.extend(m.group(0).replace("-", "") for m in _HYPHENATED.finditer(folded))
+        out.extend(_joined_hyphenations(folded))
+    return out
+
+
+def _joined_hyphenations(folded: str) -> list[str]:
+    """ "radverkehrs-foerderung" -> "radverkehrsfoerderung", found from each "-" outwards
+    (a regex over the whole text would retry at every letter)."""
+    out = []
+    pos = folded.find("-")
+    while pos != -1:
+        start = pos
+        while start > 0 and not folded[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(folded, pos)
+        end = space.start() if space else len(folded)
+        parts = _WORD.findall(folded[start:end])
+        if len(parts) > 1:
+            out.append("".join(parts))
+        pos = folded.find("-", end)
     return out
 
 
@@ -97,7 +114,12 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """Stems of the content words of `text`, in order (stopwords dropped)."""
-    ws = [w for w in words(text) if w not in STOPWORDS]
+    return stems_of(words(text))
+
+
+def stems_of(folded_words: list[str]) -> list[str]:
+    """Stems of already folded words (from `words`), stopwords dropped."""
+    ws = [w for w in folded_words if w not in STOPWORDS]
     return [
         normalise_number(w) if w.isdigit() else s for w, s in zip(ws, _stem_all(ws), strict=True)
     ]
@@ -140,7 +162,11 @@ class Decompounder:
         return found
 
     def _is_word(self, surface: str) -> bool:
-        return len(surface) >= MIN_PART and surface not in STOPWORDS and self._known(stem(surface))
+        return (
+            len(surface) >= MIN_PART
+            and surface not in STOPWORDS
+            and self._known(cached_stem(surface))
+        )
 
     def _split(self, word: str, depth: int) -> list[str]:
         if depth > 3 or len(word) < 2 * MIN_PART:
@@ -156,7 +182,7 @@ class Decompounder:
                     continue
                 left = left_raw[: len(left_raw) - len(link)] if link else left_raw
                 if self._is_word(left):
-                    out = [stem(left), stem(right)]
+                    out = [cached_stem(left), cached_stem(right)]
                     out += self._split(left, depth + 1)
                     out += self._split(right, depth + 1)
                     return out

@@ -29,7 +29,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from indexer.analysis import (
     parse_query,
     reference_key,
     stem_comparable,
-    stems,
+    stems_of,
     words,
 )
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
@@ -104,8 +104,12 @@ def _schema() -> tantivy.Schema:
 # ---------------------------------------------------------------- chunk <-> payload
 
 
+_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
+
+
 def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
-    data = asdict(chunk)
+    # Not dataclasses.asdict(): that deep-copies recursively and is the slow part of indexing.
+    data = {name: getattr(chunk, name) for name in _CHUNK_FIELDS}
     data["date"] = chunk.date.isoformat() if chunk.date else None
     return data
 
@@ -257,8 +261,8 @@ class EmbeddedIndex:
         candidates = {w for w in surface if len(w) >= 8}
         return _Analysed(
             chunk=chunk,
-            title=stems(chunk.title),
-            body=stems(_body_text(chunk)),
+            title=stems_of(title_words),
+            body=stems_of(body_words),
             candidates=candidates,
             surface=surface,
         )
@@ -415,11 +419,24 @@ class EmbeddedIndex:
             out.append(tantivy.Query.boolean_query([(tantivy.Occur.Should, v) for v in variants]))
         return out
 
+    def _unknown_word(self, searcher: tantivy.Searcher, word: QueryWord) -> bool:
+        """Neither the word nor its compound parts occur in the index: maybe a typo."""
+        s = word.stem
+        if any(searcher.doc_freq(f, s) for f in ("title_terms", "body_terms", "part_terms")):
+            return False
+        return not self._query_parts.parts(word.word)
+
     def _match_query(
-        self, parsed: ParsedQuery, filters: list[tantivy.Query], *, fuzzy: bool, any_word: bool
+        self,
+        parsed: ParsedQuery,
+        filters: list[tantivy.Query],
+        *,
+        fuzzy: frozenset[str],
+        any_word: bool,
     ) -> tantivy.Query:
+        """`fuzzy`: the query words (folded) that also match with one edit."""
         clauses = self._reference_clause(parsed) + [
-            self._word_clause(w, fuzzy and i < _MAX_FUZZY_WORDS) for i, w in enumerate(parsed.words)
+            self._word_clause(w, w.word in fuzzy) for w in parsed.words
         ]
         occur = tantivy.Occur.Should if any_word else tantivy.Occur.Must
         matching = tantivy.Query.boolean_query([(occur, c) for c in clauses])
@@ -434,9 +451,17 @@ class EmbeddedIndex:
         searcher = self._searcher()
         filters = self._filters(q)
         # Exact words first; a typo or an over-specific query falls back to fuzzy, then to any word.
-        attempts = [(False, False), (True, False)]
+        # Typo candidates: words the index does not know (fuzzy matching every word is slow
+        # and a known word is no typo). A long pasted text gets no fuzzy matching at all.
+        unknown = frozenset(
+            w.word
+            for w in parsed.words[:_MAX_FUZZY_WORDS]
+            if len(parsed.words) <= _MAX_FUZZY_WORDS and self._unknown_word(searcher, w)
+        )
+        none: frozenset[str] = frozenset()
+        attempts = [(none, False)] + ([(unknown, False)] if unknown else [])
         if len(parsed.words) + len(parsed.references) > 1:
-            attempts.append((True, True))
+            attempts.append((unknown, True))
         for fuzzy, any_word in attempts:
             query = self._match_query(parsed, filters, fuzzy=fuzzy, any_word=any_word)
             result = searcher.search(query, limit=q.top, offset=max(0, q.offset), count=True)
@@ -444,7 +469,7 @@ class EmbeddedIndex:
                 break
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        matcher, candidates = self._highlighter(parsed, fuzzy)
+        matcher, candidates = self._highlighter(parsed, fuzzy)  # the words matched with an edit
         hits = []
         for score, address in result.hits:
             payload = searcher.doc(address)["payload"][0]
@@ -477,7 +502,7 @@ class EmbeddedIndex:
         }
 
     def _highlighter(
-        self, parsed: ParsedQuery, fuzzy: bool
+        self, parsed: ParsedQuery, fuzzy: frozenset[str]
     ) -> tuple[Callable[[str], bool], re.Pattern[str] | None]:
         """Which words of a chunk's original text the engine matched (for **bold**), and a
         pattern that every such word contains (None: ask about every word)."""
@@ -486,9 +511,7 @@ class EmbeddedIndex:
             wanted.update(self._query_parts.parts(w.word))
         # Compound words in the text ("Radverkehrsförderung") contain a wanted stem.
         roots = [s for s in wanted if len(s) >= 5 and not s.isdigit()]
-        fuzzy_targets = (
-            [w.word for w in parsed.words if len(w.word) >= 5 and w.word.isalpha()] if fuzzy else []
-        )
+        fuzzy_targets = [w for w in fuzzy if len(w) >= 5 and w.isalpha()]
 
         # Cheap first look: most words of a text contain no wanted stem in any spelling.
         loose = loose_pattern(wanted)
