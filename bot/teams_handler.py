@@ -270,7 +270,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
                 cards.help_summary(self.skills(), notice=notice),
             )
         elif result.card:
-            activity = card_activity(result.card, cards.summary_line(result.text))
+            # With citations the full text goes along: Teams attaches the citation entity to
+            # the [n] markers in `text` (and shows nothing for markers that are not there).
+            fallback = result.text if result.citations else cards.summary_line(result.text)
+            activity = card_activity(result.card, fallback)
         elif result.citations or result.ai_generated:
             # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels;
             # there the card carries the buttons. Either way the bot records only up/down.

@@ -493,3 +493,29 @@ async def test_file_sent_without_words_goes_to_the_matching_skill(
         ("priorisieren", ("Prozesse.xlsx",), 1009),
     ]
     assert bot.traces[0].step("attachments").details == {"count": 1, "bytes": 1009}  # type: ignore[union-attr]
+
+
+async def test_skill_card_with_citations_keeps_the_markers_in_text(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    from skills import cardkit
+
+    citation = Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")
+
+    async def _carded(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        text = "Nein.\nBegründung steht in § 4 [1]."
+        card = cardkit.card([cardkit.text_block(text)], cardkit.feedback_actions("policy_qa"))
+        return SkillResult(text=text, card=card, citations=[citation], ai_generated=True)
+
+    carded = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _carded)
+    bot = await start_bot(
+        aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, carded]
+    )
+    await _post_ok(bot, message("frage Darf ich?", connector.service_url))
+    [reply] = connector.messages()
+    assert reply.body["text"] == "Nein.\nBegründung steht in § 4 [1]."
+    assert reply.body["entities"][0]["citation"][0]["position"] == 1
+    assert "channelData" not in reply.body or "feedbackLoopEnabled" not in str(
+        reply.body["channelData"]
+    )
+    assert_valid_card(reply.body["attachments"][0]["content"])
