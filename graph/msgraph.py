@@ -70,7 +70,6 @@ with warnings.catch_warnings():
 
 from graph.principal import (
     NO_EXPIRY,
-    DirectoryError,
     DirectoryFileError,
     DirectoryUnavailable,
     Principal,
@@ -303,7 +302,9 @@ class GraphDirectory:
         self._transport = httpx.AsyncHTTPTransport(verify=_ssl_context(verify))
         http = httpx.AsyncClient(
             base_url=self.graph_base_url,
-            timeout=httpx.Timeout(timeout_seconds),
+            # Below the lookup deadline, so a slow Graph ends in httpx's own timeout (which
+            # closes the connection cleanly) before the deadline has to cancel anything.
+            timeout=httpx.Timeout(timeout_seconds * 0.8),
             transport=self._transport,
         )
         retry = RetryHandlerOption(delay=0.0, max_retries=max_retries)
@@ -333,19 +334,21 @@ class GraphDirectory:
 
     async def _user_and_groups(self, user_id: str) -> tuple[dict[str, Any], dict[str, str]]:
         """Both calls at once (Graph takes an object id or a UPN in either path): a cold lookup
-        costs one round trip, not two. The first failure cancels the other call."""
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                user = tasks.create_task(self._call(self._get_user(user_id), "/users/{id}"))
-                groups = tasks.create_task(
-                    self._call(self._get_groups(user_id), "transitiveMemberOf")
-                )
-        except* DirectoryError as failed:
-            errors = failed.exceptions
-            # "Unknown user" wins: a 404 on one call may cancel the other mid-flight.
-            first = next((e for e in errors if isinstance(e, UnknownUser)), errors[0])
-            raise first from None
-        return user.result(), groups.result()
+        costs one round trip, not two. Both run to their end (each bounded by the HTTP
+        timeout) rather than cancelling one another: a request cancelled mid-flight can leave
+        its connection behind in httpcore."""
+        results: list[Any] = await asyncio.gather(
+            self._call(self._get_user(user_id), "/users/{id}"),
+            self._call(self._get_groups(user_id), "transitiveMemberOf"),
+            return_exceptions=True,
+        )
+        errors = [e for e in results if isinstance(e, BaseException)]
+        if errors:
+            # "Unknown user" wins over the other call's failure.
+            raise next((e for e in errors if isinstance(e, UnknownUser)), errors[0])
+        user: dict[str, Any] = results[0]
+        groups: dict[str, str] = results[1]
+        return user, groups
 
     async def _get_json(self, request_info: RequestInformation, what: str) -> dict[str, Any]:
         """Send one request the SDK built; parse and check the JSON ourselves.
