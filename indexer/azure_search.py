@@ -100,7 +100,15 @@ def query_filter(q: SearchQuery) -> str:
     if q.paper_type:
         parts.append(f"paper_type_key eq {odata_string(fold_key(q.paper_type))}")
     if q.organization:
-        parts.append(f"org_keys/any(o: o eq {odata_string(fold_key(q.organization))})")
+        # The exact name, or all its words ("Grüne" matches "Fraktion Bündnis 90/Die Grünen").
+        exact = f"org_keys/any(o: o eq {odata_string(fold_key(q.organization))})"
+        org_words = " ".join(WORD_PATTERN.findall(q.organization))
+        if org_words:
+            exact = (
+                f"({exact} or search.ismatch({odata_string(org_words)}, 'organizations', "
+                "'simple', 'all'))"
+            )
+        parts.append(exact)
     if q.doc_id:
         parts.append(f"doc_id eq {odata_string(q.doc_id)}")
     if q.date_from:

@@ -46,6 +46,7 @@ from indexer.analysis import (
     parse_query,
     reference_key,
     stem_comparable,
+    stems,
     stems_of,
     words,
 )
@@ -54,7 +55,7 @@ from indexer.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _TERMS = "kiw_terms"  # whitespace tokenizer over pre-analysed terms
 _MARKER = "kiw-index.json"
 _WRITER_HEAP = 64_000_000
@@ -87,6 +88,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("type", tokenizer_name="raw", fast=True)
     sb.add_text_field("org_key", tokenizer_name="raw")
     sb.add_text_field("org", tokenizer_name="raw", fast=True)
+    sb.add_text_field("org_terms", tokenizer_name=_TERMS, index_option="basic")
     sb.add_text_field("ref", tokenizer_name="raw")
     sb.add_text_field("ref_family", tokenizer_name="raw")
     sb.add_date_field("date", indexed=True, fast=True)
@@ -281,6 +283,8 @@ class EmbeddedIndex:
         for org in c.organizations:
             doc.add_text("org_key", fold_key(org))
             doc.add_text("org", org)
+        if c.organizations:
+            doc.add_text("org_terms", " ".join(stems(" ".join(c.organizations))))
         if c.reference:
             key = reference_key(c.reference)
             if key is not None:
@@ -355,7 +359,18 @@ class EmbeddedIndex:
         if q.paper_type:
             out.append(self._raw_term("type_key", fold_key(q.paper_type)))
         if q.organization:
-            out.append(self._raw_term("org_key", fold_key(q.organization)))
+            # The exact name, or all its words ("Grüne" matches "Fraktion Bündnis 90/Die Grünen").
+            exact = self._raw_term("org_key", fold_key(q.organization))
+            org_words = [
+                (tantivy.Query.term_query(self._schema, "org_terms", w, index_option="basic"))
+                for w in dict.fromkeys(stems(q.organization))
+            ]
+            if org_words:
+                every = tantivy.Query.boolean_query([(tantivy.Occur.Must, w) for w in org_words])
+                exact = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, exact), (tantivy.Occur.Should, every)]
+                )
+            out.append(exact)
         if q.doc_id:
             out.append(self._raw_term("doc_id", q.doc_id))
         if q.date_from or q.date_to:

@@ -10,7 +10,7 @@ orderby), `docs/$count`. Document keys and field names are validated like the se
 Text analysis is a stand-in for `de.microsoft` (indexer.analysis stems), good enough to check
 what the backend sends. The `$filter` evaluator covers the OData subset the backend emits:
 `and`/`or`/`not`, parentheses, `eq ne gt ge lt le` on strings, numbers and dates, `null`,
-`coll/any(x: …)` lambdas and `search.in(x, 'a,b', ',')`.
+`coll/any(x: …)` lambdas, `search.in(x, 'a,b', ',')` and `search.ismatch('words', 'fields', …)`.
 
 Fault injection: `service.faults` is a list of `Fault`s consumed in order by matching requests
 (whole-request HTTP errors such as 429/503 with Retry-After), and `service.flaky_keys` makes
@@ -425,6 +425,8 @@ class _Parser:
             raise ValueError(f"expected a field, got {name!r}")
         if name == "search.in":
             return self.search_in()
+        if name == "search.ismatch":
+            return self.ismatch()
         if name.endswith("/any") or name.endswith("/all"):
             return self.lambda_(name)
         op = self.take()[1]
@@ -447,6 +449,24 @@ class _Parser:
         self.take(")")
         allowed = set(filter(None, re.split("|".join(map(re.escape, delimiters)), values)))
         return lambda d, env: _lookup(name, d, env) in allowed
+
+    def ismatch(self) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+        """search.ismatch('text', 'field,field', 'simple'|'full', 'any'|'all')."""
+        self.take("(")
+        args = [_literal(*self.take())]
+        while self.peek() == ("punct", ","):
+            self.take(",")
+            args.append(_literal(*self.take()))
+        self.take(")")
+        text, fields = str(args[0]), str(args[1]).split(",") if len(args) > 1 else []
+        terms = _query_terms(text, len(args) > 2 and args[2] == "full")
+        mode_all = len(args) > 3 and args[3] == "all"
+
+        def run(d: dict[str, Any], env: dict[str, Any]) -> bool:
+            hits = [_term_score(d, fields, t) > 0 for t in terms]
+            return all(hits) if mode_all else any(hits)
+
+        return run
 
     def lambda_(self, name: str) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
         coll, _, quantifier = name.rpartition("/")

@@ -120,6 +120,11 @@ async def test_filters_reach_the_service(index: AzureSearchIndex) -> None:
     assert doc_ids(got) == [rad_vorlage]
     got = await index.search(SearchQuery(text="Durlach", organization="Bauausschuss"))
     assert doc_ids(got) == [rad_vorlage]
+    internal = frozenset({PUBLIC, corpus.FACTION})
+    got = await index.search(SearchQuery(text="Radverkehr", organization="Grüne", access=internal))
+    assert doc_ids(got) == [corpus.FACTION_INTERNAL[0].doc_id]
+    got = await index.search(SearchQuery(text="Radverkehr", organization="O'Neill Ausschuss"))
+    assert doc_ids(got) == []
     got = await index.search(SearchQuery(text="Dienstvereinbarung", collection=POLICIES))
     assert doc_ids(got) == [corpus.POLICY[0].doc_id]
 

@@ -95,6 +95,10 @@ async def test_filters(index: EmbeddedIndex) -> None:
     assert await search(index, "Künstliche Intelligenz", collection=POLICIES) == [POLICY]
     assert await search(index, "Radverkehr", paper_type="beschlussvorlage") == [RAD_VORLAGE]
     assert await search(index, "Radverkehr", organization="bauausschuss") == [RAD_VORLAGE]
+    internal = frozenset({PUBLIC, corpus.FACTION})
+    by_word = await search(index, "Radverkehr", organization="Grüne", access=internal)
+    assert by_word == [corpus.FACTION_INTERNAL[0].doc_id]  # "Fraktion Grüne" by one word
+    assert await search(index, "Radverkehr", organization="Sportausschuss Bau") == []
     ranged = await search(
         index, "Radverkehr", date_from=date(2025, 1, 1), date_to=date(2025, 3, 10)
     )
