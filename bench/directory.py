@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -130,6 +131,8 @@ async def run(users: int, groups: int, gate_calls: int, concurrency: int) -> Non
         f"over {gate_calls} calls (target p95 < 2 ms)"
     )
     print(f"  Graph requests {graph_calls}, token requests to the authority {token_requests}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  load average {load} on {os.cpu_count()} cores (client and server share them)")
 
 
 def main() -> None:
