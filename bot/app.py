@@ -60,11 +60,15 @@ def create_app(
         built_services = services or build_services(settings)
         built_state = state or build_state_store(settings)
         try:
+            # The registry is code, fixed for the process: read it once, which also imports
+            # every skill now (some pull in heavy libraries) instead of on the first user's turn.
+            registered = tuple(skills())
+            skills_now: Callable[[], Sequence[Skill]] = lambda: registered  # noqa: E731
             adapter = build_adapter(settings, session)
             pipeline = TurnPipeline(
                 built_services.skill_context(),
                 built_services.audit,
-                skills,
+                skills_now,
                 deadline_seconds=settings.skill_deadline_seconds,
             )
             handler = KiwTeamsHandler(

@@ -13,7 +13,7 @@ import copy
 import json
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -115,15 +115,25 @@ def help_summary(skills: Sequence[Skill], notice: str = "") -> str:
 
 
 def help_card(skills: Sequence[Skill], notice: str = "") -> dict[str, Any]:
-    return fill(
-        "help",
-        notice=notice,
-        title=HELP_TITLE,
-        intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
-        "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
-        facts=_skill_facts(skills),
-        hint="In Kanälen und Gruppenchats erwähnen Sie mich mit @, "
-        "z. B. „@KI-Assistent suche Radverkehr“.",
+    # Built on every `hilfe`; the skills are fixed per process, so build once per notice.
+    loaded: dict[str, Any] = json.loads(_help_card_json(tuple(skills), notice))
+    return loaded
+
+
+@lru_cache(maxsize=32)
+def _help_card_json(skills: tuple[Skill, ...], notice: str) -> str:
+    return json.dumps(
+        fill(
+            "help",
+            notice=notice,
+            title=HELP_TITLE,
+            intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
+            "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
+            facts=_skill_facts(skills),
+            hint="In Kanälen und Gruppenchats erwähnen Sie mich mit @, "
+            "z. B. „@KI-Assistent suche Radverkehr“.",
+        ),
+        ensure_ascii=False,
     )
 
 
