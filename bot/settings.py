@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     )
     allowed_tenants: CsvList = Field((), validation_alias="KIW_ALLOWED_TENANTS")
     openid_metadata_url: str = Field("", validation_alias="KIW_OPENID_METADATA_URL")
+    # Where the bot gets its outbound token (Entra ID); sovereign clouds and tests override it.
+    bot_authority_host: str = Field(
+        "https://login.microsoftonline.com", validation_alias="KIW_BOT_AUTHORITY_HOST"
+    )
     long_work_budget_seconds: float = Field(
         5.0, gt=0, validation_alias="KIW_LONG_WORK_BUDGET_SECONDS"
     )

@@ -1,0 +1,1 @@
+"""Test kit shared across test packages: local servers that speak real wire protocols."""
