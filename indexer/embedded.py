@@ -168,7 +168,7 @@ class EmbeddedIndex:
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = asyncio.Lock()
-        self._meta_mtime: int | None = None
+        self._meta_mtime: tuple[int, int, int] | None = None
         self._vocab: Counter[str] | None = None  # writer side: stem -> chunks containing it
         self._query_parts = Decompounder(self._known_in_index)
         self._doc_parts: Decompounder | None = None
@@ -208,11 +208,14 @@ class EmbeddedIndex:
         self._meta_mtime = self._read_meta_mtime()
         return index
 
-    def _read_meta_mtime(self) -> int | None:
+    def _read_meta_mtime(self) -> tuple[int, int, int] | None:
+        """What changes when any process commits: tantivy replaces meta.json atomically (new
+        inode), so this also catches two commits within one timestamp tick."""
         try:
-            return os.stat(self._path / "meta.json").st_mtime_ns
+            st = os.stat(self._path / "meta.json")
         except FileNotFoundError:
             return None
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
 
     def _searcher(self) -> tantivy.Searcher:
         """A searcher that sees the latest commit, from this process or another one."""
@@ -319,12 +322,14 @@ class EmbeddedIndex:
             writer.delete_documents_by_term("id", a.chunk.id)
             writer.add_document(self._document(a, self._doc_parts))
         writer.commit()
+        self._searcher()  # this process sees its own commit at once
 
     def _delete_sync(self, doc_ids: Sequence[str]) -> None:
         writer = self._writer_or_raise()
         for doc_id in doc_ids:
             writer.delete_documents_by_term("doc_id", doc_id)
         writer.commit()
+        self._searcher()
 
     async def upsert(self, chunks: Sequence[Chunk]) -> None:
         if not chunks:
