@@ -240,12 +240,21 @@ class KiwTeamsHandler(TeamsActivityHandler):
                 step.update(count=len(files), bytes=sum(len(f.data) for f in files))
         if files and not text:
             text = _command_for_files(files)  # a file sent without words
+        options: dict[str, Any] = {}
+        submitted = activity.value if isinstance(activity.value, dict) else {}
+        if not text and isinstance(submitted.get("command"), str):
+            # A card button (Action.Submit) of a skill: {"command": "suche", "page": 1, ...}.
+            # Routed like the typed command; the rest reaches the skill as (untrusted) options.
+            text = submitted["command"].strip()[:50]
+            options = {k: v for k, v in submitted.items() if k != "command"}
+            trace.add("card_submit", command=text, keys=sorted(options))
         turn = TurnInput(
             text,
             user_id,
             scope,
             tenant_id(activity),
             attachments=files,
+            options=options,
             correlation_id=correlation_id,
         )
         work = asyncio.ensure_future(self.pipeline.run(turn, trace))

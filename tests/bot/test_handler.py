@@ -519,3 +519,28 @@ async def test_skill_card_with_citations_keeps_the_markers_in_text(
         reply.body["channelData"]
     )
     assert_valid_card(reply.body["attachments"][0]["content"])
+
+
+async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def _search(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        seen.append((request.command, request.text, request.options))
+        return SkillResult(text="Seite 2.")
+
+    search = Skill("allris_search", ("suche",), "Suche", "Sucht.", False, _search)
+    bot = await start_bot(
+        aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, search]
+    )
+    value = {"command": "suche", "query": "Radverkehr", "page": 1}
+    await _post_ok(bot, message("", connector.service_url, value=value))
+    assert seen == [("suche", "", {"query": "Radverkehr", "page": 1})]
+    assert bot.traces[0].step("card_submit").details == {
+        "command": "suche",
+        "keys": ["page", "query"],
+    }  # type: ignore[union-attr]
+    # A submit without a known command is not a crash: help.
+    await _post_ok(bot, message("", connector.service_url, value={"command": 42}))
+    assert connector.messages()[-1].body["text"].startswith("Befehle:")
