@@ -27,7 +27,8 @@ STOPWORDS = frozenset(
     ohne sehr sein seine seinem seinen seiner seit sich sie sind so solche soll sollen sollte sondern
     sonst über um und uns unser unsere unter viel vom von vor wann war waren warum was weg welche
     welchem welchen welcher welches wenn wer werde werden wie wieder will wir wird wirst wo wollen
-    wollte würde würden zu zum zur zwar zwischen wieviel wieviele viele vielen lange oft gilt gelten darf dürfen dürfte
+    wollte würde würden zu zum zur zwar zwischen wieviel wieviele viele vielen lange oft passiert passieren geschieht braucht brauche benötige während
+    into onto than then your our their have has had get got will would could gilt gelten darf dürfen dürfte
     bitte gerne eigentlich genau mal denn etwa ca bzw usw z b d h steht stehen regelt regeln geregelt
     the a an of to in is are and or for on with what who how when which may can does do i my me we
     be by it this that at as from be should must there any about
@@ -66,8 +67,12 @@ def stem(word: str) -> str:
 
 
 def content_stems(text: str) -> set[str]:
-    """Stems of the words that carry meaning (no stop words, no single letters)."""
-    return {stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1}
+    """Stems of the words that carry meaning (no stop words, no single letters).
+
+    Hyphenated compounds count by their parts ("KI-Schulung" -> ki, schul), so "KI-Schulung"
+    in a question matches "Schulung" in a rule.
+    """
+    return {stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1 and "-" not in t}
 
 
 def clean_extracted(text: str) -> str:
@@ -235,6 +240,10 @@ _DOMAIN_SYNONYMS = {
     "deepl": "Übersetzungsdienste",
     "tool": "KI-Anwendung",
     "tools": "KI-Anwendungen",
+    "handy": "Geräte",
+    "smartphone": "Geräte",
+    "laptop": "Geräte",
+    "tablet": "Geräte",
 }
 _WORDS_TO_REPLACE = re.compile(r"\b(" + "|".join(_DOMAIN_SYNONYMS) + r")\b", re.IGNORECASE)
 
@@ -250,6 +259,24 @@ def search_terms(question: str, language: str) -> str:
 
 
 def expand_english(text: str) -> str:
-    """The question plus German equivalents of its English words (for retrieval and scoring)."""
-    extra = [_EN_DE[t] for t in tokens(text) if _EN_DE.get(t)]
-    return f"{text} {' '.join(extra)}".strip()
+    """English words replaced by their German equivalents (names like "KI-Pass" stay)."""
+
+    def german(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lowered = word.lower()
+        if lowered in _EN_DE:
+            return _EN_DE[lowered]
+        return "" if lowered in STOPWORDS else word
+
+    return re.sub(r"\s+", " ", _WORD.sub(german, text)).strip()
+
+
+def matched_terms(query: set[str] | frozenset[str], stems: set[str] | frozenset[str]) -> set[str]:
+    """Query stems found in `stems`, also as a prefix ("verlang" ~ "verlanger") from 5 letters."""
+    found = set(query & stems)
+    for term in query - found:
+        if len(term) >= 5 and any(
+            len(s) >= 5 and (s.startswith(term) or term.startswith(s)) for s in stems
+        ):
+            found.add(term)
+    return found

@@ -8,7 +8,7 @@ The relevance gate (why a threshold, and this one): retrieval always returns *so
 (the embedded index falls back to "any word"), so an unanswerable question would otherwise be
 answered from the least bad passage. A passage counts as support only if it contains at least
 `MIN_PASSAGE_COVERAGE` of the question's content stems (stop words and question words removed)
-and at least two of them when the question has three or more. The value was chosen on the
+and at least two of them (one for a one-word question). The value was chosen on the
 project's own question set (bench/questions/policies.yaml): 0.5 keeps every answerable
 question and refuses the unanswerable ones; see docs/skills.md for the figures.
 """
@@ -22,7 +22,14 @@ from typing import Any
 from indexer.model import Hit, SearchQuery
 from skills.context import SkillContext
 from skills.generator.base import Passage
-from skills.german import STOPWORDS, content_stems, detect_language, search_terms, tokens
+from skills.german import (
+    STOPWORDS,
+    content_stems,
+    detect_language,
+    matched_terms,
+    search_terms,
+    tokens,
+)
 from skills.grounding import citation_json, passages_from_hits, renumber, validate_answer
 from skills.types import Citation, SkillRequest
 
@@ -53,18 +60,18 @@ class GroundedAnswer:
 def passage_coverage(question_stems: set[str], hit: Hit) -> float:
     chunk = hit.chunk
     stems = content_stems(" ".join(filter(None, [chunk.title, chunk.heading, chunk.text])))
-    return len(question_stems & stems) / len(question_stems) if question_stems else 0.0
+    return len(matched_terms(question_stems, stems)) / len(question_stems) if question_stems else 0.0
 
 
 def supports(question_stems: set[str], hit: Hit) -> bool:
     coverage = passage_coverage(question_stems, hit)
     matched = round(coverage * len(question_stems))
-    needed = 2 if len(question_stems) >= 3 else 1
+    needed = min(2, len(question_stems))
     return coverage >= MIN_PASSAGE_COVERAGE and matched >= needed
 
 
 async def retrieve(ctx: SkillContext, query: SearchQuery) -> list[Hit]:
-    """The index's hits for the question, plus hits for it with one word left out.
+    """The index's hits for the question, plus hits with one word left out and single words.
 
     Search engines match all words first; a question's wording ("Wie viele … erworben?") rarely
     matches the answering passage word for word, so leave-one-out variants widen recall. The
@@ -74,8 +81,10 @@ async def retrieve(ctx: SkillContext, query: SearchQuery) -> list[Hit]:
     merged: dict[str, Hit] = {h.chunk.id: h for h in results.hits}
     words = [w for w in dict.fromkeys(tokens(query.text)) if w not in STOPWORDS and len(w) > 1]
     if 2 <= len(words) <= 8:
-        for left_out in words:
-            variant = " ".join(w for w in words if w != left_out)
+        variants = [" ".join(w for w in words if w != left_out) for left_out in words]
+        if len(words) >= 3:
+            variants += words  # each word alone: passages that share only part of the wording
+        for variant in variants:
             more = await ctx.index.search(replace(query, text=variant, top=RETRIEVE_TOP // 2))
             for hit in more.hits:
                 merged.setdefault(hit.chunk.id, hit)

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage, Summary, SummaryPoint
-from skills.german import content_stems, search_terms, split_sentences, tokens
+from skills.german import content_stems, matched_terms, search_terms, split_sentences, tokens
 from skills.grounding import looks_like_injection
 
-MIN_COVERAGE = 0.3  # below this share of the question's weighted terms a sentence is no answer
-MAX_ANSWER_SENTENCES = 3
+MIN_COVERAGE = 0.45  # below this share of the question's weighted terms a sentence is no answer
+MAX_ANSWER_SENTENCES = 2
 RANK_BONUS = 0.12
 ANSWER_TYPE_BONUS = 0.25
 DENSITY_WEIGHT = 0.5
@@ -30,7 +30,7 @@ DENSITY_WEIGHT = 0.5
 # What kind of statement answers a question word: a duration, a date, a number, an actor.
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\bwie\s+lange\b|\bhow\s+long\b|\bgültig", re.IGNORECASE),
+        re.compile(r"\bwie\s+lange\b|\bwie\s+schnell\b|\bhow\s+long\b|\bgültig", re.IGNORECASE),
         re.compile(
             r"\b(?:\d+|ein|einen|eine|zwei|drei|vier|fünf|sechs|zwölf|90)\s+"
             r"(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?|Arbeitstage?n?|Stunden?)\b",
@@ -67,15 +67,24 @@ class _Sentence:
     index: int  # position in reading order over all passages
     text: str
     stems: frozenset[str]
+    section: str = ""  # the heading the sentence stands under
+
+
+def _is_heading(text: str) -> bool:
+    return len(text) < 80 and not text.rstrip("“”\"'»«)").endswith((".", "!", "?", ":", ";", ","))
 
 
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for rank, passage in enumerate(passages):
+        section = passage.chunk.heading or ""
         for text in split_sentences(passage.chunk.text):
             if looks_like_injection(text):
                 continue
-            out.append(_Sentence(passage.n, rank, len(out), text, frozenset(content_stems(text))))
+            if _is_heading(text):
+                section = text
+            stems = frozenset(content_stems(text))
+            out.append(_Sentence(passage.n, rank, len(out), text, stems, section))
     return out
 
 
@@ -104,7 +113,8 @@ class ExtractiveGenerator:
         if not question_stems or not sentences:
             return Generated(text="", cited=[])
         idf = _idf(sentences)
-        default_weight = max(idf.values(), default=1.0)
+        # A question word no passage contains weighs most: the question is about something else.
+        default_weight = 1.5 * max(idf.values(), default=1.0)
         weights = {t: idf.get(t, default_weight) for t in question_stems}
         total = sum(weights.values())
         scored: list[tuple[float, float, _Sentence]] = []
@@ -112,7 +122,7 @@ class ExtractiveGenerator:
         for s in sentences:
             if len(tokens(s.text)) < 4 or not s.text.rstrip("“”\"'»«)").endswith((".", "!", ":")):
                 continue  # headings, fragments and questions are no answer
-            matched = [t for t in weights if t in s.stems]
+            matched = sorted(matched_terms(question_stems, s.stems))
             coverage = sum(weights[t] for t in matched) / total
             if coverage < MIN_COVERAGE:
                 continue
@@ -127,10 +137,12 @@ class ExtractiveGenerator:
         best_score = scored[0][0]
         chosen: list[_Sentence] = []
         for score, _coverage, s in scored:
-            if len(chosen) == MAX_ANSWER_SENTENCES or score < 0.7 * best_score:
+            if len(chosen) == MAX_ANSWER_SENTENCES or score < 0.85 * best_score:
                 break
             if any(_similar(s, c) for c in chosen):
                 continue
+            if chosen and s.n != chosen[0].n:
+                continue  # a second quote from the same passage only: one coherent source
             chosen.append(s)
         lines = [EXTRACT_NOTE.get(language, EXTRACT_NOTE["de"])]
         lines.extend(f"„{_quote(s.text)}“ [{s.n}]" for s in chosen)
@@ -261,11 +273,25 @@ def _decision(sentences: Sequence[_Sentence]) -> SummaryPoint | None:
     return None
 
 
+_FINANCE_SECTION = re.compile(r"Finanz|Kosten|Haushalt|Mittel", re.IGNORECASE)
+
+
 def _finance(passages: Sequence[Passage], sentences: Sequence[_Sentence]) -> SummaryPoint | None:
-    candidates = [s for s in sentences if _AMOUNT.search(s.text)]
-    candidates += [s for s in sentences if _FINANCE_WORD.search(s.text) and s not in candidates]
+    def weight(s: _Sentence) -> int:
+        return (
+            3 * bool(_FINANCE_SECTION.search(s.section))
+            + 2 * bool(_AMOUNT.search(s.text))
+            + bool(_FINANCE_WORD.search(s.text))
+        )
+
+    candidates = [s for s in sentences if not _is_heading(s.text) and weight(s) >= 2]
+    if not any(_AMOUNT.search(s.text) for s in candidates):
+        for p in passages:
+            if _NO_FINANCE.search(p.chunk.text):
+                return SummaryPoint(text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n])
     if candidates:
-        chosen = sorted(candidates[:2], key=lambda s: s.index)
+        best = sorted(candidates, key=lambda s: (-weight(s), s.index))[:2]
+        chosen = sorted(best, key=lambda s: s.index)
         return _point(" ".join(c.text for c in chosen), [c.n for c in chosen])
     for p in passages:
         if _NO_FINANCE.search(p.chunk.text):

@@ -1,0 +1,247 @@
+"""Evaluate policy Q&A and ALLRIS search on the project's question sets; print the figures.
+
+    .venv/bin/python bench/eval_qa.py [--karlsruhe-papers 500] [--skip-karlsruhe]
+
+Own set (bench/questions/policies.yaml over samples/policies):
+  Recall@5 / MRR        the expected document among the first five retrieved passages / 1/rank
+  citation precision    share of citations whose passage contains the expected fact
+  answer contains fact  share of answerable questions whose answer text contains the fact
+  refused (unanswerable) share of "keine Aussage" replies on questions the corpus cannot answer
+  answerable answered   share of answerable questions that got a grounded answer
+  latency p50/p95       one turn (retrieval, gate, generation, validation) minus the model call
+Karlsruhe (bench/questions/karlsruhe.yaml, title-derived searches over a subset of the real
+corpus indexed into a temporary EmbeddedIndex): Recall@5 and MRR of the expected paper.
+
+Runs with the extractive backend; also with an OpenAI-compatible backend when
+KIW_OPENAI_BASE_URL (and KIW_OPENAI_MODEL, optionally KIW_OPENAI_API_KEY) is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import statistics
+import sys
+import tarfile
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from indexer.chunking import split_page_markers, split_passages  # noqa: E402
+from indexer.embedded import EmbeddedIndex  # noqa: E402
+from indexer.model import COUNCIL, POLICIES, Chunk, SearchQuery  # noqa: E402
+from skills import allris_search, policy_qa  # noqa: E402
+from skills.allris_query import parse_council_query  # noqa: E402
+from skills.context import SkillConfig, SkillContext  # noqa: E402
+from skills.generator.base import Generator  # noqa: E402
+from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
+from skills.german import content_stems, detect_language, search_terms  # noqa: E402
+from skills.grounded_answer import passage_coverage, retrieve  # noqa: E402
+from skills.types import SkillRequest  # noqa: E402
+from tests.skills.corpus import sample_chunks  # noqa: E402
+
+KARLSRUHE = REPO.parent / "shared" / "data" / "karlsruhe"
+QUESTIONS = REPO / "bench" / "questions"
+
+
+class _NoDirectory:
+    async def lookup(self, user_id: str) -> Any:
+        raise LookupError(user_id)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _context(index: EmbeddedIndex, generator: Generator) -> SkillContext:
+    return SkillContext(
+        index=index,
+        generator=generator,
+        directory=_NoDirectory(),
+        config=SkillConfig(),
+        today=lambda: date(2026, 11, 27),
+    )
+
+
+def _pct(values: list[float]) -> str:
+    return f"{statistics.mean(values):.3f}" if values else "n/a"
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str, Any]:
+    spec = yaml.safe_load((QUESTIONS / "policies.yaml").read_text(encoding="utf-8"))
+    ctx = _context(index, generator)
+    chunk_text = {(c.doc_id, c.heading): c.text for c in sample_chunks()}
+    recall, rr, precision, contains, answered, latency = [], [], [], [], [], []
+    failures: list[str] = []
+    for item in spec["answerable"]:
+        expected = f"file:samples/policies/{item['doc']}"
+        fact = item["fact"].lower()
+        language = detect_language(item["q"])
+        terms = search_terms(item["q"], language)
+        hits = await retrieve(ctx, SearchQuery(text=terms, collection=POLICIES, top=8))
+        stems = content_stems(terms)
+        ranked = [h for _, h in sorted(enumerate(hits), key=lambda x: (-passage_coverage(stems, x[1]), x[0]))]
+        docs = list(dict.fromkeys(h.chunk.doc_id for h in ranked))
+        recall.append(1.0 if expected in docs[:5] else 0.0)
+        rr.append(1.0 / (docs.index(expected) + 1) if expected in docs else 0.0)
+        request = SkillRequest(text=item["q"], command="frage")
+        start = time.perf_counter()
+        result = await policy_qa.run(request, ctx)
+        total_ms = (time.perf_counter() - start) * 1000
+        gen = request.trace.step("generation")
+        model_ms = gen.ms if gen and generator.name != "extractive" else 0.0
+        latency.append(total_ms - model_ms)
+        answered.append(1.0 if result.grounded else 0.0)
+        contains.append(1.0 if fact in result.data.get("answer", "").lower() else 0.0)
+        for c in result.citations:
+            passage = chunk_text.get((c.doc_id, c.heading), c.quote).lower()
+            precision.append(1.0 if fact in passage else 0.0)
+        if not result.grounded or fact not in result.data.get("answer", "").lower():
+            failures.append(f"  missed: {item['q']}")
+    refused = []
+    for question in spec["unanswerable"]:
+        request = SkillRequest(text=question, command="frage")
+        start = time.perf_counter()
+        result = await policy_qa.run(request, ctx)
+        latency.append((time.perf_counter() - start) * 1000)
+        refused.append(1.0 if result.outcome == "no_answer" else 0.0)
+        if result.outcome != "no_answer":
+            failures.append(f"  answered unanswerable: {question}")
+    return {
+        "questions": len(spec["answerable"]) + len(spec["unanswerable"]),
+        "recall@5": _pct(recall),
+        "mrr": _pct(rr),
+        "citation_precision": _pct(precision),
+        "answer_contains_fact": _pct(contains),
+        "answerable_answered": _pct(answered),
+        "unanswerable_refused": _pct(refused),
+        "latency_ms_p50": f"{_p(latency, 0.5):.1f}",
+        "latency_ms_p95": f"{_p(latency, 0.95):.1f}",
+        "failures": failures,
+    }
+
+
+def _karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
+    papers = [json.loads(line) for line in gzip.open(KARLSRUHE / "papers.jsonl.gz", "rt")]
+    chosen = [p for p in papers if p["id"] in wanted]
+    chosen += [p for p in papers if p["id"] not in wanted and not p.get("deleted")][: max(0, limit - len(chosen))]
+    needed = {f["id"].rsplit("/", 1)[1]: p for p in chosen for f in p.get("auxiliaryFile", [])}
+    texts: dict[str, str] = {}
+    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
+        for member in tar:
+            name = Path(member.name).stem
+            if member.isfile() and name in needed:
+                fh = tar.extractfile(member)
+                if fh:
+                    texts[name] = fh.read().decode("utf-8", errors="replace")
+    chunks: list[Chunk] = []
+    for p in chosen:
+        when = p.get("date")
+        paper_date = datetime.fromisoformat(when).date() if when else None
+        n = 0
+        for f in p.get("auxiliaryFile", []):
+            text = texts.get(f["id"].rsplit("/", 1)[1], "")
+            if len(text.strip()) < 50:
+                continue
+            for passage in split_passages(split_page_markers(text)):
+                chunks.append(
+                    Chunk(
+                        id=f"{p['id']}#{n}", doc_id=p["id"], collection=COUNCIL, title=p.get("name", ""),
+                        text=passage.text, page=passage.page, heading=passage.heading,
+                        reference=p.get("reference"), paper_id=p["id"], paper_type=p.get("paperType"),
+                        date=paper_date, url=p.get("web") or p["id"], file_name=f.get("name"),
+                    )
+                )  # fmt: skip
+                n += 1
+    return chunks
+
+
+async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
+    spec = yaml.safe_load((QUESTIONS / "karlsruhe.yaml").read_text(encoding="utf-8"))
+    wanted = {q["paper"] for q in spec["questions"]}
+    start = time.perf_counter()
+    chunks = _karlsruhe_chunks(limit, wanted)
+    index = EmbeddedIndex(tmp / "karlsruhe")
+    await index.upsert(chunks)
+    build_s = time.perf_counter() - start
+    ctx = _context(index, ExtractiveGenerator())
+    recall, rr, latency = [], [], []
+    for item in spec["questions"]:
+        request = SkillRequest(text=item["q"], command="suche")
+        t = time.perf_counter()
+        await allris_search.run(request, ctx)
+        latency.append((time.perf_counter() - t) * 1000)
+        papers = await allris_search._search(ctx, request, parse_council_query(item["q"], date(2026, 11, 27)))
+        ids = [p.chunk.doc_id for p in papers]
+        recall.append(1.0 if item["paper"] in ids[:5] else 0.0)
+        rr.append(1.0 / (ids.index(item["paper"]) + 1) if item["paper"] in ids else 0.0)
+    await index.close()
+    return {
+        "papers_indexed": len({c.doc_id for c in chunks}),
+        "chunks": len(chunks),
+        "index_build_s": f"{build_s:.1f}",
+        "questions": len(spec["questions"]),
+        "recall@5": _pct(recall),
+        "mrr": _pct(rr),
+        "search_turn_ms_p95": f"{_p(latency, 0.95):.1f}",
+    }
+
+
+def _print(title: str, figures: dict[str, Any]) -> None:
+    print(f"\n== {title}")
+    for key, value in figures.items():
+        if key == "failures":
+            for line in value:
+                print(line)
+        else:
+            print(f"  {key:24} {value}")
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--karlsruhe-papers", type=int, default=500)
+    parser.add_argument("--skip-karlsruhe", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        index = EmbeddedIndex(tmp / "samples")
+        await index.upsert(sample_chunks())
+        _print("policies / extractive", await eval_policies(index, ExtractiveGenerator()))
+        if os.environ.get("KIW_OPENAI_BASE_URL"):
+            from skills.generator.openai_chat import OpenAIGenerator
+
+            generator = OpenAIGenerator(
+                base_url=os.environ["KIW_OPENAI_BASE_URL"],
+                api_key=os.environ.get("KIW_OPENAI_API_KEY") or None,
+                model=os.environ.get("KIW_OPENAI_MODEL", "default"),
+                on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
+            )
+            _print("policies / openai-compatible", await eval_policies(index, generator))
+            await generator.close()
+        await index.close()
+        if not args.skip_karlsruhe:
+            _print("karlsruhe / search", await eval_karlsruhe(tmp, args.karlsruhe_papers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
