@@ -183,7 +183,8 @@ def to_document(c: Chunk) -> dict[str, Any]:
         "heading": c.heading,
         "status": c.status,
         "file_name": c.file_name,
-        "access": list(c.access or (PUBLIC,)),
+        # No groups means visible to nobody (fail closed), never "public by default".
+        "access": list(c.access),
         "url": c.url,
         "page": c.page,
         "reference": c.reference,

@@ -278,7 +278,8 @@ class EmbeddedIndex:
         doc.add_text("id", c.id)
         doc.add_text("doc_id", c.doc_id)
         doc.add_text("collection", c.collection)
-        for group in c.access or (PUBLIC,):
+        # No groups means visible to nobody (fail closed), never "public by default".
+        for group in c.access:
             doc.add_text("access", group)
         if c.paper_type:
             doc.add_text("type_key", fold_key(c.paper_type))

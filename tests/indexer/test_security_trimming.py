@@ -4,6 +4,7 @@ not in hits, totals, facets, snippets, document_chunks or find_reference."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,15 @@ async def test_totals_and_facets_count_only_visible_chunks(index: SearchIndex) -
     assert member.facets["organization"].get("Fraktion Grüne") == 1
     assert "Fraktion Grüne" not in outsider.facets["organization"]
     assert sum(outsider.facets["paper_type"].values()) == outsider.total
+
+
+async def test_chunk_without_groups_is_visible_to_nobody(index: SearchIndex) -> None:
+    orphan = replace(corpus.POLICY[0], id="orphan#0", doc_id="orphan", access=())
+    await index.upsert([orphan])
+    for access in [*OUTSIDERS, MEMBER]:
+        assert await index.document_chunks("orphan", access) == []
+        results = await index.search(SearchQuery(text="Geltungsbereich", access=access))
+        assert "orphan" not in {h.chunk.doc_id for h in results.hits}
 
 
 async def test_member_sees_it_everywhere(index: SearchIndex) -> None:
