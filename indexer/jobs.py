@@ -29,6 +29,7 @@ async def index_oparl(
     backoff_seconds: float = 1.0,
     concurrency: int = 4,
     session: aiohttp.ClientSession | None = None,
+    rewrites: Sequence[tuple[str, str]] = (),
 ) -> Summary:
     """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint."""
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "oparl", url), source=url)
@@ -39,7 +40,7 @@ async def index_oparl(
         connector=aiohttp.TCPConnector(limit=concurrency * 2),
     )
     try:
-        client = OParlClient(http, backoff_seconds=backoff_seconds)
+        client = OParlClient(http, backoff_seconds=backoff_seconds, rewrites=rewrites)
         source = OParlSource(client, url, checkpoint, max_papers=max_papers, progress=bar)
         job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, concurrency=concurrency)
         summary = await job.run()

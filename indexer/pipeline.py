@@ -15,8 +15,10 @@ documents by id, a repeat neither duplicates nor loses anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -34,6 +36,7 @@ from indexer.progress import Progress
 log = logging.getLogger(__name__)
 
 MAX_SKIPS_LISTED = 50
+_URL = re.compile(r"\s*(?:from\s+)?https?://\S+")
 
 
 # ---------------------------------------------------------------- what flows through
@@ -248,7 +251,7 @@ class Summary:
 
 def _reason_key(reason: str) -> str:
     """Group reasons without their variable parts ("HTTP 404 from <url>" → "HTTP 404")."""
-    return reason.split(" from ")[0].split(" (")[0]
+    return _URL.sub("", reason).split(" (")[0].strip()
 
 
 def text_hash(passages: Sequence[Passage]) -> str:
@@ -289,28 +292,41 @@ class IndexJob:
         self._dedupe = dedupe
 
     async def run(self) -> Summary:
+        """Batches flow through two overlapping stages: while batch N is written to the index,
+        batch N+1 is fetched and parsed. Writes (and checkpoint saves) stay strictly in order."""
         started = time.monotonic()
+        writing: asyncio.Task[None] | None = None
         try:
             async for batch in self.source.batches():
-                await self._run_batch(batch)
+                documents = await self._prepare(batch)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._write(batch, documents))
+            if writing is not None:
+                await writing
         finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    await writing
             self.summary.elapsed_seconds = time.monotonic() - started
             self.progress.close()
         return self.summary
 
-    async def _run_batch(self, batch: SourceBatch) -> None:
+    async def _prepare(self, batch: SourceBatch) -> dict[str, list[Chunk]]:
         s = self.summary
         s.fetched += batch.fetched
         s.skipped.extend(batch.skipped)
         for skip in batch.skipped:
             log.info("skipped %s: %s", skip.item, skip.reason)
         results = await asyncio.gather(*(self._document_chunks(d) for d in batch.documents))
-        documents = {
-            d.meta.doc_id: chunks for d, chunks in zip(batch.documents, results, strict=True)
-        }
+        return {d.meta.doc_id: chunks for d, chunks in zip(batch.documents, results, strict=True)}
+
+    async def _write(self, batch: SourceBatch, documents: dict[str, list[Chunk]]) -> None:
         await self.sink.replace(documents, batch.deleted)
         batch.commit()
         self.checkpoint.save()
+        s = self.summary
         s.changed += len(documents)
         s.chunks += sum(len(c) for c in documents.values())
         s.deleted += len(batch.deleted)
@@ -338,9 +354,12 @@ class IndexJob:
         if memo and memo.get("fp") == file.fingerprint:
             if memo.get("dup_of") or memo.get("skip"):
                 return None  # known duplicate or known unreadable: nothing new to learn
-            if file.file_id in reusable:
+            kept = reusable.get(file.file_id)
+            # Reuse only what is provably complete: a run killed half-way through a write
+            # can leave part of a document in the index.
+            if kept and text_hash(kept) == memo.get("h"):
                 self.summary.files_reused += 1
-                return ParsedFile(file, reusable[file.file_id])
+                return ParsedFile(file, kept)
         async with self._slots:
             try:
                 data = await self.source.load(file)

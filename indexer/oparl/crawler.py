@@ -13,7 +13,7 @@ changed in a meeting (without the paper itself changing) is fetched again at the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -89,9 +89,16 @@ class OParlSource:
     # ---- batches
 
     async def batches(self) -> AsyncIterator[SourceBatch]:
+        """One batch per list page. The run's position moves only in a batch's `commit`,
+        which the job calls after the sink has written that batch; the generator itself
+        never saves, so a batch still being written can never be skipped on resume."""
         run = self._run_state()
         since = self._since(run)
         bodies = await self._bodies()
+
+        def position(b: int, p: int, n: str | None) -> Callable[[], None]:
+            return lambda: run.update(body=b, phase=p, next=n)
+
         for b in range(int(run["body"]), len(bodies)):
             body = bodies[b]
             for p in range(int(run["phase"]) if b == run["body"] else 0, len(PHASES)):
@@ -110,7 +117,10 @@ class OParlSource:
                         # incomplete, so the next run asks for the same window again.
                         log.warning("giving up on list %s: %s", url, exc)
                         self.failed_lists.append(url)
-                        yield SourceBatch(skipped=[Skip(url, f"list failed: {exc}")])
+                        yield SourceBatch(
+                            skipped=[Skip(url, f"list failed: {exc}")],
+                            commit=position(b, p + 1, None),
+                        )
                         break
                     if first:
                         self.progress.add_total(page.total)
@@ -120,20 +130,14 @@ class OParlSource:
                     if self._paper_limit_reached(run) and phase == "paper":
                         self.truncated = next_url is not None
                         next_url = None
-
-                    def commit(b: int = b, p: int = p, n: str | None = next_url) -> None:
-                        run.update(body=b, phase=p, next=n)
-
-                    batch.commit = commit
+                    batch.commit = (
+                        position(b, p, next_url) if next_url else position(b, p + 1, None)
+                    )
                     yield batch
                     url = next_url
-                run.update(body=b, phase=p + 1, next=None)
-                self.checkpoint.save()
-            run.update(body=b + 1, phase=0, next=None)
-            self.checkpoint.save()
         async for batch in self._refresh(run):
             yield batch
-        self._finish(run)
+        yield SourceBatch(commit=lambda: self._finish(run))
 
     async def _bodies(self) -> list[dict[str, Any]]:
         entry = await self.client.get_entry(self.url)
@@ -225,7 +229,6 @@ class OParlSource:
         if not self.truncated and not self.failed_lists:
             # Only a complete run moves the incremental window forward.
             data["last_complete_start"] = run["started"]
-        self.checkpoint.save()
 
     # ---- files
 

@@ -23,6 +23,7 @@ import copy
 import gzip
 import io
 import json
+import sys
 import tarfile
 import threading
 from collections import Counter
@@ -197,12 +198,16 @@ class OParlTestServer:
         page_size: int = 10,
         cache_dir: Path,
         include_tombstones: bool = True,
+        emit_origin: bool = False,
     ) -> None:
         self.page_size = page_size
         self.pdfs = PdfCache(cache_dir)
         self.faults = Faults()
         self.requests: Counter[str] = Counter()
         self.base = ""  # set on start: http://127.0.0.1:PORT
+        # emit_origin: ids keep Karlsruhe's real host (stable ids for the benchmark index);
+        # the crawler must then be told (or learn) to fetch them from this server.
+        self.emit_origin = emit_origin
         self._raw: dict[str, tuple[bytes, str]] = {}  # path → (body, content type)
         all_papers, meetings, orgs = karlsruhe_corpus()
         live = [p for p in all_papers if not p.get("deleted")]
@@ -219,9 +224,29 @@ class OParlTestServer:
 
     # ---- URLs
 
+    @property
+    def public_base(self) -> str:
+        return ORIGIN if self.emit_origin else self.base
+
     def emitted(self, url: str) -> str:
         """The URL as this server writes it in JSON: local host, Karlsruhe's `/oparl/` prefix."""
-        return url.replace(ORIGIN, self.base)
+        return url if self.emit_origin else url.replace(ORIGIN, self.base)
+
+    def prerender(self, progress: bool = False) -> int:
+        """Render every file's PDF into the cache now (benchmarks time the crawl, not this)."""
+        numbers = sorted(
+            {
+                f["id"].rsplit("/", 1)[1]
+                for p in self.papers.values()
+                for f in p.get("auxiliaryFile", [])
+                if isinstance(f, dict)
+            }
+        )
+        for n, number in enumerate(numbers, 1):
+            self.pdfs.get(number, self.texts.get(number))
+            if progress and n % 500 == 0:
+                print(f"rendered {n}/{len(numbers)} PDFs", file=sys.stderr, flush=True)
+        return len(numbers)
 
     @property
     def system_url(self) -> str:
@@ -307,21 +332,21 @@ class OParlTestServer:
     async def _system(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
-                "id": f"{self.base}/oparl/system",
+                "id": f"{self.public_base}/oparl/system",
                 "type": SCHEMA + "System",
                 "oparlVersion": SCHEMA,
                 "name": "Karlsruhe (lokale Testkopie)",
-                "body": f"{self.base}/oparl/bodies",
+                "body": f"{self.public_base}/oparl/bodies",
                 "vendor": "N/A",
             }
         )
 
     def _body_object(self) -> dict[str, Any]:
-        root = f"{self.base}/oparl/bodies/0001"
+        root = f"{self.public_base}/oparl/bodies/0001"
         return {
             "id": root,
             "type": SCHEMA + "Body",
-            "system": f"{self.base}/oparl/system",
+            "system": f"{self.public_base}/oparl/system",
             "name": "Stadt Karlsruhe",
             "organization": f"{root}/organizations",
             "meeting": f"{root}/meetings",
@@ -353,7 +378,7 @@ class OParlTestServer:
         if since_raw and not self.faults.drop_since_in_next:
             params["modified_since"] = since_raw
         if page < total_pages:
-            links["next"] = f"{self.base}{emitted_path}?" + urlencode(
+            links["next"] = f"{self.public_base}{emitted_path}?" + urlencode(
                 {**params, "page": str(page + 1)}
             )
         return web.json_response(
@@ -426,18 +451,38 @@ class RunningServer:
             await self._runner.cleanup()
 
 
-async def _serve_forever(papers: int | None, cache: Path) -> None:
-    async with RunningServer(OParlTestServer(papers=papers, page_size=100, cache_dir=cache)) as s:
+async def _serve_forever(args: argparse.Namespace) -> None:
+    server = OParlTestServer(
+        papers=args.papers,
+        page_size=args.page_size,
+        cache_dir=args.cache,
+        emit_origin=args.emit_origin,
+    )
+    if args.prerender:
+        await asyncio.to_thread(server.prerender, True)
+    async with RunningServer(server) as s:
         print(s.system_url, flush=True)
         await asyncio.Event().wait()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--papers", type=int, default=None, help="number of papers (default: all)")
-    parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
-    args = parser.parse_args()
-    asyncio.run(_serve_forever(args.papers, args.cache))
+class OutsideNetworkError(RuntimeError):
+    pass
+
+
+def loopback_only_session() -> Any:
+    """An aiohttp ClientSession that refuses any request to a host other than 127.0.0.1:
+    tests and benchmarks must never reach the real council servers."""
+    import aiohttp
+    from yarl import URL
+
+    async def guard(session: Any, ctx: Any, params: Any) -> None:
+        host = URL(params.url).host
+        if host not in ("127.0.0.1", "localhost"):
+            raise OutsideNetworkError(f"refusing to contact {host} outside loopback")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(guard)
+    return aiohttp.ClientSession(trace_configs=[trace])
 
 
 class ServerThread:
@@ -460,3 +505,13 @@ class ServerThread:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--papers", type=int, default=None, help="number of papers (default: all)")
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
+    parser.add_argument("--emit-origin", action="store_true", help="keep Karlsruhe's ids")
+    parser.add_argument("--prerender", action="store_true", help="render all PDFs before serving")
+    asyncio.run(_serve_forever(parser.parse_args()))

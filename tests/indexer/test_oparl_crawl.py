@@ -13,7 +13,7 @@ from indexer.embedded import EmbeddedIndex
 from indexer.jobs import index_oparl
 from indexer.model import PUBLIC, Chunk
 from tests.conftest import shared_path
-from tests.indexer.oparl_server import OParlTestServer, RunningServer
+from tests.indexer.oparl_server import OParlTestServer, RunningServer, loopback_only_session
 
 PUBLIC_ONLY = frozenset({PUBLIC})
 
@@ -313,3 +313,19 @@ async def test_max_papers_stops_early_and_next_run_starts_over(
     full = await crawl(server, index, data_dir)
     assert full.complete
     assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()
+
+
+async def test_real_karlsruhe_ids_are_fetched_from_where_the_system_answers(
+    pdf_cache: Path, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    """The server emits https://web1.karlsruhe.de/oparl/… ids (as the real one does) but lives
+    on loopback: the client learns the rewrite from the System's id and never goes outside."""
+    served = OParlTestServer(papers=5, cache_dir=pdf_cache, emit_origin=True)
+    async with RunningServer(served) as server, loopback_only_session() as session:
+        summary = await index_oparl(
+            server.system_url, index, data_dir, backoff_seconds=0.01, session=session
+        )
+    assert summary.complete and summary.files > 0
+    papers = {i for i in await index.document_ids() if "/papers/" in i}
+    assert papers == {p["id"] for p in live_papers(served)}
+    assert all(i.startswith("https://web1.karlsruhe.de/oparl/bodies/0001/") for i in papers)

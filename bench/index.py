@@ -1,0 +1,155 @@
+"""Indexing benchmark: the whole Karlsruhe corpus through the real OParl crawler.
+
+The local OParl server (tests/indexer/oparl_server.py) runs in a child process and serves
+../shared/data/karlsruhe as an OParl 1.1 API with PDFs generated from the real texts (rendered
+once into bench/out/pdf-cache before timing starts). This process crawls it into the embedded
+index and prints: full index time, papers/files/chunks, the incremental re-run time with no
+changes (target < 5 s), index size on disk and peak memory of the indexer process.
+
+The index stays in bench/out/karlsruhe/index (ids are the real Karlsruhe OParl ids), so
+bench/search.py can reuse it.
+
+    .venv/bin/python bench/index.py [--papers N] [--data-dir DIR] [--keep] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from indexer.embedded import EmbeddedIndex  # noqa: E402
+from indexer.jobs import index_oparl  # noqa: E402
+from tests.indexer.oparl_server import loopback_only_session  # noqa: E402
+
+
+def _dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.indexer.oparl_server",
+        "--emit-origin",
+        "--prerender",
+        "--page-size",
+        str(args.page_size),
+        "--cache",
+        str(args.cache),
+    ]
+    if args.papers:
+        cmd += ["--papers", str(args.papers)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()  # printed once the PDFs are rendered
+    if not line.startswith("http://127.0.0.1:"):
+        proc.kill()
+        raise SystemExit(f"the OParl test server did not start (got {line!r})")
+    return proc, line
+
+
+async def _run(url: str, data_dir: Path) -> tuple[Any, float, int, int]:
+    index = EmbeddedIndex(data_dir / "index")
+    try:
+        async with loopback_only_session() as session:
+            started = time.perf_counter()
+            summary = await index_oparl(url, index, data_dir, session=session, concurrency=4)
+            elapsed = time.perf_counter() - started
+        papers = sum(1 for d in await index.document_ids() if "/papers/" in d)
+        return summary, elapsed, papers, index.count_chunks()
+    finally:
+        await index.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=REPO / "bench" / "out" / "karlsruhe")
+    parser.add_argument("--cache", type=Path, default=REPO / "bench" / "out" / "pdf-cache")
+    parser.add_argument("--papers", type=int, default=None, help="only the N newest papers")
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--keep", action="store_true", help="keep the existing index (no full run)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    if not args.keep:
+        shutil.rmtree(args.data_dir / "index", ignore_errors=True)
+        shutil.rmtree(args.data_dir / "index-state", ignore_errors=True)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    print("starting the local OParl server (renders missing PDFs first) …", file=sys.stderr)
+    proc, url = _start_server(args)
+    figures: dict[str, Any] = {"url": url, "data_dir": str(args.data_dir)}
+    try:
+        if not args.keep:
+            summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir))
+            figures["full"] = {
+                "seconds": round(elapsed, 1),
+                "papers_indexed": papers,
+                "documents": summary.changed,
+                "files_parsed": summary.files,
+                "file_bytes": summary.bytes,
+                "chunks": chunks,
+                "deleted": summary.deleted,
+                "skipped": len(summary.skipped),
+                "skip_reasons": summary.skip_reasons(),
+            }
+        summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir))
+        figures["incremental_no_changes"] = {
+            "seconds": round(elapsed, 2),
+            "fetched": summary.fetched,
+            "changed": summary.changed,
+            "files": summary.files,
+        }
+        figures["index_bytes_on_disk"] = _dir_size(args.data_dir / "index")
+        figures["peak_rss_mb_indexer"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    figures["peak_rss_mb_server"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+    )
+    if args.json:
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return 0
+    print(f"Karlsruhe corpus via local OParl server ({url}), {os.cpu_count()} CPUs")
+    full = figures.get("full")
+    if full:
+        print(
+            f"  full index:     {full['seconds']:>8.1f} s  papers {full['papers_indexed']}, "
+            f"documents {full['documents']}, files parsed {full['files_parsed']} "
+            f"({full['file_bytes'] / 1e6:.0f} MB PDF), chunks {full['chunks']}"
+        )
+        print(f"  skipped:        {full['skipped']} {full['skip_reasons']}")
+    inc = figures["incremental_no_changes"]
+    print(
+        f"  incremental:    {inc['seconds']:>8.2f} s  (no changes; fetched {inc['fetched']}, "
+        f"changed {inc['changed']}, files {inc['files']}; target < 5 s)"
+    )
+    print(
+        f"  index on disk:  {figures['index_bytes_on_disk'] / 1e6:>8.1f} MB  ({args.data_dir / 'index'})"
+    )
+    print(
+        f"  peak memory:    {figures['peak_rss_mb_indexer']:>8.1f} MB indexer, "
+        f"{figures['peak_rss_mb_server']:.1f} MB OParl test server"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
