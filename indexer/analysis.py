@@ -161,6 +161,26 @@ class Decompounder:
         self._cache[word] = found
         return found
 
+    def known_parts(self, word: str) -> tuple[str, ...]:
+        """Known parts of a compound whose other parts are unknown (surface forms), longest
+        first: a looser split for a last-resort query, never for indexing."""
+        if len(word) < MIN_COMPOUND or not word.isalpha():
+            return ()
+        found: list[str] = []
+        for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            right = word[i:]
+            if self._is_word(right):
+                found.append(right)
+            left_raw = word[:i]
+            for link in _LINKS:
+                if link and not left_raw.endswith(link):
+                    continue
+                left = left_raw[: len(left_raw) - len(link)] if link else left_raw
+                if self._is_word(left):
+                    found.append(left)
+                    break
+        return tuple(sorted(dict.fromkeys(found), key=len, reverse=True)[:2])
+
     def _is_word(self, surface: str) -> bool:
         return (
             len(surface) >= MIN_PART

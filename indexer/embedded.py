@@ -29,7 +29,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3
 _TERMS = "kiw_terms"  # whitespace tokenizer over pre-analysed terms
 _MARKER = "kiw-index.json"
+_REBUILD_HINT = (
+    "Delete that folder and the crawler checkpoint beside it (DATA_DIR/index-state), then run "
+    "`kiw index …` again to rebuild it."
+)
 _WRITER_HEAP = 64_000_000
 _MAX_DOC_CHUNKS = 100_000
 _FACET_FIELDS = {"paper_type": "type", "collection": "collection", "organization": "org"}
@@ -189,15 +193,13 @@ class EmbeddedIndex:
             if version != SCHEMA_VERSION:
                 raise IndexVersionError(
                     f"The search index at {self._path} was built with schema version {version}, "
-                    f"this program needs version {SCHEMA_VERSION}. Delete that folder and run "
-                    "`kiw index` again to rebuild it."
+                    f"this program needs version {SCHEMA_VERSION}. {_REBUILD_HINT}"
                 )
         try:
             index = tantivy.Index(self._schema, path=str(self._path), reuse=True)
         except ValueError as exc:
             raise IndexVersionError(
-                f"The search index at {self._path} cannot be opened ({exc}). Delete that "
-                "folder and run `kiw index` again to rebuild it."
+                f"The search index at {self._path} cannot be opened ({exc}). {_REBUILD_HINT}"
             ) from exc
         if not marker.exists():
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
@@ -480,17 +482,26 @@ class EmbeddedIndex:
             if len(parsed.words) <= _MAX_FUZZY_WORDS and self._unknown_word(searcher, w)
         )
         none: frozenset[str] = frozenset()
-        attempts = [(none, False)] + ([(unknown, False)] if unknown else [])
-        if len(parsed.words) + len(parsed.references) > 1:
-            attempts.append((unknown, True))
-        for fuzzy, any_word in attempts:
-            query = self._match_query(parsed, filters, fuzzy=fuzzy, any_word=any_word)
+        attempts = [(parsed, none, False)] + ([(parsed, unknown, False)] if unknown else [])
+        # Last resort, any word may match; an unknown compound whose parts are only partly
+        # known ("Radverkehrsförderung" where "Förderung" never occurs) adds its known parts.
+        extra = tuple(
+            QueryWord(word=part, stem=cached_stem(part))
+            for w in parsed.words
+            if w.word in unknown
+            for part in self._query_parts.known_parts(w.word)
+        )
+        widened = replace(parsed, words=parsed.words + extra) if extra else parsed
+        if len(widened.words) + len(widened.references) > 1:
+            attempts.append((widened, unknown, True))
+        for used, fuzzy, any_word in attempts:
+            query = self._match_query(used, filters, fuzzy=fuzzy, any_word=any_word)
             result = searcher.search(query, limit=q.top, offset=max(0, q.offset), count=True)
             if _total(result) > 0:
                 break
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        matcher, candidates = self._highlighter(parsed, fuzzy)  # the words matched with an edit
+        matcher, candidates = self._highlighter(used, fuzzy)  # fuzzy: words matched with an edit
         hits = []
         for score, address in result.hits:
             payload = searcher.doc(address)["payload"][0]

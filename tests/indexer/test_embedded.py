@@ -52,6 +52,16 @@ async def test_compound_query_finds_split_form_and_vice_versa(index: EmbeddedInd
     assert POLICY in await search(index, "Künstliche Intelligenz Verwaltung")
 
 
+async def test_compound_with_an_unknown_part_falls_back_to_the_known_one(
+    index: EmbeddedIndex,
+) -> None:
+    # "Planung" occurs nowhere: the last resort searches the known part "Radverkehr".
+    results = await index.search(SearchQuery(text="Radverkehrsplanung"))
+    assert RAD_ANTRAG in doc_ids(results)
+    assert any("**Radverkehr" in h.snippet for h in results.hits)
+    assert (await index.search(SearchQuery(text="Quallenplanung"))).total == 0
+
+
 async def test_umlaut_spellings(index: EmbeddedIndex) -> None:
     assert (await search(index, "Aenderung Oeffnungszeiten Baeder"))[0] == BAEDER
     assert BAEDER in await search(index, "strassenbahn")
