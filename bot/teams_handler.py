@@ -2,8 +2,8 @@
 
 Per turn: tenant allow-list -> dedupe by activity id -> dispatch (message, conversationUpdate,
 invoke). Messages are normalised (bot mention and HTML removed) and run through the turn
-pipeline (bot/turn.py) with a budget: a skill slower than KIW_LONG_WORK_BUDGET_SECONDS gets an
-immediate "Ich arbeite daran …" reply that is updated in place when the result is there.
+pipeline (bot/turn.py) with a budget: a skill slower than KIW_LONG_WORK_BUDGET_SECONDS is handed
+to bot/long_work.py. Replies are built in bot/replies.py.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference, InvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
-from bot import cards
-from bot.cards.entities import message_entities
+from bot.long_work import LongWork
 from bot.normalise import message_text
+from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
@@ -30,7 +30,7 @@ from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.trace import Trace
-from skills.types import Attachment, Scope, SkillResult
+from skills.types import Attachment, Scope
 
 log = logging.getLogger("kiw.handler")
 
@@ -38,18 +38,11 @@ CORRELATION_KEY = "kiw.correlation_id"
 # New members joining a team in a burst get one short welcome per conversation in this window.
 MEMBER_WELCOME_WINDOW_SECONDS = 600.0
 
-ERROR_TEXT = (
-    "Bei der Bearbeitung ist ein Fehler aufgetreten. Bitte versuchen Sie es in einigen Minuten "
-    "erneut. Wenn der Fehler bleibt, wenden Sie sich mit der Fehler-ID an die KI-Werkstatt."
-)
 TOO_LONG_TEXT = (
     "Ihre Nachricht ist zu lang ({chars} Zeichen). Bitte kürzen Sie sie auf höchstens {limit} "
     "Zeichen oder senden Sie längere Texte als Datei."
 )
 EXTENSION_UNAVAILABLE = "Diese Funktion ist noch nicht verfügbar. Bitte schreiben Sie mir im Chat."
-UNAVAILABLE_NOTICE = (
-    "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun:"
-)
 FEEDBACK_THANKS = "Danke für Ihre Rückmeldung."
 MEMBER_WELCOME = (
     "Willkommen! Ich bin der KI-Werkstatt Assistent. Erwähnen Sie mich mit @ und schreiben Sie "
@@ -79,19 +72,6 @@ def tenant_id(activity: Activity) -> str | None:
     return str(tenant["id"]) if tenant and tenant.get("id") else None
 
 
-def card_activity(card: dict[str, Any], text: str) -> Activity:
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
-    activity.text = text
-    return activity
-
-
-def error_activity(correlation_id: str) -> Activity:
-    return card_activity(
-        cards.error_card(ERROR_TEXT, correlation_id),
-        f"Das hat nicht geklappt (Fehler-ID: {correlation_id}).",
-    )
-
-
 class KiwTeamsHandler(TeamsActivityHandler):
     def __init__(
         self,
@@ -112,7 +92,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.pipeline = pipeline
         self.skills = skills
         self.trace_sink = trace_sink
-        self._background: set[asyncio.Task[None]] = set()
+        self.long_work = LongWork(adapter, state, settings.microsoft_app_id, self._emit)
         self.allowed_tenants = self._allowed_tenants(settings)
 
     # ---- tenant allow-list ----
@@ -261,148 +241,25 @@ class KiwTeamsHandler(TeamsActivityHandler):
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
             output = work.result()  # re-raises into the turn boundary
-            await turn_context.send_activity(self.reply_activity(output, scope))
+            await turn_context.send_activity(self._reply(output, scope))
             trace.add("reply", long_work=False)
             self._emit(trace)
             return
-        await self._start_long_work(turn_context, work, trace, scope)
+        await self.long_work.start(turn_context, work, trace, lambda done: self._reply(done, scope))
 
-    def reply_activity(self, output: TurnOutput, scope: Scope = "personal") -> Activity:
-        """The card carries the content; `text` is the plain-text fallback (notifications,
-        clients without cards) and is kept short so Teams does not show everything twice —
-        except for cited answers: Teams renders [n] citation markers only in `text`."""
-        skill, result = output.skill, output.result
-        if skill.name == "help" and not result.card and not result.data.get("focused"):
-            notice = UNAVAILABLE_NOTICE if output.route.reason == "unavailable" else ""
-            activity = card_activity(
-                cards.help_card(self.skills(), notice=notice),
-                cards.help_summary(self.skills(), notice=notice),
-            )
-        elif result.card:
-            # With citations the full text goes along: Teams attaches the citation entity to
-            # the [n] markers in `text` (and shows nothing for markers that are not there).
-            fallback = result.text if result.citations else cards.summary_line(result.text)
-            activity = card_activity(result.card, fallback)
-        elif result.citations or result.ai_generated:
-            # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels;
-            # there the card carries the buttons. Either way the bot records only up/down.
-            native_feedback = _wants_feedback(result) and scope != "team"
-            card = cards.result_card(
-                skill,
-                result,
-                feedback=_wants_feedback(result) and not native_feedback,
-                include_text=False,
-            )
-            activity = card_activity(card, result.text)
-            if native_feedback:
-                activity.channel_data = {"feedbackLoopEnabled": True}
-        elif cards.summary_line(result.text) == result.text.strip():
-            activity = MessageFactory.text(result.text)  # one short line: no card needed
-        else:
-            card = cards.result_card(skill, result, feedback=False)
-            activity = card_activity(card, cards.summary_line(result.text))
-        entities = message_entities(ai_generated=result.ai_generated, citations=result.citations)
-        if entities:
-            activity.entities = entities
-        return activity
+    def _reply(self, output: TurnOutput, scope: Scope) -> Activity:
+        return reply_activity(output, scope, self.skills())
 
     def _emit(self, trace: Trace) -> None:
         if self.trace_sink is not None:
             self.trace_sink(trace)
 
-    # ---- long work: reply now, update in place later ----
-    async def _start_long_work(
-        self,
-        turn_context: TurnContext,
-        work: asyncio.Future[TurnOutput],
-        trace: Trace,
-        scope: Scope,
-    ) -> None:
-        activity = turn_context.activity
-        try:
-            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-            sent = await turn_context.send_activity(
-                card_activity(cards.working_card(), "Ich arbeite daran …")
-            )
-        except BaseException:
-            work.cancel()  # nobody could see the result: stop the skill, report the error
-            raise
-        reference = TurnContext.get_conversation_reference(activity).serialize()
-        key = f"reference:{trace.correlation_id}"
-        try:
-            # Kept in the shared store so another instance (or a restart) can still reach the
-            # conversation; this process also keeps its own copy below.
-            await self.state.save_reference(key, reference)
-        except Exception:
-            log.warning("could not store conversation reference %s", key, exc_info=True)
-        trace.add("reply", long_work=True, placeholder=bool(sent and sent.id))
-        task = asyncio.create_task(
-            self._finish_long_work(work, key, reference, sent.id if sent else None, trace, scope)
-        )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _finish_long_work(
-        self,
-        work: asyncio.Future[TurnOutput],
-        reference_key: str,
-        local_reference: dict[str, Any],
-        message_id: str | None,
-        trace: Trace,
-        scope: Scope,
-    ) -> None:
-        try:
-            reply = self.reply_activity(await work, scope)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("long-running turn failed: correlation=%s", trace.correlation_id)
-            reply = error_activity(trace.correlation_id)
-        try:
-            try:
-                stored = await self.state.load_reference(reference_key)
-            except Exception:
-                log.warning("could not load %s; using the local copy", reference_key)
-                stored = None
-            reference = ConversationReference().deserialize(stored or local_reference)
-
-            async def deliver(context: TurnContext) -> None:
-                if message_id:
-                    reply.id = message_id
-                    try:
-                        await context.update_activity(reply)
-                        trace.add("update", in_place=True)
-                        return
-                    except Exception:
-                        log.warning(
-                            "update in place failed (correlation=%s); sending a new message",
-                            trace.correlation_id,
-                            exc_info=True,
-                        )
-                        reply.id = None
-                await context.send_activity(reply)
-                trace.add("update", in_place=False)
-
-            await self.adapter.continue_conversation(
-                reference, deliver, bot_app_id=self.settings.microsoft_app_id
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("could not deliver the long-running result: %s", trace.correlation_id)
-        finally:
-            self._emit(trace)
-
     async def drain(self) -> None:
         """Wait for long-running replies (tests, graceful shutdown); wrap in asyncio.timeout."""
-        while self._background:
-            await asyncio.wait(set(self._background))
+        await self.long_work.drain()
 
     async def aclose(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.long_work.aclose()
 
     # ---- welcome ----
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
@@ -419,9 +276,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             # The bot joined a team/chat, or a user opened the 1:1: the full welcome, once ever.
             if not await self.state.claim(welcomed_key(conversation), None):
                 return
-            await turn_context.send_activity(
-                card_activity(cards.welcome_card(self.skills()), cards.WELCOME_TITLE)
-            )
+            await turn_context.send_activity(welcome_activity(self.skills()))
         elif people:
             # People joined a team or group chat: one short line per burst, not one per member.
             burst = f"member-welcome:{conversation}"
@@ -491,10 +346,6 @@ def _command_for_files(files: Sequence[Attachment]) -> str:
     """A spreadsheet is most likely a process inventory, anything else a document to summarise."""
     spreadsheet = any(f.name.lower().endswith((".csv", ".xlsx", ".xlsm")) for f in files)
     return "priorisieren" if spreadsheet else "zusammenfassen"
-
-
-def _wants_feedback(result: SkillResult) -> bool:
-    return result.outcome in ("ok", "no_answer") and (result.ai_generated or bool(result.citations))
 
 
 def _extension_message(text: str) -> dict[str, Any]:
