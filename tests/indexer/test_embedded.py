@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -213,3 +214,21 @@ async def test_busy_error_in_same_process(index: EmbeddedIndex, tmp_path: Path) 
     with pytest.raises(IndexBusyError):
         await other.upsert(corpus.POLICY)
     await other.close()
+
+
+async def test_searches_run_while_the_same_process_writes(index: EmbeddedIndex) -> None:
+    new = [
+        replace(corpus.POLICY[0], id=f"neu{i}#0", doc_id=f"neu{i}", text=f"Zusatzregel {i}")
+        for i in range(20)
+    ]
+
+    async def write() -> None:
+        for chunk in new:
+            await index.upsert([chunk])
+
+    async def read() -> list[int]:
+        return [(await index.search(SearchQuery(text="Radverkehr"))).total for _ in range(20)]
+
+    _, totals = await asyncio.gather(write(), read())
+    assert set(totals) == {4}  # readers were never disturbed
+    assert (await index.search(SearchQuery(text="Zusatzregel", top=50))).total == 20
