@@ -83,7 +83,7 @@ def _p(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str, Any]:
@@ -99,7 +99,12 @@ async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str,
         terms = search_terms(item["q"], language)
         hits = await retrieve(ctx, SearchQuery(text=terms, collection=POLICIES, top=8))
         stems = content_stems(terms)
-        ranked = [h for _, h in sorted(enumerate(hits), key=lambda x: (-passage_coverage(stems, x[1]), x[0]))]
+        ranked = [
+            h
+            for _, h in sorted(
+                enumerate(hits), key=lambda x: (-passage_coverage(stems, x[1]), x[0])
+            )
+        ]
         docs = list(dict.fromkeys(h.chunk.doc_id for h in ranked))
         recall.append(1.0 if expected in docs[:5] else 0.0)
         rr.append(1.0 / (docs.index(expected) + 1) if expected in docs else 0.0)
@@ -141,9 +146,12 @@ async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str,
 
 
 def _karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
-    papers = [json.loads(line) for line in gzip.open(KARLSRUHE / "papers.jsonl.gz", "rt")]
+    with gzip.open(KARLSRUHE / "papers.jsonl.gz", "rt") as fh:
+        papers = [json.loads(line) for line in fh]
     chosen = [p for p in papers if p["id"] in wanted]
-    chosen += [p for p in papers if p["id"] not in wanted and not p.get("deleted")][: max(0, limit - len(chosen))]
+    chosen += [p for p in papers if p["id"] not in wanted and not p.get("deleted")][
+        : max(0, limit - len(chosen))
+    ]
     needed = {f["id"].rsplit("/", 1)[1]: p for p in chosen for f in p.get("auxiliaryFile", [])}
     texts: dict[str, str] = {}
     with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
@@ -190,7 +198,9 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         t = time.perf_counter()
         await allris_search.run(request, ctx)
         latency.append((time.perf_counter() - t) * 1000)
-        papers = await allris_search._search(ctx, request, parse_council_query(item["q"], date(2026, 11, 27)))
+        papers = await allris_search._search(
+            ctx, request, parse_council_query(item["q"], date(2026, 11, 27))
+        )
         ids = [p.chunk.doc_id for p in papers]
         recall.append(1.0 if item["paper"] in ids[:5] else 0.0)
         rr.append(1.0 / (ids.index(item["paper"]) + 1) if item["paper"] in ids else 0.0)

@@ -45,10 +45,14 @@ MONTHS = {
     "sept": 9, "sep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12,
     "dez": 12,
 }  # fmt: skip
-_MONTH = r"(januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)"
+_MONTH = (
+    r"(januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)"
+)
 _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})"
 
-REFERENCE = re.compile(r"\b(?:[A-ZÄÖÜ]{1,4}/)?(?:19|20)\d{2}/\d{2,6}(?:[/-]\d{1,3})?\b")
+REFERENCE = re.compile(
+    r"\b(?:[A-ZÄÖÜ][A-ZÄÖÜ-]{0,11}/){0,2}(?:19|20)\d{2}/\d{2,6}(?:[/-]\d{1,3})?\b"
+)
 _FILLER = re.compile(
     r"\b(zum|zur|zu|zum\sthema|thema|über|ueber|betreffend|der|die|das|den|dem|des|von|vom|"
     r"im|in|am|alle|aller|allen|mit|und|zeige?|zeig|mir|finde|suche|gibt\ses|welche|was|"
@@ -187,8 +191,10 @@ def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:
         elif kind == "since_year":
             q.date_from = date(int(g[0]), 1, 1)
         elif kind == "until_year":
-            q.date_to = date(int(g[0]) - 1, 12, 31) if "vor" in match.group(0).lower() else date(
-                int(g[0]), 12, 31
+            q.date_to = (
+                date(int(g[0]) - 1, 12, 31)
+                if "vor" in match.group(0).lower()
+                else date(int(g[0]), 12, 31)
             )
         elif kind == "in_year":
             q.date_from, q.date_to = date(int(g[0]), 1, 1), date(int(g[0]), 12, 31)

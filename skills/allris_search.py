@@ -22,6 +22,7 @@ from skills.types import SkillRequest, SkillResult
 NAME = "allris_search"
 PAGE_SIZE = 5
 FETCH_CHUNKS = 200  # chunks fetched to group into papers; paging runs over these
+MAX_PAGE = FETCH_CHUNKS // PAGE_SIZE
 
 EMPTY_SEARCH = (
     "Bitte geben Sie an, wonach ich suchen soll, zum Beispiel: "
@@ -113,12 +114,15 @@ def search_card(
         body.append(cardkit.text_block(intro))
     filters = q.filters()
     if filters:
-        body.append(cardkit.text_block("Verstanden als: " + " · ".join(
-            f"{k}: {v}" for k, v in filters.items()), subtle=True, size="Small"))
-    body.append(
-        cardkit.text_block(
-            f"{len(papers)} Vorgänge, Seite {page + 1}", subtle=True, size="Small"
+        body.append(
+            cardkit.text_block(
+                "Verstanden als: " + " · ".join(f"{k}: {v}" for k, v in filters.items()),
+                subtle=True,
+                size="Small",
+            )
         )
+    body.append(
+        cardkit.text_block(f"{len(papers)} Vorgänge, Seite {page + 1}", subtle=True, size="Small")
     )
     for paper in shown:
         c = paper.chunk
@@ -159,7 +163,9 @@ def _plain_list(papers: list[PaperHit], page: int) -> str:
         c = paper.chunk
         when = f"{c.date:%d.%m.%Y}" if c.date else ""
         meta = ", ".join(p for p in (c.reference, c.paper_type, when) if p)
-        lines.append(f"{i + page * PAGE_SIZE}. {c.title} ({meta})" + (f" – {c.url}" if c.url else ""))
+        lines.append(
+            f"{i + page * PAGE_SIZE}. {c.title} ({meta})" + (f" – {c.url}" if c.url else "")
+        )
         if c.status:
             lines.append(f"   Beratung: {c.status}")
     return "\n".join(lines)
@@ -213,11 +219,20 @@ def _listing(
     )
 
 
+def _page_option(value: object) -> int:
+    """The page a card button asked for; card data is user-forgeable, so parse defensively."""
+    try:
+        page = int(str(value))
+    except ValueError:
+        return 0
+    return min(max(page, 0), MAX_PAGE)
+
+
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     text = request.text.strip()
-    page = max(0, int(request.page or request.options.get("page", 0) or 0))
+    page = request.page or _page_option(request.options.get("page"))
     if text.lower() in ("mehr", "more", "weiter") or (not text and request.options.get("query")):
-        text = str(request.options.get("query") or "").strip()
+        text = str(request.options.get("query") or "").strip()[:MAX_QUESTION_CHARS]
         if not text:
             return bad_input(MORE_WITHOUT_QUERY)
         page = max(page, 1)

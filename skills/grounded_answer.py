@@ -60,7 +60,9 @@ class GroundedAnswer:
 def passage_coverage(question_stems: set[str], hit: Hit) -> float:
     chunk = hit.chunk
     stems = content_stems(" ".join(filter(None, [chunk.title, chunk.heading, chunk.text])))
-    return len(matched_terms(question_stems, stems)) / len(question_stems) if question_stems else 0.0
+    return (
+        len(matched_terms(question_stems, stems)) / len(question_stems) if question_stems else 0.0
+    )
 
 
 def supports(question_stems: set[str], hit: Hit) -> bool:
@@ -146,9 +148,7 @@ def sources_text(citations: list[Citation]) -> str:
     lines = []
     for c in citations:
         where = ", ".join(
-            p
-            for p in (c.title, c.reference, c.heading, f"Seite {c.page}" if c.page else None)
-            if p
+            p for p in (c.title, c.reference, c.heading, f"Seite {c.page}" if c.page else None) if p
         )
         lines.append(f"[{c.n}] {where}" + (f" – {c.url}" if c.url else ""))
     return "\n".join(lines)

@@ -158,9 +158,10 @@ def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
     citations = []
     for old in order:
         chunk = by_n[old].chunk
-        claim = " ".join(
-            s for s in split_sentences(generated.text) if old in cited_numbers(s)
-        ) or generated.text
+        claim = (
+            " ".join(s for s in split_sentences(generated.text) if old in cited_numbers(s))
+            or generated.text
+        )
         citations.append(
             Citation(
                 n=new_number[old],

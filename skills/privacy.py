@@ -44,9 +44,24 @@ _SIGNATURE = re.compile(
 )
 # Words after a title that are not names ("Frau Senatorin", "Herr Bürgermeister").
 _NOT_NAMES = frozenset(
-    "Senatorin Senator Bürgermeister Bürgermeisterin Oberbürgermeister Oberbürgermeisterin "
-    "Vorsitzende Vorsitzender Präsidentin Präsident Stadtpräsidentin Stadtpräsident Kollegin "
-    "Kollege Abgeordnete Abgeordneter".split()
+    [
+        "Senatorin",
+        "Senator",
+        "Bürgermeister",
+        "Bürgermeisterin",
+        "Oberbürgermeister",
+        "Oberbürgermeisterin",
+        "Vorsitzende",
+        "Vorsitzender",
+        "Präsidentin",
+        "Präsident",
+        "Stadtpräsidentin",
+        "Stadtpräsident",
+        "Kollegin",
+        "Kollege",
+        "Abgeordnete",
+        "Abgeordneter",
+    ]
 )
 
 LABELS = {

@@ -47,7 +47,9 @@ SCAN = (
 PASSWORD = (
     "Die Datei ist mit einem Passwort geschützt. Bitte senden Sie eine Fassung ohne Kennwort."
 )
-UNREADABLE = "Die Datei kann ich nicht lesen ({reason}). Bitte senden Sie sie als PDF, DOCX oder Text."
+UNREADABLE = (
+    "Die Datei kann ich nicht lesen ({reason}). Bitte senden Sie sie als PDF, DOCX oder Text."
+)
 TOO_SHORT = "Der Text ist zu kurz für eine Zusammenfassung. Bitte fügen Sie den ganzen Text ein."
 TOO_LONG = (
     "Der eingefügte Text ist mit {chars} Zeichen zu lang (höchstens {limit}). Bitte senden Sie "
@@ -271,7 +273,13 @@ class _Numbering:
             if n not in self.order:
                 self.order[n] = len(self.order) + 1
             numbers.append(self.order[n])
-        pages = sorted({self.passages[n].chunk.page for n in point.cited if n in self.passages and self.passages[n].chunk.page})  # fmt: skip
+        pages = sorted(
+            {
+                page
+                for n in point.cited
+                if n in self.passages and (page := self.passages[n].chunk.page)
+            }
+        )
         return {"text": point.text, "citations": numbers, "pages": pages}
 
     def citations(self, claims: dict[int, str]) -> list[Citation]:
@@ -301,7 +309,9 @@ def _line(point: dict[str, Any]) -> str:
 
 def _render(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
     lines = [f"Zusammenfassung: {title}"]
-    lines.append("(KI-generiert, bitte prüfen)" if ai else "(Auszug aus den Quellen, nicht KI-formuliert)")
+    lines.append(
+        "(KI-generiert, bitte prüfen)" if ai else "(Auszug aus den Quellen, nicht KI-formuliert)"
+    )
     if note:
         lines.append(note)
     if data["key_points"]:
@@ -326,7 +336,10 @@ def _card(title: str, data: dict[str, Any], citations: list[Citation], note: str
     sections = [
         ("Kernaussagen", data["key_points"]),
         ("Beschlussvorschlag", [data["decision_proposal"]] if data["decision_proposal"] else []),
-        ("Finanzielle Auswirkungen", [data["financial_impact"]] if data["financial_impact"] else []),
+        (
+            "Finanzielle Auswirkungen",
+            [data["financial_impact"]] if data["financial_impact"] else [],
+        ),
         ("Fristen/Termine", data["deadlines"]),
         ("Beratungsfolge", data["consultation"]),
     ]
@@ -338,7 +351,9 @@ def _card(title: str, data: dict[str, Any], citations: list[Citation], note: str
     return cardkit.card(body, cardkit.feedback_actions(NAME))
 
 
-def build_result(source: Source, summary: Summary, passages: Sequence[Passage], read: int) -> SkillResult:
+def build_result(
+    source: Source, summary: Summary, passages: Sequence[Passage], read: int
+) -> SkillResult:
     numbering = _Numbering({p.n: p for p in passages}, {})
     data: dict[str, Any] = {
         "title": source.title,

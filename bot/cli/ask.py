@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.set_defaults(func=_ask)
 
     summarise = sub.add_parser("summarise", aliases=["summarize"], help="summarise a document")
-    summarise.add_argument("source", help="a file path, a paper reference, an ALLRIS link, or - for stdin")
+    summarise.add_argument(
+        "source", help="a file path, a paper reference, an ALLRIS link, or - for stdin"
+    )
     add_user_option(summarise)
     common.add_common(summarise)
     summarise.set_defaults(func=_summarise)
@@ -128,7 +130,10 @@ def _summarise(args: argparse.Namespace) -> int:
     elif Path(source).is_file():
         path = Path(source)
         if path.stat().st_size > MAX_FILE_BYTES:
-            print(f"Die Datei ist zu groß (höchstens {MAX_FILE_BYTES // 1_000_000} MB).", file=sys.stderr)
+            print(
+                f"Die Datei ist zu groß (höchstens {MAX_FILE_BYTES // 1_000_000} MB).",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         request.attachments = (Attachment(path.name, content_type, path.read_bytes()),)

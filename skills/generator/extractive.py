@@ -39,7 +39,9 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\bwann\b|\bwhen\b|\bbis\s+wann\b|\bab\s+wann\b", re.IGNORECASE),
-        re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\bQuartal\b|\b20\d\d\b|\bnach\s+\w+\s+Jahr", re.IGNORECASE),
+        re.compile(
+            r"\d{1,2}\.\d{1,2}\.\d{2,4}|\bQuartal\b|\b20\d\d\b|\bnach\s+\w+\s+Jahr", re.IGNORECASE
+        ),
     ),
     (
         re.compile(r"\bwie\s+viele?\b|\bwie\s+hoch\b|\bhow\s+(?:many|much)\b", re.IGNORECASE),
@@ -194,9 +196,7 @@ _NO_FINANCE = re.compile(
     r"Finanzielle Auswirkungen\s*(?::\s*)?(?:Ja\s*(?:☐|\[ \])\s*Nein\s*(?:☒|\[x\])|keine\b|nein\b)",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-)
+_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{2,4}}\b|\b\d{{1,2}}\.\s(?:{_MONTHS})\s\d{{4}}\b"
     rf"|\b(?:{_MONTHS})\s\d{{4}}\b|\bQuartal\s\d{{4}}\b|\bEnde\s\d{{4}}\b"
@@ -288,7 +288,9 @@ def _finance(passages: Sequence[Passage], sentences: Sequence[_Sentence]) -> Sum
     if not any(_AMOUNT.search(s.text) for s in candidates):
         for p in passages:
             if _NO_FINANCE.search(p.chunk.text):
-                return SummaryPoint(text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n])
+                return SummaryPoint(
+                    text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n]
+                )
     if candidates:
         best = sorted(candidates, key=lambda s: (-weight(s), s.index))[:2]
         chosen = sorted(best, key=lambda s: s.index)

@@ -20,9 +20,10 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionChunk
 
 from skills.generator.base import Generated, GeneratorUnavailable, Passage, Summary, SummaryPoint
 from skills.grounding import numbered_context, validate_answer
@@ -56,7 +57,11 @@ def budget_passages(
     Rank is the passage's score when retrieval gave one, else its position (1 = best).
     """
     available = max_context_tokens - estimate_tokens(fixed_text) - reserve
-    by_rank = sorted(passages, key=lambda p: (-p.score, p.n)) if any(p.score for p in passages) else list(passages)
+    by_rank = (
+        sorted(passages, key=lambda p: (-p.score, p.n))
+        if any(p.score for p in passages)
+        else list(passages)
+    )
     kept: set[int] = set()
     used = 0
     for p in by_rank:
@@ -181,12 +186,15 @@ class OpenAIGenerator:
         masker = self._masker()
         messages, _kept = self._answer_messages(question, passages, language, masker)
         try:
-            stream = await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                temperature=self.temperature,
-                max_tokens=ANSWER_MAX_TOKENS,
-                stream=True,
+            stream = cast(
+                "openai.AsyncStream[ChatCompletionChunk]",
+                await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    temperature=self.temperature,
+                    max_tokens=ANSWER_MAX_TOKENS,
+                    stream=True,
+                ),
             )
             pending = ""
             async for event in stream:

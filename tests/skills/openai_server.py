@@ -57,9 +57,7 @@ class FakeOpenAI:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        self.received.append(
-            Received(request.path, body, dict(request.headers), time.monotonic())
-        )
+        self.received.append(Received(request.path, body, dict(request.headers), time.monotonic()))
         reply = self.next_reply(body)
         if reply.delay:
             await asyncio.sleep(reply.delay)

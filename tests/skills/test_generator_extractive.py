@@ -25,7 +25,9 @@ def test_german_sentence_splitting_survives_abbreviations_and_dates() -> None:
 
 
 async def test_answer_quotes_the_best_sentence_and_marks_it_as_extract() -> None:
-    result = await ExtractiveGenerator().answer("Wie lange ist der KI-Pass gültig?", [passage(1, POLICY)])
+    result = await ExtractiveGenerator().answer(
+        "Wie lange ist der KI-Pass gültig?", [passage(1, POLICY)]
+    )
     lines = result.text.splitlines()
     assert lines[0] == EXTRACT_NOTE["de"]
     assert lines[1] == "„Der KI-Pass ist zwei Jahre gültig.“ [1]"
@@ -33,18 +35,24 @@ async def test_answer_quotes_the_best_sentence_and_marks_it_as_extract() -> None
 
 
 async def test_english_question_gets_english_frame_around_german_quote() -> None:
-    result = await ExtractiveGenerator().answer("How long is the KI-Pass valid?", [passage(1, POLICY)], language="en")
+    result = await ExtractiveGenerator().answer(
+        "How long is the KI-Pass valid?", [passage(1, POLICY)], language="en"
+    )
     assert result.text.startswith(EXTRACT_NOTE["en"])
     assert "zwei Jahre gültig" in result.text
 
 
 async def test_unrelated_question_gets_no_answer() -> None:
-    result = await ExtractiveGenerator().answer("Wie viel Urlaub habe ich im Jahr?", [passage(1, POLICY)])
+    result = await ExtractiveGenerator().answer(
+        "Wie viel Urlaub habe ich im Jahr?", [passage(1, POLICY)]
+    )
     assert result.text == "" and result.cited == []
 
 
 async def test_hostile_passage_does_not_change_the_answer() -> None:
-    clean = await ExtractiveGenerator().answer("Wie lange ist der KI-Pass gültig?", [passage(1, POLICY)])
+    clean = await ExtractiveGenerator().answer(
+        "Wie lange ist der KI-Pass gültig?", [passage(1, POLICY)]
+    )
     attacked = await ExtractiveGenerator().answer(
         "Wie lange ist der KI-Pass gültig?", [passage(1, HOSTILE), passage(2, POLICY)]
     )
@@ -54,10 +62,26 @@ async def test_hostile_passage_does_not_change_the_answer() -> None:
 
 async def test_summary_fields_come_from_their_sections_with_citations() -> None:
     passages = [
-        passage(1, "Beratungsfolge\nBauausschuss 20.04.2026 (Vorberatung)\nBürgerschaft 28.05.2026 (Entscheidung)", page=1),
-        passage(2, "Beschlussvorschlag\nDie Bürgerschaft beschließt den Bau eines Fahrradparkhauses am Hauptbahnhof.", page=2),
-        passage(3, "Begründung\nDas Fahrradparkhaus schafft 1.200 sichere Stellplätze für Pendlerinnen und Pendler am Bahnhof. Die Nachfrage nach Stellplätzen steigt seit Jahren deutlich.", page=3),
-        passage(4, "Finanzielle Auswirkungen\nDie Kosten betragen 6,1 Mio. Euro und werden im Haushalt 2027 veranschlagt. Der Baubeginn ist bis zum 30.06.2027 vorgesehen.", page=4),
+        passage(
+            1,
+            "Beratungsfolge\nBauausschuss 20.04.2026 (Vorberatung)\nBürgerschaft 28.05.2026 (Entscheidung)",
+            page=1,
+        ),
+        passage(
+            2,
+            "Beschlussvorschlag\nDie Bürgerschaft beschließt den Bau eines Fahrradparkhauses am Hauptbahnhof.",
+            page=2,
+        ),
+        passage(
+            3,
+            "Begründung\nDas Fahrradparkhaus schafft 1.200 sichere Stellplätze für Pendlerinnen und Pendler am Bahnhof. Die Nachfrage nach Stellplätzen steigt seit Jahren deutlich.",
+            page=3,
+        ),
+        passage(
+            4,
+            "Finanzielle Auswirkungen\nDie Kosten betragen 6,1 Mio. Euro und werden im Haushalt 2027 veranschlagt. Der Baubeginn ist bis zum 30.06.2027 vorgesehen.",
+            page=4,
+        ),
     ]
     summary = await ExtractiveGenerator().summarise(passages, title="Fahrradparkhaus")
     assert summary.decision_proposal and "beschließt den Bau" in summary.decision_proposal.text

@@ -128,7 +128,12 @@ async def test_timeout_is_a_clear_german_error() -> None:
 
 async def test_streaming_yields_deltas_over_sse() -> None:
     fake = FakeOpenAI(
-        replies=[Reply("Nein [1]. Fragen Sie [PERSON_1].", chunks=["Nein [1]. Fra", "gen Sie [PER", "SON_1]."])]
+        replies=[
+            Reply(
+                "Nein [1]. Fragen Sie [PERSON_1].",
+                chunks=["Nein [1]. Fra", "gen Sie [PER", "SON_1]."],
+            )
+        ]
     )
     async with openai_server(fake):
         gen = generator(fake, on_premise=False)
@@ -182,7 +187,9 @@ async def test_ping_lists_models() -> None:
 
 
 async def test_ping_fails_clearly_when_nothing_listens() -> None:
-    gen = OpenAIGenerator(model="m", base_url="http://127.0.0.1:9/v1", max_retries=0, timeout_seconds=1)
+    gen = OpenAIGenerator(
+        model="m", base_url="http://127.0.0.1:9/v1", max_retries=0, timeout_seconds=1
+    )
     with pytest.raises(GeneratorUnavailable):
         await gen.ping()
     await gen.close()

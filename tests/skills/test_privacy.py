@@ -18,7 +18,14 @@ def test_masks_each_kind_and_keeps_dates_amounts_and_references() -> None:
     masker = Masker()
     text = DOCUMENT + " Am 01.03.2026 kostet es 1.200.000 Euro (VO/2025/12345, 2026/0541)."
     masked = masker.mask(text, "document")
-    for secret in ("anna.schmidt@luebeck.de", "DE89 3704", "0451 122-4711", "Breite Straße 62", "Anna Schmidt", "Klaus Peters"):
+    for secret in (
+        "anna.schmidt@luebeck.de",
+        "DE89 3704",
+        "0451 122-4711",
+        "Breite Straße 62",
+        "Anna Schmidt",
+        "Klaus Peters",
+    ):
         assert secret not in masked, secret
     for kept in ("01.03.2026", "1.200.000 Euro", "VO/2025/12345", "2026/0541"):
         assert kept in masked, kept
@@ -50,13 +57,24 @@ def test_titles_without_a_name_are_not_masked() -> None:
 
 async def test_external_endpoint_receives_no_personal_data() -> None:
     question = "Darf ich die Mail von max.muster@example.org mit IBAN DE02 1203 0000 0000 2020 51 weitergeben?"
-    fake = FakeOpenAI(replies=[Reply("Nein, auch nicht für [EMAIL_1] [1]. Fragen Sie [PERSON_1] [1].")])
+    fake = FakeOpenAI(
+        replies=[Reply("Nein, auch nicht für [EMAIL_1] [1]. Fragen Sie [PERSON_1] [1].")]
+    )
     async with openai_server(fake):
         gen = OpenAIGenerator(model="m", base_url=fake.base_url, on_premise=False)
         result = await gen.answer(question, [passage(1, DOCUMENT)])
         await gen.close()
     sent = fake.received[0].text
-    for secret in ("max.muster@example.org", "DE02 1203", "anna.schmidt@luebeck.de", "DE89 3704", "0451 122-4711", "Anna Schmidt", "Breite Straße 62", "Klaus Peters"):
+    for secret in (
+        "max.muster@example.org",
+        "DE02 1203",
+        "anna.schmidt@luebeck.de",
+        "DE89 3704",
+        "0451 122-4711",
+        "Anna Schmidt",
+        "Breite Straße 62",
+        "Klaus Peters",
+    ):
         assert secret not in sent, secret
     assert "[EMAIL_1]" in sent
     # The user's own e-mail comes back; the document's name stays a neutral label.

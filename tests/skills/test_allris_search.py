@@ -1,0 +1,170 @@
+"""ALLRIS search: filters from German words, dates, references, paging, access, questions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from skills import allris_search
+from skills.allris_query import is_question, parse_council_query
+from skills.types import SkillRequest
+from tests.skills.helpers import TODAY, member_of, sample_context
+
+
+@pytest.mark.parametrize(
+    ("text", "paper_type", "organization", "start", "end", "rest"),
+    [
+        (
+            "Anträge der Grünen zum Radverkehr seit 2025",
+            "Antrag",
+            "Fraktion Bündnis 90/Die Grünen",
+            date(2025, 1, 1),
+            None,
+            "Radverkehr",
+        ),
+        (
+            "Was hat der Bauausschuss im Oktober beschlossen?",
+            None,
+            "Bauausschuss",
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            "",
+        ),
+        ("Beschlussvorlagen seit März", "Beschlussvorlage", None, date(2026, 3, 1), None, ""),
+        (
+            "Anfragen der SPD im Dezember",
+            "Anfrage",
+            "SPD-Fraktion",
+            date(2025, 12, 1),
+            date(2025, 12, 31),
+            "",
+        ),
+        (
+            "Schule vom 01.09.2026 bis 30.09.2026",
+            None,
+            None,
+            date(2026, 9, 1),
+            date(2026, 9, 30),
+            "Schule",
+        ),
+        ("Wärmeplan letzten Monat", None, None, date(2026, 10, 1), date(2026, 10, 31), "Wärmeplan"),
+    ],
+)
+def test_filters_are_understood(
+    text: str,
+    paper_type: str | None,
+    organization: str | None,
+    start: date | None,
+    end: date | None,
+    rest: str,
+) -> None:
+    q = parse_council_query(text, TODAY)
+    assert (q.paper_type, q.organization, q.date_from, q.date_to, q.text) == (
+        paper_type,
+        organization,
+        start,
+        end,
+        rest,
+    )
+
+
+def test_references_and_last_meeting() -> None:
+    assert parse_council_query("VO/2025/12345", TODAY).reference == "VO/2025/12345"
+    assert parse_council_query("2026/0541", TODAY).reference == "2026/0541"
+    q = parse_council_query("Beschlüsse der letzten Sitzung des Bauausschusses", TODAY)
+    assert q.last_meeting and q.organization == "Bauausschuss"
+
+
+def test_questions_are_told_from_searches() -> None:
+    assert is_question("Was hat der Bauausschuss im Oktober beschlossen?")
+    assert not is_question("Anträge der Grünen zum Radverkehr")
+
+
+async def test_search_card_lists_hits_with_filters(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text="Anträge der Grünen zum Radverkehr seit 2025"), ctx
+        )
+    assert result.outcome == "ok" and result.ai_generated is False
+    hit = result.data["hits"][0]
+    assert hit["reference"] == "VO/2026/14102" and hit["paper_type"] == "Antrag"
+    assert "Bürgerschaft 28.05.2026" in hit["status"]
+    assert hit["url"].startswith("https://allris.luebeck.de/")
+    assert result.data["filters"]["Art"] == "Antrag"
+    assert result.card and "Radwege" in str(result.card)
+
+
+async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        first = await allris_search.run(SkillRequest(text="Beispieldokument"), ctx)
+        assert first.data["total"] > 5
+        action = next(a for a in first.card["actions"] if a["title"] == "Mehr Treffer")  # type: ignore[index]
+        assert action["data"] == {"command": "suche", "query": "Beispieldokument", "page": 1}
+        options = {k: v for k, v in action["data"].items() if k != "command"}
+        second = await allris_search.run(SkillRequest(text="", options=options), ctx)
+        forged = await allris_search.run(
+            SkillRequest(text="", options={"query": "Beispieldokument", "page": "x"}), ctx
+        )
+    assert second.data["page"] == 1
+    assert {h["doc_id"] for h in second.data["hits"]}.isdisjoint(
+        h["doc_id"] for h in first.data["hits"]
+    )
+    assert forged.outcome == "ok"
+
+
+async def test_reference_lookup_and_unknown_reference(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        found = await allris_search.run(SkillRequest(text="VO/2026/14311"), ctx)
+        unknown = await allris_search.run(SkillRequest(text="VO/2099/99999"), ctx)
+    assert found.data["hits"][0]["title"].startswith("Sanierung und Erweiterung der Grundschule")
+    assert unknown.outcome == "not_found" and "nichts gefunden" in unknown.text
+
+
+async def test_faction_paper_is_visible_only_to_the_faction(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        public = await allris_search.run(
+            SkillRequest(text="Haushaltsstrategie Radverkehrsbudget"), ctx
+        )
+        by_ref = await allris_search.run(SkillRequest(text="GR-INTERN/2026/07"), ctx)
+        member = await allris_search.run(
+            SkillRequest(
+                text="Haushaltsstrategie Radverkehrsbudget", user=member_of("fraktion-gruene")
+            ),
+            ctx,
+        )
+    assert all(h["reference"] != "GR-INTERN/2026/07" for h in public.data["hits"])
+    assert "Verhandlungslinie" not in str(public.data) and "4,5 Mio" not in public.text
+    assert by_ref.outcome == "not_found"
+    assert member.data["hits"][0]["reference"] == "GR-INTERN/2026/07"
+
+
+async def test_question_over_council_documents_gets_a_cited_answer(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text="Wie viele Beschäftigte haben den KI-Pass erworben?"), ctx
+        )
+    assert result.outcome == "ok" and result.grounded
+    assert "412 Beschäftigte" in result.data["answer"]
+    assert result.citations[0].reference == "VO/2026/14188"
+
+
+async def test_question_without_direct_answer_lists_matching_papers(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text="Was hat der Bauausschuss im Oktober beschlossen?"), ctx
+        )
+    assert result.outcome == "ok"
+    refs = [h["reference"] for h in result.data.get("hits", [])] or [
+        c.reference for c in result.citations
+    ]
+    assert "NS/BA/2026/09" in refs
+
+
+async def test_empty_search_and_bare_more(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        empty = await allris_search.run(SkillRequest(text=""), ctx)
+        more = await allris_search.run(SkillRequest(text="mehr"), ctx)
+    assert empty.outcome == "bad_input" and "wonach ich suchen soll" in empty.text
+    assert more.outcome == "bad_input" and "Mehr Treffer" in more.text

@@ -1,0 +1,202 @@
+"""Summaries: by reference, pasted text, files (PDF, scan, password), long documents, access."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from indexer.model import COUNCIL, Chunk
+from skills import summarise
+from skills.generator.base import Passage, Summary
+from skills.generator.extractive import ExtractiveGenerator
+from skills.types import Attachment, SkillRequest
+from tests.conftest import REPO
+from tests.skills.helpers import member_of, sample_context
+
+PDF = "application/pdf"
+
+
+def pdf(pages: Sequence[Sequence[str]], *, password: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    doc = canvas.Canvas(buffer, pagesize=A4, encrypt=password)
+    for lines in pages:
+        y = 800
+        for line in lines:
+            doc.drawString(50, y, line)
+            y -= 16
+        if not lines:
+            doc.rect(100, 400, 300, 200, fill=1)  # an "image": no text on the page
+        doc.showPage()
+    doc.save()
+    return buffer.getvalue()
+
+
+VORLAGE_PAGES = [
+    [
+        "Beschlussvorlage: Fahrradparkhaus am Hauptbahnhof",
+        "Beratungsfolge",
+        "Bauausschuss 19.10.2026 (Vorberatung)",
+        "Bürgerschaft 26.11.2026 (Entscheidung)",
+    ],
+    [
+        "Beschlussvorschlag",
+        "Die Bürgerschaft beschließt den Bau eines Fahrradparkhauses mit 1.200 Stellplätzen.",
+    ],
+    [
+        "Finanzielle Auswirkungen",
+        "Die Kosten betragen 6,1 Mio. Euro und werden im Haushalt 2027 veranschlagt.",
+        "Die Fertigstellung ist bis zum 31.12.2028 vorgesehen.",
+    ],
+]
+
+
+async def run(tmp_path: Path, request: SkillRequest, **kwargs: object) -> object:
+    async with sample_context(tmp_path, **kwargs) as ctx:  # type: ignore[arg-type]
+        return await summarise.run(request, ctx)
+
+
+async def test_reference_summary_has_every_field_with_citations(tmp_path: Path) -> None:
+    result = await run(tmp_path, SkillRequest(text="VO/2026/14311"))
+    data = result.data  # type: ignore[attr-defined]
+    assert result.outcome == "ok" and result.ai_generated is False  # type: ignore[attr-defined]
+    assert "Bürgerschaft beschließt die Sanierung" in data["decision_proposal"]["text"]
+    assert "14,8 Mio. Euro" in data["financial_impact"]["text"]
+    assert any("31.03.2027" in d["text"] for d in data["deadlines"])
+    assert any("Hauptausschuss 13.10.2026" in c["text"] for c in data["consultation"])
+    assert data["key_points"] and all(p["citations"] for p in data["key_points"])
+    numbers = {c["n"] for c in data["citations"]}
+    assert all(n in numbers for p in data["key_points"] for n in p["citations"])
+    assert "nicht KI-formuliert" in data["summary"]
+
+
+async def test_pdf_attachment_points_carry_their_pages(tmp_path: Path) -> None:
+    attachment = Attachment("vorlage.pdf", PDF, pdf(VORLAGE_PAGES))
+    result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
+    data = result.data  # type: ignore[attr-defined]
+    assert data["decision_proposal"]["pages"] == [2]
+    assert (
+        data["financial_impact"]["pages"] == [3]
+        and "6,1 Mio. Euro" in data["financial_impact"]["text"]
+    )
+    assert any("31.12.2028" in d["text"] and d["pages"] == [3] for d in data["deadlines"])
+
+
+async def test_scanned_pdf_asks_for_ocr(tmp_path: Path) -> None:
+    attachment = Attachment("scan.pdf", PDF, pdf([[], []]))
+    result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
+    assert result.outcome == "bad_input"  # type: ignore[attr-defined]
+    assert "keinen Text (Scan?)" in result.text and "OCR" in result.text  # type: ignore[attr-defined]
+
+
+async def test_password_protected_pdf_gets_a_clear_message(tmp_path: Path) -> None:
+    attachment = Attachment("geheim.pdf", PDF, pdf(VORLAGE_PAGES, password="geheim"))
+    result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
+    assert result.outcome == "bad_input" and "Passwort" in result.text  # type: ignore[attr-defined]
+
+
+async def test_broken_file_and_empty_request(tmp_path: Path) -> None:
+    broken = await run(
+        tmp_path, SkillRequest(text="", attachments=(Attachment("x.pdf", PDF, b"%PDF-1.7 kaputt"),))
+    )
+    empty = await run(tmp_path, SkillRequest(text=""))
+    assert broken.outcome == "bad_input" and "nicht lesen" in broken.text  # type: ignore[attr-defined]
+    assert empty.outcome == "bad_input" and "Aktenzeichen" in empty.text  # type: ignore[attr-defined]
+
+
+async def test_unknown_and_forbidden_references_read_the_same(tmp_path: Path) -> None:
+    unknown = await run(tmp_path, SkillRequest(text="VO/2099/12345"))
+    forbidden = await run(tmp_path, SkillRequest(text="GR-INTERN/2026/07"))
+    allowed = await run(
+        tmp_path, SkillRequest(text="GR-INTERN/2026/07", user=member_of("fraktion-gruene"))
+    )
+    assert unknown.outcome == forbidden.outcome == "not_found"  # type: ignore[attr-defined]
+    assert (
+        forbidden.text
+        == "„GR-INTERN/2026/07“ habe ich nicht gefunden. Bitte prüfen Sie das Aktenzeichen."
+    )  # type: ignore[attr-defined]
+    assert "Haushaltsstrategie" not in forbidden.text  # type: ignore[attr-defined]
+    assert allowed.outcome == "ok"  # type: ignore[attr-defined]
+
+
+async def test_link_to_an_indexed_paper(tmp_path: Path) -> None:
+    oparl_id = "https://ratsinfo.example/oparl/bodies/0001/papers/vo/777"
+    paper = Chunk(
+        id=f"{oparl_id}#0", doc_id=oparl_id, collection=COUNCIL, title="Antrag Sitzbänke",
+        text="Beschlussvorschlag\nDie Bürgerschaft beschließt, 40 neue Sitzbänke in der Altstadt aufzustellen.",
+        reference="2026/0777", page=1,
+    )  # fmt: skip
+    result = await run(tmp_path, SkillRequest(text=oparl_id), extra=[paper])
+    unknown = await run(
+        tmp_path, SkillRequest(text="https://allris.luebeck.de/public/vo020?VOLFDNR=999999")
+    )
+    assert result.outcome == "ok"  # type: ignore[attr-defined]
+    assert "40 neue Sitzbänke" in result.data["decision_proposal"]["text"]  # type: ignore[attr-defined]
+    assert unknown.outcome == "not_found" and "nicht gefunden" in unknown.text  # type: ignore[attr-defined]
+
+
+async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> None:
+    base = (
+        (REPO / "samples" / "council" / "beschlussvorlage-klimaschutz.md")
+        .read_text(encoding="utf-8")
+        .split("---", 2)[2]
+    )
+    filler = "Die Verwaltung prüft weitere Maßnahmen zur Wärmewende in den Stadtteilen. " * 700
+    text = base + "\n\n" + filler
+    assert len(text) >= 50_000
+    result = await run(tmp_path, SkillRequest(text=text))
+    assert result.outcome == "ok"  # type: ignore[attr-defined]
+    assert "350.000 Euro" in result.data["financial_impact"]["text"]  # type: ignore[attr-defined]
+
+
+async def test_too_short_paste(tmp_path: Path) -> None:
+    result = await run(tmp_path, SkillRequest(text="Bitte kurz zusammenfassen."))
+    assert result.outcome == "bad_input" and "zu kurz" in result.text  # type: ignore[attr-defined]
+
+
+def long_pdf(pages: int) -> bytes:
+    content = []
+    for n in range(1, pages + 1):
+        lines = [
+            f"Abschnitt {n}, Zeile {i}: Der Radweg auf der Strecke {n} wird verbreitert, beleuchtet und neu markiert."
+            for i in range(1, 16)
+        ]
+        if n == 117:
+            lines = ["Beschlussvorschlag", "Die Bürgerschaft beschließt den Radverkehrsplan 2030."]
+        if n == 118:
+            lines = ["Die Kosten betragen 9,5 Mio. Euro im Haushalt 2027."]
+        content.append(lines)
+    return pdf(content)
+
+
+async def test_long_document_is_summarised_map_reduce_with_late_pages(tmp_path: Path) -> None:
+    attachment = Attachment("radverkehrsplan.pdf", PDF, await asyncio.to_thread(long_pdf, 120))
+    request = SkillRequest(text="", attachments=(attachment,))
+    result = await run(tmp_path, request)
+    data = result.data  # type: ignore[attr-defined]
+    assert data["pages"] >= 118 and data["partial"] is False
+    assert data["decision_proposal"]["pages"] == [117]
+    assert data["financial_impact"]["pages"][0] in (117, 118)  # a passage starts on 117
+    assert request.trace.step("map") is not None
+
+
+class SlowGenerator(ExtractiveGenerator):
+    async def summarise(
+        self, passages: Sequence[Passage], *, title: str = "", language: str = "de"
+    ) -> Summary:
+        if passages[0].chunk.page and passages[0].chunk.page > 1:
+            await asyncio.sleep(5)  # only the first group is quick
+        return await super().summarise(passages, title=title)
+
+
+async def test_time_budget_gives_a_partial_summary_that_says_so(tmp_path: Path) -> None:
+    attachment = Attachment("radverkehrsplan.pdf", PDF, await asyncio.to_thread(long_pdf, 120))
+    request = SkillRequest(text="", attachments=(attachment,), options={"budget_seconds": 0.5})
+    result = await run(tmp_path, request, generator=SlowGenerator())
+    data = result.data  # type: ignore[attr-defined]
+    assert data["partial"] is True and "ersten" in data["summary"]
+    assert data["key_points"]
