@@ -93,6 +93,16 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
         yield buf_page, buf
 
 
+def _passages(text: str) -> list[tuple[int | None, str | None, str]]:
+    """The production chunker (indexer/chunking.py) when present, else the simple cutter."""
+    try:
+        from indexer.chunking import PageText, clean_text, split_page_markers, split_passages
+    except ImportError:
+        return [(page, None, piece) for page, piece in _pieces(text)]
+    pages = [PageText(pg.number, clean_text(pg.text)) for pg in split_page_markers(text)]
+    return [(ps.page, ps.heading, ps.text) for ps in split_passages(pages) if ps.text.strip()]
+
+
 def karlsruhe_chunks() -> list[Chunk]:
     papers = load_papers()
     orgs = load_org_names()
@@ -125,13 +135,14 @@ def karlsruhe_chunks() -> list[Chunk]:
         chunks.append(Chunk(id=f"{pid}#{n}", text=p.get("name") or "", **meta))  # type: ignore[arg-type]
         for f in p.get("auxiliaryFile") or []:
             text = texts.get(f["id"].rsplit("/", 1)[-1], "")
-            for page, piece in _pieces(text):
+            for page, heading, piece in _passages(text):
                 n += 1
                 chunks.append(
                     Chunk(
                         id=f"{pid}#{n}",
                         text=piece,
                         page=page,
+                        heading=heading,
                         file_id=f["id"],
                         file_name=f.get("name"),
                         **meta,  # type: ignore[arg-type]
