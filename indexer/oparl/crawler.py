@@ -109,7 +109,12 @@ class OParlSource:
                 url = run["next"] if (run["body"], run["phase"]) == (b, p) and run["next"] else None
                 first = url is None
                 url = url or self.client.list_url(list_url, since)
+                seen: set[str] = set()
                 while url:
+                    if url in seen:  # a server whose `next` links go round in a circle
+                        log.warning("pagination loop at %s; stopping this list", url)
+                        break
+                    seen.add(url)
                     try:
                         page = await self.client.fetch_page(url, since)
                     except OParlError as exc:
@@ -151,7 +156,9 @@ class OParlSource:
             raise OParlError(f"{self.url}: the System names no body list")
         bodies: list[dict[str, Any]] = []
         url: str | None = body_list
-        while url:
+        seen: set[str] = set()
+        while url and url not in seen:
+            seen.add(url)
             page = await self.client.fetch_page(url, None)
             bodies.extend(b for b in page.items if not is_deleted(b))
             url = page.next_url

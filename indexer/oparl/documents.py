@@ -13,7 +13,15 @@ from typing import Any
 
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, PUBLIC
-from indexer.oparl.quirks import allris_ids, as_list, clean, parse_date, parse_datetime, text
+from indexer.oparl.quirks import (
+    allris_ids,
+    as_list,
+    clean,
+    last_change,
+    parse_date,
+    parse_datetime,
+    text,
+)
 from indexer.pipeline import DocumentMeta, FileRef, SourceDocument
 
 _PLACEHOLDER_MEETING = re.compile(r"Sammeldatum|Sammeltermin|Dummy-?Sitzung", re.IGNORECASE)
@@ -134,7 +142,7 @@ def _file_ref(obj: dict[str, Any], *, fallback_id: str) -> FileRef | None:
     file_id = raw_id if isinstance(raw_id, str) and raw_id else fallback_id
     if not urls:
         return None
-    stamp = parse_datetime(obj.get("modified")) or parse_datetime(obj.get("created"))
+    stamp = last_change(obj)  # some servers write `created` after `modified`
     fingerprint = (
         stamp.isoformat() if stamp else hashlib.sha256("|".join(urls).encode()).hexdigest()[:16]
     )

@@ -329,3 +329,13 @@ async def test_real_karlsruhe_ids_are_fetched_from_where_the_system_answers(
     papers = {i for i in await index.document_ids() if "/papers/" in i}
     assert papers == {p["id"] for p in live_papers(served)}
     assert all(i.startswith("https://web1.karlsruhe.de/oparl/bodies/0001/") for i in papers)
+
+
+async def test_a_body_url_works_as_entry_point(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    summary = await index_oparl(
+        f"{server.base}/ris/oparl/bodies/0001", index, data_dir, backoff_seconds=0.01
+    )
+    assert summary.complete
+    assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()

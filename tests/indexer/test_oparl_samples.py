@@ -129,3 +129,33 @@ async def test_allris4_bonn_body_placeholders_and_file_quirks(
     texts = {c.file_id: c.text for c in chunks if c.file_id}
     assert "Übersichtsplan" in texts[aux["id"]]
     assert "Radverkehr" in texts[paper["mainFile"]["id"]]
+
+
+async def test_pagination_that_goes_round_in_circles_stops(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    base = server.base
+    body = json.dumps(
+        {
+            "id": f"{base}/kreis/body",
+            "type": "https://schema.oparl.org/1.0/Body",
+            "paper": f"{base}/kreis/papers?page=1",
+        }
+    ).encode()
+    url = server.add_raw("/kreis/body", body)
+    for page, nxt in ((1, 2), (2, 1)):
+        paper = {
+            "id": f"{base}/kreis/paper/{page}",
+            "type": "https://schema.oparl.org/1.0/Paper",
+            "name": f"Vorlage {page}",
+            "reference": f"{page}/2026",
+        }
+        server.add_raw(
+            f"/kreis/papers?page={page}",
+            json.dumps(
+                {"data": [paper], "links": {"next": f"{base}/kreis/papers?page={nxt}"}}
+            ).encode(),
+        )
+    summary = await index_oparl(url, index, data_dir, backoff_seconds=0.01)
+    assert summary.complete and summary.fetched == 2
+    assert await index.document_ids() == {f"{base}/kreis/paper/1", f"{base}/kreis/paper/2"}
