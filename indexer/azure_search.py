@@ -283,6 +283,7 @@ class AzureSearchIndex:
         retry_total: int = 6,
         http_retries: int = 6,
         retry_backoff_factor: float = 0.8,
+        page_size: int = _PAGE,
     ) -> None:
         if not endpoint:
             raise ValueError(
@@ -295,6 +296,7 @@ class AzureSearchIndex:
         self._item_retries = item_retries
         self._item_retry_delay = item_retry_delay
         self._http_retries = http_retries
+        self._page_size = page_size
         self._credential: Any
         if api_key:
             self._credential = AzureKeyCredential(api_key)
@@ -302,7 +304,8 @@ class AzureSearchIndex:
             from azure.identity.aio import DefaultAzureCredential
 
             self._credential = DefaultAzureCredential()
-        # The SDK's retry policy retries 408/429/5xx and honours Retry-After / retry-after-ms.
+        # The SDK's retry policy covers GET/PUT/DELETE (408/429/5xx, honouring Retry-After) and
+        # 500/503/504 on POST; _with_retry adds 429 on POST (document batches, searches).
         retry = {"retry_total": retry_total, "retry_backoff_factor": retry_backoff_factor}
         self._client = SearchClient(self._endpoint, index_name, self._credential, **retry)
         self._admin = SearchIndexClient(self._endpoint, self._credential, **retry)
@@ -374,7 +377,8 @@ class AzureSearchIndex:
             except HttpResponseError as exc:
                 if exc.status_code not in (429, 503) or attempt == self._http_retries:
                     raise
-                delay = retry_after_seconds(exc) or self._item_retry_delay * (2**attempt)
+                asked = retry_after_seconds(exc)
+                delay = self._item_retry_delay * (2**attempt) if asked is None else asked
                 log.info("Azure AI Search answered %s; retrying in %.2f s", exc.status_code, delay)
                 await asyncio.sleep(min(delay, _MAX_RETRY_AFTER))
         raise AssertionError("unreachable")
@@ -397,16 +401,23 @@ class AzureSearchIndex:
         last = ""
         fields = None if select is None else list(dict.fromkeys([*select, "key"]))
         while True:
-            parts = [p for p in (filter_, f"key gt {odata_string(last)}" if last else None) if p]
+            parts = [
+                p
+                for p in (
+                    f"({filter_})" if filter_ else None,
+                    f"key gt {odata_string(last)}" if last else None,
+                )
+                if p
+            ]
             docs, _, _ = await self._fetch(
                 search_text="*",
                 filter=" and ".join(parts) or None,
                 select=fields,
                 order_by=["key asc"],
-                top=_PAGE,
+                top=self._page_size,
             )
             out += docs
-            if len(docs) < _PAGE:
+            if len(docs) < self._page_size:
                 return out
             last = docs[-1]["key"]
 

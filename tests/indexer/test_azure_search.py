@@ -237,3 +237,15 @@ async def test_missing_index_reads_as_empty_and_ping_explains(
 def test_endpoint_is_required() -> None:
     with pytest.raises(ValueError, match="KIW_AZURE_SEARCH_ENDPOINT"):
         AzureSearchIndex("", "key", INDEX)
+
+
+async def test_listing_pages_by_key(service: FakeSearchService, endpoint: str) -> None:
+    idx = AzureSearchIndex(endpoint, service.api_key, INDEX, page_size=2)
+    await idx.upsert(corpus.ALL_CHUNKS)
+    assert await idx.document_ids() == {c.doc_id for c in corpus.ALL_CHUNKS}
+    assert await idx.document_chunks(corpus.POLICY[0].doc_id, PUBLIC_ONLY) == corpus.POLICY
+    await idx.delete_documents([corpus.POLICY[0].doc_id])
+    assert corpus.POLICY[0].doc_id not in await idx.document_ids()
+    scans = [b for b in service.searches() if b.get("orderby") == "key asc"]
+    assert any("key gt '" in (b.get("filter") or "") for b in scans)  # really paged
+    await idx.close()
