@@ -183,7 +183,7 @@ class KiwAdapter(CloudAdapter):
 def build_auth(settings: Settings, session: ClientSession) -> KiwBotFrameworkAuthentication:
     if settings.local_mode:
         log.warning("Local mode: no MicrosoftAppId, inbound tokens are NOT validated")
-        return KiwBotFrameworkAuthentication("", None, None)
+        return KiwBotFrameworkAuthentication("", None, None, session)
     app_id = settings.microsoft_app_id
     keys = OpenIdKeySet(session, settings.openid_metadata_url or BOT_CONNECTOR_OPENID_METADATA_URL)
     validator = ChannelTokenValidator(app_id, keys)
@@ -200,7 +200,7 @@ def build_auth(settings: Settings, session: ClientSession) -> KiwBotFrameworkAut
             ),
             authority_host=settings.bot_authority_host or DEFAULT_AUTHORITY_HOST,
         )
-    return KiwBotFrameworkAuthentication(app_id, validator, tokens)
+    return KiwBotFrameworkAuthentication(app_id, validator, tokens, session)
 
 
 def build_adapter(settings: Settings, session: ClientSession) -> KiwAdapter:

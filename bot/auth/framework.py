@@ -11,6 +11,7 @@ and skill (bot-to-bot) tokens are refused; the project uses neither.
 
 from __future__ import annotations
 
+from aiohttp import ClientSession
 from botbuilder.schema import Activity, CallerIdConstants
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -35,6 +36,7 @@ class KiwBotFrameworkAuthentication(BotFrameworkAuthentication):
         app_id: str,
         validator: ChannelTokenValidator | None,
         tokens: OutboundTokenProvider | None,
+        session: ClientSession,
         *,
         oauth_scope: str = BOT_CONNECTOR_SCOPE,
         oauth_api_url: str = AuthenticationConstants.OAUTH_URL,
@@ -50,7 +52,7 @@ class KiwBotFrameworkAuthentication(BotFrameworkAuthentication):
             else MicrosoftAppCredentials.empty()
         )
         self.tokens = tokens
-        self.connector_factory = CachedConnectorFactory(self.credentials, tokens)
+        self.connector_factory = CachedConnectorFactory(session, tokens)
         self._user_token_client: UserTokenClient | None = None
 
     @property

@@ -353,3 +353,45 @@ class BotFrameworkStubs:
             "bot_authority_host": self.entra.base_url,
             "audit_key": "test-audit-key",
         }
+
+
+class ManagedIdentityEndpoint:
+    """Azure App Service's managed identity endpoint (IDENTITY_ENDPOINT) on loopback.
+
+    MSAL's ManagedIdentityClient uses it when IDENTITY_ENDPOINT and IDENTITY_HEADER are set; the
+    stock SDK's UserAssignedMSI credentials go through it, so a stock bot can get a real token
+    over loopback without HTTPS."""
+
+    def __init__(self, header: str = "loopback-identity-header") -> None:
+        self.header = header
+        self.requests = 0
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url + "/msi/token"
+
+    async def start(self) -> ManagedIdentityEndpoint:
+        app = web.Application()
+        app.router.add_get("/msi/token", self._token)
+        self._runner = await _start(app)
+        self.base_url = f"http://127.0.0.1:{_port(self._runner)}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _token(self, request: web.Request) -> web.Response:
+        if request.headers.get("X-IDENTITY-HEADER") != self.header:
+            return web.json_response({"statusCode": 401, "message": "bad header"}, status=401)
+        self.requests += 1
+        return web.json_response(
+            {
+                "access_token": f"msi-token-{self.requests}",
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": request.query.get("resource", ""),
+                "token_type": "Bearer",
+            }
+        )
