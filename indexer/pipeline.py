@@ -288,6 +288,9 @@ class IndexJob:
         self.summary = Summary()
         self._files: dict[str, Any] = checkpoint.section("files")
         self._hashes: dict[str, Any] = checkpoint.section("hashes")
+        # doc id → reason: documents with a file that failed for a passing reason (network,
+        # HTTP 5xx); a source may offer them again on its next run.
+        self._retry: dict[str, str] = checkpoint.section("retry")
         self._slots = asyncio.Semaphore(concurrency)
         self._dedupe = dedupe
 
@@ -333,6 +336,7 @@ class IndexJob:
         self.progress.items(batch.fetched)
 
     async def _document_chunks(self, doc: SourceDocument) -> list[Chunk]:
+        self._retry.pop(doc.meta.doc_id, None)  # set again below if a file fails again
         reusable: dict[str, list[Passage]] = {}
         if any(self._unchanged(f) for f in doc.files):
             for chunk in await self.sink.existing(doc.meta.doc_id, doc.meta.access):
@@ -366,6 +370,7 @@ class IndexJob:
             except Exception as exc:  # network, HTTP, file system: skip the file, keep going
                 reason = str(exc) or type(exc).__name__
                 self._skip(file, reason, remember=False)
+                self._retry[doc.meta.doc_id] = reason
                 return None
             self.summary.files += 1
             self.summary.bytes += len(data)

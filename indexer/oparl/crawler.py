@@ -76,7 +76,8 @@ class OParlSource:
             "phase": 0,
             "next": None,
             "papers": 0,
-            "refresh": [],
+            # documents whose files failed last time (network, HTTP 5xx) are fetched again
+            "refresh": sorted(self.checkpoint.section("retry")),
         }
         self.checkpoint.data["run"] = run
         self.checkpoint.save()
@@ -211,20 +212,24 @@ class OParlSource:
         batch.skipped.extend(Skip(f, "file without downloadUrl/accessUrl") for f in missing)
 
     async def _refresh(self, run: dict[str, Any]) -> AsyncIterator[SourceBatch]:
-        """Papers whose consultation result changed: fetch each again, a few per batch."""
-        while run["refresh"]:
-            chunk, rest = run["refresh"][:20], run["refresh"][20:]
+        """Objects to fetch again one by one: papers whose consultation result changed, and
+        documents whose files failed to download in an earlier run. A few per batch."""
+        pending = list(run["refresh"])
+        for start in range(0, len(pending), 20):
             batch = SourceBatch()
-            for pid in chunk:
+            for oid in pending[start : start + 20]:
                 try:
-                    paper = await self.client.get_object(pid)
+                    obj = await self.client.get_object(oid)
                 except OParlError as exc:
-                    batch.skipped.append(Skip(pid, f"refresh failed: {exc}"))
+                    batch.skipped.append(Skip(oid, f"refresh failed: {exc}"))
                     continue
                 batch.fetched += 1
-                self._paper(paper, batch)
+                if object_type(obj) == "Meeting":
+                    self._meeting(obj, run, batch)
+                else:
+                    self._paper(obj, batch)
 
-            def commit(rest: list[str] = rest) -> None:
+            def commit(rest: list[str] = pending[start + 20 :]) -> None:
                 run["refresh"] = rest
 
             batch.commit = commit

@@ -171,7 +171,7 @@ async def test_new_result_in_a_meeting_refreshes_the_paper(
         pytest.fail("no paper with a consultation in a served meeting")
     server.set_result(consultation["agendaItem"], "mehrheitlich abgelehnt (geändert)")
     summary = await crawl(server, index, data_dir)
-    assert summary.changed >= 2  # the meeting and the paper it decided
+    assert (summary.fetched, summary.changed) == (2, 2)  # the meeting, the paper it decided
     chunk = (await chunks_of(index, emitted(server, paper["id"])))[0]
     assert chunk.status is not None and "mehrheitlich abgelehnt (geändert)" in chunk.status
 
@@ -261,6 +261,14 @@ async def test_a_file_that_always_fails_is_skipped_and_the_run_goes_on(
     chunks = await chunks_of(index, emitted(server, paper["id"]))
     assert emitted(server, bad["id"]) not in {c.file_id for c in chunks}
     assert emitted(server, paper["auxiliaryFile"][1]["id"]) in {c.file_id for c in chunks}
+    # The server recovers: the next run fetches that paper again although it did not change.
+    server.faults.fail_paths.clear()
+    again = await crawl(server, index, data_dir)
+    assert again.fetched == 1 and again.files == 1 and again.files_reused >= 1
+    chunks = await chunks_of(index, emitted(server, paper["id"]))
+    assert emitted(server, bad["id"]) in {c.file_id for c in chunks}
+    third = await crawl(server, index, data_dir)
+    assert third.fetched == 0
 
 
 async def test_empty_download_url_and_wrong_mime_type(
