@@ -231,6 +231,8 @@ STOPWORDS = frozenset(
         "braucht",
         "brauche",
         "benötige",
+        "macht",
+        "mache",
         "während",
         "into",
         "onto",
@@ -383,9 +385,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# Participles of separable verbs put "ge" after the particle ("freigeschaltet", "eingegeben");
+# dropping it lets them meet the infinitive and the noun ("freischalten", "Freischaltung").
+_PARTICIPLE = re.compile(
+    r"^(frei|an|ab|auf|aus|ein|fest|zurück|vor|nach|mit|zu|weiter|hoch|um)ge(\w{3,}(?:t|en))$"
+)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word.lower()))
+    lowered = _PARTICIPLE.sub(r"\1\2", word.lower())
+    return str(_STEMMER.stemWord(lowered))
 
 
 def content_stems(text: str) -> set[str]:
@@ -639,11 +649,14 @@ def expand_english(text: str) -> str:
 
 
 def matched_terms(query: set[str] | frozenset[str], stems: set[str] | frozenset[str]) -> set[str]:
-    """Query stems found in `stems`, also as a prefix ("verlang" ~ "verlanger") from 5 letters."""
+    """Query stems found in `stems`: exactly, as a prefix ("verlang" ~ "verlanger", from 5
+    letters) or as the head of a compound ("meld" ~ "anmeld", "schul" ~ "grundschul")."""
     found = set(query & stems)
     for term in query - found:
-        if len(term) >= 5 and any(
-            len(s) >= 5 and (s.startswith(term) or term.startswith(s)) for s in stems
+        if len(term) >= 4 and any(
+            (len(term) >= 5 and len(s) >= 5 and (s.startswith(term) or term.startswith(s)))
+            or s.endswith(term)
+            for s in stems
         ):
             found.add(term)
     return found

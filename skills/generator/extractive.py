@@ -48,6 +48,12 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\d"),
     ),
     (
+        re.compile(
+            r"\bwelche\s+(?:schritte|voraussetzungen)\b|\bwas\s+brauch|\brequire", re.IGNORECASE
+        ),
+        re.compile(r"\bvoraus\b|\bVoraussetzung|\bErstens\b|\bZweitens\b", re.IGNORECASE),
+    ),
+    (
         re.compile(r"\bkoste\w*|\bwie\s+teuer\b|\bcost", re.IGNORECASE),
         re.compile(r"\d[\d.,]*\s*(?:€|Euro|Mio|Millionen)", re.IGNORECASE),
     ),
@@ -125,7 +131,12 @@ class ExtractiveGenerator:
             if len(tokens(s.text)) < 4 or not s.text.rstrip("“”\"'»«)").endswith((".", "!", ":")):
                 continue  # headings, fragments and questions are no answer
             matched = sorted(matched_terms(question_stems, s.stems))
-            coverage = sum(weights[t] for t in matched) / total
+            # Words of the section heading count half: "Die vier Schritte zum KI-Pass" says
+            # what the sentences below it are about.
+            in_heading = matched_terms(question_stems, content_stems(s.section)) - set(matched)
+            coverage = (
+                sum(weights[t] for t in matched) + 0.5 * sum(weights[t] for t in in_heading)
+            ) / total
             if coverage < MIN_COVERAGE:
                 continue
             density = len(matched) / max(len(s.stems), 1)
