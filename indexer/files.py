@@ -137,6 +137,21 @@ def list_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[Skip
     return files, folders, skipped
 
 
+def _overview(meta: DocumentMeta) -> str | None:
+    """A paper-like document (front matter with a reference, type or status) gets the same
+    overview chunk as an OParl paper, so its facts are one passage a search can land on."""
+    if not (meta.reference or meta.paper_type or meta.status):
+        return None
+    lines = [" ".join(x for x in (meta.paper_type, meta.reference) if x) + f": {meta.title}"]
+    if meta.date:
+        lines.append(f"Datum: {meta.date.strftime('%d.%m.%Y')}")
+    if meta.organizations:
+        lines.append("Beteiligt: " + ", ".join(meta.organizations))
+    if meta.status:
+        lines.append(f"Stand: {meta.status}")
+    return "\n".join(lines)
+
+
 class FilesSource:
     def __init__(
         self,
@@ -258,7 +273,7 @@ class FilesSource:
             path=path,
         )
         state = {"hash": digest, "doc_id": doc_id, "settings": settings}
-        return SourceDocument(meta=meta, files=[file]), state, None
+        return SourceDocument(meta=meta, overview=_overview(meta), files=[file]), state, None
 
     async def load(self, file: FileRef) -> bytes:
         assert file.path is not None

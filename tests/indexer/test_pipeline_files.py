@@ -90,6 +90,8 @@ async def test_markdown_with_front_matter_sets_metadata_and_headings(
     assert {c.date for c in got} == {date(2026, 3, 1)}
     assert got[0].organizations == ("Gesamtpersonalrat", "Hauptamt")
     assert got[0].url == "https://intranet.example/dv" and got[0].collection == POLICIES
+    assert got[0].text.startswith("Dienstvereinbarung DV-KI-1: Muster-Dienstvereinbarung KI")
+    assert "Datum: 01.03.2026" in got[0].text and got[0].file_id is None
     datenschutz = [c for c in got if "Personenbezogene" in c.text]
     assert [c.heading for c in datenschutz] == ["§ 4 Datenschutz"]
     assert "title:" not in " ".join(c.text for c in got)  # front matter is not body text
