@@ -9,8 +9,12 @@ Own set (bench/questions/policies.yaml over samples/policies):
   refused (unanswerable) share of "keine Aussage" replies on questions the corpus cannot answer
   answerable answered   share of answerable questions that got a grounded answer
   latency p50/p95       one turn (retrieval, gate, generation, validation) minus the model call
-Karlsruhe (bench/questions/karlsruhe.yaml, title-derived searches over a subset of the real
-corpus indexed into a temporary EmbeddedIndex): Recall@5 and MRR of the expected paper.
+Karlsruhe (bench/questions/karlsruhe.yaml over a subset of the real corpus indexed into a
+temporary EmbeddedIndex: the expected papers plus distractors up to --karlsruhe-papers):
+  recall@5 / mrr        title-derived searches, expected paper among the first five papers
+  text_recall@5 / mrr   searches of five words from one sentence of the paper's text
+  text_answer_*         the same words asked as a question (answer mode): share grounded,
+                        share of grounded answers that cite the expected paper
 
 Runs with the extractive backend; also with an OpenAI-compatible backend when
 KIW_OPENAI_BASE_URL (and KIW_OPENAI_MODEL, optionally KIW_OPENAI_API_KEY) is set.
@@ -185,7 +189,8 @@ def _karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
 
 async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     spec = yaml.safe_load((QUESTIONS / "karlsruhe.yaml").read_text(encoding="utf-8"))
-    wanted = {q["paper"] for q in spec["questions"]}
+    text_questions = spec.get("text_questions", [])
+    wanted = {q["paper"] for q in spec["questions"] + text_questions}
     start = time.perf_counter()
     chunks = _karlsruhe_chunks(limit, wanted)
     index = EmbeddedIndex(tmp / "karlsruhe")
@@ -204,6 +209,24 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         ids = [p.chunk.doc_id for p in papers]
         recall.append(1.0 if item["paper"] in ids[:5] else 0.0)
         rr.append(1.0 / (ids.index(item["paper"]) + 1) if item["paper"] in ids else 0.0)
+    text_recall, text_rr, grounded, cites_paper, answer_ms = [], [], [], [], []
+    for item in text_questions:
+        request = SkillRequest(text=item["q"], command="suche")
+        papers = await allris_search._search(
+            ctx, request, parse_council_query(item["q"], date(2026, 11, 27))
+        )
+        ids = [p.chunk.doc_id for p in papers]
+        text_recall.append(1.0 if item["paper"] in ids[:5] else 0.0)
+        text_rr.append(1.0 / (ids.index(item["paper"]) + 1) if item["paper"] in ids else 0.0)
+        ask = SkillRequest(text=item["q"], command="suche", options={"mode": "answer"})
+        t = time.perf_counter()
+        result = await allris_search.run(ask, ctx)
+        answer_ms.append((time.perf_counter() - t) * 1000)
+        grounded.append(1.0 if result.grounded else 0.0)
+        if result.grounded:
+            cites_paper.append(
+                1.0 if any(c.doc_id == item["paper"] for c in result.citations) else 0.0
+            )
     await index.close()
     return {
         "papers_indexed": len({c.doc_id for c in chunks}),
@@ -213,6 +236,12 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         "recall@5": _pct(recall),
         "mrr": _pct(rr),
         "search_turn_ms_p95": f"{_p(latency, 0.95):.1f}",
+        "text_questions": len(text_questions),
+        "text_recall@5": _pct(text_recall),
+        "text_mrr": _pct(text_rr),
+        "text_answer_grounded": _pct(grounded),
+        "text_answer_cites_paper": _pct(cites_paper),
+        "text_answer_ms_p95": f"{_p(answer_ms, 0.95):.1f}",
     }
 
 

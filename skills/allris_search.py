@@ -28,6 +28,7 @@ EMPTY_SEARCH = (
     "Bitte geben Sie an, wonach ich suchen soll, zum Beispiel: "
     "„suche Anträge der Grünen zum Radverkehr seit 2025“ oder „suche VO/2025/12345“."
 )
+NO_COUNCIL_ANSWER = "Dazu enthalten die Ratsunterlagen, die Sie einsehen dürfen, keine Aussage."
 MORE_WITHOUT_QUERY = (
     "Für „mehr“ nutzen Sie bitte die Schaltfläche „Mehr Treffer“ unter den Suchergebnissen "
     "oder wiederholen Sie Ihre Suche."
@@ -247,6 +248,10 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     request.trace.add("query_parse", filters=sorted(q.filters()), reference=bool(q.reference))
     if q.reference and not q.text:
         return await _by_reference(request, ctx, q, text)
+    if request.options.get("mode") == "answer":
+        # `kiw ask --collection council`: always the answer shape, never a hit list.
+        answer = await answer_question(text, request, ctx, collection=COUNCIL)
+        return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
     if is_question(text) and page == 0:
         base = SearchQuery(
             text=q.text or text,

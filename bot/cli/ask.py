@@ -116,7 +116,12 @@ def _ask(args: argparse.Namespace) -> int:
     from skills import allris_search, policy_qa
 
     skill = policy_qa.SKILL if args.collection == POLICIES else allris_search.SKILL
-    request = SkillRequest(text=args.question, command=skill.commands[0], scope="cli")
+    request = SkillRequest(
+        text=args.question,
+        command=skill.commands[0],
+        scope="cli",
+        options={"mode": "answer"} if args.collection == COUNCIL else {},
+    )
     return asyncio.run(_run_skill(args, skill, request))
 
 
