@@ -261,3 +261,13 @@ async def test_turn_exception_without_error_boundary_is_generic_500(
     assert json.loads(body)["correlation_id"]
     # The service stays up.
     assert (await endpoint.post(compose_extension_query(endpoint.service_url)))[0] == 501
+
+
+async def test_throttled_reply_is_retried(endpoint: Endpoint) -> None:
+    endpoint.stubs.connector.fail_next = [429, 503]
+    activity = message(endpoint.service_url)
+    status, _ = await endpoint.post(activity)
+    assert status == 200
+    calls = endpoint.stubs.connector.replies_to(activity["conversation"]["id"])
+    assert len(calls) == 3  # 429, 503, then delivered
+    assert endpoint.stubs.connector.fail_next == []

@@ -15,7 +15,14 @@ import pytest
 from aiohttp import ClientSession
 from cryptography.hazmat.primitives import serialization
 
-from bot.auth import AuthError, ChannelTokenValidator, OpenIdKeySet, SigningKeysUnavailable
+from bot.auth import (
+    AuthError,
+    ChannelTokenValidator,
+    OpenIdKeySet,
+    OutboundTokenProvider,
+    SigningKeysUnavailable,
+)
+from bot.auth.outbound import OutboundTokenError
 from tests.support.botframework import BotConnectorIdentity, new_signing_key, unsigned_token
 from tests.support.turns import APP_ID
 
@@ -201,3 +208,38 @@ async def test_failed_refresh_keeps_the_known_keys(
     now[0] = 3600.0  # the key set is stale, the refresh fails
     claims = await check(validator, identity.sign(APP_ID, SERVICE_URL))
     assert claims["aud"] == APP_ID
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_outbound_token_is_cached_until_shortly_before_expiry() -> None:
+    clock = FakeClock()
+    issued: list[int] = []
+
+    def acquire() -> dict[str, Any]:
+        issued.append(1)
+        return {"access_token": f"token-{len(issued)}", "expires_in": 3600}
+
+    provider = OutboundTokenProvider(acquire, refresh_margin_seconds=300, clock=clock)
+    tokens = await asyncio.gather(*(provider.token() for _ in range(20)))
+    assert set(tokens) == {"token-1"} and len(issued) == 1
+    clock.now += 3600 - 301
+    assert await provider.token() == "token-1"
+    assert provider.current_token() == "token-1"
+    clock.now += 2  # inside the refresh margin
+    assert await provider.token() == "token-2"
+    assert len(issued) == 2
+
+
+async def test_outbound_token_failure_is_a_plain_error() -> None:
+    provider = OutboundTokenProvider(
+        lambda: {"error": "invalid_client", "error_description": "AADSTS7000215: bad secret"}
+    )
+    with pytest.raises(OutboundTokenError, match="invalid_client"):
+        await provider.token()

@@ -281,6 +281,8 @@ class ConnectorStub:
     """The Bot Connector REST API (v3 conversations) on loopback, recording every call."""
 
     calls: list[ConnectorCall] = field(default_factory=list)
+    # Statuses to answer the next calls with (e.g. [429] for one throttled reply), then 200.
+    fail_next: list[int] = field(default_factory=list)
     base_url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -308,6 +310,11 @@ class ConnectorStub:
                 request.method, request.path, request.headers.get("Authorization", ""), body
             )
         )
+        if self.fail_next:
+            status = self.fail_next.pop(0)
+            return web.json_response(
+                {"error": {"code": "Throttled"}}, status=status, headers={"Retry-After": "0"}
+            )
         return web.json_response({"id": request.match_info.get("activity") or uuid.uuid4().hex})
 
     def replies_to(self, conversation_id: str) -> list[ConnectorCall]:
