@@ -30,8 +30,10 @@ async def index_oparl(
     concurrency: int = 4,
     session: aiohttp.ClientSession | None = None,
     rewrites: Sequence[tuple[str, str]] = (),
+    full: bool = False,
 ) -> Summary:
-    """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint."""
+    """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint.
+    `full` ignores modified_since and afterwards removes what the server no longer lists."""
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "oparl", url), source=url)
     bar = Progress(enabled=progress)
     own_session = session is None
@@ -41,7 +43,9 @@ async def index_oparl(
     )
     try:
         client = OParlClient(http, backoff_seconds=backoff_seconds, rewrites=rewrites)
-        source = OParlSource(client, url, checkpoint, max_papers=max_papers, progress=bar)
+        source = OParlSource(
+            client, url, checkpoint, max_papers=max_papers, progress=bar, full=full
+        )
         job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, concurrency=concurrency)
         summary = await job.run()
         summary.complete = not source.truncated and not source.failed_lists

@@ -36,6 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     oparl.add_argument(
         "--max-papers", type=int, default=None, help="stop after N papers (trial runs)"
     )
+    oparl.add_argument(
+        "--full",
+        action="store_true",
+        help="list everything (ignore modified_since) and remove what the server no longer lists",
+    )
     oparl.add_argument("--verbose", action="store_true", help="log every skipped file")
     add_common(oparl)
     oparl.set_defaults(func=_run_oparl)
@@ -135,7 +140,12 @@ def _run_oparl(args: argparse.Namespace) -> int:
         summary = _run_with_index(
             args,
             lambda index, data_dir: index_oparl(
-                args.url, index, data_dir, max_papers=args.max_papers, progress=_progress(args)
+                args.url,
+                index,
+                data_dir,
+                max_papers=args.max_papers,
+                progress=_progress(args),
+                full=args.full,
             ),
         )
     except _errors() as exc:

@@ -49,6 +49,7 @@ class OParlSource:
         max_papers: int | None = None,
         progress: Progress | None = None,
         index_meetings: bool = True,
+        full: bool = False,
     ) -> None:
         self.client = client
         self.url = url
@@ -56,6 +57,7 @@ class OParlSource:
         self.max_papers = max_papers
         self.progress = progress or Progress(enabled=False)
         self.index_meetings = index_meetings
+        self.full = full  # ignore modified_since; afterwards remove what the server no longer lists
         self.lookups = Lookups(checkpoint.section("lookups"))
         self.truncated = False  # stopped at max_papers: the run is not complete
         self.failed_lists: list[str] = []  # list URLs that failed for good
@@ -68,7 +70,7 @@ class OParlSource:
         if isinstance(run, dict):
             self.resumed = True
             return run
-        since = self.checkpoint.data.get("last_complete_start")
+        since = None if self.full else self.checkpoint.data.get("last_complete_start")
         run = {
             "started": datetime.now(UTC).isoformat(),
             "since": since,
@@ -78,6 +80,8 @@ class OParlSource:
             "papers": 0,
             # documents whose files failed last time (network, HTTP 5xx) are fetched again
             "refresh": sorted(self.checkpoint.section("retry")),
+            # A full listing also shows what the server dropped without a tombstone.
+            "seen": {} if since is None else None,
         }
         self.checkpoint.data["run"] = run
         self.checkpoint.save()
@@ -123,9 +127,10 @@ class OParlSource:
                         # incomplete, so the next run asks for the same window again.
                         log.warning("giving up on list %s: %s", url, exc)
                         self.failed_lists.append(url)
-                        yield SourceBatch(
-                            skipped=[Skip(url, f"list failed: {exc}")],
-                            commit=position(b, p + 1, None),
+                        yield self._seal(
+                            SourceBatch(skipped=[Skip(url, f"list failed: {exc}")]),
+                            run,
+                            position(b, p + 1, None),
                         )
                         break
                     if first:
@@ -136,14 +141,40 @@ class OParlSource:
                     if self._paper_limit_reached(run) and phase == "paper":
                         self.truncated = next_url is not None
                         next_url = None
-                    batch.commit = (
-                        position(b, p, next_url) if next_url else position(b, p + 1, None)
-                    )
-                    yield batch
+                    move = position(b, p, next_url) if next_url else position(b, p + 1, None)
+                    yield self._seal(batch, run, move)
                     url = next_url
         async for batch in self._refresh(run):
             yield batch
-        yield SourceBatch(commit=lambda: self._finish(run))
+        yield self._seal(SourceBatch(deleted=self._vanished(run)), run, lambda: self._finish(run))
+
+    def _seal(
+        self, batch: SourceBatch, run: dict[str, Any], move: Callable[[], None]
+    ) -> SourceBatch:
+        """Attach the commit: move the run's position and record which documents this source
+        has in the index (`known`), once the sink has written the batch."""
+        written = [d.meta.doc_id for d in batch.documents]
+        deleted = list(batch.deleted)
+        if isinstance(run.get("seen"), dict):
+            run["seen"].update(dict.fromkeys(written, 1))
+
+        def commit() -> None:
+            move()
+            known = self.checkpoint.section("known")
+            known.update(dict.fromkeys(written, 1))
+            for doc_id in deleted:
+                known.pop(doc_id, None)
+
+        batch.commit = commit
+        return batch
+
+    def _vanished(self, run: dict[str, Any]) -> list[str]:
+        """After a complete full listing: documents indexed earlier that the server no longer
+        lists at all (depublished without a `deleted` tombstone)."""
+        seen = run.get("seen")
+        if not isinstance(seen, dict) or self.truncated or self.failed_lists:
+            return []
+        return sorted(k for k in self.checkpoint.section("known") if k not in seen)
 
     async def _bodies(self) -> list[dict[str, Any]]:
         entry = await self.client.get_entry(self.url)
@@ -229,11 +260,10 @@ class OParlSource:
                 else:
                     self._paper(obj, batch)
 
-            def commit(rest: list[str] = pending[start + 20 :]) -> None:
+            def move(rest: list[str] = pending[start + 20 :]) -> None:
                 run["refresh"] = rest
 
-            batch.commit = commit
-            yield batch
+            yield self._seal(batch, run, move)
 
     def _finish(self, run: dict[str, Any]) -> None:
         data = self.checkpoint.data

@@ -280,6 +280,10 @@ class OParlTestServer:
             "modified": self.now(),
         }
 
+    def depublish_paper(self, paper_id: str) -> None:
+        """Gone without a tombstone: some servers simply stop listing an object."""
+        del self.papers[paper_id]
+
     def set_result(self, agenda_item_id: str, result: str) -> None:
         for meeting in self.meetings.values():
             for item in meeting.get("agendaItem", []):

@@ -347,3 +347,21 @@ async def test_a_body_url_works_as_entry_point(
     )
     assert summary.complete
     assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()
+
+
+async def test_full_run_removes_what_the_server_stopped_listing(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    await crawl(server, index, data_dir)
+    victim = live_papers(server)[5]
+    doc_id = emitted(server, victim["id"])
+    server.depublish_paper(victim["id"])
+    incremental = await crawl(server, index, data_dir)
+    assert incremental.deleted == 0 and doc_id in await index.document_ids()  # cannot know
+    full = await crawl(server, index, data_dir, full=True)
+    assert full.complete and full.changed >= len(live_papers(server))  # everything listed again
+    assert full.files == 0  # unchanged files come back from the index, not the server
+    assert doc_id not in await index.document_ids()
+    assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()
+    again = await crawl(server, index, data_dir, full=True)
+    assert again.deleted == 2  # only the two tombstones, listed on every full run
