@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main
+from indexer.azure_search import AzureSearchIndex
 from indexer.embedded import EmbeddedIndex
 from tests.indexer import search_corpus as corpus
+from tests.indexer.azure_search_server import FakeSearchService, serve
 
 DIRECTORY = f"""
 tenant: t-1
@@ -160,3 +164,43 @@ def test_syntax_characters_do_not_break_the_cli(
 ) -> None:
     code, hits = run_json(capsys, "search", 'Rad* AND "(" ) ~2 ^ \\ [')
     assert code == 0 and isinstance(hits, list)
+
+
+@pytest.fixture
+def azure_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSearchService]:
+    """The local Azure AI Search fake in a thread of its own: `kiw` runs its own event loop."""
+    service = FakeSearchService()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    context = serve(service)
+    endpoint = asyncio.run_coroutine_threadsafe(context.__aenter__(), loop).result(10)
+
+    async def fill() -> None:
+        index = AzureSearchIndex(endpoint, service.api_key, "kiw-cli")
+        await index.upsert(corpus.ALL_CHUNKS)
+        await index.close()
+
+    asyncio.run_coroutine_threadsafe(fill(), loop).result(30)
+    monkeypatch.setenv("KIW_INDEX_BACKEND", "azure")
+    monkeypatch.setenv("KIW_AZURE_SEARCH_ENDPOINT", endpoint)
+    monkeypatch.setenv("KIW_AZURE_SEARCH_KEY", service.api_key)
+    monkeypatch.setenv("KIW_AZURE_SEARCH_INDEX", "kiw-cli")
+    yield service
+    asyncio.run_coroutine_threadsafe(context.__aexit__(None, None, None), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+def test_search_through_azure_backend(
+    azure_env: FakeSearchService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hits = ok_hits(capsys, "search", "Dienstvereinbarung", "--collection", "policies")
+    assert {h["doc_id"] for h in hits} == {corpus.POLICY[0].doc_id}
+    assert hits[0]["snippet"].count("**") >= 2
+    hits = ok_hits(capsys, "search", corpus.SECRET_WORD, "--user", "member-1")
+    assert [h["doc_id"] for h in hits] == [corpus.FACTION_INTERNAL[0].doc_id]
+    assert ok_hits(capsys, "search", corpus.SECRET_WORD) == []
+    sent = [b["filter"] for b in azure_env.searches() if b.get("search") == corpus.SECRET_WORD]
+    assert sent[-1].startswith("access/any(g: search.in(g, 'public', ','))")
