@@ -258,7 +258,8 @@ class EmbeddedIndex:
             for term, freq in searcher.terms_with_prefix(field, ""):
                 vocab[term] += freq
         self._vocab = vocab
-        self._doc_parts = Decompounder(lambda s: vocab.get(s, 0) >= 2)
+        # Sized for a whole council corpus (Karlsruhe: 136,000 distinct words of 8+ letters).
+        self._doc_parts = Decompounder(lambda s: vocab.get(s, 0) >= 2, cache_size=300_000)
         return self._writer
 
     def _analyse(self, chunk: Chunk) -> _Analysed:
