@@ -94,6 +94,21 @@ async def _read_body(request: web.Request) -> bytes:
     return b"".join(chunks)
 
 
+# Fields the bot reads as strings; msrest would happily deserialise `"text": {...}` or an integer
+# id and leave the crash to the turn.
+_STRING_FIELDS = ("type", "id", "channelId", "serviceUrl", "text", "name", "replyToId", "locale")
+_STRING_SUBFIELDS = (("from", "id"), ("conversation", "id"), ("recipient", "id"))
+
+
+def _non_string_fields(body: dict[str, Any]) -> list[str]:
+    wrong = [f for f in _STRING_FIELDS if f in body and not isinstance(body[f], (str, type(None)))]
+    for outer, inner in _STRING_SUBFIELDS:
+        value = body.get(outer)
+        if isinstance(value, dict) and not isinstance(value.get(inner, ""), (str, type(None))):
+            wrong.append(f"{outer}.{inner}")
+    return wrong
+
+
 async def parse_activity(request: web.Request) -> Activity:
     """The request's activity, or BadRequest with the right status."""
     if request.method != "POST":
@@ -107,6 +122,9 @@ async def parse_activity(request: web.Request) -> Activity:
         raise BadRequest(HTTPStatus.BAD_REQUEST, "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
+    wrong = _non_string_fields(body)
+    if wrong:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "not a string: " + ", ".join(wrong))
     try:
         activity = Activity().deserialize(body)
     except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
@@ -150,7 +168,9 @@ class KiwAdapter(CloudAdapter):
                 activity.channel_id,
                 exc.reason,
             )
-            return _error(HTTPStatus.UNAUTHORIZED, "request is not authorized")
+            response = _error(HTTPStatus.UNAUTHORIZED, "request is not authorized")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         except SigningKeysUnavailable:
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "signing keys unavailable, retry later")
         try:

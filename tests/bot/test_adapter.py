@@ -271,3 +271,42 @@ async def test_throttled_reply_is_retried(endpoint: Endpoint) -> None:
     calls = endpoint.stubs.connector.replies_to(activity["conversation"]["id"])
     assert len(calls) == 3  # 429, 503, then delivered
     assert endpoint.stubs.connector.fail_next == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"from": "x"},
+        {"conversation": []},
+        {"entities": "x"},
+        {"attachments": {"a": 1}},
+        {"timestamp": "garbage"},
+        {"recipient": 7},
+        {"type": 5},
+        {"text": {"a": 1}},
+        {"from": {"id": 5}},
+        {"conversation": {"id": None}},
+    ],
+)
+async def test_activity_with_wrongly_typed_fields_is_400(
+    endpoint: Endpoint, change: dict[str, Any]
+) -> None:
+    activity = {**message(endpoint.service_url), **change}
+    status, body = await endpoint.post(activity)
+    assert status == 400, body
+    assert endpoint.stubs.connector.calls == []
+
+
+async def test_401_names_the_bearer_scheme(endpoint: Endpoint) -> None:
+    async with endpoint.client.post(endpoint.url, json=message(endpoint.service_url)) as response:
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_signing_key_rollover_through_http(endpoint: Endpoint) -> None:
+    identity = endpoint.stubs.identity
+    assert (await endpoint.post(message(endpoint.service_url)))[0] == 200
+    rolled = identity.add_key("key-rolled")
+    token = identity.sign(APP_ID, endpoint.service_url, key=rolled)
+    assert (await endpoint.post(message(endpoint.service_url), token=token))[0] == 200
+    assert identity.jwks_hits == 2

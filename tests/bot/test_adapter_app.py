@@ -12,6 +12,7 @@ from aiohttp import ClientSession, web
 
 from bot.app import create_app
 from tests.bot.teams_kit import make_services, make_settings
+from tests.bot.test_auth import forged_tokens
 from tests.support.botframework import BotFrameworkStubs
 from tests.support.turns import APP_ID, TENANT_ID, compose_extension_query, message
 
@@ -63,12 +64,14 @@ async def test_hilfe_with_a_valid_token_replies_with_the_bot_token(
 
 async def test_forged_tokens_get_401_from_the_app(app_url: str, stubs: BotFrameworkStubs) -> None:
     service_url = stubs.connector.service_url
-    expired = stubs.identity.sign(APP_ID, service_url, exp=1_000_000_000, nbf=999_999_000)
-    other_audience = stubs.identity.sign("another-bot", service_url)
-    for token in (None, expired, other_audience, "garbage"):
-        status, body = await post(app_url, message(service_url, "hilfe"), token)
-        assert status == 401, token
+    cases = {name: pair for name, pair in forged_tokens(stubs.identity).items()}
+    cases["no header"] = ("", "msteams")
+    statuses = {}
+    for name, (token, channel) in cases.items():
+        status, body = await post(app_url, message(service_url, "hilfe", channel_id=channel), token)
+        statuses[name] = status
         assert "Traceback" not in body
+    assert statuses == dict.fromkeys(cases, 401)
     assert stubs.connector.calls == []
 
 
