@@ -249,3 +249,15 @@ async def test_listing_pages_by_key(service: FakeSearchService, endpoint: str) -
     scans = [b for b in service.searches() if b.get("orderby") == "key asc"]
     assert any("key gt '" in (b.get("filter") or "") for b in scans)  # really paged
     await idx.close()
+
+
+async def test_retry_after_as_http_date(
+    index: AzureSearchIndex, service: FakeSearchService
+) -> None:
+    # A date in the past means "now"; the search still goes through after one retry.
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    service.faults.append(Fault("search.post.search", 429, {"Retry-After": past}))
+    before = len(service.searches())
+    results = await index.search(SearchQuery(text="Dienstvereinbarung"))
+    assert doc_ids(results) == [corpus.POLICY[0].doc_id]
+    assert len(service.searches()) - before == 2
