@@ -18,7 +18,8 @@ HTTP statuses of `handle`:
     413  body larger than MAX_BODY_BYTES
     415  content type is not application/json
     500  the bot's turn raised past its own error boundary (generic body, stack only in the log)
-    503  signing keys could not be loaded at all (metadata endpoint unreachable at cold start)
+    503  signing keys could not be loaded at all (metadata endpoint unreachable at cold start),
+         or the bot's own outbound token was refused (wrong secret: plain reason in the log)
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from msrest.serialization import Model
 from bot.auth.errors import AuthError, SigningKeysUnavailable
 from bot.auth.framework import KiwBotFrameworkAuthentication
 from bot.auth.openid import BOT_CONNECTOR_OPENID_METADATA_URL, OpenIdKeySet
-from bot.auth.outbound import DEFAULT_AUTHORITY_HOST, OutboundTokenProvider
+from bot.auth.outbound import DEFAULT_AUTHORITY_HOST, OutboundTokenError, OutboundTokenProvider
 from bot.auth.validator import ChannelTokenValidator
 from bot.settings import AppType, Settings
 
@@ -175,6 +176,10 @@ class KiwAdapter(CloudAdapter):
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "signing keys unavailable, retry later")
         try:
             invoke = await self.process_activity(auth_result, activity, bot.on_turn)
+        except OutboundTokenError as exc:
+            # Before the turn: the bot cannot get its own token, so it could not reply anyway.
+            log.error("Activity %s not processed: %s", activity.id, exc)
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "bot cannot authenticate outbound")
         except Exception:  # the bot's own boundary failed; keep the service up, stack in the log
             correlation_id = uuid.uuid4().hex[:12]
             log.exception(

@@ -18,7 +18,7 @@ from botbuilder.schema import Activity
 from bot.adapter import MAX_BODY_BYTES, KiwAdapter, build_adapter
 from bot.settings import Settings
 from tests.bot.test_auth import forged_tokens
-from tests.support.botframework import BotFrameworkStubs
+from tests.support.botframework import REJECTED_SECRET, BotFrameworkStubs, ManagedIdentityEndpoint
 from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message
 
 
@@ -84,8 +84,12 @@ MakeEndpoint = Callable[..., Awaitable[Endpoint]]
 async def make_endpoint(stubs: BotFrameworkStubs) -> AsyncIterator[MakeEndpoint]:
     made: list[tuple[Endpoint, web.AppRunner]] = []
 
-    async def make(bot: Bot | None = None, *, local_mode: bool = False) -> Endpoint:
+    async def make(
+        bot: Bot | None = None, *, local_mode: bool = False, app_type: str = "SingleTenant"
+    ) -> Endpoint:
         overrides = {} if local_mode else stubs.settings_overrides(APP_ID, TENANT_ID)
+        if not local_mode:
+            overrides["microsoft_app_type"] = app_type
         settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
         client = ClientSession()
         adapter = build_adapter(settings, client)
@@ -310,3 +314,52 @@ async def test_signing_key_rollover_through_http(endpoint: Endpoint) -> None:
     token = identity.sign(APP_ID, endpoint.service_url, key=rolled)
     assert (await endpoint.post(message(endpoint.service_url), token=token))[0] == 200
     assert identity.jwks_hits == 2
+
+
+async def test_refused_outbound_credentials_are_503_with_a_plain_log_line(
+    stubs: BotFrameworkStubs, caplog: pytest.LogCaptureFixture
+) -> None:
+    overrides = {
+        **stubs.settings_overrides(APP_ID, TENANT_ID),
+        "microsoft_app_password": REJECTED_SECRET,
+    }
+    async with ClientSession() as client:
+        adapter = build_adapter(Settings(_env_file=None, **overrides), client)  # type: ignore[arg-type]
+        runner = await serve(adapter, EchoTeamsBot())
+        try:
+            endpoint = Endpoint(
+                f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages", adapter, stubs, client
+            )
+            status, body = await endpoint.post(message(stubs.connector.service_url))
+        finally:
+            await runner.cleanup()
+            await adapter.close()
+    assert status == 503
+    assert "invalid_client" not in body  # the reason is for the admin's log, not the caller
+    assert any("invalid_client" in r.getMessage() for r in caplog.records)
+
+
+async def test_multi_tenant_bot_gets_its_token_from_the_botframework_tenant(
+    make_endpoint: MakeEndpoint, stubs: BotFrameworkStubs
+) -> None:
+    endpoint = await make_endpoint(app_type="MultiTenant")
+    assert (await endpoint.post(message(endpoint.service_url)))[0] == 200
+    [request] = stubs.entra.token_requests
+    assert request["tenant"] == "botframework.com"
+
+
+async def test_user_assigned_managed_identity_gets_one_token(
+    make_endpoint: MakeEndpoint, stubs: BotFrameworkStubs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    msi = await ManagedIdentityEndpoint().start()
+    try:
+        monkeypatch.setenv("IDENTITY_ENDPOINT", msi.endpoint)
+        monkeypatch.setenv("IDENTITY_HEADER", msi.header)
+        endpoint = await make_endpoint(app_type="UserAssignedMSI")
+        for _ in range(5):
+            assert (await endpoint.post(message(endpoint.service_url)))[0] == 200
+    finally:
+        await msi.close()
+    assert msi.requests == 1
+    assert {c.authorization for c in stubs.connector.calls} == {"Bearer msi-token-1"}
+    assert stubs.entra.token_requests == []

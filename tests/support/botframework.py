@@ -36,6 +36,7 @@ from jwt.algorithms import RSAAlgorithm
 
 BOT_CONNECTOR_ISSUER = "https://api.botframework.com"
 METADATA_PATH = "/v1/.well-known/openidconfiguration"
+REJECTED_SECRET = "wrong-secret"  # the token endpoint answers invalid_client for this one
 JWKS_PATH = "/v1/.well-known/keys"
 
 
@@ -258,9 +259,15 @@ class EntraTokenEndpoint:
 
     async def _token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
+        form["tenant"] = request.match_info["tenant"]
         self.token_requests.append(form)
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        if form.get("client_secret") == REJECTED_SECRET:
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid secret"},
+                status=401,
+            )
         token = f"outbound-token-{next(self._counter)}"
         self.issued.append(token)
         return web.json_response(
