@@ -324,7 +324,7 @@ async def test_refused_outbound_credentials_are_503_with_a_plain_log_line(
         "microsoft_app_password": REJECTED_SECRET,
     }
     async with ClientSession() as client:
-        adapter = build_adapter(Settings(_env_file=None, **overrides), client)  # type: ignore[arg-type]
+        adapter = build_adapter(Settings(_env_file=None, **overrides), client)  # type: ignore[call-arg]
         runner = await serve(adapter, EchoTeamsBot())
         try:
             endpoint = Endpoint(
