@@ -71,6 +71,7 @@ _TITLE_BOOST = 2.0
 _PART_BOOST = 0.7
 _SPLIT_BOOST = 0.8
 _REF_BOOST = 20.0
+_REFRESH_RATIO = 0.5  # re-split chunks written while the vocabulary was under half its size
 _MAX_FUZZY_WORDS = 6  # fuzzy expansion is the expensive part of a query
 
 
@@ -176,6 +177,7 @@ class EmbeddedIndex:
         self._vocab: Counter[str] | None = None  # writer side: stem -> chunks containing it
         self._query_parts = Decompounder(self._known_in_index)
         self._doc_parts: Decompounder | None = None
+        self._written: list[tuple[int, list[str]]] = []  # (vocabulary size, chunk ids) per batch
 
     @property
     def path(self) -> Path:
@@ -322,11 +324,40 @@ class EmbeddedIndex:
         # The batch's own words count as vocabulary before its compounds are split.
         for a in analysed:
             self._vocab.update(set(a.title) | set(a.body))
+        self._written.append((len(self._vocab), [a.chunk.id for a in analysed]))
         for a in analysed:
             writer.delete_documents_by_term("id", a.chunk.id)
             writer.add_document(self._document(a, self._doc_parts))
         writer.commit()
         self._searcher()  # this process sees its own commit at once
+
+    def _refresh_early_sync(self) -> int:
+        """Split compounds again in chunks written while the vocabulary was much smaller.
+
+        The first batches of a crawl into an empty index see a tiny vocabulary, so few of their
+        compounds are split; at the end of the writer session they are analysed once more.
+        """
+        written, self._written = self._written, []
+        writer, vocab, parts = self._writer, self._vocab, self._doc_parts
+        if writer is None or vocab is None or parts is None or not written:
+            return 0
+        final = len(vocab)
+        stale = [cid for size, ids in written if size < _REFRESH_RATIO * final for cid in ids]
+        if not stale:
+            return 0
+        parts.clear()  # forget "no split" answers given with the small vocabulary
+        searcher = self._searcher()
+        count = 0
+        for chunk_id in stale:
+            for _, address in searcher.search(self._raw_term("id", chunk_id), 1, count=False).hits:
+                chunk = chunk_from_json(json.loads(searcher.doc(address)["payload"][0]))
+                writer.delete_documents_by_term("id", chunk.id)
+                writer.add_document(self._document(self._analyse(chunk), parts))
+                count += 1
+        writer.commit()
+        self._searcher()
+        log.info("compound splits refreshed for %d early chunks", count)
+        return count
 
     def _delete_sync(self, doc_ids: Sequence[str]) -> None:
         writer = self._writer_or_raise()
@@ -644,6 +675,11 @@ class EmbeddedIndex:
 
     async def close(self) -> None:
         async with self._write_lock:
+            if self._writer is not None:
+                try:
+                    await asyncio.to_thread(self._refresh_early_sync)
+                except (ValueError, OSError) as exc:  # the data is indexed; only splits lag
+                    log.warning("could not refresh compound splits: %s", exc)
             writer, self._writer = self._writer, None
             if writer is not None:
                 await asyncio.to_thread(writer.wait_merging_threads)

@@ -232,3 +232,15 @@ async def test_searches_run_while_the_same_process_writes(index: EmbeddedIndex) 
     _, totals = await asyncio.gather(write(), read())
     assert set(totals) == {4}  # readers were never disturbed
     assert (await index.search(SearchQuery(text="Zusatzregel", top=50))).total == 20
+
+
+async def test_compounds_of_early_chunks_are_split_once_the_vocabulary_grew(
+    tmp_path: Path,
+) -> None:
+    idx = EmbeddedIndex(tmp_path / "grow")
+    await idx.upsert(corpus.RAD_VORLAGE)  # alone: "Radverkehrsförderung" cannot be split yet
+    assert await search(idx, "Förderung Radverkehr", doc_id=RAD_VORLAGE) == []
+    await idx.upsert([c for c in corpus.ALL_CHUNKS if c.doc_id != RAD_VORLAGE])
+    await idx.close()  # the writer session ends: early chunks are analysed again
+    assert await search(idx, "Förderung Radverkehr", doc_id=RAD_VORLAGE) == [RAD_VORLAGE]
+    assert await idx.document_chunks(RAD_VORLAGE, frozenset({PUBLIC})) == corpus.RAD_VORLAGE
