@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import io
 import json
 import os
 import statistics
@@ -245,6 +246,59 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     }
 
 
+def _long_pdf(pages: int) -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    doc = canvas.Canvas(buffer)
+    for n in range(1, pages + 1):
+        for i in range(40):
+            doc.drawString(
+                40,
+                800 - 18 * i,
+                f"Seite {n}, Zeile {i}: Die Verwaltung berichtet über den Stand der Maßnahme {n}.",
+            )
+        doc.showPage()
+    doc.save()
+    return buffer.getvalue()
+
+
+async def eval_summaries(index: EmbeddedIndex) -> dict[str, Any]:
+    """Time summaries of the largest real Karlsruhe texts and of a synthetic 200-page PDF."""
+    from skills import summarise
+    from skills.types import Attachment
+
+    ctx = _context(index, ExtractiveGenerator())
+    figures: dict[str, Any] = {}
+    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
+        members = sorted((m for m in tar if m.isfile()), key=lambda m: -m.size)[:3]
+        texts = [
+            (m.name, (tar.extractfile(m) or io.BytesIO()).read().decode("utf-8", "replace"))
+            for m in members
+        ]
+    for name, text in texts:
+        request = SkillRequest(text=text, command="zusammenfassen")
+        t = time.perf_counter()
+        result = await summarise.run(request, ctx)
+        figures[f"{Path(name).stem} ({len(text) // 1000} kB)"] = (
+            f"{(time.perf_counter() - t) * 1000:.0f} ms, {result.outcome}, "
+            f"{len(result.data.get('key_points', []))} key points, pages {result.data.get('pages')}"
+        )
+    data = await asyncio.to_thread(_long_pdf, 200)
+    request = SkillRequest(text="", attachments=(Attachment("lang.pdf", "application/pdf", data),))
+    t = time.perf_counter()
+    result = await summarise.run(request, ctx)
+    elapsed_ms = (time.perf_counter() - t) * 1000
+    step = request.trace.step("map")
+    figures["synthetic PDF, 200 pages"] = (
+        f"{elapsed_ms:.0f} ms incl. text extraction, {result.outcome}, "
+        f"partial={result.data.get('partial')}, map groups={step.details.get('groups') if step else None}"
+    )
+    return figures
+
+
 def _print(title: str, figures: dict[str, Any]) -> None:
     print(f"\n== {title}")
     for key, value in figures.items():
@@ -259,6 +313,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--karlsruhe-papers", type=int, default=500)
     parser.add_argument("--skip-karlsruhe", action="store_true")
+    parser.add_argument("--skip-summaries", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -276,6 +331,8 @@ async def main() -> int:
             )
             _print("policies / openai-compatible", await eval_policies(index, generator))
             await generator.close()
+        if not args.skip_summaries:
+            _print("summaries / extractive", await eval_summaries(index))
         await index.close()
         if not args.skip_karlsruhe:
             _print("karlsruhe / search", await eval_karlsruhe(tmp, args.karlsruhe_papers))

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from indexer.chunking import PageText, split_page_markers, split_passages
 from indexer.model import Chunk
@@ -142,6 +143,16 @@ async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Sour
     ref = REFERENCE.search(url)
     if ref:
         return await _from_reference(ref.group(0), request, ctx)
+    # ALLRIS web links (vo020.asp?VOLFDNR=1664): the ids in the query, as link unfurling does.
+    try:
+        values = [v for _, v in parse_qsl(urlsplit(url).query) if v and len(v) <= 64]
+    except ValueError:
+        values = []
+    for value in values:
+        found = await ctx.index.find_reference(value, request.access)
+        chunks = await ctx.index.document_chunks(found, request.access) if found else []
+        if chunks:
+            return Source(chunks[0].title, chunks, "link")
     raise not_found(url)
 
 

@@ -201,7 +201,9 @@ _AMOUNT = re.compile(
     r"\d[\d.,]*\s*(?:€|Euro|EUR|T€|Mio\.?|Millionen|Mrd\.?)|(?:€|EUR)\s*\d", re.IGNORECASE
 )
 _FINANCE_WORD = re.compile(
-    r"Haushalt|Kosten|finanziell|Finanzierung|Mittel|Fördermittel|Zuschuss|Budget", re.IGNORECASE
+    r"\bHaushalt\w*|\w*[Kk]osten\b|finanziell|Finanzierung|\bMittel\b|\w+mittel\b(?<!Lebensmittel)|"
+    r"Zuschuss|Budget|Förder",
+    re.IGNORECASE,
 )
 _NO_FINANCE = re.compile(
     r"Finanzielle Auswirkungen\s*(?::\s*)?(?:Ja\s*(?:☐|\[ \])\s*Nein\s*(?:☒|\[x\])|keine\b|nein\b)",
@@ -295,7 +297,15 @@ def _finance(passages: Sequence[Passage], sentences: Sequence[_Sentence]) -> Sum
             + bool(_FINANCE_WORD.search(s.text))
         )
 
-    candidates = [s for s in sentences if not _is_heading(s.text) and weight(s) >= 2]
+    candidates = [
+        s
+        for s in sentences
+        if not _is_heading(s.text)
+        and (
+            _AMOUNT.search(s.text)
+            or (_FINANCE_SECTION.search(s.section) and _FINANCE_WORD.search(s.text))
+        )
+    ]
     if not any(_AMOUNT.search(s.text) for s in candidates):
         for p in passages:
             if _NO_FINANCE.search(p.chunk.text):

@@ -72,7 +72,11 @@ def test_ask_council_respects_access_groups(
     question = "Welche Kompromisslinie gilt für das Radverkehrsbudget?"
     code, out, _ = run(["ask", question, "--collection", "council", "--json"], capsys, indexed)
     assert code == 0 and "3 Mio" not in out
-    assert json.loads(out) == {"answer": json.loads(out)["answer"], "citations": [], "grounded": False}
+    assert json.loads(out) == {
+        "answer": json.loads(out)["answer"],
+        "citations": [],
+        "grounded": False,
+    }
     code, out, _ = run(
         ["ask", question, "--collection", "council", "--user", ALEX, "--json"], capsys, indexed
     )
