@@ -30,7 +30,7 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientError, ClientSession, web
 from botbuilder.core import Bot, InvokeResponse
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -116,7 +116,10 @@ async def parse_activity(request: web.Request) -> Activity:
         raise BadRequest(HTTPStatus.METHOD_NOT_ALLOWED, "only POST is allowed")
     if request.content_type != "application/json":
         raise BadRequest(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "content type must be application/json")
-    raw = await _read_body(request)
+    try:
+        raw = await _read_body(request)
+    except (ConnectionError, ClientError) as exc:  # client went away or sent a broken chunked body
+        raise BadRequest(HTTPStatus.BAD_REQUEST, f"body could not be read ({exc})") from None
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
