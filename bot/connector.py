@@ -58,6 +58,14 @@ class BearerTokenPolicy(SansIOHTTPPolicy):
             request.http_request.headers["Authorization"] = f"Bearer {self._tokens.current_token()}"
 
 
+class _LoadedResponse(AioHttpClientResponse):
+    """msrest's aiohttp response treats an empty body as "not loaded" and raises on a 2xx
+    answer without content (the Agents Playground answers some sends that way)."""
+
+    def body(self) -> bytes:
+        return self._body if self._body is not None else super().body()
+
+
 class SharedSessionDriver(AioHttpDriver):
     """msrest's aiohttp driver, but over the session the app owns (msrest's own creates a
     private session per client and forwards neither headers nor body)."""
@@ -92,7 +100,7 @@ class SharedSessionDriver(AioHttpDriver):
                 log.info("Bot Connector answered %d; retrying in %.1f s", raw.status, delay)
                 await asyncio.sleep(delay)
                 continue
-            response = AioHttpClientResponse(request, raw)
+            response = _LoadedResponse(request, raw)
             await response.load_body()
             return response
         raise AssertionError("unreachable")
