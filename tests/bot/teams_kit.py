@@ -154,6 +154,7 @@ class ConnectorRecorder:
     calls: list[ConnectorCall] = field(default_factory=list)
     base_url: str = ""
     fail_updates: bool = False
+    empty_bodies: bool = False  # answer 201 without a body, as the Agents Playground sometimes does
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -193,6 +194,8 @@ class ConnectorRecorder:
             )
         )
         self._changed.set()
+        if self.empty_bodies:
+            return web.Response(status=201)
         return web.json_response({"id": reply_id})
 
     def messages(self) -> list[ConnectorCall]:

@@ -544,3 +544,20 @@ async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
     # A submit without a known command is not a crash: help.
     await _post_ok(bot, message("", connector.service_url, value={"command": 42}))
     assert connector.messages()[-1].body["text"].startswith("Befehle:")
+
+
+async def test_connector_answering_without_a_body_does_not_break_replies(bot: BotUnderTest) -> None:
+    # The Agents Playground answers some sends with an empty 2xx body; msrest's aiohttp response
+    # used to raise on that ("Body is not available").
+    bot.connector.empty_bodies = True
+    await _post_ok(bot, message("hilfe", bot.connector.service_url))
+    await _post_ok(bot, message("zusammenfassen 0.4", bot.connector.service_url))
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    texts = [c.body.get("text") for c in bot.connector.messages()]
+    # No placeholder id came back, so the result arrives as a new message.
+    assert texts[0].startswith("Befehle:") and texts[1:] == [
+        "Ich arbeite daran …",
+        "Fertig zusammengefasst.",
+    ]
+    assert not [line for line in bot.audit() if line["outcome"] == "error"]
