@@ -49,6 +49,8 @@ def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
         str(args.page_size),
         "--cache",
         str(args.cache),
+        "--port",
+        str(args.port),
     ]
     if args.papers:
         cmd += ["--papers", str(args.papers)]
@@ -82,6 +84,8 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "bench" / "out" / "pdf-cache")
     parser.add_argument("--papers", type=int, default=None, help="only the N newest papers")
     parser.add_argument("--page-size", type=int, default=50)
+    # A fixed port keeps the System URL, and so the checkpoint, the same across runs (--keep).
+    parser.add_argument("--port", type=int, default=18765, help="loopback port of the server")
     parser.add_argument("--keep", action="store_true", help="keep the existing index (no full run)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -436,14 +436,15 @@ class OParlTestServer:
 class RunningServer:
     """Start/stop an OParlTestServer on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, server: OParlTestServer) -> None:
+    def __init__(self, server: OParlTestServer, port: int = 0) -> None:
         self.server = server
+        self.port = port
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> OParlTestServer:
         self._runner = web.AppRunner(self.server.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         port = sockets[0].getsockname()[1]
@@ -464,7 +465,7 @@ async def _serve_forever(args: argparse.Namespace) -> None:
     )
     if args.prerender:
         await asyncio.to_thread(server.prerender, True)
-    async with RunningServer(server) as s:
+    async with RunningServer(server, port=args.port) as s:
         print(s.system_url, flush=True)
         await asyncio.Event().wait()
 
@@ -515,6 +516,7 @@ if __name__ == "__main__":  # pragma: no cover
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=None, help="number of papers (default: all)")
     parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: any free)")
     parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
     parser.add_argument("--emit-origin", action="store_true", help="keep Karlsruhe's ids")
     parser.add_argument("--prerender", action="store_true", help="render all PDFs before serving")
