@@ -32,7 +32,7 @@ def no_answer_text(contact: str, language: str) -> str:
     if language == "en":
         return (
             "The regulations contain no statement on this (Dazu enthalten die Regelungen keine "
-            f"Aussage). Please ask {contact}."
+            f"Aussage). Please contact: {contact}."
         )
     return f"Dazu enthalten die Regelungen keine Aussage. Bitte wenden Sie sich an {contact}."
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -88,6 +88,7 @@ class OpenAIGenerator:
         max_context_tokens: int = 12_000,
         max_retries: int = 2,
         temperature: float = 0.0,
+        azure_token_provider: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.model = model
         self.on_premise = on_premise
@@ -95,8 +96,8 @@ class OpenAIGenerator:
         self.temperature = temperature
         self._client: openai.AsyncOpenAI
         if azure_endpoint:
-            token_provider = None
-            if not api_key:
+            token_provider = azure_token_provider
+            if not api_key and token_provider is None:
                 from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
 
                 token_provider = get_bearer_token_provider(DefaultAzureCredential(), AZURE_SCOPE)

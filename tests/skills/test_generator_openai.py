@@ -201,3 +201,20 @@ def test_budget_drops_lowest_ranked_passages_first() -> None:
     kept = budget_passages(passages, "system", max_context_tokens=2_400, reserve=200)
     assert [p.n for p in kept] == [1, 2]
     assert estimate_tokens("abc" * 100) >= 100
+
+
+async def test_azure_openai_with_entra_id_token_sends_a_bearer_token() -> None:
+    async def token() -> str:
+        return "entra-token"
+
+    async with openai_server(FakeOpenAI(replies=[Reply("Nicht erlaubt [1].")])) as fake:
+        gen = OpenAIGenerator(
+            model="gpt4o-lhl",
+            azure_endpoint=fake.root_url,
+            api_version="2024-10-21",
+            azure_token_provider=token,
+        )
+        await gen.answer("Darf ich?", [passage(1, RULE)])
+        await gen.close()
+    assert fake.received[0].headers.get("Authorization") == "Bearer entra-token"
+    assert "api-key" not in {k.lower() for k in fake.received[0].headers}
