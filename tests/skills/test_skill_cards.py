@@ -1,0 +1,29 @@
+"""Every card the three skills build is valid Adaptive Card 1.5 (the schema Teams renders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skills import allris_search, policy_qa, summarise
+from skills.types import SkillRequest
+from tests.bot.card_schema import assert_valid_card
+from tests.skills.helpers import sample_context
+
+
+async def test_cards_of_answers_searches_and_summaries_are_valid(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        results = [
+            await policy_qa.run(SkillRequest(text="Wie lange ist der KI-Pass gültig?"), ctx),
+            await policy_qa.run(SkillRequest(text="Wie viel Urlaub habe ich?"), ctx),
+            await allris_search.run(SkillRequest(text="Anträge seit 2025"), ctx),
+            await allris_search.run(SkillRequest(text="Beispieldokument"), ctx),
+            await allris_search.run(SkillRequest(text="Wie viele Beschäftigte haben den KI-Pass erworben?"), ctx),
+            await summarise.run(SkillRequest(text="VO/2026/14311"), ctx),
+        ]
+    cards = [r.card for r in results]
+    assert all(cards)
+    for card in cards:
+        assert card is not None
+        assert_valid_card(card)
+        # Feedback buttons on every card (the bot records only up/down in the audit log).
+        assert any(a.get("data", {}).get("kiwFeedback") for a in card.get("actions", []))
