@@ -2,9 +2,9 @@
 
 Teams retries a request it has no answer to after ~15 s, and a 200-page PDF takes longer. So a
 turn whose skill outlives the budget (KIW_LONG_WORK_BUDGET_SECONDS) sends a typing indicator and
-a placeholder card, keeps the conversation reference and returns; a background task waits for
-the skill and updates the placeholder in place (update_activity via continue_conversation). If
-Teams refuses the update, the result goes out as a new message.
+a placeholder card, keeps the conversation reference and returns; a background task repeats the
+typing indicator while the skill works, then updates the placeholder in place (update_activity
+via continue_conversation). If Teams refuses the update, the result goes out as a new message.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from skills.trace import Trace
 log = logging.getLogger("kiw.long_work")
 
 ReplyBuilder = Callable[[TurnOutput], Activity]
+# Teams shows a typing indicator for about three seconds; repeat it while the skill works.
+TYPING_INTERVAL_SECONDS = 3.0
 
 
 class LongWork:
@@ -39,6 +41,7 @@ class LongWork:
         self.state = state
         self.bot_app_id = bot_app_id
         self.on_done = on_done
+        self.typing_interval_seconds = TYPING_INTERVAL_SECONDS
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(
@@ -79,19 +82,15 @@ class LongWork:
         build_reply: ReplyBuilder,
     ) -> None:
         try:
-            reply = build_reply(await work)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the same boundary as a short turn: German message, stack in the log
-            log.exception("long-running turn failed: correlation=%s", trace.correlation_id)
-            reply = error_activity(trace.correlation_id)
-        try:
+            reference = await self._reference(reference_key, local_reference)
+            await self._typing_until_done(work, reference)
             try:
-                stored = await self.state.load_reference(reference_key)
-            except Exception:
-                log.warning("could not load %s; using the local copy", reference_key)
-                stored = None
-            reference = ConversationReference().deserialize(stored or local_reference)
+                reply = build_reply(await work)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the same boundary as a short turn: German text, stack in the log
+                log.exception("long-running turn failed: correlation=%s", trace.correlation_id)
+                reply = error_activity(trace.correlation_id)
 
             async def deliver(context: TurnContext) -> None:
                 if message_id:
@@ -112,11 +111,41 @@ class LongWork:
 
             await self.adapter.continue_conversation(reference, deliver, bot_app_id=self.bot_app_id)
         except asyncio.CancelledError:
+            work.cancel()
             raise
         except Exception:
             log.exception("could not deliver the long-running result: %s", trace.correlation_id)
         finally:
             self.on_done(trace)
+
+    async def _reference(
+        self, reference_key: str, local_reference: dict[str, Any]
+    ) -> ConversationReference:
+        try:
+            stored = await self.state.load_reference(reference_key)
+        except Exception:
+            log.warning("could not load %s; using the local copy", reference_key)
+            stored = None
+        return ConversationReference().deserialize(stored or local_reference)
+
+    async def _typing_until_done(
+        self, work: asyncio.Future[TurnOutput], reference: ConversationReference
+    ) -> None:
+        """Teams shows "… schreibt" for a few seconds per typing activity: repeat it."""
+        while not work.done():
+            done, _ = await asyncio.wait({work}, timeout=self.typing_interval_seconds)
+            if done:
+                return
+
+            async def typing(context: TurnContext) -> None:
+                await context.send_activity(Activity(type=ActivityTypes.typing))
+
+            try:
+                await self.adapter.continue_conversation(
+                    reference, typing, bot_app_id=self.bot_app_id
+                )
+            except Exception:  # cosmetic: never let it stop the result
+                log.info("typing indicator failed", exc_info=True)
 
     async def drain(self) -> None:
         """Wait for every running task (tests, graceful shutdown); wrap in asyncio.timeout."""

@@ -561,3 +561,17 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
         "Fertig zusammengefasst.",
     ]
     assert not [line for line in bot.audit() if line["outcome"] == "error"]
+
+
+async def test_typing_indicator_repeats_while_long_work_runs(bot: BotUnderTest) -> None:
+    bot.handler.long_work.typing_interval_seconds = 0.15
+    activity = message("zusammenfassen 0.8", bot.connector.service_url)
+    await _post_ok(bot, activity)
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    kinds = [(c.method, c.body["type"]) for c in bot.connector.calls]
+    assert kinds[:2] == [("POST", "typing"), ("POST", "message")]
+    assert kinds[-1] == ("PUT", "message")
+    repeats = kinds[2:-1]
+    assert len(repeats) >= 2 and set(repeats) == {("POST", "typing")}
+    assert all(c.conversation_id == activity["conversation"]["id"] for c in bot.connector.calls)
