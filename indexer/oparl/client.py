@@ -148,11 +148,25 @@ class OParlClient:
             stop=stop_after_attempt(self._attempts),
             wait=self._wait,
             retry=retry_if_exception_type(
-                (TransientHTTPError, aiohttp.ClientConnectionError, TimeoutError)
+                (
+                    TransientHTTPError,
+                    aiohttp.ClientConnectionError,
+                    aiohttp.ClientPayloadError,
+                    TimeoutError,
+                )
             ),
             before_sleep=self._before_sleep,
             reraise=True,
         )
+        try:
+            return await self._attempts_for(retrying, target, max_bytes)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # Whatever aiohttp raised last: one error type for callers, in plain words.
+            raise OParlError(f"{type(exc).__name__} for {target}: {exc}") from exc
+
+    async def _attempts_for(
+        self, retrying: AsyncRetrying, target: str, max_bytes: int | None
+    ) -> tuple[bytes, str]:
         async for attempt in retrying:
             with attempt:
                 self.requests += 1

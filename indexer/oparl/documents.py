@@ -163,7 +163,7 @@ def files_of(obj: dict[str, Any], keys: tuple[str, ...]) -> tuple[list[FileRef],
     seen: set[str] = set()
     for key in keys:
         for n, f in enumerate(as_list(obj.get(key))):
-            if not isinstance(f, dict):
+            if not isinstance(f, dict) or is_deleted(f):
                 continue
             ref = _file_ref(f, fallback_id=f"{obj.get('id')}/{key}/{n}")
             if ref is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta, timezone
 
+import aiohttp
 import pytest
 
-from indexer.oparl.client import Rewrites, with_query
+from indexer.oparl.client import OParlClient, OParlError, Rewrites, with_query
 from indexer.oparl.documents import Lookups, files_of, paper_document, placeholder_meeting
 from indexer.oparl.quirks import (
     OParlFormatError,
@@ -170,3 +172,14 @@ def test_with_query_replaces_a_parameter() -> None:
         "https://x/papers?body=1&modified_since=old", modified_since="2026-01-01T00:00:00+00:00"
     )
     assert url.count("modified_since") == 1 and "body=1" in url
+
+
+async def test_connection_errors_become_oparl_errors_after_retries() -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        client = OParlClient(session, attempts=3, backoff_seconds=0.01)
+        with pytest.raises(OParlError, match="ClientConnectorError"):
+            await client.get_entry(f"http://127.0.0.1:{port}/oparl/system")
+    assert client.requests == 3 and client.retries == 2
