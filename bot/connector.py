@@ -10,7 +10,8 @@ credentials' synchronous token getter inside the event loop. Here:
 - its pipeline sends with the shared aiohttp session (`SharedSessionDriver`): no threads, no
   GIL ping-pong with the event loop, pooled keep-alive connections;
 - `BearerTokenPolicy` adds the cached outbound token (awaited fresh before the client is handed
-  out), and replies are retried briefly on 429/502/503/504 as msrest's retry policy would.
+  out), and replies are retried twice on 429 (Teams throttling) and 502/503/504
+  (docs/bot-auth.md says why not msrest's policy).
 """
 
 from __future__ import annotations
