@@ -7,6 +7,7 @@ council documents, with the matching papers below when no passage answers it dir
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,10 @@ from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
 from skills import cardkit
 from skills.allris_query import FACTIONS, CouncilQuery, is_question, parse_council_query
 from skills.context import Skill, SkillContext
-from skills.grounded_answer import MAX_QUESTION_CHARS, answer_question
+from skills.generator.base import EXTRACT_NOTE, Generated, Passage
+from skills.german import split_sentences
+from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question
+from skills.grounding import looks_like_injection, renumber
 from skills.policy_qa import bad_input, result_from_answer
 from skills.types import SkillRequest, SkillResult
 
@@ -229,6 +233,81 @@ def _page_option(value: object) -> int:
     return min(max(page, 0), MAX_PAGE)
 
 
+_DECISION_QUESTION = re.compile(
+    r"\b(beschlossen|beschließen|entschieden|abgestimmt|empfohlen|abgelehnt|ergebnis\w*)\b",
+    re.IGNORECASE,
+)
+_DECISION_SENTENCE = re.compile(
+    r"\b(beschließt|beschlossen|empfiehlt|empfohlen|abgelehnt|lehnt\b.*\bab\b|"
+    r"zur\s+Kenntnis|vertagt|verwiesen|stimmt\b.*\bzu\b)",
+    re.IGNORECASE,
+)
+MAX_DECISIONS = 6
+
+
+def _in_range(day: date | None, q: CouncilQuery) -> bool:
+    if day is None:
+        return not (q.date_from or q.date_to)
+    return (q.date_from is None or day >= q.date_from) and (q.date_to is None or day <= q.date_to)
+
+
+def _status_entries(status: str | None, q: CouncilQuery) -> list[str]:
+    """Consultation results ("Bürgerschaft 29.10.2026: einstimmig beschlossen") of the asked
+    Gremium within the asked period: the meeting date, not the paper's date, counts here."""
+    out = []
+    for entry in (status or "").split(";"):
+        entry = entry.strip()
+        found = re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", entry)
+        if not entry or (q.organization and q.organization not in entry):
+            continue
+        day = date(int(found.group(3)), int(found.group(2)), int(found.group(1))) if found else None
+        if _in_range(day, q) or not (q.date_from or q.date_to):
+            out.append(entry)
+    return out
+
+
+async def _decisions(
+    request: SkillRequest, ctx: SkillContext, q: CouncilQuery
+) -> GroundedAnswer | None:
+    """ "Was hat der Bauausschuss im Oktober beschlossen?": decision sentences and consultation
+    results, quoted and cited, from the papers the filters select (the filters *are* the
+    question's topic here)."""
+    undated = CouncilQuery(text=q.text, paper_type=q.paper_type, organization=q.organization)
+    papers = await _search(ctx, request, undated if (q.date_from or q.date_to) else q)
+    if q.last_meeting and papers:
+        latest = max((p.chunk.date for p in papers if p.chunk.date), default=None)
+        papers = [p for p in papers if p.chunk.date == latest]
+    passages: list[Passage] = []
+    lines: list[str] = []
+    seen: set[str] = set()
+    for paper in papers[: PAGE_SIZE * 4]:
+        chunks = await ctx.index.document_chunks(paper.chunk.doc_id, request.access)
+        for index, chunk in enumerate(chunks):
+            label = f"{chunk.title} ({chunk.reference})" if chunk.reference else chunk.title
+            statuses = _status_entries(chunk.status, q) if index == 0 else []
+            quotes = [f"{label}: {entry}" for entry in statuses]
+            if _in_range(paper.chunk.date, q) or q.last_meeting:
+                quotes += [
+                    s
+                    for s in split_sentences(chunk.text)
+                    if _DECISION_SENTENCE.search(s) and not looks_like_injection(s)
+                ]
+            quotes = [quote for quote in quotes if quote not in seen]
+            if not quotes or len(lines) >= MAX_DECISIONS:
+                continue
+            seen.update(quotes)
+            n = len(passages) + 1
+            passages.append(Passage(n=n, chunk=chunk))
+            lines.extend(f"„{quote}“ [{n}]" for quote in quotes[: MAX_DECISIONS - len(lines)])
+    if not lines:
+        return None
+    generated = Generated(
+        text="\n".join([EXTRACT_NOTE["de"], *lines]), cited=[p.n for p in passages]
+    )
+    cited = renumber(generated, passages)
+    return GroundedAnswer(text=cited.text, citations=cited.citations, grounded=True)
+
+
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     text = request.text.strip()
     page = request.page or _page_option(request.options.get("page"))
@@ -261,6 +340,12 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             date_to=q.date_to,
         )
         answer = await answer_question(text, request, ctx, collection=COUNCIL, query=base)
+        if (
+            not answer.grounded
+            and _DECISION_QUESTION.search(text)
+            and (q.organization or q.date_from or q.last_meeting)
+        ):
+            answer = await _decisions(request, ctx, q) or answer
         if answer.grounded:
             return result_from_answer(answer, ctx, skill=NAME, no_answer="")
         papers = await _search(ctx, request, q)

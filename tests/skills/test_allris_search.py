@@ -168,3 +168,22 @@ async def test_empty_search_and_bare_more(tmp_path: Path) -> None:
         more = await allris_search.run(SkillRequest(text="mehr"), ctx)
     assert empty.outcome == "bad_input" and "wonach ich suchen soll" in empty.text
     assert more.outcome == "bad_input" and "Mehr Treffer" in more.text
+
+
+async def test_what_a_committee_decided_in_a_month_is_quoted_from_minutes_and_results(
+    tmp_path: Path,
+) -> None:
+    async with sample_context(tmp_path) as ctx:
+        committee = await allris_search.run(
+            SkillRequest(text="Was hat der Bauausschuss im Oktober beschlossen?"), ctx
+        )
+        council = await allris_search.run(
+            SkillRequest(text="Was hat die Bürgerschaft im Oktober beschlossen?"), ctx
+        )
+    assert committee.grounded and committee.ai_generated is False
+    assert "beschließt einstimmig, den Entwurf des Bebauungsplans" in committee.data["answer"]
+    assert "in geänderter Fassung empfohlen" not in committee.data["answer"]  # that was April
+    assert {c.reference for c in committee.citations} == {"NS/BA/2026/09"}
+    # The Bürgerschaft decided on the school in October although the paper is from September.
+    assert "Bürgerschaft 29.10.2026: einstimmig beschlossen" in council.data["answer"]
+    assert council.citations[0].reference == "VO/2026/14311"

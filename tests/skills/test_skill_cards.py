@@ -17,7 +17,9 @@ async def test_cards_of_answers_searches_and_summaries_are_valid(tmp_path: Path)
             await policy_qa.run(SkillRequest(text="Wie viel Urlaub habe ich?"), ctx),
             await allris_search.run(SkillRequest(text="Anträge seit 2025"), ctx),
             await allris_search.run(SkillRequest(text="Beispieldokument"), ctx),
-            await allris_search.run(SkillRequest(text="Wie viele Beschäftigte haben den KI-Pass erworben?"), ctx),
+            await allris_search.run(
+                SkillRequest(text="Wie viele Beschäftigte haben den KI-Pass erworben?"), ctx
+            ),
             await summarise.run(SkillRequest(text="VO/2026/14311"), ctx),
         ]
     cards = [r.card for r in results]
