@@ -457,6 +457,11 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="build a fresh index here")
     parser.add_argument("--compare-fts5", action="store_true")
     parser.add_argument("--rounds", type=int, default=3, help="runs of the query set")
+    parser.add_argument(
+        "--own",
+        action="store_true",
+        help="use (or build) this script's index, not bench/index.py's",
+    )
     args = parser.parse_args()
     rng = random.Random(20261127)
     papers = load_papers()
@@ -465,7 +470,7 @@ def main() -> int:
     own = OUT / "search-karlsruhe" / "index"
     chunks: list[Chunk] | None = None
     built = False
-    if not args.rebuild and _usable(shared):
+    if not args.rebuild and not args.own and _usable(shared):
         path = shared
         print(f"index: {path} (built by bench/index.py through the OParl crawler)")
     else:
@@ -480,6 +485,13 @@ def main() -> int:
             print(f"built embedded index in {took:.1f} s ({len(chunks) / took:.0f} chunks/s)")
         print(f"index: {path}")
     print(f"index size: {dir_size(path) / 1e6:.1f} MB")
+    n_chunks, n_papers = asyncio.run(_counts(path))
+    print(f"indexed: {n_chunks} chunks of {n_papers} papers")
+    if n_papers < 0.95 * sum(1 for p in papers if not p.get("deleted")):
+        print(
+            "WARNING: the index holds fewer papers than the corpus (is bench/index.py still "
+            "running?); quality figures are not comparable. --own uses this script's index."
+        )
     titles = {p["id"]: p.get("name") or "" for p in papers}
     asyncio.run(run_embedded(path, queries, titles, args.rounds))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -490,6 +502,15 @@ def main() -> int:
             chunks or karlsruhe_chunks(), queries, OUT / "search-karlsruhe" / "fts5.db", path
         )
     return 0
+
+
+async def _counts(path: Path) -> tuple[int, int]:
+    index = EmbeddedIndex(path)
+    try:
+        ids = await index.document_ids()
+        return index.count_chunks(), sum(1 for d in ids if "/papers/" in d)
+    finally:
+        await index.close()
 
 
 def _usable(path: Path) -> bool:
