@@ -218,3 +218,23 @@ async def test_azure_openai_with_entra_id_token_sends_a_bearer_token() -> None:
         await gen.close()
     assert fake.received[0].headers.get("Authorization") == "Bearer entra-token"
     assert "api-key" not in {k.lower() for k in fake.received[0].headers}
+
+
+async def test_settings_build_the_openai_generator_the_bot_uses() -> None:
+    from bot.services import build_generator
+    from bot.settings import load_settings
+
+    async with openai_server(FakeOpenAI(replies=[Reply("Nicht erlaubt [1].")])) as fake:
+        settings = load_settings(
+            env_file=None,
+            generator_backend="openai",
+            openai_base_url=fake.base_url,
+            openai_model="llama-3.1-8b",
+            openai_on_premise=True,
+            openai_timeout_seconds=5,
+        )
+        gen = build_generator(settings)
+        assert isinstance(gen, OpenAIGenerator) and gen.on_premise is True
+        result = await gen.answer("Darf ich?", [passage(1, RULE)])
+        await gen.close()
+    assert result.cited == [1] and fake.received[0].body["model"] == "llama-3.1-8b"
