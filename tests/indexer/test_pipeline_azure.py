@@ -1,0 +1,57 @@
+"""The same ingestion into the production backend: the real azure-search-documents SDK
+against the local Azure AI Search fake (tests/indexer/azure_search_server.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from indexer.azure_search import AzureSearchIndex
+from indexer.jobs import index_files, index_oparl
+from indexer.model import PUBLIC
+from tests.conftest import shared_path
+from tests.indexer.azure_search_server import FakeSearchService, serve
+from tests.indexer.oparl_server import OParlTestServer, RunningServer
+
+
+@pytest.fixture
+async def azure(tmp_path: Path) -> AsyncIterator[AzureSearchIndex]:
+    service = FakeSearchService()
+    async with serve(service) as url:
+        idx = AzureSearchIndex(url, service.api_key, "kiw-ingest", item_retry_delay=0.01)
+        yield idx
+        await idx.close()
+
+
+async def test_files_replace_their_chunks_in_azure(
+    azure: AzureSearchIndex, tmp_path: Path, data_dir: Path
+) -> None:
+    doc = tmp_path / "dv.md"
+    doc.write_text("---\ntitle: DV KI\nreference: DV-1\n---\n# § 1 Zweck\n" + "Regel. " * 400)
+    await index_files([doc], azure, data_dir, collection="policies", root=tmp_path)
+    first = await azure.document_chunks("file:dv.md", frozenset({PUBLIC}))
+    assert len(first) > 2 and first[0].reference == "DV-1"
+    doc.write_text("---\ntitle: DV KI\nreference: DV-1\n---\n# § 1 Zweck\nNur noch ein Satz.\n")
+    await index_files([doc], azure, data_dir, collection="policies", root=tmp_path)
+    second = await azure.document_chunks("file:dv.md", frozenset({PUBLIC}))
+    assert [c.text for c in second][-1].endswith("Nur noch ein Satz.")
+    assert len(second) == 2  # overview + one passage; no stale chunk of the long version
+
+
+async def test_oparl_crawl_into_azure_and_delete(
+    azure: AzureSearchIndex, tmp_path: Path, data_dir: Path
+) -> None:
+    shared_path("data", "karlsruhe", "papers.jsonl.gz")
+    served = OParlTestServer(papers=6, include_tombstones=False, cache_dir=tmp_path / "pdf")
+    async with RunningServer(served) as server:
+        summary = await index_oparl(server.system_url, azure, data_dir, backoff_seconds=0.01)
+        assert summary.complete and summary.chunks > 6
+        ids = await azure.document_ids("council")
+        victim = next(iter(served.papers))
+        assert server.emitted(victim) in ids
+        server.delete_paper(victim)
+        again = await index_oparl(server.system_url, azure, data_dir, backoff_seconds=0.01)
+        assert again.deleted == 1
+        assert server.emitted(victim) not in await azure.document_ids("council")
