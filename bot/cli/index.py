@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         default=[PUBLIC],
         metavar="GROUP",
-        help="access groups of these documents (default: public); front matter may override",
+        help="access groups of these documents (default: public; put PATHs before this "
+        "option); front matter may override",
     )
     files.add_argument("--verbose", action="store_true", help="log every skipped file")
     add_common(files)
