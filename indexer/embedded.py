@@ -4,20 +4,17 @@ Why tantivy (measured, see docs/search.md): BM25 with block-max pruning keeps qu
 millisecond on the whole Karlsruhe corpus, filters and aggregations run in the engine, and
 readers keep working while another process writes.
 
-Layout of one indexed chunk:
-- `title_terms`, `body_terms`: stems from indexer.analysis (umlauts folded, stopwords dropped);
-- `part_terms`: stems of compound parts ("Radverkehrsförderung" → radverkehr, forder), split
-  with a vocabulary taken from the index itself;
-- raw keyword fields for filters (`collection`, `access`, `type_key`, `org_key`, `doc_id`,
-  `ref`, `ref_family`) and a `date` field; `type`, `org` keep the original spelling for facets;
-- `payload`: the Chunk as JSON, returned as-is.
+What one indexed chunk looks like: indexer/embedded_schema.py. A query (indexer.analysis parses
+it; no query syntax) first needs all its words, then lets unknown words match with one edit,
+then any word (plus the known parts of an unknown compound); see docs/search.md.
 
 Security trimming is a mandatory clause of every query (`access` ∩ caller's groups), so hits,
 totals, facets and snippets are all computed from visible chunks only.
 
 Concurrency: tantivy allows one writer per index directory (a lock file). The writer is
-opened lazily on the first write and kept until `close()`; readers in other processes notice
-commits by the change of `meta.json` and reload.
+opened lazily on the first write and kept until `close()` (which also re-splits compounds of
+chunks written with a much smaller vocabulary); readers in other processes notice commits by
+the change of `meta.json` and reload.
 """
 
 from __future__ import annotations
@@ -26,13 +23,10 @@ import asyncio
 import json
 import logging
 import os
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import tantivy
 
@@ -41,22 +35,30 @@ from indexer.analysis import (
     ParsedQuery,
     QueryWord,
     cached_stem,
-    fold,
     fold_key,
     parse_query,
     reference_key,
-    stem_comparable,
     stems,
-    stems_of,
-    words,
+)
+from indexer.embedded_schema import (
+    FACET_FIELDS,
+    FACET_SIZE,
+    SCHEMA_VERSION,
+    TERMS,
+    analyse,
+    as_datetime,
+    build_schema,
+    chunk_from_json,
+    facets_of,
+    seq_of,
+    terms_analyzer,
+    to_document,
 )
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
-from indexer.snippets import make_snippet
+from indexer.snippets import Highlighter
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
-_TERMS = "kiw_terms"  # whitespace tokenizer over pre-analysed terms
 _MARKER = "kiw-index.json"
 _REBUILD_HINT = (
     "Delete that folder and the crawler checkpoint beside it (DATA_DIR/index-state), then run "
@@ -64,8 +66,6 @@ _REBUILD_HINT = (
 )
 _WRITER_HEAP = 64_000_000
 _MAX_DOC_CHUNKS = 100_000
-_FACET_FIELDS = {"paper_type": "type", "collection": "collection", "organization": "org"}
-_FACET_SIZE = 50
 # Boosts: a title match counts double, a compound-part match a little less than the word.
 _TITLE_BOOST = 2.0
 _PART_BOOST = 0.7
@@ -83,83 +83,6 @@ class IndexVersionError(RuntimeError):
     """The index on disk was built with a different schema."""
 
 
-def _schema() -> tantivy.Schema:
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", tokenizer_name="raw")
-    sb.add_text_field("doc_id", tokenizer_name="raw", fast=True)
-    sb.add_text_field("collection", tokenizer_name="raw", fast=True)
-    sb.add_text_field("access", tokenizer_name="raw", fast=True)
-    sb.add_text_field("type_key", tokenizer_name="raw")
-    sb.add_text_field("type", tokenizer_name="raw", fast=True)
-    sb.add_text_field("org_key", tokenizer_name="raw")
-    sb.add_text_field("org", tokenizer_name="raw", fast=True)
-    sb.add_text_field("org_terms", tokenizer_name=_TERMS, index_option="basic")
-    sb.add_text_field("ref", tokenizer_name="raw")
-    sb.add_text_field("ref_family", tokenizer_name="raw")
-    sb.add_date_field("date", indexed=True, fast=True)
-    sb.add_text_field("title_terms", tokenizer_name=_TERMS, index_option="freq")
-    sb.add_text_field("body_terms", tokenizer_name=_TERMS, index_option="freq")
-    sb.add_text_field("part_terms", tokenizer_name=_TERMS, index_option="freq")
-    # Folded but unstemmed words, for typo tolerance: a typo in a suffix ("…barnug") defeats
-    # the stemmer, so fuzzy matching runs on whole words.
-    sb.add_text_field("word_terms", tokenizer_name=_TERMS, index_option="basic")
-    sb.add_integer_field("seq", fast=True)
-    sb.add_bytes_field("payload", stored=True)
-    return sb.build()
-
-
-# ---------------------------------------------------------------- chunk <-> payload
-
-
-_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
-
-
-def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
-    # Not dataclasses.asdict(): that deep-copies recursively and is the slow part of indexing.
-    data = {name: getattr(chunk, name) for name in _CHUNK_FIELDS}
-    data["date"] = chunk.date.isoformat() if chunk.date else None
-    return data
-
-
-def chunk_from_json(data: dict[str, Any]) -> Chunk:
-    data = dict(data)
-    for key in ("access", "organizations", "source_ids"):
-        data[key] = tuple(data.get(key) or ())
-    raw_date = data.get("date")
-    data["date"] = date.fromisoformat(raw_date) if raw_date else None
-    return Chunk(**data)
-
-
-def _seq(chunk_id: str) -> int:
-    _, _, tail = chunk_id.rpartition("#")
-    return int(tail) if tail.isdigit() else 0
-
-
-def _body_text(chunk: Chunk) -> str:
-    parts = [
-        chunk.text,
-        chunk.heading or "",
-        chunk.file_name or "",
-        chunk.status or "",
-        chunk.paper_type or "",
-        " ".join(chunk.organizations),
-    ]
-    return "\n".join(p for p in parts if p)
-
-
-def _as_datetime(d: date) -> datetime:
-    return datetime.combine(d, time())
-
-
-@dataclass
-class _Analysed:
-    chunk: Chunk
-    title: list[str]
-    body: list[str]
-    candidates: set[str]  # words long enough to be compounds
-    surface: set[str]  # folded words, unstemmed
-
-
 # ---------------------------------------------------------------- the index
 
 
@@ -169,7 +92,7 @@ class EmbeddedIndex:
     def __init__(self, path: Path, *, writer_heap_bytes: int = _WRITER_HEAP) -> None:
         self._path = Path(path)
         self._writer_heap = writer_heap_bytes
-        self._schema = _schema()
+        self._schema = build_schema()
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = asyncio.Lock()
@@ -205,9 +128,7 @@ class EmbeddedIndex:
             ) from exc
         if not marker.exists():
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
-        index.register_tokenizer(
-            _TERMS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-        )
+        index.register_tokenizer(TERMS, terms_analyzer())
         self._index = index
         self._meta_mtime = self._read_meta_mtime()
         return index
@@ -264,70 +185,18 @@ class EmbeddedIndex:
         self._doc_parts = Decompounder(lambda s: vocab.get(s, 0) >= 2, cache_size=300_000)
         return self._writer
 
-    def _analyse(self, chunk: Chunk) -> _Analysed:
-        title_words = words(chunk.title)
-        body_words = words(_body_text(chunk))
-        surface = {w for w in (*title_words, *body_words) if w.isalpha() and len(w) >= 4}
-        candidates = {w for w in surface if len(w) >= 8}
-        return _Analysed(
-            chunk=chunk,
-            title=stems_of(title_words),
-            body=stems_of(body_words),
-            candidates=candidates,
-            surface=surface,
-        )
-
-    def _document(self, a: _Analysed, decompounder: Decompounder) -> tantivy.Document:
-        c = a.chunk
-        doc = tantivy.Document()
-        doc.add_text("id", c.id)
-        doc.add_text("doc_id", c.doc_id)
-        doc.add_text("collection", c.collection)
-        # No groups means visible to nobody (fail closed), never "public by default".
-        for group in c.access:
-            doc.add_text("access", group)
-        if c.paper_type:
-            doc.add_text("type_key", fold_key(c.paper_type))
-            doc.add_text("type", c.paper_type)
-        for org in c.organizations:
-            doc.add_text("org_key", fold_key(org))
-            doc.add_text("org", org)
-        if c.organizations:
-            doc.add_text("org_terms", " ".join(stems(" ".join(c.organizations))))
-        if c.reference:
-            key = reference_key(c.reference)
-            if key is not None:
-                for k in key.index_keys():
-                    doc.add_text("ref", k)
-                doc.add_text("ref_family", key.family)
-            else:
-                doc.add_text("ref", fold_key(c.reference))
-        if c.date:
-            doc.add_date("date", _as_datetime(c.date))
-        doc.add_text("title_terms", " ".join(a.title))
-        doc.add_text("body_terms", " ".join(a.body))
-        parts: list[str] = []
-        for w in sorted(a.candidates):
-            parts.extend(decompounder.parts(w))
-        if parts:
-            doc.add_text("part_terms", " ".join(parts))
-        doc.add_text("word_terms", " ".join(sorted(a.surface)))
-        doc.add_integer("seq", _seq(c.id))
-        doc.add_bytes("payload", json.dumps(chunk_to_json(c), ensure_ascii=False).encode())
-        return doc
-
     def _upsert_sync(self, chunks: Sequence[Chunk]) -> None:
         writer = self._writer_or_raise()
         assert self._vocab is not None and self._doc_parts is not None
         unique = list({c.id: c for c in chunks}.values())
-        analysed = [self._analyse(c) for c in unique]
+        analysed = [analyse(c) for c in unique]
         # The batch's own words count as vocabulary before its compounds are split.
         for a in analysed:
             self._vocab.update(set(a.title) | set(a.body))
         self._written.append((len(self._vocab), [a.chunk.id for a in analysed]))
         for a in analysed:
             writer.delete_documents_by_term("id", a.chunk.id)
-            writer.add_document(self._document(a, self._doc_parts))
+            writer.add_document(to_document(a, self._doc_parts))
         writer.commit()
         self._searcher()  # this process sees its own commit at once
 
@@ -352,7 +221,7 @@ class EmbeddedIndex:
             for _, address in searcher.search(self._raw_term("id", chunk_id), 1, count=False).hits:
                 chunk = chunk_from_json(json.loads(searcher.doc(address)["payload"][0]))
                 writer.delete_documents_by_term("id", chunk.id)
-                writer.add_document(self._document(self._analyse(chunk), parts))
+                writer.add_document(to_document(analyse(chunk), parts))
                 count += 1
         writer.commit()
         self._searcher()
@@ -419,8 +288,8 @@ class EmbeddedIndex:
                     self._schema,
                     "date",
                     tantivy.FieldType.Date,
-                    _as_datetime(q.date_from) if q.date_from else tantivy.MIN_DATETIME,
-                    _as_datetime(q.date_to) if q.date_to else tantivy.MAX_DATETIME,
+                    as_datetime(q.date_from) if q.date_from else tantivy.MIN_DATETIME,
+                    as_datetime(q.date_to) if q.date_to else tantivy.MAX_DATETIME,
                 )
             )
         return [tantivy.Query.const_score_query(f, 0.0) for f in out]
@@ -533,7 +402,7 @@ class EmbeddedIndex:
                 break
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        matcher, candidates = self._highlighter(used, fuzzy)  # fuzzy: words matched with an edit
+        highlighter = self._highlighter(used, fuzzy)  # fuzzy: the words matched with an edit
         hits = []
         for score, address in result.hits:
             payload = searcher.doc(address)["payload"][0]
@@ -542,12 +411,12 @@ class EmbeddedIndex:
                 Hit(
                     chunk=chunk,
                     score=float(score),
-                    snippet=make_snippet(chunk.text, matcher, candidates=candidates),
+                    snippet=highlighter.snippet(chunk.text),
                 )
             )
         total = _total(result)
         if total <= len(hits) and q.offset <= 0:
-            facets = _facets_of([h.chunk for h in hits])  # every match is at hand
+            facets = facets_of([h.chunk for h in hits])  # every match is at hand
         else:
             facets = self._facets(searcher, query)
         return SearchResults(hits=tuple(hits), total=total, facets=facets)
@@ -556,53 +425,20 @@ class EmbeddedIndex:
         self, searcher: tantivy.Searcher, query: tantivy.Query
     ) -> dict[str, dict[str, int]]:
         spec = {
-            name: {"terms": {"field": field, "size": _FACET_SIZE}}
-            for name, field in _FACET_FIELDS.items()
+            name: {"terms": {"field": field, "size": FACET_SIZE}}
+            for name, field in FACET_FIELDS.items()
         }
         raw = searcher.aggregate(query, spec)
         return {
             name: {b["key"]: int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
-            for name in _FACET_FIELDS
+            for name in FACET_FIELDS
         }
 
-    def _highlighter(
-        self, parsed: ParsedQuery, fuzzy: frozenset[str]
-    ) -> tuple[Callable[[str], bool], re.Pattern[str] | None]:
-        """Which words of a chunk's original text the engine matched (for **bold**), and a
-        pattern that every such word contains (None: ask about every word)."""
+    def _highlighter(self, parsed: ParsedQuery, fuzzy: frozenset[str]) -> Highlighter:
         wanted = {w.stem for w in parsed.words}
         for w in parsed.words:
             wanted.update(self._query_parts.parts(w.word))
-        # Compound words in the text ("Radverkehrsförderung") contain a wanted stem.
-        roots = [s for s in wanted if len(s) >= 5 and not s.isdigit()]
-        fuzzy_targets = [w for w in fuzzy if len(w) >= 5 and w.isalpha()]
-
-        # Cheap first look: most words of a text contain no wanted stem in any spelling.
-        loose = loose_pattern(wanted)
-        memo: dict[str, bool] = {}
-
-        def matches(raw: str) -> bool:
-            hit = memo.get(raw)
-            if hit is None:
-                hit = memo[raw] = decide(raw)
-            return hit
-
-        def decide(raw: str) -> bool:
-            word = fold(raw)
-            s = cached_stem(word)
-            if s in wanted:
-                return True
-            if len(word) >= 8 and roots:
-                comparable = stem_comparable(word)
-                if any(r in comparable for r in roots):
-                    return True
-            return any(
-                t[0] == word[0] and abs(len(t) - len(word)) <= 1 and _within(word, t)
-                for t in fuzzy_targets
-            )
-
-        # Fuzzy matches need not contain a wanted stem: then every word is a candidate.
-        return matches, (None if fuzzy_targets else loose)
+        return Highlighter(wanted, fuzzy)
 
     async def search(self, query: SearchQuery) -> SearchResults:
         return await asyncio.to_thread(self._search_sync, query)
@@ -621,7 +457,7 @@ class EmbeddedIndex:
         chunks = [
             chunk_from_json(json.loads(searcher.doc(addr)["payload"][0])) for _, addr in result.hits
         ]
-        return sorted(chunks, key=lambda c: (_seq(c.id), c.id))
+        return sorted(chunks, key=lambda c: (seq_of(c.id), c.id))
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         return await asyncio.to_thread(self._document_chunks_sync, doc_id, access)
@@ -687,56 +523,6 @@ class EmbeddedIndex:
             self._doc_parts = None
 
 
-_LOOSE_LETTERS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)"}
-
-
-def loose_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
-    """A regex that finds any of these stems inside a word as written (Förder, foerder, ...)."""
-    alternatives = []
-    for stem_ in sorted(set(stems), key=len, reverse=True):
-        if not stem_:
-            continue
-        parts = re.split("(ss)", stem_)
-        out = []
-        for part in parts:
-            if part == "ss":
-                out.append("(?:ss|ß)")
-            else:
-                out.extend(_LOOSE_LETTERS.get(ch, re.escape(ch)) for ch in part)
-        alternatives.append("".join(out))
-    if not alternatives:
-        return None
-    return re.compile("|".join(alternatives), re.IGNORECASE)
-
-
-def _facets_of(chunks: Sequence[Chunk]) -> dict[str, dict[str, int]]:
-    """Facet counts computed from the chunks themselves (same shape as the aggregation)."""
-    counts: dict[str, Counter[str]] = {name: Counter() for name in _FACET_FIELDS}
-    for c in chunks:
-        if c.paper_type:
-            counts["paper_type"][c.paper_type] += 1
-        counts["collection"][c.collection] += 1
-        for org in dict.fromkeys(c.organizations):
-            counts["organization"][org] += 1
-    return {name: dict(counter.most_common(_FACET_SIZE)) for name, counter in counts.items()}
-
-
 def _total(result: tantivy.SearchResult) -> int:
     """The match count tantivy computed (`count=True`); missing from its type stubs."""
     return int(getattr(result, "count", 0) or 0)
-
-
-def _within(a: str, b: str) -> bool:
-    """Levenshtein distance of two words is at most one (what the fuzzy query allowed)."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
-        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[i + 1 :] == shorter[i:]

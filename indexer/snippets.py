@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from indexer.analysis import WORD_PATTERN
+from indexer.analysis import WORD_PATTERN, cached_stem, fold, stem_comparable
 
 SNIPPET_CHARS = 240
 
@@ -86,3 +86,80 @@ def make_snippet(
     out.append(text[pos:end])
     snippet = _collapse("".join(out))
     return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
+
+
+_LOOSE_LETTERS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)"}
+
+
+def loose_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex that finds any of these stems inside a word as written (Förder, foerder, ...)."""
+    alternatives = []
+    for stem_ in sorted(set(stems), key=len, reverse=True):
+        if not stem_:
+            continue
+        out = []
+        for part in re.split("(ss)", stem_):
+            if part == "ss":
+                out.append("(?:ss|ß)")
+            else:
+                out.extend(_LOOSE_LETTERS.get(ch, re.escape(ch)) for ch in part)
+        alternatives.append("".join(out))
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+class Highlighter:
+    """Decides which words of a chunk's original text the engine matched, for **bold**.
+
+    `wanted`: stems the query matched (its words and their compound parts); `fuzzy`: folded
+    query words that also matched with one edit.
+    """
+
+    def __init__(self, wanted: set[str], fuzzy: Iterable[str] = ()) -> None:
+        self._wanted = wanted
+        # Compound words in the text ("Radverkehrsförderung") contain a wanted stem.
+        self._roots = [s for s in wanted if len(s) >= 5 and not s.isdigit()]
+        self._fuzzy = [w for w in fuzzy if len(w) >= 5 and w.isalpha()]
+        self._memo: dict[str, bool] = {}
+        # Cheap first look: most words contain no wanted stem in any spelling. Fuzzy matches
+        # need not contain one, so then every word is a candidate.
+        self.candidates = None if self._fuzzy else loose_pattern(wanted)
+
+    def matches(self, raw: str) -> bool:
+        hit = self._memo.get(raw)
+        if hit is None:
+            hit = self._memo[raw] = self._decide(raw)
+        return hit
+
+    def _decide(self, raw: str) -> bool:
+        word = fold(raw)
+        if cached_stem(word) in self._wanted:
+            return True
+        if len(word) >= 8 and self._roots:
+            comparable = stem_comparable(word)
+            if any(r in comparable for r in self._roots):
+                return True
+        return any(
+            t[0] == word[0] and abs(len(t) - len(word)) <= 1 and within_one_edit(word, t)
+            for t in self._fuzzy
+        )
+
+    def snippet(self, text: str, width: int = SNIPPET_CHARS) -> str:
+        return make_snippet(text, self.matches, width, candidates=self.candidates)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance of two words is at most one (what the fuzzy query allowed)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]
