@@ -139,7 +139,7 @@ class OParlSource:
                     batch = self._batch(phase, page.items, run)
                     next_url = page.next_url
                     if self._paper_limit_reached(run) and phase == "paper":
-                        self.truncated = next_url is not None
+                        self.truncated = self.truncated or next_url is not None
                         next_url = None
                     move = position(b, p, next_url) if next_url else position(b, p + 1, None)
                     yield self._seal(batch, run, move)
@@ -213,6 +213,7 @@ class OParlSource:
             elif phase == "paper":
                 if self._paper_limit_reached(run):
                     batch.fetched -= 1
+                    self.truncated = True  # papers left over on this very page
                     continue
                 run["papers"] = int(run["papers"]) + 1
                 self._paper(obj, batch)

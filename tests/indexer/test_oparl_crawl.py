@@ -323,6 +323,17 @@ async def test_max_papers_stops_early_and_next_run_starts_over(
     assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()
 
 
+async def test_max_papers_within_the_last_page_is_still_incomplete(
+    pdf_cache: Path, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    served = OParlTestServer(papers=8, page_size=50, cache_dir=pdf_cache)
+    async with RunningServer(served) as server:
+        summary = await crawl(server, index, data_dir, max_papers=3)
+        assert not summary.complete and summary.message and "--max-papers" in summary.message
+        rest = await crawl(server, index, data_dir)
+    assert rest.complete and rest.changed > 3  # started over, not "nothing changed"
+
+
 async def test_real_karlsruhe_ids_are_fetched_from_where_the_system_answers(
     pdf_cache: Path, index: EmbeddedIndex, data_dir: Path
 ) -> None:
