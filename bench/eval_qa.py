@@ -15,6 +15,7 @@ temporary EmbeddedIndex: the expected papers plus distractors up to --karlsruhe-
   text_recall@5 / mrr   searches of five words from one sentence of the paper's text
   text_answer_*         the same words asked as a question (answer mode): share grounded,
                         share of grounded answers that cite the expected paper
+  unanswerable_refused  Lübeck questions the Karlsruhe subset cannot answer, answer mode
 
 Runs with the extractive backend; also with an OpenAI-compatible backend when
 KIW_OPENAI_BASE_URL (and KIW_OPENAI_MODEL, optionally KIW_OPENAI_API_KEY) is set.
@@ -102,7 +103,7 @@ async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str,
         fact = item["fact"].lower()
         language = detect_language(item["q"])
         terms = search_terms(item["q"], language)
-        hits = await retrieve(ctx, SearchQuery(text=terms, collection=POLICIES, top=8))
+        hits = (await retrieve(ctx, SearchQuery(text=terms, collection=POLICIES, top=8))).hits
         stems = content_stems(terms)
         ranked = [
             h
@@ -228,6 +229,12 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
             cites_paper.append(
                 1.0 if any(c.doc_id == item["paper"] for c in result.citations) else 0.0
             )
+    refused = []
+    for question in spec.get("unanswerable", []):
+        result = await allris_search.run(
+            SkillRequest(text=question, command="suche", options={"mode": "answer"}), ctx
+        )
+        refused.append(1.0 if result.outcome == "no_answer" else 0.0)
     await index.close()
     return {
         "papers_indexed": len({c.doc_id for c in chunks}),
@@ -243,6 +250,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         "text_answer_grounded": _pct(grounded),
         "text_answer_cites_paper": _pct(cites_paper),
         "text_answer_ms_p95": f"{_p(answer_ms, 0.95):.1f}",
+        "unanswerable_refused": f"{_pct(refused)} of {len(refused)}",
     }
 
 

@@ -28,6 +28,7 @@ from skills.german import (
     detect_language,
     matched_terms,
     search_terms,
+    stem,
     tokens,
 )
 from skills.grounding import citation_json, passages_from_hits, renumber, validate_answer
@@ -65,32 +66,43 @@ def passage_coverage(question_stems: set[str], hit: Hit) -> float:
     )
 
 
-def supports(question_stems: set[str], hit: Hit) -> bool:
+def supports(question_stems: set[str], hit: Hit, unknown: frozenset[str] = frozenset()) -> bool:
+    """Enough of the question in the passage. A question word the whole (visible) collection
+    never uses counts twice: "Fähren am Skandinavienkai" is not answered by "täglich fahren"."""
     coverage = passage_coverage(question_stems, hit)
     matched = round(coverage * len(question_stems))
     needed = min(2, len(question_stems))
-    return coverage >= MIN_PASSAGE_COVERAGE and matched >= needed
+    weighted = matched / (len(question_stems) + len(unknown & question_stems))
+    return weighted >= MIN_PASSAGE_COVERAGE and matched >= needed
 
 
-async def retrieve(ctx: SkillContext, query: SearchQuery) -> list[Hit]:
+@dataclass
+class Retrieved:
+    hits: list[Hit]
+    unknown: frozenset[str]  # stems of question words no visible passage of the collection has
+
+
+async def retrieve(ctx: SkillContext, query: SearchQuery) -> Retrieved:
     """The index's hits for the question, plus hits with one word left out and single words.
 
     Search engines match all words first; a question's wording ("Wie viele … erworben?") rarely
     matches the answering passage word for word, so leave-one-out variants widen recall. The
-    relevance gate and the generator decide what of it supports an answer.
+    relevance gate and the generator decide what of it supports an answer. Single words
+    without any hit are reported as unknown to the collection.
     """
     results = await ctx.index.search(query)
     merged: dict[str, Hit] = {h.chunk.id: h for h in results.hits}
     words = [w for w in dict.fromkeys(tokens(query.text)) if w not in STOPWORDS and len(w) > 1]
+    unknown: set[str] = set()
     if 2 <= len(words) <= 8:
         variants = [" ".join(w for w in words if w != left_out) for left_out in words]
-        if len(words) >= 3:
-            variants += words  # each word alone: passages that share only part of the wording
-        for variant in variants:
+        for variant in variants + words:  # single words: passages sharing part of the wording
             more = await ctx.index.search(replace(query, text=variant, top=RETRIEVE_TOP // 2))
+            if not more.hits and variant in words and "-" not in variant:
+                unknown.add(stem(variant))
             for hit in more.hits:
                 merged.setdefault(hit.chunk.id, hit)
-    return list(merged.values())
+    return Retrieved(list(merged.values()), frozenset(unknown))
 
 
 async def answer_question(
@@ -115,12 +127,15 @@ async def answer_question(
     )
     question_stems = content_stems(search_text)
     with request.trace.timed("retrieval", collection=collection) as step:
-        hits = await retrieve(ctx, query)
+        retrieved = await retrieve(ctx, query)
+        hits = retrieved.hits
         step["hits"] = len(hits)
+        step["unknown_words"] = len(retrieved.unknown)
     ranked = sorted(
         enumerate(hits), key=lambda item: (-passage_coverage(question_stems, item[1]), item[0])
     )
-    supported = [h for _, h in ranked if supports(question_stems, h)][:MAX_PASSAGES]
+    supported = [h for _, h in ranked if supports(question_stems, h, retrieved.unknown)]
+    supported = supported[:MAX_PASSAGES]
     request.trace.add("relevance", kept=len(supported), of=len(hits))
     out = GroundedAnswer(text="", language=language, hits=hits)
     if not supported:
