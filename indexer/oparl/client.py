@@ -221,6 +221,10 @@ class OParlClient:
         items = [d for d in data.get("data") or [] if isinstance(d, dict)]
         links = data.get("links") or {}
         next_url = links.get("next") if isinstance(links, dict) else None
+        if not next_url:  # pre-1.0 drafts some servers still speak: a top-level `nextPage`
+            next_url = data.get("nextPage") or None
+        if next_url is not None and not isinstance(next_url, str):
+            next_url = None
         if next_url and since is not None and query_value(next_url, "modified_since") is None:
             # Some ALLRIS versions drop the filter from `next`: re-add it, or page 2 onwards
             # would list everything again.

@@ -159,3 +159,22 @@ async def test_pagination_that_goes_round_in_circles_stops(
     summary = await index_oparl(url, index, data_dir, backoff_seconds=0.01)
     assert summary.complete and summary.fetched == 2
     assert await index.document_ids() == {f"{base}/kreis/paper/1", f"{base}/kreis/paper/2"}
+
+
+async def test_pre_1_0_next_page_links_are_followed(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    base = server.base
+    body = {"id": f"{base}/alt/body", "type": "https://schema.oparl.org/1.0/Body"}
+    body["paper"] = f"{base}/alt/papers"
+    url = server.add_raw("/alt/body", json.dumps(body).encode())
+    first = {"id": f"{base}/alt/paper/1", "type": "Paper", "name": "Erste", "reference": "1/26"}
+    second = {"id": f"{base}/alt/paper/2", "type": "Paper", "name": "Zweite", "reference": "2/26"}
+    server.add_raw(
+        "/alt/papers",
+        json.dumps({"data": [first], "nextPage": f"{base}/alt/papers?page=2"}).encode(),
+    )
+    server.add_raw("/alt/papers?page=2", json.dumps({"data": [second]}).encode())
+    summary = await index_oparl(url, index, data_dir, backoff_seconds=0.01)
+    assert summary.complete
+    assert await index.document_ids() == {first["id"], second["id"]}
