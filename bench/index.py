@@ -63,12 +63,14 @@ def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
     return proc, line
 
 
-async def _run(url: str, data_dir: Path) -> tuple[Any, float, int, int]:
+async def _run(url: str, data_dir: Path, workers: int) -> tuple[Any, float, int, int]:
     index = EmbeddedIndex(data_dir / "index")
     try:
         async with loopback_only_session() as session:
             started = time.perf_counter()
-            summary = await index_oparl(url, index, data_dir, session=session, concurrency=4)
+            summary = await index_oparl(
+                url, index, data_dir, session=session, concurrency=4, parse_workers=workers
+            )
             elapsed = time.perf_counter() - started
         papers = sum(1 for d in await index.document_ids() if "/papers/" in d)
         return summary, elapsed, papers, index.count_chunks()
@@ -87,6 +89,7 @@ def main() -> int:
     # A fixed port keeps the System URL, and so the checkpoint, the same across runs (--keep).
     parser.add_argument("--port", type=int, default=18765, help="loopback port of the server")
     parser.add_argument("--keep", action="store_true", help="keep the existing index (no full run)")
+    parser.add_argument("--parse-workers", type=int, default=1, help="parser processes (0: thread)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -99,7 +102,9 @@ def main() -> int:
     figures: dict[str, Any] = {"url": url, "data_dir": str(args.data_dir)}
     try:
         if not args.keep:
-            summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir))
+            summary, elapsed, papers, chunks = asyncio.run(
+                _run(url, args.data_dir, args.parse_workers)
+            )
             figures["full"] = {
                 "seconds": round(elapsed, 1),
                 "papers_indexed": papers,
@@ -111,7 +116,7 @@ def main() -> int:
                 "skipped": len(summary.skipped),
                 "skip_reasons": summary.skip_reasons(),
             }
-        summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir))
+        summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir, args.parse_workers))
         figures["incremental_no_changes"] = {
             "seconds": round(elapsed, 2),
             "fetched": summary.fetched,

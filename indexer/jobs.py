@@ -31,6 +31,7 @@ async def index_oparl(
     session: aiohttp.ClientSession | None = None,
     rewrites: Sequence[tuple[str, str]] = (),
     full: bool = False,
+    parse_workers: int = 0,
 ) -> Summary:
     """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint.
     `full` ignores modified_since and afterwards removes what the server no longer lists."""
@@ -46,7 +47,14 @@ async def index_oparl(
         source = OParlSource(
             client, url, checkpoint, max_papers=max_papers, progress=bar, full=full
         )
-        job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, concurrency=concurrency)
+        job = IndexJob(
+            source,
+            IndexSink(index),
+            checkpoint,
+            progress=bar,
+            concurrency=concurrency,
+            parse_workers=parse_workers,
+        )
         summary = await job.run()
         summary.complete = not source.truncated and not source.failed_lists
         if source.failed_lists:
@@ -75,8 +83,10 @@ async def index_files(
     access: tuple[str, ...] = (PUBLIC,),
     root: Path | None = None,
     progress: bool = False,
+    parse_workers: int = 0,
 ) -> Summary:
-    """Index local files into one collection; unchanged files are skipped by content hash."""
+    """Index local files into one collection; unchanged files are skipped by content hash.
+    `parse_workers` > 0 parses in that many worker processes (crash isolation, parallelism)."""
     root = root or Path.cwd()
     key = f"{collection}|{root.resolve()}"
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "files", key), source=key)
@@ -86,7 +96,14 @@ async def index_files(
     )
     # No dedupe: the same text in two local files (a policy copied into the council folder)
     # is there on purpose.
-    job = IndexJob(source, IndexSink(index), checkpoint, progress=bar, dedupe=False)
+    job = IndexJob(
+        source,
+        IndexSink(index),
+        checkpoint,
+        progress=bar,
+        dedupe=False,
+        parse_workers=parse_workers,
+    )
     summary = await job.run()
     summary.unchanged = source.unchanged
     if source.considered == 0 and not summary.deleted:

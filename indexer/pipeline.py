@@ -18,10 +18,13 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import multiprocessing
 import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -207,6 +210,59 @@ class IndexSink:
         return await self.index.document_chunks(doc_id, frozenset(access) | {PUBLIC})
 
 
+# ---------------------------------------------------------------- parsing off the main process
+
+
+class ParserCrashed(Exception):
+    """The parser process died on a file (segfault, out of memory)."""
+
+
+class ParserPool:
+    """Where parsing runs: a worker thread (workers=0), or worker processes.
+
+    Processes buy two things: extraction and cleaning run in parallel with the index writer
+    (both hold the GIL in threads), and a PDF that crashes pdfium kills a worker, not the run.
+    The pool is rebuilt after a crash; `spawn` because the parent has threads running.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._solo_lock = asyncio.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def run(self, parser: Parser, data: bytes, file: FileRef) -> list[Passage]:
+        if self.workers <= 0:
+            return await asyncio.to_thread(parser.parse, data, file)
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        try:
+            return await loop.run_in_executor(pool, parser.parse, data, file)
+        except BrokenProcessPool:
+            if self._pool is pool:  # the first caller to notice rebuilds it
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        # Every file in flight saw the crash; only one caused it. Each gets a second try
+        # alone in a fresh process, so an innocent file is not blamed.
+        async with self._solo_lock:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as solo:
+                try:
+                    return await loop.run_in_executor(solo, parser.parse, data, file)
+                except BrokenProcessPool as exc:
+                    raise ParserCrashed("parser process crashed on this file") from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 # ---------------------------------------------------------------- the job
 
 
@@ -278,6 +334,7 @@ class IndexJob:
         progress: Progress | None = None,
         concurrency: int = 4,
         dedupe: bool = True,
+        parse_workers: int = 0,
     ) -> None:
         self.source = source
         self.sink = sink
@@ -293,6 +350,7 @@ class IndexJob:
         self._retry: dict[str, str] = checkpoint.section("retry")
         self._slots = asyncio.Semaphore(concurrency)
         self._dedupe = dedupe
+        self._parsing = ParserPool(parse_workers)
 
     async def run(self) -> Summary:
         """Batches flow through two overlapping stages: while batch N is written to the index,
@@ -312,6 +370,7 @@ class IndexJob:
                 writing.cancel()
                 with contextlib.suppress(BaseException):
                     await writing
+            self._parsing.close()
             self.summary.elapsed_seconds = time.monotonic() - started
             self.progress.close()
         return self.summary
@@ -376,7 +435,12 @@ class IndexJob:
             self.summary.bytes += len(data)
             self.progress.file(len(data))
             try:
-                passages = await asyncio.to_thread(self.parser.parse, data, file)
+                passages = await self._parsing.run(self.parser, data, file)
+            except ParserCrashed as exc:
+                # The file killed its parser process (a pdfium crash on hostile input):
+                # remembered, so the next run does not feed it to a parser again.
+                self._skip(file, str(exc), remember=True)
+                return None
             except Unreadable as exc:
                 self._skip(file, exc.reason, remember=True)
                 return None

@@ -23,6 +23,9 @@ from bot.cli.common import add_common, emit_json, settings_from_args
 from indexer.model import COLLECTIONS, COUNCIL, POLICIES, PUBLIC, SearchIndex
 
 REPO = Path(__file__).resolve().parents[2]
+# Files are parsed in one worker process (started only when a file needs parsing): a PDF that
+# crashes pdfium costs that file, not the run, and parsing overlaps the index writer.
+PARSE_WORKERS = 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -147,6 +150,7 @@ def _run_oparl(args: argparse.Namespace) -> int:
                 max_papers=args.max_papers,
                 progress=_progress(args),
                 full=args.full,
+                parse_workers=PARSE_WORKERS,
             ),
         )
     except _errors() as exc:
@@ -170,6 +174,7 @@ def _run_files(args: argparse.Namespace) -> int:
                 collection=args.collection,
                 access=access,
                 progress=_progress(args),
+                parse_workers=PARSE_WORKERS,
             ),
         )
     except _errors() as exc:
@@ -195,7 +200,13 @@ def _run_samples(args: argparse.Namespace) -> int:
             folder = root / "samples" / collection
             paths = [folder] if folder.is_dir() else []
             summary = await index_files(
-                paths, index, data_dir, collection=collection, root=root, progress=False
+                paths,
+                index,
+                data_dir,
+                collection=collection,
+                root=root,
+                progress=False,
+                parse_workers=PARSE_WORKERS,
             )
             out.append((f"samples/{collection}", summary))
         return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import AsyncIterator
 from datetime import date
@@ -11,10 +12,13 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
+from indexer.chunking import Passage
 from indexer.embedded import EmbeddedIndex
-from indexer.files import FrontMatterError, split_front_matter
+from indexer.files import FilesSource, FrontMatterError, split_front_matter
 from indexer.jobs import index_files
 from indexer.model import POLICIES, PUBLIC, Chunk
+from indexer.oparl.checkpoint import Checkpoint
+from indexer.pipeline import FileRef, IndexJob, IndexSink, TextParser
 
 DV = """---
 title: Muster-Dienstvereinbarung KI
@@ -187,3 +191,32 @@ async def test_empty_or_missing_folders_mean_nothing_to_index(
         [tmp_path / "fehlt"], index, data_dir, collection=POLICIES, root=tmp_path
     )
     assert [s.reason for s in missing.skipped] == ["no such file or folder"]
+
+
+class ExitingParser(TextParser):
+    """Dies like pdfium on a hostile file: the whole process goes, no exception."""
+
+    def parse(self, data: bytes, file: FileRef) -> list[Passage]:
+        if b"CRASH" in data:
+            os._exit(11)
+        return super().parse(data, file)
+
+
+async def test_a_file_that_kills_its_parser_process_is_skipped(
+    tmp_path: Path, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"gut{n}.txt").write_text(f"Harmloser Text Nummer {n} über Radwege.")
+    (folder / "boese.txt").write_text("CRASH")
+    checkpoint = Checkpoint.load(data_dir / "ck.json", source="t")
+    source = FilesSource([folder], collection=POLICIES, checkpoint=checkpoint, root=tmp_path)
+    job = IndexJob(source, IndexSink(index), checkpoint, parser=ExitingParser(), parse_workers=1)
+    summary = await job.run()
+    assert [(s.item, s.reason) for s in summary.skipped] == [
+        ("file:p/boese.txt", "parser process crashed on this file")
+    ]
+    assert await index.document_ids() == {f"file:p/gut{n}.txt" for n in range(4)}
+    for n in range(4):
+        assert await chunks(index, f"file:p/gut{n}.txt")
