@@ -53,6 +53,7 @@ from skills.generator.base import Generator  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
 from skills.german import content_stems, detect_language, search_terms  # noqa: E402
 from skills.grounded_answer import passage_coverage, retrieve  # noqa: E402
+from skills.privacy import without_personal_data  # noqa: E402
 from skills.types import SkillRequest  # noqa: E402
 from tests.skills.corpus import sample_chunks  # noqa: E402
 
@@ -102,7 +103,7 @@ async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str,
         expected = f"file:samples/policies/{item['doc']}"
         fact = item["fact"].lower()
         language = detect_language(item["q"])
-        terms = search_terms(item["q"], language)
+        terms = search_terms(without_personal_data(item["q"]), language)
         hits = (await retrieve(ctx, SearchQuery(text=terms, collection=POLICIES, top=8))).hits
         stems = content_stems(terms)
         ranked = [

@@ -4,13 +4,12 @@ Shared by policy Q&A (collection `policies`) and question mode of the ALLRIS sea
 (collection `council`). Steps, each recorded in the request's trace:
 retrieval (access-trimmed) -> relevance gate -> generation -> citation validation -> renumbering.
 
-The relevance gate (why a threshold, and this one): retrieval always returns *something*
-(the embedded index falls back to "any word"), so an unanswerable question would otherwise be
-answered from the least bad passage. A passage counts as support only if it contains at least
-`MIN_PASSAGE_COVERAGE` of the question's content stems (stop words and question words removed)
-and at least two of them (one for a one-word question). The value was chosen on the
-project's own question set (bench/questions/policies.yaml): 0.5 keeps every answerable
-question and refuses the unanswerable ones; see docs/skills.md for the figures.
+The relevance gate (why a threshold): retrieval always returns *something* (the embedded
+index falls back to "any word"), so an unanswerable question would otherwise be answered from
+the least bad passage. A passage counts as support only if it contains at least
+`MIN_PASSAGE_COVERAGE` of the question's content stems (a word unknown to the whole
+collection counting twice) and at least two of them. 0.5 was chosen by a sweep on
+bench/questions/policies.yaml; the table and the reasoning are in docs/skills.md.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from skills.german import (
     tokens,
 )
 from skills.grounding import citation_json, passages_from_hits, renumber, validate_answer
+from skills.privacy import contains_personal_data, without_personal_data
 from skills.types import Citation, SkillRequest
 
 MIN_PASSAGE_COVERAGE = 0.5
@@ -48,6 +48,7 @@ class GroundedAnswer:
     ai_generated: bool = False
     language: str = "de"
     hits: list[Hit] = field(default_factory=list)  # what retrieval returned (for cards)
+    masked_personal_data: bool = False  # the question had personal data the model did not see
     generation_ms: float = 0.0  # time spent in the generator (the model call)
 
     def data(self) -> dict[str, Any]:
@@ -115,7 +116,9 @@ async def answer_question(
 ) -> GroundedAnswer:
     """Retrieve (with the caller's access), gate on relevance, generate, validate citations."""
     language = detect_language(question)
-    search_text = search_terms(question, language)
+    # An e-mail address or a name says nothing about the topic: retrieval and the relevance
+    # gate work on the question without them.
+    search_text = search_terms(without_personal_data(question), language)
     base = query or SearchQuery(text=search_text)
     query = replace(
         base,
@@ -138,6 +141,7 @@ async def answer_question(
     supported = supported[:MAX_PASSAGES]
     request.trace.add("relevance", kept=len(supported), of=len(hits))
     out = GroundedAnswer(text="", language=language, hits=hits)
+    out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:
         return out
     passages: list[Passage] = passages_from_hits(supported)

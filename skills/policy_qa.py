@@ -28,6 +28,12 @@ def too_long(chars: int) -> str:
     ).replace(",", ".")
 
 
+PRIVACY_NOTE = (
+    "Hinweis: Ihre Frage enthielt personenbezogene Daten (z. B. E-Mail-Adresse, Name). "
+    "Diese wurden vor der Übermittlung an das externe Sprachmodell unkenntlich gemacht."
+)
+
+
 def no_answer_text(contact: str, language: str) -> str:
     if language == "en":
         return (
@@ -58,6 +64,8 @@ def check_question(text: str) -> SkillResult | None:
 
 def answer_card(answer: GroundedAnswer, skill: str, title: str = "Antwort") -> dict[str, object]:
     body = [cardkit.heading(title), cardkit.text_block(answer.text)]
+    if answer.masked_personal_data:
+        body.append(cardkit.text_block(PRIVACY_NOTE, subtle=True, size="Small"))
     body.extend(cardkit.citation_list(answer.citations))
     links = [(f"[{c.n}] öffnen", c.url or "") for c in answer.citations[:3]]
     actions = cardkit.action_buttons(links) + cardkit.feedback_actions(skill)
@@ -74,6 +82,8 @@ def result_from_answer(
             text=no_answer, card=card, grounded=False, outcome="no_answer", data=data
         )
     text = answer.text
+    if answer.masked_personal_data:
+        text = f"{text}\n\n{PRIVACY_NOTE}"
     if answer.citations:
         heading = "Sources" if answer.language == "en" else "Quellen"
         text = f"{text}\n\n{heading}:\n{sources_text(answer.citations)}"

@@ -150,3 +150,8 @@ class Masker:
 def contains_personal_data(text: str) -> bool:
     """True when the masker would replace anything (used for the trace, never for content)."""
     return Masker().mask(text, "document") != text
+
+
+def without_personal_data(text: str) -> str:
+    """The text with personal data removed (for matching a question's topic, not for display)."""
+    return _PLACEHOLDER.sub(" ", Masker().mask(text, "user"))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage, Summary, SummaryPoint
 from skills.german import content_stems, matched_terms, search_terms, split_sentences, tokens
 from skills.grounding import looks_like_injection
+from skills.privacy import without_personal_data
 
 MIN_COVERAGE = 0.45  # below this share of the question's weighted terms a sentence is no answer
 MAX_ANSWER_SENTENCES = 2
@@ -115,7 +116,7 @@ class ExtractiveGenerator:
     async def answer(
         self, question: str, passages: Sequence[Passage], *, language: str = "de"
     ) -> Generated:
-        query = search_terms(question, language)
+        query = search_terms(without_personal_data(question), language)
         question_stems = content_stems(query)
         sentences = _sentences(passages)
         if not question_stems or not sentences:

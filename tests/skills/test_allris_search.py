@@ -187,3 +187,10 @@ async def test_what_a_committee_decided_in_a_month_is_quoted_from_minutes_and_re
     # The Bürgerschaft decided on the school in October although the paper is from September.
     assert "Bürgerschaft 29.10.2026: einstimmig beschlossen" in council.data["answer"]
     assert council.citations[0].reference == "VO/2026/14311"
+
+
+def test_month_without_year_is_the_latest_one_not_in_the_future() -> None:
+    q = parse_council_query("Anträge seit März", date(2026, 2, 10))
+    assert q.date_from == date(2025, 3, 1)
+    q = parse_council_query("Vorlagen im Februar", date(2026, 2, 10))
+    assert (q.date_from, q.date_to) == (date(2026, 2, 1), date(2026, 2, 28))

@@ -99,3 +99,22 @@ async def test_openai_backend_uncited_reply_becomes_keine_aussage(tmp_path: Path
         )
         await gen.close()
     assert result.outcome == "no_answer" and "keine Aussage" in result.text
+
+
+async def test_personal_data_in_the_question_is_masked_and_the_user_is_told(tmp_path: Path) -> None:
+    fake = FakeOpenAI(replies=[Reply("Nein, auch nicht mit [EMAIL_1] [1].")])
+    question = "Darf ich personenbezogene Daten wie max.muster@example.org in ChatGPT eingeben?"
+    async with openai_server(fake):
+        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        result, _ = await ask(tmp_path, question, generator=gen)
+        await gen.close()
+    assert "max.muster@example.org" not in fake.received[0].text
+    assert "max.muster@example.org" in result.data["answer"]  # the user typed it
+    assert "unkenntlich gemacht" in result.text
+
+
+async def test_on_premise_or_extractive_answers_carry_no_privacy_note(tmp_path: Path) -> None:
+    result, _ = await ask(
+        tmp_path, "Darf ich Daten wie max.muster@example.org in ChatGPT eingeben?"
+    )
+    assert "unkenntlich" not in result.text
