@@ -18,7 +18,10 @@ temporary EmbeddedIndex: the expected papers plus distractors up to --karlsruhe-
   unanswerable_refused  Lübeck questions the Karlsruhe subset cannot answer, answer mode
 
 Runs with the extractive backend; also with an OpenAI-compatible backend when
-KIW_OPENAI_BASE_URL (and KIW_OPENAI_MODEL, optionally KIW_OPENAI_API_KEY) is set.
+KIW_OPENAI_BASE_URL (and KIW_OPENAI_MODEL, optionally KIW_OPENAI_API_KEY) is set. With
+--parrot the OpenAI path runs against a local stand-in model (tests/skills/openai_server.py)
+to time everything around the model call: masking, budgeting, the HTTP round trip on
+loopback, validation.
 """
 
 from __future__ import annotations
@@ -93,7 +96,9 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str, Any]:
+async def eval_policies(
+    index: EmbeddedIndex, generator: Generator, *, subtract_model: bool = True
+) -> dict[str, Any]:
     spec = yaml.safe_load((QUESTIONS / "policies.yaml").read_text(encoding="utf-8"))
     ctx = _context(index, generator)
     chunk_text = {(c.doc_id, c.heading): c.text for c in sample_chunks()}
@@ -120,7 +125,7 @@ async def eval_policies(index: EmbeddedIndex, generator: Generator) -> dict[str,
         result = await policy_qa.run(request, ctx)
         total_ms = (time.perf_counter() - start) * 1000
         gen = request.trace.step("generation")
-        model_ms = gen.ms if gen and generator.name != "extractive" else 0.0
+        model_ms = gen.ms if gen and generator.name != "extractive" and subtract_model else 0.0
         latency.append(total_ms - model_ms)
         answered.append(1.0 if result.grounded else 0.0)
         contains.append(1.0 if fact in result.data.get("answer", "").lower() else 0.0)
@@ -255,6 +260,35 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     }
 
 
+def _parrot(body: dict[str, Any]) -> str:
+    """A stand-in model: the first sentence of source 1, cited. Answer quality is not measured."""
+    from skills.german import split_sentences
+
+    user = str(body["messages"][-1]["content"])
+    if "<<<QUELLE 1>>>" not in user:
+        return "KEINE_AUSSAGE"
+    block = user.split("<<<QUELLE 1>>>", 1)[1].split("<<<ENDE QUELLE 1>>>", 1)[0]
+    text = block.split("\n", 2)[-1]
+    sentences = [s for s in split_sentences(text) if s.endswith(".")]
+    return f"{sentences[0]} [1]" if sentences else "KEINE_AUSSAGE"
+
+
+async def eval_parrot(index: EmbeddedIndex) -> dict[str, Any]:
+    from skills.generator.openai_chat import OpenAIGenerator
+    from tests.skills.openai_server import FakeOpenAI, openai_server
+
+    async with openai_server(FakeOpenAI(default=_parrot)) as fake:
+        generator = OpenAIGenerator(base_url=fake.base_url, model="parrot", on_premise=False)
+        # The parrot answers at once: the whole turn is what surrounds a real model call.
+        figures = await eval_policies(index, generator, subtract_model=False)
+        await generator.close()
+    return {
+        k: v
+        for k, v in figures.items()
+        if k.startswith(("latency", "unanswerable", "questions", "answerable"))
+    }
+
+
 def _long_pdf(pages: int) -> bytes:
     import io
 
@@ -323,6 +357,12 @@ async def main() -> int:
     parser.add_argument("--karlsruhe-papers", type=int, default=500)
     parser.add_argument("--skip-karlsruhe", action="store_true")
     parser.add_argument("--skip-summaries", action="store_true")
+    parser.add_argument(
+        "--parrot",
+        action="store_true",
+        help="also run the OpenAI path against a local server that repeats source 1's first "
+        "sentence: measures masking, budgeting, HTTP and validation, not answer quality",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -340,6 +380,11 @@ async def main() -> int:
             )
             _print("policies / openai-compatible", await eval_policies(index, generator))
             await generator.close()
+        if args.parrot:
+            _print(
+                "policies / openai client against a local parrot model (pipeline overhead)",
+                await eval_parrot(index),
+            )
         if not args.skip_summaries:
             _print("summaries / extractive", await eval_summaries(index))
         await index.close()

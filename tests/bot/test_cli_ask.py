@@ -138,3 +138,18 @@ def test_summarise_from_stdin_and_file(
     path.write_text(text, encoding="utf-8")
     code, out, _ = run(["summarise", str(path), "--json"], capsys, indexed)
     assert code == 0 and "19 Euro" in json.loads(out)["decision_proposal"]["text"]
+
+
+def test_summarise_scanned_pdf_file_says_ocr_is_needed(
+    indexed: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    doc = canvas.Canvas(str(path))
+    doc.rect(100, 400, 300, 200, fill=1)  # an image-like shape, no text
+    doc.showPage()
+    doc.save()
+    code, out, _ = run(["summarise", str(path), "--json"], capsys, indexed)
+    data = json.loads(out)
+    assert code == 2 and data["error"] == "no_text" and "OCR" in data["message"]
