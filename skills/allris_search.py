@@ -74,7 +74,8 @@ def _allris_url(chunk: Chunk, host: str) -> str | None:
 
 
 async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
-    text = q.text or q.organization or q.paper_type or "Vorlage"
+    text = " ".join(filter(None, [q.reference, q.text])) or q.organization or q.paper_type
+    text = text or "Vorlage"
     query = SearchQuery(
         text=text,
         access=request.access,

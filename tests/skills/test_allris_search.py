@@ -194,3 +194,9 @@ def test_month_without_year_is_the_latest_one_not_in_the_future() -> None:
     assert q.date_from == date(2025, 3, 1)
     q = parse_council_query("Vorlagen im Februar", date(2026, 2, 10))
     assert (q.date_from, q.date_to) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+async def test_reference_with_more_words_still_finds_the_paper(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(SkillRequest(text="VO/2026/14311 Mensa"), ctx)
+    assert result.data["hits"][0]["reference"] == "VO/2026/14311"
