@@ -155,7 +155,7 @@ def main() -> int:
     )
     print(
         f"  peak memory:    {figures['peak_rss_mb_indexer']:>8.1f} MB indexer, "
-        f"{figures['peak_rss_mb_server']:.1f} MB OParl test server"
+        f"{figures['peak_rss_mb_server']:.1f} MB largest child (OParl server, parser worker)"
     )
     return 0
 
