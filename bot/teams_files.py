@@ -2,8 +2,8 @@
 
 Teams sends a file in a personal chat as an attachment of content type
 `application/vnd.microsoft.teams.file.download.info` whose `content.downloadUrl` is a short-lived,
-pre-authenticated link (no token needed). Only https links are followed (plain http only to a
-loopback address, for local tests); each file is read in chunks and dropped past the size limit,
+pre-authenticated link (no token needed). Only https links are followed (plain http to a
+loopback address only in local mode, for development and tests); each file is read in chunks and dropped past the size limit,
 so a huge or endless download cannot exhaust memory. A file that cannot be fetched is left out and
 logged; the skill then tells the user what it needs.
 """
@@ -33,11 +33,11 @@ _TYPES = {
 }
 
 
-def _allowed(url: str) -> bool:
+def _allowed(url: str, *, allow_loopback_http: bool) -> bool:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return True
-    if parts.scheme == "http" and parts.hostname:
+    if allow_loopback_http and parts.scheme == "http" and parts.hostname:
         try:
             return ipaddress.ip_address(parts.hostname).is_loopback
         except ValueError:
@@ -58,8 +58,12 @@ async def download_attachments(
     *,
     max_bytes: int = MAX_ATTACHMENT_BYTES,
     timeout_seconds: float = 30.0,
+    allow_loopback_http: bool = False,
 ) -> tuple[Attachment, ...]:
-    """The Teams file attachments of one activity, downloaded; other attachments are ignored."""
+    """The Teams file attachments of one activity, downloaded; other attachments are ignored.
+
+    `allow_loopback_http` is for local mode only: in production a plain-http link is never followed.
+    """
     files = [
         a
         for a in attachments or []
@@ -73,7 +77,7 @@ async def download_attachments(
             content = _field(item, "content") or {}
             url = str(_field(content, "downloadUrl", "download_url") or "")
             name = str(_field(item, "name") or "datei")
-            if not _allowed(url):
+            if not _allowed(url, allow_loopback_http=allow_loopback_http):
                 log.warning("attachment %r: download link refused (not https)", name)
                 continue
             data = await _fetch(session, url, max_bytes, name)

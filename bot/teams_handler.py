@@ -216,7 +216,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         files: tuple[Attachment, ...] = ()
         if scope == "personal" and activity.attachments:
             with trace.timed("attachments") as step:
-                files = await download_attachments(activity.attachments)
+                files = await download_attachments(
+                    activity.attachments, allow_loopback_http=self.settings.local_mode
+                )
                 step.update(count=len(files), bytes=sum(len(f.data) for f in files))
         if files and not text:
             text = _command_for_files(files)  # a file sent without words
