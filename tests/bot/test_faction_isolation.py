@@ -1,0 +1,89 @@
+"""Two faction members, one faction-internal paper: the other faction never sees it — not in
+chat search, a council question, a summary by reference, or the message-extension search.
+
+Real seams end to end: the sample corpus indexed by `kiw index samples` into the embedded index,
+the sample directory (Dirk: Grünen, Eva: CDU, both with a valid KI-Pass), the extractive
+generator, the real HTTP endpoint and SDK, replies captured by a loopback connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.services import build_services
+from tests.bot.teams_kit import ConnectorRecorder, make_settings, message, start_bot
+from tests.bot.test_cards_skills import REPO, _index_samples
+
+GRUENE = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0004"  # Dirk Möller, fraktion-gruene
+CDU = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0005"  # Eva Schulz, fraktion-cdu
+# Words that stand only in samples/council/gruene-intern-klausur.md.
+SECRET_MARKERS = ("Klausurvorlage", "GR-INTERN", "Kompromisslinie", "4,5 Mio", "VOLFDNR=90007")
+CHAT = [
+    "suche Haushaltsstrategie Klausurvorlage",
+    "suche Kompromisslinie Radverkehrsbudget",
+    "Welche Kompromisslinie gilt für das Radverkehrsbudget in den Haushaltsberatungen 2027?",
+    "zusammenfassen GR-INTERN/2026/07",
+]
+INVOKE = Path(__file__).resolve().parent.parent / "fixtures" / "invokes" / "query_teams.json"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorRecorder]:
+    stub = await ConnectorRecorder().start()
+    yield stub
+    await stub.close()
+
+
+def _search_invoke(user: str, query: str, service_url: str) -> dict[str, Any]:
+    activity: dict[str, Any] = copy.deepcopy(json.loads(INVOKE.read_text("utf-8")))
+    activity["from"]["aadObjectId"] = user
+    activity["serviceUrl"] = service_url
+    activity["value"]["parameters"] = [{"name": "query", "value": query}]
+    return activity
+
+
+async def _everything_seen(bot: Any, connector: ConnectorRecorder, user: str) -> str:
+    """All reply text, cards and invoke bodies one user gets for the requests above."""
+    before = len(connector.calls)
+    seen: list[str] = []
+    for text in CHAT:
+        response = await bot.post(message(text, connector.service_url, user=user))
+        assert response.status in (200, 201), (text, await response.text())
+    for query in ("Haushaltsstrategie", "Kompromisslinie Radverkehrsbudget"):
+        response = await bot.post(_search_invoke(user, query, connector.service_url))
+        assert response.status == 200, await response.text()
+        seen.append(await response.text())
+    async with asyncio.timeout(60):
+        await bot.handler.drain()
+    seen += [json.dumps(call.body, ensure_ascii=False) for call in connector.calls[before:]]
+    return "\n".join(seen)
+
+
+async def test_faction_internal_paper_stays_in_its_faction(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    await _index_samples(data_dir)
+    settings = make_settings(
+        data_dir,
+        directory_file=REPO / "samples" / "directory.yaml",
+        allowed_tenants="11111111-2222-3333-4444-555555555555",
+    )
+    bot = await start_bot(aiohttp_client, connector, data_dir, services=build_services(settings))
+
+    own_faction = await _everything_seen(bot, connector, GRUENE)
+    other_faction = await _everything_seen(bot, connector, CDU)
+
+    # The faction member finds it everywhere (so the test cannot pass by finding nothing) ...
+    for marker in ("Klausurvorlage", "Kompromisslinie", "GR-INTERN"):
+        assert marker in own_faction, marker
+    # ... the other faction sees no trace of it, and no hint that it exists.
+    leaked = [m for m in SECRET_MARKERS if m in other_faction]
+    assert not leaked, f"faction-internal text reached the other faction: {leaked}"
+    assert "Fehler-ID" not in other_faction
