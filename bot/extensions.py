@@ -377,20 +377,16 @@ async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
 async def _paper_for_url(
     url: str, query: str, access: frozenset[str], services: Services
 ) -> Paper | None:
-    """The visible paper behind an ALLRIS URL: by document id, else by the ids in the query."""
-    candidates = [url] + [
-        v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)
-    ]
-    for candidate in candidates:
-        doc_id: str | None = candidate if candidate == url else None
-        if doc_id is None:
-            doc_id = await services.index.find_reference(candidate, access)
-        if doc_id is None:
-            continue
-        chunks = await services.index.document_chunks(doc_id, access)
+    """The visible paper behind an ALLRIS URL: the URL as a document id (OParl), else ALLRIS's
+    row ids in it (`vo020.asp?VOLFDNR=1664`), else a reference-like value in its query."""
+    values = [v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)]
+    chunks = await services.index.document_chunks(url, access)
+    for candidate in [url, *values]:
         if chunks:
-            return Paper.from_chunk(chunks[0], chunks[0].text)
-    return None
+            break
+        doc_id = await services.index.find_reference(candidate, access)
+        chunks = await services.index.document_chunks(doc_id, access) if doc_id else []
+    return Paper.from_chunk(chunks[0], chunks[0].text) if chunks else None
 
 
 # ---------------------------------------------------------------- message action (summarise)

@@ -250,6 +250,17 @@ def reference_key(reference: str) -> ReferenceKey | None:
     return _key_from_match(m) if m else None
 
 
+# ALLRIS's own row ids (VOLFDNR = Vorlage, SILFDNR = Sitzung, ...): they survive ALLRIS upgrades
+# that change every OParl URL, and they are what a pasted ALLRIS web link carries.
+ALLRIS_ID = re.compile(r"\b([a-z]{2}lfdnr)=0*(\d{1,12})\b", re.IGNORECASE)
+
+
+def allris_source_ids(text: str) -> list[str]:
+    """ALLRIS row ids in a web link or typed text, normalised: `…vo020.asp?VOLFDNR=01664` ->
+    ["VOLFDNR=1664"]."""
+    return [f"{key.upper()}={number}" for key, number in ALLRIS_ID.findall(text)]
+
+
 def find_references(text: str) -> Iterator[tuple[ReferenceKey, tuple[int, int]]]:
     """Every reference-looking span in a query, with its position."""
     for m in REFERENCE.finditer(text):

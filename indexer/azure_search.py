@@ -40,6 +40,7 @@ from indexer.analysis import (
     REFERENCE,
     STOPWORDS,
     WORD_PATTERN,
+    allris_source_ids,
     fold,
     fold_key,
     parse_query,
@@ -195,7 +196,8 @@ def to_document(c: Chunk) -> dict[str, Any]:
         "date": odata_date(c.date) if c.date else None,
         "organizations": list(c.organizations),
         "org_keys": [fold_key(o) for o in c.organizations],
-        "source_ids": list(c.source_ids),
+        # Normalised like the lookups ("VOLFDNR=1664"); other ids kept as they are.
+        "source_ids": [k for s in c.source_ids for k in (allris_source_ids(s) or [s])],
         "file_id": c.file_id,
         "seq": _seq(c.id),
     }
@@ -521,6 +523,16 @@ class AzureSearchIndex:
         return sorted((from_document(d) for d in docs), key=lambda c: (_seq(c.id), c.id))
 
     async def find_reference(self, reference: str, access: frozenset[str]) -> str | None:
+        for source_id in allris_source_ids(reference):
+            try:
+                docs = await self._scan(
+                    f"source_ids/any(s: s eq {odata_string(source_id)}) and {access_filter(access)}",
+                    ["doc_id"],
+                )
+            except ResourceNotFoundError:
+                return None
+            if docs:
+                return str(docs[0]["doc_id"])
         key = reference_key(reference)
         if key is None:
             return None

@@ -34,6 +34,7 @@ from indexer.analysis import (
     Decompounder,
     ParsedQuery,
     QueryWord,
+    allris_source_ids,
     cached_stem,
     fold_key,
     parse_query,
@@ -44,6 +45,7 @@ from indexer.embedded_schema import (
     FACET_FIELDS,
     FACET_SIZE,
     SCHEMA_VERSION,
+    SOURCE_PREFIX,
     TERMS,
     analyse,
     as_datetime,
@@ -463,6 +465,16 @@ class EmbeddedIndex:
         return await asyncio.to_thread(self._document_chunks_sync, doc_id, access)
 
     def _find_reference_sync(self, reference: str, access: frozenset[str]) -> str | None:
+        for source_id in allris_source_ids(reference):
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, self._raw_term("ref", SOURCE_PREFIX + source_id)),
+                    (tantivy.Occur.Must, self._access_filter(access)),
+                ]
+            )
+            result = self._searcher().search(query, limit=1, count=False)
+            for _, addr in result.hits:
+                return str(json.loads(self._searcher().doc(addr)["payload"][0])["doc_id"])
         key = reference_key(reference)
         if key is None:
             return None

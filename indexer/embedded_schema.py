@@ -23,13 +23,24 @@ from typing import Any
 
 import tantivy
 
-from indexer.analysis import Decompounder, fold_key, reference_key, stems, stems_of, words
+from indexer.analysis import (
+    Decompounder,
+    allris_source_ids,
+    fold_key,
+    reference_key,
+    stems,
+    stems_of,
+    words,
+)
 from indexer.model import Chunk
 
 SCHEMA_VERSION = 3
 TERMS = "kiw_terms"  # whitespace tokenizer over pre-analysed terms
 FACET_FIELDS = {"paper_type": "type", "collection": "collection", "organization": "org"}
 FACET_SIZE = 50
+
+# ALLRIS row ids share the raw "ref" field with references, under their own prefix.
+SOURCE_PREFIX = "src:"
 
 
 def terms_analyzer() -> tantivy.TextAnalyzer:
@@ -155,6 +166,9 @@ def to_document(a: Analysed, decompounder: Decompounder) -> tantivy.Document:
             doc.add_text("ref_family", key.family)
         else:
             doc.add_text("ref", fold_key(c.reference))
+    for source_id in c.source_ids:
+        for allris_id in allris_source_ids(source_id):
+            doc.add_text("ref", SOURCE_PREFIX + allris_id)
     if c.date:
         doc.add_date("date", as_datetime(c.date))
     doc.add_text("title_terms", " ".join(a.title))

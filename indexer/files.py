@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from indexer.analysis import allris_source_ids
 from indexer.extract import MAX_INPUT_BYTES, mime_for_name
 from indexer.model import PUBLIC
 from indexer.oparl.checkpoint import Checkpoint
@@ -261,7 +262,8 @@ class FilesSource:
             paper_type=_opt(fields, "paper_type") or _opt(fields, "type"),
             date=_as_date(fields.get("date")),
             organizations=_as_strings(fields.get("organizations")),
-            source_ids=_as_strings(fields.get("source_ids")),
+            source_ids=_as_strings(fields.get("source_ids"))
+            or tuple(allris_source_ids(_opt(fields, "url") or "")),
             status=_opt(fields, "status"),
         )
         file = FileRef(

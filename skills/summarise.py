@@ -143,7 +143,11 @@ async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Sour
     ref = REFERENCE.search(url)
     if ref:
         return await _from_reference(ref.group(0), request, ctx)
-    # ALLRIS web links (vo020.asp?VOLFDNR=1664): the ids in the query, as link unfurling does.
+    # ALLRIS web links (vo020.asp?VOLFDNR=1664): the index knows ALLRIS's own row ids.
+    found = await ctx.index.find_reference(url, request.access)
+    chunks = await ctx.index.document_chunks(found, request.access) if found else []
+    if chunks:
+        return Source(chunks[0].title, chunks, "link")
     try:
         values = [v for _, v in parse_qsl(urlsplit(url).query) if v and len(v) <= 64]
     except ValueError:

@@ -16,7 +16,15 @@ from bot.cli import common
 from graph.principal import DirectoryFileError
 
 # The explicit, ordered list of subcommand modules; each has register(subparsers).
-COMMAND_MODULES = ("bot.cli.serve", "bot.cli.manifest", "bot.cli.prioritise", "bot.cli.index", "bot.cli.kipass", "bot.cli.search", "bot.cli.ask")
+COMMAND_MODULES = (
+    "bot.cli.serve",
+    "bot.cli.manifest",
+    "bot.cli.prioritise",
+    "bot.cli.index",
+    "bot.cli.kipass",
+    "bot.cli.search",
+    "bot.cli.ask",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -100,3 +100,23 @@ async def test_member_sees_it_everywhere(index: SearchIndex) -> None:
     assert corpus.SECRET_WORD in results.hits[0].snippet
     assert await index.document_chunks(INTERNAL.doc_id, MEMBER) == corpus.FACTION_INTERNAL
     assert await index.find_reference("2026/0777", MEMBER) == INTERNAL.doc_id
+
+
+async def test_allris_web_link_finds_its_paper_only_for_those_entitled(index: SearchIndex) -> None:
+    """A pasted ALLRIS link carries ALLRIS's row id (VOLFDNR), not the OParl id or reference."""
+    public = replace(
+        INTERNAL,
+        id="https://ris.example/papers/1664#0",
+        doc_id="https://ris.example/papers/1664",
+        access=(PUBLIC,),
+        source_ids=("VOLFDNR=1664", "reference=VO/2026/1664"),
+    )
+    internal = replace(INTERNAL, source_ids=("VOLFDNR=1665",))
+    await index.upsert([public, internal])
+    link = "https://ratsinfo.luebeck.de/bi/vo020.asp?VOLFDNR=1664&options=4"
+    assert await index.find_reference(link, OUTSIDERS[0]) == public.doc_id
+    assert await index.find_reference("volfdnr=01664", OUTSIDERS[0]) == public.doc_id
+    for access in OUTSIDERS:
+        assert await index.find_reference("vo020.asp?VOLFDNR=1665", access) is None
+    assert await index.find_reference("vo020.asp?VOLFDNR=1665", MEMBER) == internal.doc_id
+    assert await index.find_reference("VOLFDNR=9999", MEMBER) is None
