@@ -32,6 +32,7 @@ from tests.bot.werkstatt_support import (
     write_usage,
 )
 from tests.conftest import REPO
+from tests.support.botframework import LoopbackTls
 
 pytestmark = pytest.mark.browser
 
@@ -165,44 +166,6 @@ async def test_dashboard_in_chromium(browser: Any, data_dir: Path) -> None:
 # ---------------------------------------------------------------- production: Entra sign-in
 
 
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp / "idp.pem", tmp / "idp.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
@@ -302,9 +265,9 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
     # the test's own CA must win, as a city's would through `verify`.
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
-    cert, key = _self_signed(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
+    loopback = LoopbackTls.create(tmp_path)
+    cert = loopback.cert_file
+    tls = loopback.server_context()
     entra = FakeEntra()
     tls_runner, entra.https_port = await serve(entra.tls_app(), tls)
     http_runner, entra.http_port = await serve(entra.browser_app())
