@@ -56,9 +56,16 @@ def create_app(
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         owned_services = services is None
         owned_state = state is None
-        session = ClientSession(timeout=ClientTimeout(total=60))
+        # Seams first: a bad directory file or store URL stops start-up before anything is
+        # opened that would then need closing.
         built_services = services or build_services(settings)
-        built_state = state or build_state_store(settings)
+        try:
+            built_state = state or build_state_store(settings)
+        except BaseException:
+            if owned_services:
+                await built_services.aclose()
+            raise
+        session = ClientSession(timeout=ClientTimeout(total=60))
         try:
             # The registry is code, fixed for the process: read it once, which also imports
             # every skill now (some pull in heavy libraries) instead of on the first user's turn.
