@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from tests.bot.teams_kit import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -24,3 +27,11 @@ def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "kiw-data"
     d.mkdir()
     return d
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorRecorder]:
+    """A loopback Bot Connector that records the bot's replies (tests/bot/teams_kit.py)."""
+    stub = await ConnectorRecorder().start()
+    yield stub
+    await stub.close()

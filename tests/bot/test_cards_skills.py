@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +34,6 @@ REQUESTS = [
     "priorisieren",
     "Guten Morgen",
 ]
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 async def _index_samples(data_dir: Path) -> None:

@@ -15,13 +15,6 @@ from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, start_bot
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
-
-
-@pytest.fixture
 async def bot(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> AsyncIterator[BotUnderTest]:

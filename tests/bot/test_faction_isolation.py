@@ -11,11 +11,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.services import build_services
 from tests.bot.teams_kit import ConnectorRecorder, make_settings, message, start_bot
@@ -40,13 +37,6 @@ CHAT = [
 ]
 TENANT = "00000000-0000-0000-0000-0000000000001"  # the sample directory's tenant
 INVOKE = Path(__file__).resolve().parent.parent / "fixtures" / "invokes" / "query_teams.json"
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 def _search_invoke(user: str, query: str, service_url: str) -> dict[str, Any]:

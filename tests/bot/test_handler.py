@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +61,6 @@ REFUSING = Skill("kipass", ("kipass",), "KI-Pass", "Status.", False, _refusing)
 
 def registered_skills() -> list[Skill]:
     return [help_skill.SKILL, ANSWER, SLOW, BROKEN, REFUSING]
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 @pytest.fixture

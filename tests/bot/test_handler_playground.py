@@ -3,7 +3,6 @@ real endpoint; replies go to a loopback connector stub."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,6 @@ from tests.bot.teams_kit import (
 
 PLAYGROUND_USER = "00000000-0000-0000-0000-0000000000020"  # Alex Wilber
 PLAYGROUND_TENANT = "00000000-0000-0000-0000-0000000000001"
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 @pytest.fixture

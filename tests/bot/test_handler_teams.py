@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,6 @@ async def _search(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 
 
 SEARCH = Skill("allris_search", ("suche", "search"), "ALLRIS-Suche", "Sucht.", False, _search)
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,6 @@ from tests.bot.teams_kit import ConnectorRecorder, message, start_bot
 from tests.conftest import REPO
 
 SAMPLE = REPO / "samples" / "inventory.csv"
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorRecorder]:
-    stub = await ConnectorRecorder().start()
-    yield stub
-    await stub.close()
 
 
 @pytest.fixture
