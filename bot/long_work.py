@@ -95,6 +95,9 @@ class LongWork:
             async def deliver(context: TurnContext) -> None:
                 if message_id:
                     reply.id = message_id
+                    # The placeholder is a card: a text answer must say "no attachments" or
+                    # the update would keep the "Ich arbeite daran …" card under the answer.
+                    reply.attachments = reply.attachments or []
                     try:
                         await context.update_activity(reply)
                         trace.add("update", in_place=True)

@@ -1,14 +1,18 @@
-"""Turn results into Teams activities: a card with the content, `text` as the fallback.
+"""Turn results into Teams activities. Each message shows its content once.
 
-The card carries the content; `text` is the plain-text fallback (notifications, clients without
-cards) and is kept short, because Teams shows `text` and the card one after the other. The
-exception are cited answers: Teams renders [n] citation markers only in `text`.
+- Answers with citations (policy Q&A, council questions) go out as text: Teams turns the [n]
+  markers in `text` into citation pills with a reference list (the message entity in
+  bot/cards/entities.py). Feedback is Teams' own 👍/👎 footer in chats; channels have none, so
+  there a small card carries the buttons. With KIW_CITATION_STYLE=card the skill's card
+  (answer + numbered sources) is sent instead, for clients that do not render citations.
+- Everything else with structure (search hits, summaries, help, KI-Pass) is a card only;
+  the one-line fallback travels in `summary`, never in `text` (Teams would show both).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
@@ -28,10 +32,15 @@ UNAVAILABLE_NOTICE = (
 )
 WORKING_TEXT = "Ich arbeite daran …"
 
+CitationStyle = Literal["native", "card"]
 
-def card_activity(card: dict[str, Any], text: str) -> Activity:
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(card), text=text)
-    activity.text = text
+
+def card_activity(card: dict[str, Any], summary: str) -> Activity:
+    """A card-only message. `summary` is the Bot Framework fallback (notifications, clients
+    without cards); Teams does not show it beside the card, so nothing appears twice."""
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    activity.text = None
+    activity.summary = summary
     return activity
 
 
@@ -54,37 +63,44 @@ def wants_feedback(result: SkillResult) -> bool:
     return result.outcome in ("ok", "no_answer") and (result.ai_generated or bool(result.citations))
 
 
-def reply_activity(output: TurnOutput, scope: Scope, skills: Sequence[Skill]) -> Activity:
+def text_answer_activity(skill: Skill, result: SkillResult, scope: Scope) -> Activity:
+    """The answer as chat text with citation entities; feedback in Teams' footer or a card."""
+    activity = MessageFactory.text(result.chat_text or result.text)
+    if wants_feedback(result) or result.outcome == "no_answer":
+        # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels; there
+        # a card carries the buttons. Either way the bot records only up/down.
+        if scope == "team":
+            activity.attachments = [CardFactory.adaptive_card(cards.feedback_card(skill.name))]
+        else:
+            activity.channel_data = {"feedbackLoopEnabled": True}
+    activity.entities = message_entities(
+        ai_generated=result.ai_generated, citations=result.citations
+    )
+    return activity
+
+
+def reply_activity(
+    output: TurnOutput,
+    scope: Scope,
+    skills: Sequence[Skill],
+    *,
+    citation_style: CitationStyle = "native",
+) -> Activity:
     skill, result = output.skill, output.result
     if skill.name == "help" and not result.card and not result.data.get("focused"):
         notice = UNAVAILABLE_NOTICE if output.route.reason == "unavailable" else ""
-        activity = card_activity(
+        return card_activity(
             cards.help_card(skills, notice=notice), cards.help_summary(skills, notice=notice)
         )
-    elif result.card:
-        # With citations the full text goes along: Teams attaches the citation entity to the
-        # [n] markers in `text` (and shows nothing for markers that are not there).
-        fallback = result.text if result.citations else cards.summary_line(result.text)
-        activity = card_activity(result.card, fallback)
-    elif result.citations or result.ai_generated:
-        # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels; there
-        # the card carries the buttons. Either way the bot records only up/down.
-        native_feedback = wants_feedback(result) and scope != "team"
-        card = cards.result_card(
-            skill,
-            result,
-            feedback=wants_feedback(result) and not native_feedback,
-            include_text=False,
-        )
-        activity = card_activity(card, result.text)
-        if native_feedback:
-            activity.channel_data = {"feedbackLoopEnabled": True}
+    if result.answer_in_text and not (citation_style == "card" and result.card):
+        return text_answer_activity(skill, result, scope)
+    if result.card:
+        activity = card_activity(result.card, cards.summary_line(result.text))
     elif cards.summary_line(result.text) == result.text.strip():
         activity = MessageFactory.text(result.text)  # one short line: no card needed
     else:
-        card = cards.result_card(skill, result, feedback=False)
+        card = cards.result_card(skill, result, feedback=wants_feedback(result))
         activity = card_activity(card, cards.summary_line(result.text))
-    entities = message_entities(ai_generated=result.ai_generated, citations=result.citations)
-    if entities:
-        activity.entities = entities
+    # No [n] markers outside `text`: a card carries its sources itself, only the AI label stays.
+    activity.entities = message_entities(ai_generated=result.ai_generated)
     return activity

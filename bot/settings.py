@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         120.0, gt=0, validation_alias="KIW_SKILL_DEADLINE_SECONDS"
     )
     max_message_chars: int = Field(20_000, gt=0, validation_alias="KIW_MAX_MESSAGE_CHARS")
+    # "native": cited answers as text with Teams citations; "card": answer and sources as a card
+    # (for clients that do not render citations). See bot/replies.py.
+    citation_style: Literal["native", "card"] = Field(
+        "native", validation_alias="KIW_CITATION_STYLE"
+    )
+    # Stream answers and progress into 1:1 chats (Teams' streaming protocol, bot/streaming.py).
+    streaming: bool = Field(True, validation_alias="KIW_STREAMING")
     log_level: str = Field("INFO", validation_alias="KIW_LOG_LEVEL")
 
     # --- Audit (pseudonymised user ids: keyed HMAC) ---

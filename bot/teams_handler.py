@@ -250,7 +250,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         await self.long_work.start(turn_context, work, trace, lambda done: self._reply(done, scope))
 
     def _reply(self, output: TurnOutput, scope: Scope) -> Activity:
-        return reply_activity(output, scope, self.skills())
+        return reply_activity(
+            output, scope, self.skills(), citation_style=self.settings.citation_style
+        )
 
     def _emit(self, trace: Trace) -> None:
         if self.trace_sink is not None:

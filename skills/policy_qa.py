@@ -77,18 +77,20 @@ def result_from_answer(
 ) -> SkillResult:
     if not answer.grounded:
         data = {"answer": no_answer, "citations": [], "grounded": False}
-        card = cardkit.card([cardkit.text_block(no_answer)], cardkit.feedback_actions(skill))
         return SkillResult(
-            text=no_answer, card=card, grounded=False, outcome="no_answer", data=data
+            text=no_answer, grounded=False, outcome="no_answer", data=data, answer_in_text=True
         )
-    text = answer.text
+    chat_text = answer.text
     if answer.masked_personal_data:
-        text = f"{text}\n\n{PRIVACY_NOTE}"
-    if answer.citations:
+        chat_text = f"{chat_text}\n\n{PRIVACY_NOTE}"
+    text = chat_text
+    if answer.citations:  # plain-text source list: CLI, logs; Teams shows citations instead
         heading = "Sources" if answer.language == "en" else "Quellen"
         text = f"{text}\n\n{heading}:\n{sources_text(answer.citations)}"
     return SkillResult(
         text=text,
+        chat_text=chat_text,
+        answer_in_text=True,
         card=answer_card(answer, skill, "Answer" if answer.language == "en" else "Antwort"),
         citations=answer.citations,
         ai_generated=answer.ai_generated,

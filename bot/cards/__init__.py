@@ -17,13 +17,14 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from skills.cardkit import CONTENT_TYPE, citation_list, feedback_actions
+from skills.cardkit import CONTENT_TYPE, card, citation_list, feedback_actions, text_block
 from skills.context import Skill
 from skills.types import SkillResult
 
 __all__ = [
     "CONTENT_TYPE",
     "error_card",
+    "feedback_card",
     "fill",
     "help_card",
     "help_summary",
@@ -161,6 +162,14 @@ def error_card(
     message: str, correlation_id: str, title: str = "Das hat nicht geklappt"
 ) -> dict[str, Any]:
     return fill("error", title=title, message=message, correlation_id=correlation_id)
+
+
+FEEDBACK_QUESTION = "War diese Antwort hilfreich?"
+
+
+def feedback_card(skill: str) -> dict[str, Any]:
+    """Only the 👍/👎 buttons, for channels (no feedback footer there) under a text answer."""
+    return card([text_block(FEEDBACK_QUESTION, subtle=True, size="Small")], feedback_actions(skill))
 
 
 def result_card(

@@ -24,4 +24,5 @@ async def test_hilfe_in_personal_chat_gets_help_card(bot: BotUnderTest) -> None:
     card = reply.body["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["content"]["version"] == "1.5"
-    assert "hilfe" in reply.body["text"]  # plain-text fallback lists the commands
+    assert "hilfe" in reply.body["summary"]  # plain-text fallback lists the commands
+    assert "text" not in reply.body  # Teams would show it above the card: the help twice

@@ -121,7 +121,7 @@ async def test_empty_message_and_mention_only_get_help(bot: BotUnderTest) -> Non
     )
     replies = bot.connector.messages()
     assert len(replies) == 2
-    assert all(r.body["text"].startswith("Befehle: hilfe") for r in replies)
+    assert all(r.body["summary"].startswith("Befehle: hilfe") for r in replies)
 
 
 async def test_odd_field_types_do_not_crash(bot: BotUnderTest) -> None:

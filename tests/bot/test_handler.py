@@ -37,6 +37,7 @@ async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         text=f"Antwort auf „{request.text}“ [1].",
         citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")],
         ai_generated=True,
+        answer_in_text=True,  # as policy Q&A: the answer is the chat text, Teams cites in it
     )
 
 
@@ -103,14 +104,14 @@ async def test_mention_is_stripped_and_routed_as_in_personal_chat(
         assert ";messageid=" in reply.conversation_id
 
 
-async def test_reply_carries_ai_label_citations_and_a_valid_card(bot: BotUnderTest) -> None:
+async def test_reply_carries_ai_label_and_citations_once(bot: BotUnderTest) -> None:
     await _post_ok(bot, message("frage Darf ich?", bot.connector.service_url))
     [reply] = bot.connector.messages()
     [entity] = reply.body["entities"]
     assert entity["additionalType"] == ["AIGeneratedContent"]
     assert entity["citation"][0]["position"] == 1
-    assert reply.body["text"].endswith("[1].")
-    assert_valid_card(reply.body["attachments"][0]["content"])
+    assert reply.body["text"] == "Antwort auf „Darf ich?“ [1]."
+    assert not reply.body.get("attachments")  # the answer is shown once, as text
 
 
 async def test_bot_name_with_regex_characters_and_missing_mention_text(bot: BotUnderTest) -> None:
@@ -228,7 +229,7 @@ async def test_ai_skill_is_refused_without_valid_kipass(
     await _post_ok(bot, message("frage Darf ich?", bot.connector.service_url, user=user))
     assert SEEN == []  # the skill never ran
     [reply] = bot.connector.messages()
-    assert "KI-Pass" in reply.body["text"]
+    assert "KI-Pass" in reply.body["summary"] and "text" not in reply.body
     gate_lines = [line for line in bot.audit() if line["event"] == "gate"]
     assert [(g["skill"], g["outcome"], g["reason"]) for g in gate_lines] == [
         ("policy_qa", "denied", reason)
@@ -250,19 +251,44 @@ async def test_long_work_replies_at_once_then_updates_in_place(bot: BotUnderTest
     assert asyncio.get_running_loop().time() - started < 0.55  # returned before the skill ended
     typing, working = bot.connector.calls
     assert typing.body["type"] == "typing"
-    assert working.body["text"] == "Ich arbeite daran …"
+    assert working.body["summary"] == "Ich arbeite daran …"
     async with asyncio.timeout(5):
         await bot.handler.drain()
     update = bot.connector.calls[-1]
     assert update.method == "PUT"
     assert update.activity_id == working.reply_id  # the same message, updated in place
     assert update.conversation_id == activity["conversation"]["id"]
-    assert update.body["text"] == "Fertig zusammengefasst."
+    assert update.body["summary"] == "Fertig zusammengefasst."
     assert_valid_card(update.body["attachments"][0]["content"])
     [trace] = bot.traces
     assert trace.names() == ["normalise", "route", "gate", "reply", "skill", "update"]
     [turn] = [line for line in bot.audit() if line["event"] == "turn"]
     assert turn["skill"] == "summarise" and turn["outcome"] == "ok" and turn["latency_ms"] >= 500
+
+
+async def test_long_work_text_answer_replaces_the_placeholder_card(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    async def _slow_answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        await asyncio.sleep(0.4)
+        return await _answer(request, ctx)
+
+    answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _slow_answer)
+    bot = await start_bot(
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=lambda: [help_skill.SKILL, answer],
+        long_work_budget_seconds=0.1,
+    )
+    await _post_ok(bot, message("frage Darf ich?", connector.service_url))
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    update = connector.calls[-1]
+    assert update.method == "PUT"
+    assert update.body["text"] == "Antwort auf „Darf ich?“ [1]."
+    assert update.body["attachments"] == []  # the placeholder card goes away
+    assert update.body["entities"][0]["citation"][0]["position"] == 1
 
 
 async def test_long_work_sends_a_new_message_when_update_is_refused(bot: BotUnderTest) -> None:
@@ -271,7 +297,7 @@ async def test_long_work_sends_a_new_message_when_update_is_refused(bot: BotUnde
     async with asyncio.timeout(5):
         await bot.handler.drain()
     assert [c.method for c in bot.connector.calls] == ["POST", "POST", "POST"]
-    assert bot.connector.calls[-1].body["text"] == "Fertig zusammengefasst."
+    assert bot.connector.calls[-1].body["summary"] == "Fertig zusammengefasst."
 
 
 async def test_skill_past_its_deadline_gets_a_german_timeout_reply(bot: BotUnderTest) -> None:
@@ -291,7 +317,7 @@ async def test_exception_becomes_german_message_with_correlation_id(
     with caplog.at_level(logging.INFO):
         await _post_ok(bot, activity)
     [reply] = bot.connector.messages()
-    text = reply.body["text"]
+    text = reply.body["summary"]
     assert "Fehler-ID:" in text and "erneut" in str(reply.body["attachments"][0]["content"])
     correlation = text.rsplit("Fehler-ID: ", 1)[1].rstrip(").")
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -392,9 +418,7 @@ async def test_cited_answer_text_carries_markers_and_feedback_fits_the_scope(
     await _post_ok(bot, message("frage Darf ich?", url))
     personal = bot.connector.messages()[-1].body
     assert personal["channelData"] == {"feedbackLoopEnabled": True}  # Teams' own 👍/👎
-    card = personal["attachments"][0]["content"]
-    assert "actions" not in card
-    assert "Antwort auf" not in str(card["body"])  # the answer is in `text`, not twice
+    assert not personal.get("attachments")
     await _post_ok(
         bot,
         message(
@@ -406,6 +430,8 @@ async def test_cited_answer_text_carries_markers_and_feedback_fits_the_scope(
     )
     channel = bot.connector.messages()[-1].body
     assert "feedbackLoopEnabled" not in str(channel.get("channelData"))
+    assert channel["text"] == "Antwort auf „Darf ich?“ [1]."
+    assert "Antwort auf" not in str(channel["attachments"][0]["content"])  # not twice
     actions = channel["attachments"][0]["content"]["actions"]
     assert [a["data"]["kiwFeedback"] for a in actions] == ["up", "down"]
     assert_valid_card(channel["attachments"][0]["content"])
@@ -419,7 +445,7 @@ async def test_command_of_an_unregistered_skill_gets_help_with_a_notice(
     )
     await _post_ok(bot, message("suche Radverkehr", connector.service_url))
     [reply] = connector.messages()
-    assert reply.body["text"] == (
+    assert reply.body["summary"] == (
         "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun: "
         "Befehle: hilfe, zusammenfassen."
     )
@@ -428,10 +454,11 @@ async def test_command_of_an_unregistered_skill_gets_help_with_a_notice(
     assert_valid_card(card)
 
 
-async def test_focused_help_is_plain_text(bot: BotUnderTest) -> None:
+async def test_focused_help_is_one_card_with_a_fallback(bot: BotUnderTest) -> None:
     await _post_ok(bot, message("hilfe kipass", bot.connector.service_url))
     [reply] = bot.connector.messages()
-    assert reply.body["text"].startswith("KI-Pass")
+    assert reply.body["summary"].startswith("KI-Pass") and "text" not in reply.body
+    assert "KI-Pass" in str(reply.body["attachments"][0]["content"])
 
 
 # ---- files ----
@@ -487,7 +514,7 @@ async def test_file_sent_without_words_goes_to_the_matching_skill(
     assert bot.traces[0].step("attachments").details == {"count": 1, "bytes": 1009}  # type: ignore[union-attr]
 
 
-async def test_skill_card_with_citations_keeps_the_markers_in_text(
+async def test_skill_card_is_sent_once_without_citation_markers(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
     from skills import cardkit
@@ -495,22 +522,54 @@ async def test_skill_card_with_citations_keeps_the_markers_in_text(
     citation = Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")
 
     async def _carded(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-        text = "Nein.\nBegründung steht in § 4 [1]."
-        card = cardkit.card([cardkit.text_block(text)], cardkit.feedback_actions("policy_qa"))
+        text = "Zusammenfassung: Vorlage\nKernaussagen: Radwege [1]."
+        card = cardkit.card([cardkit.text_block(text)], cardkit.feedback_actions("summarise"))
         return SkillResult(text=text, card=card, citations=[citation], ai_generated=True)
 
-    carded = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _carded)
+    carded = Skill("summarise", ("zusammenfassen",), "Fassen", "Fasst.", False, _carded)
     bot = await start_bot(
         aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, carded]
     )
+    await _post_ok(bot, message("zusammenfassen VO/1", connector.service_url))
+    [reply] = connector.messages()
+    assert "text" not in reply.body  # Teams would show text and card one after the other
+    assert reply.body["summary"] == "Zusammenfassung: Vorlage"
+    # The card carries its sources; a citation entity would point at markers `text` lacks.
+    assert reply.body["entities"] == [
+        {
+            "type": "https://schema.org/Message",
+            "@context": "https://schema.org",
+            "@type": "Message",
+            "@id": "",
+            "additionalType": ["AIGeneratedContent"],
+        }
+    ]
+    assert_valid_card(reply.body["attachments"][0]["content"])
+
+
+async def test_citation_style_card_sends_the_skills_card_instead_of_text(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    from skills import cardkit
+
+    async def _answer_with_card(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        result = await _answer(request, ctx)
+        result.card = cardkit.card([cardkit.text_block(result.text)])
+        return result
+
+    answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _answer_with_card)
+    bot = await start_bot(
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=lambda: [help_skill.SKILL, answer],
+        citation_style="card",
+    )
     await _post_ok(bot, message("frage Darf ich?", connector.service_url))
     [reply] = connector.messages()
-    assert reply.body["text"] == "Nein.\nBegründung steht in § 4 [1]."
-    assert reply.body["entities"][0]["citation"][0]["position"] == 1
-    assert "channelData" not in reply.body or "feedbackLoopEnabled" not in str(
-        reply.body["channelData"]
-    )
-    assert_valid_card(reply.body["attachments"][0]["content"])
+    assert "text" not in reply.body
+    assert "Antwort auf" in str(reply.body["attachments"][0]["content"])
+    assert "citation" not in reply.body["entities"][0]
 
 
 async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
@@ -535,7 +594,7 @@ async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
     }  # type: ignore[union-attr]
     # A submit without a known command is not a crash: help.
     await _post_ok(bot, message("", connector.service_url, value={"command": 42}))
-    assert connector.messages()[-1].body["text"].startswith("Befehle:")
+    assert connector.messages()[-1].body["summary"].startswith("Befehle:")
 
 
 async def test_connector_answering_without_a_body_does_not_break_replies(bot: BotUnderTest) -> None:
@@ -546,7 +605,7 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
     await _post_ok(bot, message("zusammenfassen 0.4", bot.connector.service_url))
     async with asyncio.timeout(5):
         await bot.handler.drain()
-    texts = [c.body.get("text") for c in bot.connector.messages()]
+    texts = [c.body.get("text") or c.body.get("summary") for c in bot.connector.messages()]
     # No placeholder id came back, so the result arrives as a new message.
     assert texts[0].startswith("Befehle:") and texts[1:] == [
         "Ich arbeite daran …",

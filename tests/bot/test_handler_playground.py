@@ -74,7 +74,7 @@ async def test_personal_hilfe(bot: BotUnderTest) -> None:
     activity = await replay(bot, "personal-message-hilfe")
     [reply] = bot.connector.messages()
     assert reply.activity_id == activity["id"]
-    assert reply.body["text"].startswith("Befehle: hilfe")
+    assert reply.body["summary"].startswith("Befehle: hilfe")
     assert_valid_card(reply.body["attachments"][0]["content"])
     [trace] = bot.traces
     assert trace.step("route").details["skill"] == "help"  # type: ignore[union-attr]

@@ -51,7 +51,7 @@ async def test_channel_mention_goes_to_the_skill_and_the_thread(bot: BotUnderTes
     [reply] = bot.connector.messages()
     assert reply.conversation_id.endswith(";messageid=1763630102381")
     assert reply.activity_id == activity["id"]
-    assert reply.body["text"] == "2 Treffer zu „Radverkehr“."
+    assert reply.body["summary"] == "2 Treffer zu „Radverkehr“."
     assert_valid_card(reply.body["attachments"][0]["content"])
 
 
