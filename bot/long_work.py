@@ -10,6 +10,7 @@ via continue_conversation). If Teams refuses the update, the result goes out as 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,9 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
-from bot.replies import error_activity, working_activity
+from bot.replies import WORKING_TEXT, error_activity, working_activity
 from bot.state import StateStore
+from bot.streaming import TeamsStream
 from bot.turn import TurnOutput
 from skills.trace import Trace
 
@@ -27,6 +29,8 @@ log = logging.getLogger("kiw.long_work")
 ReplyBuilder = Callable[[TurnOutput], Activity]
 # Teams shows a typing indicator for about three seconds; repeat it while the skill works.
 TYPING_INTERVAL_SECONDS = 3.0
+# How long to wait for Teams to open a stream before falling back to the placeholder card.
+STREAM_OPEN_TIMEOUT_SECONDS = 5.0
 
 
 class LongWork:
@@ -71,6 +75,69 @@ class LongWork:
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def start_streamed(
+        self,
+        turn_context: TurnContext,
+        work: asyncio.Future[TurnOutput],
+        stream: TeamsStream,
+        trace: Trace,
+        build_reply: ReplyBuilder,
+    ) -> None:
+        """The 1:1 variant: Teams' progress line instead of a placeholder card; the result is
+        the stream's final message (or an ordinary one if the stream cannot carry it)."""
+        stream.start_now()
+        await stream.inform(WORKING_TEXT)
+        opened = False
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STREAM_OPEN_TIMEOUT_SECONDS):
+                opened = await stream.wait_open()
+        if not opened:
+            # Streaming refused (not allowed here, or no stream id): the placeholder card.
+            await stream.close()
+            await self.start(turn_context, work, trace, build_reply)
+            return
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        trace.add("reply", long_work=True, streamed=True)
+        task = asyncio.create_task(
+            self._finish_streamed(work, stream, reference, trace, build_reply)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _finish_streamed(
+        self,
+        work: asyncio.Future[TurnOutput],
+        stream: TeamsStream,
+        reference: ConversationReference,
+        trace: Trace,
+        build_reply: ReplyBuilder,
+    ) -> None:
+        try:
+            try:
+                reply = build_reply(await work)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("long-running turn failed: correlation=%s", trace.correlation_id)
+                reply = error_activity(trace.correlation_id)
+            if await stream.finish(reply):
+                trace.add("update", streamed=stream.state == "done")
+                return
+
+            async def deliver(context: TurnContext) -> None:
+                await context.send_activity(reply)
+
+            await self.adapter.continue_conversation(reference, deliver, bot_app_id=self.bot_app_id)
+            trace.add("update", in_place=False)
+        except asyncio.CancelledError:
+            work.cancel()
+            await stream.close()
+            raise
+        except Exception:
+            log.exception("could not deliver the long-running result: %s", trace.correlation_id)
+        finally:
+            self.on_done(trace)
 
     async def _finish(
         self,

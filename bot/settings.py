@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     )
     # Stream answers and progress into 1:1 chats (Teams' streaming protocol, bot/streaming.py).
     streaming: bool = Field(True, validation_alias="KIW_STREAMING")
+    # Only a turn still running after this long streams: quick answers stay one plain message.
+    stream_after_seconds: float = Field(1.0, ge=0, validation_alias="KIW_STREAM_AFTER_SECONDS")
+    # Gap between stream updates; Microsoft asks for 1.5-2 s (Teams throttles faster streams).
+    stream_interval_seconds: float = Field(
+        1.5, ge=0, validation_alias="KIW_STREAM_INTERVAL_SECONDS"
+    )
     log_level: str = Field("INFO", validation_alias="KIW_LOG_LEVEL")
 
     # --- Audit (pseudonymised user ids: keyed HMAC) ---

@@ -17,7 +17,7 @@ from typing import Any
 
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
 
 from bot.long_work import LongWork
 from bot.normalise import message_text
@@ -25,16 +25,19 @@ from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_acti
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
+from bot.streaming import TeamsStream
 from bot.teams_files import download_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
+from skills.progress import NO_PROGRESS
 from skills.trace import Trace
 from skills.types import Attachment, Scope
 
 log = logging.getLogger("kiw.handler")
 
 CORRELATION_KEY = "kiw.correlation_id"
+STREAM_KEY = "kiw.stream"
 # New members joining a team in a burst get one short welcome per conversation in this window.
 MEMBER_WELCOME_WINDOW_SECONDS = 600.0
 
@@ -168,7 +171,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
                 )
                 await self._send_invoke_response(turn_context, HTTPStatus.OK, body)
             elif activity.type == ActivityTypes.message and activity.conversation:
-                await turn_context.send_activity(error_activity(correlation_id))
+                reply = error_activity(correlation_id)
+                stream: TeamsStream | None = turn_context.turn_state.get(STREAM_KEY)
+                if stream is None or not await stream.finish(reply):
+                    await turn_context.send_activity(reply)
         except Exception:
             log.exception("could not send the error reply (correlation=%s)", correlation_id)
 
@@ -230,6 +236,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             text = submitted["command"].strip()[:50]
             options = {k: v for k, v in submitted.items() if k != "command"}
             trace.add("card_submit", command=text, keys=sorted(options))
+        stream = self._open_stream(turn_context, scope)
         turn = TurnInput(
             text,
             user_id,
@@ -238,16 +245,53 @@ class KiwTeamsHandler(TeamsActivityHandler):
             attachments=files,
             options=options,
             correlation_id=correlation_id,
+            progress=stream or NO_PROGRESS,
+            stop=stream.stopped if stream else None,
         )
         work = asyncio.ensure_future(self.pipeline.run(turn, trace))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
             output = work.result()  # re-raises into the turn boundary
-            await turn_context.send_activity(self._reply(output, scope))
-            trace.add("reply", long_work=False)
+            reply = self._reply(output, scope)
+            streamed = stream is not None and await stream.finish(reply)
+            if not streamed:
+                await turn_context.send_activity(reply)
+            trace.add("reply", long_work=False, streamed=streamed)
             self._emit(trace)
             return
-        await self.long_work.start(turn_context, work, trace, lambda done: self._reply(done, scope))
+        build = lambda done: self._reply(done, scope)  # noqa: E731
+        if stream is not None and stream.usable:
+            await self.long_work.start_streamed(turn_context, work, stream, trace, build)
+            return
+        if stream is not None:
+            await stream.close()
+        await self.long_work.start(turn_context, work, trace, build)
+
+    def _open_stream(self, turn_context: TurnContext, scope: Scope) -> TeamsStream | None:
+        """Teams streams only in 1:1 chats; elsewhere (and with KIW_STREAMING=false) None."""
+        activity = turn_context.activity
+        if not self.settings.streaming or scope != "personal" or activity.channel_id != "msteams":
+            return None
+        reference = TurnContext.get_conversation_reference(activity)
+
+        async def send(update: Activity) -> ResourceResponse | None:
+            sent: list[ResourceResponse | None] = []
+
+            async def callback(context: TurnContext) -> None:
+                sent.append(await context.send_activity(update))
+
+            await self.adapter.continue_conversation(
+                reference, callback, bot_app_id=self.settings.microsoft_app_id
+            )
+            return sent[0] if sent else None
+
+        stream = TeamsStream(
+            send,
+            interval=self.settings.stream_interval_seconds,
+            start_after=self.settings.stream_after_seconds,
+        )
+        turn_context.turn_state[STREAM_KEY] = stream
+        return stream
 
     def _reply(self, output: TurnOutput, scope: Scope) -> Activity:
         return reply_activity(

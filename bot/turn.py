@@ -18,6 +18,7 @@ from typing import Any
 from bot.audit import AuditLog
 from skills.context import Skill, SkillContext
 from skills.gate import gate
+from skills.progress import NO_PROGRESS, Progress
 from skills.router import Route, route
 from skills.trace import Trace
 from skills.types import Attachment, Outcome, Scope, SkillError, SkillRequest, SkillResult
@@ -34,6 +35,9 @@ TIMEOUT_TEXT = (
 )
 
 
+STOPPED_TEXT = "Abgebrochen."
+
+
 def new_correlation_id() -> str:
     """Short enough to read out on the phone to the service desk."""
     return secrets.token_hex(4)
@@ -48,6 +52,8 @@ class TurnInput:
     attachments: tuple[Attachment, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     correlation_id: str = field(default_factory=new_correlation_id)
+    progress: Progress = NO_PROGRESS  # where the skill's progress goes (Teams streaming)
+    stop: asyncio.Event | None = None  # set when the user stops the answer (Teams' Stop button)
 
 
 @dataclass
@@ -111,13 +117,12 @@ class TurnPipeline:
             attachments=turn.attachments,
             options=dict(turn.options),
             trace=trace,
+            progress=turn.progress,
         )
         reason: str | None = None
         with trace.timed("skill", skill=chosen.skill.name) as step:
             try:
-                result = await asyncio.wait_for(
-                    chosen.skill.run(request, self.ctx), timeout=self.deadline_seconds
-                )
+                result = await self._run_skill(chosen.skill, request, turn.stop)
             except TimeoutError:
                 result, reason = SkillResult(text=TIMEOUT_TEXT, outcome="error"), "timeout"
             except SkillError as exc:
@@ -125,6 +130,26 @@ class TurnPipeline:
                 result, reason = SkillResult(text=exc.user_message, outcome=outcome), exc.code
             step.update(outcome=result.outcome, reason=reason, citations=len(result.citations))
         return self._finish(turn, chosen, result, reason, started)
+
+    async def _run_skill(
+        self, skill: Skill, request: SkillRequest, stop: asyncio.Event | None
+    ) -> SkillResult:
+        """The skill within its deadline; stopped (and its work cancelled) when `stop` is set."""
+        work = asyncio.wait_for(skill.run(request, self.ctx), timeout=self.deadline_seconds)
+        if stop is None:
+            return await work
+        running = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not running.done():
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+        if running.cancelled():
+            return SkillResult(text=STOPPED_TEXT, outcome="stopped")
+        return running.result()
 
     def _finish(
         self,

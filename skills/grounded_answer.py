@@ -30,7 +30,13 @@ from skills.german import (
     stem,
     tokens,
 )
-from skills.grounding import citation_json, passages_from_hits, renumber, validate_answer
+from skills.grounding import (
+    citation_json,
+    passages_from_hits,
+    preview_citations,
+    renumber,
+    validate_answer,
+)
 from skills.privacy import contains_personal_data, without_personal_data
 from skills.types import Citation, SkillRequest
 
@@ -38,6 +44,11 @@ MIN_PASSAGE_COVERAGE = 0.5
 RETRIEVE_TOP = 8
 MAX_PASSAGES = 5
 MAX_QUESTION_CHARS = 2_000
+
+SEARCHING = {
+    "policies": "Ich durchsuche die Dienstvereinbarung, die KI-Leitlinien und die Regelungen …",
+    "council": "Ich durchsuche die Ratsunterlagen …",
+}
 
 
 @dataclass
@@ -129,6 +140,7 @@ async def answer_question(
         offset=0,
     )
     question_stems = content_stems(search_text)
+    await request.progress.inform(SEARCHING.get(collection, "Ich suche passende Textstellen …"))
     with request.trace.timed("retrieval", collection=collection) as step:
         retrieved = await retrieve(ctx, query)
         hits = retrieved.hits
@@ -145,9 +157,17 @@ async def answer_question(
     if not supported:
         return out
     passages: list[Passage] = passages_from_hits(supported)
+    valid = {p.n for p in passages}
+    await request.progress.inform(f"Ich formuliere die Antwort aus {len(passages)} Textstellen …")
+
+    async def preview(text: str) -> None:  # numbered as the final answer will be
+        await request.progress.preview(preview_citations(text, valid))
+
     start = time.perf_counter()
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
-        generated = await ctx.generator.answer(question, passages, language=language)
+        generated = await ctx.generator.answer(
+            question, passages, language=language, on_text=preview
+        )
         checked = validate_answer(generated.text, passages) if generated.text else generated
         step["cited"] = len(checked.cited)
         step["dropped"] = len(set(generated.cited) - set(checked.cited))

@@ -10,7 +10,7 @@ The same rules hold for every generator backend:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from indexer.model import Chunk, Hit
@@ -18,7 +18,7 @@ from skills.generator.base import EXTRACT_NOTE, Generated, Passage
 from skills.german import content_stems, split_sentences, tokens
 from skills.types import Citation
 
-_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+CITATION_PATTERN = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _DELIMITER_LOOKALIKE = re.compile(r"<<<|>>>")
 
 # Phrases with which documents try to steer a model. Such sentences are never quoted as an
@@ -80,7 +80,7 @@ def numbered_context(passages: Sequence[Passage], texts: Sequence[str] | None = 
 def cited_numbers(text: str) -> list[int]:
     """Every number cited in `text`, in order of first appearance."""
     seen: list[int] = []
-    for match in _CITATION.finditer(text):
+    for match in CITATION_PATTERN.finditer(text):
         for part in re.split(r"[,;]", match.group(1)):
             n = int(part.strip())
             if n not in seen:
@@ -104,7 +104,7 @@ def validate_answer(text: str, passages: Sequence[Passage]) -> Generated:
         kept_in_paragraph: list[str] = []
         for sentence in split_sentences(paragraph) if paragraph.strip() else []:
             numbers = [n for n in cited_numbers(sentence) if n in valid]
-            cleaned = _CITATION.sub(lambda m: _keep_valid(m, valid), sentence).strip()
+            cleaned = CITATION_PATTERN.sub(lambda m: _keep_valid(m, valid), sentence).strip()
             if not numbers:
                 continue  # an uncited claim is not grounded
             kept_in_paragraph.append(re.sub(r"\s+([.,;:!?])", r"\1", cleaned))
@@ -154,7 +154,7 @@ def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
         mapped = sorted({new_number[n] for n in numbers if n in new_number})
         return f"[{', '.join(str(n) for n in mapped)}]" if mapped else ""
 
-    text = _CITATION.sub(rewrite, generated.text)
+    text = CITATION_PATTERN.sub(rewrite, generated.text)
     citations = []
     for old in order:
         chunk = by_n[old].chunk
@@ -189,3 +189,21 @@ def citation_json(citation: Citation) -> dict[str, object]:
         "heading": citation.heading,
         "reference": citation.reference,
     }
+
+
+def preview_citations(text: str, valid: Collection[int]) -> str:
+    """The answer-so-far as the final answer will number it: citations of passages that were not
+    provided are dropped, the rest renumbered 1..k in order of first appearance (as
+    skills.grounding.renumber does). New numbers only ever get later ranks, so a growing text
+    keeps its earlier markers and each preview extends the one before."""
+    order: dict[int, int] = {}
+
+    def rewrite(match: re.Match[str]) -> str:
+        numbers = [int(p) for p in re.split(r"\s*[,;]\s*", match.group(1).strip())]
+        kept = []
+        for n in numbers:
+            if n in valid:
+                kept.append(order.setdefault(n, len(order) + 1))
+        return f"[{', '.join(str(n) for n in sorted(set(kept)))}]" if kept else ""
+
+    return CITATION_PATTERN.sub(rewrite, text)

@@ -207,7 +207,10 @@ async def summarise_passages(
     deadline = time.monotonic() + budget_seconds
     limit = asyncio.Semaphore(MAP_CONCURRENCY)
 
+    finished = 0
+
     async def map_one(group: Sequence[Passage]) -> Summary | None:
+        nonlocal finished
         async with limit:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -218,6 +221,11 @@ async def summarise_passages(
                 )
             except TimeoutError:
                 return None
+            finally:
+                finished += 1
+                await request.progress.inform(
+                    f"Ich lese das Dokument: Teil {finished} von {len(groups)} …"
+                )
 
     with request.trace.timed("map", groups=len(groups)) as step:
         mapped = await asyncio.gather(*(map_one(g) for g in groups))
@@ -423,6 +431,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     except Refusal as refusal:
         return refusal.result
     passages = [Passage(n=i, chunk=c) for i, c in enumerate(source.chunks, start=1)]
+    await request.progress.inform(f"Ich fasse „{source.title}“ zusammen …"[:1000])
     budget = float(request.options.get("budget_seconds", DEFAULT_BUDGET_SECONDS))
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
         summary, read = await summarise_passages(

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from graph.principal import Principal
 from indexer.model import PUBLIC
+from skills.progress import NO_PROGRESS, Progress
 from skills.trace import Trace
 
 Scope = Literal["personal", "team", "groupChat", "cli", "extension"]
-Outcome = Literal["ok", "no_answer", "not_found", "denied", "error", "bad_input"]
+Outcome = Literal["ok", "no_answer", "not_found", "denied", "error", "bad_input", "stopped"]
 
 
 class SkillError(Exception):
@@ -47,6 +48,7 @@ class SkillRequest:
     page: int = 0  # "mehr": which page of results
     options: dict[str, Any] = field(default_factory=dict)  # CLI filters, card submit data
     trace: Trace = field(default_factory=Trace)
+    progress: Progress = NO_PROGRESS  # what a front end may show while the skill works
 
     @property
     def access(self) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,14 +59,26 @@ class Summary:
     ai_generated: bool = False
 
 
+# Called with the answer so far while a model writes it (unmasked, placeholders never split).
+TextSink = Callable[[str], Awaitable[None]]
+
+
 class Generator(Protocol):
     name: str  # "extractive", "openai"
     on_premise: bool  # True: personal data may go to it unmasked (runs in the city's data centre)
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        language: str = "de",
+        on_text: TextSink | None = None,
     ) -> Generated:
-        """A short answer citing passages by number; Generated(text="", cited=[]) if unsupported."""
+        """A short answer citing passages by number; Generated(text="", cited=[]) if unsupported.
+
+        With `on_text`, a backend that can stream calls it with the raw answer so far (before
+        validation); the returned Generated is what counts."""
 
     async def summarise(
         self, passages: Sequence[Passage], *, title: str = "", language: str = "de"

@@ -17,7 +17,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from skills.generator.base import EXTRACT_NOTE, Generated, Passage, Summary, SummaryPoint
+from skills.generator.base import (
+    EXTRACT_NOTE,
+    Generated,
+    Passage,
+    Summary,
+    SummaryPoint,
+    TextSink,
+)
 from skills.german import content_stems, matched_terms, search_terms, split_sentences, tokens
 from skills.grounding import looks_like_injection
 from skills.privacy import without_personal_data
@@ -114,7 +121,12 @@ class ExtractiveGenerator:
     on_premise = True  # nothing leaves the process
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        language: str = "de",
+        on_text: TextSink | None = None,  # nothing to stream: the extract is ready at once
     ) -> Generated:
         query = search_terms(without_personal_data(question), language)
         question_stems = content_stems(query)

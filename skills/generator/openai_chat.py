@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -25,7 +25,14 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionChunk
 
-from skills.generator.base import Generated, GeneratorUnavailable, Passage, Summary, SummaryPoint
+from skills.generator.base import (
+    Generated,
+    GeneratorUnavailable,
+    Passage,
+    Summary,
+    SummaryPoint,
+    TextSink,
+)
 from skills.grounding import numbered_context, validate_answer
 from skills.privacy import Masker
 
@@ -165,27 +172,30 @@ class OpenAIGenerator:
     # ---- the Generator interface
 
     async def answer(
-        self, question: str, passages: Sequence[Passage], *, language: str = "de"
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        language: str = "de",
+        on_text: TextSink | None = None,
     ) -> Generated:
         if not passages:
             return Generated(text="", cited=[], ai_generated=True)
         masker = self._masker()
         messages, kept = self._answer_messages(question, passages, language, masker)
-        raw = await self._complete(messages, ANSWER_MAX_TOKENS)
+        if on_text is None:
+            raw = await self._complete(messages, ANSWER_MAX_TOKENS)
+        else:
+            raw = await self._stream(messages, masker, on_text)
         return self._checked(raw, kept, masker)
 
-    async def stream_answer(
-        self, question: str, passages: Sequence[Passage], *, language: str = "de"
-    ) -> AsyncIterator[str]:
-        """Text deltas as the model writes them (unmasked, placeholders never split).
-
-        The caller validates the joined text with skills.grounding.validate_answer before it
-        shows the final message; deltas are for a "typing" preview only.
-        """
-        if not passages:
-            return
-        masker = self._masker()
-        messages, _kept = self._answer_messages(question, passages, language, masker)
+    async def _stream(
+        self, messages: list[dict[str, str]], masker: Masker | None, on_text: TextSink
+    ) -> str:
+        """The completion, streamed: `on_text` gets the unmasked answer so far, never with half
+        a placeholder ("[PERS") or a beginning of the no-answer token; returns the raw text."""
+        raw = ""
+        shown = ""
         try:
             stream = cast(
                 "openai.AsyncStream[ChatCompletionChunk]",
@@ -197,27 +207,24 @@ class OpenAIGenerator:
                     stream=True,
                 ),
             )
-            pending = ""
             async for event in stream:
                 if not event.choices:
                     continue
-                pending += event.choices[0].delta.content or ""
-                # Hold back a possibly unfinished placeholder ("[PERS") until it closes.
-                cut = pending.rfind("[")
-                if cut != -1 and "]" not in pending[cut:]:
-                    ready, pending = pending[:cut], pending[cut:]
-                else:
-                    ready, pending = pending, ""
-                if ready:
-                    yield masker.unmask(ready) if masker else ready
-            if pending:
-                yield masker.unmask(pending) if masker else pending
+                raw += event.choices[0].delta.content or ""
+                ready = _settled(raw)
+                if NO_ANSWER_TOKEN.startswith(ready.strip()[: len(NO_ANSWER_TOKEN)]):
+                    continue  # possibly "KEINE_AUSSAGE": show nothing of it
+                text = masker.unmask(ready) if masker else ready
+                if text != shown:
+                    shown = text
+                    await on_text(text)
         except openai.APIStatusError as exc:
             raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
         except openai.APITimeoutError as exc:
             raise GeneratorUnavailable("model endpoint timed out") from exc
         except openai.APIConnectionError as exc:
             raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
+        return raw
 
     def _checked(self, raw: str, kept: Sequence[Passage], masker: Masker | None) -> Generated:
         text = raw.strip()
@@ -261,6 +268,12 @@ class OpenAIGenerator:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _settled(raw: str) -> str:
+    """`raw` without a trailing unclosed bracket (a placeholder or citation still being written)."""
+    cut = raw.rfind("[")
+    return raw[:cut] if cut != -1 and "]" not in raw[cut:] else raw
 
 
 def _json_object(raw: str) -> dict[str, Any]:

@@ -95,7 +95,9 @@ class FakeGenerator:
     def __init__(self) -> None:
         self.slow_ping = 0.0
 
-    async def answer(self, question: str, passages: Any, *, language: str = "de") -> Any:
+    async def answer(
+        self, question: str, passages: Any, *, language: str = "de", on_text: Any = None
+    ) -> Any:
         raise NotImplementedError
 
     async def summarise(self, passages: Any, *, title: str = "", language: str = "de") -> Any:
@@ -155,6 +157,12 @@ class ConnectorRecorder:
     base_url: str = ""
     fail_updates: bool = False
     empty_bodies: bool = False  # answer 201 without a body, as the Agents Playground sometimes does
+    # Teams' streaming rules (bot/streaming.py): broken ones are answered 400 and listed here.
+    stream_violations: list[str] = field(default_factory=list)
+    streams: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> accepted
+    # (updates accepted before refusing, 403 message): "Content stream was cancelled by user."
+    refuse_stream: tuple[int, str] | None = None
+    refuse_final: str | None = None  # 403 message for the final message
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -183,7 +191,17 @@ class ConnectorRecorder:
         body = await request.json()
         if request.method == "PUT" and self.fail_updates:
             return web.json_response({"error": {"code": "Forbidden"}}, status=403)
+        info = next((e for e in body.get("entities") or [] if e.get("type") == "streaminfo"), None)
+        if info is not None:
+            refused = self._check_stream(body, info)
+            if refused is not None:
+                return refused
         reply_id = f"reply-{next(self._ids)}"
+        if info is not None and "streamId" not in info:
+            reply_id = f"stream-{reply_id}"
+            self.streams[reply_id] = []
+        if info is not None:
+            self.streams[info.get("streamId", reply_id)].append(body)
         self.calls.append(
             ConnectorCall(
                 request.method,
@@ -198,6 +216,42 @@ class ConnectorRecorder:
             return web.Response(status=201)
         return web.json_response({"id": reply_id})
 
+    def _check_stream(self, body: dict[str, Any], info: dict[str, Any]) -> web.Response | None:
+        """Teams' documented streaming rules; None when the activity is accepted."""
+        kind, stream_id = info.get("streamType", "streaming"), info.get("streamId")
+        problem = ""
+        if body.get("channelData", {}).get("streamType") != kind:
+            problem = "channelData and the streaminfo entity disagree"
+        elif kind == "final":
+            if body["type"] != "message" or stream_id not in self.streams:
+                problem = "a final needs type message and a known streamId"
+            elif "streamSequence" in info:
+                problem = "the final must not carry a streamSequence"
+            elif self.refuse_final:
+                return _refusal(self.refuse_final)
+        else:
+            accepted = self.streams.get(stream_id, []) if stream_id else []
+            last = accepted[-1] if accepted else None
+            texts = [a["text"] for a in accepted if a["entities"][0]["streamType"] == "streaming"]
+            if body["type"] != "typing" or not (body.get("text") or "").strip():
+                problem = "an update is a typing activity with text"
+            elif stream_id is not None and (stream_id not in self.streams or not accepted):
+                problem = f"unknown streamId {stream_id}"
+            elif last is not None and last["type"] == "message":
+                problem = "the stream has already ended"
+            elif info.get("streamSequence") != len(accepted) + 1:
+                problem = f"streamSequence {info.get('streamSequence')} after {len(accepted)}"
+            elif kind == "streaming" and texts and not body["text"].startswith(texts[-1]):
+                problem = "a streaming text must contain the previous one"
+            elif kind == "informative" and len(body["text"]) > 1000:
+                problem = "an informative update has at most 1000 characters"
+            elif self.refuse_stream and len(accepted) >= self.refuse_stream[0]:
+                return _refusal(self.refuse_stream[1])
+        if not problem:
+            return None
+        self.stream_violations.append(problem)
+        return web.json_response({"error": {"code": "BadArgument", "message": problem}}, status=400)
+
     def messages(self) -> list[ConnectorCall]:
         return [c for c in self.calls if c.body.get("type") == "message"]
 
@@ -207,6 +261,12 @@ class ConnectorRecorder:
                 self._changed.clear()
                 await self._changed.wait()
         return self.calls
+
+
+def _refusal(message: str) -> web.Response:
+    return web.json_response(
+        {"error": {"code": "ContentStreamNotAllowed", "message": message}}, status=403
+    )
 
 
 # ---- activities ----

@@ -157,7 +157,7 @@ async def test_teams_retry_with_same_activity_id_gets_one_reply(bot: BotUnderTes
     await _post_ok(bot, activity)
     await _post_ok(bot, activity)
     # ...also when the retry arrives while the first is still running.
-    slow = message("zusammenfassen 0.3", bot.connector.service_url)
+    slow = message("zusammenfassen 0.3", bot.connector.service_url, conversation_type="groupChat")
     responses = await asyncio.gather(bot.post(slow), bot.post(slow), bot.post(slow))
     assert all(r.status in (200, 201) for r in responses)
     async with asyncio.timeout(5):
@@ -281,7 +281,9 @@ async def test_long_work_text_answer_replaces_the_placeholder_card(
         skills=lambda: [help_skill.SKILL, answer],
         long_work_budget_seconds=0.1,
     )
-    await _post_ok(bot, message("frage Darf ich?", connector.service_url))
+    await _post_ok(
+        bot, message("frage Darf ich?", connector.service_url, conversation_type="groupChat")
+    )
     async with asyncio.timeout(5):
         await bot.handler.drain()
     update = connector.calls[-1]
@@ -293,7 +295,8 @@ async def test_long_work_text_answer_replaces_the_placeholder_card(
 
 async def test_long_work_sends_a_new_message_when_update_is_refused(bot: BotUnderTest) -> None:
     bot.connector.fail_updates = True
-    await _post_ok(bot, message("zusammenfassen 0.4", bot.connector.service_url))
+    url = bot.connector.service_url
+    await _post_ok(bot, message("zusammenfassen 0.4", url, conversation_type="groupChat"))
     async with asyncio.timeout(5):
         await bot.handler.drain()
     assert [c.method for c in bot.connector.calls] == ["POST", "POST", "POST"]
@@ -616,7 +619,9 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
 
 async def test_typing_indicator_repeats_while_long_work_runs(bot: BotUnderTest) -> None:
     bot.handler.long_work.typing_interval_seconds = 0.15
-    activity = message("zusammenfassen 0.8", bot.connector.service_url)
+    activity = message(
+        "zusammenfassen 0.8", bot.connector.service_url, conversation_type="groupChat"
+    )
     await _post_ok(bot, activity)
     async with asyncio.timeout(5):
         await bot.handler.drain()

@@ -27,6 +27,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (timeouts)
     chunks: list[str] | None = None  # streaming pieces; default: content split in 3
+    chunk_delay: float = 0.0  # seconds between streamed pieces (a model writing)
 
 
 @dataclass
@@ -97,6 +98,8 @@ class FakeOpenAI:
             third = max(1, len(content) // 3)
             pieces = [content[i : i + third] for i in range(0, len(content), third)]
         for piece in pieces:
+            if reply.chunk_delay:
+                await asyncio.sleep(reply.chunk_delay)
             event = {
                 "id": "chatcmpl-test",
                 "object": "chat.completion.chunk",

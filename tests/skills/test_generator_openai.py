@@ -126,7 +126,7 @@ async def test_timeout_is_a_clear_german_error() -> None:
         await gen.close()
 
 
-async def test_streaming_yields_deltas_over_sse() -> None:
+async def test_streaming_shows_the_answer_so_far_over_sse() -> None:
     fake = FakeOpenAI(
         replies=[
             Reply(
@@ -135,13 +135,33 @@ async def test_streaming_yields_deltas_over_sse() -> None:
             )
         ]
     )
+    seen: list[str] = []
+
+    async def on_text(text: str) -> None:
+        seen.append(text)
+
     async with openai_server(fake):
         gen = generator(fake, on_premise=False)
-        pieces = [p async for p in gen.stream_answer("Darf ich?", [passage(1, RULE)])]
+        result = await gen.answer("Darf ich?", [passage(1, RULE)], on_text=on_text)
         await gen.close()
-    assert len(pieces) >= 2
-    assert "".join(pieces) == "Nein [1]. Fragen Sie [Name]."
+    # Each view extends the one before; half a placeholder ("[PER") is never shown.
+    assert seen == ["Nein [1]. Fra", "Nein [1]. Fragen Sie ", "Nein [1]. Fragen Sie [Name]."]
+    assert result.text == "Nein [1]." and result.cited == [1]  # validated as without streaming
     assert fake.received[0].body["stream"] is True
+
+
+async def test_streaming_never_shows_the_no_answer_token() -> None:
+    fake = FakeOpenAI(replies=[Reply("KEINE_AUSSAGE", chunks=["KEI", "NE_AUS", "SAGE"])])
+    seen: list[str] = []
+
+    async def on_text(text: str) -> None:
+        seen.append(text)
+
+    async with openai_server(fake):
+        gen = generator(fake)
+        result = await gen.answer("Darf ich?", [passage(1, RULE)], on_text=on_text)
+        await gen.close()
+    assert seen == [] and result.text == "" and result.cited == []
 
 
 async def test_summary_json_is_parsed_and_uncited_points_dropped() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 from skills.grounding import (
     cited_numbers,
     looks_like_injection,
     numbered_context,
+    preview_citations,
     renumber,
     validate_answer,
 )
@@ -35,6 +38,16 @@ def test_renumber_builds_citations_in_order_of_appearance() -> None:
     assert cited.text == "Ein Tag [1]. Zwei Jahre [2]."
     assert [c.doc_id for c in cited.citations] == ["doc2", "doc1"]
     assert cited.citations[0].quote == "Die Schulung dauert einen Tag."
+
+
+def test_preview_numbers_citations_as_the_final_answer_will() -> None:
+    raw = "Ein Tag [2]. Zwei Jahre [1, 9]. Wieder [2]."
+    final = renumber(validate_answer(raw, P), P).text
+    assert preview_citations(raw, {1, 2}) == final == "Ein Tag [1]. Zwei Jahre [2]. Wieder [1]."
+    # A growing text keeps its earlier markers, so each preview extends the one before.
+    views = [preview_citations(raw[:n], {1, 2}) for n in range(len(raw) + 1)]
+    settled = [v for v in views if not v.endswith(("[", "[1", "[2", "[1,", "[1, ", "[1, 9"))]
+    assert all(b.startswith(a) for a, b in itertools.pairwise(settled))
 
 
 def test_context_is_delimited_and_documents_cannot_close_their_block() -> None:

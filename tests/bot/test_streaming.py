@@ -1,0 +1,260 @@
+"""Teams streaming in 1:1 chats, through the real endpoint and SDK: the loopback connector
+answers as Teams does (201 with the stream id, 403 on Stop) and refuses, with 400, every update
+that breaks Teams' documented rules (tests/bot/teams_kit.py ConnectorRecorder._check_stream)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.audit import AuditLog
+from bot.services import Services
+from skills import help as help_skill
+from skills import policy_qa
+from skills.context import Skill, SkillContext
+from skills.generator.openai_chat import OpenAIGenerator
+from skills.types import Citation, SkillRequest, SkillResult
+from tests.bot.card_schema import assert_valid_card
+from tests.bot.teams_kit import (
+    USER_WITH_PASS,
+    BotUnderTest,
+    ConnectorCall,
+    ConnectorRecorder,
+    FakeDirectory,
+    make_settings,
+    message,
+    principals,
+    start_bot,
+)
+from tests.skills.helpers import sample_context
+from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
+
+FAST = {"stream_after_seconds": 0.05, "stream_interval_seconds": 0.05}
+PREVIEWS = ["Nein", "Nein, das ist", "Nein, das ist nicht erlaubt [1]."]
+CANCELLED: list[bool] = []
+
+
+async def _written(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    """Like policy Q&A over a model: progress, the answer as it is written, then the result."""
+    try:
+        await request.progress.inform("Ich durchsuche die Regelungen …")
+        await asyncio.sleep(float(request.text) if request.text[:1].isdigit() else 0.15)
+        for text in PREVIEWS:
+            await request.progress.preview(text)
+            await asyncio.sleep(0.1)
+    except asyncio.CancelledError:
+        CANCELLED.append(True)
+        raise
+    return SkillResult(
+        text=PREVIEWS[-1],
+        citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Verboten.")],
+        ai_generated=True,
+        answer_in_text=True,
+    )
+
+
+async def _quick(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    await request.progress.inform("Ich durchsuche die Regelungen …")
+    await request.progress.preview("Ja [1].")
+    return SkillResult(text="Ja.", answer_in_text=True)
+
+
+async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+    await request.progress.inform("Ich durchsuche die Ratsunterlagen …")
+    await asyncio.sleep(0.2)
+    raise RuntimeError("index file vanished")
+
+
+def _skills() -> list[Skill]:
+    return [
+        help_skill.SKILL,
+        Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _written),
+        Skill("kipass", ("kipass",), "KI-Pass", "Status.", False, _quick),
+        Skill("allris_search", ("suche",), "Suche", "Sucht.", False, _broken),
+    ]
+
+
+@pytest.fixture
+async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
+    CANCELLED.clear()
+    return await start_bot(aiohttp_client, connector, data_dir, skills=_skills, **FAST)
+
+
+def _info(call: ConnectorCall) -> dict[str, Any]:
+    [info] = [e for e in call.body.get("entities", []) if e["type"] == "streaminfo"]
+    return info
+
+
+async def _ask(bot: BotUnderTest, text: str, **kwargs: Any) -> None:
+    response = await bot.post(message(text, bot.connector.service_url, **kwargs))
+    assert response.status in (200, 201), await response.text()
+    async with asyncio.timeout(10):
+        await bot.handler.drain()
+
+
+async def test_answer_streams_progress_then_text_then_the_final_message(bot: BotUnderTest) -> None:
+    await _ask(bot, "frage Darf ich?")
+    calls = bot.connector.calls
+    assert bot.connector.stream_violations == []
+    [stream_id] = bot.connector.streams
+    first, *updates, final = calls
+    assert (first.body["type"], _info(first)) == (
+        "typing",
+        {"type": "streaminfo", "streamType": "informative", "streamSequence": 1},
+    )
+    assert first.body["text"] == "Ich durchsuche die Regelungen …"
+    streamed = [u.body["text"] for u in updates if _info(u)["streamType"] == "streaming"]
+    assert streamed and set(streamed) <= set(PREVIEWS)  # coalesced, never out of order
+    assert [_info(u)["streamSequence"] for u in updates] == list(range(2, len(updates) + 2))
+    assert all(_info(u)["streamId"] == stream_id for u in updates)
+    # The final message: validated text, citations, AI label, feedback footer, no sequence.
+    assert final.body["type"] == "message" and final.body["text"] == PREVIEWS[-1]
+    assert _info(final) == {"type": "streaminfo", "streamType": "final", "streamId": stream_id}
+    assert final.body["channelData"] == {
+        "feedbackLoopEnabled": True,
+        "streamType": "final",
+        "streamId": stream_id,
+    }
+    [message_entity] = [e for e in final.body["entities"] if e["type"] != "streaminfo"]
+    assert message_entity["additionalType"] == ["AIGeneratedContent"]
+    assert message_entity["citation"][0]["position"] == 1
+    [trace] = bot.traces
+    assert trace.step("reply").details == {"long_work": False, "streamed": True}  # type: ignore[union-attr]
+
+
+async def test_quick_answer_is_one_ordinary_message(bot: BotUnderTest) -> None:
+    await _ask(bot, "kipass")
+    [reply] = bot.connector.calls
+    assert reply.body["type"] == "message" and reply.body["text"] == "Ja."
+    assert "streaminfo" not in str(reply.body)
+
+
+@pytest.mark.parametrize("conversation_type", ["groupChat", "channel"])
+async def test_no_streaming_outside_one_to_one_chats(
+    bot: BotUnderTest, conversation_type: str
+) -> None:
+    await _ask(bot, "frage Darf ich?", conversation_type=conversation_type)
+    assert "streaminfo" not in str([c.body for c in bot.connector.calls])
+    assert [c.body["type"] for c in bot.connector.calls] == ["message"]
+
+
+async def test_streaming_can_be_switched_off(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    bot = await start_bot(
+        aiohttp_client, connector, data_dir, skills=_skills, streaming=False, **FAST
+    )
+    await _ask(bot, "frage Darf ich?")
+    assert [c.body["type"] for c in connector.calls] == ["message"]
+
+
+async def test_stop_button_cancels_the_work_and_sends_nothing_more(bot: BotUnderTest) -> None:
+    bot.connector.refuse_stream = (2, "Content stream was cancelled by user.")
+    await _ask(bot, "frage 0.3")
+    assert CANCELLED == [True]  # the skill (and a model call in it) was stopped
+    assert len(bot.connector.calls) == 2  # two updates, then Stop: no final message
+    [turn] = [line for line in bot.audit() if line["event"] == "turn"]
+    assert turn["outcome"] == "stopped"
+
+
+async def test_streaming_not_allowed_gives_an_ordinary_message(bot: BotUnderTest) -> None:
+    bot.connector.refuse_stream = (0, "Content stream is not allowed")
+    await _ask(bot, "frage Darf ich?")
+    [reply] = bot.connector.calls
+    assert reply.body["text"] == PREVIEWS[-1] and "streaminfo" not in str(reply.body)
+
+
+async def test_final_refused_after_two_minutes_is_sent_as_a_new_message(
+    bot: BotUnderTest,
+) -> None:
+    bot.connector.refuse_final = "Content stream finished due to exceeded streaming time."
+    await _ask(bot, "frage Darf ich?")
+    last = bot.connector.calls[-1]
+    assert last.body["type"] == "message" and last.body["text"] == PREVIEWS[-1]
+    assert "streaminfo" not in str(last.body)
+    assert bot.connector.stream_violations == []
+
+
+async def test_long_work_streams_instead_of_a_placeholder_card(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    bot = await start_bot(
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=_skills,
+        long_work_budget_seconds=0.1,
+        stream_after_seconds=10,  # the budget, not the delay, opens the stream
+        stream_interval_seconds=0.05,
+    )
+    await _ask(bot, "frage 0.4")
+    calls = connector.calls
+    assert connector.stream_violations == []
+    assert calls[0].body["text"] == "Ich arbeite daran …"
+    assert _info(calls[0])["streamType"] == "informative"
+    assert calls[-1].body["type"] == "message" and _info(calls[-1])["streamType"] == "final"
+    assert "PUT" not in [c.method for c in calls]
+    assert not [c for c in calls if c.body.get("attachments")]  # no placeholder card
+
+
+async def test_long_work_falls_back_to_the_placeholder_when_streaming_is_refused(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+) -> None:
+    connector.refuse_stream = (0, "Content stream is not allowed")
+    bot = await start_bot(
+        aiohttp_client, connector, data_dir, skills=_skills, long_work_budget_seconds=0.1
+    )
+    await _ask(bot, "frage 0.4")
+    kinds = [(c.method, c.body["type"]) for c in connector.calls]
+    assert kinds[:2] == [("POST", "typing"), ("POST", "message")]  # typing, placeholder card
+    assert kinds[-1] == ("PUT", "message")
+
+
+async def test_a_failure_mid_stream_ends_the_stream_with_the_error(bot: BotUnderTest) -> None:
+    await _ask(bot, "suche Radverkehr")
+    final = bot.connector.calls[-1]
+    assert _info(final)["streamType"] == "final"
+    assert "Fehler-ID" in final.body["summary"]
+    assert_valid_card(final.body["attachments"][0]["content"])
+    assert bot.connector.stream_violations == []
+
+
+async def test_policy_answer_from_a_model_streams_with_final_numbering(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, tmp_path: Path
+) -> None:
+    """The real skill, index and OpenAI client: what Teams shows while the model writes is
+    numbered as the validated answer will be, and the final is the validated answer."""
+    answer = "Der KI-Pass gilt zwei Jahre [3]. Danach ist eine Auffrischung nötig [3, 7]."
+    pieces = [answer[i : i + 12] for i in range(0, len(answer), 12)]
+    fake = FakeOpenAI(replies=[Reply(answer, chunks=pieces, chunk_delay=0.03)])
+    async with openai_server(fake), sample_context(tmp_path) as ctx:
+        generator = OpenAIGenerator(model="test-model", base_url=fake.base_url, on_premise=True)
+        settings = make_settings(data_dir, **FAST)
+        services = Services(
+            settings=settings,
+            index=ctx.index,
+            directory=FakeDirectory(principals()),
+            generator=generator,
+            audit=AuditLog(data_dir / "audit", b"k"),
+        )
+        bot = await start_bot(
+            aiohttp_client,
+            connector,
+            data_dir,
+            services=services,
+            skills=lambda: [help_skill.SKILL, policy_qa.SKILL],
+            **FAST,
+        )
+        await _ask(bot, "frage Wie lange ist der KI-Pass gültig?", user=USER_WITH_PASS)
+        await generator.close()
+    assert connector.stream_violations == []
+    streamed = [c.body["text"] for c in connector.calls if _info(c)["streamType"] == "streaming"]
+    assert streamed, "the model's text was never streamed"
+    assert all("[3" not in text and "7]" not in text for text in streamed)  # renumbered
+    final = connector.calls[-1]
+    assert final.body["text"].startswith("Der KI-Pass gilt zwei Jahre [1].")
+    assert streamed[-1].startswith("Der KI-Pass gilt zwei Jahre [1].")
+    assert _info(final)["streamType"] == "final"
