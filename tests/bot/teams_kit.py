@@ -11,6 +11,7 @@ import asyncio
 import copy
 import itertools
 import json
+import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ class ConnectorCall:
     activity_id: str | None  # the activity replied to (POST) or updated (PUT)
     body: dict[str, Any]
     reply_id: str  # the id the stub gave the new message
+    at: float = field(default_factory=time.monotonic)  # arrival (bench/streaming.py)
 
 
 @dataclass

@@ -174,3 +174,68 @@ async def test_user_talks_to_the_bot_through_the_playground(
             raise
         finally:
             await browser.close()
+
+
+async def test_streamed_answer_through_the_playground(
+    aiohttp_server: Any, data_dir: Path, tmp_path: Path
+) -> None:
+    """A model that writes slowly (a loopback OpenAI-compatible server): the Playground takes
+    the stream (it answers the first update with the stream id and refuses protocol errors)
+    and shows the final answer once, with the AI label and citation pills."""
+    _require_tools()
+    from playwright.async_api import async_playwright
+
+    from tests.bot.test_cards_skills import _index_samples
+    from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
+
+    answer = "Der KI-Pass ist zwei Jahre gültig [1]. Danach braucht es eine Auffrischung [1]."
+    words = answer.split(" ")
+    pieces = [w + " " for w in words[:-1]] + [words[-1]]
+    fake = FakeOpenAI(replies=[Reply(answer, chunks=pieces, chunk_delay=0.2)])
+    await _index_samples(data_dir)
+    traces: list[Trace] = []
+    async with openai_server(fake):
+        settings = make_settings(
+            data_dir,
+            directory_file=REPO / "samples" / "directory.yaml",
+            generator_backend="openai",
+            openai_base_url=fake.base_url,
+            openai_model="test-model",
+            openai_on_premise=True,
+            stream_after_seconds=0.3,
+            stream_interval_seconds=0.5,
+        )
+        server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
+        bot_url = f"http://127.0.0.1:{server.port}/api/messages"
+        async with playground(bot_url, tmp_path) as ui, async_playwright() as p:
+            browser = await p.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(STEP_TIMEOUT_MS)
+                await page.goto(ui, wait_until="domcontentloaded")
+                await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
+                editor = page.locator('[data-lexical-editor="true"]').first
+                await editor.click()
+                await page.keyboard.type("frage Wie lange ist der KI-Pass gültig?")
+                await page.keyboard.press("Enter")
+                await _wait_for_trace(traces, 1)
+                await page.get_by_text("AI generated").first.wait_for()
+                await page.get_by_text("Danach braucht es eine Auffrischung").first.wait_for()
+                # The Playground's log lists what it accepted: stream updates, then the final.
+                log = await page.locator("text=/typing 20[12]/").all_inner_texts()
+                # Chat bubbles of AI answers are Fluent "OutputCard"s (the log panel repeats
+                # the text, so count bubbles, not text).
+                bubbles = page.locator(".fai-OutputCard", has_text="Danach braucht es")
+                shown = await bubbles.count()
+                await page.screenshot(path=str(tmp_path / "streamed.png"))
+            except BaseException:
+                await page.screenshot(path=str(tmp_path / "failure.png"))
+                print(f"screenshot: {tmp_path / 'failure.png'}")
+                raise
+            finally:
+                await browser.close()
+    assert traces[0].step("reply").details == {"long_work": False, "streamed": True}  # type: ignore[union-attr]
+    assert any("201" in line for line in log), log  # the first update opened the stream
+    assert shown == 1  # the final message replaced the streamed one: the answer shows once
