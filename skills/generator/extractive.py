@@ -198,12 +198,18 @@ def _similar(a: _Sentence, b: _Sentence) -> bool:
 
 # ---------------------------------------------------------------- summaries
 
-_DECISION_START = re.compile(
-    r"^(?:#+\s*)?(?:Beschlussvorschlag|Beschlussantrag|Beschlussempfehlung|Antrag|Beschluss)\b"
-    r"|(?:Bürgerschaft|Gemeinderat|Rat|Ausschuss|Hauptausschuss|Stadtrat)\s+(?:möge\s+)?"
-    r"(?:beschließ|beschliess)"
-    r"|\bwird\s+beauftragt\b|\bwird\s+gebeten\b",
-    re.IGNORECASE,
+# Where the proposal starts, strongest first: a "Beschlussvorschlag" heading or the resolving
+# sentence itself beats a bare "Antrag"/"Beschluss" heading, and a title that merely begins with
+# "Antrag …" ("Antrag VO/2026/14102: Sichere Radwege …") is no proposal at all.
+_DECISION_STARTS = (
+    re.compile(
+        r"^(?:#+\s*)?(?:Beschlussvorschlag|Beschlussantrag|Beschlussempfehlung)\b"
+        r"|(?:Bürgerschaft|Gemeinderat|Rat|Ausschuss|Hauptausschuss|Stadtrat)\s+(?:möge\s+)?"
+        r"(?:beschließ|beschliess)"
+        r"|\bwird\s+beauftragt\b|\bwird\s+gebeten\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^(?:#+\s*)?(?:Antrag|Beschluss)\s*:?\s*$", re.IGNORECASE),
 )
 _SECTION_END = re.compile(
     r"^(?:#+\s*)?(?:Begründung|Sachverhalt|Sachdarstellung|Erläuterung|Finanzielle|Anlage|"
@@ -270,7 +276,8 @@ def summarise_extractively(passages: Sequence[Passage], *, title: str = "") -> S
     summary.financial_impact = _finance(passages, sentences)
     summary.deadlines = _deadlines(sentences)
     summary.consultation = _consultation(passages)
-    summary.key_points = _key_points(sentences, title)
+    taken = " ".join(p.text for p in (summary.decision_proposal, summary.financial_impact) if p)
+    summary.key_points = _key_points(sentences, title, taken)
     return summary
 
 
@@ -283,8 +290,16 @@ def _point(text: str, ns: Sequence[int], limit: int = 600) -> SummaryPoint:
 
 
 def _decision(sentences: Sequence[_Sentence]) -> SummaryPoint | None:
+    for start in _DECISION_STARTS:
+        point = _decision_from(sentences, start)
+        if point:
+            return point
+    return None
+
+
+def _decision_from(sentences: Sequence[_Sentence], start: re.Pattern[str]) -> SummaryPoint | None:
     for i, s in enumerate(sentences):
-        if not _DECISION_START.search(s.text):
+        if not start.search(s.text):
             continue
         is_heading = len(tokens(s.text)) <= 3
         collected = [] if is_heading else [s]
@@ -380,7 +395,9 @@ def _consultation(passages: Sequence[Passage]) -> list[SummaryPoint]:
     return points[:8]
 
 
-def _key_points(sentences: Sequence[_Sentence], title: str, limit: int = 5) -> list[SummaryPoint]:
+def _key_points(
+    sentences: Sequence[_Sentence], title: str, taken: str = "", limit: int = 5
+) -> list[SummaryPoint]:
     frequency: Counter[str] = Counter()
     for s in sentences:
         frequency.update(s.stems)
@@ -402,8 +419,11 @@ def _key_points(sentences: Sequence[_Sentence], title: str, limit: int = 5) -> l
             score *= 1.2
         ranked.append((score, s))
     ranked.sort(key=lambda item: -item[0])
+    # What the Beschlussvorschlag and the finances already say is no key point of its own,
+    # unless the document has hardly anything else to say.
+    fresh = [(score, s) for score, s in ranked if s.text not in taken]
     chosen: list[_Sentence] = []
-    for _score, s in ranked:
+    for _score, s in fresh if len(fresh) >= 2 else ranked:
         if any(_similar(s, c) for c in chosen):
             continue
         chosen.append(s)

@@ -83,9 +83,13 @@ async def test_summary_fields_come_from_their_sections_with_citations() -> None:
             page=4,
         ),
     ]
+    # The index puts a header passage first whose title begins with "Antrag": not a proposal.
+    header = passage(9, "Antrag VO/2027/00001: Fahrradparkhaus am Hauptbahnhof", page=1)
+    passages.insert(0, header)
     summary = await ExtractiveGenerator().summarise(passages, title="Fahrradparkhaus")
     assert summary.decision_proposal and "beschließt den Bau" in summary.decision_proposal.text
     assert summary.decision_proposal.cited == [2]
+    assert not [k for k in summary.key_points if "beschließt den Bau" in k.text]  # said once
     assert summary.financial_impact and "6,1 Mio. Euro" in summary.financial_impact.text
     assert summary.financial_impact.cited == [4]
     assert any("30.06.2027" in d.text for d in summary.deadlines)
