@@ -11,8 +11,10 @@ Line schema (all keys always present, values may be null):
   event       "turn" | "gate" | "feedback" | "invoke" | "welcome"
   skill       skill name ("help", "policy_qa", ...) or null
   outcome     "ok" | "no_answer" | "not_found" | "denied" | "error" | "bad_input" |
+              "stopped" (the user pressed Stop while the answer streamed) |
               "up" | "down" (feedback)
-  reason      machine reason code (e.g. "kipass_required", "timeout") or null
+  reason      machine reason code (e.g. "kipass_required", "timeout") or null; for feedback
+              "with_comment" when the user typed a comment (the comment itself is not kept)
   latency_ms  int or null
   user        pseudonym (16 hex chars) or null
   scope       "personal" | "team" | "groupChat" | "cli" | "extension" | null

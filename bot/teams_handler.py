@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -346,7 +347,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             raw_action = value.get("actionValue")
             action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
             reaction = {"like": "up", "dislike": "down"}.get(str(action.get("reaction")))
-            self._audit_feedback(turn_context, reaction)
+            self._audit_feedback(turn_context, reaction, commented=_has_comment(action))
             return InvokeResponse(status=int(HTTPStatus.OK), body={})
         log.info("unknown invoke %r answered with 501", name)
         return InvokeResponse(
@@ -377,7 +378,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self._audit_feedback(turn_context, reaction)
         await turn_context.send_activity(MessageFactory.text(FEEDBACK_THANKS))
 
-    def _audit_feedback(self, turn_context: TurnContext, reaction: str | None) -> None:
+    def _audit_feedback(
+        self, turn_context: TurnContext, reaction: str | None, *, commented: bool = False
+    ) -> None:
         activity = turn_context.activity
         if reaction is None:
             log.info("feedback without a known reaction ignored (activity %s)", activity.id)
@@ -385,9 +388,21 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.services.audit.write(
             "feedback",
             outcome=reaction,
+            reason="with_comment" if commented else None,
             user_id=aad_object_id(activity),
             scope=conversation_scope(activity),
         )
+
+
+def _has_comment(action: dict[str, Any]) -> bool:
+    """Whether Teams' feedback form carried a comment (`feedback` is a JSON string with
+    `feedbackText`). Only that fact is audited, never the words."""
+    raw = action.get("feedback")
+    try:
+        form = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return False
+    return isinstance(form, dict) and bool(str(form.get("feedbackText") or "").strip())
 
 
 def _command_for_files(files: Sequence[Attachment]) -> str:

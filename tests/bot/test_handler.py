@@ -378,8 +378,15 @@ async def test_feedback_button_and_teams_feedback_invoke_are_audited_without_con
     )
     response = await bot.post(invoke)
     assert response.status == 200
+    invoke["id"] = "no-comment"
+    invoke["value"]["actionValue"] = {"reaction": "like", "feedback": '{"feedbackText":" "}'}
+    assert (await bot.post(invoke)).status == 200
     feedback = [line for line in bot.audit() if line["event"] == "feedback"]
-    assert [f["outcome"] for f in feedback] == ["up", "down"]
+    assert [(f["outcome"], f["reason"]) for f in feedback] == [
+        ("up", None),
+        ("down", "with_comment"),  # that there was a comment, not what it said
+        ("up", None),
+    ]
     assert "falsch" not in str(bot.audit())
 
 
