@@ -110,70 +110,76 @@ async def _mention_bot(page: Any) -> None:
     await option.click()
 
 
-async def test_user_talks_to_the_bot_through_the_playground(
-    aiohttp_server: Any, data_dir: Path, tmp_path: Path
-) -> None:
-    _require_tools()
+@contextlib.asynccontextmanager
+async def playground_page(bot_url: str, tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The Playground in headless Chromium, its 1:1 chat open (the bot's welcome shown):
+    yields the page and the message editor; a failure leaves a screenshot in tmp_path."""
     from playwright.async_api import async_playwright
-
-    traces: list[Trace] = []
-    settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
-    bot_url = f"http://127.0.0.1:{server.port}/api/messages"
 
     async with playground(bot_url, tmp_path) as ui, async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(STEP_TIMEOUT_MS)
             await page.goto(ui, wait_until="domcontentloaded")
             # Opening the 1:1 chat installs the bot: one welcome card.
             await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
-            editor = page.locator('[data-lexical-editor="true"]').first
-
-            # 1:1 chat: "hilfe" -> the help card.
-            await editor.click()
-            await page.keyboard.type("hilfe")
-            await page.keyboard.press("Enter")
-            await _wait_for_trace(traces, 1)
-            await page.get_by_text("Das kann ich für Sie tun").first.wait_for()
-            # Shown once: the one-line fallback travels in `summary`, not as text above the card.
-            assert await page.get_by_text("Befehle: hilfe").count() == 0
-            assert traces[0].step("route").details["skill"] == "help"  # type: ignore[union-attr]
-
-            # Group chat: @mention the bot from the mention list, then the command.
-            await page.get_by_role("treeitem", name="Group Chat").click()
-            await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
-            await editor.click()
-            await _mention_bot(page)
-            await page.keyboard.type(" suche Radverkehr")
-            await page.keyboard.press("Enter")
-            await _wait_for_trace(traces, 2)
-            group = traces[1]
-            assert group.step("normalise").details["mention_removed"] is True  # type: ignore[union-attr]
-            assert group.step("normalise").details["scope"] == "groupChat"  # type: ignore[union-attr]
-            assert group.step("route").details["command"] == "suche"  # type: ignore[union-attr]
-
-            # Channel: the reply lands in the thread of the post that mentioned the bot.
-            await page.get_by_role("treeitem", name="General").click()
-            await page.get_by_text("Start a new post").first.wait_for()
-            await editor.click()
-            await _mention_bot(page)
-            await page.keyboard.type(" hilfe")
-            await page.keyboard.press("Enter")
-            await _wait_for_trace(traces, 3)
-            channel = traces[2]
-            assert channel.step("normalise").details["scope"] == "team"  # type: ignore[union-attr]
-            await page.get_by_text("Das kann ich für Sie tun").first.wait_for()
-            await page.screenshot(path=str(tmp_path / "playground.png"))
+            yield page, page.locator('[data-lexical-editor="true"]').first
         except BaseException:
             await page.screenshot(path=str(tmp_path / "failure.png"))
             print(f"screenshot: {tmp_path / 'failure.png'}")
             raise
         finally:
             await browser.close()
+
+
+async def test_user_talks_to_the_bot_through_the_playground(
+    aiohttp_server: Any, data_dir: Path, tmp_path: Path
+) -> None:
+    _require_tools()
+    traces: list[Trace] = []
+    settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
+    server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
+    bot_url = f"http://127.0.0.1:{server.port}/api/messages"
+
+    async with playground_page(bot_url, tmp_path) as (page, editor):
+        # 1:1 chat: "hilfe" -> the help card.
+        await editor.click()
+        await page.keyboard.type("hilfe")
+        await page.keyboard.press("Enter")
+        await _wait_for_trace(traces, 1)
+        await page.get_by_text("Das kann ich für Sie tun").first.wait_for()
+        # Shown once: the one-line fallback travels in `summary`, not as text above the card.
+        assert await page.get_by_text("Befehle: hilfe").count() == 0
+        assert traces[0].step("route").details["skill"] == "help"  # type: ignore[union-attr]
+
+        # Group chat: @mention the bot from the mention list, then the command.
+        await page.get_by_role("treeitem", name="Group Chat").click()
+        await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
+        await editor.click()
+        await _mention_bot(page)
+        await page.keyboard.type(" suche Radverkehr")
+        await page.keyboard.press("Enter")
+        await _wait_for_trace(traces, 2)
+        group = traces[1]
+        assert group.step("normalise").details["mention_removed"] is True  # type: ignore[union-attr]
+        assert group.step("normalise").details["scope"] == "groupChat"  # type: ignore[union-attr]
+        assert group.step("route").details["command"] == "suche"  # type: ignore[union-attr]
+
+        # Channel: the reply lands in the thread of the post that mentioned the bot.
+        await page.get_by_role("treeitem", name="General").click()
+        await page.get_by_text("Start a new post").first.wait_for()
+        await editor.click()
+        await _mention_bot(page)
+        await page.keyboard.type(" hilfe")
+        await page.keyboard.press("Enter")
+        await _wait_for_trace(traces, 3)
+        channel = traces[2]
+        assert channel.step("normalise").details["scope"] == "team"  # type: ignore[union-attr]
+        await page.get_by_text("Das kann ich für Sie tun").first.wait_for()
+        await page.screenshot(path=str(tmp_path / "playground.png"))
 
 
 async def test_streamed_answer_through_the_playground(
@@ -183,8 +189,6 @@ async def test_streamed_answer_through_the_playground(
     the stream (it answers the first update with the stream id and refuses protocol errors)
     and shows the final answer once, with the AI label and citation pills."""
     _require_tools()
-    from playwright.async_api import async_playwright
-
     from tests.bot.test_cards_skills import _index_samples
     from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 
@@ -207,35 +211,19 @@ async def test_streamed_answer_through_the_playground(
         )
         server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
         bot_url = f"http://127.0.0.1:{server.port}/api/messages"
-        async with playground(bot_url, tmp_path) as ui, async_playwright() as p:
-            browser = await p.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(STEP_TIMEOUT_MS)
-                await page.goto(ui, wait_until="domcontentloaded")
-                await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
-                editor = page.locator('[data-lexical-editor="true"]').first
-                await editor.click()
-                await page.keyboard.type("frage Wie lange ist der KI-Pass gültig?")
-                await page.keyboard.press("Enter")
-                await _wait_for_trace(traces, 1)
-                await page.get_by_text("AI generated").first.wait_for()
-                await page.get_by_text("Danach braucht es eine Auffrischung").first.wait_for()
-                # The Playground's log lists what it accepted: stream updates, then the final.
-                log = await page.locator("text=/typing 20[12]/").all_inner_texts()
-                # Chat bubbles of AI answers are Fluent "OutputCard"s (the log panel repeats
-                # the text, so count bubbles, not text).
-                bubbles = page.locator(".fai-OutputCard", has_text="Danach braucht es")
-                shown = await bubbles.count()
-                await page.screenshot(path=str(tmp_path / "streamed.png"))
-            except BaseException:
-                await page.screenshot(path=str(tmp_path / "failure.png"))
-                print(f"screenshot: {tmp_path / 'failure.png'}")
-                raise
-            finally:
-                await browser.close()
+        async with playground_page(bot_url, tmp_path) as (page, editor):
+            await editor.click()
+            await page.keyboard.type("frage Wie lange ist der KI-Pass gültig?")
+            await page.keyboard.press("Enter")
+            await _wait_for_trace(traces, 1)
+            await page.get_by_text("AI generated").first.wait_for()
+            await page.get_by_text("Danach braucht es eine Auffrischung").first.wait_for()
+            # The Playground's log lists what it accepted: stream updates, then the final.
+            log = await page.locator("text=/typing 20[12]/").all_inner_texts()
+            # Chat bubbles of AI answers are Fluent "OutputCard"s (the log panel repeats the
+            # text, so count bubbles, not text).
+            shown = await page.locator(".fai-OutputCard", has_text="Danach braucht es").count()
+            await page.screenshot(path=str(tmp_path / "streamed.png"))
     assert traces[0].step("reply").details == {"long_work": False, "streamed": True}  # type: ignore[union-attr]
     assert any("201" in line for line in log), log  # the first update opened the stream
     assert shown == 1  # the final message replaced the streamed one: the answer shows once

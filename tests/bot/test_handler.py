@@ -64,6 +64,19 @@ def registered_skills() -> list[Skill]:
     return [help_skill.SKILL, ANSWER, SLOW, BROKEN, REFUSING]
 
 
+async def _answering_bot(
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    run: Any,
+    **settings: Any,
+) -> BotUnderTest:
+    """A bot whose policy_qa skill is `run` (and help), with settings overridden."""
+    answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, run)
+    skills = [help_skill.SKILL, answer]
+    return await start_bot(aiohttp_client, connector, data_dir, skills=lambda: skills, **settings)
+
+
 @pytest.fixture
 async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
     SEEN.clear()
@@ -273,13 +286,8 @@ async def test_long_work_text_answer_replaces_the_placeholder_card(
         await asyncio.sleep(0.4)
         return await _answer(request, ctx)
 
-    answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _slow_answer)
-    bot = await start_bot(
-        aiohttp_client,
-        connector,
-        data_dir,
-        skills=lambda: [help_skill.SKILL, answer],
-        long_work_budget_seconds=0.1,
+    bot = await _answering_bot(
+        aiohttp_client, connector, data_dir, _slow_answer, long_work_budget_seconds=0.1
     )
     await _post_ok(
         bot, message("frage Darf ich?", connector.service_url, conversation_type="groupChat")
@@ -567,13 +575,8 @@ async def test_citation_style_card_sends_the_skills_card_instead_of_text(
         result.card = cardkit.card([cardkit.text_block(result.text)])
         return result
 
-    answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _answer_with_card)
-    bot = await start_bot(
-        aiohttp_client,
-        connector,
-        data_dir,
-        skills=lambda: [help_skill.SKILL, answer],
-        citation_style="card",
+    bot = await _answering_bot(
+        aiohttp_client, connector, data_dir, _answer_with_card, citation_style="card"
     )
     await _post_ok(bot, message("frage Darf ich?", connector.service_url))
     [reply] = connector.messages()
