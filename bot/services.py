@@ -79,6 +79,7 @@ def build_directory(settings: Settings) -> Directory:
             client_certificate=settings.graph_client_certificate,
             kipass_group_id=settings.kipass_group_id,
             kipass_expiry_attribute=settings.kipass_expiry_attribute or None,
+            kipass_steps_attribute=settings.kipass_steps_attribute or None,
             access_groups_by_id=settings.access_groups_by_entra_id(),
             graph_base_url=settings.graph_base_url,
             authority_host=settings.graph_authority_host,

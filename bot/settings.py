@@ -169,6 +169,7 @@ class Settings(BaseSettings):
     )
     kipass_group_id: str = Field("", validation_alias="KIW_KIPASS_GROUP_ID")
     kipass_expiry_attribute: str = Field("", validation_alias="KIW_KIPASS_EXPIRY_ATTRIBUTE")
+    kipass_steps_attribute: str = Field("", validation_alias="KIW_KIPASS_STEPS_ATTRIBUTE")
     # "groupId=accessGroup,groupId=accessGroup" — which Entra groups open which documents.
     access_group_map: CsvList = Field((), validation_alias="KIW_ACCESS_GROUP_MAP")
     kipass_training_url: str = Field(

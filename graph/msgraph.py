@@ -9,7 +9,10 @@
   @odata.nextLink, header ConsistencyLevel: eventual).
 - KI-Pass = transitive membership in the configured group; the end date comes from an optional
   directory extension attribute (extension_<appid>_kipassValidUntil, ISO date). A member without
-  that attribute holds a KI-Pass without end date.
+  that attribute holds a KI-Pass without end date. The steps done towards it (training,
+  Dienstvereinbarung, Leitlinien, checklist) come from another optional attribute
+  (extension_<appid>_kipassSteps, "schulung,dienstvereinbarung"), so a refusal can say what is
+  still open.
 - Access groups: configured Entra group ids map to document access groups (faction, committee).
 - Throttling: kiota's RetryHandler retries 429/503/504 honouring Retry-After (a bounded number of
   times); the whole lookup has a deadline. Timeout, errors and unexpected JSON raise
@@ -69,6 +72,7 @@ with warnings.catch_warnings():
     from msgraph_core import GraphClientFactory
 
 from graph.principal import (
+    KIPASS_STEPS,
     NO_EXPIRY,
     DirectoryFileError,
     DirectoryUnavailable,
@@ -254,6 +258,33 @@ class CheckStep:
     detail: str
 
 
+def parse_steps(raw: Any, attribute: str | None = None) -> dict[str, bool]:
+    """The KI-Pass steps a user has done, from a directory attribute: a string of step names
+    ("schulung, dienstvereinbarung") or a list of them. Every known step gets done/not done;
+    unknown names are ignored with a warning for the admin (the steps only inform the user: the
+    KI-Pass itself is the group membership and the expiry date)."""
+    if raw in (None, ""):
+        names: list[str] = []
+    elif isinstance(raw, str):
+        names = [n for n in re.split(r"[,;\s]+", raw.lower()) if n]
+    elif isinstance(raw, list) and all(isinstance(n, str) for n in raw):
+        names = [n.strip().lower() for n in raw if n.strip()]
+    else:
+        log.warning(
+            "KI-Pass steps attribute %s holds an unreadable value; steps unknown", attribute
+        )
+        return {}
+    unknown = sorted(set(names) - set(KIPASS_STEPS))
+    if unknown:
+        log.warning(
+            "KI-Pass steps attribute %s names unknown steps %s (known: %s)",
+            attribute,
+            ", ".join(unknown),
+            ", ".join(KIPASS_STEPS),
+        )
+    return {step: step in names for step in KIPASS_STEPS}
+
+
 class GraphDirectory:
     def __init__(
         self,
@@ -264,6 +295,7 @@ class GraphDirectory:
         client_certificate: Path | str | None = None,
         kipass_group_id: str,
         kipass_expiry_attribute: str | None = None,
+        kipass_steps_attribute: str | None = None,
         access_groups_by_id: dict[str, str] | None = None,
         graph_base_url: str = "https://graph.microsoft.com/v1.0",
         authority_host: str = "https://login.microsoftonline.com",
@@ -285,6 +317,7 @@ class GraphDirectory:
         self.tenant_id = tenant_id
         self.kipass_group_id = kipass_group_id.lower()
         self.kipass_expiry_attribute = kipass_expiry_attribute or None
+        self.kipass_steps_attribute = kipass_steps_attribute or None
         self.access_groups_by_id = {k.lower(): v for k, v in (access_groups_by_id or {}).items()}
         self.timeout_seconds = timeout_seconds
         self.graph_base_url = graph_base_url.rstrip("/")
@@ -373,8 +406,7 @@ class GraphDirectory:
 
     async def _get_user(self, user_id: str) -> dict[str, Any]:
         select = ["id", "displayName", "userPrincipalName"]
-        if self.kipass_expiry_attribute:
-            select.append(self.kipass_expiry_attribute)
+        select += [a for a in (self.kipass_expiry_attribute, self.kipass_steps_attribute) if a]
         config = RequestConfiguration(
             query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
                 select=select
@@ -394,6 +426,7 @@ class GraphDirectory:
             "expiry": data.get(self.kipass_expiry_attribute)
             if self.kipass_expiry_attribute
             else None,
+            "steps": data.get(self.kipass_steps_attribute) if self.kipass_steps_attribute else None,
         }
 
     async def _get_groups(self, object_id: str) -> dict[str, str]:
@@ -475,6 +508,11 @@ class GraphDirectory:
         access = {PUBLIC} | {
             name for gid, name in self.access_groups_by_id.items() if gid in groups
         }
+        steps = (
+            parse_steps(user.get("steps"), self.kipass_steps_attribute)
+            if self.kipass_steps_attribute
+            else {}
+        )
         return Principal(
             id=user["id"],
             name=user["displayName"] or user["id"],
@@ -482,6 +520,7 @@ class GraphDirectory:
             tenant_id=self.tenant_id,
             groups=frozenset(groups),
             kipass_valid_until=valid_until,
+            kipass_steps=steps,
             access_groups=frozenset(access),
             group_names={gid: name for gid, name in groups.items() if name},
         )

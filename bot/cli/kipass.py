@@ -275,6 +275,7 @@ async def _check_graph(settings: Settings, probe_user: str | None) -> dict[str, 
         "graph": settings.graph_base_url,
         "kipass_group": settings.kipass_group_id,
         "expiry_attribute": settings.kipass_expiry_attribute or None,
+        "steps_attribute": settings.kipass_steps_attribute or None,
         "access_groups": mapping,
         "steps": [{"name": s.name, "ok": s.ok, "detail": s.detail} for s in steps],
     }

@@ -36,6 +36,7 @@ TENANT = "7c2b0d4e-3f51-4b8a-9d0e-1a2b3c4d5e6f"
 CLIENT_ID = "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f"
 CLIENT_SECRET = "loopback-secret"
 EXPIRY_ATTRIBUTE = f"extension_{CLIENT_ID.replace('-', '')}_kipassValidUntil"
+STEPS_ATTRIBUTE = f"extension_{CLIENT_ID.replace('-', '')}_kipassSteps"
 
 
 def _self_signed(

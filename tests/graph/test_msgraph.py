@@ -10,11 +10,18 @@ from typing import Any
 import pytest
 
 from graph.msgraph import GraphDirectory
-from graph.principal import NO_EXPIRY, DirectoryFileError, DirectoryUnavailable, UnknownUser
+from graph.principal import (
+    KIPASS_STEPS,
+    NO_EXPIRY,
+    DirectoryFileError,
+    DirectoryUnavailable,
+    UnknownUser,
+)
 from tests.graph.graph_server import (
     CLIENT_ID,
     CLIENT_SECRET,
     EXPIRY_ATTRIBUTE,
+    STEPS_ATTRIBUTE,
     TENANT,
     GraphServer,
     GraphUser,
@@ -130,6 +137,28 @@ async def test_non_member_has_no_kipass_even_with_expiry_attribute(
     p = await directory.lookup(CLARA)
     assert p.kipass_valid_until is None
     assert p.access_groups == {"public"}
+
+
+async def test_steps_attribute_tells_which_kipass_steps_are_open(
+    server: GraphServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.users[BERND.lower()].extension[STEPS_ATTRIBUTE] = "Schulung, dienstvereinbarung;Quiz"
+    server.users[CLARA.lower()].extension[STEPS_ATTRIBUTE] = ["leitlinien"]
+    directory = make_directory(server, kipass_steps_attribute=STEPS_ATTRIBUTE)
+    try:
+        bernd, clara, anna = [await directory.lookup(u) for u in (BERND, CLARA, ANNA)]
+    finally:
+        await directory.close()
+    assert bernd.open_kipass_steps() == ["leitlinien", "checkliste"]
+    assert clara.open_kipass_steps() == ["schulung", "dienstvereinbarung", "checkliste"]
+    assert anna.open_kipass_steps() == list(KIPASS_STEPS)  # attribute unset: nothing done yet
+    assert STEPS_ATTRIBUTE in server.graph_calls(f"/users/{BERND}?")[0]
+    assert "unknown steps quiz" in caplog.text  # the admin hears of the typo, not who has it
+    assert BERND not in caplog.text
+
+
+async def test_without_steps_attribute_the_steps_are_unknown(directory: GraphDirectory) -> None:
+    assert (await directory.lookup(BERND)).kipass_steps == {}
 
 
 async def test_past_expiry_means_expired(server: GraphServer, directory: GraphDirectory) -> None:
