@@ -42,7 +42,6 @@ from skills import policy_qa  # noqa: E402
 from skills.generator.openai_chat import OpenAIGenerator  # noqa: E402
 from tests.bot.teams_kit import (  # noqa: E402
     USER_WITH_PASS,
-    ConnectorRecorder,
     FakeDirectory,
     make_settings,
     message,
@@ -50,6 +49,7 @@ from tests.bot.teams_kit import (  # noqa: E402
 )
 from tests.skills.helpers import sample_context  # noqa: E402
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server  # noqa: E402
+from tests.support.connector import ConnectorRecorder  # noqa: E402
 
 QUESTION = "frage Wie lange ist der KI-Pass gültig?"
 ANSWER = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.teams_kit import ConnectorRecorder
+from tests.support.connector import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, message, start_bot
+from tests.bot.teams_kit import (
+    BotUnderTest,
+    message,
+    start_bot,
+)
+from tests.support.connector import ConnectorRecorder
 
 
 @pytest.fixture

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, mention, message, start_bot
+from tests.bot.teams_kit import (
+    BotUnderTest,
+    mention,
+    message,
+    start_bot,
+)
+from tests.support.connector import ConnectorRecorder
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ import pytest
 
 from bot.services import build_services
 from tests.bot.card_schema import card_errors
-from tests.bot.teams_kit import ConnectorRecorder, make_settings, message, start_bot
+from tests.bot.teams_kit import (
+    make_settings,
+    message,
+    start_bot,
+)
+from tests.support.connector import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parents[2]
 KIW = Path(sys.executable).with_name("kiw")

@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 
 from tests.bot.extension_kit import assert_outlook_safe, cards_in, invoke, make_services
-from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, start_bot
+from tests.bot.teams_kit import (
+    BotUnderTest,
+    start_bot,
+)
+from tests.support.connector import ConnectorRecorder
 
 
 @pytest.fixture

@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.services import build_services
-from tests.bot.teams_kit import ConnectorRecorder, make_settings, message, start_bot
+from tests.bot.teams_kit import (
+    make_settings,
+    message,
+    start_bot,
+)
 from tests.bot.test_cards_skills import REPO, _index_samples
+from tests.support.connector import ConnectorRecorder
 
 GRUENE = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0004"  # Dirk Möller, fraktion-gruene
 CDU = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0005"  # Eva Schulz, fraktion-cdu

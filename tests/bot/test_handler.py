@@ -22,11 +22,11 @@ from tests.bot.teams_kit import (
     USER_WITH_PASS,
     USER_WITHOUT_PASS,
     BotUnderTest,
-    ConnectorRecorder,
     mention,
     message,
     start_bot,
 )
+from tests.support.connector import ConnectorRecorder
 
 SEEN: list[SkillRequest] = []
 

@@ -16,7 +16,6 @@ from skills.registry import all_skills
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.teams_kit import (
     BotUnderTest,
-    ConnectorRecorder,
     FakeDirectory,
     FakeGenerator,
     FakeIndex,
@@ -24,6 +23,7 @@ from tests.bot.teams_kit import (
     make_settings,
     start_bot,
 )
+from tests.support.connector import ConnectorRecorder
 
 PLAYGROUND_USER = "00000000-0000-0000-0000-0000000000020"  # Alex Wilber
 PLAYGROUND_TENANT = "00000000-0000-0000-0000-0000000000001"

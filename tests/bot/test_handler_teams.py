@@ -11,7 +11,12 @@ from skills import help as help_skill
 from skills.context import Skill, SkillContext
 from skills.types import SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import BotUnderTest, ConnectorRecorder, fixture, start_bot
+from tests.bot.teams_kit import (
+    BotUnderTest,
+    fixture,
+    start_bot,
+)
+from tests.support.connector import ConnectorRecorder
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 SEEN: list[str] = []

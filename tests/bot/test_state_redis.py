@@ -22,11 +22,11 @@ from bot.state_redis import RedisStateStore
 from tests.bot.teams_kit import (
     BOT_ID,
     TENANT,
-    ConnectorRecorder,
     make_services,
     make_settings,
     message,
 )
+from tests.support.connector import ConnectorRecorder
 
 pytestmark = pytest.mark.redis
 

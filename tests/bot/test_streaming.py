@@ -21,8 +21,6 @@ from tests.bot.card_schema import assert_valid_card
 from tests.bot.teams_kit import (
     USER_WITH_PASS,
     BotUnderTest,
-    ConnectorCall,
-    ConnectorRecorder,
     FakeDirectory,
     make_settings,
     message,
@@ -31,6 +29,7 @@ from tests.bot.teams_kit import (
 )
 from tests.skills.helpers import sample_context
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
+from tests.support.connector import ConnectorCall, ConnectorRecorder
 
 FAST = {"stream_after_seconds": 0.05, "stream_interval_seconds": 0.05}
 PREVIEWS = ["Nein", "Nein, das ist", "Nein, das ist nicht erlaubt [1]."]

@@ -11,8 +11,12 @@ from aiohttp import web
 
 from bot.teams_files import FILE_DOWNLOAD_INFO
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import ConnectorRecorder, message, start_bot
+from tests.bot.teams_kit import (
+    message,
+    start_bot,
+)
 from tests.conftest import REPO
+from tests.support.connector import ConnectorRecorder
 
 SAMPLE = REPO / "samples" / "inventory.csv"
 

@@ -4,8 +4,8 @@
   Teams endorsements) and a signer that issues channel tokens exactly as the Bot Connector does.
 - `EntraTokenEndpoint`: an HTTPS (self-signed, loopback) stand-in for login.microsoftonline.com
   that MSAL really talks to: tenant OpenID discovery and the client-credentials token endpoint.
-- `ConnectorStub`: the Bot Connector REST API the bot replies to (`serviceUrl`), recording every
-  call with its bearer token.
+- the Bot Connector REST API the bot replies to (`serviceUrl`): `ConnectorRecorder` from
+  tests/support/connector.py, recording every call with its bearer token.
 
 Everything binds to 127.0.0.1 on a free port. No SDK function is patched: the bot's code and the
 SDK run for real against these servers.
@@ -20,9 +20,8 @@ import itertools
 import json
 import ssl
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
+
+from tests.support.connector import ConnectorRecorder
 
 BOT_CONNECTOR_ISSUER = "https://api.botframework.com"
 METADATA_PATH = "/v1/.well-known/openidconfiguration"
@@ -276,66 +277,12 @@ class EntraTokenEndpoint:
 
 
 @dataclass
-class ConnectorCall:
-    method: str
-    path: str
-    authorization: str
-    body: dict[str, Any]
-
-
-@dataclass
-class ConnectorStub:
-    """The Bot Connector REST API (v3 conversations) on loopback, recording every call."""
-
-    calls: list[ConnectorCall] = field(default_factory=list)
-    # Statuses to answer the next calls with (e.g. [429] for one throttled reply), then 200.
-    fail_next: list[int] = field(default_factory=list)
-    base_url: str = ""
-    _runner: web.AppRunner | None = None
-
-    @property
-    def service_url(self) -> str:
-        return self.base_url + "/"
-
-    async def start(self) -> ConnectorStub:
-        app = web.Application(client_max_size=8 * 1024 * 1024)
-        app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
-        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
-        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
-        self._runner = await _start(app)
-        self.base_url = f"http://127.0.0.1:{_port(self._runner)}"
-        return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _record(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.calls.append(
-            ConnectorCall(
-                request.method, request.path, request.headers.get("Authorization", ""), body
-            )
-        )
-        if self.fail_next:
-            status = self.fail_next.pop(0)
-            return web.json_response(
-                {"error": {"code": "Throttled"}}, status=status, headers={"Retry-After": "0"}
-            )
-        return web.json_response({"id": request.match_info.get("activity") or uuid.uuid4().hex})
-
-    def replies_to(self, conversation_id: str) -> list[ConnectorCall]:
-        prefix = f"/v3/conversations/{conversation_id}/"
-        return [c for c in self.calls if c.path.startswith(prefix)]
-
-
-@dataclass
 class BotFrameworkStubs:
     """All three loopback services, started together."""
 
     identity: BotConnectorIdentity
     entra: EntraTokenEndpoint
-    connector: ConnectorStub
+    connector: ConnectorRecorder
     tls: LoopbackTls
 
     @classmethod
@@ -344,7 +291,7 @@ class BotFrameworkStubs:
         return cls(
             await BotConnectorIdentity().start(),
             await EntraTokenEndpoint(tls).start(),
-            await ConnectorStub().start(),
+            await ConnectorRecorder().start(),
             tls,
         )
 
