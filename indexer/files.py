@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm")
 IGNORED_NAMES = {"readme.md", "readme.txt", "license", "license.md"}
 BATCH_FILES = 20
+# Raise when what a file becomes in the index changes (new fields such as ALLRIS row ids,
+# other chunking): every file is then indexed anew once, changed or not.
+EXTRACTION_VERSION = 2
 
 
 class FrontMatterError(ValueError):
@@ -237,7 +240,7 @@ class FilesSource:
         except OSError as exc:
             return None, {}, Skip(label, f"cannot read ({exc.strerror or exc})")
         digest = hashlib.sha256(data).hexdigest()
-        settings = f"{self.collection}|{','.join(self.access)}"
+        settings = f"v{EXTRACTION_VERSION}|{self.collection}|{','.join(self.access)}"
         old = self.seen.get(self._key(path))
         if old and old.get("hash") == digest and old.get("settings") == settings:
             return None, {}, Skip(label, "unchanged")

@@ -127,6 +127,20 @@ async def test_unchanged_files_are_skipped_and_changed_files_replaced(
     assert await index.document_ids() == set()
 
 
+async def test_a_new_extraction_version_reindexes_unchanged_files(
+    tmp_path: Path, index: EmbeddedIndex, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.files
+
+    (tmp_path / "dv.md").write_text(DV)
+    await index_files([tmp_path], index, data_dir, collection=POLICIES, root=tmp_path)
+    monkeypatch.setattr(indexer.files, "EXTRACTION_VERSION", indexer.files.EXTRACTION_VERSION + 1)
+    again = await index_files([tmp_path], index, data_dir, collection=POLICIES, root=tmp_path)
+    assert (again.changed, again.unchanged) == (1, 0)  # what the index holds is rebuilt once
+    third = await index_files([tmp_path], index, data_dir, collection=POLICIES, root=tmp_path)
+    assert (third.changed, third.unchanged) == (0, 1)
+
+
 async def test_access_groups_from_cli_and_front_matter(
     tmp_path: Path, index: EmbeddedIndex, data_dir: Path
 ) -> None:
