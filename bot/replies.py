@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 
 from bot import cards
 from bot.cards.entities import message_entities
+from bot.feedback import ask_feedback_for
 from bot.turn import TurnOutput
 from skills.context import Skill
 from skills.types import Scope, SkillResult
@@ -93,7 +94,10 @@ def reply_activity(
             cards.help_card(skills, notice=notice), cards.help_summary(skills, notice=notice)
         )
     if result.answer_in_text and not (citation_style == "card" and result.card):
-        return text_answer_activity(skill, result, scope)
+        activity = text_answer_activity(skill, result, scope)
+        if wants_feedback(result) or result.outcome == "no_answer":
+            ask_feedback_for(activity, skill.name)  # Teams' footer does not say which skill
+        return activity
     if result.card:
         activity = card_activity(result.card, cards.summary_line(result.text))
     elif cards.summary_line(result.text) == result.text.strip():

@@ -20,6 +20,7 @@ from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
 
+from bot.feedback import FeedbackMemory
 from bot.long_work import LongWork
 from bot.normalise import message_text
 from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
@@ -97,6 +98,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.skills = skills
         self.trace_sink = trace_sink
         self.long_work = LongWork(adapter, state, settings.microsoft_app_id, self._emit)
+        self.feedback = FeedbackMemory(state)
+        observers = getattr(adapter, "sent_observers", None)
+        if observers is not None:
+            observers.append(self.feedback.observe)
         self.allowed_tenants = self._allowed_tenants(settings)
 
     # ---- tenant allow-list ----
@@ -347,7 +352,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
             raw_action = value.get("actionValue")
             action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
             reaction = {"like": "up", "dislike": "down"}.get(str(action.get("reaction")))
-            self._audit_feedback(turn_context, reaction, commented=_has_comment(action))
+            conversation = activity.conversation.id if activity.conversation else None
+            skill = await self.feedback.skill_of(conversation, activity.reply_to_id)
+            self._audit_feedback(turn_context, reaction, skill, commented=_has_comment(action))
             return InvokeResponse(status=int(HTTPStatus.OK), body={})
         log.info("unknown invoke %r answered with 501", name)
         return InvokeResponse(
@@ -375,11 +382,20 @@ class KiwTeamsHandler(TeamsActivityHandler):
     # ---- feedback ----
     async def _feedback(self, turn_context: TurnContext, raw: Any) -> None:
         reaction = raw if raw in ("up", "down") else None
-        self._audit_feedback(turn_context, reaction)
+        value = turn_context.activity.value
+        named = value.get("skill") if isinstance(value, dict) else None
+        # The card's data names the skill; only a registered name reaches the audit log.
+        skill = named if named in {s.name for s in self.skills()} else None
+        self._audit_feedback(turn_context, reaction, skill)
         await turn_context.send_activity(MessageFactory.text(FEEDBACK_THANKS))
 
     def _audit_feedback(
-        self, turn_context: TurnContext, reaction: str | None, *, commented: bool = False
+        self,
+        turn_context: TurnContext,
+        reaction: str | None,
+        skill: str | None = None,
+        *,
+        commented: bool = False,
     ) -> None:
         activity = turn_context.activity
         if reaction is None:
@@ -387,6 +403,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             return
         self.services.audit.write(
             "feedback",
+            skill=skill,
             outcome=reaction,
             reason="with_comment" if commented else None,
             user_id=aad_object_id(activity),

@@ -389,13 +389,58 @@ async def test_feedback_button_and_teams_feedback_invoke_are_audited_without_con
     invoke["id"] = "no-comment"
     invoke["value"]["actionValue"] = {"reaction": "like", "feedback": '{"feedbackText":" "}'}
     assert (await bot.post(invoke)).status == 200
+    await _post_ok(bot, message("", url, value={"kiwFeedback": "down", "skill": "<script>"}))
     feedback = [line for line in bot.audit() if line["event"] == "feedback"]
-    assert [(f["outcome"], f["reason"]) for f in feedback] == [
-        ("up", None),
-        ("down", "with_comment"),  # that there was a comment, not what it said
-        ("up", None),
+    assert [(f["outcome"], f["reason"], f["skill"]) for f in feedback] == [
+        ("up", None, "policy_qa"),  # named by the card's data
+        ("down", "with_comment", None),  # that there was a comment, not what it said
+        ("up", None, None),  # a message the bot does not know: no skill
+        ("down", None, None),  # an unregistered name never reaches the log
     ]
-    assert "falsch" not in str(bot.audit())
+    assert "falsch" not in str(bot.audit()) and "script" not in str(bot.audit())
+
+
+@pytest.mark.parametrize(
+    ("conversation_type", "streamed"),
+    [("personal", False), ("personal", True), ("channel", False)],
+)
+async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    conversation_type: str,
+    streamed: bool,
+) -> None:
+    async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        await request.progress.inform("Ich suche …")
+        await asyncio.sleep(0.2 if streamed else 0)
+        return await _answer(request, ctx)
+
+    bot = await _answering_bot(
+        aiohttp_client, connector, data_dir, _slow, stream_after_seconds=0.05
+    )
+    url = connector.service_url
+    asked = message(
+        "<at>KI-Assistent</at> frage Darf ich?",
+        url,
+        conversation_type=conversation_type,
+        entities=[mention()],
+    )
+    await _post_ok(bot, asked)
+    [answer] = connector.messages()
+    assert ("streaminfo" in str(answer.body)) is streamed
+    rated = answer.body["channelData"].get("streamId") if streamed else answer.reply_id
+    invoke = message("", url, conversation_id=asked["conversation"]["id"])
+    invoke.update(
+        type="invoke",
+        name="message/submitAction",
+        replyToId=rated,
+        value={"actionName": "feedback", "actionValue": {"reaction": "like"}},
+    )
+    assert (await bot.post(invoke)).status == 200
+    [line] = [line for line in bot.audit() if line["event"] == "feedback"]
+    assert (line["skill"], line["outcome"]) == ("policy_qa", "up")
+    assert set(line) >= {"user", "scope"} and "Darf ich" not in str(line)
 
 
 # ---- invokes ----
