@@ -173,15 +173,31 @@ def long_pdf(pages: int) -> bytes:
     return pdf(content)
 
 
+class RecordedProgress:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    async def inform(self, text: str) -> None:
+        self.lines.append(text)
+
+    async def preview(self, text: str) -> None:
+        raise AssertionError("a summary has no answer text to preview")
+
+
 async def test_long_document_is_summarised_map_reduce_with_late_pages(tmp_path: Path) -> None:
     attachment = Attachment("radverkehrsplan.pdf", PDF, await asyncio.to_thread(long_pdf, 120))
-    request = SkillRequest(text="", attachments=(attachment,))
+    progress = RecordedProgress()
+    request = SkillRequest(text="", attachments=(attachment,), progress=progress)
     result = await run(tmp_path, request)
     data = result.data  # type: ignore[attr-defined]
     assert data["pages"] >= 118 and data["partial"] is False
     assert data["decision_proposal"]["pages"] == [117]
     assert data["financial_impact"]["pages"][0] in (117, 118)  # a passage starts on 117
     assert request.trace.step("map") is not None
+    # What a 1:1 chat shows meanwhile (Teams streaming): the document, then each part read.
+    groups = request.trace.step("map").details["groups"]  # type: ignore[union-attr]
+    assert progress.lines[0].startswith("Ich fasse „") and len(progress.lines) == groups + 1
+    assert progress.lines[-1] == f"Ich lese das Dokument: Teil {groups} von {groups} …"
 
 
 class SlowGenerator(ExtractiveGenerator):
