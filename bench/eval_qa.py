@@ -170,9 +170,9 @@ def _karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
         for member in tar:
             name = Path(member.name).stem
             if member.isfile() and name in needed:
-                fh = tar.extractfile(member)
-                if fh:
-                    texts[name] = fh.read().decode("utf-8", errors="replace")
+                extracted = tar.extractfile(member)
+                if extracted:
+                    texts[name] = extracted.read().decode("utf-8", errors="replace")
     chunks: list[Chunk] = []
     for p in chosen:
         when = p.get("date")

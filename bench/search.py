@@ -132,7 +132,7 @@ def karlsruhe_chunks() -> list[Chunk]:
             "organizations": tuple(org_names),
         }
         n = 0
-        chunks.append(Chunk(id=f"{pid}#{n}", text=p.get("name") or "", **meta))  # type: ignore[arg-type]
+        chunks.append(Chunk(id=f"{pid}#{n}", text=p.get("name") or "", **meta))
         for f in p.get("auxiliaryFile") or []:
             text = texts.get(f["id"].rsplit("/", 1)[-1], "")
             for page, heading, piece in _passages(text):
@@ -145,7 +145,7 @@ def karlsruhe_chunks() -> list[Chunk]:
                         heading=heading,
                         file_id=f["id"],
                         file_name=f.get("name"),
-                        **meta,  # type: ignore[arg-type]
+                        **meta,
                     )
                 )
     return chunks
@@ -203,7 +203,9 @@ def make_queries(papers: list[dict], rng: random.Random, n_each: int = 60) -> li
         if forms:
             w, inflected = forms[0]
             rest = [x for x in content(p["name"]) if x != w][:1]
-            qs.append({"kind": "inflected", "q": " ".join([inflected, *rest]), "want": p["id"]})
+            qs.append(
+                {"kind": "inflected", "q": " ".join([inflected or w, *rest]), "want": p["id"]}
+            )
     for p in live[2 * n_each : 3 * n_each]:  # umlauts typed as ae/oe/ue/ss
         ws = [w for w in content(p["name"]) if re.search("[äöüß]", w)]
         if ws:

@@ -357,8 +357,8 @@ async def test_trace_and_audit_per_turn_without_content(
         await _post_ok(bot, message(f"frage {secret}?", bot.connector.service_url))
     [trace] = bot.traces
     assert trace.names() == ["normalise", "route", "gate", "skill", "reply"]
-    assert trace.step("route").details["skill"] == "policy_qa"  # type: ignore[union-attr]
-    assert trace.step("gate").details["reason"] == "ok"  # type: ignore[union-attr]
+    assert trace.step("route").details["skill"] == "policy_qa"
+    assert trace.step("gate").details["reason"] == "ok"
     leaking = [r for r in caplog.records if secret in r.getMessage() and r.levelno > logging.DEBUG]
     assert leaking == []
     assert any(secret in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
@@ -574,7 +574,7 @@ async def test_file_sent_without_words_goes_to_the_matching_skill(
         ("zusammenfassen", ("Vorlage.pdf",), 1009),
         ("priorisieren", ("Prozesse.xlsx",), 1009),
     ]
-    assert bot.traces[0].step("attachments").details == {"count": 1, "bytes": 1009}  # type: ignore[union-attr]
+    assert bot.traces[0].step("attachments").details == {"count": 1, "bytes": 1009}
 
 
 async def test_skill_card_is_sent_once_without_citation_markers(
@@ -649,7 +649,7 @@ async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
     assert bot.traces[0].step("card_submit").details == {
         "command": "suche",
         "keys": ["page", "query"],
-    }  # type: ignore[union-attr]
+    }
     # A submit without a known command is not a crash: help.
     await _post_ok(bot, message("", connector.service_url, value={"command": 42}))
     assert connector.messages()[-1].body["summary"].startswith("Befehle:")
@@ -665,10 +665,15 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
         await bot.handler.drain()
     texts = [c.body.get("text") or c.body.get("summary") for c in bot.connector.messages()]
     # No placeholder id came back, so the result arrives as a new message.
-    assert texts[0].startswith("Befehle:") and texts[1:] == [
-        "Ich arbeite daran …",
-        "Fertig zusammengefasst.",
-    ]
+    assert (
+        texts[0]
+        and texts[0].startswith("Befehle:")
+        and texts[1:]
+        == [
+            "Ich arbeite daran …",
+            "Fertig zusammengefasst.",
+        ]
+    )
     assert not [line for line in bot.audit() if line["outcome"] == "error"]
 
 

@@ -77,12 +77,12 @@ async def test_personal_hilfe(bot: BotUnderTest) -> None:
     assert reply.body["summary"].startswith("Befehle: hilfe")
     assert_valid_card(reply.body["attachments"][0]["content"])
     [trace] = bot.traces
-    assert trace.step("route").details["skill"] == "help"  # type: ignore[union-attr]
+    assert trace.step("route").details["skill"] == "help"
 
 
 async def test_personal_frage_routes_to_policy_qa_when_registered(bot: BotUnderTest) -> None:
     await replay(bot, "personal-message-frage")
-    route = bot.traces[0].step("route").details  # type: ignore[union-attr]
+    route = bot.traces[0].step("route").details
     if "policy_qa" in {s.name for s in all_skills()}:
         assert (route["skill"], route["command"]) == ("policy_qa", "frage")
     else:
@@ -104,8 +104,8 @@ async def test_personal_kipass_for_the_playground_user(bot: BotUnderTest) -> Non
 async def test_group_chat_mention_is_stripped(bot: BotUnderTest) -> None:
     activity = await replay(bot, "groupchat-message-mention")
     [trace] = bot.traces
-    assert trace.step("normalise").details["mention_removed"] is True  # type: ignore[union-attr]
-    route = trace.step("route").details  # type: ignore[union-attr]
+    assert trace.step("normalise").details["mention_removed"] is True
+    route = trace.step("route").details
     assert route["command"] == "suche"
     [reply] = bot.connector.messages()
     assert reply.conversation_id == activity["conversation"]["id"]
@@ -117,7 +117,7 @@ async def test_channel_mention_reply_goes_into_the_thread(bot: BotUnderTest) -> 
     [reply] = bot.connector.messages()
     assert reply.conversation_id == "team-id;messageid=1795757882213"
     assert reply.body["replyToId"] == activity["id"]
-    assert bot.traces[0].step("route").details["skill"] == "help"  # type: ignore[union-attr]
+    assert bot.traces[0].step("route").details["skill"] == "help"
 
 
 async def test_playground_from_another_tenant_is_rejected(

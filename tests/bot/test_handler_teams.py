@@ -62,10 +62,10 @@ async def test_channel_mention_goes_to_the_skill_and_the_thread(bot: BotUnderTes
 
 async def test_group_chat_html_message(bot: BotUnderTest) -> None:
     await replay(bot, "groupchat-message-mention-html")
-    route = bot.traces[0].step("route").details  # type: ignore[union-attr]
+    route = bot.traces[0].step("route").details
     # policy_qa is not registered in this test: help with a notice, never a crash.
     assert (route["skill"], route["reason"]) == ("help", "unavailable")
-    assert bot.traces[0].step("normalise").details["mention_removed"] is True  # type: ignore[union-attr]
+    assert bot.traces[0].step("normalise").details["mention_removed"] is True
 
 
 async def test_bot_added_then_members_added(bot: BotUnderTest) -> None:

@@ -63,7 +63,7 @@ async def test_references_round_trip_and_expire() -> None:
     assert await store.load_reference("reference:a") is None
 
 
-def test_build_state_store(data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_build_state_store(data_dir) -> None:
     assert isinstance(build_state_store(make_settings(data_dir)), MemoryStateStore)
     redis = make_settings(data_dir, state_backend="redis", redis_url="redis://127.0.0.1:1")
     assert type(build_state_store(redis)).__name__ == "RedisStateStore"  # no connection yet

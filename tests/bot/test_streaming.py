@@ -31,7 +31,7 @@ from tests.skills.helpers import sample_context
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 from tests.support.connector import ConnectorCall, ConnectorRecorder
 
-FAST = {"stream_after_seconds": 0.05, "stream_interval_seconds": 0.05}
+FAST: dict[str, Any] = {"stream_after_seconds": 0.05, "stream_interval_seconds": 0.05}
 PREVIEWS = ["Nein", "Nein, das ist", "Nein, das ist nicht erlaubt [1]."]
 CANCELLED: list[bool] = []
 
@@ -121,7 +121,7 @@ async def test_answer_streams_progress_then_text_then_the_final_message(bot: Bot
     assert message_entity["additionalType"] == ["AIGeneratedContent"]
     assert message_entity["citation"][0]["position"] == 1
     [trace] = bot.traces
-    assert trace.step("reply").details == {"long_work": False, "streamed": True}  # type: ignore[union-attr]
+    assert trace.step("reply").details == {"long_work": False, "streamed": True}
 
 
 async def test_quick_answer_is_one_ordinary_message(bot: BotUnderTest) -> None:

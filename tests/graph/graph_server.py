@@ -137,9 +137,7 @@ class GraphServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
         return self
 
     async def close(self) -> None:
@@ -185,9 +183,10 @@ class GraphServer:
         if form.get("grant_type") != "client_credentials":
             return self._token_error("unsupported_grant_type", "AADSTS70003: grant type")
         if form.get("client_id") != CLIENT_ID:
+            client = form.get("client_id")
             return self._token_error(
                 "unauthorized_client",
-                f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found",
+                f"AADSTS700016: Application with identifier '{client!s}' was not found",
             )
         if "https://graph.microsoft.com/.default" not in str(form.get("scope", "")).split():
             return self._token_error("invalid_scope", "AADSTS70011: scope")

@@ -180,7 +180,7 @@ class FakeSearchService:
         searchable = [n for n, f in fields.items() if f.get("searchable")]
         store = self.docs[name]
         try:
-            keep = compile_filter(body.get("filter")) if body.get("filter") else (lambda d: True)
+            keep = compile_filter(str(body["filter"])) if body.get("filter") else _keep_all
         except ValueError as exc:
             return _error(400, f"Invalid expression: {exc}")
         terms = _query_terms(body.get("search") or "*", body.get("queryType") == "full")
@@ -200,7 +200,7 @@ class FakeSearchService:
         for clause in reversed((body.get("orderby") or "").split(",")):
             if clause.strip():
                 fname, _, direction = clause.strip().partition(" ")
-                scored.sort(key=lambda sd, f=fname: (sd[1].get(f) is None, sd[1].get(f) or 0))
+                scored.sort(key=_by_field(fname))
                 if direction.strip() == "desc":
                     scored.reverse()
         if not body.get("orderby"):
@@ -510,10 +510,22 @@ async def serve(service: FakeSearchService) -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def _keep_all(doc: dict[str, Any]) -> bool:
+    return True
+
+
+def _by_field(name: str) -> Callable[[tuple[float, dict[str, Any]]], tuple[bool, Any]]:
+    """Sort key for $orderby: documents without the field last, then by its value."""
+
+    def key(scored: tuple[float, dict[str, Any]]) -> tuple[bool, Any]:
+        value = scored[1].get(name)
+        return (value is None, value or 0)
+
+    return key

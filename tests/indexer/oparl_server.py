@@ -254,7 +254,7 @@ class OParlTestServer:
         return f"{self.base}/ris/oparl/system"
 
     def _out(self, obj: dict[str, Any]) -> dict[str, Any]:
-        return _walk_strings(obj, self.emitted)  # type: ignore[no-any-return]
+        return _walk_strings(obj, self.emitted)
 
     # ---- changes between runs
 
@@ -331,7 +331,7 @@ class OParlTestServer:
             status = f.statuses.pop(0)
             headers = {"Retry-After": f.retry_after} if status == 429 else {}
             return web.Response(status=status, text="Fehler", headers=headers)
-        return await handler(request)  # type: ignore[no-any-return]
+        return await handler(request)
 
     async def _system(self, request: web.Request) -> web.Response:
         return web.json_response(
@@ -446,8 +446,7 @@ class RunningServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        port = sockets[0].getsockname()[1]
+        port = self._runner.addresses[0][1]
         self.server.base = f"http://127.0.0.1:{port}"
         return self.server
 

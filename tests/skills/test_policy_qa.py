@@ -6,14 +6,21 @@ from pathlib import Path
 
 from indexer.model import POLICIES, Chunk
 from skills import policy_qa
+from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
-from skills.types import SkillRequest
+from skills.types import SkillRequest, SkillResult
 from tests.skills.helpers import sample_context
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 
 
-async def ask(tmp_path: Path, question: str, **kwargs: object) -> tuple[object, SkillRequest]:
-    async with sample_context(tmp_path, **kwargs) as ctx:  # type: ignore[arg-type]
+async def ask(
+    tmp_path: Path,
+    question: str,
+    *,
+    generator: Generator | None = None,
+    extra: list[Chunk] | None = None,
+) -> tuple[SkillResult, SkillRequest]:
+    async with sample_context(tmp_path, generator, extra) as ctx:
         request = SkillRequest(text=question, command="frage")
         return await policy_qa.run(request, ctx), request
 

@@ -36,7 +36,7 @@ HAND_CHECKED = HEADER + (
 )
 
 
-def processes(text: str = HAND_CHECKED):  # type: ignore[no-untyped-def]
+def processes(text: str = HAND_CHECKED):
     return parse_inventory(text.encode("utf-8"), "inventar.csv")
 
 

@@ -26,9 +26,9 @@ class _Unused:
 
 def ctx() -> SkillContext:
     return SkillContext(
-        index=_Unused(),  # type: ignore[arg-type]
-        generator=_Unused(),  # type: ignore[arg-type]
-        directory=_Unused(),  # type: ignore[arg-type]
+        index=_Unused(),
+        generator=_Unused(),
+        directory=_Unused(),
         today=lambda: date(2026, 11, 27),
     )
 

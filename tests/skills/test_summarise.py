@@ -12,9 +12,9 @@ from reportlab.pdfgen import canvas
 
 from indexer.model import COUNCIL, Chunk
 from skills import summarise
-from skills.generator.base import Passage, Summary
+from skills.generator.base import Generator, Passage, Summary
 from skills.generator.extractive import ExtractiveGenerator
-from skills.types import Attachment, SkillRequest
+from skills.types import Attachment, SkillRequest, SkillResult
 from tests.conftest import REPO
 from tests.skills.helpers import member_of, sample_context
 
@@ -55,15 +55,21 @@ VORLAGE_PAGES = [
 ]
 
 
-async def run(tmp_path: Path, request: SkillRequest, **kwargs: object) -> object:
-    async with sample_context(tmp_path, **kwargs) as ctx:  # type: ignore[arg-type]
+async def run(
+    tmp_path: Path,
+    request: SkillRequest,
+    *,
+    generator: Generator | None = None,
+    extra: list[Chunk] | None = None,
+) -> SkillResult:
+    async with sample_context(tmp_path, generator, extra) as ctx:
         return await summarise.run(request, ctx)
 
 
 async def test_reference_summary_has_every_field_with_citations(tmp_path: Path) -> None:
     result = await run(tmp_path, SkillRequest(text="VO/2026/14311"))
-    data = result.data  # type: ignore[attr-defined]
-    assert result.outcome == "ok" and result.ai_generated is False  # type: ignore[attr-defined]
+    data = result.data
+    assert result.outcome == "ok" and result.ai_generated is False
     assert "Bürgerschaft beschließt die Sanierung" in data["decision_proposal"]["text"]
     assert "14,8 Mio. Euro" in data["financial_impact"]["text"]
     assert any("31.03.2027" in d["text"] for d in data["deadlines"])
@@ -77,7 +83,7 @@ async def test_reference_summary_has_every_field_with_citations(tmp_path: Path) 
 async def test_pdf_attachment_points_carry_their_pages(tmp_path: Path) -> None:
     attachment = Attachment("vorlage.pdf", PDF, pdf(VORLAGE_PAGES))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    data = result.data  # type: ignore[attr-defined]
+    data = result.data
     assert data["decision_proposal"]["pages"] == [2]
     assert (
         data["financial_impact"]["pages"] == [3]
@@ -89,14 +95,14 @@ async def test_pdf_attachment_points_carry_their_pages(tmp_path: Path) -> None:
 async def test_scanned_pdf_asks_for_ocr(tmp_path: Path) -> None:
     attachment = Attachment("scan.pdf", PDF, pdf([[], []]))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    assert result.outcome == "bad_input"  # type: ignore[attr-defined]
-    assert "keinen Text (Scan?)" in result.text and "OCR" in result.text  # type: ignore[attr-defined]
+    assert result.outcome == "bad_input"
+    assert "keinen Text (Scan?)" in result.text and "OCR" in result.text
 
 
 async def test_password_protected_pdf_gets_a_clear_message(tmp_path: Path) -> None:
     attachment = Attachment("geheim.pdf", PDF, pdf(VORLAGE_PAGES, password="geheim"))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    assert result.outcome == "bad_input" and "Passwort" in result.text  # type: ignore[attr-defined]
+    assert result.outcome == "bad_input" and "Passwort" in result.text
 
 
 async def test_broken_file_and_empty_request(tmp_path: Path) -> None:
@@ -104,8 +110,8 @@ async def test_broken_file_and_empty_request(tmp_path: Path) -> None:
         tmp_path, SkillRequest(text="", attachments=(Attachment("x.pdf", PDF, b"%PDF-1.7 kaputt"),))
     )
     empty = await run(tmp_path, SkillRequest(text=""))
-    assert broken.outcome == "bad_input" and "nicht lesen" in broken.text  # type: ignore[attr-defined]
-    assert empty.outcome == "bad_input" and "Aktenzeichen" in empty.text  # type: ignore[attr-defined]
+    assert broken.outcome == "bad_input" and "nicht lesen" in broken.text
+    assert empty.outcome == "bad_input" and "Aktenzeichen" in empty.text
 
 
 async def test_unknown_and_forbidden_references_read_the_same(tmp_path: Path) -> None:
@@ -114,13 +120,13 @@ async def test_unknown_and_forbidden_references_read_the_same(tmp_path: Path) ->
     allowed = await run(
         tmp_path, SkillRequest(text="GR-INTERN/2026/07", user=member_of("fraktion-gruene"))
     )
-    assert unknown.outcome == forbidden.outcome == "not_found"  # type: ignore[attr-defined]
+    assert unknown.outcome == forbidden.outcome == "not_found"
     assert (
         forbidden.text
         == "„GR-INTERN/2026/07“ habe ich nicht gefunden. Bitte prüfen Sie das Aktenzeichen."
-    )  # type: ignore[attr-defined]
-    assert "Haushaltsstrategie" not in forbidden.text  # type: ignore[attr-defined]
-    assert allowed.outcome == "ok"  # type: ignore[attr-defined]
+    )
+    assert "Haushaltsstrategie" not in forbidden.text
+    assert allowed.outcome == "ok"
 
 
 async def test_link_to_an_indexed_paper(tmp_path: Path) -> None:
@@ -134,9 +140,9 @@ async def test_link_to_an_indexed_paper(tmp_path: Path) -> None:
     unknown = await run(
         tmp_path, SkillRequest(text="https://allris.luebeck.de/public/vo020?VOLFDNR=999999")
     )
-    assert result.outcome == "ok"  # type: ignore[attr-defined]
-    assert "40 neue Sitzbänke" in result.data["decision_proposal"]["text"]  # type: ignore[attr-defined]
-    assert unknown.outcome == "not_found" and "nicht gefunden" in unknown.text  # type: ignore[attr-defined]
+    assert result.outcome == "ok"
+    assert "40 neue Sitzbänke" in result.data["decision_proposal"]["text"]
+    assert unknown.outcome == "not_found" and "nicht gefunden" in unknown.text
 
 
 async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> None:
@@ -149,13 +155,13 @@ async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> 
     text = base + "\n\n" + filler
     assert len(text) >= 50_000
     result = await run(tmp_path, SkillRequest(text=text))
-    assert result.outcome == "ok"  # type: ignore[attr-defined]
-    assert "350.000 Euro" in result.data["financial_impact"]["text"]  # type: ignore[attr-defined]
+    assert result.outcome == "ok"
+    assert "350.000 Euro" in result.data["financial_impact"]["text"]
 
 
 async def test_too_short_paste(tmp_path: Path) -> None:
     result = await run(tmp_path, SkillRequest(text="Bitte kurz zusammenfassen."))
-    assert result.outcome == "bad_input" and "zu kurz" in result.text  # type: ignore[attr-defined]
+    assert result.outcome == "bad_input" and "zu kurz" in result.text
 
 
 def long_pdf(pages: int) -> bytes:
@@ -189,7 +195,7 @@ async def test_long_document_is_summarised_map_reduce_with_late_pages(tmp_path: 
     progress = RecordedProgress()
     request = SkillRequest(text="", attachments=(attachment,), progress=progress)
     result = await run(tmp_path, request)
-    data = result.data  # type: ignore[attr-defined]
+    data = result.data
     assert data["pages"] >= 118 and data["partial"] is False
     assert data["decision_proposal"]["pages"] == [117]
     assert data["financial_impact"]["pages"][0] in (117, 118)  # a passage starts on 117
@@ -213,6 +219,6 @@ async def test_time_budget_gives_a_partial_summary_that_says_so(tmp_path: Path) 
     attachment = Attachment("radverkehrsplan.pdf", PDF, await asyncio.to_thread(long_pdf, 120))
     request = SkillRequest(text="", attachments=(attachment,), options={"budget_seconds": 0.5})
     result = await run(tmp_path, request, generator=SlowGenerator())
-    data = result.data  # type: ignore[attr-defined]
+    data = result.data
     assert data["partial"] is True and "ersten" in data["summary"]
     assert data["key_points"]
