@@ -162,7 +162,9 @@ class ExtractiveGenerator:
         scored.sort(key=lambda item: -item[0])
         best_score = scored[0][0]
         chosen: list[_Sentence] = []
-        for score, _coverage, s in scored:
+        if _LIST_QUESTION.search(question):
+            chosen = _enumeration([s for _score, _coverage, s in scored], sentences)
+        for score, _coverage, s in scored if not chosen else []:
             if len(chosen) == MAX_ANSWER_SENTENCES or score < 0.85 * best_score:
                 break
             if any(_similar(s, c) for c in chosen):
@@ -188,6 +190,34 @@ class ExtractiveGenerator:
 
     async def close(self) -> None:
         return None
+
+
+# "Welche Schritte …?" asks for a list; a passage that counts them out ("Erstens …, Zweitens …")
+# is quoted as a whole list, not as its two best sentences.
+_LIST_QUESTION = re.compile(
+    r"\bwelche\s+(?:schritte|voraussetzungen|bedingungen|punkte|stufen)\b|\bwhat\s+steps\b",
+    re.IGNORECASE,
+)
+_ORDINALS = ("Erstens", "Zweitens", "Drittens", "Viertens", "Fünftens", "Sechstens")
+
+
+def _enumeration(
+    candidates: Sequence[_Sentence], sentences: Sequence[_Sentence]
+) -> list[_Sentence]:
+    """The counted-out run that starts at the best qualifying "Erstens" sentence, else []."""
+    first = next((s for s in candidates if s.text.startswith(_ORDINALS[0])), None)
+    if first is None:
+        return []
+    run = [first]
+    for s in sentences[first.index + 1 :]:
+        if (
+            s.n != first.n
+            or len(run) == len(_ORDINALS)
+            or not s.text.startswith(_ORDINALS[len(run)])
+        ):
+            break
+        run.append(s)
+    return run if len(run) >= 2 else []
 
 
 def _similar(a: _Sentence, b: _Sentence) -> bool:

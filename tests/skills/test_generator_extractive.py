@@ -42,6 +42,28 @@ async def test_english_question_gets_english_frame_around_german_quote() -> None
     assert "zwei Jahre gültig" in result.text
 
 
+async def test_a_list_question_gets_the_whole_counted_out_list() -> None:
+    procedure = passage(
+        2,
+        "Voraussetzungen für eine neue KI-Anwendung\n"
+        "Erstens prüft die Fachabteilung den Zweck. Zweitens bewertet der Datenschutz die Daten. "
+        "Drittens stimmt der Personalrat zu. Danach entscheidet die Amtsleitung.",
+        title="Einführung von KI-Anwendungen",
+    )
+    result = await ExtractiveGenerator().answer(
+        "Welche Voraussetzungen gelten für eine neue KI-Anwendung?",
+        [passage(1, POLICY), procedure],
+    )
+    quoted = result.text.splitlines()[1:]
+    assert [q.split()[0] for q in quoted] == ["„Erstens", "„Zweitens", "„Drittens"]
+    assert result.cited == [2] and "Amtsleitung" not in result.text  # the list, nothing after
+    # Without a counted-out list the usual best two sentences answer.
+    plain = await ExtractiveGenerator().answer(
+        "Welche Voraussetzungen hat der KI-Pass?", [passage(1, POLICY)]
+    )
+    assert "setzt eine Schulung voraus" in plain.text
+
+
 async def test_unrelated_question_gets_no_answer() -> None:
     result = await ExtractiveGenerator().answer(
         "Wie viel Urlaub habe ich im Jahr?", [passage(1, POLICY)]
