@@ -12,6 +12,8 @@ on: a figure from fewer than five people is not shown. Definitions:
   latency p50/p95   nearest-rank percentiles of latency_ms over turns that carry one
   citation share    turns with outcome "ok" and cited=true / turns with outcome "ok" and cited set
   "keine Aussage"   turns with outcome "no_answer" / all turns
+  stopped           turns with outcome "stopped" (Stop pressed while the answer streamed) /
+                    all turns
   feedback          event "feedback", outcome "up" (👍) or "down" (👎)
   KI-Pass denials   event "gate", outcome "denied", by reason
   failures          turns with outcome "error" or "bad_input", by reason
@@ -56,6 +58,7 @@ class SkillStats:
     answered: Tally = field(default_factory=Tally)  # outcome ok with cited set
     cited: int = 0
     no_answer: int = 0
+    stopped: int = 0
     feedback_up: Tally = field(default_factory=Tally)
     feedback_down: Tally = field(default_factory=Tally)
 
@@ -115,6 +118,8 @@ class Accumulator:
                 stats.cited += cited
             elif outcome == "no_answer":
                 stats.no_answer += 1
+            elif outcome == "stopped":
+                stats.stopped += 1
             elif outcome in FAILURE_OUTCOMES:
                 self.failures[line.get("reason") or outcome or NO_REASON].add(user)
         elif event == "feedback":
@@ -209,6 +214,7 @@ def figures(acc: Accumulator) -> dict[str, Any]:
                 "latency_p95_ms": publish(percentile(s.latency, 95), s.latency_users),
                 "citation_share": publish(_share(s.cited, s.answered.count), s.answered.users),
                 "no_answer_rate": publish(_share(s.no_answer, s.turns.count), s.turns.users),
+                "stopped_rate": publish(_share(s.stopped, s.turns.count), s.turns.users),
                 "feedback_up": publish(s.feedback_up.count, s.feedback_up.users),
                 "feedback_down": publish(s.feedback_down.count, s.feedback_down.users),
             }

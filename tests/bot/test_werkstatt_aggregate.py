@@ -89,6 +89,7 @@ def test_figures_are_hand_checked(tmp_path: Path) -> None:
     assert qa["latency_p95_ms"] == 1500
     assert qa["citation_share"] == 0.75  # users 0 and 4 answer without citation
     assert qa["no_answer_rate"] == round(20 / 60, 4)
+    assert qa["stopped_rate"] == 0.0
     assert qa["feedback_up"] == 30  # users 0..5 -> 6 people
     assert qa["feedback_down"] is None  # users 6 and 7: two people -> suppressed
     assert [d["turns"] for d in data["per_day"]] == [17] * 5  # 12 qa + 4 allris + 1 error
@@ -107,6 +108,7 @@ def test_every_cell_resting_on_fewer_than_five_users_is_suppressed(tmp_path: Pat
             "latency_p95_ms",
             "citation_share",
             "no_answer_rate",
+            "stopped_rate",
             "feedback_up",
             "feedback_down",
         ),
@@ -116,6 +118,15 @@ def test_every_cell_resting_on_fewer_than_five_users_is_suppressed(tmp_path: Pat
     text = json.dumps(data)
     assert "user" not in text.replace("min_distinct_users", "")
     assert "T10:" not in text
+
+
+def test_answers_stopped_while_streaming_are_a_share_of_the_skills_turns(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit", AUDIT_KEY)
+    for u in range(8):
+        outcome = "stopped" if u < 2 else "ok"
+        audit.write("turn", skill="policy_qa", outcome=outcome, user_id=f"u{u}", now=at(FIRST))
+    [qa] = figures(aggregate(audit.directory, FIRST, FIRST))["per_skill"]
+    assert (qa["turns"], qa["stopped_rate"]) == (8, 0.25)
 
 
 def test_a_fifth_person_lifts_the_suppression(tmp_path: Path) -> None:

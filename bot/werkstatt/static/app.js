@@ -111,6 +111,7 @@ function render(data) {
     cell(row, s.latency_p95_ms);
     cell(row, s.citation_share, "pct");
     cell(row, s.no_answer_rate, "pct");
+    cell(row, s.stopped_rate, "pct");
     cell(row, s.feedback_up);
     cell(row, s.feedback_down);
   });
