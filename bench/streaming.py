@@ -35,17 +35,14 @@ sys.path.insert(0, str(REPO))
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
-from bot.audit import AuditLog  # noqa: E402
-from bot.services import Services  # noqa: E402
 from skills import help as help_skill  # noqa: E402
 from skills import policy_qa  # noqa: E402
 from skills.generator.openai_chat import OpenAIGenerator  # noqa: E402
 from tests.bot.teams_kit import (  # noqa: E402
     USER_WITH_PASS,
-    FakeDirectory,
+    make_services,
     make_settings,
     message,
-    principals,
 )
 from tests.skills.helpers import sample_context  # noqa: E402
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server  # noqa: E402
@@ -115,13 +112,7 @@ async def run(concurrent: int, answers: int, pace: float, data_dir: Path) -> Non
                 model="bench", base_url=model.base_url, on_premise=True, max_retries=0
             )
             settings = make_settings(data_dir)
-            services = Services(
-                settings=settings,
-                index=ctx.index,
-                directory=FakeDirectory(principals()),
-                generator=generator,
-                audit=AuditLog(data_dir / "audit", b"bench"),
-            )
+            services = make_services(settings, index=ctx.index, generator=generator)
             app = create_app(
                 settings, services=services, skills=lambda: [help_skill.SKILL, policy_qa.SKILL]
             )

@@ -21,7 +21,8 @@ from bot.audit import AuditLog
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from graph.principal import DirectoryUnavailable, Principal, UnknownUser
-from indexer.model import Chunk, SearchQuery, SearchResults
+from indexer.model import Chunk, SearchIndex, SearchQuery, SearchResults
+from skills.generator.base import Generator
 from tests.support.connector import ConnectorRecorder
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -122,12 +123,15 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return load_settings(env_file=None, **values)
 
 
-def make_services(settings: Settings) -> Services:
+def make_services(
+    settings: Settings, *, index: SearchIndex | None = None, generator: Generator | None = None
+) -> Services:
+    """Fakes for every seam, unless a real index or generator is given."""
     return Services(
         settings=settings,
-        index=FakeIndex(),
+        index=index or FakeIndex(),
         directory=FakeDirectory(principals()),
-        generator=FakeGenerator(),
+        generator=generator or FakeGenerator(),
         audit=AuditLog(settings.data_dir / "audit", b"test-audit-key"),
     )
 

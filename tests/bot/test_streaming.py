@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.audit import AuditLog
-from bot.services import Services
 from skills import help as help_skill
 from skills import policy_qa
 from skills.context import Skill, SkillContext
@@ -21,10 +19,9 @@ from tests.bot.card_schema import assert_valid_card
 from tests.bot.teams_kit import (
     USER_WITH_PASS,
     BotUnderTest,
-    FakeDirectory,
+    make_services,
     make_settings,
     message,
-    principals,
     start_bot,
 )
 from tests.skills.helpers import sample_context
@@ -231,13 +228,8 @@ async def test_policy_answer_from_a_model_streams_with_final_numbering(
     fake = FakeOpenAI(replies=[Reply(answer, chunks=pieces, chunk_delay=0.03)])
     async with openai_server(fake), sample_context(tmp_path) as ctx:
         generator = OpenAIGenerator(model="test-model", base_url=fake.base_url, on_premise=True)
-        settings = make_settings(data_dir, **FAST)
-        services = Services(
-            settings=settings,
-            index=ctx.index,
-            directory=FakeDirectory(principals()),
-            generator=generator,
-            audit=AuditLog(data_dir / "audit", b"k"),
+        services = make_services(
+            make_settings(data_dir, **FAST), index=ctx.index, generator=generator
         )
         bot = await start_bot(
             aiohttp_client,
