@@ -25,13 +25,14 @@ import asyncio
 import contextlib
 import copy
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from msrest.exceptions import HttpOperationError
 
-from bot.cards.entities import RawEntity
+from bot.cards.entities import RawEntity, message_entities
+from skills.types import Citation
 
 log = logging.getLogger("kiw.streaming")
 
@@ -70,7 +71,7 @@ class TeamsStream:
         self.interval = interval
         self._loop = asyncio.get_running_loop()
         self._start_at = self._loop.time() + start_after
-        self._pending: tuple[StreamType, str] | None = None
+        self._pending: tuple[StreamType, str, tuple[Citation, ...]] | None = None
         self._wake = asyncio.Event()  # an update is pending
         self._nudge = asyncio.Event()  # the start time moved
         self._lock = asyncio.Lock()  # one request at a time, in order
@@ -88,16 +89,18 @@ class TeamsStream:
         if self.state in ("waiting", "open") and not self.streamed_text and text.strip():
             self._queue("informative", text.strip()[:MAX_INFORM_CHARS])
 
-    async def preview(self, text: str) -> None:
+    async def preview(self, text: str, citations: Sequence[Citation] = ()) -> None:
         if self.state not in ("waiting", "open") or not text.strip():
             return
         pending = self._pending[1] if self._pending and self._pending[0] == "streaming" else ""
         if not text.startswith(pending or self.streamed_text):
             return  # Teams refuses a text that does not contain the previous one
-        self._queue("streaming", text)
+        self._queue("streaming", text, tuple(citations))
 
-    def _queue(self, stream_type: StreamType, text: str) -> None:
-        self._pending = (stream_type, text)
+    def _queue(
+        self, stream_type: StreamType, text: str, citations: tuple[Citation, ...] = ()
+    ) -> None:
+        self._pending = (stream_type, text, citations)
         self._wake.set()
 
     # ---- state ----
@@ -137,17 +140,21 @@ class TeamsStream:
             if item is not None:
                 await self._update(*item)
 
-    async def _update(self, stream_type: StreamType, text: str) -> None:
+    async def _update(
+        self, stream_type: StreamType, text: str, citations: tuple[Citation, ...] = ()
+    ) -> None:
         async with self._lock:
             if not self.usable:
                 return
             sequence = self.sequence + 1
             info = stream_info(self.stream_id, stream_type, sequence)
+            # Citations may travel with every chunk (Teams shows the [n] pills while the text
+            # grows); the AI label only with the final message.
+            entities = [RawEntity({"type": STREAM_INFO, **info}), *message_entities(
+                ai_generated=False, citations=citations
+            )]  # fmt: skip
             activity = Activity(
-                type=ActivityTypes.typing,
-                text=text,
-                entities=[RawEntity({"type": STREAM_INFO, **info})],
-                channel_data=info,
+                type=ActivityTypes.typing, text=text, entities=entities, channel_data=info
             )
             try:
                 response = await self._send(activity)

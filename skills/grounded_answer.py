@@ -31,9 +31,9 @@ from skills.german import (
     tokens,
 )
 from skills.grounding import (
+    PreviewCitations,
     citation_json,
     passages_from_hits,
-    preview_citations,
     renumber,
     validate_answer,
 )
@@ -157,11 +157,12 @@ async def answer_question(
     if not supported:
         return out
     passages: list[Passage] = passages_from_hits(supported)
-    valid = {p.n for p in passages}
     await request.progress.inform(f"Ich formuliere die Antwort aus {len(passages)} Textstellen …")
 
-    async def preview(text: str) -> None:  # numbered as the final answer will be
-        await request.progress.preview(preview_citations(text, valid))
+    cite_preview = PreviewCitations(passages)
+
+    async def preview(text: str) -> None:  # numbered and cited as the final answer will be
+        await request.progress.preview(*cite_preview(text))
 
     start = time.perf_counter()
     with request.trace.timed("generation", generator=ctx.generator.name) as step:

@@ -191,6 +191,15 @@ def citation_json(citation: Citation) -> dict[str, object]:
     }
 
 
+def preview_order(text: str, valid: Collection[int]) -> list[int]:
+    """Passage numbers in the order the answer-so-far first cites them (only provided ones)."""
+    order: list[int] = []
+    for n in cited_numbers(text):
+        if n in valid and n not in order:
+            order.append(n)
+    return order
+
+
 def preview_citations(text: str, valid: Collection[int]) -> str:
     """The answer-so-far as the final answer will number it: citations of passages that were not
     provided are dropped, the rest renumbered 1..k in order of first appearance (as
@@ -207,3 +216,34 @@ def preview_citations(text: str, valid: Collection[int]) -> str:
         return f"[{', '.join(str(n) for n in sorted(set(kept)))}]" if kept else ""
 
     return CITATION_PATTERN.sub(rewrite, text)
+
+
+class PreviewCitations:
+    """Citations for the answer-so-far while a model writes it: numbered as the final answer
+    will be, each quoting its passage's sentence that best matches the text citing it when the
+    passage was first cited (computed once per passage, not per token)."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.by_n = {p.n: p for p in passages}
+        self._quotes: dict[int, str] = {}
+
+    def __call__(self, text: str) -> tuple[str, list[Citation]]:
+        shown = preview_citations(text, self.by_n)
+        citations = []
+        for new, old in enumerate(preview_order(text, self.by_n), start=1):
+            chunk = self.by_n[old].chunk
+            if old not in self._quotes:
+                self._quotes[old] = best_quote(chunk.text, text)
+            citations.append(
+                Citation(
+                    n=new,
+                    title=chunk.title,
+                    url=chunk.url,
+                    doc_id=chunk.doc_id,
+                    page=chunk.page,
+                    quote=self._quotes[old],
+                    heading=chunk.heading,
+                    reference=chunk.reference,
+                )
+            )
+        return shown, citations

@@ -8,22 +8,27 @@ front end that listens (CLI, message extensions, tests) `NO_PROGRESS` swallows t
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # skills.types imports this module
+    from skills.types import Citation
 
 
 class Progress(Protocol):
     async def inform(self, text: str) -> None:
         """What the skill is doing now (one short German line)."""
 
-    async def preview(self, text: str) -> None:
-        """The answer so far; each call's text extends the previous one."""
+    async def preview(self, text: str, citations: Sequence[Citation] = ()) -> None:
+        """The answer so far (each call's text extends the previous one) and the citations of
+        the [n] markers in it."""
 
 
 class NoProgress:
     async def inform(self, text: str) -> None:
         return None
 
-    async def preview(self, text: str) -> None:
+    async def preview(self, text: str, citations: Sequence[Citation] = ()) -> None:
         return None
 
 

@@ -245,6 +245,17 @@ async def test_policy_answer_from_a_model_streams_with_final_numbering(
     streamed = [c.body["text"] for c in connector.calls if _info(c)["streamType"] == "streaming"]
     assert streamed, "the model's text was never streamed"
     assert all("[3" not in text and "7]" not in text for text in streamed)  # renumbered
+    # Each update with a marker carries its citation (Teams draws the pill while text grows),
+    # but not the AI label, which belongs to the final message only.
+    cited_updates = [
+        u for u in connector.calls if u.body["type"] == "typing" and "[1]" in u.body["text"]
+    ]
+    assert cited_updates
+    for update in cited_updates:
+        [entity] = [e for e in update.body["entities"] if e["type"] != "streaminfo"]
+        assert [c["position"] for c in entity["citation"]] == [1]
+        assert entity["citation"][0]["appearance"]["name"].startswith("Der KI-Pass")
+        assert "additionalType" not in entity
     final = connector.calls[-1]
     assert final.body["text"].startswith("Der KI-Pass gilt zwei Jahre [1].")
     assert streamed[-1].startswith("Der KI-Pass gilt zwei Jahre [1].")

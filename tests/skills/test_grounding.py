@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from skills.grounding import (
+    PreviewCitations,
     cited_numbers,
     looks_like_injection,
     numbered_context,
@@ -48,6 +49,15 @@ def test_preview_numbers_citations_as_the_final_answer_will() -> None:
     views = [preview_citations(raw[:n], {1, 2}) for n in range(len(raw) + 1)]
     settled = [v for v in views if not v.endswith(("[", "[1", "[2", "[1,", "[1, ", "[1, 9"))]
     assert all(b.startswith(a) for a, b in itertools.pairwise(settled))
+
+
+def test_preview_citations_match_the_markers_shown() -> None:
+    cite = PreviewCitations(P)
+    text, citations = cite("Ein Tag [2]. Zwei Jahre [1, 9].")
+    assert text == "Ein Tag [1]. Zwei Jahre [2]."
+    assert [(c.n, c.doc_id) for c in citations] == [(1, "doc2"), (2, "doc1")]
+    assert citations[0].quote == "Die Schulung dauert einen Tag."
+    assert cite("Noch nichts zitiert")[1] == []
 
 
 def test_context_is_delimited_and_documents_cannot_close_their_block() -> None:

@@ -14,7 +14,7 @@ from indexer.model import COUNCIL, Chunk
 from skills import summarise
 from skills.generator.base import Generator, Passage, Summary
 from skills.generator.extractive import ExtractiveGenerator
-from skills.types import Attachment, SkillRequest, SkillResult
+from skills.types import Attachment, Citation, SkillRequest, SkillResult
 from tests.conftest import REPO
 from tests.skills.helpers import member_of, sample_context
 
@@ -186,7 +186,7 @@ class RecordedProgress:
     async def inform(self, text: str) -> None:
         self.lines.append(text)
 
-    async def preview(self, text: str) -> None:
+    async def preview(self, text: str, citations: Sequence[Citation] = ()) -> None:
         raise AssertionError("a summary has no answer text to preview")
 
 
