@@ -143,38 +143,45 @@ class CitedAnswer:
     citations: list[Citation]
 
 
-def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
-    """Renumber cited passages 1..k in order of appearance and build Citation objects."""
-    by_n = {p.n: p for p in passages}
-    order = [n for n in generated.cited if n in by_n]
-    new_number = {old: i for i, old in enumerate(order, start=1)}
+def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
+    """The citation [n] of a passage, quoting `quote` from it."""
+    return Citation(
+        n=n,
+        title=chunk.title,
+        url=chunk.url,
+        doc_id=chunk.doc_id,
+        page=chunk.page,
+        quote=quote,
+        heading=chunk.heading,
+        reference=chunk.reference,
+    )
+
+
+def _renumbered(text: str, new_number: dict[int, int]) -> str:
+    """`text` with every [n] rewritten to its new number; numbers without one are dropped."""
 
     def rewrite(match: re.Match[str]) -> str:
         numbers = [int(p.strip()) for p in re.split(r"[,;]", match.group(1))]
         mapped = sorted({new_number[n] for n in numbers if n in new_number})
         return f"[{', '.join(str(n) for n in mapped)}]" if mapped else ""
 
-    text = CITATION_PATTERN.sub(rewrite, generated.text)
+    return CITATION_PATTERN.sub(rewrite, text)
+
+
+def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
+    """Renumber cited passages 1..k in order of appearance and build Citation objects."""
+    by_n = {p.n: p for p in passages}
+    order = [n for n in generated.cited if n in by_n]
+    new_number = {old: i for i, old in enumerate(order, start=1)}
     citations = []
     for old in order:
-        chunk = by_n[old].chunk
         claim = (
             " ".join(s for s in split_sentences(generated.text) if old in cited_numbers(s))
             or generated.text
         )
-        citations.append(
-            Citation(
-                n=new_number[old],
-                title=chunk.title,
-                url=chunk.url,
-                doc_id=chunk.doc_id,
-                page=chunk.page,
-                quote=best_quote(chunk.text, claim),
-                heading=chunk.heading,
-                reference=chunk.reference,
-            )
-        )
-    return CitedAnswer(text=text, citations=citations)
+        chunk = by_n[old].chunk
+        citations.append(citation_for(chunk, new_number[old], best_quote(chunk.text, claim)))
+    return CitedAnswer(text=_renumbered(generated.text, new_number), citations=citations)
 
 
 def citation_json(citation: Citation) -> dict[str, object]:
@@ -202,20 +209,11 @@ def preview_order(text: str, valid: Collection[int]) -> list[int]:
 
 def preview_citations(text: str, valid: Collection[int]) -> str:
     """The answer-so-far as the final answer will number it: citations of passages that were not
-    provided are dropped, the rest renumbered 1..k in order of first appearance (as
-    skills.grounding.renumber does). New numbers only ever get later ranks, so a growing text
-    keeps its earlier markers and each preview extends the one before."""
-    order: dict[int, int] = {}
-
-    def rewrite(match: re.Match[str]) -> str:
-        numbers = [int(p) for p in re.split(r"\s*[,;]\s*", match.group(1).strip())]
-        kept = []
-        for n in numbers:
-            if n in valid:
-                kept.append(order.setdefault(n, len(order) + 1))
-        return f"[{', '.join(str(n) for n in sorted(set(kept)))}]" if kept else ""
-
-    return CITATION_PATTERN.sub(rewrite, text)
+    provided are dropped, the rest renumbered 1..k in order of first appearance (as `renumber`
+    does). New numbers only ever get later ranks, so a growing text keeps its earlier markers
+    and each preview extends the one before."""
+    order = preview_order(text, valid)
+    return _renumbered(text, {old: i for i, old in enumerate(order, start=1)})
 
 
 class PreviewCitations:
@@ -234,16 +232,5 @@ class PreviewCitations:
             chunk = self.by_n[old].chunk
             if old not in self._quotes:
                 self._quotes[old] = best_quote(chunk.text, text)
-            citations.append(
-                Citation(
-                    n=new,
-                    title=chunk.title,
-                    url=chunk.url,
-                    doc_id=chunk.doc_id,
-                    page=chunk.page,
-                    quote=self._quotes[old],
-                    heading=chunk.heading,
-                    reference=chunk.reference,
-                )
-            )
+            citations.append(citation_for(chunk, new, self._quotes[old]))
         return shown, citations

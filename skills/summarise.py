@@ -27,7 +27,7 @@ from skills import cardkit
 from skills.allris_query import REFERENCE
 from skills.context import Skill, SkillContext
 from skills.generator.base import Passage, Summary, SummaryPoint
-from skills.grounding import best_quote, citation_json
+from skills.grounding import best_quote, citation_for, citation_json
 from skills.types import Attachment, Citation, SkillRequest, SkillResult
 
 NAME = "summarise"
@@ -309,18 +309,7 @@ class _Numbering:
         out = []
         for n, number in sorted(self.order.items(), key=lambda item: item[1]):
             chunk = self.passages[n].chunk
-            out.append(
-                Citation(
-                    n=number,
-                    title=chunk.title,
-                    url=chunk.url,
-                    doc_id=chunk.doc_id,
-                    page=chunk.page,
-                    quote=best_quote(chunk.text, claims.get(n, "")),
-                    heading=chunk.heading,
-                    reference=chunk.reference,
-                )
-            )
+            out.append(citation_for(chunk, number, best_quote(chunk.text, claims.get(n, ""))))
         return out
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -131,6 +132,25 @@ class OpenAIGenerator:
     def _masker(self) -> Masker | None:
         return None if self.on_premise else Masker()
 
+    def _messages(
+        self,
+        system: str,
+        user_prompt: str,
+        fields: dict[str, str],
+        passages: Sequence[Passage],
+        masker: Masker | None,
+        reserve: int,
+    ) -> tuple[list[dict[str, str]], list[Passage]]:
+        """System and user message: the prompt's {fields} filled in, and as many passages as
+        the token budget allows (masked unless on-premise) in the numbered {context}."""
+        fixed = system + user_prompt + "".join(fields.values())
+        kept = budget_passages(passages, fixed, self.max_context_tokens, reserve)
+        texts = [masker.mask(p.chunk.text, "document") if masker else p.chunk.text for p in kept]
+        user = user_prompt.replace("{context}", numbered_context(kept, texts))
+        for name, value in fields.items():
+            user = user.replace("{" + name + "}", value)
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}], kept
+
     def _answer_messages(
         self, question: str, passages: Sequence[Passage], language: str, masker: Masker | None
     ) -> tuple[list[dict[str, str]], list[Passage]]:
@@ -138,20 +158,13 @@ class OpenAIGenerator:
             "{language_name}", _LANGUAGE_NAMES.get(language, "Deutsch")
         )
         shown_question = masker.mask(question, "user") if masker else question
-        kept = budget_passages(
-            passages, system + shown_question + prompt("answer_user"),
-            self.max_context_tokens, ANSWER_MAX_TOKENS,
+        return self._messages(
+            system, prompt("answer_user"), {"question": shown_question}, passages, masker,
+            ANSWER_MAX_TOKENS,
         )  # fmt: skip
-        texts = [masker.mask(p.chunk.text, "document") if masker else p.chunk.text for p in kept]
-        user = (
-            prompt("answer_user")
-            .replace("{context}", numbered_context(kept, texts))
-            .replace("{question}", shown_question)
-        )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}], kept
 
     async def _complete(self, messages: list[dict[str, str]], max_tokens: int, **extra: Any) -> str:
-        try:
+        with _endpoint_errors():
             response = await self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
@@ -159,12 +172,6 @@ class OpenAIGenerator:
                 max_tokens=max_tokens,
                 **extra,
             )
-        except openai.APIStatusError as exc:
-            raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
-        except openai.APITimeoutError as exc:
-            raise GeneratorUnavailable("model endpoint timed out") from exc
-        except openai.APIConnectionError as exc:
-            raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
         if not response.choices:
             return ""
         return response.choices[0].message.content or ""
@@ -196,7 +203,7 @@ class OpenAIGenerator:
         a placeholder ("[PERS") or a beginning of the no-answer token; returns the raw text."""
         raw = ""
         shown = ""
-        try:
+        with _endpoint_errors():
             stream = cast(
                 "openai.AsyncStream[ChatCompletionChunk]",
                 await self._client.chat.completions.create(
@@ -218,12 +225,6 @@ class OpenAIGenerator:
                 if text != shown:
                     shown = text
                     await on_text(text)
-        except openai.APIStatusError as exc:
-            raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
-        except openai.APITimeoutError as exc:
-            raise GeneratorUnavailable("model endpoint timed out") from exc
-        except openai.APIConnectionError as exc:
-            raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
         return raw
 
     def _checked(self, raw: str, kept: Sequence[Passage], masker: Masker | None) -> Generated:
@@ -242,22 +243,12 @@ class OpenAIGenerator:
         if not passages:
             return Summary(ai_generated=True)
         masker = self._masker()
-        system = prompt("summarise_system")
         shown_title = masker.mask(title, "document") if masker else title
-        kept = budget_passages(
-            passages, system + shown_title + prompt("summarise_user"),
-            self.max_context_tokens, SUMMARY_MAX_TOKENS,
+        messages, kept = self._messages(
+            prompt("summarise_system"), prompt("summarise_user"), {"title": shown_title},
+            passages, masker, SUMMARY_MAX_TOKENS,
         )  # fmt: skip
-        texts = [masker.mask(p.chunk.text, "document") if masker else p.chunk.text for p in kept]
-        user = (
-            prompt("summarise_user")
-            .replace("{title}", shown_title)
-            .replace("{context}", numbered_context(kept, texts))
-        )
-        raw = await self._complete(
-            [{"role": "system", "content": system}, {"role": "user", "content": user}],
-            SUMMARY_MAX_TOKENS,
-        )
+        raw = await self._complete(messages, SUMMARY_MAX_TOKENS)
         return parse_summary(raw, {p.n for p in kept}, masker)
 
     async def ping(self) -> None:
@@ -268,6 +259,20 @@ class OpenAIGenerator:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+@contextmanager
+def _endpoint_errors() -> Iterator[None]:
+    """The openai client's failures as GeneratorUnavailable (German for the user, the detail
+    in plain English for the admin log)."""
+    try:
+        yield
+    except openai.APIStatusError as exc:
+        raise GeneratorUnavailable(f"model endpoint answered HTTP {exc.status_code}") from exc
+    except openai.APITimeoutError as exc:
+        raise GeneratorUnavailable("model endpoint timed out") from exc
+    except openai.APIConnectionError as exc:
+        raise GeneratorUnavailable(f"model endpoint unreachable: {exc}") from exc
 
 
 def _settled(raw: str) -> str:

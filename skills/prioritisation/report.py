@@ -248,16 +248,7 @@ def report_blocks(analysis: Analysis, images: bool = True) -> list[Block]:
         Block("h2", "Rangliste (die ersten zehn)"),
         Block(
             "table",
-            header=(
-                "Rang",
-                "Prozess",
-                "OE",
-                "VZÄ gebunden",
-                "Potenzial VZÄ",
-                "Aufwand PT",
-                "Datenschutz",
-                "Wert",
-            ),
+            header=SHORT_HEADER,
             rows=tuple(_short_row(s) for s in top),
         ),
         Block("p", f"Die vollständige Rangliste steht in {RANKING_XLSX} und {RANKING_CSV}."),
@@ -267,16 +258,7 @@ def report_blocks(analysis: Analysis, images: bool = True) -> list[Block]:
         b.append(
             Block(
                 "table",
-                header=(
-                    "Rang",
-                    "Prozess",
-                    "OE",
-                    "VZÄ gebunden",
-                    "Potenzial VZÄ",
-                    "Aufwand PT",
-                    "Datenschutz",
-                    "Wert",
-                ),
+                header=SHORT_HEADER,
                 rows=tuple(_short_row(s) for s in analysis.quick_wins),
             )
         )
@@ -352,6 +334,19 @@ def _plan_summary(analysis: Analysis) -> str:
             else "."
         )
     )
+
+
+# The columns of the report's short tables (ranking, quick wins); `_short_row` fills them.
+SHORT_HEADER = (
+    "Rang",
+    "Prozess",
+    "OE",
+    "VZÄ gebunden",
+    "Potenzial VZÄ",
+    "Aufwand PT",
+    "Datenschutz",
+    "Wert",
+)
 
 
 def _short_row(s: Scored) -> tuple[str, ...]:

@@ -110,6 +110,12 @@ async def _mention_bot(page: Any) -> None:
     await option.click()
 
 
+async def _serve(aiohttp_server: Any, settings: Any, traces: list[Trace]) -> str:
+    """The real bot on a loopback port; its messaging endpoint."""
+    server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
+    return f"http://127.0.0.1:{server.port}/api/messages"
+
+
 @contextlib.asynccontextmanager
 async def playground_page(bot_url: str, tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
     """The Playground in headless Chromium, its 1:1 chat open (the bot's welcome shown):
@@ -141,8 +147,7 @@ async def test_user_talks_to_the_bot_through_the_playground(
     _require_tools()
     traces: list[Trace] = []
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
-    bot_url = f"http://127.0.0.1:{server.port}/api/messages"
+    bot_url = await _serve(aiohttp_server, settings, traces)
 
     async with playground_page(bot_url, tmp_path) as (page, editor):
         # 1:1 chat: "hilfe" -> the help card.
@@ -209,8 +214,7 @@ async def test_streamed_answer_through_the_playground(
             stream_after_seconds=0.3,
             stream_interval_seconds=0.5,
         )
-        server = await aiohttp_server(create_app(settings, trace_sink=traces.append))
-        bot_url = f"http://127.0.0.1:{server.port}/api/messages"
+        bot_url = await _serve(aiohttp_server, settings, traces)
         async with playground_page(bot_url, tmp_path) as (page, editor):
             await editor.click()
             await page.keyboard.type("frage Wie lange ist der KI-Pass gültig?")

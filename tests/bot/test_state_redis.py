@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,21 +135,31 @@ async def test_settings_select_the_redis_store(redis_url: str, data_dir: Path) -
         await built.close()
 
 
-async def test_two_instances_answer_a_retried_activity_once(
-    aiohttp_client: Any, redis_url: str, data_dir: Path
-) -> None:
+@asynccontextmanager
+async def two_instances(
+    aiohttp_client: Any, redis_url: str, data_dir: Path, prefix: str
+) -> AsyncIterator[list[Any]]:
+    """Two bot instances (test clients) sharing one Redis, as behind a load balancer."""
     from bot.app import create_app
 
-    connector = await ConnectorRecorder().start()
-    stores = [RedisStateStore.from_url(redis_url, prefix="two-instances:") for _ in range(2)]
+    stores = [RedisStateStore.from_url(redis_url, prefix=prefix) for _ in range(2)]
     try:
         settings = make_settings(data_dir)
-        instances = [
+        yield [
             await aiohttp_client(
                 create_app(settings, services=make_services(settings), state=store)
             )
             for store in stores
         ]
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_two_instances_answer_a_retried_activity_once(
+    aiohttp_client: Any, redis_url: str, data_dir: Path, connector: ConnectorRecorder
+) -> None:
+    async with two_instances(aiohttp_client, redis_url, data_dir, "two-instances:") as instances:
         activity = message("hilfe", connector.service_url)
         first = await instances[0].post("/api/messages", json=activity)
         # Teams did not see the answer in time and retries; the load balancer picks instance 2.
@@ -163,28 +174,13 @@ async def test_two_instances_answer_a_retried_activity_once(
         await instances[1].post("/api/messages", json=other)
         await connector.wait_for(2)
         assert [m.activity_id for m in connector.messages()] == [activity["id"], other["id"]]
-    finally:
-        for store in stores:
-            await store.close()
-        await connector.close()
 
 
 async def test_welcome_is_sent_once_across_instances(
-    aiohttp_client: Any, redis_url: str, data_dir: Path
+    aiohttp_client: Any, redis_url: str, data_dir: Path, connector: ConnectorRecorder
 ) -> None:
     """The bot installed in a team, and Teams' second install event lands on the other instance."""
-    from bot.app import create_app
-
-    connector = await ConnectorRecorder().start()
-    stores = [RedisStateStore.from_url(redis_url, prefix="welcome:") for _ in range(2)]
-    try:
-        settings = make_settings(data_dir)
-        instances = [
-            await aiohttp_client(
-                create_app(settings, services=make_services(settings), state=store)
-            )
-            for store in stores
-        ]
+    async with two_instances(aiohttp_client, redis_url, data_dir, "welcome:") as instances:
         conversation = "19:general@thread.tacv2"
         for n, instance in enumerate(instances, start=1):
             update = {
@@ -206,10 +202,6 @@ async def test_welcome_is_sent_once_across_instances(
             assert response.status in (200, 201)
         await asyncio.sleep(0.2)
         assert [m.conversation_id for m in connector.messages()] == [conversation]
-    finally:
-        for store in stores:
-            await store.close()
-        await connector.close()
 
 
 async def test_readiness_includes_the_shared_store(

@@ -16,10 +16,7 @@ Used by tests/graph and bench/directory.py. No SDK function is patched.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import ipaddress
 import secrets
-import ssl
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,38 +25,16 @@ from typing import Any
 import jwt
 from aiohttp import web
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from tests.support.botframework import LoopbackTls, self_signed
 
 TENANT = "7c2b0d4e-3f51-4b8a-9d0e-1a2b3c4d5e6f"
 CLIENT_ID = "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f"
 CLIENT_SECRET = "loopback-secret"
 EXPIRY_ATTRIBUTE = f"extension_{CLIENT_ID.replace('-', '')}_kipassValidUntil"
 STEPS_ATTRIBUTE = f"extension_{CLIENT_ID.replace('-', '')}_kipassSteps"
-
-
-def _self_signed(
-    common_name: str, san_ip: str | None = None
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-    )
-    if san_ip:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(san_ip))]),
-            critical=False,
-        ).add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    return key, builder.sign(key, hashes.SHA256())
 
 
 def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
@@ -70,7 +45,8 @@ def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
 
 def write_client_certificate(path: Path) -> x509.Certificate:
     """A PEM file with the app's private key and certificate (KIW_GRAPH_CLIENT_CERTIFICATE)."""
-    key, cert = _self_signed("kiw-graph-client")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = self_signed("kiw-graph-client", key)
     path.write_bytes(_pem_key(key) + cert.public_bytes(serialization.Encoding.PEM))
     return cert
 
@@ -105,13 +81,9 @@ class GraphServer:
         self.token_requests = 0
         self.hits: Counter[str] = Counter()
         self._tokens: set[str] = set()
-        key, cert = _self_signed("127.0.0.1", san_ip="127.0.0.1")
-        self.ca_file = directory / "graph-loopback-ca.pem"
-        self.ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file = directory / "graph-loopback-key.pem"
-        key_file.write_bytes(_pem_key(key))
-        self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._ssl.load_cert_chain(self.ca_file, key_file)
+        tls = LoopbackTls.create(directory)
+        self.ca_file = tls.cert_file  # its own CA: clients trust this file
+        self._ssl = tls.server_context()
         self._runner: web.AppRunner | None = None
         self.port = 0
 

@@ -177,6 +177,30 @@ def unsigned_token(claims: Mapping[str, Any], header: Mapping[str, Any]) -> str:
     return f"{part(header)}.{part(claims)}."
 
 
+def self_signed(
+    common_name: str, key: rsa.RSAPrivateKey, san_ip: str | None = None
+) -> x509.Certificate:
+    """A certificate valid for a day; with `san_ip` a server certificate for that address that
+    is its own CA (clients trust the certificate file itself)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+    )
+    if san_ip:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(san_ip))]),
+            critical=False,
+        ).add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    return builder.sign(key, hashes.SHA256())
+
+
 @dataclass
 class LoopbackTls:
     """A self-signed certificate for 127.0.0.1 and the CA file clients must trust."""
@@ -187,23 +211,7 @@ class LoopbackTls:
     @classmethod
     def create(cls, directory: Path) -> LoopbackTls:
         key = _rsa_key("loopback-tls")
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = dt.datetime.now(dt.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False,
-            )
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256())
-        )
+        cert = self_signed("127.0.0.1", key, san_ip="127.0.0.1")
         cert_file = directory / "loopback-cert.pem"
         key_file = directory / "loopback-key.pem"
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
