@@ -86,11 +86,11 @@ class TeamsStream:
 
     # ---- what skills call (skills.progress.Progress) ----
     async def inform(self, text: str) -> None:
-        if self.state in ("waiting", "open") and not self.streamed_text and text.strip():
+        if self.usable and not self.streamed_text and text.strip():
             self._queue("informative", text.strip()[:MAX_INFORM_CHARS])
 
     async def preview(self, text: str, citations: Sequence[Citation] = ()) -> None:
-        if self.state not in ("waiting", "open") or not text.strip():
+        if not self.usable or not text.strip():
             return
         pending = self._pending[1] if self._pending and self._pending[0] == "streaming" else ""
         if not text.startswith(pending or self.streamed_text):
@@ -104,10 +104,6 @@ class TeamsStream:
         self._wake.set()
 
     # ---- state ----
-    @property
-    def started(self) -> bool:
-        return self.stream_id is not None
-
     @property
     def usable(self) -> bool:
         """Still able to carry updates and the final message."""
