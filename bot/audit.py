@@ -8,7 +8,7 @@ retention is "delete old files".
 
 Line schema (all keys always present, values may be null):
   ts          ISO 8601 UTC, seconds
-  event       "turn" | "gate" | "feedback" | "invoke" | "welcome"
+  event       "turn" | "gate" | "feedback" | "invoke" | "welcome" | "extension" | "audience"
   skill       skill name ("help", "policy_qa", ...) or null
   outcome     "ok" | "no_answer" | "not_found" | "denied" | "error" | "bad_input" |
               "stopped" (the user pressed Stop while the answer streamed) |
@@ -20,6 +20,9 @@ Line schema (all keys always present, values may be null):
   scope       "personal" | "team" | "groupChat" | "cli" | "extension" | null
   cited       bool or null: the answer carried at least one citation
   ai          bool or null: the answer was AI-generated (not extractive)
+  roster      int or null: "audience" events (group chat, channel): how many members the
+              conversation's roster had; the outcome says "intersection" or "public_only", the
+              reason why public only. Never who the members are.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ AUDIT_KEYS = (
     "scope",
     "cited",
     "ai",
+    "roster",
 )
 
 
@@ -75,6 +79,7 @@ class AuditLog:
         scope: str | None = None,
         cited: bool | None = None,
         ai: bool | None = None,
+        roster: int | None = None,
         now: datetime | None = None,
     ) -> dict[str, Any]:
         when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -89,6 +94,7 @@ class AuditLog:
             "scope": scope,
             "cited": cited,
             "ai": ai,
+            "roster": roster,
         }
         path = self.directory / f"audit-{when.date().isoformat()}.jsonl"
         data = json.dumps(line, ensure_ascii=False) + "\n"

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import BotAdapter, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
 
+from bot.audience import AudienceResolver, withheld_card
 from bot.feedback import FeedbackMemory
 from bot.long_work import LongWork
 from bot.normalise import message_text
@@ -30,6 +31,7 @@ from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
 from bot.streaming import TeamsStream
 from bot.teams_files import download_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
+from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.progress import NO_PROGRESS
@@ -103,6 +105,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         if observers is not None:
             observers.append(self.feedback.observe)
         self.allowed_tenants = self._allowed_tenants(settings)
+        self.audiences = AudienceResolver(services.directory, settings.directory_cache_ttl_seconds)
 
     # ---- tenant allow-list ----
     @staticmethod
@@ -242,6 +245,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             text = submitted["command"].strip()[:50]
             options = {k: v for k, v in submitted.items() if k != "command"}
             trace.add("card_submit", command=text, keys=sorted(options))
+        audience = await self._audience(turn_context, scope, trace)
         stream = self._open_stream(turn_context, scope)
         turn = TurnInput(
             text,
@@ -253,6 +257,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             correlation_id=correlation_id,
             progress=stream or NO_PROGRESS,
             stop=stream.stopped if stream else None,
+            audience=audience,
         )
         work = asyncio.ensure_future(self.pipeline.run(turn, trace))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
@@ -299,10 +304,33 @@ class KiwTeamsHandler(TeamsActivityHandler):
         turn_context.turn_state[STREAM_KEY] = stream
         return stream
 
+    async def _audience(
+        self, turn_context: TurnContext, scope: Scope, trace: Trace
+    ) -> Audience | None:
+        """Who reads the reply: None in a 1:1 chat, else the roster's shared access groups."""
+        lookup = await self.audiences.resolve(turn_context, scope)
+        if lookup is None:
+            return None
+        audience = lookup.audience
+        trace.add(
+            "audience",
+            lookup.ms,
+            roster_size=audience.roster_size,
+            fallback=audience.fallback,
+            cached=lookup.cached,
+            shared_groups=len(audience.access) - 1,  # how many beyond public, never which
+        )
+        return audience
+
     def _reply(self, output: TurnOutput, scope: Scope) -> Activity:
-        return reply_activity(
+        activity = reply_activity(
             output, scope, self.skills(), citation_style=self.settings.citation_style
         )
+        if output.withheld:
+            # Said once, below the answer, naming nothing; the way to ask in private beside it.
+            notice = CardFactory.adaptive_card(withheld_card(self.settings.microsoft_app_id))
+            activity.attachments = [*(activity.attachments or []), notice]
+        return activity
 
     def _emit(self, trace: Trace) -> None:
         if self.trace_sink is not None:
@@ -318,6 +346,8 @@ class KiwTeamsHandler(TeamsActivityHandler):
     # ---- welcome ----
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if activity.members_added or activity.members_removed:
+            self.audiences.forget(activity)  # the roster changed: read it again next turn
         added = activity.members_added or []
         if not added or not activity.conversation or not activity.conversation.id:
             return

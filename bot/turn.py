@@ -12,10 +12,11 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.audit import AuditLog
+from skills.audience import Audience, WithheldWatch
 from skills.context import Skill, SkillContext
 from skills.gate import gate
 from skills.progress import NO_PROGRESS, Progress
@@ -54,6 +55,8 @@ class TurnInput:
     correlation_id: str = field(default_factory=new_correlation_id)
     progress: Progress = NO_PROGRESS  # where the skill's progress goes (Teams streaming)
     stop: asyncio.Event | None = None  # set when the user stops the answer (Teams' Stop button)
+    # Who reads the reply in a group chat or channel (bot/audience.py); None in a 1:1 chat.
+    audience: Audience | None = None
 
 
 @dataclass
@@ -62,6 +65,8 @@ class TurnOutput:
     result: SkillResult
     reason: str | None  # audit reason code (gate reason, error code, "timeout"), None if ok
     latency_ms: float
+    # The asker could read more than the conversation's audience: the reply says so, unnamed.
+    withheld: bool = False
 
     @property
     def skill(self) -> Skill:
@@ -118,24 +123,55 @@ class TurnPipeline:
             options=dict(turn.options),
             trace=trace,
             progress=turn.progress,
+            audience=turn.audience.access if turn.audience else None,
         )
+        ctx, watch = self._audience_view(turn, request)
         reason: str | None = None
         with trace.timed("skill", skill=chosen.skill.name) as step:
             try:
-                result = await self._run_skill(chosen.skill, request, turn.stop)
+                result = await self._run_skill(chosen.skill, request, ctx, turn.stop)
             except TimeoutError:
                 result, reason = SkillResult(text=TIMEOUT_TEXT, outcome="error"), "timeout"
             except SkillError as exc:
                 outcome: Outcome = "bad_input" if exc.code == "bad_input" else "error"
                 result, reason = SkillResult(text=exc.user_message, outcome=outcome), exc.code
             step.update(outcome=result.outcome, reason=reason, citations=len(result.citations))
-        return self._finish(turn, chosen, result, reason, started)
+        withheld = watch is not None and watch.withheld
+        if turn.audience is not None:
+            trace.add("audience_trim", narrowed=watch is not None, withheld=withheld)
+        return self._finish(turn, chosen, result, reason, started, withheld=withheld)
+
+    def _audience_view(
+        self, turn: TurnInput, request: SkillRequest
+    ) -> tuple[SkillContext, WithheldWatch | None]:
+        """The skill's context in a shared conversation: the index seen through the audience's
+        groups (the request already asks with them), watching for what the asker alone may
+        read. The audience is audited here: its size and any fallback, never who is in it."""
+        if turn.audience is None:
+            return self.ctx, None
+        audience = turn.audience
+        self.audit.write(
+            "audience",
+            outcome="public_only" if audience.fallback else "intersection",
+            reason=audience.fallback,
+            user_id=turn.user_id,
+            scope=turn.scope,
+            roster=audience.roster_size,
+        )
+        if request.own_access <= request.access:
+            return self.ctx, None  # the asker reads nothing the others may not: nothing to hide
+        watch = WithheldWatch(self.ctx.index, request.own_access)
+        return replace(self.ctx, index=watch), watch
 
     async def _run_skill(
-        self, skill: Skill, request: SkillRequest, stop: asyncio.Event | None
+        self,
+        skill: Skill,
+        request: SkillRequest,
+        ctx: SkillContext,
+        stop: asyncio.Event | None,
     ) -> SkillResult:
         """The skill within its deadline; stopped (and its work cancelled) when `stop` is set."""
-        work = asyncio.wait_for(skill.run(request, self.ctx), timeout=self.deadline_seconds)
+        work = asyncio.wait_for(skill.run(request, ctx), timeout=self.deadline_seconds)
         if stop is None:
             return await work
         running = asyncio.ensure_future(work)
@@ -158,6 +194,8 @@ class TurnPipeline:
         result: SkillResult,
         reason: str | None,
         started: float,
+        *,
+        withheld: bool = False,
     ) -> TurnOutput:
         latency_ms = (time.perf_counter() - started) * 1000
         self.audit.write(
@@ -171,4 +209,4 @@ class TurnPipeline:
             cited=bool(result.citations),
             ai=result.ai_generated,
         )
-        return TurnOutput(chosen, result, reason, latency_ms)
+        return TurnOutput(chosen, result, reason, latency_ms, withheld)

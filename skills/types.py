@@ -49,11 +49,21 @@ class SkillRequest:
     options: dict[str, Any] = field(default_factory=dict)  # CLI filters, card submit data
     trace: Trace = field(default_factory=Trace)
     progress: Progress = NO_PROGRESS  # what a front end may show while the skill works
+    # Groups every reader of the reply may read (skills/audience.py): set in group chats and
+    # channels, where everyone there reads the answer; None in a 1:1 chat (the asker reads it).
+    audience: frozenset[str] | None = None
+
+    @property
+    def own_access(self) -> frozenset[str]:
+        """Document access groups of the asker: PUBLIC for the local operator."""
+        return self.user.access_groups | {PUBLIC} if self.user else frozenset({PUBLIC})
 
     @property
     def access(self) -> frozenset[str]:
-        """Document access groups of the caller: PUBLIC for the local operator."""
-        return self.user.access_groups | {PUBLIC} if self.user else frozenset({PUBLIC})
+        """What the reply may draw on: the asker's groups, narrowed to the audience's."""
+        if self.audience is None:
+            return self.own_access
+        return (self.own_access & self.audience) | {PUBLIC}
 
 
 @dataclass(frozen=True)

@@ -274,7 +274,16 @@ async def test_long_work_replies_at_once_then_updates_in_place(bot: BotUnderTest
     assert update.body["summary"] == "Fertig zusammengefasst."
     assert_valid_card(update.body["attachments"][0]["content"])
     [trace] = bot.traces
-    assert trace.names() == ["normalise", "route", "gate", "reply", "skill", "update"]
+    assert trace.names() == [
+        "normalise",
+        "audience",  # a channel: who reads the reply is looked up first
+        "route",
+        "gate",
+        "reply",
+        "skill",
+        "audience_trim",
+        "update",
+    ]
     [turn] = [line for line in bot.audit() if line["event"] == "turn"]
     assert turn["skill"] == "summarise" and turn["outcome"] == "ok" and turn["latency_ms"] >= 500
 

@@ -5,6 +5,12 @@ conversation id, activity id, body, Authorization header, arrival time), answers
 id, and can throttle (`fail_next`), refuse updates (`fail_updates`), answer without a body
 (`empty_bodies`, as the Agents Playground does) and play Teams' streaming rules
 (`_check_stream`: 400 for every update that breaks them, 403 for Stop and the like).
+
+It also serves conversation rosters as Teams does (`rosters`): GET
+/v3/conversations/{id}/members (all at once) and /v3/conversations/{id}/pagedmembers (pages of
+`roster_page_size`, whatever pageSize the bot asks for, with a continuationToken), where the id is
+a group chat's conversation id or, for channels, the team id (TeamsInfo asks the team).
+`fail_rosters` answers every roster call with that status.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ class ConnectorRecorder:
     # (updates accepted before refusing, 403 message): "Content stream was cancelled by user."
     refuse_stream: tuple[int, str] | None = None
     refuse_final: str | None = None  # 403 message for the final message
+    # Conversation or team id -> members as Teams lists them ({"id", "name", "aadObjectId", ...}).
+    rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    roster_page_size: int = 100
+    fail_rosters: int | None = None  # answer roster calls with this status (e.g. 500, 403)
+    roster_calls: list[str] = field(default_factory=list)  # "GET <path>?<query>" as asked
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -59,6 +70,8 @@ class ConnectorRecorder:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,6 +110,35 @@ class ConnectorRecorder:
         if self.empty_bodies:
             return web.Response(status=201)
         return web.json_response({"id": call.reply_id})
+
+    def _roster(self, request: web.Request) -> list[dict[str, Any]] | web.Response:
+        self.roster_calls.append(f"GET {request.path_qs}")
+        if self.fail_rosters is not None:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=self.fail_rosters)
+        conversation = urllib.parse.unquote(request.match_info["conversation"])
+        members = self.rosters.get(conversation.split(";")[0])
+        if members is None:
+            return web.json_response(
+                {"error": {"code": "ConversationNotFound", "message": "Conversation not found."}},
+                status=404,
+            )
+        return members
+
+    async def _members(self, request: web.Request) -> web.Response:
+        members = self._roster(request)
+        return members if isinstance(members, web.Response) else web.json_response(members)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        members = self._roster(request)
+        if isinstance(members, web.Response):
+            return members
+        token = request.query.get("continuationToken", "")
+        start = int(token.removeprefix("page-")) if token.startswith("page-") else 0
+        end = start + self.roster_page_size
+        page: dict[str, Any] = {"members": members[start:end]}
+        if end < len(members):
+            page["continuationToken"] = f"page-{end}"
+        return web.json_response(page)
 
     def _refusal_for(self, method: str, body: dict[str, Any]) -> web.Response | None:
         if self.fail_next:

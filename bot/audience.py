@@ -1,0 +1,219 @@
+"""The audience of a Teams conversation: its roster (Bot Connector) looked up in the directory.
+
+A reply in a group chat or channel is read by every member, so it may carry only what all of
+them may read (skills/audience.py has the intersection). Here the members are found the way
+Teams answers for them: `TeamsInfo.get_paged_members` pages through the team's members in a
+standard channel (`/v3/conversations/{teamId}/pagedmembers`) and the chat's members in a group
+chat (`/v3/conversations/{conversationId}/pagedmembers`); each member's Entra object id is then
+looked up in the directory (cached there with KIW_DIRECTORY_CACHE_TTL).
+
+Fail closed, public documents only, when: a member is unknown to the directory or has no Entra
+id; the roster cannot be read in time; the directory fails; the roster is larger than
+MAX_ROSTER; the channel is private or shared (its roster is not the team's, and Teams does not
+page it through the team call).
+
+The result is cached per team / chat for the directory's TTL. A cached audience is not used for
+a sender it does not include (someone new is talking), and conversationUpdate events that add or
+remove members drop it (`forget`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity
+
+from bot import cards
+from graph.principal import Directory, DirectoryError, DirectoryUnavailable, Principal
+from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience, audience_of
+from skills.types import Scope
+
+log = logging.getLogger("kiw.audience")
+
+ROSTER_PAGE_SIZE = 500  # Teams' largest page; it answers at least 50 per page
+MAX_ROSTER = 2_000  # a larger conversation is treated as public: looking up more costs too much
+ROSTER_TIMEOUT_SECONDS = 4.0  # roster and directory together; past it, public only
+LOOKUP_CONCURRENCY = 16  # parallel directory lookups of one roster
+MAX_CACHED = 5_000  # conversations kept; the oldest make room first
+STANDARD_CHANNEL_TYPES = frozenset({"", "standard"})
+
+
+class RosterUnreadable(Exception):
+    """The Bot Connector did not give the roster (error status, malformed, too slow)."""
+
+
+@dataclass(frozen=True)
+class _Cached:
+    expires: float
+    audience: Audience
+    # Entra object ids (lower case): a sender not on it means the roster changed. None for a
+    # public-only audience, which no new member can narrow further.
+    member_ids: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class AudienceLookup:
+    """One resolution, for the trace: what was decided and whether the cache answered."""
+
+    audience: Audience
+    cached: bool
+    ms: float
+
+
+def roster_key(activity: Activity) -> str | None:
+    """The team (channels share the team's roster) or the chat the activity belongs to."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = data.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return f"team:{team['id']}"
+    conversation = activity.conversation.id if activity.conversation else None
+    return f"chat:{conversation.split(';')[0]}" if conversation else None
+
+
+def channel_type(activity: Activity) -> str:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = data.get("channel")
+    kind = channel.get("type") or channel.get("membershipType") if isinstance(channel, dict) else ""
+    return str(kind or "").lower()
+
+
+class AudienceResolver:
+    def __init__(
+        self,
+        directory: Directory,
+        ttl_seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directory = directory
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._cache: dict[str, _Cached] = {}
+
+    async def resolve(self, turn_context: TurnContext, scope: Scope) -> AudienceLookup | None:
+        """The audience of a shared conversation; None in a 1:1 chat (the asker reads alone)."""
+        if scope == "personal":
+            return None
+        started = time.perf_counter()
+        activity = turn_context.activity
+        key = roster_key(activity)
+        sender = (activity.from_property.aad_object_id or "") if activity.from_property else ""
+        entry = self._cache.get(key) if key else None
+        if entry and entry.expires > self._clock() and _still_valid_for(entry, sender):
+            return AudienceLookup(entry.audience, True, _ms(started))
+        if key is None:
+            audience = Audience.public_only("no_roster")
+        elif scope == "team" and channel_type(activity) not in STANDARD_CHANNEL_TYPES:
+            audience = Audience.public_only("channel_roster")
+        else:
+            audience, member_ids = await self._look_up(turn_context)
+            if audience.fallback not in ("roster_unreadable", "directory_unavailable"):
+                # Failures of a service are not kept: the next turn asks again.
+                self._remember(key, audience, member_ids)
+        return AudienceLookup(audience, False, _ms(started))
+
+    def forget(self, activity: Activity) -> None:
+        """Members joined or left: the next turn reads the roster again."""
+        key = roster_key(activity)
+        if key:
+            self._cache.pop(key, None)
+
+    async def _look_up(self, turn_context: TurnContext) -> tuple[Audience, frozenset[str] | None]:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        ids: list[str] = []
+        try:
+            async with asyncio.timeout(ROSTER_TIMEOUT_SECONDS):
+                roster = await _roster_ids(turn_context, bot_id)
+                if roster is None:
+                    return Audience.public_only("roster_too_large", MAX_ROSTER), None
+                ids = roster
+                if any(not i for i in ids):  # a member without an Entra id: a guest we cannot place
+                    return Audience.public_only("unknown_member", len(ids)), None
+                members = await self._principals(ids)
+        except RosterUnreadable as exc:
+            log.warning("conversation roster unreadable, public documents only: %s", exc)
+            return Audience.public_only("roster_unreadable"), None
+        except TimeoutError:
+            log.warning("conversation roster not read within %.0f s", ROSTER_TIMEOUT_SECONDS)
+            return Audience.public_only("roster_unreadable", len(ids)), None
+        except DirectoryUnavailable:
+            log.warning("directory failed during the roster lookup, public documents only")
+            return Audience.public_only("directory_unavailable", len(ids)), None
+        except DirectoryError:  # UnknownUser: a member the directory does not know
+            return Audience.public_only("unknown_member", len(ids)), None
+        return audience_of(members), frozenset(ids)
+
+    async def _principals(self, ids: list[str]) -> list[Principal]:
+        limit = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+
+        async def one(user_id: str) -> Principal:
+            async with limit:
+                return await self.directory.lookup(user_id)
+
+        return list(await asyncio.gather(*(one(i) for i in ids)))
+
+    def _remember(self, key: str, audience: Audience, member_ids: frozenset[str] | None) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        while len(self._cache) >= MAX_CACHED:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = _Cached(self._clock() + self.ttl_seconds, audience, member_ids)
+
+
+async def _roster_ids(turn_context: TurnContext, bot_id: str | None) -> list[str] | None:
+    """Entra object ids of every member but this bot ("" for a member without one), or None if
+    the roster is larger than MAX_ROSTER. Raises RosterUnreadable."""
+    ids: list[str] = []
+    token: str | None = None
+    seen_tokens: set[str] = set()
+    while True:
+        try:
+            page = await TeamsInfo.get_paged_members(turn_context, token, ROSTER_PAGE_SIZE)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # msrest raises its own errors, aiohttp its own: all mean "no"
+            raise RosterUnreadable(type(exc).__name__) from exc
+        members = getattr(page, "members", None)
+        if not isinstance(members, list):
+            raise RosterUnreadable("page without members")
+        for member in members:
+            if bot_id and getattr(member, "id", None) == bot_id:
+                continue
+            ids.append(str(getattr(member, "aad_object_id", None) or "").lower())
+        if len(ids) > MAX_ROSTER:
+            return None
+        token = getattr(page, "continuation_token", None) or None
+        if token is None:
+            return ids
+        if token in seen_tokens:  # a connector handing out the same page forever
+            raise RosterUnreadable("continuation token repeats")
+        seen_tokens.add(token)
+
+
+def _still_valid_for(entry: _Cached, sender: str) -> bool:
+    return entry.member_ids is None or sender.lower() in entry.member_ids
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def personal_chat_url(bot_app_id: str) -> str | None:
+    """Teams' deep link to the bot's 1:1 chat (None without an app id: local mode)."""
+    return f"https://teams.microsoft.com/l/chat/0/0?users=28:{bot_app_id}" if bot_app_id else None
+
+
+def withheld_card(bot_app_id: str) -> dict[str, Any]:
+    """The notice that some results stayed out, naming none of them, with the way to the 1:1
+    chat. Adaptive Card 1.4 with Action.OpenUrl only, so it renders where an extension inserts
+    it (Outlook) as well as in Teams."""
+    url = personal_chat_url(bot_app_id)
+    actions = [{"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": url}] if url else []
+    return cards.fill("withheld", notice=WITHHELD_NOTICE, actions=actions)

@@ -1,0 +1,194 @@
+"""A shared conversation sees only what all its members may read, through the real endpoint.
+
+The roster comes from the loopback Bot Connector (GET …/pagedmembers, as TeamsInfo asks), the
+members' groups from the sample directory, the documents from the sample corpus in the embedded
+index. Each trimming test has a control: the same request where every member is entitled shows
+the internal paper, so a test cannot pass by finding nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot.audience_kit import (
+    ALEX,
+    CHAT_PATHS,
+    DIRK,
+    EVA,
+    MORE_QUERY,
+    STRANGER,
+    ask,
+    channel_post,
+    copy_index,
+    group_chat,
+    index_samples_once,
+    roster,
+    start_sample_bot,
+)
+from tests.support.connector import ConnectorRecorder
+
+TEAM = "19:team-fraktionen@thread.tacv2"
+GRUENE_TEAM = "19:team-gruene@thread.tacv2"
+CHAT = "19:group-chat-radverkehr@thread.v2"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
+
+
+@pytest.fixture
+async def bot(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, indexed: Path
+) -> Any:
+    copy_index(indexed, data_dir)
+    return await start_sample_bot(aiohttp_client, connector, data_dir)
+
+
+@pytest.mark.parametrize("path", sorted(CHAT_PATHS))
+async def test_channel_with_two_factions_sees_no_internal_paper(
+    bot: Any, connector: ConnectorRecorder, path: str
+) -> None:
+    text = CHAT_PATHS[path]
+    connector.rosters[TEAM] = roster(DIRK, EVA)
+    mixed = await ask(bot, channel_post(text, connector, DIRK, TEAM))
+    assert not mixed.leaked(), f"{path}: internal paper posted to a mixed channel"
+    assert mixed.withheld, f"{path}: the asker could read more: the reply must say so"
+    assert mixed.audience() == {
+        "roster_size": 2,
+        "fallback": None,
+        "cached": False,
+        "shared_groups": 0,
+    }
+
+    # Control: a channel of the faction alone sees it, and nothing is withheld there.
+    connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
+    own = await ask(bot, channel_post(text, connector, DIRK, GRUENE_TEAM))
+    assert own.leaked(), f"{path}: the faction's own channel must find the paper"
+    assert not own.withheld
+
+
+async def test_group_chat_roster_is_the_chats_and_the_notice_names_nothing(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, EVA, ALEX)
+    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert not seen.leaked()
+    assert seen.withheld
+    assert "Klausurvorlage" not in seen.text and "GR-INTERN" not in seen.text
+    assert connector.roster_calls[0].startswith(f"GET /v3/conversations/{CHAT}/pagedmembers")
+
+
+async def test_a_member_unknown_to_the_directory_means_public_only(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, ALEX, STRANGER)
+    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert not seen.leaked()
+    assert seen.audience()["fallback"] == "unknown_member"
+    assert seen.withheld
+
+
+async def test_a_member_without_entra_id_means_public_only(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, ALEX, None)
+    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert not seen.leaked()
+    assert seen.audience()["fallback"] == "unknown_member"
+
+
+async def test_an_unreadable_roster_means_public_only_and_is_asked_again(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, ALEX)
+    connector.fail_rosters = 500
+    failed = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert not failed.leaked()
+    assert failed.audience()["fallback"] == "roster_unreadable"
+    assert failed.withheld
+
+    # The failure is not cached: once the roster answers, the faction's chat sees its paper.
+    connector.fail_rosters = None
+    recovered = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert recovered.leaked()
+    assert recovered.audience()["fallback"] is None
+
+
+async def test_every_roster_page_counts(bot: Any, connector: ConnectorRecorder) -> None:
+    """Eva stands on the last page: a bot that read only the first would leak."""
+    connector.roster_page_size = 1
+    connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
+    seen = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    assert not seen.leaked()
+    assert seen.audience()["roster_size"] == 3
+    assert [c.split("?")[0] for c in connector.roster_calls] == [
+        f"GET /v3/conversations/{TEAM}/pagedmembers"
+    ] * 3
+    assert "continuationToken=page-2" in connector.roster_calls[2]
+
+
+async def test_a_private_channel_gets_public_documents_only(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    """The team's roster is not a private or shared channel's: fail closed."""
+    connector.rosters[TEAM] = roster(DIRK, ALEX)
+    seen = await ask(
+        bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM, channel_type="shared")
+    )
+    assert not seen.leaked()
+    assert seen.audience()["fallback"] == "channel_roster"
+    assert connector.roster_calls == []
+
+
+async def test_the_roster_is_cached_and_a_new_sender_refreshes_it(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[TEAM] = roster(DIRK, ALEX)
+    first = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    second = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, ALEX, TEAM))
+    assert first.leaked() and second.leaked()
+    assert (first.audience()["cached"], second.audience()["cached"]) == (False, True)
+    assert len(connector.roster_calls) == 1
+
+    # Eva joined, and Teams' conversationUpdate has not arrived yet: her own message shows the
+    # cached roster is stale, so the bot reads it again.
+    connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
+    third = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, EVA, TEAM))
+    assert not third.leaked()
+    assert third.audience()["cached"] is False
+
+
+async def test_mehr_treffer_pages_follow_the_audience(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    """The "Mehr Treffer" button sends the query and page back; the next page is trimmed too."""
+    more = {"command": "suche", "query": MORE_QUERY, "page": 1}
+    connector.rosters[TEAM] = roster(DIRK, EVA)
+    connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
+    own_first = await ask(bot, channel_post(f"suche {MORE_QUERY}", connector, DIRK, GRUENE_TEAM))
+    own = await ask(bot, channel_post("", connector, DIRK, GRUENE_TEAM, value=more))
+    mixed = await ask(bot, channel_post("", connector, DIRK, TEAM, value=more))
+    # Control: for the faction the paper stands on page 2, not page 1.
+    assert "Klausurvorlage" not in own_first.text
+    assert "Klausurvorlage" in own.text
+    assert "Seite 2" in mixed.text
+    assert "Klausurvorlage" not in mixed.text
+    assert mixed.withheld
+
+
+async def test_audit_records_the_audience_without_members(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, EVA, STRANGER)
+    await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    lines = [line for line in bot.audit() if line["event"] == "audience"]
+    assert len(lines) == 1
+    assert lines[0]["roster"] == 3
+    assert (lines[0]["outcome"], lines[0]["reason"]) == ("public_only", "unknown_member")
+    flat = str(bot.audit())
+    for member_id in (DIRK, EVA, STRANGER, "Mitglied"):
+        assert member_id not in flat
