@@ -241,12 +241,22 @@ def _parse_user(
     )
 
 
+# What identifies one version of the file on disk: modification time (ns), size and inode, so an
+# edit within the same clock tick or a file swapped in by rename (`cp -p`, an editor's atomic
+# save) is noticed too. None = the file is missing or unreadable.
+FileSignature = tuple[int, int, int] | None
+
+
 class LocalDirectory:
     """Looks users up by object id or UPN (case-insensitive) in a parsed directory file."""
 
     def __init__(self, principals: tuple[Principal, ...], path: Path | None = None) -> None:
         self.path = path
-        self._mtime = self._stat(path)
+        self._signature = self._stat(path)
+        self._generation = 0
+        # The signature of a file version that failed to parse, and why: looked up again while
+        # that version stays on disk, it fails at once instead of re-parsing and re-logging.
+        self._broken: tuple[FileSignature, str] | None = None
         self._set(principals)
 
     @classmethod
@@ -268,11 +278,12 @@ class LocalDirectory:
         return parse_directory(text, path)
 
     @staticmethod
-    def _stat(path: Path | None) -> float | None:
+    def _stat(path: Path | None) -> FileSignature:
         try:
-            return path.stat().st_mtime if path else None
+            st = path.stat() if path else None
         except OSError:
             return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino) if st else None
 
     def _set(self, principals: tuple[Principal, ...]) -> None:
         self.principals = principals
@@ -282,22 +293,33 @@ class LocalDirectory:
             if p.upn:
                 index[p.upn.lower()] = p
         self._index = index
+        self._generation += 1
 
     def _reload_if_changed(self) -> None:
         if self.path is None:
             return
-        mtime = self._stat(self.path)
-        if mtime == self._mtime:
+        signature = self._stat(self.path)
+        if signature == self._signature:
             return
+        if self._broken is not None and self._broken[0] == signature:
+            raise DirectoryUnavailable(self._broken[1])
         try:
             principals = self._read(self.path)
         except DirectoryFileError as exc:
             # A broken edit must not leave the old (maybe more generous) state in force.
             log.error("directory file changed and is now invalid: %s", exc)
-            raise DirectoryUnavailable(f"directory file is invalid: {exc}") from None
-        self._mtime = mtime
+            reason = f"directory file is invalid: {exc}"
+            self._broken = (signature, reason)
+            raise DirectoryUnavailable(reason) from None
+        self._signature = signature
+        self._broken = None
         self._set(principals)
         log.info("directory file re-read: %d users", len(principals))
+
+    def source_generation(self) -> int:
+        """See graph.principal.SourceVersioned: CachedDirectory asks this on every lookup."""
+        self._reload_if_changed()
+        return self._generation
 
     async def lookup(self, user_id: str) -> Principal:
         self._reload_if_changed()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from indexer.model import PUBLIC
 
@@ -92,3 +92,14 @@ class Directory(Protocol):
         """Raise DirectoryUnavailable if the directory cannot answer (readiness probe)."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SourceVersioned(Protocol):
+    """A directory read from a source it re-reads when it changes (the local file)."""
+
+    def source_generation(self) -> int:
+        """Re-read the source if it changed; return a number that changes with every successful
+        re-read. Raise DirectoryUnavailable while the source is broken or missing (fail closed).
+        Cheap (a stat call): the cache asks on every lookup."""
+        ...

@@ -141,3 +141,71 @@ async def test_bounded_size_and_invalidate() -> None:
     assert inner.calls == 6
     cache.invalidate()
     assert cache.stats().entries == 0
+
+
+class VersionedDirectory(CountingDirectory):
+    """A directory read from a file: the test breaks, fixes or edits that file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generation = 1
+        self.broken = False
+
+    def source_generation(self) -> int:
+        if self.broken:
+            raise DirectoryUnavailable("directory file is invalid")
+        return self.generation
+
+
+async def test_broken_source_fails_a_warm_cache_closed() -> None:
+    inner = VersionedDirectory()
+    cache = CachedDirectory(inner, ttl_seconds=300, clock=FakeClock())
+    assert (await cache.lookup("u1")).kipass_valid(TODAY)
+    inner.broken = True  # someone saves a broken directory file
+    with pytest.raises(DirectoryUnavailable):
+        await cache.lookup("u1")  # within the TTL, yet no cached "allowed"
+    assert cache.stats().entries == 0
+    inner.broken = False  # the file is fixed: read again, not served from before
+    assert (await cache.lookup("u1")).id == "u1"
+    assert inner.calls == 2
+
+
+async def test_a_changed_source_retires_decisions_read_from_the_old_one() -> None:
+    inner = VersionedDirectory()
+    cache = CachedDirectory(inner, ttl_seconds=300, clock=FakeClock())
+    await cache.lookup("u1")
+    inner.people["u1"] = replace(inner.people["u1"], kipass_valid_until=None)
+    inner.generation = 2  # the edit that revokes the KI-Pass is saved
+    assert not (await cache.lookup("u1")).kipass_valid(TODAY)
+    await cache.lookup("u1")
+    assert inner.calls == 2  # cached again, now from the new file
+
+
+async def test_directory_unavailable_for_anyone_empties_the_cache() -> None:
+    inner = CountingDirectory()
+    inner.people["u2"] = Principal(id="u2", name="Zwei")
+    cache = CachedDirectory(inner, ttl_seconds=300, clock=FakeClock())
+    await cache.lookup("u1")
+    with pytest.raises(UnknownUser):
+        await cache.lookup("ghost")  # an unknown user says nothing about the directory's health
+    assert cache.stats().entries == 1
+    inner.fail = DirectoryUnavailable("Graph answered 500")
+    with pytest.raises(DirectoryUnavailable):
+        await cache.lookup("u2")
+    with pytest.raises(DirectoryUnavailable):
+        await cache.lookup("u1")  # cached a moment ago, but Graph is down: fail closed
+    assert cache.stats().entries == 0
+
+
+async def test_failed_readiness_ping_empties_the_cache() -> None:
+    inner = CountingDirectory()
+    cache = CachedDirectory(inner, ttl_seconds=300, clock=FakeClock())
+    await cache.lookup("u1")
+
+    async def down() -> None:
+        raise DirectoryUnavailable("token endpoint unreachable")
+
+    inner.ping = down  # type: ignore[method-assign]
+    with pytest.raises(DirectoryUnavailable):
+        await cache.ping()
+    assert cache.stats().entries == 0
