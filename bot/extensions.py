@@ -14,6 +14,12 @@ The search runs the `allris_search` skill and the message action the `summarise`
 extension gives the same results, masking and limits as the chat. Link unfurling is a lookup, not
 a search: it asks the index for the linked paper (access-trimmed) and never shows more than its
 card.
+
+In a group chat or channel (`audience` set by the Teams handler, bot/audience.py) what is
+*inserted* into the conversation carries only what every member may read: a search result the
+audience may not read keeps its preview (which only the user sees) but inserts the withheld
+notice instead of the paper; an unfurled link and an inserted summary are looked up with the
+audience's groups, and say so when the user alone would have seen more.
 """
 
 from __future__ import annotations
@@ -22,18 +28,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.audience import personal_chat_url, withheld_card
 from bot.normalise import html_to_text, tidy
 from bot.services import Services
 from graph.principal import Principal
 from indexer.model import PUBLIC, Chunk
 from skills.allris_search import NAME as SEARCH_SKILL
 from skills.allris_search import PAGE_SIZE
-from skills.context import Skill
+from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience, WithheldWatch
+from skills.context import Skill, SkillContext
 from skills.gate import gate
 from skills.registry import skill_by_name
 from skills.summarise import NAME as SUMMARISE_SKILL
@@ -74,6 +82,9 @@ HINT_LONG_MESSAGE = (
     "Die Nachricht ist zu lang für eine Zusammenfassung hier ({chars} Zeichen, höchstens "
     "{limit}). Bitte senden Sie den Text als Datei im Chat mit „zusammenfassen“."
 )
+HINT_NOT_FOR_EVERYONE = (
+    "Nur für einen Teil dieser Unterhaltung sichtbar – eingefügt wird nur ein Hinweis."
+)
 HINT_TOO_SLOW = (
     "Das dauert hier zu lange. Bitte schreiben Sie mir im Chat, dort kann ich länger arbeiten."
 )
@@ -87,6 +98,13 @@ class Invoke:
     value: dict[str, Any]
     user_id: str | None  # Entra object id (from.aadObjectId)
     tenant_id: str | None
+    # Who reads what is inserted (group chat, channel, mail); None: the bot's 1:1 chat.
+    audience: Audience | None = None
+
+    def inserted_access(self, user: Principal) -> frozenset[str]:
+        """What an inserted card may draw on: the user's groups, narrowed to the audience's."""
+        own = user.access_groups | {PUBLIC}
+        return own if self.audience is None else (own & self.audience.access) | {PUBLIC}
 
 
 Handler = Callable[[Invoke, Services], Awaitable[InvokeResult]]
@@ -101,9 +119,11 @@ async def handle_invoke(
     user_id: str | None,
     tenant_id: str | None,
     services: Services,
+    *,
+    audience: Audience | None = None,
 ) -> InvokeResult:
     """(HTTP status, invoke response body) for one `composeExtension/*` invoke."""
-    invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id)
+    invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id, audience)
     handler = _HANDLERS.get(name)
     if handler is None:
         log.info("message-extension invoke %r is not supported", name)
@@ -224,7 +244,15 @@ async def _query(invoke: Invoke, services: Services) -> InvokeResult:
     papers = [Paper.from_json(h) for h in hits if isinstance(h, dict)]
     if not papers:
         return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
-    return _results([_paper_attachment(p) for p in papers])
+    # The list is the user's own (only they see it); what a pick inserts is the audience's.
+    inserted = invoke.inserted_access(admitted)
+    attachments = []
+    for paper in papers:
+        if invoke.audience is None or await services.index.document_chunks(paper.doc_id, inserted):
+            attachments.append(_paper_attachment(paper))
+        else:
+            attachments.append(_withheld_attachment(paper, services))
+    return _results(attachments)
 
 
 def _bounded(raw: Any, low: int, high: int, default: int) -> int:
@@ -333,6 +361,19 @@ def paper_card(paper: Paper) -> dict[str, Any]:
     return _card(body, _open_url("In ALLRIS öffnen", paper.url))
 
 
+def _withheld_attachment(paper: Paper, services: Services) -> dict[str, Any]:
+    """A paper only the user may read here: its preview (seen by the user alone) says it stays
+    out; picking it inserts the notice, not the paper."""
+    return {
+        "contentType": ADAPTIVE,
+        "content": withheld_card(services.settings.microsoft_app_id),
+        "preview": {
+            "contentType": THUMBNAIL,
+            "content": {"title": paper.title, "text": HINT_NOT_FOR_EVERYONE},
+        },
+    }
+
+
 def _paper_attachment(paper: Paper) -> dict[str, Any]:
     subtitle = " · ".join(
         p for p in (paper.reference, _german_date(paper.date), ", ".join(paper.organizations)) if p
@@ -367,11 +408,26 @@ async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
     admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
     if isinstance(admitted, SkillResult):
         return _results([])  # no preview without access; the link itself stays usable
-    access = admitted.access_groups | {PUBLIC}
+    # The unfurled card is posted into the conversation: the audience's groups decide.
+    access = invoke.inserted_access(admitted)
     paper = await _paper_for_url(url, parts.query, access, services)
-    if paper is None:
-        paper = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
-    return _results([_paper_attachment(paper)])
+    if paper is not None:
+        return _results([_paper_attachment(paper)])
+    neutral = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
+    attachment = _paper_attachment(neutral)
+    own = admitted.access_groups | {PUBLIC}
+    if access != own and await _paper_for_url(url, parts.query, own, services) is not None:
+        _add_withheld_notice(attachment["content"], services)
+    return _results([attachment])
+
+
+def _add_withheld_notice(card: dict[str, Any], services: Services) -> None:
+    card["body"].append(_text(WITHHELD_NOTICE, isSubtle=True, size="Small"))
+    chat = personal_chat_url(services.settings.microsoft_app_id)
+    if chat:
+        card.setdefault("actions", []).append(
+            {"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": chat}
+        )
 
 
 async def _paper_for_url(
@@ -405,6 +461,7 @@ def _message_text(value: dict[str, Any]) -> str:
 class Summarised:
     points: list[str]
     ai_generated: bool
+    withheld: bool = False  # the user alone could have read more than the conversation
 
 
 async def _summary_for(invoke: Invoke, services: Services) -> Summarised | InvokeResult:
@@ -426,17 +483,31 @@ async def _summary_for(invoke: Invoke, services: Services) -> Summarised | Invok
     skill = skill_by_name(SUMMARISE_SKILL)
     # Leave head-room inside the invoke budget: a partial summary beats a timeout.
     budget = services.settings.long_work_budget_seconds * 0.7
+    # The summary is made to be inserted into the conversation: it draws on the audience's
+    # groups (a reference in the message may name a paper not everyone there may read).
     request = SkillRequest(
         text=text,
         command="zusammenfassen",
         user=admitted,
         scope="extension",
         options={"budget_seconds": budget},
+        audience=invoke.audience.access if invoke.audience else None,
     )
-    result = await skill.run(request, services.skill_context())
-    if result.outcome in ("bad_input", "denied", "error", "not_found"):
+    ctx, watch = _audience_view(request, services.skill_context())
+    result = await skill.run(request, ctx)
+    withheld = watch is not None and watch.withheld
+    if result.outcome in ("bad_input", "denied", "error", "not_found") and not withheld:
         return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
-    return Summarised(_summary_points(result.data), result.ai_generated)
+    return Summarised(_summary_points(result.data), result.ai_generated, withheld)
+
+
+def _audience_view(
+    request: SkillRequest, ctx: SkillContext
+) -> tuple[SkillContext, WithheldWatch | None]:
+    if request.own_access <= request.access:
+        return ctx, None
+    watch = WithheldWatch(ctx.index, request.own_access)
+    return replace(ctx, index=watch), watch
 
 
 def _summary_points(data: dict[str, Any]) -> list[str]:
@@ -448,7 +519,9 @@ def _summary_points(data: dict[str, Any]) -> list[str]:
     return lines[:8]
 
 
-def summary_card(points: list[str], ai_generated: bool) -> dict[str, Any]:
+def summary_card(
+    points: list[str], ai_generated: bool, withheld: bool = False, bot_app_id: str = ""
+) -> dict[str, Any]:
     label = (
         "KI-generiert – bitte prüfen Sie die Zusammenfassung."
         if ai_generated
@@ -460,7 +533,15 @@ def summary_card(points: list[str], ai_generated: bool) -> dict[str, Any]:
     else:
         body.append(_text("Ich habe keine Kernaussagen gefunden."))
     body.append(_text(label, isSubtle=True, size="Small"))
-    return _card(body, [])
+    card = _card(body, [])
+    if withheld:
+        body.append(_text(WITHHELD_NOTICE, isSubtle=True, size="Small"))
+        chat = personal_chat_url(bot_app_id)
+        if chat:
+            card["actions"] = [
+                {"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": chat}
+            ]
+    return card
 
 
 def _clean_points(raw: Any) -> list[str]:
@@ -473,13 +554,18 @@ async def _fetch_task(invoke: Invoke, services: Services) -> InvokeResult:
     summary = await _summary_for(invoke, services)
     if not isinstance(summary, Summarised):
         return summary
-    points, ai = summary.points, summary.ai_generated
-    dialog = summary_card(points, ai)
+    points, ai, withheld = summary.points, summary.ai_generated, summary.withheld
+    dialog = summary_card(points, ai, withheld)
     dialog["actions"] = [
         {
             "type": "Action.Submit",
             "title": "In die Unterhaltung einfügen",
-            "data": {"kiwAction": INSERT_SUMMARY, "points": points, "ai": ai},
+            "data": {
+                "kiwAction": INSERT_SUMMARY,
+                "points": points,
+                "ai": ai,
+                "withheld": withheld,
+            },
         }
     ]
     return 200, {
@@ -503,12 +589,22 @@ async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
         admitted = await _admit(invoke, skill_by_name(SUMMARISE_SKILL), services)
         if isinstance(admitted, SkillResult):
             return _hint(invoke.name, admitted.text)
-        card = summary_card(_clean_points(data.get("points")), data.get("ai") is True)
+        card = summary_card(
+            _clean_points(data.get("points")),
+            data.get("ai") is True,
+            data.get("withheld") is True,
+            services.settings.microsoft_app_id,
+        )
     else:
         summary = await _summary_for(invoke, services)
         if not isinstance(summary, Summarised):
             return summary
-        card = summary_card(summary.points, summary.ai_generated)
+        card = summary_card(
+            summary.points,
+            summary.ai_generated,
+            summary.withheld,
+            services.settings.microsoft_app_id,
+        )
     return _results([{"contentType": ADAPTIVE, "content": card}])
 
 

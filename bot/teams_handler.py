@@ -405,9 +405,30 @@ class KiwTeamsHandler(TeamsActivityHandler):
             )
         activity = turn_context.activity
         status, body = await extensions.handle_invoke(
-            name, value, aad_object_id(activity), tenant_id(activity), self.services
+            name,
+            value,
+            aad_object_id(activity),
+            tenant_id(activity),
+            self.services,
+            audience=await self._invoke_audience(turn_context),
         )
         return InvokeResponse(status=int(status), body=body)
+
+    async def _invoke_audience(self, turn_context: TurnContext) -> Audience | None:
+        """Who reads what a message extension inserts. None only in the bot's own 1:1 chat
+        (its conversation ids start with "a:"); a chat between people is asked for its roster
+        like a group chat (the bot is no member there, so that fails closed); Outlook and
+        anything else without a roster: public documents only."""
+        conversation = turn_context.activity.conversation
+        kind = conversation.conversation_type if conversation else None
+        if kind == "personal" and str(conversation.id or "").startswith("a:"):
+            return None
+        if kind not in ("channel", "groupChat", "personal"):
+            return Audience.public_only("no_roster")
+        lookup = await self.audiences.resolve(
+            turn_context, "team" if kind == "channel" else "groupChat"
+        )
+        return lookup.audience if lookup else Audience.public_only("no_roster")
 
     # ---- feedback ----
     async def _feedback(self, turn_context: TurnContext, raw: Any) -> None:
