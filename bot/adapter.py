@@ -12,20 +12,27 @@ connector clients per turn. See docs/bot-auth.md for what each part fixes and th
 
 HTTP statuses of `handle`:
     200  activity processed (invoke: the invoke response's status and JSON body)
-    400  body is not JSON / not an activity / lacks type, from, conversation, channelId, serviceUrl
+    400  body is not JSON / nested deeper than MAX_JSON_DEPTH / not an activity / lacks type,
+         from, conversation, channelId, serviceUrl
     401  token missing or invalid (reason in the log, never in the response)
     405  not POST
     413  body larger than MAX_BODY_BYTES
     415  content type is not application/json
     500  the bot's turn raised past its own error boundary (generic body, stack only in the log)
     503  signing keys could not be loaded at all (metadata endpoint unreachable at cold start),
-         or the bot's own outbound token was refused (wrong secret: plain reason in the log)
+         or the bot's own outbound token could not be had: refused (wrong secret), authority
+         unreachable or silent past KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS (reason in the log;
+         the body says "vorübergehend nicht erreichbar" in German, with Retry-After)
+
+Order: method and content type, then the token (header only), then the body (size, JSON depth,
+activity fields), then the token against the activity (channel endorsement, serviceUrl).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -52,6 +59,19 @@ log = logging.getLogger(__name__)
 # umlauts) to reach the bot, which answers it politely, while bounding memory per request.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 _READ_CHUNK = 64 * 1024
+# Teams activities nest about 10 levels (an Adaptive Card inside an invoke); 64 is generous and
+# far below any recursion limit on the way (json, msrest, logging).
+MAX_JSON_DEPTH = 64
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)  # removed first, so every '"' left is a delimiter
+_JSON_STRING = re.compile(rb'"[^"]*"')
+_BRACKETS_ONLY = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+UNAVAILABLE_TEXT = (
+    "Der KI-Werkstatt Assistent ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in "
+    "einigen Minuten noch einmal."
+)
 
 
 class BadRequest(Exception):
@@ -65,6 +85,12 @@ class BadRequest(Exception):
 
 def _error(status: HTTPStatus, message: str, **extra: str) -> web.Response:
     return web.json_response({"error": status.phrase, "message": message, **extra}, status=status)
+
+
+def _unauthorized() -> web.Response:
+    response = _error(HTTPStatus.UNAUTHORIZED, "request is not authorized")
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def invoke_response_json(invoke: InvokeResponse) -> web.Response:
@@ -111,19 +137,45 @@ def _non_string_fields(body: dict[str, Any]) -> list[str]:
     return wrong
 
 
-async def parse_activity(request: web.Request) -> Activity:
-    """The request's activity, or BadRequest with the right status."""
+def check_request(request: web.Request) -> None:
+    """What can be refused from the request line and headers alone, before any body is read."""
     if request.method != "POST":
         raise BadRequest(HTTPStatus.METHOD_NOT_ALLOWED, "only POST is allowed")
     if request.content_type != "application/json":
         raise BadRequest(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "content type must be application/json")
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than `limit`, in linear time.
+
+    json.loads recurses once per level and raises RecursionError near 1,000 levels (a 2 KB
+    body), and code after it (msrest, copies, logging) recurses too; so the depth is checked on
+    the raw bytes first. Every step is a C-speed pass: drop escapes, drop strings, keep only
+    brackets, then strip one innermost level per round. A body that is not JSON may be counted
+    wrongly, but json.loads refuses it anyway."""
+    text = _JSON_ESCAPE.sub(b"", raw)
+    text = _JSON_STRING.sub(b"", text)
+    brackets = text.translate(_BRACKETS_ONLY, _NOT_BRACKETS)
+    for _ in range(limit):
+        if b"[]" not in brackets:
+            return False  # all matched pairs gone (what is left is unbalanced: not JSON)
+        brackets = brackets.replace(b"[]", b"")
+    # Each round removed exactly one innermost level; a pair still left sat deeper than `limit`.
+    return b"[]" in brackets
+
+
+async def parse_activity(request: web.Request) -> Activity:
+    """The request's activity, or BadRequest with the right status."""
+    check_request(request)
     try:
         raw = await _read_body(request)
     except (ConnectionError, ClientError) as exc:  # client went away or sent a broken chunked body
         raise BadRequest(HTTPStatus.BAD_REQUEST, f"body could not be read ({exc})") from None
+    if json_too_deep(raw):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, f"JSON nested deeper than {MAX_JSON_DEPTH}")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest(HTTPStatus.BAD_REQUEST, "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
@@ -176,16 +228,29 @@ class KiwAdapter(CloudAdapter):
         return response
 
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
-        """Process one POST /api/messages. Never raises."""
+        """Process one POST /api/messages. Never raises.
+
+        Order (docs/faults.md): request line and headers, then the token on its own, and only
+        then the body, so an unauthenticated caller never makes the bot read or parse it."""
+        try:
+            check_request(request)
+        except BadRequest as exc:
+            log.info("Rejected request (%d): %s", exc.status, exc.reason)
+            return _error(exc.status, exc.reason)
+        try:
+            verified = await self.auth.verify_header(request.headers.get("Authorization", ""))
+        except AuthError as exc:
+            log.warning("Rejected unauthenticated request: %s", exc.reason)
+            return _unauthorized()
+        except SigningKeysUnavailable:
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "signing keys unavailable, retry later")
         try:
             activity = await parse_activity(request)
         except BadRequest as exc:
             log.info("Rejected request (%d): %s", exc.status, exc.reason)
             return _error(exc.status, exc.reason)
         try:
-            auth_result = await self.auth.authenticate_request(
-                activity, request.headers.get("Authorization", "")
-            )
+            auth_result = self.auth.authenticate_activity(activity, verified)
         except AuthError as exc:
             log.warning(
                 "Rejected unauthenticated activity %s from channel %s: %s",
@@ -193,17 +258,16 @@ class KiwAdapter(CloudAdapter):
                 activity.channel_id,
                 exc.reason,
             )
-            response = _error(HTTPStatus.UNAUTHORIZED, "request is not authorized")
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        except SigningKeysUnavailable:
-            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "signing keys unavailable, retry later")
+            return _unauthorized()
         try:
             invoke = await self.process_activity(auth_result, activity, bot.on_turn)
         except OutboundTokenError as exc:
             # Before the turn: the bot cannot get its own token, so it could not reply anyway.
+            # The body is what a caller can show (an invoke's answer is this very response).
             log.error("Activity %s not processed: %s", activity.id, exc)
-            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "bot cannot authenticate outbound")
+            response = _error(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_TEXT)
+            response.headers["Retry-After"] = "30"
+            return response
         except Exception:  # the bot's own boundary failed; keep the service up, stack in the log
             correlation_id = uuid.uuid4().hex[:12]
             log.exception(
@@ -236,8 +300,9 @@ def build_auth(settings: Settings, session: ClientSession) -> KiwBotFrameworkAut
     app_id = settings.microsoft_app_id
     keys = OpenIdKeySet(session, settings.openid_metadata_url or BOT_CONNECTOR_OPENID_METADATA_URL)
     validator = ChannelTokenValidator(app_id, keys)
+    deadline = settings.outbound_token_deadline_seconds
     if settings.microsoft_app_type == AppType.user_assigned_msi:
-        tokens = OutboundTokenProvider.for_managed_identity(app_id)
+        tokens = OutboundTokenProvider.for_managed_identity(app_id, deadline_seconds=deadline)
     else:
         tokens = OutboundTokenProvider.for_client_secret(
             app_id,
@@ -248,6 +313,7 @@ def build_auth(settings: Settings, session: ClientSession) -> KiwBotFrameworkAut
                 else ""
             ),
             authority_host=settings.bot_authority_host or DEFAULT_AUTHORITY_HOST,
+            deadline_seconds=deadline,
         )
     return KiwBotFrameworkAuthentication(app_id, validator, tokens, session)
 

@@ -126,6 +126,9 @@ def _pings(app: web.Application) -> dict[str, Ping]:
         "directory": services.directory.ping,
         "generator": services.generator.ping,
     }
+    tokens = getattr(getattr(app[ADAPTER], "auth", None), "tokens", None)
+    if tokens is not None:  # the bot's own token: without it no reply can be sent
+        pings["bot_token"] = tokens.ping
     state_ping = getattr(app[STATE], "ping", None)  # shared stores (Redis) can be pinged
     if callable(state_ping):
         pings["state"] = state_ping

@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     skill_deadline_seconds: float = Field(
         120.0, gt=0, validation_alias="KIW_SKILL_DEADLINE_SECONDS"
     )
+    # Teams file links are fetched only from these hosts (bot/teams_files.py, docs/faults.md).
+    attachment_hosts: CsvList = Field(
+        ("*.sharepoint.com",), validation_alias="KIW_ATTACHMENT_HOSTS"
+    )
+    # One deadline for all files of a turn; the download runs inside the long-work budget.
+    attachment_deadline_seconds: float = Field(
+        10.0, gt=0, validation_alias="KIW_ATTACHMENT_DEADLINE_SECONDS"
+    )
+    # The bot's own token (bot -> Bot Connector): all tries together, then 503 (bot/auth/outbound.py).
+    outbound_token_deadline_seconds: float = Field(
+        8.0, gt=0, validation_alias="KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS"
+    )
     max_message_chars: int = Field(20_000, gt=0, validation_alias="KIW_MAX_MESSAGE_CHARS")
     # "native": cited answers as text with Teams citations; "card": answer and sources as a card
     # (for clients that do not render citations). See bot/replies.py.
@@ -187,7 +199,7 @@ class Settings(BaseSettings):
     # --- Werkstatt dashboard ---
     admin_group: str = Field("ki-werkstatt-admins", validation_alias="KIW_ADMIN_GROUP")
 
-    @field_validator("allowed_tenants", "access_group_map", mode="before")
+    @field_validator("allowed_tenants", "access_group_map", "attachment_hosts", mode="before")
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -29,14 +29,15 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
 from bot.streaming import TeamsStream
-from bot.teams_files import download_attachments
+from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.progress import NO_PROGRESS
+from skills.router import route
 from skills.trace import Trace
-from skills.types import Attachment, Scope
+from skills.types import Scope, SkillResult
 
 log = logging.getLogger("kiw.handler")
 
@@ -48,6 +49,9 @@ MEMBER_WELCOME_WINDOW_SECONDS = 600.0
 TOO_LONG_TEXT = (
     "Ihre Nachricht ist zu lang ({chars} Zeichen). Bitte kürzen Sie sie auf höchstens {limit} "
     "Zeichen oder senden Sie längere Texte als Datei."
+)
+FILES_UNAVAILABLE = (
+    "Ich konnte {names} nicht abrufen. Bitte senden Sie die Datei in einigen Minuten noch einmal."
 )
 EXTENSION_UNAVAILABLE = "Diese Funktion ist noch nicht verfügbar. Bitte schreiben Sie mir im Chat."
 FEEDBACK_THANKS = "Danke für Ihre Rückmeldung."
@@ -71,12 +75,30 @@ def aad_object_id(activity: Activity) -> str | None:
     return (sender.aad_object_id or None) if sender else None
 
 
-def tenant_id(activity: Activity) -> str | None:
-    if activity.conversation and activity.conversation.tenant_id:
-        return str(activity.conversation.tenant_id)
+def _tenant_claims(activity: Activity) -> tuple[str | None, str | None]:
+    """(conversation.tenantId, channelData.tenant.id) as sent."""
+    conversation = activity.conversation.tenant_id if activity.conversation else None
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    return str(tenant["id"]) if tenant and tenant.get("id") else None
+    channel_data = tenant.get("id") if tenant else None
+    return (
+        str(conversation) if conversation else None,
+        str(channel_data) if channel_data else None,
+    )
+
+
+def tenant_conflict(activity: Activity) -> bool:
+    """Both places name a tenant, and not the same one: a forged or confused activity."""
+    conversation, channel_data = _tenant_claims(activity)
+    return bool(conversation and channel_data and conversation.lower() != channel_data.lower())
+
+
+def tenant_id(activity: Activity) -> str | None:
+    """The activity's tenant; None if it names none, or two different ones."""
+    if tenant_conflict(activity):
+        return None
+    conversation, channel_data = _tenant_claims(activity)
+    return conversation or channel_data
 
 
 class KiwTeamsHandler(TeamsActivityHandler):
@@ -106,6 +128,11 @@ class KiwTeamsHandler(TeamsActivityHandler):
             observers.append(self.feedback.observe)
         self.allowed_tenants = self._allowed_tenants(settings)
         self.audiences = AudienceResolver(services.directory, settings.directory_cache_ttl_seconds)
+        self.download_policy = DownloadPolicy(
+            hosts=settings.attachment_hosts,
+            local_mode=settings.local_mode,
+            deadline_seconds=settings.attachment_deadline_seconds,
+        )
 
     # ---- tenant allow-list ----
     @staticmethod
@@ -125,6 +152,8 @@ class KiwTeamsHandler(TeamsActivityHandler):
         return frozenset(tenants)
 
     def tenant_allowed(self, activity: Activity) -> bool:
+        if tenant_conflict(activity):
+            return False  # refused even in local mode: no honest client sends two tenants
         if self.allowed_tenants is None:
             return True
         tenant = tenant_id(activity)
@@ -141,7 +170,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
                     "rejected activity %s (%s): tenant %s is not allowed",
                     activity.id,
                     activity.type,
-                    tenant_id(activity) or "(none)",
+                    tenant_id(activity)
+                    or "(none; conversation / channelData: {} / {})".format(
+                        *_tenant_claims(activity)
+                    ),
                 )
                 if activity.type == ActivityTypes.invoke:
                     await self._send_invoke_response(turn_context, HTTPStatus.FORBIDDEN, {})
@@ -227,16 +259,11 @@ class KiwTeamsHandler(TeamsActivityHandler):
 
         trace = Trace(correlation_id)
         trace.add("normalise", chars=len(text), mention_removed=mention_removed, scope=scope)
-        # Files sent in a 1:1 chat arrive as download links (bot/teams_files.py).
-        files: tuple[Attachment, ...] = ()
-        if scope == "personal" and activity.attachments:
-            with trace.timed("attachments") as step:
-                files = await download_attachments(
-                    activity.attachments, allow_loopback_http=self.settings.local_mode
-                )
-                step.update(count=len(files), bytes=sum(len(f.data) for f in files))
-        if files and not text:
-            text = _command_for_files(files)  # a file sent without words
+        # Files sent in a 1:1 chat arrive as download links (bot/teams_files.py). They are
+        # fetched inside the turn's work, so the long-work budget covers a slow file host.
+        links = file_attachments(activity.attachments) if scope == "personal" else []
+        if links and not text:
+            text = _command_for_names([str(getattr(link, "name", "") or "") for link in links])
         options: dict[str, Any] = {}
         submitted = activity.value if isinstance(activity.value, dict) else {}
         if not text and isinstance(submitted.get("command"), str):
@@ -252,14 +279,13 @@ class KiwTeamsHandler(TeamsActivityHandler):
             user_id,
             scope,
             tenant_id(activity),
-            attachments=files,
             options=options,
             correlation_id=correlation_id,
             progress=stream or NO_PROGRESS,
             stop=stream.stopped if stream else None,
             audience=audience,
         )
-        work = asyncio.ensure_future(self.pipeline.run(turn, trace))
+        work = asyncio.ensure_future(self._run_with_files(turn, trace, links))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
             output = work.result()  # re-raises into the turn boundary
@@ -277,6 +303,37 @@ class KiwTeamsHandler(TeamsActivityHandler):
         if stream is not None:
             await stream.close()
         await self.long_work.start(turn_context, work, trace, build)
+
+    async def _run_with_files(self, turn: TurnInput, trace: Trace, links: list[Any]) -> TurnOutput:
+        if links:
+            with trace.timed("attachments") as step:
+                downloads = await download_attachments(links, self.download_policy)
+                step.update(
+                    count=len(downloads.files), bytes=sum(len(f.data) for f in downloads.files)
+                )
+                if downloads.failed:
+                    step.update(failed=len(downloads.failed))
+            if downloads.failed and not downloads.files:
+                return self._files_unavailable(turn, downloads.failed)
+            turn.attachments = downloads.files
+        return await self.pipeline.run(turn, trace)
+
+    def _files_unavailable(self, turn: TurnInput, names: Sequence[str]) -> TurnOutput:
+        quoted = ", ".join(f"„{name}“" for name in names) or "„datei“"
+        text = FILES_UNAVAILABLE.format(names=quoted)
+        self.services.audit.write(
+            "turn",
+            outcome="bad_input",
+            reason="attachment_unavailable",
+            user_id=turn.user_id,
+            scope=turn.scope,
+        )
+        return TurnOutput(
+            route(turn.text, self.skills()),
+            SkillResult(text=text, outcome="bad_input"),
+            "attachment_unavailable",
+            0.0,
+        )
 
     def _open_stream(self, turn_context: TurnContext, scope: Scope) -> TeamsStream | None:
         """Teams streams only in 1:1 chats; elsewhere (and with KIW_STREAMING=false) None."""
@@ -473,9 +530,9 @@ def _has_comment(action: dict[str, Any]) -> bool:
     return isinstance(form, dict) and bool(str(form.get("feedbackText") or "").strip())
 
 
-def _command_for_files(files: Sequence[Attachment]) -> str:
+def _command_for_names(names: Sequence[str]) -> str:
     """A spreadsheet is most likely a process inventory, anything else a document to summarise."""
-    spreadsheet = any(f.name.lower().endswith((".csv", ".xlsx", ".xlsm")) for f in files)
+    spreadsheet = any(name.lower().endswith((".csv", ".xlsx", ".xlsm")) for name in names)
     return "priorisieren" if spreadsheet else "zusammenfassen"
 
 

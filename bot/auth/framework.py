@@ -26,7 +26,7 @@ from botframework.connector.auth._user_token_client_impl import _UserTokenClient
 
 from bot.auth.errors import AuthError
 from bot.auth.outbound import BOT_CONNECTOR_SCOPE, CachedTokenCredentials, OutboundTokenProvider
-from bot.auth.validator import ChannelTokenValidator
+from bot.auth.validator import ChannelTokenValidator, VerifiedToken
 from bot.connector import CachedConnectorFactory
 
 
@@ -62,14 +62,28 @@ class KiwBotFrameworkAuthentication(BotFrameworkAuthentication):
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
+        return self.authenticate_activity(activity, await self.verify_header(auth_header))
+
+    async def verify_header(self, auth_header: str) -> VerifiedToken | None:
+        """The header's token checked on its own (None in local mode); raises AuthError."""
+        if self.validator is None:
+            return None
+        return await self.validator.verify(auth_header)
+
+    def authenticate_activity(
+        self, activity: Activity, verified: VerifiedToken | None
+    ) -> AuthenticateRequestResult:
+        """The SDK's result for an activity whose header `verify_header` accepted."""
         if self.validator is None:
             claims = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
             caller_id = None
         else:
-            verified = await self.validator.validate(
-                auth_header, channel_id=activity.channel_id, service_url=activity.service_url
+            if verified is None:
+                raise AuthError("no verified token")
+            checked = self.validator.check_activity(
+                verified, channel_id=activity.channel_id, service_url=activity.service_url
             )
-            claims = ClaimsIdentity(verified, True)
+            claims = ClaimsIdentity(checked, True)
             caller_id = CallerIdConstants.public_azure_channel
         result = AuthenticateRequestResult()
         result.claims_identity = claims

@@ -26,31 +26,75 @@ BOT_CONNECTOR_SCOPE = "https://api.botframework.com"
 # Tenant used for multi-tenant bots' outbound tokens (Bot Framework convention).
 MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+# All tries for one token together; inside Teams' ~15 s, leaving room for the reply itself.
+DEFAULT_DEADLINE_SECONDS = 8.0
 
 
 class OutboundTokenError(PermissionError):
     """The token endpoint refused or failed (plain English, for the admin's log)."""
 
 
+class OutboundTokenUnavailable(OutboundTokenError):
+    """The token authority could not be reached or did not answer within the deadline."""
+
+
 Acquire = Callable[[], Mapping[str, Any]]
+
+# Answers of the authority that mean "try again" rather than "your credentials are wrong".
+_TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+
+
+class DeadlineSession(requests.Session):
+    """MSAL's HTTP client, with a timeout on every request.
+
+    MSAL passes no timeout when it is given its own session, and requests waits forever by
+    default: one authority that accepts but never answers used to hold every turn for minutes.
+    The provider sets `timeout` to what is left of its deadline before each try."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().request(method, url, *args, **kwargs)
 
 
 class OutboundTokenProvider:
+    """One cached token; fetches bounded by a deadline, retried with backoff.
+
+    - All tries of one fetch together take at most `deadline_seconds`; the caller (a turn) then
+      gets OutboundTokenUnavailable, which the adapter answers with 503.
+    - After a failed fetch, callers fail at once for `cooldown_seconds` instead of queueing
+      behind one another (a hanging authority used to stack up one timeout per waiting POST).
+    - A token that is only due for refresh (inside `refresh_margin`) but not expired is still
+      used when the refresh fails, so a short authority outage costs nothing."""
+
     def __init__(
         self,
         acquire: Acquire,
         *,
         refresh_margin_seconds: float = 300.0,
         clock: Callable[[], float] = time.time,
-        http: requests.Session | None = None,
+        http: DeadlineSession | None = None,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+        attempts: int = 3,
+        backoff_seconds: float = 0.25,
+        cooldown_seconds: float = 5.0,
     ) -> None:
         self._acquire = acquire
         self._http = http
         self._margin = refresh_margin_seconds
         self._clock = clock
+        self._deadline = deadline_seconds
+        self._attempts = max(1, attempts)
+        self._backoff = backoff_seconds
+        self._cooldown = cooldown_seconds
         self._token: str | None = None
         self._expires_at = 0.0
         self._refresh_at = 0.0
+        self._failure: OutboundTokenError | None = None
+        self._failed_at = 0.0
         self._lock = asyncio.Lock()
         self._sync_lock = threading.Lock()
         self.fetch_count = 0
@@ -64,12 +108,13 @@ class OutboundTokenProvider:
         tenant_id: str = "",
         authority_host: str = DEFAULT_AUTHORITY_HOST,
         scope: str = BOT_CONNECTOR_SCOPE,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     ) -> OutboundTokenProvider:
         """SingleTenant (tenant id given) or MultiTenant (botframework.com) app registration."""
         authority = f"{authority_host.rstrip('/')}/{tenant_id or MULTI_TENANT_AUTHORITY_TENANT}"
         scopes = [scope.rstrip("/") + "/.default"]
         apps: list[msal.ConfidentialClientApplication] = []
-        http = requests.Session()
+        http = DeadlineSession(deadline_seconds)
 
         def acquire() -> Mapping[str, Any]:
             # Built on first use, in the worker thread: MSAL's constructor already calls the
@@ -89,15 +134,19 @@ class OutboundTokenProvider:
             result: Mapping[str, Any] = apps[0].acquire_token_for_client(scopes=scopes)
             return result
 
-        return cls(acquire, http=http)
+        return cls(acquire, http=http, deadline_seconds=deadline_seconds)
 
     @classmethod
     def for_managed_identity(
-        cls, client_id: str, *, resource: str = BOT_CONNECTOR_SCOPE
+        cls,
+        client_id: str,
+        *,
+        resource: str = BOT_CONNECTOR_SCOPE,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     ) -> OutboundTokenProvider:
         """UserAssignedMSI: the platform's managed identity endpoint issues the token."""
         clients: list[msal.ManagedIdentityClient] = []
-        http = requests.Session()
+        http = DeadlineSession(deadline_seconds)
 
         def acquire() -> Mapping[str, Any]:
             if not clients:
@@ -110,7 +159,7 @@ class OutboundTokenProvider:
             result: Mapping[str, Any] = clients[0].acquire_token_for_client(resource=resource)
             return result
 
-        return cls(acquire, http=http)
+        return cls(acquire, http=http, deadline_seconds=deadline_seconds)
 
     def close(self) -> None:
         """Close the token endpoint connection (keep-alive) held by MSAL's HTTP session."""
@@ -120,40 +169,111 @@ class OutboundTokenProvider:
     def _valid(self, now: float) -> bool:
         return self._token is not None and now < self._refresh_at and now < self._expires_at - 10
 
+    def _usable(self, now: float) -> bool:
+        """Not expired (it may be due for refresh)."""
+        return self._token is not None and now < self._expires_at - 10
+
     async def token(self) -> str:
-        """A valid access token; at most one fetch in flight, never blocking the event loop."""
+        """A valid access token; at most one fetch in flight, never blocking the event loop.
+
+        Raises OutboundTokenError (refused) or OutboundTokenUnavailable (unreachable, too slow)
+        within the deadline."""
         if self._valid(self._clock()):
             assert self._token is not None
             return self._token
-        async with self._lock:
-            if not self._valid(self._clock()):
-                await asyncio.to_thread(self._fetch)
-            assert self._token is not None
-            return self._token
-
-    def current_token(self) -> str:
-        """For the SDK's synchronous signing hook. The connector factory has awaited `token()`
-        before handing out a client, so this is a cache read; the blocking fetch is a fallback
-        (e.g. a long turn that outlived its token)."""
-        if not self._valid(self._clock()):
-            log.warning("Outbound token fetched synchronously (turn outlived the cached token)")
-            self._fetch()
+        self._raise_recent_failure()
+        try:
+            async with asyncio.timeout(self._deadline):
+                async with self._lock:
+                    if not self._valid(self._clock()):
+                        self._raise_recent_failure()
+                        await self._fetch_with_retries()
+        except TimeoutError:
+            self._record(
+                OutboundTokenUnavailable(
+                    f"the token authority did not answer within {self._deadline:g} s"
+                )
+            )
+        except OutboundTokenError as exc:
+            self._record(exc)
+        if self._failure is not None and not self._valid(self._clock()):
+            if self._usable(self._clock()):
+                log.warning(
+                    "Outbound token refresh failed, using the current token: %s", self._failure
+                )
+                assert self._token is not None
+                return self._token
+            raise self._failure
         assert self._token is not None
         return self._token
 
-    def _fetch(self) -> None:
+    async def ping(self) -> None:
+        """For /readyz: fails when the bot could not sign a reply now."""
+        await self.token()
+
+    def _raise_recent_failure(self) -> None:
+        now = self._clock()
+        if self._failure is not None and now - self._failed_at < self._cooldown:
+            if self._usable(now):
+                return  # the caller falls through to the still-usable token
+            raise self._failure
+
+    def _record(self, failure: OutboundTokenError) -> None:
+        if failure is not self._failure:
+            log.error("Outbound token unavailable: %s", failure)
+        self._failure = failure
+        self._failed_at = self._clock()
+
+    async def _fetch_with_retries(self) -> None:
+        started = time.monotonic()
+        last: OutboundTokenUnavailable | None = None
+        for attempt in range(self._attempts):
+            remaining = self._deadline - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            try:
+                await asyncio.to_thread(self._fetch, remaining)
+            except OutboundTokenUnavailable as exc:
+                last = exc
+                log.warning("Outbound token try %d failed: %s", attempt + 1, exc)
+                await asyncio.sleep(min(self._backoff * 2**attempt, max(remaining - 0.05, 0)))
+                continue
+            self._failure = None
+            return
+        raise last or OutboundTokenUnavailable("no time left to ask the token authority")
+
+    def current_token(self) -> str:
+        """For the SDK's synchronous signing hook: a cache read. The connector factory has
+        awaited `token()` before handing out a client; fetching here would block the event loop
+        for as long as the authority takes, so an expired token is an error instead."""
+        if not self._usable(self._clock()):
+            raise OutboundTokenUnavailable("the cached outbound token expired during the turn")
+        assert self._token is not None
+        return self._token
+
+    def _fetch(self, timeout: float) -> None:
         with self._sync_lock:
             now = self._clock()
             if self._valid(now):
                 return
-            result = self._acquire()
+            if self._http is not None:
+                self._http.timeout = max(timeout, 0.1)
+            try:
+                result = self._acquire()
+            except Exception as exc:  # network, TLS, discovery: MSAL raises many kinds
+                raise OutboundTokenUnavailable(
+                    f"token authority unreachable: {type(exc).__name__}: {str(exc)[:300]}"
+                ) from exc
             self.fetch_count += 1
             token = result.get("access_token")
             if not isinstance(token, str) or not token:
-                raise OutboundTokenError(
+                error = str(result.get("error", "unknown error"))
+                kind = (
+                    OutboundTokenUnavailable if error in _TRANSIENT_ERRORS else OutboundTokenError
+                )
+                raise kind(
                     "Could not get the bot's access token for the Bot Connector: "
-                    f"{result.get('error', 'unknown error')}: "
-                    f"{str(result.get('error_description', ''))[:300]}"
+                    f"{error}: {str(result.get('error_description', ''))[:300]}"
                 )
             lifetime = float(result.get("expires_in") or 3600)
             self._token = token

@@ -17,6 +17,7 @@ for a bad token.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -30,6 +31,14 @@ ALLOWED_ALGORITHMS = ("RS256",)
 DEFAULT_CLOCK_SKEW_SECONDS = 300
 # Real channel tokens are about 1.5 KB; refuse to parse megabytes of "token".
 MAX_TOKEN_CHARS = 16 * 1024
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature, issuer, audience and lifetime hold; not yet tied to an activity."""
+
+    claims: dict[str, Any]
+    endorsements: frozenset[str]  # the channels its signing key is endorsed for
 
 
 def _same_service_url(claimed: Any, actual: str | None) -> bool:
@@ -58,6 +67,14 @@ class ChannelTokenValidator:
         self, auth_header: str | None, *, channel_id: str | None, service_url: str | None
     ) -> dict[str, Any]:
         """The verified claims of the request's token; raises AuthError otherwise."""
+        verified = await self.verify(auth_header)
+        return self.check_activity(verified, channel_id=channel_id, service_url=service_url)
+
+    async def verify(self, auth_header: str | None) -> VerifiedToken:
+        """Checks 1, 2, 4 and 5: everything that needs only the Authorization header.
+
+        The adapter runs this before it reads the body, so an unauthenticated request costs
+        no body parsing (docs/faults.md); `check_activity` adds the checks that need it."""
         token = self._bearer_token(auth_header)
         try:
             header = jwt.get_unverified_header(token)
@@ -72,8 +89,6 @@ class ChannelTokenValidator:
         key = await self.keys.get(kid)
         if key is None:
             raise AuthError(f"token is signed by an unknown key {kid[:64]!r}")
-        if not channel_id or channel_id not in key.endorsements:
-            raise AuthError(f"signing key is not endorsed for channel {str(channel_id)[:40]!r}")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -96,6 +111,16 @@ class ChannelTokenValidator:
             raise AuthError("token signature does not verify") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"token rejected: {exc}") from None
+        return VerifiedToken(claims, frozenset(key.endorsements))
+
+    @staticmethod
+    def check_activity(
+        verified: VerifiedToken, *, channel_id: str | None, service_url: str | None
+    ) -> dict[str, Any]:
+        """Checks 3 and 6: the token's key and claims against the activity it came with."""
+        if not channel_id or channel_id not in verified.endorsements:
+            raise AuthError(f"signing key is not endorsed for channel {str(channel_id)[:40]!r}")
+        claims = verified.claims
         service_url_claim = claims.get("serviceurl", claims.get("serviceUrl"))
         if not _same_service_url(service_url_claim, service_url):
             raise AuthError("token serviceurl claim does not match the activity's serviceUrl")

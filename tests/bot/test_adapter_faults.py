@@ -1,0 +1,291 @@
+"""Faults at the HTTP edge (issue 12, items 3 and 4), auth ON over loopback: deeply nested JSON,
+the token checked before the body, and a token authority that is unreachable or silent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+
+from bot.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, build_adapter, json_too_deep
+from bot.app import create_app
+from bot.auth.outbound import OutboundTokenError, OutboundTokenProvider, OutboundTokenUnavailable
+from bot.settings import Settings
+from tests.bot.teams_kit import make_services, make_settings
+from tests.bot.test_adapter import Endpoint, serve
+from tests.bot.test_auth import FakeClock
+from tests.support.botframework import BotFrameworkStubs
+from tests.support.silent import SilentServer, closed_port
+from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message
+
+DEADLINE = 1.0  # KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS in these tests
+
+
+@pytest.fixture
+async def stubs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[BotFrameworkStubs]:
+    started = await BotFrameworkStubs.start(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(started.tls.cert_file))
+    yield started
+    await started.close()
+
+
+MakeEndpoint = Callable[..., Awaitable[Endpoint]]
+
+
+@pytest.fixture
+async def make_endpoint(stubs: BotFrameworkStubs) -> AsyncIterator[MakeEndpoint]:
+    made: list[tuple[Endpoint, web.AppRunner]] = []
+
+    async def make(**overrides: Any) -> Endpoint:
+        values = {
+            **stubs.settings_overrides(APP_ID, TENANT_ID),
+            "outbound_token_deadline_seconds": DEADLINE,
+            **overrides,
+        }
+        client = ClientSession()
+        adapter = build_adapter(Settings(_env_file=None, **values), client)  # type: ignore[call-arg]
+        runner = await serve(adapter, EchoTeamsBot())
+        endpoint = Endpoint(
+            f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages", adapter, stubs, client
+        )
+        made.append((endpoint, runner))
+        return endpoint
+
+    yield make
+    for endpoint, runner in made:
+        await runner.cleanup()
+        await endpoint.adapter.close()
+        await endpoint.client.close()
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+# ---- JSON depth ------------------------------------------------------------------------------
+
+
+def test_depth_scan_counts_only_structure() -> None:
+    assert not json_too_deep(nested(MAX_JSON_DEPTH))
+    assert json_too_deep(nested(MAX_JSON_DEPTH + 1))
+    assert json_too_deep(b'{"a":' * 65 + b"1" + b"}" * 65)
+    assert json_too_deep(b"[{" * 33 + b"}]" * 33)  # mixed brackets count the same
+    # Brackets inside strings, escaped quotes and backslashes are text, not structure.
+    assert not json_too_deep(json.dumps({"text": "[" * 5000, "q": '\\"[[[' * 100}).encode())
+    assert not json_too_deep(b'{"a": "\\\\", "b": [[["x"]]]}')
+    # Not JSON at all: left to json.loads to refuse, not called deep.
+    assert not json_too_deep(b'{"type": "message", ')
+    assert not json_too_deep(b"]" * 1000 + b"[" * 1000)
+
+
+async def test_two_kilobytes_of_nesting_is_400_with_a_token_and_401_without(
+    make_endpoint: MakeEndpoint,
+) -> None:
+    """Was a 500 (RecursionError in json.loads) before the token was even looked at."""
+    endpoint = await make_endpoint()
+    activity = message(endpoint.service_url)
+    body = json.dumps(activity)[:-1].encode() + b', "value": ' + nested(1000) + b"}"
+    assert len(body) < 3000
+    status, text = await endpoint.post(body)
+    assert (status, json.loads(text)["message"]) == (
+        400,
+        f"JSON nested deeper than {MAX_JSON_DEPTH}",
+    )
+    assert (await endpoint.post(body, token=None))[0] == 401
+    assert (await endpoint.post(nested(100_000), token=None))[0] == 401
+    assert (await endpoint.post(nested(100_000)))[0] == 400
+    assert endpoint.stubs.connector.calls == []
+    assert (await endpoint.post(activity))[0] == 200  # and it still serves
+
+
+async def test_token_is_checked_before_the_body_is_read(make_endpoint: MakeEndpoint) -> None:
+    """Without a valid token the bot answers 401 without waiting for, reading or parsing the
+    body: here the body announced in Content-Length never comes, and the answer still does."""
+    endpoint = await make_endpoint()
+    host, port = endpoint.url.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /api/messages HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4000000\r\n\r\n{"
+    )
+    await writer.drain()
+    try:
+        status_line = await asyncio.wait_for(reader.readline(), timeout=3)
+    finally:
+        writer.close()
+    assert status_line.startswith(b"HTTP/1.1 401"), status_line
+    for body in (b"{not json", b"[1, 2]", nested(5000)):
+        assert (await endpoint.post(body, token=None))[0] == 401
+        assert (await endpoint.post(body, token="forged.token.value"))[0] == 401
+    assert endpoint.stubs.connector.calls == []
+
+
+async def test_a_token_for_another_service_url_is_still_refused_after_the_body(
+    make_endpoint: MakeEndpoint,
+) -> None:
+    endpoint = await make_endpoint()
+    token = endpoint.stubs.identity.sign(APP_ID, "https://attacker.example/")
+    assert (await endpoint.post(message(endpoint.service_url), token=token))[0] == 401
+    assert endpoint.stubs.connector.calls == []
+
+
+# ---- outbound token: unreachable and silent authority -----------------------------------------
+
+
+async def test_unreachable_token_authority_is_503_with_german_text(
+    make_endpoint: MakeEndpoint,
+) -> None:
+    """Was a 500: requests.ConnectionError from MSAL was not mapped."""
+    endpoint = await make_endpoint(bot_authority_host=f"https://127.0.0.1:{closed_port()}")
+    started = time.monotonic()
+    status, body = await endpoint.post(message(endpoint.service_url))
+    assert status == 503
+    assert json.loads(body)["message"] == UNAVAILABLE_TEXT
+    assert "vorübergehend nicht erreichbar" in UNAVAILABLE_TEXT
+    assert time.monotonic() - started < DEADLINE + 1.0
+    # A message-extension invoke (its answer is this response) gets the same words.
+    status, body = await endpoint.post(compose_extension_query(endpoint.service_url))
+    assert (status, json.loads(body)["message"]) == (503, UNAVAILABLE_TEXT)
+    assert endpoint.stubs.connector.calls == []
+
+
+async def test_silent_token_authority_answers_every_post_within_the_deadline(
+    make_endpoint: MakeEndpoint, stubs: BotFrameworkStubs
+) -> None:
+    """Was > 130 s per POST. Ten concurrent turns: all 503 within about one deadline, because
+    waiters share the one fetch and later callers fail fast instead of queueing."""
+    async with SilentServer(stubs.tls.server_context()) as silent:
+        endpoint = await make_endpoint(bot_authority_host=silent.https_url)
+        token = endpoint.token()  # signed once: signing costs the test client ~0.1 s each
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(endpoint.post(message(endpoint.service_url), token=token) for _ in range(10))
+        )
+        elapsed = time.monotonic() - started
+        assert [status for status, _ in results] == [503] * 10
+        assert elapsed < DEADLINE + 1.5, elapsed
+        assert silent.connections >= 1
+        started = time.monotonic()
+        assert (await endpoint.post(message(endpoint.service_url), token=token))[0] == 503
+        assert time.monotonic() - started < 0.5  # inside the cool-down: no new wait
+
+
+@pytest.fixture
+async def app_with_authority(
+    stubs: BotFrameworkStubs, data_dir: Path
+) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    runners: list[web.AppRunner] = []
+
+    async def start(authority: str) -> str:
+        settings = make_settings(
+            data_dir,
+            **{
+                **stubs.settings_overrides(APP_ID, TENANT_ID),
+                "bot_authority_host": authority,
+                "outbound_token_deadline_seconds": DEADLINE,
+            },
+        )
+        runner = web.AppRunner(create_app(settings, services=make_services(settings)))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runners.append(runner)
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_readyz_reports_the_token_authority(
+    app_with_authority: Callable[[str], Awaitable[str]], stubs: BotFrameworkStubs
+) -> None:
+    """/healthz said 200 while every turn hung; /readyz now names the bot's own token."""
+    async with SilentServer(stubs.tls.server_context()) as silent, ClientSession() as client:
+        base = await app_with_authority(silent.https_url)
+        async with client.get(base + "/readyz") as response:
+            assert response.status == 503
+            failed = (await response.json())["failed"]
+        assert set(failed) == {"bot_token"}
+        assert "did not answer within 1 s" in failed["bot_token"]
+        async with client.get(base + "/healthz") as response:
+            assert response.status == 200  # the process is up, just not ready
+
+        good = await app_with_authority(stubs.entra.base_url)
+        async with client.get(good + "/readyz") as response:
+            assert response.status == 200, await response.text()
+
+
+class FlakyAuthority:
+    """An acquire function whose answers the test scripts: an exception or a token result."""
+
+    def __init__(self, *answers: Exception | dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self) -> dict[str, Any]:
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def test_transient_failures_are_retried_with_backoff() -> None:
+    authority = FlakyAuthority(
+        ConnectionError("connection reset"),
+        {"error": "temporarily_unavailable", "error_description": "try later"},
+        {"access_token": "token-1", "expires_in": 3600},
+    )
+    provider = OutboundTokenProvider(authority, deadline_seconds=5, backoff_seconds=0.01)
+    assert await provider.token() == "token-1"
+    assert authority.calls == 3
+
+
+async def test_refused_credentials_are_not_retried() -> None:
+    authority = FlakyAuthority({"error": "invalid_client", "error_description": "bad secret"})
+    provider = OutboundTokenProvider(authority, deadline_seconds=5, backoff_seconds=0.01)
+    with pytest.raises(OutboundTokenError, match="invalid_client"):
+        await provider.token()
+    assert authority.calls == 1
+
+
+async def test_after_an_outage_the_next_fetch_follows_the_cool_down() -> None:
+    clock = FakeClock()
+    authority = FlakyAuthority(
+        ConnectionError("refused"), {"access_token": "token-1", "expires_in": 3600}
+    )
+    provider = OutboundTokenProvider(
+        authority, clock=clock, attempts=1, cooldown_seconds=5, deadline_seconds=5
+    )
+    with pytest.raises(OutboundTokenUnavailable, match="unreachable: ConnectionError"):
+        await provider.token()
+    with pytest.raises(OutboundTokenUnavailable):
+        await provider.token()  # inside the cool-down: no second call
+    assert authority.calls == 1
+    clock.now += 6
+    assert await provider.token() == "token-1"
+
+
+async def test_a_token_due_for_refresh_is_used_while_the_authority_is_down() -> None:
+    clock = FakeClock()
+    authority = FlakyAuthority(
+        {"access_token": "token-1", "expires_in": 3600}, ConnectionError("down")
+    )
+    provider = OutboundTokenProvider(
+        authority, clock=clock, attempts=1, refresh_margin_seconds=300, deadline_seconds=5
+    )
+    assert await provider.token() == "token-1"
+    clock.now += 3600 - 100  # due for refresh, not expired
+    assert await provider.token() == "token-1"
+    assert authority.calls == 2
+    clock.now += 200  # expired now: no token to fall back on
+    with pytest.raises(OutboundTokenUnavailable):
+        provider.current_token()  # never a blocking fetch inside the event loop
