@@ -76,8 +76,14 @@ def aad_object_id(activity: Activity) -> str | None:
 
 
 def _tenant_claims(activity: Activity) -> tuple[str | None, str | None]:
-    """(conversation.tenantId, channelData.tenant.id) as sent."""
-    conversation = activity.conversation.tenant_id if activity.conversation else None
+    """(conversation.tenantId, channelData.tenant.id) as sent.
+
+    botbuilder's ConversationAccount maps the key `tenantID`, but Teams sends `tenantId`, which
+    the SDK leaves in `additional_properties`: read both spellings."""
+    conversation = None
+    if activity.conversation:
+        extra = getattr(activity.conversation, "additional_properties", None) or {}
+        conversation = activity.conversation.tenant_id or extra.get("tenantId")
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     channel_data = tenant.get("id") if tenant else None
