@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -128,3 +129,31 @@ def test_huge_text_is_handled_fast() -> None:
     text = "<at>KI-Assistent</at> " + "<b>x</b> " * 100_000
     result, removed = message_text(activity(text, [bot_mention()]))
     assert removed and result.startswith("x x") and len(result) == 2 * 100_000 - 1
+
+
+def _cpu_seconds(text: str) -> float:
+    """Fastest of three runs, in CPU time of this thread (the shared machine's load preempts
+    long runs more often than short ones; wall time would inflate the ratio)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.thread_time()
+        message_text(activity(text, [bot_mention()]))
+        best = min(best, time.thread_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["<at>", "<at ", "<a ", "<b", "\u2000", " \t", "&amp;", "<br>"],
+)
+def test_normalising_grows_linearly(fragment: str) -> None:
+    """10 × the text costs about 10 × the time; a quadratic pattern costs about 100 ×
+    ("<at>" × 5,000 took 0.6 s, 20 KB of U+2000 spaces 1.2 s)."""
+    small, large = fragment * (2_000 // len(fragment)), fragment * (20_000 // len(fragment))
+    ratio = _cpu_seconds(large) / max(_cpu_seconds(small), 1e-6)
+    assert ratio < 30, f"{fragment!r}: 10 × the text took {ratio:.0f} × the time"
+
+
+def test_whitespace_around_line_breaks_still_collapses() -> None:
+    assert tidy("a \u2000 \n \u2000\n  b\u2000\u2000c \n") == "a\nb\u2000\u2000c"
+    assert tidy("x\n\n\ny") == "x\ny"

@@ -3,9 +3,12 @@ only registered skills are chosen."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from skills import help as help_skill
+from skills import router
 from skills.context import Skill, SkillContext
 from skills.registry import all_skills
 from skills.router import detect_intent, route
@@ -120,3 +123,54 @@ def test_registry_order_decides_a_shared_command() -> None:
 def test_empty_text_is_help() -> None:
     chosen = route("   ", EVERYTHING)
     assert (chosen.skill.name, chosen.reason) == ("help", "empty")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Fass das bitte zusammen", "summarise"),
+        ("fasse\nden folgenden Text kurz zusammen:", "summarise"),
+        ("Fassen Sie VO/2025/12345 zusammen", "summarise"),
+        ("zusammen fassen wir den Antrag", "allris_search"),  # "zusammen" before the verb
+        ("fasst die Zusammenarbeit im Ausschuss", "allris_search"),  # "zusammen" inside a word
+    ],
+)
+def test_summary_phrase_in_two_parts(text: str, intent: str) -> None:
+    assert detect_intent(text) == intent
+
+
+# Pathological messages: a word the patterns look for, repeated without what would complete it.
+PATHOLOGICAL = ["fass ", "fass\n", "fasse ", "zusammen ", "ki-pass ", "mein", "antrag", "a.", "0/"]
+
+
+def _fastest(text: str, repeats: int = 5) -> float:
+    """CPU time of this thread, not wall time: the other engineers' load on the shared cores
+    preempts a long call more often than a short one and would inflate the ratio."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.thread_time()
+        detect_intent(text)
+        best = min(best, time.thread_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("fragment", PATHOLOGICAL)
+def test_intent_detection_grows_linearly(fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the inspection cap lifted, 10 × the text costs about 10 × the time (quadratic:
+    about 100 ×; "fass " × 4,000 took 6.4 s). A ratio, not a time: the machine is shared."""
+    monkeypatch.setattr(router, "INSPECT_CHARS", 10**9, raising=False)
+    small, large = fragment * (2_000 // len(fragment)), fragment * (20_000 // len(fragment))
+    ratio = _fastest(large) / max(_fastest(small), 1e-6)
+    assert ratio < 30, f"{fragment!r}: 10 × the text took {ratio:.0f} × the time"
+
+
+def test_router_reads_only_the_start_of_a_long_message() -> None:
+    text = "fass " * 4_000  # 20 KB
+    assert len(text) >= 10 * router.INSPECT_CHARS
+    start = time.perf_counter()
+    chosen = route(text + "zusammen", EVERYTHING)
+    # A generous bound (it takes about a millisecond; the quadratic pattern took seconds).
+    assert time.perf_counter() - start < 2.0
+    # "zusammen" lies beyond what the router reads: no summary intent, the whole text goes on.
+    assert chosen.skill.name == "help" and chosen.reason == "fallback"
+    assert detect_intent("fass " * 10 + "zusammen") == "summarise"
