@@ -31,8 +31,13 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
 
 from bot import cards
-from graph.principal import Directory, DirectoryError, DirectoryUnavailable, Principal
-from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience, audience_of
+from graph.principal import Directory
+from skills.audience import (
+    PERSONAL_CHAT_ACTION,
+    WITHHELD_NOTICE,
+    Audience,
+    audience_from_directory,
+)
 from skills.types import Scope
 
 log = logging.getLogger("kiw.audience")
@@ -134,30 +139,18 @@ class AudienceResolver:
                 if roster is None:
                     return Audience.public_only("roster_too_large", MAX_ROSTER), None
                 ids = roster
-                if any(not i for i in ids):  # a member without an Entra id: a guest we cannot place
-                    return Audience.public_only("unknown_member", len(ids)), None
-                members = await self._principals(ids)
+                audience = await audience_from_directory(
+                    ids, self.directory, concurrency=LOOKUP_CONCURRENCY
+                )
         except RosterUnreadable as exc:
             log.warning("conversation roster unreadable, public documents only: %s", exc)
             return Audience.public_only("roster_unreadable"), None
         except TimeoutError:
             log.warning("conversation roster not read within %.0f s", ROSTER_TIMEOUT_SECONDS)
             return Audience.public_only("roster_unreadable", len(ids)), None
-        except DirectoryUnavailable:
+        if audience.fallback == "directory_unavailable":
             log.warning("directory failed during the roster lookup, public documents only")
-            return Audience.public_only("directory_unavailable", len(ids)), None
-        except DirectoryError:  # UnknownUser: a member the directory does not know
-            return Audience.public_only("unknown_member", len(ids)), None
-        return audience_of(members), frozenset(ids)
-
-    async def _principals(self, ids: list[str]) -> list[Principal]:
-        limit = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-
-        async def one(user_id: str) -> Principal:
-            async with limit:
-                return await self.directory.lookup(user_id)
-
-        return list(await asyncio.gather(*(one(i) for i in ids)))
+        return audience, None if audience.fallback else frozenset(ids)
 
     def _remember(self, key: str, audience: Audience, member_ids: frozenset[str] | None) -> None:
         if self.ttl_seconds <= 0:

@@ -9,11 +9,12 @@ the search index that notices when the asker alone would have seen more (the wit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from graph.principal import Principal
+from graph.principal import Directory, DirectoryError, DirectoryUnavailable, Principal
 from indexer.model import PUBLIC, Chunk, SearchIndex, SearchQuery, SearchResults
 
 PUBLIC_ONLY = frozenset({PUBLIC})
@@ -62,6 +63,31 @@ def shared_access(members: Sequence[Principal]) -> frozenset[str]:
 def audience_of(members: Iterable[Principal]) -> Audience:
     people = list(members)
     return Audience(shared_access(people), len(people))
+
+
+async def audience_from_directory(
+    member_ids: Sequence[str], directory: Directory, *, concurrency: int = 16
+) -> Audience:
+    """Look every member up and intersect; fail closed on an empty id, an unknown member or a
+    directory failure (the Teams roster and `kiw … --audience` both come through here)."""
+    count = len(member_ids)
+    if not member_ids:
+        return Audience.public_only("no_roster")
+    if any(not member_id.strip() for member_id in member_ids):
+        return Audience.public_only("unknown_member", count)  # a guest without an Entra id
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(member_id: str) -> Principal:
+        async with limit:
+            return await directory.lookup(member_id)
+
+    try:
+        members = await asyncio.gather(*(one(m) for m in member_ids))
+    except DirectoryUnavailable:
+        return Audience.public_only("directory_unavailable", count)
+    except DirectoryError:  # UnknownUser: the directory does not know a member
+        return Audience.public_only("unknown_member", count)
+    return audience_of(members)
 
 
 class WithheldWatch:

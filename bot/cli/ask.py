@@ -2,7 +2,8 @@
 
 Same gate and access rules as in Teams: with `--user ID` the user is resolved through the
 configured directory and needs a valid KI-Pass (exit 3 otherwise); without it the local
-operator sees public documents only.
+operator sees public documents only. `--audience USER…` answers as the bot would in a group chat
+or channel of these members (bot/cli/audience.py).
 
     kiw ask "Wie lange ist der KI-Pass gültig?" --json
       -> {"answer": str, "citations": [{"n", "title", "url", "doc_id", "page", "quote"}], "grounded": bool}
@@ -20,6 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import common
+from bot.cli.audience import (
+    add_audience_option,
+    report_withheld,
+    resolve_audience,
+    watched,
+    with_index,
+)
 from bot.cli.gate import add_user_option, gate_for_cli
 from indexer.model import COUNCIL, POLICIES
 from skills.context import Skill, SkillConfig, SkillContext
@@ -34,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--collection", choices=(POLICIES, COUNCIL), default=POLICIES)
     add_user_option(ask)
+    add_audience_option(ask)
     common.add_common(ask)
     ask.set_defaults(func=_ask)
 
@@ -42,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "source", help="a file path, a paper reference, an ALLRIS link, or - for stdin"
     )
     add_user_option(summarise)
+    add_audience_option(summarise)
     common.add_common(summarise)
     summarise.set_defaults(func=_summarise)
 
@@ -67,7 +77,8 @@ async def _run_skill(args: argparse.Namespace, skill: Skill, request: SkillReque
     settings = common.settings_from_args(args)
     index = build_index(settings)
     generator = build_generator(settings)
-    directory = build_directory(settings) if args.user else _NoDirectory()
+    members: list[str] | None = getattr(args, "audience", None)
+    directory = build_directory(settings) if args.user or members else _NoDirectory()
     ctx = SkillContext(
         index=index,
         generator=generator,
@@ -83,11 +94,18 @@ async def _run_skill(args: argparse.Namespace, skill: Skill, request: SkillReque
         if not cli.allowed:
             return cli.exit_code
         request.user = cli.principal
+        watch = None
+        if members:
+            shared = await resolve_audience(members, directory)
+            request.audience = shared.audience.access
+            request.user = request.user or shared.operator
+            watch = watched(ctx, request.own_access, request.access)
         try:
-            result = await skill.run(request, ctx)
+            result = await skill.run(request, with_index(ctx, watch))
         except SkillError as exc:
             result = SkillResult(text=exc.user_message, outcome="error", grounded=False,
                                  data={"error": exc.code, "message": exc.user_message})  # fmt: skip
+        report_withheld(watch)
         return _emit(result, as_json=args.json)
     finally:
         await index.close()

@@ -5,7 +5,9 @@
 
 Without --user: public documents only (the local operator). With --user the user is resolved
 through the directory and the KI-Pass gate (bot/cli/gate.py, the same gate as Teams); a refusal
-exits 3 with the JSON error. Bad dates or --top exit 2 with a plain-words message.
+exits 3 with the JSON error. `--audience USER…`: only what a group chat or channel of these
+members would be shown (bot/cli/audience.py). Bad dates or --top exit 2 with a plain-words
+message.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from bot.cli.audience import add_audience_option, report_withheld, resolve_audience
 from bot.cli.common import add_common, emit_json, settings_from_args
 from bot.cli.gate import add_user_option
 from indexer.model import COLLECTIONS, PUBLIC, Hit, SearchQuery, SearchResults
+from skills.audience import WithheldWatch
 
 MAX_TOP = 100
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -35,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", help='what to look for, e.g. "Radverkehr Innenstadt" or "2025/0123"')
     p.add_argument("--collection", choices=COLLECTIONS, default=None)
     add_user_option(p)
+    add_audience_option(p)
     p.add_argument("--type", dest="paper_type", default=None, help="paper type, e.g. Antrag")
     p.add_argument("--from", dest="date_from", default=None, help="from date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", default=None, help="to date (YYYY-MM-DD)")
@@ -146,8 +151,16 @@ async def _run(args: argparse.Namespace) -> int:
                 return cli.exit_code
             if cli.principal is not None:
                 query = replace(query, access=cli.principal.access_groups)
+        watch: WithheldWatch | None = None
+        if args.audience:
+            shared = await resolve_audience(args.audience, services.directory)
+            own = query.access if args.user is not None else shared.audience.access
+            shown = (own & shared.audience.access) | {PUBLIC}
+            watch = None if own <= shown else WithheldWatch(services.index, own)
+            query = replace(query, access=shown)
         try:
-            results = await services.index.search(query)
+            results = await (watch or services.index).search(query)
+            report_withheld(watch)
             empty_index = not results.hits and not await services.index.document_ids()
         except Exception as exc:  # CLI boundary: backends raise plain-words errors
             print(f"Search failed: {exc}", file=sys.stderr)
