@@ -1,28 +1,31 @@
-"""Usage figures for the Werkstatt dashboard, streamed from the audit log (bot/audit.py).
+"""Usage figures for the Werkstatt dashboard, streamed from the audit log (bot/audit.py), a week
+at a time.
 
 The audit files (`audit-YYYY-MM-DD.jsonl`, one JSON object per line, schema at the top of
-bot/audit.py) are read line by line; only counters and sets of pseudonyms are kept, never the
-lines, so memory grows with the number of skills, days and distinct users, not with the log.
-Files outside the chosen period are not opened at all.
+bot/audit.py) are read line by line and one calendar week at a time: counters, latency
+histograms and sets of pseudonyms are kept for that week only, the rule of suppression.py is
+applied to it (`summarise_week`), and then the sets are dropped. So memory grows with one
+week's distinct users x skills, not with the log or the length of the period. Files outside
+the chosen weeks are not opened at all. What the period shows is computed from the weekly
+summaries in published.py.
 
-Every figure goes through `suppression.publish` (and, beside a total, `hidden_beside_a_total`)
-with the set of pseudonyms it rests
-on: a figure from fewer than five people is not shown. Definitions:
+Definitions:
   turns             audit lines with event "turn"
   latency p50/p95   nearest-rank percentiles of latency_ms over turns that carry one
   citation share    turns with outcome "ok" and cited=true / turns with outcome "ok" and cited set
-  "keine Aussage"   turns with outcome "no_answer" / all turns
+  "keine Aussage"   turns with outcome "no_answer" / all turns of the skill
   stopped           turns with outcome "stopped" (Stop pressed while the answer streamed) /
-                    all turns
+                    all turns of the skill
   feedback          event "feedback", outcome "up" (👍) or "down" (👎)
   KI-Pass denials   event "gate", outcome "denied", by reason
   failures          turns with outcome "error" or "bad_input", by reason
+A share is counted for a week only when its part *and* the rest rest on 5 people each (or on
+nobody), and the skill's turns of that week are shown: "80 % of 50 turns" tells the 40 and the 10.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -31,104 +34,206 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.werkstatt.suppression import MIN_DISTINCT_USERS, hidden_beside_a_total, publish
+from bot.werkstatt.labels import (
+    DENIAL_REASONS,
+    FAILURE_REASONS,
+    reason_rows,
+    row_key,
+    skill_rows,
+)
+from bot.werkstatt.periods import Weeks
+from bot.werkstatt.suppression import MIN_DISTINCT_USERS, Tally, hidden_beside_a_total, released
 
 FAILURE_OUTCOMES = frozenset({"error", "bad_input"})
-NO_SKILL = "(ohne Skill)"
-NO_REASON = "(ohne Angabe)"
 _FILE = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
-@dataclass
-class Tally:
-    count: int = 0
-    users: set[str] = field(default_factory=set)
-
-    def add(self, user: str | None) -> None:
-        self.count += 1
-        if user:  # lines without a user add nobody
-            self.users.add(user)
+# ---------------------------------------------------------------- one week, with its people
 
 
 @dataclass
-class SkillStats:
+class SkillWeek:
     turns: Tally = field(default_factory=Tally)
     latency: Counter[int] = field(default_factory=Counter)  # latency_ms -> how often
     latency_users: set[str] = field(default_factory=set)
-    answered: Tally = field(default_factory=Tally)  # outcome ok with cited set
-    cited: int = 0
-    no_answer: int = 0
-    stopped: int = 0
+    outcomes: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    cited: Tally = field(default_factory=Tally)  # outcome ok, cited=true
+    uncited: Tally = field(default_factory=Tally)  # outcome ok, cited=false
     feedback_up: Tally = field(default_factory=Tally)
     feedback_down: Tally = field(default_factory=Tally)
 
+    def share_parts(self, outcome: str) -> tuple[Tally, Tally]:
+        """The turns with this outcome, and the rest of the skill's turns (with their people)."""
+        part = self.outcomes.get(outcome, Tally())
+        rest = Tally()
+        for name, tally in self.outcomes.items():
+            if name != outcome:
+                rest.merge(tally)
+        return part, rest
+
+
+_NO_SKILL_WEEK = SkillWeek()
+
 
 @dataclass
-class Accumulator:
-    first: date
-    last: date
-    lines: int = 0
-    bad_lines: int = 0
+class Week:
+    monday: date
     turns: Tally = field(default_factory=Tally)
-    per_day: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    per_skill: dict[str, SkillStats] = field(default_factory=lambda: defaultdict(SkillStats))
-    all_latency: Counter[int] = field(default_factory=Counter)
-    all_latency_users: set[str] = field(default_factory=set)
+    days: list[Tally] = field(default_factory=lambda: [Tally() for _ in range(7)])
+    latency: Counter[int] = field(default_factory=Counter)
+    latency_users: set[str] = field(default_factory=set)
+    skills: dict[str, SkillWeek] = field(default_factory=lambda: defaultdict(SkillWeek))
     denials: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     failures: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    _first_s: str = field(init=False, default="")
-    _last_s: str = field(init=False, default="")
+    lines: int = 0
+    bad_lines: int = 0
 
-    def __post_init__(self) -> None:
-        # ISO dates compare correctly as strings; comparing strings per line is cheaper.
-        self._first_s = self.first.isoformat()
-        self._last_s = self.last.isoformat()
+
+class WeekReader:
+    """Counts the lines of one week."""
+
+    def __init__(self, monday: date) -> None:
+        self.week = Week(monday)
+        # ISO day string -> weekday index: one dict lookup per line, no date parsing.
+        self._days = {(monday + timedelta(days=i)).isoformat(): i for i in range(7)}
+        self._skills = frozenset(name for name, _ in skill_rows())
+        # One string object per pseudonym, however many sets hold it (each line decodes anew).
+        self._people: dict[str, str] = {}
 
     def add(self, line: dict[str, Any]) -> None:
+        week = self.week
         ts = line.get("ts")
         if type(ts) is not str or len(ts) < 10:
-            self.bad_lines += 1
+            week.bad_lines += 1
             return
-        day = ts[:10]
-        if not (self._first_s <= day <= self._last_s):
-            return
-        self.lines += 1
+        weekday = self._days.get(ts[:10])
+        if weekday is None:
+            return  # another day (or no date at all)
+        week.lines += 1
+        user = _text(line.get("user"))  # None: counts, but adds no person
+        if user:
+            user = self._people.setdefault(user, user)
+        skill = row_key(_text(line.get("skill")), self._skills)
+        outcome = _text(line.get("outcome"))
+        reason = _text(line.get("reason"))
         event = line.get("event")
-        user = line.get("user")
-        if type(user) is not str or not user:
-            user = None  # a line without a (well-formed) pseudonym counts, but adds no person
-        skill = line.get("skill") or NO_SKILL
-        outcome = line.get("outcome")
         if event == "turn":
-            self.turns.add(user)
-            self.per_day[day].add(user)
-            stats = self.per_skill[skill]
+            week.turns.add(user)
+            week.days[weekday].add(user)
+            stats = week.skills[skill]
             stats.turns.add(user)
+            stats.outcomes[outcome or ""].add(user)
             latency = line.get("latency_ms")
             if (type(latency) is int or type(latency) is float) and latency >= 0:
                 ms = int(latency)
                 stats.latency[ms] += 1
-                self.all_latency[ms] += 1
+                week.latency[ms] += 1
                 if user:
                     stats.latency_users.add(user)
-                    self.all_latency_users.add(user)
+                    week.latency_users.add(user)
             cited = line.get("cited")
-            if outcome == "ok" and isinstance(cited, bool):
-                stats.answered.add(user)
-                stats.cited += cited
-            elif outcome == "no_answer":
-                stats.no_answer += 1
-            elif outcome == "stopped":
-                stats.stopped += 1
-            elif outcome in FAILURE_OUTCOMES:
-                self.failures[line.get("reason") or outcome or NO_REASON].add(user)
+            if outcome == "ok" and type(cited) is bool:
+                (stats.cited if cited else stats.uncited).add(user)
+            if outcome in FAILURE_OUTCOMES:
+                week.failures[row_key(reason or outcome, FAILURE_REASONS)].add(user)
         elif event == "feedback":
             if outcome == "up":
-                self.per_skill[skill].feedback_up.add(user)
+                week.skills[skill].feedback_up.add(user)
             elif outcome == "down":
-                self.per_skill[skill].feedback_down.add(user)
+                week.skills[skill].feedback_down.add(user)
         elif event == "gate" and outcome == "denied":
-            self.denials[line.get("reason") or NO_REASON].add(user)
+            week.denials[row_key(reason, DENIAL_REASONS)].add(user)
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str and value else None
+
+
+# ---------------------------------------------------------------- one week, without its people
+
+Cell = tuple[int, bool]  # (count, released)
+
+
+@dataclass(frozen=True)
+class Share:
+    part: int
+    whole: int
+    released: bool
+
+
+@dataclass(frozen=True)
+class Latency:
+    histogram: Counter[int]
+    released: bool
+
+
+@dataclass(frozen=True)
+class SkillSummary:
+    turns: Cell
+    latency: Latency
+    citation: Share
+    no_answer: Share
+    stopped: Share
+    feedback_up: Cell
+    feedback_down: Cell
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    """What the rule lets out of one week: counts and whether each may be shown; no people."""
+
+    monday: date
+    total: Cell
+    days: list[Cell]
+    latency: Latency
+    skills: dict[str, SkillSummary]
+    denials: dict[str, Cell]
+    failures: dict[str, Cell]
+
+
+def _cell(tally: Tally) -> Cell:
+    return tally.count, released(tally)
+
+
+def _latency(histogram: Counter[int], users: set[str]) -> Latency:
+    return Latency(histogram, bool(histogram) and len(users) >= MIN_DISTINCT_USERS)
+
+
+def _share(part: Tally, rest: Tally, turns_shown: bool) -> Share:
+    whole = part.count + rest.count
+    return Share(part.count, whole, turns_shown and released(part) and released(rest))
+
+
+def summarise_week(week: Week) -> WeekSummary:
+    rows = [name for name, _ in skill_rows()]
+    # Days and skills both add up to the week's turns: protect each column against subtraction.
+    day_hidden = hidden_beside_a_total(week.days)
+    skill_weeks = [week.skills.get(name, _NO_SKILL_WEEK) for name in rows]
+    skill_hidden = hidden_beside_a_total([s.turns for s in skill_weeks])
+    skills = {}
+    for name, s, hidden in zip(rows, skill_weeks, skill_hidden, strict=True):
+        shown = not hidden
+        skills[name] = SkillSummary(
+            turns=(s.turns.count, shown),
+            latency=_latency(s.latency, s.latency_users),
+            citation=_share(s.cited, s.uncited, shown),
+            no_answer=_share(*s.share_parts("no_answer"), shown),
+            stopped=_share(*s.share_parts("stopped"), shown),
+            feedback_up=_cell(s.feedback_up),
+            feedback_down=_cell(s.feedback_down),
+        )
+    return WeekSummary(
+        monday=week.monday,
+        total=_cell(week.turns),
+        days=[(t.count, not h) for t, h in zip(week.days, day_hidden, strict=True)],
+        latency=_latency(week.latency, week.latency_users),
+        skills=skills,
+        denials={k: _cell(week.denials.get(k, Tally())) for k, _ in reason_rows(DENIAL_REASONS)},
+        failures={k: _cell(week.failures.get(k, Tally())) for k, _ in reason_rows(FAILURE_REASONS)},
+    )
+
+
+# ---------------------------------------------------------------- reading
 
 
 def audit_files(directory: Path, first: date, last: date) -> list[Path]:
@@ -149,127 +254,38 @@ def read_lines(paths: Iterable[Path]) -> Iterator[dict[str, Any] | None]:
             for raw in fh:
                 try:
                     value = decode(raw)
-                except ValueError:
+                except (ValueError, RecursionError):
                     if raw.strip():
                         yield None
                     continue
                 yield value if type(value) is dict else None
 
 
-def aggregate(directory: Path, first: date, last: date) -> Accumulator:
-    acc = Accumulator(first=first, last=last)
-    add = acc.add
-    for line in read_lines(audit_files(directory, first, last)):
+@dataclass
+class Aggregate:
+    weeks: Weeks
+    summaries: list[WeekSummary] = field(default_factory=list)
+    lines: int = 0
+    bad_lines: int = 0
+
+
+def read_week(directory: Path, monday: date) -> Week:
+    reader = WeekReader(monday)
+    add = reader.add
+    for line in read_lines(audit_files(directory, monday, monday + timedelta(days=6))):
         if line is None:
-            acc.bad_lines += 1
+            reader.week.bad_lines += 1
         else:
             add(line)
-    return acc
+    return reader.week
 
 
-def percentile(histogram: Counter[int], p: float) -> int | None:
-    """Nearest-rank percentile: the smallest value with at least p % of observations at or below."""
-    total = sum(histogram.values())
-    if total == 0:
-        return None
-    needed = max(1, math.ceil(p / 100 * total))
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= needed:
-            return value
-    return max(histogram)  # pragma: no cover - unreachable, seen reaches total
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def figures(acc: Accumulator) -> dict[str, Any]:
-    """The published figures: every number has passed `publish` with the users behind it."""
-    # Turns per day and per skill both add up to the total shown: protect against subtraction.
-    day_keys = [
-        (acc.first + timedelta(days=i)).isoformat() for i in range((acc.last - acc.first).days + 1)
-    ]
-    day_tallies = [acc.per_day.get(key, Tally()) for key in day_keys]
-    day_hidden = hidden_beside_a_total([t.users for t in day_tallies])
-    days = [
-        {"day": key, "turns": None if hide else publish(t.count, t.users)}
-        for key, t, hide in zip(day_keys, day_tallies, day_hidden, strict=True)
-    ]
-    names = sorted(acc.per_skill, key=lambda n: (-acc.per_skill[n].turns.count, n))
-    skill_hidden = dict(
-        zip(
-            names, hidden_beside_a_total([acc.per_skill[n].turns.users for n in names]), strict=True
-        )
-    )
-    skills = []
-    for name in names:
-        s = acc.per_skill[name]
-        skills.append(
-            {
-                "skill": name,
-                "turns": None if skill_hidden[name] else publish(s.turns.count, s.turns.users),
-                "latency_p50_ms": publish(percentile(s.latency, 50), s.latency_users),
-                "latency_p95_ms": publish(percentile(s.latency, 95), s.latency_users),
-                "citation_share": publish(_share(s.cited, s.answered.count), s.answered.users),
-                "no_answer_rate": publish(_share(s.no_answer, s.turns.count), s.turns.users),
-                "stopped_rate": publish(_share(s.stopped, s.turns.count), s.turns.users),
-                "feedback_up": publish(s.feedback_up.count, s.feedback_up.users),
-                "feedback_down": publish(s.feedback_down.count, s.feedback_down.users),
-            }
-        )
-
-    def by_reason(tallies: dict[str, Tally]) -> list[dict[str, Any]]:
-        ordered = sorted(tallies.items(), key=lambda kv: (-kv[1].count, kv[0]))
-        return [{"reason": r, "count": publish(t.count, t.users)} for r, t in ordered]
-
-    return {
-        "period": {"from": acc.first.isoformat(), "to": acc.last.isoformat()},
-        "min_distinct_users": MIN_DISTINCT_USERS,
-        "totals": {
-            "turns": publish(acc.turns.count, acc.turns.users),
-            "latency_p50_ms": publish(percentile(acc.all_latency, 50), acc.all_latency_users),
-            "latency_p95_ms": publish(percentile(acc.all_latency, 95), acc.all_latency_users),
-        },
-        "per_day": days,
-        "per_skill": skills,
-        "kipass_denials": by_reason(acc.denials),
-        "failures": by_reason(acc.failures),
-        "lines_read": acc.lines,
-        "bad_lines": acc.bad_lines,
-    }
-
-
-def figures_csv(data: dict[str, Any]) -> str:
-    """Flat CSV for Excel (semicolon, decimal comma); suppressed cells are empty and marked."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Bereich", "Schlüssel", "Kennzahl", "Wert", "Hinweis"])
-    period = f"{data['period']['from']} bis {data['period']['to']}"
-
-    def row(section: str, key: str, metric: str, value: Any) -> None:
-        if value is None:
-            writer.writerow(
-                [section, key, metric, "", f"unterdrückt (< {MIN_DISTINCT_USERS} Personen)"]
-            )
-        else:
-            shown = f"{value}".replace(".", ",") if isinstance(value, float) else value
-            writer.writerow([section, key, metric, shown, ""])
-
-    for metric, value in data["totals"].items():
-        row("Gesamt", period, metric, value)
-    for d in data["per_day"]:
-        row("Tag", d["day"], "turns", d["turns"])
-    for s in data["per_skill"]:
-        for metric, value in s.items():
-            if metric != "skill":
-                row("Skill", s["skill"], metric, value)
-    for d in data["kipass_denials"]:
-        row("KI-Pass-Ablehnung", d["reason"], "count", d["count"])
-    for f in data["failures"]:
-        row("Fehlergrund", f["reason"], "count", f["count"])
-    return out.getvalue()
+def aggregate(directory: Path, weeks: Weeks) -> Aggregate:
+    """Each week read, summarised and its pseudonyms dropped before the next is read."""
+    result = Aggregate(weeks)
+    for monday in weeks.mondays():
+        week = read_week(directory, monday)
+        result.lines += week.lines
+        result.bad_lines += week.bad_lines
+        result.summaries.append(summarise_week(week))
+    return result

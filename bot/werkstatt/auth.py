@@ -18,6 +18,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import html
 import ipaddress
 import json
 import logging
@@ -37,6 +38,10 @@ FLOW_COOKIE = "kiw_werkstatt_flow"
 SESSION_SECONDS = 8 * 3600
 FLOW_SECONDS = 600
 CALLBACK_PATH = "/werkstatt/auth/callback"
+# Each call to Entra ID (metadata, token) gets this long; a sign-in page that hangs helps no one.
+ENTRA_TIMEOUT_SECONDS = 10.0
+# The errors that mean "Entra ID cannot be reached or read" (see entra_unreachable).
+ENTRA_DOWN = (OSError, TimeoutError, ValueError)
 LOGIN_PATH = "/werkstatt/login"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,15 +63,68 @@ def is_loopback(remote: str | None) -> bool:
         return False
 
 
-def refusal(status: int, message: str, *, wants_json: bool) -> web.Response:
+# Where a person can go from a refusal page: (href, German link text).
+SIGN_IN_AGAIN = (LOGIN_PATH, "Erneut anmelden")
+TO_DASHBOARD = ("/werkstatt", "Zum Werkstatt-Dashboard")
+
+
+def refusal(
+    status: int,
+    message: str,
+    *,
+    wants_json: bool,
+    title: str = "Kein Zugang",
+    way_back: tuple[str, str] | None = None,
+) -> web.Response:
     if wants_json:
         return web.json_response({"error": message}, status=status)
-    html = (
-        "<!doctype html><html lang='de'><head><meta charset='utf-8'>"
-        "<title>KI-Werkstatt – kein Zugang</title></head><body>"
-        f"<h1>Kein Zugang</h1><p id='refusal'>{message}</p></body></html>"
+    link = (
+        f"<p><a id='way-back' href='{html.escape(way_back[0])}'>{html.escape(way_back[1])}</a></p>"
+        if way_back
+        else ""
     )
-    return web.Response(text=html, status=status, content_type="text/html")
+    page = (
+        "<!doctype html><html lang='de'><head><meta charset='utf-8'>"
+        f"<title>KI-Werkstatt – {html.escape(title)}</title></head><body>"
+        f"<h1>{html.escape(title)}</h1><p id='refusal'>{html.escape(message)}</p>{link}"
+        "</body></html>"
+    )
+    return web.Response(text=page, status=status, content_type="text/html")
+
+
+def entra_unreachable(exc: BaseException) -> web.Response:
+    # OSError covers requests' exceptions (RequestException is an IOError) and socket errors;
+    # msal raises ValueError when the tenant's OpenID metadata cannot be read.
+    log.warning("werkstatt sign-in: Entra ID not reachable (%s: %s)", type(exc).__name__, exc)
+    return refusal(
+        503,
+        "Die Anmeldung über Microsoft Entra ID ist gerade nicht erreichbar. Bitte versuchen Sie "
+        "es in einigen Minuten erneut; besteht das Problem weiter, wenden Sie sich an den Betrieb.",
+        wants_json=False,
+        title="Anmeldung nicht möglich",
+        way_back=SIGN_IN_AGAIN,
+    )
+
+
+def sign_in_expired() -> web.Response:
+    return refusal(
+        400,
+        "Die Anmeldung ist abgelaufen oder wurde in einem anderen Fenster begonnen. "
+        "Bitte melden Sie sich erneut an.",
+        wants_json=False,
+        title="Anmeldung abgelaufen",
+        way_back=SIGN_IN_AGAIN,
+    )
+
+
+def sign_in_failed() -> web.Response:
+    return refusal(
+        403,
+        "Die Anmeldung wurde abgebrochen oder von Microsoft Entra ID abgelehnt.",
+        wants_json=False,
+        title="Anmeldung fehlgeschlagen",
+        way_back=SIGN_IN_AGAIN,
+    )
 
 
 def redirect(location: str) -> web.Response:
@@ -157,6 +215,7 @@ class EntraSignIn:
         key: bytes,
         public_base_url: str | None = None,
         verify: bool | str = True,  # a CA bundle path for tests against a local HTTPS server
+        timeout: float = ENTRA_TIMEOUT_SECONDS,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
@@ -167,6 +226,7 @@ class EntraSignIn:
         self._cookies = SignedCookie(key)
         self._public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self._verify = verify
+        self._timeout = timeout
         self._msal: Any = None
         self._lock = asyncio.Lock()
 
@@ -177,15 +237,25 @@ class EntraSignIn:
             if self._msal is None:
                 import msal
 
-                self._msal = await asyncio.to_thread(
+                self._msal = await self._entra(
                     msal.ConfidentialClientApplication,
                     self._client_id,
                     client_credential=self._client_secret,
                     authority=self._authority,
                     verify=self._verify,
+                    timeout=self._timeout,
                     instance_discovery=False,
                 )
             return self._msal
+
+    async def _entra(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking msal call off the event loop, abandoned if it outlives its deadline.
+
+        msal's own timeout (per HTTP request) ends the thread; the outer deadline covers the
+        few requests one call may make."""
+        return await asyncio.wait_for(
+            asyncio.to_thread(call, *args, **kwargs), timeout=3 * self._timeout
+        )
 
     async def close(self) -> None:
         """Close msal's HTTP session (its pooled connections to the token endpoint)."""
@@ -253,13 +323,16 @@ class EntraSignIn:
         return Admin(str(session["oid"]))
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        msal_app = await self._app()
-        flow = await asyncio.to_thread(
-            msal_app.initiate_auth_code_flow,
-            [],
-            redirect_uri=self._redirect_uri(request),
-            response_mode="form_post",  # the code travels in a POST body, not in the URL
-        )
+        try:
+            msal_app = await self._app()
+            flow = await self._entra(
+                msal_app.initiate_auth_code_flow,
+                [],
+                redirect_uri=self._redirect_uri(request),
+                response_mode="form_post",  # the code travels in a POST body, not in the URL
+            )
+        except ENTRA_DOWN as exc:
+            return entra_unreachable(exc)
         response = redirect(flow["auth_uri"])
         flow["exp"] = time.time() + FLOW_SECONDS
         self._set_cookie(
@@ -269,24 +342,26 @@ class EntraSignIn:
 
     async def callback(self, request: web.Request) -> web.StreamResponse:
         flow = self._cookies.load(request.cookies.get(FLOW_COOKIE))
-        if flow is None:
-            return refusal(
-                400,
-                "Die Anmeldung ist abgelaufen. Bitte rufen Sie /werkstatt erneut auf.",
-                wants_json=False,
-            )
+        answer = await _auth_response(request)
+        if answer.get("error"):
+            # Entra sends the person back with an error: consent denied, sign-in cancelled, ...
+            log.warning("werkstatt sign-in refused by Entra ID: %s", answer["error"][:100])
+            return sign_in_failed()
+        if flow is None or not answer.get("state") or answer.get("state") != flow.get("state"):
+            return sign_in_expired()
         flow.pop("exp", None)
-        msal_app = await self._app()
-        result = await asyncio.to_thread(
-            msal_app.acquire_token_by_auth_code_flow, flow, await _auth_response(request)
-        )
+        try:
+            msal_app = await self._app()
+            result = await self._entra(msal_app.acquire_token_by_auth_code_flow, flow, answer)
+        except ENTRA_DOWN as exc:
+            return entra_unreachable(exc)
         claims = result.get("id_token_claims") if isinstance(result, dict) else None
         if not claims or "error" in result:
             log.warning(
                 "werkstatt sign-in failed: %s",
                 result.get("error") if isinstance(result, dict) else "?",
             )
-            return refusal(403, "Die Anmeldung ist fehlgeschlagen.", wants_json=False)
+            return sign_in_failed()
         if self._tenant_id and claims.get("tid") != self._tenant_id:
             return refusal(
                 403,
@@ -300,6 +375,7 @@ class EntraSignIn:
                 503,
                 "Die Berechtigung kann gerade nicht geprüft werden. Bitte später erneut versuchen.",
                 wants_json=False,
+                way_back=SIGN_IN_AGAIN,
             )
         if not allowed:
             return _not_in_group(request)
@@ -312,7 +388,13 @@ class EntraSignIn:
         return response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        response = refusal(200, "Sie sind abgemeldet.", wants_json=False)
+        response = refusal(
+            200,
+            "Sie sind abgemeldet.",
+            wants_json=False,
+            title="Abgemeldet",
+            way_back=SIGN_IN_AGAIN,
+        )
         response.del_cookie(SESSION_COOKIE, path="/werkstatt")
         return response
 

@@ -2,7 +2,8 @@
 
   GET  /werkstatt                          the page (HTML; charts drawn by the vendored Chart.js)
   GET  /werkstatt/static/<file>            its script, style sheet and Chart.js (no CDN)
-  GET  /werkstatt/api/figures?from=&to=    the published figures as JSON (suppression applied)
+  GET  /werkstatt/api/figures?from=&to=    the published figures as JSON (suppression applied;
+                                           the period is widened to whole, closed weeks)
   GET  /werkstatt/export.csv?from=&to=     the same figures as CSV
   POST /werkstatt/prioritise               inventory upload -> ranking JSON (or ?format=zip)
 Every route is behind the guard in auth.py (admin group via Entra ID, or loopback in local
@@ -14,17 +15,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
 import tempfile
 import zipfile
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from bot.services import Services, audit_key
-from bot.werkstatt import aggregate
+from bot.werkstatt import aggregate, published
 from bot.werkstatt.auth import (
     EntraSignIn,
     Guard,
@@ -33,6 +35,9 @@ from bot.werkstatt.auth import (
     guarded,
     session_key,
 )
+from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, whole_weeks
+
+log = logging.getLogger("kiw.werkstatt")
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -41,8 +46,7 @@ STATIC_FILES = {
     "vendor/chartjs/chart.umd.min.js": "text/javascript",
     "vendor/chartjs/LICENSE.md": "text/plain",
 }
-DEFAULT_PERIOD_DAYS = 30
-MAX_PERIOD_DAYS = 731
+DEFAULT_PERIOD_WEEKS = 4
 SECURITY_HEADERS = {
     # Everything the page needs comes from this server; charts of the upload are data: images.
     "Content-Security-Policy": (
@@ -89,28 +93,37 @@ class Werkstatt:
         )
 
     async def figures(self, request: web.Request) -> web.StreamResponse:
-        period = _period(request)
-        if isinstance(period, web.Response):
-            return period
-        data = await asyncio.to_thread(self._figures, *period)
+        weeks = _period(request)
+        if isinstance(weeks, web.Response):
+            return weeks
+        data = await asyncio.to_thread(self._figures, weeks)
         return web.json_response(data, headers=SECURITY_HEADERS)
 
     async def export(self, request: web.Request) -> web.StreamResponse:
-        period = _period(request)
-        if isinstance(period, web.Response):
-            return period
-        data = await asyncio.to_thread(self._figures, *period)
-        name = f"werkstatt-{period[0].isoformat()}-{period[1].isoformat()}.csv"
+        weeks = _period(request)
+        if isinstance(weeks, web.Response):
+            return weeks
+        data = await asyncio.to_thread(self._figures, weeks)
+        name = f"werkstatt-{weeks.first.isoformat()}-{weeks.last.isoformat()}.csv"
         return web.Response(
-            body=("\ufeff" + aggregate.figures_csv(data)).encode("utf-8"),
+            body=("\ufeff" + published.figures_csv(data)).encode("utf-8"),
             content_type="text/csv",
             charset="utf-8",
             headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    def _figures(self, first: date, last: date) -> dict[str, Any]:
-        acc = aggregate.aggregate(self.services.audit.directory, first, last)
-        return aggregate.figures(acc)
+    def _figures(self, weeks: Weeks) -> dict[str, Any]:
+        acc = aggregate.aggregate(self.services.audit.directory, weeks)
+        if acc.bad_lines:
+            # For the operator only: a count of broken lines is no figure about people, but it
+            # is no figure for the page either.
+            log.warning(
+                "werkstatt: %d unreadable audit lines in %s..%s",
+                acc.bad_lines,
+                weeks.first,
+                weeks.last,
+            )
+        return published.figures(acc)
 
     async def prioritise(self, request: web.Request) -> web.StreamResponse:
         from skills.prioritisation.inventory import MAX_INVENTORY_BYTES, InventoryError
@@ -213,28 +226,27 @@ def add_werkstatt_routes(
 # ---------------------------------------------------------------- helpers
 
 
-def _period(request: web.Request) -> tuple[date, date] | web.Response:
-    today = date.today()
+def _period(request: web.Request) -> Weeks | web.Response:
+    """The closed weeks covering ?from=&to= (default: the last DEFAULT_PERIOD_WEEKS)."""
+    today = datetime.now(UTC).date()  # audit lines are dated in UTC
+    text_from, text_to = request.query.get("from"), request.query.get("to")
+    if not text_from and not text_to:
+        return recent_weeks(today, DEFAULT_PERIOD_WEEKS)
     try:
-        last = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
+        last = date.fromisoformat(text_to) if text_to else today
         first = (
-            date.fromisoformat(request.query["from"])
-            if request.query.get("from")
-            else last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+            date.fromisoformat(text_from)
+            if text_from
+            else last - timedelta(weeks=DEFAULT_PERIOD_WEEKS)
         )
     except ValueError:
         return web.json_response(
             {"error": "Bitte geben Sie den Zeitraum als Datum an (JJJJ-MM-TT)."}, status=400
         )
-    if first > last:
-        return web.json_response(
-            {"error": "Der Beginn liegt nach dem Ende des Zeitraums."}, status=400
-        )
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        return web.json_response(
-            {"error": "Der Zeitraum darf höchstens zwei Jahre umfassen."}, status=400
-        )
-    return first, last
+    try:
+        return whole_weeks(first, last, today)
+    except PeriodError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
 
 
 async def _read_form(

@@ -28,6 +28,8 @@ from tests.bot.werkstatt_support import (
     ADMIN_GROUP,
     AUDIT_KEY,
     StubDirectory,
+    at,
+    closed_monday,
     services_for,
     write_usage,
 )
@@ -103,10 +105,10 @@ async def canvas_ink(page: Any, canvas_id: str) -> int:
 
 async def test_dashboard_in_chromium(browser: Any, data_dir: Path) -> None:
     services = services_for(data_dir)
-    today = dt.date.today()
-    write_usage(services.audit, today - dt.timedelta(days=9), days=10)
-    # An older, quieter period: 6 people on two days, so the filter visibly changes the figures.
-    old_first = today - dt.timedelta(days=120)
+    last_week = closed_monday(1)
+    write_usage(services.audit, last_week - dt.timedelta(days=7), days=12)  # Mon..Fri a week later
+    # An older, quieter week: 6 people on two days, so the filter visibly changes the figures.
+    old_first = closed_monday(17)
     write_usage(services.audit, old_first, days=2, users=6)
     app = web.Application()
     add_werkstatt_routes(app, services)
@@ -129,23 +131,24 @@ async def test_dashboard_in_chromium(browser: Any, data_dir: Path) -> None:
             "chart-denials",
         ):
             assert await canvas_ink(page, canvas) > 500, canvas
-        assert await page.get_attribute("#chart-days", "data-labels") == "30"
-        qa_row = page.locator("#skills-table tbody tr", has_text="policy_qa")
-        assert await qa_row.locator("td").nth(1).inner_text() == "120"  # 12 a day for 10 days
-        allris_row = page.locator("#skills-table tbody tr", has_text="allris_search")
+        assert await page.get_attribute("#chart-days", "data-labels") == "28"  # 4 whole weeks
+        qa_row = page.locator("#skills-table tbody tr", has_text="Fragen zu den KI-Regeln")
+        assert await qa_row.locator("td").nth(1).inner_text() == "180"  # 15 a day for 12 days
+        allris_row = page.locator("#skills-table tbody tr", has_text="Ratsinformationen")
         assert (await allris_row.locator("td").nth(1).inner_text()) == "unterdrückt"
 
-        # period filter: the old two days only
-        old_last = old_first + dt.timedelta(days=1)
-        await page.fill("#from", old_first.isoformat())
-        await page.fill("#to", old_last.isoformat())
+        # period filter: any day of the old week shows that whole week
+        await page.fill("#from", (old_first + dt.timedelta(days=1)).isoformat())
+        await page.fill("#to", (old_first + dt.timedelta(days=1)).isoformat())
         await page.click("#apply")
+        old_last = old_first + dt.timedelta(days=6)
         await page.wait_for_selector(
             f"body[data-period='{old_first.isoformat()}/{old_last.isoformat()}']"
         )
-        assert await page.get_attribute("#chart-days", "data-labels") == "2"
+        assert await page.get_attribute("#chart-days", "data-labels") == "7"
         assert await qa_row.locator("td").nth(1).inner_text() == "18"  # 6 ok + 3 no_answer, 2 days
         assert await canvas_ink(page, "chart-days") > 500
+        assert await page.input_value("#from") == old_first.isoformat()
         href = await page.get_attribute("#export", "href")
         assert (
             href == f"/werkstatt/export.csv?from={old_first.isoformat()}&to={old_last.isoformat()}"
@@ -158,6 +161,118 @@ async def test_dashboard_in_chromium(browser: Any, data_dir: Path) -> None:
         assert await page.locator("#ranking-table tbody tr").count() == 15
         assert await page.evaluate("document.getElementById('matrix-chart').naturalWidth") > 300
         assert "31 Prozesse" in await page.inner_text("#prioritise-summary")
+        assert errors == []
+    finally:
+        await runner.cleanup()
+
+
+# Internal names that must never reach the page (issue 15 item 2).
+INTERNAL_NAMES = (
+    "allris_search",
+    "policy_qa",
+    "summarise",
+    "prioritise",
+    "kipass_required",
+    "kipass_expired",
+    "unknown_user",
+    "bad_input",
+    "timeout",
+    "turns",
+    "latency",
+    "null",
+    "undefined",
+    "NaN",
+)
+
+
+async def bars(page: Any, canvas_id: str) -> int:
+    """How many bars the chart has data for (values above 0, as Chart.js was given them)."""
+    return int(await page.get_attribute(f"#{canvas_id}", "data-values") or 0)
+
+
+async def test_forty_turns_from_five_people_with_an_empty_day(browser: Any, data_dir: Path) -> None:
+    """Issue 15.1: after 40 turns from 5 people, one quiet day emptied every chart."""
+    services = services_for(data_dir)
+    monday = closed_monday(1)
+    plan = {0: "policy_qa", 1: "allris_search", 3: "summarise", 4: "policy_qa"}  # no Wednesday
+    for offset, skill in plan.items():
+        for u in range(5):
+            for hour in (9, 14):  # 5 people x 2 turns x 4 days = 40 turns
+                services.audit.write(
+                    "turn",
+                    skill=skill,
+                    outcome="ok" if hour == 9 else "no_answer",
+                    latency_ms=700 + 100 * u,
+                    user_id=f"person-{u}@luebeck.de",
+                    scope="personal",
+                    cited=hour == 9,
+                    now=at(monday + dt.timedelta(days=offset), hour),
+                )
+            services.audit.write(
+                "feedback",
+                skill=skill,
+                outcome="up",
+                user_id=f"person-{u}@luebeck.de",
+                now=at(monday + dt.timedelta(days=offset), 15),
+            )
+            services.audit.write(
+                "gate",
+                skill="summarise",
+                outcome="denied",
+                reason="kipass_required",
+                user_id=f"other-{u}@luebeck.de",
+                now=at(monday + dt.timedelta(days=offset), 16),
+            )
+    app = web.Application()
+    add_werkstatt_routes(app, services)
+    runner, port = await serve(app)
+    try:
+        page = await browser.new_page(viewport={"width": 1280, "height": 2000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(f"http://127.0.0.1:{port}/werkstatt")
+        await page.fill("#from", monday.isoformat())
+        await page.fill("#to", monday.isoformat())
+        await page.click("#apply")
+        sunday = monday + dt.timedelta(days=6)
+        await page.wait_for_selector(
+            f"body[data-period='{monday.isoformat()}/{sunday.isoformat()}']"
+        )
+
+        # The charts carry data: four days of turns, three functions, latencies, feedback, shares.
+        assert await bars(page, "chart-days") == 4
+        assert await bars(page, "chart-skills") == 3
+        assert await bars(page, "chart-latency") == 6
+        assert await bars(page, "chart-feedback") == 3
+        assert await bars(page, "chart-quality") == 6
+        assert await bars(page, "chart-denials") == 1
+        for canvas in ("chart-days", "chart-skills", "chart-latency", "chart-quality"):
+            assert await canvas_ink(page, canvas) > 2000, canvas
+        totals = await page.inner_text("#totals")
+        assert "40" in totals and "unterdrückt" not in totals
+        days = await page.evaluate(
+            "Chart.getChart(document.getElementById('chart-days')).data.datasets[0].data"
+        )
+        assert days == [10, 10, 0, 10, 10, 0, 0]
+
+        # German names only: the titles the skills declare and a German label per reason.
+        table = await page.inner_text("#skills-table")
+        for title in (
+            "Fragen zu den KI-Regeln",
+            "Ratsinformationen durchsuchen",
+            "Vorlagen zusammenfassen",
+        ):
+            assert title in table
+        assert "Kein KI-Pass" in await page.inner_text("#denials-table")
+        text = await page.inner_text("body")
+        for name in INTERNAL_NAMES:
+            assert name not in text, name
+        labels = await page.evaluate(
+            """() => Object.values(Chart.instances).flatMap((c) =>
+                   [...c.data.labels, ...c.data.datasets.map((d) => d.label)])"""
+        )
+        for name in INTERNAL_NAMES:
+            assert not [label for label in labels if name in str(label)], name
         assert errors == []
     finally:
         await runner.cleanup()
@@ -276,7 +391,7 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
         {ADMIN: frozenset({ADMIN_GROUP}), OUTSIDER: frozenset({"fraktion-x"})}
     )
     services = services_for(data_dir, directory)
-    write_usage(services.audit, dt.date.today() - dt.timedelta(days=3), days=3)
+    write_usage(services.audit, closed_monday(1), days=3)
     guard = EntraSignIn(
         client_id=CLIENT_ID,
         client_secret="secret",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 
 from bot.werkstatt.auth import LoopbackOnly, is_loopback
 from bot.werkstatt.routes import add_werkstatt_routes
-from tests.bot.werkstatt_support import services_for, write_usage
+from tests.bot.werkstatt_support import closed_monday, services_for, write_usage
 from tests.conftest import REPO
 
 FIRST = date(2026, 11, 2)
@@ -45,24 +45,38 @@ async def test_page_and_static_files(client: TestClient) -> None:
 
 async def test_figures_api_and_period_validation(client: TestClient) -> None:
     r = await client.get(
-        "/werkstatt/api/figures", params={"from": "2026-11-02", "to": "2026-11-04"}
+        "/werkstatt/api/figures", params={"from": "2026-11-03", "to": "2026-11-04"}
     )
     assert r.status == 200
     data = await r.json()
-    assert [d["turns"] for d in data["per_day"]] == [17, 17, 17]
+    # Widened to the whole week: a part of a week is never counted on its own.
+    assert data["period"] == {"from": "2026-11-02", "to": "2026-11-08", "weeks": ["KW 45/2026"]}
+    assert [d["turns"]["value"] for d in data["per_day"]] == [20, 20, 20, 20, 20, 0, 0]
+    single_day = await client.get(
+        "/werkstatt/api/figures", params={"from": "2026-11-04", "to": "2026-11-04"}
+    )
+    assert await single_day.json() == data
     bad = await client.get(
         "/werkstatt/api/figures", params={"from": "2026-11-05", "to": "2026-11-01"}
     )
     assert bad.status == 400 and "Beginn" in (await bad.json())["error"]
     assert (await client.get("/werkstatt/api/figures", params={"from": "gestern"})).status == 400
+    today = datetime.now(UTC).date().isoformat()
+    open_week = await client.get("/werkstatt/api/figures", params={"from": today, "to": today})
+    assert open_week.status == 400
+    assert "laufende Woche" in (await open_week.json())["error"]
+    default = await (await client.get("/werkstatt/api/figures")).json()
+    assert len(default["period"]["weeks"]) == 4
+    assert date.fromisoformat(default["period"]["to"]) < datetime.now(UTC).date()
 
 
 async def test_csv_export(client: TestClient) -> None:
     r = await client.get("/werkstatt/export.csv", params={"from": "2026-11-02", "to": "2026-11-06"})
     assert r.status == 200
     assert "attachment" in r.headers["Content-Disposition"]
+    assert "werkstatt-2026-11-02-2026-11-08.csv" in r.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO((await r.text()).lstrip("\ufeff")), delimiter=";"))
-    assert ["Skill", "policy_qa", "turns", "60", ""] in rows
+    assert ["Funktion", "Fragen zu den KI-Regeln", "Anfragen", "75", ""] in rows
 
 
 async def test_prioritise_upload_json_and_zip(client: TestClient) -> None:
@@ -164,12 +178,12 @@ async def test_bot_app_serves_the_dashboard(aiohttp_client: Any, data_dir: Path)
 
     settings = make_settings(data_dir)
     services = make_services(settings)
-    write_usage(services.audit, date.today(), days=1)
+    write_usage(services.audit, closed_monday(), days=1)
     client = await aiohttp_client(create_app(settings, services=services))
     page = await client.get("/werkstatt")
     assert page.status == 200
     figures = await (await client.get("/werkstatt/api/figures")).json()
-    assert figures["totals"]["turns"] == 17
+    assert figures["totals"]["turns"]["value"] == 20
 
 
 def test_guard_follows_the_mode(data_dir: Path) -> None:

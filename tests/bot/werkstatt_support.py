@@ -20,11 +20,15 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, 0, 0, tzinfo=UTC)
 
 
-def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None:
-    """A realistic, deterministic month: policy_qa used by many, allris_search by 4 people only.
+def write_usage(audit: AuditLog, first: date, days: int, users: int = 10) -> None:
+    """A realistic, deterministic run of days: policy_qa used by many, allris_search by 4 only.
 
-    The cells hidden beside the turn total (allris_search: users 0-3, the error: user 5) rest on
-    five people together, so no further cell needs hiding (see hidden_beside_a_total)."""
+    Per day: every user asks policy_qa once (even users get a cited answer, odd ones an answer
+    without citation) and even users get one "keine Aussage"; users 0-5 give 👍, the others 👎;
+    users 0-3 search ALLRIS; users 5-10 are refused for want of a KI-Pass; user 5 alone has a
+    timeout. With the default 10 users that is 20 turns a day, and the cells withheld beside
+    the turn total (allris_search: users 0-3, summarise: user 5) rest on five people together,
+    so no further cell needs withholding (see hidden_beside_a_total)."""
     for offset in range(days):
         day = first + timedelta(days=offset)
         for u in range(users):
@@ -36,7 +40,7 @@ def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None
                 latency_ms=800 + 100 * u,
                 user_id=user,
                 scope="personal",
-                cited=u % 4 != 0,
+                cited=u % 2 == 0,
                 ai=False,
                 now=at(day),
             )
@@ -90,6 +94,12 @@ def write_usage(audit: AuditLog, first: date, days: int, users: int = 8) -> None
             scope="personal",
             now=at(day, 13),
         )
+
+
+def closed_monday(weeks_back: int = 1) -> date:
+    """The Monday of a week that has ended (1 = last week), in UTC like the audit lines."""
+    today = datetime.now(UTC).date()
+    return today - timedelta(days=today.isoweekday() - 1 + 7 * weeks_back)
 
 
 @dataclass

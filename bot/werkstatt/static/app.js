@@ -1,34 +1,64 @@
 // KI-Werkstatt dashboard: fetches the published figures and draws them with Chart.js.
-// Figures arrive already suppressed by the server (null = fewer than 5 people behind it);
-// this script never sees anything else.
+// Figures arrive already suppressed by the server: every cell is {value, status,
+// left_out_weeks}; status "suppressed" = fewer than 5 people behind it, "none" = nothing to
+// compute, "partial" = weeks with fewer than 5 people left out. Nothing else reaches this script.
 "use strict";
 
 const charts = {};
 const SUPPRESSED = "unterdrückt";
 const COLORS = ["#003064", "#2e7d32", "#f9a825", "#c62828", "#6a1b9a", "#00838f", "#5d4037", "#546e7a"];
+const WEEKDAYS = ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"];
 
 function isoDay(d) {
   return d.toISOString().slice(0, 10);
 }
 
-function setPeriod(days) {
+function germanDate(iso) {
+  const [y, m, d] = iso.split("-");
+  return d + "." + m + "." + y;
+}
+
+function dayLabel(iso) {
+  const [y, m, d] = iso.split("-");
+  return WEEKDAYS[new Date(Date.UTC(+y, +m - 1, +d)).getUTCDay()] + " " + d + "." + m + ".";
+}
+
+function setWeeks(weeks) {
   const to = new Date();
-  const from = new Date(to.getTime() - (days - 1) * 86400000);
+  const from = new Date(to.getTime() - weeks * 7 * 86400000);
   document.getElementById("from").value = isoDay(from);
   document.getElementById("to").value = isoDay(to);
 }
 
-function fmt(value, kind) {
-  if (value === null || value === undefined) return SUPPRESSED;
-  if (kind === "pct") return (value * 100).toLocaleString("de-DE", { maximumFractionDigits: 1 }) + " %";
-  return Number(value).toLocaleString("de-DE");
+function value(c) {
+  return c && (c.status === "shown" || c.status === "partial") ? c.value : null;
 }
 
-function cell(row, value, kind) {
+function fmt(c, kind, unit) {
+  if (!c || c.status === "suppressed") return SUPPRESSED;
+  if (c.status === "none" || c.value === null) return "–";
+  let text = kind === "pct"
+    ? (c.value * 100).toLocaleString("de-DE", { maximumFractionDigits: 1 }) + " %"
+    : Number(c.value).toLocaleString("de-DE") + (unit ? " " + unit : "");
+  if (c.status === "partial") text += " *";
+  return text;
+}
+
+function hint(c) {
+  if (!c || c.status === "suppressed") return "weniger als 5 verschiedene Personen";
+  if (c.status === "partial") {
+    const n = c.left_out_weeks;
+    return "ohne " + (n === 1 ? "1 Woche" : n + " Wochen") + " mit weniger als 5 Personen";
+  }
+  return "";
+}
+
+function cell(row, c, kind) {
   const td = row.insertCell();
-  td.textContent = fmt(value, kind);
-  td.className = value === null || value === undefined ? "num suppressed" : "num";
-  if (value === null || value === undefined) td.title = "weniger als 5 verschiedene Personen";
+  td.textContent = fmt(c, kind);
+  td.className = !c || c.status === "suppressed" ? "num suppressed" : "num";
+  const why = hint(c);
+  if (why) td.title = why;
 }
 
 function textCell(row, text) {
@@ -39,6 +69,7 @@ function draw(id, type, labels, datasets, options) {
   if (charts[id]) charts[id].destroy();
   const canvas = document.getElementById(id);
   canvas.dataset.labels = String(labels.length);
+  canvas.dataset.values = String(datasets.reduce((n, d) => n + d.data.filter((v) => v !== null && v > 0).length, 0));
   charts[id] = new Chart(canvas, {
     type: type,
     data: { labels: labels, datasets: datasets },
@@ -60,52 +91,59 @@ function fillTable(id, rows, render) {
   }
 }
 
+function pct(c) {
+  const v = value(c);
+  return v === null ? null : v * 100;
+}
+
 function render(data) {
   document.getElementById("min-users").textContent = data.min_distinct_users;
+  const weeks = data.period.weeks;
+  const span = weeks.length === 1 ? weeks[0] : weeks[0] + " bis " + weeks[weeks.length - 1];
   const totals = document.getElementById("totals");
   totals.replaceChildren();
-  for (const [label, value] of [
-    ["Zeitraum", data.period.from + " bis " + data.period.to],
+  for (const [label, text] of [
+    ["Zeitraum", span + " (" + germanDate(data.period.from) + " bis " + germanDate(data.period.to) + ")"],
     ["Anfragen", fmt(data.totals.turns)],
-    ["Antwortzeit Median (p50)", data.totals.latency_p50_ms === null ? SUPPRESSED : fmt(data.totals.latency_p50_ms) + " ms"],
-    ["Antwortzeit p95", data.totals.latency_p95_ms === null ? SUPPRESSED : fmt(data.totals.latency_p95_ms) + " ms"],
+    ["Antwortzeit Median", fmt(data.totals.latency_p50_ms, "", "ms")],
+    ["Antwortzeit p95", fmt(data.totals.latency_p95_ms, "", "ms")],
   ]) {
     const dt = document.createElement("dt");
     dt.textContent = label;
     const dd = document.createElement("dd");
-    dd.textContent = value;
+    dd.textContent = text;
     totals.append(dt, dd);
   }
 
-  draw("chart-days", "bar", data.per_day.map((d) => d.day), [
-    { label: "Anfragen", data: data.per_day.map((d) => d.turns), backgroundColor: COLORS[0] },
+  draw("chart-days", "bar", data.per_day.map((d) => dayLabel(d.day)), [
+    { label: "Anfragen", data: data.per_day.map((d) => value(d.turns)), backgroundColor: COLORS[0] },
   ]);
   const skills = data.per_skill;
-  const names = skills.map((s) => s.skill);
+  const names = skills.map((s) => s.label);
   draw("chart-skills", "bar", names, [
-    { label: "Anfragen", data: skills.map((s) => s.turns), backgroundColor: COLORS[0] },
-  ], { plugins: { title: { display: true, text: "Anfragen pro Skill" } } });
+    { label: "Anfragen", data: skills.map((s) => value(s.turns)), backgroundColor: COLORS[0] },
+  ], { plugins: { title: { display: true, text: "Anfragen pro Funktion" } } });
   draw("chart-latency", "bar", names, [
-    { label: "p50 (ms)", data: skills.map((s) => s.latency_p50_ms), backgroundColor: COLORS[5] },
-    { label: "p95 (ms)", data: skills.map((s) => s.latency_p95_ms), backgroundColor: COLORS[7] },
+    { label: "Median (ms)", data: skills.map((s) => value(s.latency_p50_ms)), backgroundColor: COLORS[5] },
+    { label: "p95 (ms)", data: skills.map((s) => value(s.latency_p95_ms)), backgroundColor: COLORS[7] },
   ], { plugins: { title: { display: true, text: "Antwortzeit" } } });
   draw("chart-feedback", "bar", names, [
-    { label: "👍", data: skills.map((s) => s.feedback_up), backgroundColor: COLORS[1] },
-    { label: "👎", data: skills.map((s) => s.feedback_down), backgroundColor: COLORS[3] },
+    { label: "👍", data: skills.map((s) => value(s.feedback_up)), backgroundColor: COLORS[1] },
+    { label: "👎", data: skills.map((s) => value(s.feedback_down)), backgroundColor: COLORS[3] },
   ], { plugins: { title: { display: true, text: "Rückmeldungen" } } });
   draw("chart-quality", "bar", names, [
-    { label: "mit Quellenangabe (%)", data: skills.map((s) => (s.citation_share === null ? null : s.citation_share * 100)), backgroundColor: COLORS[0] },
-    { label: "„keine Aussage“ (%)", data: skills.map((s) => (s.no_answer_rate === null ? null : s.no_answer_rate * 100)), backgroundColor: COLORS[2] },
+    { label: "mit Quellenangabe (%)", data: skills.map((s) => pct(s.citation_share)), backgroundColor: COLORS[0] },
+    { label: "„keine Aussage“ (%)", data: skills.map((s) => pct(s.no_answer_rate)), backgroundColor: COLORS[2] },
   ], { plugins: { title: { display: true, text: "Quellenangaben und „keine Aussage“" } }, scales: { y: { min: 0, max: 100 } } });
-  draw("chart-denials", "bar", data.kipass_denials.map((d) => d.reason), [
-    { label: "Ablehnungen", data: data.kipass_denials.map((d) => d.count), backgroundColor: COLORS[2] },
+  draw("chart-denials", "bar", data.kipass_denials.map((d) => d.label), [
+    { label: "Ablehnungen", data: data.kipass_denials.map((d) => value(d.count)), backgroundColor: COLORS[2] },
   ], { indexAxis: "y" });
-  draw("chart-failures", "bar", data.failures.map((d) => d.reason), [
-    { label: "Fehler", data: data.failures.map((d) => d.count), backgroundColor: COLORS[3] },
+  draw("chart-failures", "bar", data.failures.map((d) => d.label), [
+    { label: "Fehler", data: data.failures.map((d) => value(d.count)), backgroundColor: COLORS[3] },
   ], { indexAxis: "y" });
 
   fillTable("skills-table", skills, (row, s) => {
-    textCell(row, s.skill);
+    textCell(row, s.label);
     cell(row, s.turns);
     cell(row, s.latency_p50_ms);
     cell(row, s.latency_p95_ms);
@@ -115,15 +153,14 @@ function render(data) {
     cell(row, s.feedback_up);
     cell(row, s.feedback_down);
   });
-  fillTable("denials-table", data.kipass_denials, (row, d) => { textCell(row, d.reason); cell(row, d.count); });
-  fillTable("failures-table", data.failures, (row, d) => { textCell(row, d.reason); cell(row, d.count); });
+  fillTable("denials-table", data.kipass_denials, (row, d) => { textCell(row, d.label); cell(row, d.count); });
+  fillTable("failures-table", data.failures, (row, d) => { textCell(row, d.label); cell(row, d.count); });
 }
 
-async function load() {
+async function load(withPeriod) {
   const from = document.getElementById("from").value;
   const to = document.getElementById("to").value;
-  const query = "?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to);
-  document.getElementById("export").href = "/werkstatt/export.csv" + query;
+  const query = withPeriod ? "?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to) : "";
   const status = document.getElementById("status");
   status.className = "";
   status.textContent = "Lade Zahlen …";
@@ -135,7 +172,14 @@ async function load() {
     return;
   }
   render(data);
-  status.textContent = "Zeitraum " + data.period.from + " bis " + data.period.to + ": " + data.lines_read.toLocaleString("de-DE") + " Protokollzeilen ausgewertet.";
+  // The server widened the period to whole, closed weeks: show what was counted.
+  document.getElementById("from").value = data.period.from;
+  document.getElementById("to").value = data.period.to;
+  document.getElementById("export").href =
+    "/werkstatt/export.csv?from=" + data.period.from + "&to=" + data.period.to;
+  const n = data.period.weeks.length;
+  status.textContent = "Ausgewertet: " + (n === 1 ? "1 abgeschlossene Kalenderwoche" : n + " abgeschlossene Kalenderwochen") +
+    ", " + germanDate(data.period.from) + " bis " + germanDate(data.period.to) + ".";
   document.body.dataset.period = data.period.from + "/" + data.period.to;
 }
 
@@ -203,15 +247,14 @@ async function prioritise(asZip) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setPeriod(30);
   document.getElementById("period-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    load();
+    load(true);
   });
-  for (const button of document.querySelectorAll("button[data-days]")) {
+  for (const button of document.querySelectorAll("button[data-weeks]")) {
     button.addEventListener("click", () => {
-      setPeriod(Number(button.dataset.days));
-      load();
+      setWeeks(Number(button.dataset.weeks));
+      load(true);
     });
   }
   document.getElementById("prioritise-form").addEventListener("submit", (event) => {
@@ -219,5 +262,5 @@ document.addEventListener("DOMContentLoaded", () => {
     prioritise(false);
   });
   document.getElementById("prioritise-zip").addEventListener("click", () => prioritise(true));
-  load();
+  load(false);
 });
