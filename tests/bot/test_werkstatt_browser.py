@@ -231,6 +231,7 @@ async def test_forty_turns_from_five_people_with_an_empty_day(browser: Any, data
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(f"http://127.0.0.1:{port}/werkstatt")
+        await page.wait_for_selector("body[data-period]")  # the default period has loaded
         await page.fill("#from", monday.isoformat())
         await page.fill("#to", monday.isoformat())
         await page.click("#apply")

@@ -157,7 +157,10 @@ function render(data) {
   fillTable("failures-table", data.failures, (row, d) => { textCell(row, d.label); cell(row, d.count); });
 }
 
+let latestLoad = 0;
+
 async function load(withPeriod) {
+  const mine = ++latestLoad; // an answer that arrives after a newer request is dropped
   const from = document.getElementById("from").value;
   const to = document.getElementById("to").value;
   const query = withPeriod ? "?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to) : "";
@@ -166,6 +169,7 @@ async function load(withPeriod) {
   status.textContent = "Lade Zahlen …";
   const response = await fetch("/werkstatt/api/figures" + query, { credentials: "same-origin" });
   const data = await response.json();
+  if (mine !== latestLoad) return;
   if (!response.ok) {
     status.className = "error";
     status.textContent = data.error || "Die Zahlen konnten nicht geladen werden.";
