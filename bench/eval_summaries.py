@@ -295,16 +295,22 @@ def score(
         else:
             misses.append(f"citation [{citation.n}] not on p. {citation.page}")
     statements_on_page = statements = 0
-    if not result.ai_generated:
-        for point in _points(result.data):
-            statements += 1
+    for point in _points(result.data):
+        if "quotes" in point:  # the verbatim words a statement stands on, page by page
+            on = all(
+                squeeze(q["text"]) in squeezed_pages.get(q["page"] or 0, "")
+                for q in point["quotes"]
+            )
+        elif not result.ai_generated:  # an extract without quotes: its own words
             pieces = [squeeze(p) for p in re.split(r"…", point["text"]) if squeeze(p)]
-            if any(
-                all(p in squeezed_pages.get(page, "") for p in pieces) for page in point["pages"]
-            ):
-                statements_on_page += 1
-            else:
-                misses.append(f"statement not on p. {point['pages']}: {point['text'][:60]}")
+            on = any(all(p in squeezed_pages.get(pg, "") for p in pieces) for pg in point["pages"])
+        else:
+            continue  # a model's prose without quotes cannot be checked word for word
+        statements += 1
+        if on:
+            statements_on_page += 1
+        else:
+            misses.append(f"statement not on p. {point['pages']}: {point['text'][:60]}")
     source_values = numbers_in(source)
     invented = sorted(f"{v:,.2f}" for v in summary_amounts if v not in source_values and v != 0)
     return Score(
@@ -346,7 +352,10 @@ def _points(data: dict[str, Any]) -> list[dict[str, Any]]:
             points.append(value)
         elif isinstance(value, list):
             points.extend(v for v in value if isinstance(v, dict) and "pages" in v and "text" in v)
-    return [p for p in points if p["pages"]]
+    points = [p for p in points if p["pages"]]
+    if any("quotes" in p for p in points):  # derived points (financial_impact) have none
+        points = [p for p in points if "quotes" in p]
+    return points
 
 
 # ---------------------------------------------------------------- running

@@ -23,11 +23,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from indexer.chunking import PageText, split_page_markers, split_passages
 from indexer.model import Chunk
-from skills import cardkit
 from skills.allris_query import REFERENCE
 from skills.context import Skill, SkillContext
 from skills.generator.base import Passage, Summary, SummaryPoint
-from skills.grounding import best_quote, citation_for, citation_json
+from skills.grounding import citation_json
+from skills.summary import compose, render
+from skills.summary.outline import Outline, read_outline
 from skills.types import Attachment, Citation, SkillRequest, SkillResult
 
 NAME = "summarise"
@@ -66,6 +67,7 @@ class Source:
     title: str
     chunks: list[Chunk]
     kind: str  # "file" | "reference" | "link" | "text"
+    pages: list[PageText]  # the text page by page, as the structure is read from it
 
 
 class Refusal(Exception):
@@ -90,6 +92,9 @@ def not_found(what: str) -> Refusal:
 
 
 def chunks_from_pages(pages: list[PageText], title: str, doc_id: str) -> list[Chunk]:
+    """Passages of the text that never run over a page break: a passage's page is the page
+    of every word in it, so a quote from it is cited with the right page."""
+    passages = [p for page in pages for p in split_passages([page])]
     return [
         Chunk(
             id=f"{doc_id}#{i}",
@@ -101,8 +106,27 @@ def chunks_from_pages(pages: list[PageText], title: str, doc_id: str) -> list[Ch
             heading=p.heading,
             access=(),
         )
-        for i, p in enumerate(split_passages(pages))
+        for i, p in enumerate(passages)
     ]
+
+
+def pages_from_chunks(chunks: Sequence[Chunk]) -> list[PageText]:
+    """An indexed paper as pages again, with the section headings its passages stand under."""
+    pages: list[PageText] = []
+    lines: list[str] = []
+    page: int | None = chunks[0].page if chunks else None
+    heading: str | None = None
+    for chunk in chunks:
+        if chunk.page != page:
+            pages.append(PageText(page, "\n".join(lines)))
+            lines, page = [], chunk.page
+        if chunk.heading and chunk.heading != heading and chunk.heading not in chunk.text[:200]:
+            lines.append(f"## {chunk.heading}")
+        heading = chunk.heading
+        lines.append(chunk.text)
+    if lines:
+        pages.append(PageText(page, "\n".join(lines)))
+    return pages
 
 
 def _from_attachment(attachment: Attachment) -> Source:
@@ -123,7 +147,7 @@ def _from_attachment(attachment: Attachment) -> Source:
     chunks = chunks_from_pages(extracted.pages, title, f"upload:{title}")
     if not chunks:
         raise _refuse(SCAN, code="no_text")
-    return Source(title, chunks, "file")
+    return Source(title, chunks, "file", extracted.pages)
 
 
 async def _from_reference(reference: str, request: SkillRequest, ctx: SkillContext) -> Source:
@@ -131,7 +155,7 @@ async def _from_reference(reference: str, request: SkillRequest, ctx: SkillConte
     chunks = await ctx.index.document_chunks(doc_id, request.access) if doc_id else []
     if not chunks:
         raise not_found(reference)
-    return Source(chunks[0].title, chunks, "reference")
+    return Source(chunks[0].title, chunks, "reference", pages_from_chunks(chunks))
 
 
 async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Source:
@@ -139,7 +163,7 @@ async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Sour
     for doc_id in dict.fromkeys(candidates):
         chunks = await ctx.index.document_chunks(doc_id, request.access)
         if chunks:
-            return Source(chunks[0].title, chunks, "link")
+            return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
     ref = REFERENCE.search(url)
     if ref:
         return await _from_reference(ref.group(0), request, ctx)
@@ -147,7 +171,7 @@ async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Sour
     found = await ctx.index.find_reference(url, request.access)
     chunks = await ctx.index.document_chunks(found, request.access) if found else []
     if chunks:
-        return Source(chunks[0].title, chunks, "link")
+        return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
     try:
         values = [v for _, v in parse_qsl(urlsplit(url).query) if v and len(v) <= 64]
     except ValueError:
@@ -156,7 +180,7 @@ async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Sour
         found = await ctx.index.find_reference(value, request.access)
         chunks = await ctx.index.document_chunks(found, request.access) if found else []
         if chunks:
-            return Source(chunks[0].title, chunks, "link")
+            return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
     raise not_found(url)
 
 
@@ -169,7 +193,8 @@ def _from_text(text: str) -> Source:
         raise _refuse(TOO_SHORT)
     first_line = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
     title = first_line[:120] or "Eingefügter Text"
-    return Source(title, chunks_from_pages(split_page_markers(text), title, "pasted:text"), "text")
+    pages = split_page_markers(text)
+    return Source(title, chunks_from_pages(pages, title, "pasted:text"), "text", pages)
 
 
 async def load_source(request: SkillRequest, ctx: SkillContext) -> Source:
@@ -283,108 +308,19 @@ async def _reduce_key_points(
 # ---------------------------------------------------------------- result
 
 
-@dataclass
-class _Numbering:
-    passages: dict[int, Passage]
-    order: dict[int, int]  # passage n -> citation number
-
-    def cite(self, point: SummaryPoint) -> dict[str, Any]:
-        numbers = []
-        for n in point.cited:
-            if n not in self.passages:
-                continue
-            if n not in self.order:
-                self.order[n] = len(self.order) + 1
-            numbers.append(self.order[n])
-        pages = sorted(
-            {
-                page
-                for n in point.cited
-                if n in self.passages and (page := self.passages[n].chunk.page)
-            }
-        )
-        return {"text": point.text, "citations": numbers, "pages": pages}
-
-    def citations(self, claims: dict[int, str]) -> list[Citation]:
-        out = []
-        for n, number in sorted(self.order.items(), key=lambda item: item[1]):
-            chunk = self.passages[n].chunk
-            out.append(citation_for(chunk, number, best_quote(chunk.text, claims.get(n, ""))))
-        return out
-
-
-def _line(point: dict[str, Any]) -> str:
-    where = f" (S. {', '.join(str(p) for p in point['pages'])})" if point["pages"] else ""
-    marks = "".join(f"[{n}]" for n in point["citations"])
-    return f"{point['text']} {marks}{where}".strip()
-
-
-def _render(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
-    lines = [f"Zusammenfassung: {title}"]
-    lines.append(
-        "(KI-generiert, bitte prüfen)" if ai else "(Auszug aus den Quellen, nicht KI-formuliert)"
-    )
-    if note:
-        lines.append(note)
-    if data["key_points"]:
-        lines += ["", "Kernaussagen:"] + [f"- {_line(p)}" for p in data["key_points"]]
-    for label, key in (
-        ("Beschlussvorschlag", "decision_proposal"),
-        ("Finanzielle Auswirkungen", "financial_impact"),
-    ):
-        if data[key]:
-            lines += ["", f"{label}:", _line(data[key])]
-    if data["deadlines"]:
-        lines += ["", "Fristen/Termine:"] + [f"- {_line(p)}" for p in data["deadlines"]]
-    if data["consultation"]:
-        lines += ["", "Beratungsfolge:"] + [f"- {_line(p)}" for p in data["consultation"]]
-    return "\n".join(lines)
-
-
-def _card(title: str, data: dict[str, Any], citations: list[Citation], note: str) -> dict[str, Any]:
-    body = [cardkit.heading(f"Zusammenfassung: {title}")]
-    if note:
-        body.append(cardkit.text_block(note, subtle=True))
-    sections = [
-        ("Kernaussagen", data["key_points"]),
-        ("Beschlussvorschlag", [data["decision_proposal"]] if data["decision_proposal"] else []),
-        (
-            "Finanzielle Auswirkungen",
-            [data["financial_impact"]] if data["financial_impact"] else [],
-        ),
-        ("Fristen/Termine", data["deadlines"]),
-        ("Beratungsfolge", data["consultation"]),
-    ]
-    for label, points in sections:
-        if points:
-            body.append(cardkit.text_block(f"**{label}**"))
-            body.append(cardkit.text_block("\n".join(f"- {_line(p)}" for p in points)))
-    body.extend(cardkit.citation_list(citations))
-    return cardkit.card(body, cardkit.feedback_actions(NAME))
-
-
 def build_result(
-    source: Source, summary: Summary, passages: Sequence[Passage], read: int
+    source: Source, outline: Outline, summary: Summary, passages: Sequence[Passage], read: int
 ) -> SkillResult:
-    numbering = _Numbering({p.n: p for p in passages}, {})
-    data: dict[str, Any] = {
-        "title": source.title,
-        "source": source.kind,
-        "key_points": [numbering.cite(p) for p in summary.key_points],
-        "decision_proposal": numbering.cite(summary.decision_proposal) if summary.decision_proposal else None,
-        "financial_impact": numbering.cite(summary.financial_impact) if summary.financial_impact else None,
-        "deadlines": [numbering.cite(p) for p in summary.deadlines],
-        "consultation": [numbering.cite(p) for p in summary.consultation],
-    }  # fmt: skip
-    claims: dict[int, str] = {}
-    for point in [*summary.key_points, *summary.deadlines, *summary.consultation] + [
-        p for p in (summary.decision_proposal, summary.financial_impact) if p
-    ]:
-        for n in point.cited:
-            claims[n] = f"{claims.get(n, '')} {point.text}"
-    citations = numbering.citations(claims)
+    page_texts = {p.number: render.squeeze(p.text) for p in source.pages}
+    page_count = max((p.number or 0 for p in source.pages), default=0)
+    results = list(dict.fromkeys(c.status for c in source.chunks if c.status))
+    sections = compose.sections_for(
+        outline, summary, passages, long_paper=page_count >= render.LONG_PAPER_PAGES,
+        results=results,
+    )  # fmt: skip
+    sections = render.only_located(sections, page_texts)
+    title = outline.betreff or source.title
     partial = read < len(passages)
-    pages = [p.chunk.page for p in passages if p.chunk.page]
     note = ""
     if partial:
         last_page = passages[read - 1].chunk.page if read else None
@@ -393,18 +329,57 @@ def build_result(
             + (f" (bis Seite {last_page})" if last_page else "")
             + ", weil die Zeit nicht für das ganze Dokument reichte."
         )
+    ai = summary.ai_generated
+
+    def data_of(current: render.Sections) -> tuple[dict[str, Any], list[Citation]]:
+        numbering = render.Numbering(source.chunks)
+        data: dict[str, Any] = {
+            "title": source.title,
+            "betreff": outline.betreff,
+            "kind": outline.kind,
+            "source": source.kind,
+            "decision_proposal": numbering.cite(current.proposal) if current.proposal else None,
+            "administration": (
+                numbering.cite(current.administration, "Stellungnahme der Verwaltung")
+                if current.administration
+                else None
+            ),
+            "key_points": [numbering.cite(s) for s in current.key_points],
+            "finance": [numbering.cite(s) for s in current.finance],
+            "consultation": [numbering.cite(s) for s in current.consultation],
+            "deadlines": [numbering.cite(s) for s in current.deadlines],
+            "attachments": [numbering.cite(s, "Anlage") for s in current.attachments],
+            "results": current.results,
+        }
+        data["more_attachments"] = len(outline.attachments) - len(current.attachments)
+        data["summary"] = render.render_text(title, data, ai, note)
+        return data, numbering.citations()
+
+    source_chars = sum(len(p.text) for p in source.pages)
+    size = render.budget(source_chars, page_count)
+    sections = render.fit(sections, size, lambda current: len(data_of(current)[0]["summary"]))
+    data, citations = data_of(sections)
+    finance = data["finance"]
     data.update(
+        financial_impact=(
+            {
+                "text": "; ".join(f["text"] for f in finance),
+                "citations": sorted({n for f in finance for n in f["citations"]}),
+                "pages": sorted({p for f in finance for p in f["pages"]}),
+            }
+            if finance
+            else None
+        ),
         partial=partial,
-        pages=max(pages) if pages else None,
+        pages=page_count or None,
         citations=[citation_json(c) for c in citations],
     )
-    data["summary"] = _render(source.title, data, summary.ai_generated, note)
-    empty = not (data["key_points"] or data["decision_proposal"] or data["financial_impact"])
+    empty = not (data["key_points"] or data["decision_proposal"] or finance)
     return SkillResult(
         text=data["summary"],
-        card=_card(source.title, data, citations, note),
+        card=render.render_card(title, data, citations, ai, note, NAME),
         citations=citations,
-        ai_generated=summary.ai_generated,
+        ai_generated=ai,
         grounded=not empty,
         outcome="no_answer" if empty else "ok",
         data=data,
@@ -419,7 +394,18 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             step["chunks"] = len(source.chunks)
     except Refusal as refusal:
         return refusal.result
-    passages = [Passage(n=i, chunk=c) for i, c in enumerate(source.chunks, start=1)]
+    with request.trace.timed("outline") as step:
+        outline = await asyncio.to_thread(read_outline, source.pages)
+        step["kind"] = outline.kind
+        step["proposal"] = outline.proposal is not None
+    template = source.chunks[0]
+    # A model words the summary from the outline and the body; the extractive generator
+    # picks key points from the body (the outline is already verbatim).
+    lead = (
+        [] if ctx.generator.name == "extractive" else compose.structure_passages(outline, template)
+    )
+    body = compose.body_passages(outline, template, first_n=len(lead) + 1)
+    passages = lead + body or [Passage(n=i, chunk=c) for i, c in enumerate(source.chunks, 1)]
     await request.progress.inform(f"Ich fasse „{source.title}“ zusammen …"[:1000])
     budget = float(request.options.get("budget_seconds", DEFAULT_BUDGET_SECONDS))
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
@@ -427,7 +413,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             passages, ctx, title=source.title, budget_seconds=budget, request=request
         )
         step["read"] = read
-    return build_result(source, summary, passages, read)
+    return build_result(source, outline, summary, passages, read)
 
 
 SKILL = Skill(

@@ -1,0 +1,224 @@
+"""The summary as text, card and JSON: sections in a fixed order, each point with the pages
+its words stand on, within a length budget.
+
+Budget: never more than 40 % of the source (MAX_SHARE leaves room for the marks) and about a
+screen in Teams for a short paper. What goes first when it does not fit: key points, then
+prose about money (the form fields stay), the Stellungnahme, deadlines, Anlagen beyond a few;
+the proposal and the consultation dates stay, the proposal shortened if it must be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.model import Chunk
+from skills import cardkit
+from skills.grounding import citation_for, citation_json
+from skills.summary.document import Quote, Statement
+from skills.types import Citation
+
+AI_LABEL = "(KI-generiert, bitte prüfen)"
+EXTRACT_LABEL = "(Auszug aus den Quellen, nicht KI-formuliert)"
+MAX_SHARE = 0.38  # of the source's characters; the hard limit is 40 %
+SCREEN_CHARS = 2_200  # about a screen in Teams: a short paper's summary stays below
+LONG_PAPER_CHARS = 3_600  # a long paper (main Vorlage plus Anlagen) may take more
+LONG_PAPER_PAGES = 20
+MIN_BUDGET = 450
+MAX_QUOTE = 300
+SHOWN_ATTACHMENTS = 8
+
+
+def squeeze(text: str) -> str:
+    """Letters and digits only: a quote matches its page whatever the PDF did to line breaks
+    and hyphens."""
+    return re.sub(r"[^0-9a-zäöüß]", "", text.casefold())
+
+
+@dataclass
+class Sections:
+    """What the summary says, section by section (statements carry their quotes)."""
+
+    proposal: Statement | None = None
+    administration: Statement | None = None
+    key_points: list[Statement] = field(default_factory=list)
+    finance: list[Statement] = field(default_factory=list)
+    consultation: list[Statement] = field(default_factory=list)
+    deadlines: list[Statement] = field(default_factory=list)
+    attachments: list[Statement] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)  # decisions the council system reports
+
+
+def located(s: Statement, pages: dict[int | None, str]) -> bool:
+    """Every quote of the statement stands on the page it names."""
+    return bool(s.quotes) and all(
+        squeeze(q.text) and squeeze(q.text) in pages.get(q.page, "") for q in s.quotes
+    )
+
+
+def only_located(sections: Sections, pages: dict[int | None, str]) -> Sections:
+    """Drop what cannot be found on its page: such a quote is not shown."""
+
+    def keep(items: Sequence[Statement]) -> list[Statement]:
+        return [s for s in items if located(s, pages)]
+
+    return Sections(
+        proposal=sections.proposal
+        if sections.proposal and located(sections.proposal, pages)
+        else None,
+        administration=(
+            sections.administration
+            if sections.administration and located(sections.administration, pages)
+            else None
+        ),
+        key_points=keep(sections.key_points),
+        finance=keep(sections.finance),
+        consultation=keep(sections.consultation),
+        deadlines=keep(sections.deadlines),
+        attachments=keep(sections.attachments),
+        results=sections.results,
+    )
+
+
+class Numbering:
+    """Citation numbers by page, in order of first use; the quote is the first one used."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.chunks = chunks
+        self.order: dict[int | None, int] = {}
+        self.quotes: dict[int | None, str] = {}
+
+    def cite(self, s: Statement, label: str = "") -> dict[str, Any]:
+        numbers = []
+        for q in s.quotes:
+            if q.page not in self.order:
+                self.order[q.page] = len(self.order) + 1
+                self.quotes[q.page] = q.text
+            if self.order[q.page] not in numbers:
+                numbers.append(self.order[q.page])
+        return {
+            "label": s.label or label,
+            "text": s.text,
+            "citations": numbers,
+            "pages": s.pages,
+            "quotes": [{"page": q.page, "text": q.text} for q in s.quotes],
+        }
+
+    def citations(self) -> list[Citation]:
+        out = []
+        for page, n in sorted(self.order.items(), key=lambda item: item[1]):
+            quote = self.quotes[page]
+            chunk = self._chunk(page, quote)
+            if len(quote) > MAX_QUOTE:
+                quote = quote[: MAX_QUOTE - 1].rsplit(" ", 1)[0] + " …"
+            out.append(citation_for(chunk, n, quote))
+        return out
+
+    def _chunk(self, page: int | None, quote: str) -> Chunk:
+        on_page = [c for c in self.chunks if c.page == page] or list(self.chunks)
+        wanted = squeeze(quote)[:80]
+        return next((c for c in on_page if wanted in squeeze(c.text)), on_page[0])
+
+
+def _line(point: dict[str, Any]) -> str:
+    pages = point["pages"]
+    where = ""
+    if pages:
+        where = f" (S. {pages[0]})" if len(pages) == 1 else f" (S. {pages[0]}–{pages[-1]})"
+    marks = "".join(f"[{n}]" for n in point["citations"])
+    return f"{point['text']} {marks}{where}".strip()
+
+
+def _blocks(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], bool]]:
+    """(heading, points, as a list?) in the order a council member reads them."""
+    proposal = data["decision_proposal"]
+    administration = data["administration"]
+    return [
+        (proposal["label"] if proposal else "", [proposal] if proposal else [], False),
+        ("Stellungnahme der Verwaltung", [administration] if administration else [], False),
+        ("Kernaussagen", data["key_points"], True),
+        ("Finanzielle Auswirkungen", data["finance"], True),
+        ("Fristen/Termine", data["consultation"] + data["deadlines"], True),
+        ("Anlagen", data["attachments"], True),
+    ]
+
+
+def render_text(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
+    lines = [f"Zusammenfassung: {title}", AI_LABEL if ai else EXTRACT_LABEL]
+    if note:
+        lines.append(note)
+    for heading, points, as_list in _blocks(data):
+        if points:
+            lines += ["", f"{heading}:"]
+            lines += [f"- {_line(p)}" if as_list else _line(p) for p in points]
+    if data.get("more_attachments"):
+        lines.append(f"- … und {data['more_attachments']} weitere Anlagen")
+    if data.get("results"):
+        lines += ["", "Ergebnis laut Ratsinformationssystem:"]
+        lines += [f"- {r}" for r in data["results"]]
+    return "\n".join(lines)
+
+
+def render_card(
+    title: str, data: dict[str, Any], citations: list[Citation], ai: bool, note: str, skill: str
+) -> dict[str, Any]:
+    body = [cardkit.heading(f"Zusammenfassung: {title}")]
+    body.append(cardkit.text_block(AI_LABEL if ai else EXTRACT_LABEL, subtle=True))
+    if note:
+        body.append(cardkit.text_block(note, subtle=True))
+    for heading, points, _as_list in _blocks(data):
+        if points:
+            body.append(cardkit.text_block(f"**{heading}**"))
+            body.append(cardkit.text_block("\n".join(f"- {_line(p)}" for p in points)))
+    if data.get("results"):
+        body.append(cardkit.text_block("**Ergebnis laut Ratsinformationssystem**"))
+        body.append(cardkit.text_block("\n".join(f"- {r}" for r in data["results"])))
+    body.extend(cardkit.citation_list(citations))
+    return cardkit.card(body, cardkit.feedback_actions(skill))
+
+
+def budget(source_chars: int, pages: int) -> int:
+    cap = LONG_PAPER_CHARS if pages >= LONG_PAPER_PAGES else SCREEN_CHARS
+    return max(MIN_BUDGET, min(cap, int(MAX_SHARE * source_chars)))
+
+
+def fit(sections: Sections, size: int, measure: Any) -> Sections:
+    """Drop or shorten the least needed statements until `measure(sections)` <= size."""
+    while measure(sections) > size:
+        if len(sections.attachments) > 3:
+            sections.attachments.pop()
+        elif sections.key_points:
+            sections.key_points.pop()
+        elif len(sections.finance) > 1 and (prose := [s for s in sections.finance if not s.label]):
+            sections.finance.remove(prose[-1])  # the form's fields and one sentence stay
+        elif sections.administration is not None:
+            sections.administration = None
+        elif sections.deadlines:
+            sections.deadlines.pop()
+        elif sections.attachments:
+            sections.attachments.pop()
+        elif sections.proposal is not None and len(sections.proposal.text) > 400:
+            p = sections.proposal
+            short = p.text[:399].rsplit(" ", 1)[0] + " …"
+            sections.proposal = Statement(short, _quotes_within(p.quotes, short), p.label)
+        else:
+            break
+    return sections
+
+
+def _quotes_within(quotes: Sequence[Quote], shown: str) -> tuple[Quote, ...]:
+    """The quotes a shortened text still stands on (its first pages)."""
+    kept: list[Quote] = []
+    remaining = len(shown)
+    for q in quotes:
+        if remaining <= 0:
+            break
+        kept.append(q)
+        remaining -= len(q.text)
+    return tuple(kept) or tuple(quotes[:1])
+
+
+def to_json(citations: list[Citation]) -> list[dict[str, object]]:
+    return [citation_json(c) for c in citations]
