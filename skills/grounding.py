@@ -24,7 +24,7 @@ _DELIMITER_LOOKALIKE = re.compile(r"<<<|>>>")
 # Phrases with which documents try to steer a model. Such sentences are never quoted as an
 # answer (extractive) and are flagged in the context (model backends): documents are data.
 _INJECTION = re.compile(
-    r"ignorier\w*\s+(?:alle\s+|sämtliche\s+)?(?:vorherigen\s+|bisherigen\s+|obigen\s+)?"
+    r"\bignorier\w*\s+(?:alle\s+|sämtliche\s+)?(?:vorherigen\s+|bisherigen\s+|obigen\s+)?"
     r"(?:anweisung|instruktion|regel)"
     r"|ignore\s+(?:all\s+|any\s+)?(?:previous\s+|prior\s+|above\s+)?instructions"
     r"|system\s*prompt|systemanweisung|du\s+bist\s+(?:jetzt|nun|ab\s+sofort)"
@@ -32,11 +32,43 @@ _INJECTION = re.compile(
     r"|respond\s+only|vergiss\s+(?:alle|deine)|als\s+(?:ki|sprachmodell|assistent)\s+musst",
     re.IGNORECASE,
 )
+# Imperatives addressed to the assistant: what to show or tell "the user", whole texts to
+# disclose, a note or vocative to the model. Prompts are written in the du-form; rules for staff
+# are in the Sie-form or the third person ("Beschäftigte zeigen … an", "Geben Sie … ein") and
+# do not match. Only unambiguous verbs: "Liste", "Teile", "Sage" also open sentences as nouns.
+# Every gap is bounded, so the pattern stays linear in the text.
+_START = r"(?:^|[.!?:;\n])\s*[\"„»(]?\s*(?:bitte\s+|please\s+)?"
+_DU_VERB = r"(?:zeig|zeige|gib|nenne|verrate|offenbare|wiederhole|drucke|schreibe|sende|antworte)"
+_THE_USER = (
+    r"(?:dem|der|den)\s+(?:nutzer(?:in|innen|n)?|benutzer(?:in|innen|n)?|anwender(?:in|innen|n)?"
+    r"|user|fragenden?|leser(?:in|innen|n)?)\b"
+)
+_WHOLE = (
+    r"(?:vollständig|gesamt|komplett|ganz|wörtlich|geheim|vertraulich|intern|versteckt)\w*\s+"
+    r"(?:inhalt|text|wortlaut|dokument|kontext|anweisung|prompt)"
+)
+_MODEL = (
+    r"(?:ki|ki-systeme?|ki-assistent\w*|assistent\w*|sprachmodell\w*|chatbot\w*"
+    r"|ai|assistant|model|llms?)"
+)
+_ADDRESSED = re.compile(
+    rf"{_START}{_DU_VERB}\s+(?:[\w-]+\s+){{0,3}}?{_THE_USER}"
+    rf"|{_START}{_DU_VERB}\b[^.!?\n]{{0,60}}?\b{_WHOLE}"
+    rf"|{_START}(?:(?:liebe[rs]?|hallo|hey|dear)\s+)?{_MODEL}\s*[,:]\s*(?:bitte\s+|please\s+)?"
+    rf"(?:{_DU_VERB}|ignoriere|vergiss|show|display|reveal|print|output|tell|answer|respond|ignore)\b"
+    rf"|\b(?:hinweis|anweisung|nachricht|note|instruction|message)\s+(?:an|für|to|for)\s+"
+    rf"(?:die\s+|den\s+|das\s+|alle\s+|the\s+|any\s+)?{_MODEL}\s*:"
+    rf"|\b(?:show|display|reveal|print|output|tell|give)\s+(?:it\s+|this\s+)?(?:to\s+)?the\s+users?\b"
+    rf"|\b(?:show|display|reveal|print|output|repeat)\s+(?:[\w-]+\s+){{0,3}}?"
+    rf"(?:full|entire|complete|whole|hidden|verbatim)\s+"
+    rf"(?:content|text|document|context|prompt|instruction)",
+    re.IGNORECASE,
+)
 
 
 def looks_like_injection(text: str) -> bool:
     """True for text that addresses an AI model instead of a human reader."""
-    return bool(_INJECTION.search(text))
+    return bool(_INJECTION.search(text) or _ADDRESSED.search(text))
 
 
 def passages_from_hits(hits: Sequence[Hit]) -> list[Passage]:
