@@ -36,6 +36,9 @@ from tests.support.botframework import BotFrameworkStubs, new_signing_key, unsig
 from tests.support.silent import SilentServer
 from tests.support.turns import APP_ID
 
+# A service URL the second signed token is bound to: a closed loopback port, so a reply the bot
+# (rightly) sends there fails at once instead of waiting for DNS.
+OTHER_SERVICE_URL = "https://127.0.0.1:9/"
 LONG_WORK_BUDGET = 0.3  # seconds; the app's settings in the fuzz run
 # A request may take the budget plus this before it counts as a hang (a loaded 2-core box).
 HANG_SLACK = 2.5
@@ -233,7 +236,7 @@ class Generator:
                     self.value()
                 )
             return f"retype {outer}.*"
-        if pick == 3:
+        if pick == 3 and isinstance(activity.get("conversation"), dict):
             activity["conversation"]["tenantId"] = str(uuid.UUID(int=rng.getrandbits(128)))
             return "other conversation tenant"
         if pick == 4:
@@ -244,7 +247,7 @@ class Generator:
             return "extra field"
         if pick == 6:
             activity["serviceUrl"] = rng.choice(
-                ["https://attacker.example/", self.service_url + "x", "", self.text(20)]
+                [OTHER_SERVICE_URL, self.service_url + "x", "", self.text(20)]
             )
             return "other serviceUrl"
         if pick == 7:
@@ -281,10 +284,14 @@ class Generator:
             changes.append("content type")
         if token_name != "absent":
             headers["Authorization"] = f"Bearer {self.tokens[token_name]}"
+        # The service URL a genuinely signed token is bound to; the bot may act on the request
+        # only if the activity names that URL (and the key is endorsed for its channel).
+        bound_to = {"valid": self.service_url, "other serviceurl": OTHER_SERVICE_URL}
+        service_url = activity.get("serviceUrl")
         authenticated = (
-            token_name == "valid"
-            and isinstance(activity.get("serviceUrl"), str)
-            and activity["serviceUrl"].rstrip("/") == self.service_url.rstrip("/")
+            token_name in bound_to
+            and isinstance(service_url, str)
+            and service_url.rstrip("/").lower() == bound_to[token_name].rstrip("/").lower()
             and activity.get("channelId") == "msteams"
         )
         kind = f"token {token_name}; " + (", ".join(changes) or "as sent")
@@ -302,7 +309,7 @@ def tokens_for(stubs: BotFrameworkStubs) -> dict[str, str]:
         "garbage": "not-a-jwt",
         "expired": identity.sign(APP_ID, service_url, exp=1_000_000_000, nbf=999_999_000),
         "wrong audience": identity.sign("another-bot", service_url),
-        "other serviceurl": identity.sign(APP_ID, "https://attacker.example/"),
+        "other serviceurl": identity.sign(APP_ID, OTHER_SERVICE_URL),
         "unknown key": identity.sign(APP_ID, service_url, key=new_signing_key("never-published")),
         "alg none": unsigned_token(claims, {"alg": "none", "kid": identity.keys[0].kid}),
     }
