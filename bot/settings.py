@@ -11,8 +11,9 @@ import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -55,6 +56,10 @@ class SettingsError(Exception):
 
 def _alias(name: str) -> Any:
     return Field(validation_alias=AliasChoices(name, name.upper()))
+
+
+# The ALLRIS host the sample corpus links to (samples/council/*.md): KIW_ALLRIS_HOST in local mode.
+SAMPLE_ALLRIS_HOST = "allris.luebeck.de"
 
 
 class Settings(BaseSettings):
@@ -194,6 +199,9 @@ class Settings(BaseSettings):
     # --- Teams app / manifest ---
     teams_app_id: str = Field("", validation_alias="KIW_TEAMS_APP_ID")
     bot_domain: str = Field("", validation_alias="KIW_BOT_DOMAIN")
+    # The host of the city's ALLRIS web pages: link unfurling previews URLs on it, the manifest
+    # registers it (`kiw manifest build` and the bot read this one value). In local mode it
+    # defaults to the host the sample corpus links to, so `make run` unfurls sample links.
     allris_host: str = Field("", validation_alias="KIW_ALLRIS_HOST")
 
     # --- Werkstatt dashboard ---
@@ -205,6 +213,24 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("allris_host", mode="before")
+    @classmethod
+    def _host_only(cls, value: Any) -> Any:
+        """A URL or host with a path is reduced to the host name the manifest and unfurling use."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip().lower()
+        if "://" in value:
+            return urlsplit(value).hostname or ""
+        return value.split("/")[0]
+
+    @model_validator(mode="after")
+    def _local_allris_host(self) -> Settings:
+        if self.local_mode and not self.allris_host:
+            # Frozen model: set once here, while it is being built.
+            object.__setattr__(self, "allris_host", SAMPLE_ALLRIS_HOST)
+        return self
 
     # ---- derived ----
     @property

@@ -70,6 +70,13 @@ def manifest_settings(args: argparse.Namespace) -> Settings:
         ) from None
 
 
+def package_allris_host(settings: Settings) -> str:
+    """KIW_ALLRIS_HOST, as the bot reads it — but never the local-mode default (the samples'
+    host): a package is for a deployment, so without a bot id the build names the host as
+    missing too, with everything else that is."""
+    return "" if settings.local_mode else settings.allris_host
+
+
 def _report(problems: list[str], as_json: bool, **extra: Any) -> int:
     if as_json:
         emit_json({"ok": not problems, "problems": problems, **extra})
@@ -88,7 +95,7 @@ def _build(args: argparse.Namespace) -> int:
         teams_app_id=settings.teams_app_id,
         bot_id=settings.microsoft_app_id,
         bot_domain=settings.bot_domain,
-        allris_host=settings.allris_host,
+        allris_host=package_allris_host(settings),
         version=args.app_version,
     )
     result = build_package(
@@ -121,7 +128,7 @@ def _validate(args: argparse.Namespace) -> int:
         return _report([str(exc)], args.json)
     expect = Expectations(
         bot_domain=settings.bot_domain,
-        allris_host=settings.allris_host,
+        allris_host=package_allris_host(settings),
         last_build=LastBuildStore(settings.data_dir).load(),
     )
     problems = validate_package(files, expect, args.schema_dir)
