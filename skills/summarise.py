@@ -311,7 +311,9 @@ async def _reduce_key_points(
 def build_result(
     source: Source, outline: Outline, summary: Summary, passages: Sequence[Passage], read: int
 ) -> SkillResult:
-    page_texts = {p.number: render.squeeze(p.text) for p in source.pages}
+    page_texts: dict[int | None, str] = {}
+    for page in source.pages:  # pasted documents may number their pages from 1 each
+        page_texts[page.number] = page_texts.get(page.number, "") + render.squeeze(page.text)
     page_count = max((p.number or 0 for p in source.pages), default=0)
     results = list(dict.fromkeys(c.status for c in source.chunks if c.status))
     sections = compose.sections_for(

@@ -68,7 +68,9 @@ def form_fields(lines: Sequence[Line]) -> list[Statement]:
         used = [lines[i]]
         values = [m.group("value").strip()] if m.group("value").strip() else []
         j = i + 1
-        while j < len(lines) and j <= i + 3 and not m.group("value").strip():
+        # The value, or the rest of it, wraps onto the next lines ("2026/2027").
+        last = i + (1 if values else 3)
+        while j < len(lines) and j <= last:
             text = lines[j].text
             if _FIELD.match(text) or _BOX.search(text) or text.startswith("Finanzierung"):
                 break
