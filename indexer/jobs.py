@@ -12,7 +12,7 @@ from indexer.files import FilesSource
 from indexer.model import PUBLIC, SearchIndex
 from indexer.oparl.checkpoint import Checkpoint, checkpoint_path
 from indexer.oparl.client import OParlClient
-from indexer.oparl.crawler import OParlSource
+from indexer.oparl.crawler import MAX_DELETE_SHARE, OParlSource
 from indexer.pipeline import IndexJob, IndexSink, Summary
 from indexer.progress import Progress
 
@@ -32,9 +32,13 @@ async def index_oparl(
     rewrites: Sequence[tuple[str, str]] = (),
     full: bool = False,
     parse_workers: int = 0,
+    max_delete_share: float = MAX_DELETE_SHARE,
+    allow_mass_delete: bool = False,
 ) -> Summary:
     """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint.
-    `full` ignores modified_since and afterwards removes what the server no longer lists."""
+    `full` ignores modified_since and afterwards removes what the server no longer lists —
+    only after every list was read and valid, and (unless `allow_mass_delete`) only when that
+    is at most `max_delete_share` of what this source has in the index."""
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "oparl", url), source=url)
     bar = Progress(enabled=progress)
     own_session = session is None
@@ -45,7 +49,14 @@ async def index_oparl(
     try:
         client = OParlClient(http, backoff_seconds=backoff_seconds, rewrites=rewrites)
         source = OParlSource(
-            client, url, checkpoint, max_papers=max_papers, progress=bar, full=full
+            client,
+            url,
+            checkpoint,
+            max_papers=max_papers,
+            progress=bar,
+            full=full,
+            max_delete_share=max_delete_share,
+            allow_mass_delete=allow_mass_delete,
         )
         job = IndexJob(
             source,
@@ -57,10 +68,15 @@ async def index_oparl(
         )
         summary = await job.run()
         summary.complete = not source.truncated and not source.failed_lists
+        summary.failures[:0] = [
+            *(f"{reason}; nothing was deleted" for reason in source.failed_lists),
+            *(f"could not fetch {reason}" for reason in source.failed_objects),
+            *([source.refused_delete] if source.refused_delete else []),
+        ]
         if source.failed_lists:
             summary.message = (
-                f"{len(source.failed_lists)} list(s) failed; the next run asks for the same "
-                "changes again"
+                f"{len(source.failed_lists)} list(s) failed; nothing was deleted, and the next "
+                "run asks for the same changes again"
             )
         elif source.truncated:
             summary.message = (

@@ -280,6 +280,16 @@ class Summary:
     elapsed_seconds: float = 0.0
     complete: bool = True
     message: str | None = None
+    # Plain one-line reasons for what failed and will be tried again (a list page, a
+    # document, a file download, a refused mass delete). Any failure: non-zero exit code.
+    failures: list[str] = field(default_factory=list)
+
+    def failure_line(self) -> str | None:
+        """One line for the admin: the first failure and how many more there are."""
+        if not self.failures:
+            return None
+        more = len(self.failures) - 1
+        return self.failures[0] + (f" (and {more} more failure(s))" if more else "")
 
     def skip_reasons(self) -> dict[str, int]:
         return dict(Counter(_reason_key(s.reason) for s in self.skipped).most_common())
@@ -302,6 +312,8 @@ class Summary:
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "complete": self.complete,
             "message": self.message,
+            "failures": self.failures[:MAX_SKIPS_LISTED],
+            "failure_count": len(self.failures),
         }
 
 
@@ -430,6 +442,10 @@ class IndexJob:
                 reason = str(exc) or type(exc).__name__
                 self._skip(file, reason, remember=False)
                 self._retry[doc.meta.doc_id] = reason
+                self.summary.failures.append(
+                    f"file {file.file_id} of {doc.meta.doc_id} failed ({reason}); "
+                    "fetched again on the next run"
+                )
                 return None
             self.summary.files += 1
             self.summary.bytes += len(data)
@@ -447,6 +463,9 @@ class IndexJob:
             except Exception as exc:  # a parser bug must not stop the run either
                 log.exception("parser failed on %s", file.file_id)
                 self._skip(file, f"parser error ({type(exc).__name__})", remember=False)
+                self.summary.failures.append(
+                    f"parser error ({type(exc).__name__}) on file {file.file_id}"
+                )
                 return None
         digest = text_hash(passages)
         owner = self._hashes.get(digest)

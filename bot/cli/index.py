@@ -7,6 +7,11 @@
 Every run resumes from / updates its checkpoint under DATA_DIR/index-state/, prints a summary
 (fetched, changed, deleted, skipped with reasons, elapsed) and, with --json, that summary as
 JSON. Progress bars appear on a terminal only.
+
+Exit codes (for schedulers): 0 done; 1 could not run (unreachable entry URL, index busy);
+2 wrong arguments; 3 ran, but something failed and is tried again next run (a list page, a
+document, a file download, a refused mass delete) — the first reason is printed on stderr,
+and the checkpoint keeps everything that was written.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Files are parsed in one worker process (started only when a file needs parsing): a PDF that
 # crashes pdfium costs that file, not the run, and parsing overlaps the index writer.
 PARSE_WORKERS = 1
+EXIT_INCOMPLETE = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +49,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--full",
         action="store_true",
         help="list everything (ignore modified_since) and remove what the server no longer lists",
+    )
+    oparl.add_argument(
+        "--max-delete-share",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="a --full run removes at most this share of the source's indexed documents "
+        "(default 10)",
+    )
+    oparl.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let a --full run remove more than --max-delete-share (after checking the server)",
     )
     oparl.add_argument("--verbose", action="store_true", help="log every skipped file")
     add_common(oparl)
@@ -101,12 +120,18 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any]]) -> int:
+    code = 0
+    for name, s in summaries:
+        line = s.failure_line()
+        if line:  # one line on stderr, with --json too: what a scheduler's mail shows
+            print(f"{label} {name} incomplete: {line}", file=sys.stderr)
+            code = EXIT_INCOMPLETE
     if args.json:
         if len(summaries) == 1:
             emit_json({"source": summaries[0][0], **summaries[0][1].as_dict()})
         else:
             emit_json([{"source": name, **s.as_dict()} for name, s in summaries])
-        return 0
+        return code
     for name, s in summaries:
         d = s.as_dict()
         print(f"{label} {name}")
@@ -120,7 +145,7 @@ def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any
         )
         for reason, count in d["skip_reasons"].items():
             print(f"    {count:>5} × {reason}")
-    return 0
+    return code
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -138,7 +163,12 @@ def _run_oparl(args: argparse.Namespace) -> int:
     if args.max_papers is not None and args.max_papers < 1:
         print("--max-papers must be at least 1", file=sys.stderr)
         return 2
+    share = args.max_delete_share
+    if share is not None and not 0 <= share <= 100:
+        print("--max-delete-share must be a percentage from 0 to 100", file=sys.stderr)
+        return 2
     from indexer.jobs import index_oparl
+    from indexer.oparl.crawler import MAX_DELETE_SHARE
 
     try:
         summary = _run_with_index(
@@ -151,6 +181,8 @@ def _run_oparl(args: argparse.Namespace) -> int:
                 progress=_progress(args),
                 full=args.full,
                 parse_workers=PARSE_WORKERS,
+                max_delete_share=MAX_DELETE_SHARE if share is None else share / 100,
+                allow_mass_delete=args.allow_mass_delete,
             ),
         )
     except _errors() as exc:

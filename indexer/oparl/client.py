@@ -49,6 +49,9 @@ class Page:
     items: list[dict[str, Any]]
     next_url: str | None
     total: int | None  # pagination.totalElements, when the server says
+    entries: int = 0  # entries in `data`, objects or not: what counts against `total`
+    current_page: int | None = None  # pagination.currentPage / totalPages, when given
+    total_pages: int | None = None
 
 
 @dataclass
@@ -111,6 +114,13 @@ def _retry_after(headers: Any) -> float | None:
         return min(float(value), MAX_RETRY_AFTER_SECONDS)
     except ValueError:
         return None
+
+
+def _count(value: Any) -> int | None:
+    """A pagination number, or None when absent or not a non-negative integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 class OParlClient:
@@ -214,11 +224,20 @@ class OParlClient:
             raise OParlError(f"{url}: {exc}") from exc
         if isinstance(data, list):  # some servers return a bare list without pagination
             return Page(
-                url=url, items=[d for d in data if isinstance(d, dict)], next_url=None, total=None
+                url=url,
+                items=[d for d in data if isinstance(d, dict)],
+                next_url=None,
+                total=None,
+                entries=len(data),
             )
         if not isinstance(data, dict):
             raise OParlError(f"{url}: expected an OParl list object")
-        items = [d for d in data.get("data") or [] if isinstance(d, dict)]
+        entries = data.get("data")
+        if not isinstance(entries, list):
+            # `"data": "oops"`, or no `data` at all: not a page we can count on. Reading it as
+            # empty would make a full run believe the list ended here.
+            raise OParlError(f"{url}: malformed list page (`data` is not a list)")
+        items = [d for d in entries if isinstance(d, dict)]
         links = data.get("links") or {}
         next_url = links.get("next") if isinstance(links, dict) else None
         if not next_url:  # pre-1.0 drafts some servers still speak: a top-level `nextPage`
@@ -232,12 +251,16 @@ class OParlClient:
         if next_url == url:
             next_url = None
         pagination = data.get("pagination") or {}
-        total = pagination.get("totalElements") if isinstance(pagination, dict) else None
+        if not isinstance(pagination, dict):
+            pagination = {}
         return Page(
             url=url,
             items=items,
             next_url=next_url or None,
-            total=total if isinstance(total, int) else None,
+            total=_count(pagination.get("totalElements")),
+            entries=len(entries),
+            current_page=_count(pagination.get("currentPage")),
+            total_pages=_count(pagination.get("totalPages")),
         )
 
     async def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:

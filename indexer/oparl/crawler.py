@@ -27,6 +27,7 @@ from indexer.oparl.documents import (
     paper_document,
     placeholder_meeting,
 )
+from indexer.oparl.listing import ListTally
 from indexer.oparl.quirks import parse_datetime
 from indexer.pipeline import FileRef, Skip, SourceBatch, SourceDocument
 from indexer.progress import Progress
@@ -37,6 +38,10 @@ PHASES = ("organization", "meeting", "paper")
 MAX_FILE_BYTES = 60_000_000
 # Clocks of council servers drift; ask for a little more than strictly needed.
 SINCE_MARGIN = timedelta(minutes=5)
+# A full run that would remove more than this share of what the source has in the index
+# stops and asks for --allow-mass-delete: a server that lists less than last time is more
+# often broken than purged.
+MAX_DELETE_SHARE = 0.10
 
 
 class OParlSource:
@@ -50,6 +55,8 @@ class OParlSource:
         progress: Progress | None = None,
         index_meetings: bool = True,
         full: bool = False,
+        max_delete_share: float = MAX_DELETE_SHARE,
+        allow_mass_delete: bool = False,
     ) -> None:
         self.client = client
         self.url = url
@@ -58,10 +65,17 @@ class OParlSource:
         self.progress = progress or Progress(enabled=False)
         self.index_meetings = index_meetings
         self.full = full  # ignore modified_since; afterwards remove what the server no longer lists
+        self.max_delete_share = max_delete_share
+        self.allow_mass_delete = allow_mass_delete
         self.lookups = Lookups(checkpoint.section("lookups"))
         self.truncated = False  # stopped at max_papers: the run is not complete
-        self.failed_lists: list[str] = []  # list URLs that failed for good
+        self.failed_lists: list[str] = []  # one plain reason per list that failed for good
+        self.failed_objects: list[str] = []  # objects that could not be fetched again
+        self.refused_delete: str | None = None  # why vanished documents were kept
         self.resumed = False
+        # Papers taken so far, batches not yet written included (the limit counts those);
+        # the checkpoint's `run["papers"]` only moves when a batch is committed.
+        self._papers_taken = 0
 
     # ---- the run record in the checkpoint
 
@@ -99,10 +113,14 @@ class OParlSource:
         never saves, so a batch still being written can never be skipped on resume."""
         run = self._run_state()
         since = self._since(run)
+        self._papers_taken = int(run["papers"])
         bodies = await self._bodies()
 
-        def position(b: int, p: int, n: str | None) -> Callable[[], None]:
-            return lambda: run.update(body=b, phase=p, next=n)
+        def position(
+            b: int, p: int, n: str | None, tally: dict[str, Any] | None = None
+        ) -> Callable[[], None]:
+            papers = self._papers_taken  # as of this batch, not of batches prepared after it
+            return lambda: run.update(body=b, phase=p, next=n, tally=tally, papers=papers)
 
         for b in range(int(run["body"]), len(bodies)):
             body = bodies[b]
@@ -111,22 +129,27 @@ class OParlSource:
                 list_url = body.get(phase)
                 if not isinstance(list_url, str) or not list_url:
                     continue
-                url = run["next"] if (run["body"], run["phase"]) == (b, p) and run["next"] else None
+                resuming = (run["body"], run["phase"]) == (b, p) and run["next"]
+                url = run["next"] if resuming else None
+                tally = ListTally.from_state(run.get("tally") if resuming else None)
                 first = url is None
                 url = url or self.client.list_url(list_url, since)
                 seen: set[str] = set()
                 while url:
                     if url in seen:  # a server whose `next` links go round in a circle
                         log.warning("pagination loop at %s; stopping this list", url)
+                        self.failed_lists.append(f"{phase} list: pagination loop at {url}")
                         break
                     seen.add(url)
                     try:
                         page = await self.client.fetch_page(url, since)
+                        tally.check(page)
                     except OParlError as exc:
                         # One broken list must not cost the others; the run counts as
-                        # incomplete, so the next run asks for the same window again.
+                        # incomplete (no deletions, the incremental window stays), so the
+                        # next run asks for the same changes again.
                         log.warning("giving up on list %s: %s", url, exc)
-                        self.failed_lists.append(url)
+                        self.failed_lists.append(f"{phase} list: {exc}")
                         yield self._seal(
                             SourceBatch(skipped=[Skip(url, f"list failed: {exc}")]),
                             run,
@@ -141,7 +164,11 @@ class OParlSource:
                     if self._paper_limit_reached(run) and phase == "paper":
                         self.truncated = self.truncated or next_url is not None
                         next_url = None
-                    move = position(b, p, next_url) if next_url else position(b, p + 1, None)
+                    move = (
+                        position(b, p, next_url, tally.state())
+                        if next_url
+                        else position(b, p + 1, None)
+                    )
                     yield self._seal(batch, run, move)
                     url = next_url
         async for batch in self._refresh(run):
@@ -155,6 +182,8 @@ class OParlSource:
         has in the index (`known`), once the sink has written the batch."""
         written = [d.meta.doc_id for d in batch.documents]
         deleted = list(batch.deleted)
+        # Seen as listed now, not at commit: the final batch (which computes what vanished)
+        # is built while the batch before it may still be being written.
         if isinstance(run.get("seen"), dict):
             run["seen"].update(dict.fromkeys(written, 1))
 
@@ -174,7 +203,18 @@ class OParlSource:
         seen = run.get("seen")
         if not isinstance(seen, dict) or self.truncated or self.failed_lists:
             return []
-        return sorted(k for k in self.checkpoint.section("known") if k not in seen)
+        known = self.checkpoint.section("known")
+        vanished = sorted(k for k in known if k not in seen)
+        share = len(vanished) / max(len(known), 1)
+        if vanished and share > self.max_delete_share and not self.allow_mass_delete:
+            self.refused_delete = (
+                f"kept {len(vanished)} of {len(known)} indexed documents ({share:.0%}) that the "
+                f"server no longer lists: more than {self.max_delete_share:.0%} looks like a "
+                "broken server; check it, then run again with --allow-mass-delete"
+            )
+            log.warning("%s", self.refused_delete)
+            return []
+        return vanished
 
     async def _bodies(self) -> list[dict[str, Any]]:
         entry = await self.client.get_entry(self.url)
@@ -197,7 +237,7 @@ class OParlSource:
         return bodies
 
     def _paper_limit_reached(self, run: dict[str, Any]) -> bool:
-        return self.max_papers is not None and int(run["papers"]) >= self.max_papers
+        return self.max_papers is not None and self._papers_taken >= self.max_papers
 
     def _batch(self, phase: str, items: list[dict[str, Any]], run: dict[str, Any]) -> SourceBatch:
         batch = SourceBatch(fetched=len(items))
@@ -215,7 +255,7 @@ class OParlSource:
                     batch.fetched -= 1
                     self.truncated = True  # papers left over on this very page
                     continue
-                run["papers"] = int(run["papers"]) + 1
+                self._papers_taken += 1
                 self._paper(obj, batch)
         return batch
 
@@ -254,6 +294,9 @@ class OParlSource:
                     obj = await self.client.get_object(oid)
                 except OParlError as exc:
                     batch.skipped.append(Skip(oid, f"refresh failed: {exc}"))
+                    self.failed_objects.append(f"{oid}: {exc}")
+                    # Asked for again on the next run, like a document whose file failed.
+                    self.checkpoint.section("retry")[oid] = f"refresh failed: {exc}"
                     continue
                 batch.fetched += 1
                 if object_type(obj) == "Meeting":

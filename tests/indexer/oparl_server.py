@@ -186,6 +186,10 @@ class Faults:
     match: str = ""  # only requests whose path contains this
     drop_since_in_next: bool = False  # an ALLRIS bug: `next` links lose the filter
     fail_paths: set[str] = field(default_factory=set)  # always 500 (a file that never works)
+    # path?query → (status, body, content type): a broken page served instead of the real one
+    # (`{"data":[],"links":{}}` in the middle of a list, HTML, truncated JSON)
+    replace: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
+    download_delay: float = 0.0  # seconds before each file download answers (a slow server)
 
 
 class OParlTestServer:
@@ -327,6 +331,11 @@ class OParlTestServer:
         f = self.faults
         if request.path in f.fail_paths:
             return web.Response(status=500, text="Interner Fehler")
+        if request.path_qs in f.replace:
+            status, body, content_type = f.replace[request.path_qs]
+            return web.Response(status=status, body=body, headers={"Content-Type": content_type})
+        if f.download_delay and "/downloadfiles/" in request.path:
+            await asyncio.sleep(f.download_delay)
         if f.statuses and f.match in request.path_qs:
             status = f.statuses.pop(0)
             headers = {"Retry-After": f.retry_after} if status == 429 else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -254,7 +255,8 @@ async def test_a_file_that_always_fails_is_skipped_and_the_run_goes_on(
             bad[key].replace("https://web1.karlsruhe.de/oparl", "/ris/oparl")
         )
     summary = await crawl(server, index, data_dir)
-    assert summary.complete
+    assert summary.complete  # every list was read; the file is a failure, not a gap
+    assert len(summary.failures) == 1 and emitted(server, bad["id"]) in summary.failures[0]
     assert any(
         s.item == emitted(server, bad["id"]) and "HTTP 500" in s.reason for s in summary.skipped
     )
@@ -376,3 +378,40 @@ async def test_full_run_removes_what_the_server_stopped_listing(
     assert {emitted(server, p["id"]) for p in live_papers(server)} <= await index.document_ids()
     again = await crawl(server, index, data_dir, full=True)
     assert again.deleted == 2  # only the two tombstones, listed on every full run
+
+
+class SlowThenKilled:
+    """Writes slowly (so the job prepares the next page meanwhile, as on a busy machine) and
+    dies, like kill -9, when a batch holds one of `fatal`'s documents."""
+
+    def __init__(self, inner: EmbeddedIndex, fatal: set[str]) -> None:
+        self.inner, self.fatal = inner, fatal
+
+    async def upsert(self, chunks: Sequence[Chunk]) -> None:
+        await asyncio.sleep(0.5)
+        if any(c.doc_id in self.fatal for c in chunks):
+            raise Killed()
+        await self.inner.upsert(chunks)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_max_papers_run_killed_after_a_page_resumes_without_losing_it(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path, tmp_path: Path
+) -> None:
+    """The paper counter used to be saved with the page before the one being written: a
+    resumed run then believed the limit was reached and never indexed that page."""
+    reference = EmbeddedIndex(tmp_path / "reference")
+    try:
+        await crawl(server, reference, tmp_path / "reference-data", max_papers=25)
+        want = {i for i in await reference.document_ids() if "/papers/" in i}
+    finally:
+        await reference.close()
+    third_page = {emitted(server, i) for i in sorted(server.papers)[20:25]}
+    with pytest.raises(Killed):
+        await crawl(server, SlowThenKilled(index, third_page), data_dir, max_papers=25)
+    assert not third_page & await index.document_ids()
+    await crawl(server, index, data_dir, max_papers=25)
+    assert {i for i in await index.document_ids() if "/papers/" in i} == want
+    assert want & third_page  # the page at stake holds papers, not only tombstones

@@ -119,7 +119,13 @@ async def test_allris4_bonn_body_placeholders_and_file_quirks(
 
     summary = await index_oparl(url, index, data_dir, backoff_seconds=0.01)
 
-    assert summary.complete
+    # The real page 1 announces 1,331 meetings; the empty page 2 that stands in for the rest
+    # is refused as the end of that list (a full run would otherwise delete on it).
+    assert not summary.complete
+    assert summary.failures == [
+        f"meeting list: {server.base}/public/oparl/meetings?body=1&page=2: empty page in the "
+        "middle of the list (read 20 of 1331 entries); nothing was deleted"
+    ]
     placeholders = [s for s in summary.skipped if s.reason.startswith("placeholder meeting")]
     assert len(placeholders) == 20  # the whole real first page is "Sammeldatum"
     assert server.requests["/public/oparl/meetings"] == 2  # followed links.next to page 2
@@ -157,8 +163,11 @@ async def test_pagination_that_goes_round_in_circles_stops(
             ).encode(),
         )
     summary = await index_oparl(url, index, data_dir, backoff_seconds=0.01)
-    assert summary.complete and summary.fetched == 2
+    assert summary.fetched == 2
     assert await index.document_ids() == {f"{base}/kreis/paper/1", f"{base}/kreis/paper/2"}
+    # A circle is no evidence that the list ended: no deletions on it, a non-zero exit.
+    assert not summary.complete
+    assert [f.split(" at ")[0] for f in summary.failures] == ["paper list: pagination loop"]
 
 
 async def test_pre_1_0_next_page_links_are_followed(
