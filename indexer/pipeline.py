@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import multiprocessing
 import re
 import time
 from collections import Counter
@@ -35,6 +34,7 @@ from indexer.extract import Unreadable, extract
 from indexer.model import PUBLIC, Chunk, SearchIndex
 from indexer.oparl.checkpoint import Checkpoint
 from indexer.progress import Progress
+from indexer.workers import parser_processes
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class ParserPool:
 
     Processes buy two things: extraction and cleaning run in parallel with the index writer
     (both hold the GIL in threads), and a PDF that crashes pdfium kills a worker, not the run.
-    The pool is rebuilt after a crash; `spawn` because the parent has threads running.
+    The pool is rebuilt after a crash; its processes end with this one (indexer/workers.py).
     """
 
     def __init__(self, workers: int) -> None:
@@ -232,9 +232,7 @@ class ParserPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._pool = parser_processes(self.workers)
         return self._pool
 
     async def run(self, parser: Parser, data: bytes, file: FileRef) -> list[Passage]:
@@ -251,7 +249,7 @@ class ParserPool:
         # Every file in flight saw the crash; only one caused it. Each gets a second try
         # alone in a fresh process, so an innocent file is not blamed.
         async with self._solo_lock:
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as solo:
+            with parser_processes(1) as solo:
                 try:
                     return await loop.run_in_executor(solo, parser.parse, data, file)
                 except BrokenProcessPool as exc:
