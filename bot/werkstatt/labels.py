@@ -19,7 +19,7 @@ OTHER_REASON_LABEL = "Sonstige Gründe"
 DENIAL_REASONS: dict[str, str] = {
     "kipass_required": "Kein KI-Pass",
     "kipass_expired": "KI-Pass abgelaufen",
-    "kipass_check_failed": "KI-Pass nicht prüfbar (Verzeichnis nicht erreichbar)",
+    "kipass_check_failed": "KI-Pass nicht prüfbar",
     "unknown_user": "Person nicht im Verzeichnis",
     "no_identity": "Keine Anmeldung erkennbar (z. B. Gast)",
     "foreign_tenant": "Konto einer anderen Organisation",
@@ -44,8 +44,8 @@ METRICS: dict[str, str] = {
     "citation_share": "Anteil mit Quellenangabe",
     "no_answer_rate": "Anteil „keine Aussage“",
     "stopped_rate": "Anteil abgebrochen",
-    "feedback_up": "Rückmeldungen positiv",
-    "feedback_down": "Rückmeldungen negativ",
+    "feedback_up": "Rückmeldungen „hilfreich“",
+    "feedback_down": "Rückmeldungen „nicht hilfreich“",
     "count": "Anzahl",
 }
 

@@ -74,7 +74,7 @@ function draw(id, type, labels, datasets, options) {
     type: type,
     data: { labels: labels, datasets: datasets },
     options: Object.assign(
-      { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: datasets.length > 1 } } },
+      { locale: "de-DE", responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: datasets.length > 1 } } },
       options || {}
     ),
   });
@@ -128,8 +128,8 @@ function render(data) {
     { label: "p95 (ms)", data: skills.map((s) => value(s.latency_p95_ms)), backgroundColor: COLORS[7] },
   ], { plugins: { title: { display: true, text: "Antwortzeit" } } });
   draw("chart-feedback", "bar", names, [
-    { label: "👍", data: skills.map((s) => value(s.feedback_up)), backgroundColor: COLORS[1] },
-    { label: "👎", data: skills.map((s) => value(s.feedback_down)), backgroundColor: COLORS[3] },
+    { label: "hilfreich", data: skills.map((s) => value(s.feedback_up)), backgroundColor: COLORS[1] },
+    { label: "nicht hilfreich", data: skills.map((s) => value(s.feedback_down)), backgroundColor: COLORS[3] },
   ], { plugins: { title: { display: true, text: "Rückmeldungen" } } });
   draw("chart-quality", "bar", names, [
     { label: "mit Quellenangabe (%)", data: skills.map((s) => pct(s.citation_share)), backgroundColor: COLORS[0] },
