@@ -3,9 +3,11 @@ and link unfurling of the city's ALLRIS host.
 
 The Teams handler calls `handle_invoke` for every `composeExtension/*` invoke. Routing is by
 invoke NAME, never by channel id: Outlook sends its own channel id for the same invokes. Every
-path goes through the KI-Pass gate (skills/gate.py) and the caller's access groups, exactly as
-a chat turn does, and answers with HTTP 200 and either a result or a German hint — bad input
-(empty or 2,000-character search, foreign link, missing commandId, no KI-Pass) never yields a 500.
+path goes through the KI-Pass gate (skills/gate.py) with the invoke's tenant and the caller's
+access groups, exactly as a chat turn does (searching needs no KI-Pass, questions and summaries
+do; another tenant's user sees public papers only), and answers with HTTP 200 and either a
+result or a German hint — bad input (empty or 2,000-character search, foreign link, missing
+commandId, no KI-Pass) never yields a 500.
 
 Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only: a card
 put into an Outlook mail must render in Outlook, which does not run bot actions from a mail.
@@ -185,15 +187,20 @@ def _results(attachments: list[dict[str, Any]]) -> InvokeResult:
     }
 
 
-async def _admit(invoke: Invoke, skill: Skill, services: Services) -> Principal | SkillResult:
-    """The gate, fail closed: no user id in an invoke is never the trusted local operator."""
+async def _admit(
+    invoke: Invoke, skill: Skill, services: Services, text: str = ""
+) -> Principal | SkillResult:
+    """The gate as a chat turn passes it (tenant and text included), fail closed: no user id in
+    an invoke is never the trusted local operator, a foreign tenant reads public at most."""
     if not invoke.user_id:
         return SkillResult(text=HINT_NO_USER, outcome="denied", data={"error": "no_user"})
-    decision = await gate(skill, invoke.user_id, services.skill_context())
+    decision = await gate(
+        skill, invoke.user_id, services.skill_context(), tenant_id=invoke.tenant_id, text=text
+    )
     if not decision.allowed:
         assert decision.result is not None
         return decision.result
-    if decision.principal is None:  # a skill without KI-Pass need, user unknown: public only
+    if decision.principal is None:  # no KI-Pass needed, user unknown or foreign: public only
         return Principal(id=invoke.user_id, name="", access_groups=frozenset({PUBLIC}))
     return decision.principal
 
@@ -228,7 +235,7 @@ async def _query(invoke: Invoke, services: Services) -> InvokeResult:
         return _hint(invoke.name, HINT_EMPTY_QUERY)
     if len(text) > MAX_QUERY_CHARS:
         return _hint(invoke.name, HINT_LONG_QUERY.format(chars=len(text)))
-    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
+    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services, text)
     if isinstance(admitted, SkillResult):
         return _hint(invoke.name, admitted.text)
     options = invoke.value.get("queryOptions")

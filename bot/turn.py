@@ -96,7 +96,14 @@ class TurnPipeline:
 
         gate_user = turn.user_id or UNKNOWN_TEAMS_USER
         with trace.timed("gate") as step:
-            decision = await gate(chosen.skill, gate_user, self.ctx, tenant_id=turn.tenant_id)
+            decision = await gate(
+                chosen.skill,
+                gate_user,
+                self.ctx,
+                tenant_id=turn.tenant_id,
+                text=chosen.text,
+                options=turn.options,
+            )
             step.update(
                 allowed=decision.allowed,
                 reason=decision.reason,

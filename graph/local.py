@@ -3,6 +3,8 @@
 Format (documented in docs/identity.md, sample in samples/directory.yaml):
 
     tenant: 00000000-0000-0000-0000-000000000001   # optional default tenant of every user
+    group_names:           # optional: what users read for an access group
+      fraktion-gruene: Fraktion Bündnis 90/Die Grünen
     users:
       - id: 6f1c…            # Entra object id (Teams: from.aadObjectId)
         name: Erika Muster
@@ -40,7 +42,7 @@ from indexer.model import PUBLIC
 log = logging.getLogger(__name__)
 
 USER_KEYS = ("id", "name", "upn", "tenant", "groups", "kipass_valid_until", "kipass_steps")
-TOP_KEYS = ("tenant", "users")
+TOP_KEYS = ("tenant", "group_names", "users")
 # An access-group name as `kiw index files --access` takes it: no spaces, no commas.
 GROUP_NAME = re.compile(r"^[^\s,]+$")
 
@@ -90,6 +92,7 @@ def parse_directory(text: str, path: Path) -> tuple[Principal, ...]:
         raise DirectoryFileError(f"{path}: the file is empty (expected 'users:' with a list)")
 
     default_tenant: str | None = None
+    group_names: dict[str, str] = {}
     users_node: yaml.Node | None
     if isinstance(root, yaml.SequenceNode):
         users_node = root
@@ -105,6 +108,8 @@ def parse_directory(text: str, path: Path) -> tuple[Principal, ...]:
                     problems.add(value_node, "'tenant' must be a text (the Entra tenant id)")
                 else:
                     default_tenant = value or None
+            elif key == "group_names":
+                group_names = _parse_group_names(loader, value_node, problems)
             else:
                 problems.add(key_node, f"unknown key '{key}' (known: {', '.join(TOP_KEYS)})")
         if users_node is None:
@@ -119,7 +124,7 @@ def parse_directory(text: str, path: Path) -> tuple[Principal, ...]:
             problems.add(users_node, "'users' must be a list (each entry starting with '- ')")
         else:
             for entry in users_node.value:
-                principal = _parse_user(loader, entry, default_tenant, problems)
+                principal = _parse_user(loader, entry, default_tenant, group_names, problems)
                 if principal is None:
                     continue
                 for ident in filter(None, (principal.id, principal.upn)):
@@ -138,8 +143,31 @@ def parse_directory(text: str, path: Path) -> tuple[Principal, ...]:
     return tuple(principals)
 
 
+def _parse_group_names(
+    loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems
+) -> dict[str, str]:
+    """`group_names:` maps an access group to the name users read (never the raw id)."""
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(node, "'group_names' must map access groups to display names")
+        return {}
+    names: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        group, name = _scalar(loader, key_node), _scalar(loader, value_node)
+        if not isinstance(group, str) or not GROUP_NAME.match(group):
+            problems.add(key_node, f"group {group!r} must be a name without spaces or commas")
+        elif not isinstance(name, str) or not name.strip():
+            problems.add(value_node, f"the display name of group '{group}' must be a text")
+        else:
+            names[group] = name.strip()
+    return names
+
+
 def _parse_user(
-    loader: yaml.SafeLoader, entry: yaml.Node, default_tenant: str | None, problems: _Problems
+    loader: yaml.SafeLoader,
+    entry: yaml.Node,
+    default_tenant: str | None,
+    group_names: dict[str, str],
+    problems: _Problems,
 ) -> Principal | None:
     if not isinstance(entry, yaml.MappingNode):
         problems.add(entry, "each user must be a mapping with 'id' and 'name'")
@@ -238,6 +266,7 @@ def _parse_user(
         kipass_valid_until=valid_until,
         kipass_steps=steps,
         access_groups=frozenset(groups) | {PUBLIC},
+        access_group_names={g: group_names[g] for g in groups if g in group_names},
     )
 
 

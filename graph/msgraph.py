@@ -523,6 +523,11 @@ class GraphDirectory:
             kipass_steps=steps,
             access_groups=frozenset(access),
             group_names={gid: name for gid, name in groups.items() if name},
+            access_group_names={
+                access_group: groups[gid]
+                for gid, access_group in self.access_groups_by_id.items()
+                if groups.get(gid)
+            },
         )
 
     # ------------------------------------------------------------ health and diagnosis

@@ -57,6 +57,9 @@ class Principal:
     kipass_steps: dict[str, bool] = field(default_factory=dict)  # step -> done, if known
     access_groups: frozenset[str] = frozenset({PUBLIC})  # document access groups; has PUBLIC
     group_names: dict[str, str] = field(default_factory=dict)  # group id -> display name, if known
+    # access group -> its display name for users ("fraktion-gruene" -> "Fraktion Bündnis 90/Die
+    # Grünen"): from the local file's `group_names`, or the mapped Graph group's displayName.
+    access_group_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Every principal may read public documents, whatever the backend handed in.

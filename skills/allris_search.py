@@ -3,11 +3,16 @@
 A search ("Anträge der Grünen zum Radverkehr seit 2025") gets a card of the best papers; a
 question ("Was hat der Bauausschuss im Oktober beschlossen?") gets a cited answer over the
 council documents, with the matching papers below when no passage answers it directly.
+
+The KI-Pass: a search is a lookup in public council papers, no model involved, so it needs
+none; a question is answered by the generator, so it does (`answers_question`, which the gate
+asks through `Skill.needs_kipass_for`; docs/identity.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -225,6 +230,20 @@ def _listing(
     )
 
 
+MORE_WORDS = ("mehr", "more", "weiter")
+
+
+def answers_question(text: str, options: Mapping[str, Any]) -> bool:
+    """Whether `run` would have the generator answer (an AI feature) rather than list papers.
+    Errs towards True: a wrongly gated search costs a refusal, a wrongly open answer the rule."""
+    words = text.strip()
+    if words.lower() in MORE_WORDS or (not words and options.get("query")):
+        return False  # "Mehr Treffer": further pages of a listing
+    if options.get("mode") == "answer":
+        return True
+    return is_question(words)
+
+
 def _page_option(value: object) -> int:
     """The page a card button asked for; card data is user-forgeable, so parse defensively."""
     try:
@@ -312,7 +331,7 @@ async def _decisions(
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     text = request.text.strip()
     page = request.page or _page_option(request.options.get("page"))
-    if text.lower() in ("mehr", "more", "weiter") or (not text and request.options.get("query")):
+    if text.lower() in MORE_WORDS or (not text and request.options.get("query")):
         text = str(request.options.get("query") or "").strip()[:MAX_QUESTION_CHARS]
         if not text:
             return bad_input(MORE_WITHOUT_QUERY)
@@ -366,6 +385,7 @@ SKILL = Skill(
         "Findet Anträge, Vorlagen und Niederschriften im Ratsinformationssystem (ALLRIS) – "
         "mit Filtern nach Fraktion, Gremium und Zeitraum."
     ),
-    requires_kipass=True,
+    requires_kipass=False,
     run=run,
+    needs_kipass_for=answers_question,
 )

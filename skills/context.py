@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from indexer.model import SearchIndex
 
@@ -43,3 +43,7 @@ class Skill:
     description: str  # one German sentence on the help card
     requires_kipass: bool  # the gate (skills/gate.py) enforces this before run()
     run: SkillRun
+    # For a skill that needs no KI-Pass for its plain work but lets a model write for some
+    # requests (allris_search: a search is a lookup, a question gets a generated answer): true
+    # for (text, options) the gate must treat as an AI feature. See docs/identity.md.
+    needs_kipass_for: Callable[[str, Mapping[str, Any]], bool] | None = None

@@ -9,9 +9,15 @@ Contract:
   Only the CLI may pass None; the bot passes the Entra object id, or an id starting with
   "urn:kiw:" (e.g. "urn:kiw:unknown-teams-user") when Teams sent none: that is refused for AI
   skills with reason "no_identity" without asking the directory.
+- What needs the KI-Pass is what a skill does, not which skill it is: `Skill.requires_kipass`
+  (always: questions, summaries) or `Skill.needs_kipass_for(text, options)` (allris_search: a
+  question the generator answers; a plain search is a lookup and needs none).
 - Fail closed: a directory error, a timeout or an unexpected exception means no AI feature.
-  Skills without a KI-Pass requirement (help, kipass) still run, with the principal if the
-  lookup worked (for access groups), else with none (public documents only).
+  Requests without a KI-Pass requirement (help, kipass, a search) still run, with the principal
+  if the lookup worked (for access groups), else with none (public documents only).
+- The tenant: a principal of another tenant than the request's is refused for AI features and
+  gets public documents only otherwise (principal None), on every path (chat, invokes, CLI).
+- Refusals are personal (`SkillResult.personal`): the bot sends them to the 1:1 chat.
 - `decision.reason` is the audit reason code; `decision.error_code` the coarser code the CLI
   prints with --json ("kipass_required" | "kipass_check_failed" | "unknown_user").
 """
@@ -20,12 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
-from skills.kipass import german_date, render_template, step_facts
+from skills.kipass import german_date, next_step, render_template, step_facts
 from skills.types import SkillResult
 
 log = logging.getLogger(__name__)
@@ -45,7 +52,7 @@ KIPASS_EXPIRED: Final = "kipass_expired"  # known user, KI-Pass past its end dat
 KIPASS_CHECK_FAILED_REASON: Final = "kipass_check_failed"  # directory down/slow/nonsense
 UNKNOWN_USER: Final = "unknown_user"  # directory does not know the id
 NO_IDENTITY: Final = "no_identity"  # no Entra object id (guest, emulator)
-FOREIGN_TENANT: Final = "foreign_tenant"  # user belongs to another tenant
+FOREIGN_TENANT: Final = "foreign_tenant"  # user belongs to another tenant (non-AI: public only)
 
 # What the CLI prints as "error" for each refusal reason.
 ERROR_CODES: Final = {
@@ -71,38 +78,51 @@ class GateDecision:
         return None if self.allowed else ERROR_CODES.get(self.reason, "kipass_check_failed")
 
 
+def needs_kipass(skill: Skill, text: str = "", options: Mapping[str, Any] | None = None) -> bool:
+    """Whether this request of `skill` is an AI feature (a model writes) and needs the KI-Pass."""
+    if skill.requires_kipass:
+        return True
+    return skill.needs_kipass_for is not None and skill.needs_kipass_for(text, options or {})
+
+
 async def gate(
     skill: Skill,
     user_id: str | None,
     ctx: SkillContext,
     *,
     tenant_id: str | None = None,
+    text: str = "",
+    options: Mapping[str, Any] | None = None,
 ) -> GateDecision:
-    """Decide whether `user_id` may run `skill`. `tenant_id`: the tenant the request came from;
-    when given, a principal of another tenant is refused for AI skills."""
+    """Decide whether `user_id` may run `skill` on `text`/`options` (what the skill receives).
+    `tenant_id`: the tenant the request came from; a principal of another tenant is refused
+    for AI features and passed without a principal (public documents only) otherwise."""
     if user_id is None:
         return GateDecision(True, LOCAL_OPERATOR)
+    ai = needs_kipass(skill, text, options)
     if not user_id.strip() or user_id.startswith(NO_IDENTITY_PREFIX):
-        return _refuse_or_pass(skill, NO_IDENTITY, ctx)
+        return _refuse_or_pass(ai, skill, NO_IDENTITY, ctx)
     try:
         async with asyncio.timeout(LOOKUP_TIMEOUT_SECONDS):
             principal = await ctx.directory.lookup(user_id)
     except UnknownUser:
-        return _refuse_or_pass(skill, UNKNOWN_USER, ctx)
+        return _refuse_or_pass(ai, skill, UNKNOWN_USER, ctx)
     except DirectoryError as exc:
         log.warning("directory lookup failed, failing closed: %s", exc)
-        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+        return _refuse_or_pass(ai, skill, KIPASS_CHECK_FAILED_REASON, ctx)
     except TimeoutError:
         log.warning("directory lookup took over %.0f s, failing closed", LOOKUP_TIMEOUT_SECONDS)
-        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+        return _refuse_or_pass(ai, skill, KIPASS_CHECK_FAILED_REASON, ctx)
     except Exception:  # a bug in a backend must never open the gate
         log.exception("directory lookup raised unexpectedly, failing closed")
-        return _refuse_or_pass(skill, KIPASS_CHECK_FAILED_REASON, ctx)
+        return _refuse_or_pass(ai, skill, KIPASS_CHECK_FAILED_REASON, ctx)
 
-    if not skill.requires_kipass:
-        return GateDecision(True, NOT_REQUIRED, principal)
     if tenant_id and principal.tenant_id and principal.tenant_id.lower() != tenant_id.lower():
-        return _deny(FOREIGN_TENANT, skill, ctx)
+        # The directory's groups are the home tenant's: someone of another tenant reads public
+        # documents at most, whatever groups an entry of the same id holds here.
+        return _refuse_or_pass(ai, skill, FOREIGN_TENANT, ctx)
+    if not ai:
+        return GateDecision(True, NOT_REQUIRED, principal)
     today = ctx.today()
     if principal.kipass_valid(today):
         return GateDecision(True, OK, principal)
@@ -111,10 +131,10 @@ async def gate(
     return _deny(reason, skill, ctx, principal)
 
 
-def _refuse_or_pass(skill: Skill, reason: str, ctx: SkillContext) -> GateDecision:
-    """Lookup gave no principal: non-AI skills still run (public only), AI skills are refused."""
-    if not skill.requires_kipass:
-        return GateDecision(True, NOT_REQUIRED)
+def _refuse_or_pass(ai: bool, skill: Skill, reason: str, ctx: SkillContext) -> GateDecision:
+    """No usable principal: non-AI requests still run (public only), AI requests are refused."""
+    if not ai:
+        return GateDecision(True, reason if reason == FOREIGN_TENANT else NOT_REQUIRED)
     return _deny(reason, skill, ctx)
 
 
@@ -147,11 +167,12 @@ def refusal_message(
     """The German sentence that says why; the card and the CLI both use it."""
     if reason in _MESSAGES:
         return _MESSAGES[reason][1]
-    feature = f"»{skill.title}«"
+    # A skill gated only for some requests (allris_search) is gated for its answers.
+    feature = f"„{skill.title}“" if skill.requires_kipass else "Antworten auf Fragen"
     if reason == KIPASS_EXPIRED and principal and principal.kipass_valid_until:
         return (
             f"Für {feature} brauchen Sie einen gültigen KI-Pass. Ihr KI-Pass ist am "
-            f"{german_date(principal.kipass_valid_until)} abgelaufen; bitte frischen Sie ihn auf."
+            f"{german_date(principal.kipass_valid_until)} abgelaufen."
         )
     return f"Für {feature} brauchen Sie einen gültigen KI-Pass. Sie haben noch keinen."
 
@@ -162,42 +183,55 @@ def _deny(
     config = ctx.config
     message = refusal_message(reason, skill, principal, ctx)
     title = _MESSAGES.get(reason, ("KI-Pass erforderlich", ""))[0]
+    about_kipass = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED) and principal is not None
     steps = step_facts(principal) if principal and reason == KIPASS_REQUIRED else []
     open_steps = (
         [KIPASS_STEPS.get(s, s) for s in principal.open_kipass_steps()] if principal else []
     )
-    if reason in (KIPASS_REQUIRED, KIPASS_EXPIRED):
-        next_step = (
-            f"Die Schulung buchen Sie hier: {config.kipass_training_url}"
-            if config.kipass_training_url
-            else ""
+    step = next_step(principal, ctx.today(), config) if principal and about_kipass else None
+    if step is not None:
+        next_text, button = step.sentence, step.button
+    elif reason in (KIPASS_REQUIRED, KIPASS_EXPIRED):
+        next_text, button = (
+            "Ihr nächster Schritt: Besuchen Sie die KI-Pass-Schulung.",
+            "Schulung buchen",
         )
     elif reason == KIPASS_CHECK_FAILED_REASON:
-        next_step = "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte."
+        next_text, button = (
+            "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte.",
+            "",
+        )
     else:
-        next_step = ""
-    show_training = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED) and bool(config.kipass_training_url)
+        next_text, button = "", ""
+    url = config.kipass_training_url if button else ""
     card = render_template(
         "kipass_refusal",
         {
             "title": title,
             "message": message,
             "steps_heading": "Ihre Schritte zum KI-Pass",
-            "steps": steps if reason == KIPASS_REQUIRED else [],
-            "next_step": next_step,
+            "steps": steps,
+            "next_step": next_text,
             "contact": config.kipass_contact,
-            "training_url": config.kipass_training_url if show_training else "",
+            "training_title": button,
+            "training_url": url,
             "show_status_button": principal is not None,
         },
     )
     lines = [message]
     if reason == KIPASS_REQUIRED and open_steps:
         lines.append("Noch offen: " + "; ".join(open_steps) + ".")
-    if next_step:
-        lines.append(next_step)
+    if next_text:
+        lines.append(next_text)
+    if url:
+        lines.append(f"{button}: {url}")
     lines.append(f"Fragen beantwortet {config.kipass_contact}.")
     data: dict[str, Any] = {"error": ERROR_CODES[reason], "reason": reason, "message": message}
     if reason == KIPASS_REQUIRED and principal:
         data["open_steps"] = principal.open_kipass_steps()
-    result = SkillResult(text="\n".join(lines), card=card, outcome="denied", data=data)
+    if step is not None and step.step:
+        data["next_step"] = step.step
+    result = SkillResult(
+        text="\n".join(lines), card=card, outcome="denied", data=data, personal=True
+    )
     return GateDecision(False, reason, principal, result)

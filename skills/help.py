@@ -11,11 +11,31 @@ from skills.types import SkillRequest, SkillResult
 
 WELCOME = "Willkommen beim KI-Werkstatt Assistenten der Hansestadt Lübeck."
 KIPASS_NOTE = "KI-Pass nötig"
+# A skill gated only for some requests (Skill.needs_kipass_for): allris_search's answers.
+PARTLY_KIPASS_NOTE = "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
+NO_KIPASS_NOTE = "ohne KI-Pass"
+
+
+def kipass_note(skill: Skill) -> str:
+    """What the help list and card say about the KI-Pass for this skill (skills/gate.py)."""
+    if skill.requires_kipass:
+        return KIPASS_NOTE
+    return PARTLY_KIPASS_NOTE if skill.needs_kipass_for is not None else NO_KIPASS_NOTE
+
+
+def _kipass_sentence(skill: Skill) -> str:
+    if skill.requires_kipass:
+        return "Dafür brauchen Sie einen gültigen KI-Pass."
+    if skill.needs_kipass_for is not None:
+        return (
+            "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen brauchen Sie einen "
+            "gültigen KI-Pass."
+        )
+    return "Dafür brauchen Sie keinen KI-Pass."
 
 
 def _line(skill: Skill) -> str:
-    note = f" ({KIPASS_NOTE})" if skill.requires_kipass else ""
-    return f"- {skill.commands[0]}: {skill.title}{note}. {skill.description}"
+    return f"- {skill.commands[0]}: {skill.title} ({kipass_note(skill)}). {skill.description}"
 
 
 def _entry(skill: Skill) -> dict[str, object]:
@@ -26,6 +46,7 @@ def _entry(skill: Skill) -> dict[str, object]:
         "title": skill.title,
         "description": skill.description,
         "requires_kipass": skill.requires_kipass,
+        "kipass": kipass_note(skill),
     }
 
 
@@ -43,7 +64,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
                 f"{skill.title}: {skill.description}",
                 f"So schreiben Sie es: „{skill.commands[0]} …“"
                 + (f" (auch: {aliases})" if aliases else ""),
-                "Dafür brauchen Sie einen gültigen KI-Pass." if skill.requires_kipass else "",
+                _kipass_sentence(skill),
             ]
         ).strip()
         return SkillResult(text=text, data={"skills": [_entry(skill)], "focused": True})

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -86,7 +88,13 @@ def german_date(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def group_label(group: str) -> str:
+def group_label(group: str, names: Mapping[str, str] | None = None) -> str | None:
+    """The German name of an access group for users: the directory's display name, else a name
+    built from the city's naming scheme (fraktion-…, ausschuss-…), else None: a raw group id
+    ("ki-werkstatt-admins") is never shown to users."""
+    named = (names or {}).get(group)
+    if named:
+        return named
     if group in GROUP_LABELS:
         return GROUP_LABELS[group]
     if group.startswith("fraktion-"):
@@ -94,7 +102,21 @@ def group_label(group: str) -> str:
         return f"Fraktion {FACTION_LABELS.get(short, short.replace('-', ' ').title())}"
     if group.startswith("ausschuss-"):
         return f"Ausschuss {group.removeprefix('ausschuss-').replace('-', ' ').title()}"
-    return group
+    return None
+
+
+def access_labels(principal: Principal) -> list[str]:
+    """The person's document access as users read it; groups without a name are counted."""
+    labels, unnamed = [], 0
+    for group in sorted(principal.access_groups):
+        label = group_label(group, principal.access_group_names)
+        if label:
+            labels.append(label)
+        else:
+            unnamed += 1
+    if unnamed:
+        labels.append("eine weitere Gruppe" if unnamed == 1 else f"{unnamed} weitere Gruppen")
+    return labels
 
 
 def step_facts(principal: Principal) -> list[dict[str, str]]:
@@ -112,6 +134,57 @@ def _open_steps_sentence(principal: Principal) -> str:
     if not open_steps:
         return ""
     return "Noch offen: " + "; ".join(open_steps) + "."
+
+
+# The next step as an instruction, per step of KIPASS_STEPS (same order).
+STEP_ACTIONS = {
+    "schulung": "Besuchen Sie die KI-Pass-Schulung.",
+    "dienstvereinbarung": "Nehmen Sie die Dienstvereinbarung zur KI-Nutzung zur Kenntnis.",
+    "leitlinien": "Nehmen Sie die KI-Leitlinien zur Kenntnis.",
+    "checkliste": "Schließen Sie die digitale Checkliste ab.",
+}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the person should do next to (re)gain the KI-Pass, and the link button for it."""
+
+    step: str  # a KIPASS_STEPS key, "auffrischung", "eintragung" (all done, not entered) or ""
+    sentence: str  # German, for cards and text; "" when nothing is to do
+    button: str  # title of the button to the KI-Pass page; "" = no button
+
+
+def next_step(principal: Principal, today: date, config: SkillConfig) -> NextStep:
+    """The right next step: an expired pass is refreshed; otherwise the first step of the city's
+    order not known to be done. Someone who attended the training is never sent to book it
+    again, and someone with every step done is sent to the contact, not to a course."""
+    state = principal.kipass_state(today)
+    if state == "valid":
+        return NextStep("", "", "")
+    if state == "expired":
+        return NextStep(
+            "auffrischung",
+            "Ihr nächster Schritt: Frischen Sie Ihren KI-Pass mit einer Auffrischung auf.",
+            "Auffrischung buchen",
+        )
+    pending = [s for s in KIPASS_STEPS if not principal.kipass_steps.get(s, False)]
+    if not pending:
+        return NextStep(
+            "eintragung",
+            "Sie haben alle Schritte erledigt, Ihr KI-Pass ist aber noch nicht eingetragen. "
+            f"Bitte wenden Sie sich an {config.kipass_contact}.",
+            "",
+        )
+    step = pending[0]
+    sentence = f"Ihr nächster Schritt: {STEP_ACTIONS[step]}"
+    if step == "schulung" and not principal.kipass_steps:
+        # Nothing known about the steps: name the whole way once.
+        sentence += (
+            " Danach nehmen Sie die Dienstvereinbarung und die KI-Leitlinien zur Kenntnis und "
+            "schließen die digitale Checkliste ab."
+        )
+    button = "Schulung buchen" if step == "schulung" else "Zum KI-Pass im Intranet"
+    return NextStep(step, sentence, button)
 
 
 def expiry_reminder(principal: Principal, today: date) -> str:
@@ -153,7 +226,7 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         validity = "ohne Ablaufdatum"
     elif until is not None:
         validity = german_date(until)
-    groups = ", ".join(group_label(g) for g in sorted(principal.access_groups))
+    groups = ", ".join(access_labels(principal))
     facts = [
         {
             "title": "Status",
@@ -163,16 +236,9 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         {"title": "Ihre Dokumentzugänge", "value": groups},
     ]
     steps = step_facts(principal)
-    if state == "valid":
-        next_step = ""
-    elif state == "expired":
-        next_step = "Bitte frischen Sie Ihren KI-Pass mit einer Schulung auf."
-    else:
-        next_step = _open_steps_sentence(principal) or (
-            "Den KI-Pass erhalten Sie nach der Schulung, der Kenntnisnahme der Dienstvereinbarung "
-            "und der KI-Leitlinien und der digitalen Checkliste."
-        )
-    needs_training = state != "valid" or bool(reminder)
+    step = next_step(principal, today, config)
+    next_text = " ".join(filter(None, [_open_steps_sentence(principal), step.sentence]))
+    button = step.button or ("Auffrischung buchen" if reminder else "")
     card = render_template(
         "kipass_status",
         {
@@ -181,20 +247,20 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
             "reminder": reminder,
             "facts": facts,
             "steps": steps,
-            "next_step": next_step,
+            "next_step": next_text,
             "contact": config.kipass_contact,
-            "training_title": "Auffrischung buchen" if state != "none" else "Schulung buchen",
-            "training_url": config.kipass_training_url if needs_training else "",
+            "training_title": button,
+            "training_url": config.kipass_training_url if button else "",
         },
     )
     lines = [headline]
     if reminder:
         lines.append(reminder)
     lines += [f"- {s['title']}: {s['value']}" for s in steps]
-    if next_step:
-        lines.append(next_step)
-    if needs_training and config.kipass_training_url:
-        lines.append(f"Schulung und Auffrischung: {config.kipass_training_url}")
+    if next_text:
+        lines.append(next_text)
+    if button and config.kipass_training_url:
+        lines.append(f"{button}: {config.kipass_training_url}")
     lines.append(f"Ihre Dokumentzugänge: {groups}.")
     lines.append(f"Fragen beantwortet {config.kipass_contact}.")
     days_left = principal.kipass_days_left(today)
@@ -208,8 +274,10 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
             "reminder": bool(reminder),
             "steps": dict(principal.kipass_steps),
             "open_steps": principal.open_kipass_steps(),
+            "next_step": step.step or None,
             "access_groups": sorted(principal.access_groups),
         },
+        personal=True,
     )
 
 
@@ -224,7 +292,9 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.user is None:
         # The gate lets this skill run without a principal (lookup failed or no identity).
         text = f"{NO_STATUS} Fragen beantwortet {ctx.config.kipass_contact}."
-        return SkillResult(text=text, outcome="not_found", data={"kipass": "unknown"})
+        return SkillResult(
+            text=text, outcome="not_found", data={"kipass": "unknown"}, personal=True
+        )
     return status_result(request.user, ctx.today(), ctx.config)
 
 

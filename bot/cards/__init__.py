@@ -19,6 +19,7 @@ from typing import Any
 
 from skills.cardkit import CONTENT_TYPE, card, citation_list, feedback_actions, text_block
 from skills.context import Skill
+from skills.help import kipass_note
 from skills.types import SkillResult
 
 __all__ = [
@@ -95,7 +96,10 @@ def fill(name: str, **values: Any) -> dict[str, Any]:
 
 def _skill_facts(skills: Sequence[Skill]) -> list[dict[str, str]]:
     return [
-        {"title": skill.commands[0] if skill.commands else skill.name, "value": skill.description}
+        {
+            "title": skill.commands[0] if skill.commands else skill.name,
+            "value": f"{skill.description} ({kipass_note(skill)})",
+        }
         for skill in skills
     ]
 
@@ -146,7 +150,8 @@ def welcome_card(skills: Sequence[Skill]) -> dict[str, Any]:
         intro="Ich beantworte Fragen zu den KI-Regelungen der Stadt, durchsuche ALLRIS und "
         "fasse Vorlagen zusammen. Schreiben Sie „hilfe“, um alle Befehle zu sehen.",
         facts=_skill_facts(skills),
-        hint="KI-Funktionen brauchen einen gültigen KI-Pass.",
+        hint="KI-Funktionen (Fragen, Zusammenfassungen) brauchen einen gültigen KI-Pass; "
+        "die Suche in Ratsdokumenten, „hilfe“ und „kipass“ gehen ohne.",
     )
 
 

@@ -28,7 +28,7 @@ from bot.cli.audience import (
     watched,
     with_index,
 )
-from bot.cli.gate import add_user_option, gate_for_cli
+from bot.cli.gate import add_user_option, gate_for_cli, home_tenant
 from indexer.model import COUNCIL, POLICIES
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.types import Attachment, SkillError, SkillRequest, SkillResult
@@ -90,7 +90,15 @@ async def _run_skill(args: argparse.Namespace, skill: Skill, request: SkillReque
         ),
     )
     try:
-        cli = await gate_for_cli(skill, args.user, ctx, as_json=args.json)
+        cli = await gate_for_cli(
+            skill,
+            args.user,
+            ctx,
+            as_json=args.json,
+            tenant_id=home_tenant(settings),
+            text=request.text,
+            options=request.options,
+        )
         if not cli.allowed:
             return cli.exit_code
         request.user = cli.principal

@@ -4,7 +4,8 @@ Usage in a subcommand:
 
     add_user_option(parser)
     ...
-    cli = await gate_for_cli(skill, args.user, ctx, as_json=args.json)
+    cli = await gate_for_cli(skill, args.user, ctx, as_json=args.json,
+                             tenant_id=home_tenant(settings), text=text)
     if not cli.allowed:
         return cli.exit_code                      # 3; the refusal is already printed
     request = SkillRequest(text, user=cli.principal, scope="cli")   # None = local operator
@@ -14,6 +15,8 @@ Without --user the CLI acts as the local operator: public documents only, no gat
 skill's KI-Pass requirement is enforced; a refusal prints, with --json,
 `{"error": "kipass_required" | "kipass_check_failed" | "unknown_user", "message": "…"}`
 (German message) and otherwise the German text on stderr, and the command exits with 3.
+The tenant is the bot's home tenant (`home_tenant`), as Teams would send it: a directory entry
+of another tenant gets public documents only and no AI feature, as in a chat.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from bot.settings import Settings
 from graph.principal import Principal
 from skills.context import Skill, SkillContext
 from skills.gate import GateDecision, gate
@@ -75,17 +80,31 @@ def print_refusal(
     return EXIT_KIPASS_REFUSED
 
 
+def home_tenant(settings: Settings) -> str | None:
+    """The tenant the bot serves, for the CLI's gate: the app's tenant, else the one allowed
+    tenant, else the Graph tenant; None (no tenant check) when none or several are set."""
+    if settings.microsoft_app_tenant_id:
+        return settings.microsoft_app_tenant_id
+    if len(settings.allowed_tenants) == 1:
+        return settings.allowed_tenants[0]
+    return settings.graph_tenant_id or None
+
+
 async def gate_for_cli(
     skill: Skill,
     user_id: str | None,
     ctx: SkillContext,
     *,
     as_json: bool,
+    tenant_id: str | None = None,
+    text: str = "",
+    options: Mapping[str, Any] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> CliGate:
-    """Resolve --user and gate `skill` for it; prints the refusal itself when refused."""
-    decision = await gate(skill, user_id, ctx)
+    """Resolve --user and gate `skill` for it on `text`/`options` (what the skill will get);
+    prints the refusal itself when refused."""
+    decision = await gate(skill, user_id, ctx, tenant_id=tenant_id, text=text, options=options)
     if decision.allowed:
         return CliGate(True, decision.principal, decision, 0)
     code = print_refusal(decision, as_json=as_json, out=out, err=err)

@@ -131,7 +131,7 @@ def render(results: SearchResults, *, color: bool) -> str:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from bot.cli.gate import gate_for_cli
+    from bot.cli.gate import gate_for_cli, home_tenant
     from bot.services import build_services
 
     settings = settings_from_args(args)
@@ -146,7 +146,13 @@ async def _run(args: argparse.Namespace) -> int:
             # The same gate as the Teams "suche" command: directory lookup, KI-Pass, fail closed.
             from skills.allris_search import SKILL
 
-            cli = await gate_for_cli(SKILL, args.user, services.skill_context(), as_json=args.json)
+            cli = await gate_for_cli(
+                SKILL,
+                args.user,
+                services.skill_context(),
+                as_json=args.json,
+                tenant_id=home_tenant(settings),
+            )
             if not cli.allowed:
                 return cli.exit_code
             if cli.principal is not None:

@@ -22,6 +22,10 @@ from tests.bot.teams_kit import USER_WITH_PASS, USER_WITHOUT_PASS, FakeDirectory
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "invokes"
 ALLRIS = "ratsinfo.luebeck.de"
 USER_FACTION = "aad-user-faction"
+# A directory entry of another tenant holding the same faction group and a valid KI-Pass.
+USER_FOREIGN = "aad-user-foreign-faction"
+HOME_TENANT = "11111111-2222-3333-4444-555555555555"  # the recorded invokes' tenant
+OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
 FACTION = "fraktion-gruene"
 OPARL = f"https://{ALLRIS}/bi/oparl/1.0/papers.asp?id="
 WEB = f"https://{ALLRIS}/bi/vo020.asp?VOLFDNR="
@@ -75,6 +79,13 @@ def principals() -> list[Principal]:
         Principal(
             id=USER_FACTION,
             name="Fiona Fraktion",
+            kipass_valid_until=valid,
+            access_groups=frozenset({PUBLIC, FACTION}),
+        ),
+        Principal(
+            id=USER_FOREIGN,
+            name="Frida Fremd",
+            tenant_id=OTHER_TENANT,
             kipass_valid_until=valid,
             access_groups=frozenset({PUBLIC, FACTION}),
         ),

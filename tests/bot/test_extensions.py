@@ -15,8 +15,11 @@ import pytest
 from bot.extensions import handle_invoke
 from bot.services import Services
 from tests.bot.extension_kit import (
+    HOME_TENANT,
     OPARL,
+    OTHER_TENANT,
     USER_FACTION,
+    USER_FOREIGN,
     WEB,
     assert_outlook_safe,
     cards_in,
@@ -132,16 +135,22 @@ async def test_initial_run_and_missing_or_unknown_command(services: Services) ->
     assert hint(body).startswith("Diese Anfrage ist unvollständig")
 
 
-async def test_without_kipass_or_without_user_there_is_a_hint_not_a_result(
+async def test_without_kipass_search_gives_public_papers_without_user_a_hint(
     services: Services,
 ) -> None:
+    """A search is no AI feature: without a KI-Pass (or unknown to the directory) public papers
+    only; a question would be answered by the generator and is refused."""
     value = invoke("query_teams.json")["value"]
-    _, body = await run(services, "composeExtension/query", value, USER_WITHOUT_PASS)
+    for user in (USER_WITHOUT_PASS, "aad-somebody-unknown"):
+        _, body = await run(services, "composeExtension/query", value, user)
+        titles = [c["body"][0]["text"] for c in cards_in(body)]
+        assert "Radverkehrskonzept Innenstadt" in titles, user
+        assert "Geheimtitel" not in json.dumps(body, ensure_ascii=False)
+    question = {**value, "parameters": [{"name": "query", "value": "Was kostet der Radverkehr?"}]}
+    _, body = await run(services, "composeExtension/query", question, USER_WITHOUT_PASS)
     assert "KI-Pass" in hint(body)
     _, body = await run(services, "composeExtension/query", value, None)
     assert hint(body).startswith("Ihr Benutzerkonto konnte nicht erkannt werden")
-    _, body = await run(services, "composeExtension/query", value, "aad-somebody-unknown")
-    assert "nicht bekannt" in hint(body)
 
 
 async def test_link_unfurling_of_the_allris_host(services: Services) -> None:
@@ -189,10 +198,17 @@ async def test_foreign_or_broken_links_get_an_empty_result(
     assert (status, body["composeExtension"]["attachments"]) == (200, [])
 
 
-async def test_link_unfurling_without_kipass_shows_no_preview(services: Services) -> None:
-    activity = invoke("query_link.json")
-    _, body = await run(services, activity["name"], activity["value"], USER_WITHOUT_PASS)
-    assert body["composeExtension"]["attachments"] == []
+async def test_link_unfurling_without_kipass_shows_public_papers_only(
+    services: Services,
+) -> None:
+    _, public = await run(
+        services, "composeExtension/queryLink", {"url": f"{OPARL}1001"}, USER_WITHOUT_PASS
+    )
+    assert cards_in(public)[0]["body"][0]["text"] == "Radverkehrskonzept Innenstadt"
+    _, internal = await run(
+        services, "composeExtension/queryLink", {"url": f"{OPARL}1003"}, USER_WITHOUT_PASS
+    )
+    assert "Geheimtitel" not in json.dumps(internal, ensure_ascii=False)
 
 
 async def test_message_action_dialog_then_insert(services: Services) -> None:
@@ -268,3 +284,52 @@ async def test_audit_outcomes(services: Services) -> None:
     await run(services, "composeExtension/fetchTask", invoke("fetch_task_summarise.json")["value"])
     outcomes = [(line["skill"], line["outcome"]) for line in audit_lines(services)]
     assert outcomes == [("allris_search", "hint"), ("allris_search", "empty"), ("summarise", "ok")]
+
+
+# ---- issue 12 item 6: the tenant check holds in message extensions too ----
+SECRET = ("Geheimtitel", "Interne Abstimmung", "VO/2026/1003")
+
+
+def _leaks(body: dict[str, Any]) -> bool:
+    shown = json.dumps(body, ensure_ascii=False)
+    return any(secret in shown for secret in SECRET)
+
+
+async def _through(services: Services, path: str, user: str, tenant: str) -> dict[str, Any]:
+    """One extension path as `user` from `tenant`, aimed at the faction-internal paper."""
+    if path == "search":
+        value = {**invoke("query_teams.json")["value"]}
+        value["parameters"] = [{"name": "query", "value": "Radverkehr"}]
+        name = "composeExtension/query"
+    elif path == "unfurl":
+        value, name = {"url": f"{OPARL}1003"}, "composeExtension/queryLink"
+    else:  # the "Zusammenfassen" action on a message that names the internal paper
+        activity = invoke(
+            "fetch_task_summarise.json" if path == "dialog" else "submit_action_insert.json"
+        )
+        value = {**activity["value"]}
+        value["messagePayload"] = {"body": {"contentType": "html", "content": "VO/2026/1003"}}
+        value.pop("data", None)
+        name = activity["name"]
+    _, body = await handle_invoke(name, value, user, tenant, services)
+    return body
+
+
+@pytest.mark.parametrize("path", ["search", "unfurl", "dialog", "insert"])
+async def test_a_user_of_another_tenant_gets_nothing_internal_through_extensions(
+    services: Services, path: str
+) -> None:
+    """USER_FOREIGN holds the faction group and a valid KI-Pass in an entry of OTHER_TENANT.
+    Asking from that tenant, the entry applies; asking from the home tenant (the tenant Teams
+    names in the invoke), it is a stranger: public papers at most, no AI feature."""
+    own_tenant = await _through(services, path, USER_FOREIGN, OTHER_TENANT)
+    assert _leaks(own_tenant), "the planted internal paper must be reachable for the control"
+    foreign = await _through(services, path, USER_FOREIGN, HOME_TENANT)
+    assert not _leaks(foreign), foreign
+    if path == "search":
+        titles = [c["body"][0]["text"] for c in cards_in(foreign)]
+        assert "Radverkehrskonzept Innenstadt" in titles  # public papers still found
+    if path in ("dialog", "insert"):
+        assert "nicht zur Organisation der Hansestadt Lübeck" in json.dumps(
+            foreign, ensure_ascii=False
+        )

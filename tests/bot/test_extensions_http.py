@@ -79,7 +79,13 @@ async def test_link_unfurl_over_http(bot: BotUnderTest) -> None:
         {"value": {"parameters": [{"name": "query", "value": "Radverkehr"}]}},
         {"value": None},
         {"from": {"id": "29:no-aad-object-id", "name": "Ohne Konto"}},
-        {"from": {"id": "29:x", "aadObjectId": "aad-user-without-kipass"}},
+        {  # a question is answered by the generator: refused without a KI-Pass
+            "from": {"id": "29:x", "aadObjectId": "aad-user-without-kipass"},
+            "value": {
+                "parameters": [{"name": "query", "value": "Was kostet der Radverkehr?"}],
+                "commandId": "allrisSearch",
+            },
+        },
     ],
 )
 async def test_bad_invokes_over_http_get_a_german_hint(

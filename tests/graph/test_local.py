@@ -163,3 +163,45 @@ def test_stats(tmp_path: Path) -> None:
     assert stats.users == len(d.principals) >= 7
     assert stats.kipass_valid + stats.kipass_expired + stats.kipass_none == stats.users
     assert stats.kipass_expired >= 1 and stats.kipass_none >= 1
+
+
+async def test_group_display_names_from_the_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+users:
+  - {id: a, name: A, groups: [fraktion-gruene, ki-werkstatt-admins, ausschuss-bau]}
+group_names:
+  fraktion-gruene: Fraktion Bündnis 90/Die Grünen
+  ki-werkstatt-admins: KI-Werkstatt (Verwaltung)
+  fraktion-cdu: CDU-Fraktion
+""",
+    )
+    a = await LocalDirectory.from_file(path).lookup("a")
+    # Only the person's own groups; one without a display name has none (never its raw id).
+    assert a.access_group_names == {
+        "fraktion-gruene": "Fraktion Bündnis 90/Die Grünen",
+        "ki-werkstatt-admins": "KI-Werkstatt (Verwaltung)",
+    }
+    sample = LocalDirectory.from_file(REPO / "samples" / "directory.yaml")
+    playground = await sample.lookup(PLAYGROUND_USER)
+    assert set(playground.access_group_names) == playground.access_groups - {"public"}
+
+
+def test_bad_group_names_are_reported_with_their_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """users:
+  - {id: a, name: A}
+group_names:
+  fraktion gruene: Grüne
+  fraktion-cdu: [not, a, name]
+""",
+    )
+    with pytest.raises(DirectoryFileError) as raised:
+        LocalDirectory.from_file(path)
+    message = str(raised.value)
+    assert "directory.yaml:4: group 'fraktion gruene' must be a name" in message
+    assert "directory.yaml:5: the display name of group 'fraktion-cdu' must be a text" in message
+    with pytest.raises(DirectoryFileError, match="'group_names' must map"):
+        parse_directory("users: []\ngroup_names: [a, b]\n", Path("d.yaml"))

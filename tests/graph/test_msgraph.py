@@ -103,6 +103,8 @@ async def test_lookup_by_object_id_reads_user_groups_kipass_and_access(
     )
     assert p.kipass_valid_until == date(2027, 6, 30)
     assert p.access_groups == {"public", "fraktion-gruene"}
+    # What users read for the mapped access group: the Graph group's displayName.
+    assert p.access_group_names == {"fraktion-gruene": "Fraktion Bündnis 90/Die Grünen"}
     assert len(p.groups) == 5 and KIPASS_GROUP in p.groups
     # 5 groups at 2 per page: three transitiveMemberOf calls, following @odata.nextLink.
     member_calls = server.graph_calls("transitiveMemberOf")

@@ -1,6 +1,7 @@
-"""The KI-Pass gate, per registered skill: help/kipass (and other non-AI skills) run without a
-KI-Pass; every AI skill refuses without one, fails closed when the directory fails, and the
-refusal card says what is missing and how to get it."""
+"""The KI-Pass gate, per registered skill and per request: help/kipass (and other non-AI skills)
+and a plain council search run without a KI-Pass; every AI feature (a question, a summary)
+refuses without one, fails closed when the directory fails, refuses another tenant (which reads
+public documents only), and the refusal card names the steps still open and the right next one."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import skills.gate as gate_module
 from graph.local import LocalDirectory, parse_directory
 from graph.principal import DirectoryUnavailable, Principal
 from skills.context import Skill, SkillConfig, SkillContext
-from skills.gate import GateDecision, gate
-from skills.registry import all_skills
+from skills.gate import GateDecision, gate, needs_kipass
+from skills.registry import all_skills, skill_by_name
 from tests.bot.card_schema import assert_valid_card
 
 TODAY = date(2026, 11, 27)
@@ -27,6 +28,8 @@ CONTACT = "die KI-Werkstatt (Tel. 122-0)"
 # Skills that work WITHOUT a KI-Pass, on purpose. Adding a skill here is a policy decision
 # (the Dienstvereinbarung: AI tools only with a KI-Pass); every other skill must require it.
 NO_KIPASS_SKILLS = {"help", "kipass", "prioritise"}
+# Skills whose plain work needs no KI-Pass but whose model-written answers do (needs_kipass_for).
+PARTLY_KIPASS_SKILLS = {"allris_search"}
 
 DIRECTORY = f"""
 tenant: {TENANT}
@@ -37,7 +40,20 @@ users:
     name: Clara
     kipass_steps: {{schulung: true, dienstvereinbarung: true, leitlinien: false, checkliste: false}}
   - {{id: last-day, name: Dora, kipass_valid_until: 2026-11-27}}
-  - {{id: guest, name: Gast, tenant: t-other, kipass_valid_until: 2027-06-30}}
+  - {{id: guest, name: Gast, tenant: t-other, groups: [fraktion-gruene], kipass_valid_until: 2027-06-30}}
+  - id: training-only
+    name: Tom
+    kipass_steps: {{schulung: true, dienstvereinbarung: false, leitlinien: false, checkliste: false}}
+  - id: all-but-checklist
+    name: Uta
+    kipass_steps: {{schulung: true, dienstvereinbarung: true, leitlinien: true, checkliste: false}}
+  - id: no-steps
+    name: Vera
+    kipass_steps: {{schulung: false, dienstvereinbarung: false, leitlinien: false, checkliste: false}}
+  - {{id: steps-unknown, name: Willi}}
+  - id: all-done
+    name: Xaver
+    kipass_steps: {{schulung: true, dienstvereinbarung: true, leitlinien: true, checkliste: true}}
 """
 
 
@@ -97,9 +113,56 @@ def test_registry_declares_the_gate_for_every_skill() -> None:
     assert {"help", "kipass"} <= set(names)
     for skill in REGISTERED:
         assert isinstance(skill.requires_kipass, bool)
-        if skill.name not in NO_KIPASS_SKILLS:
+        if skill.name in PARTLY_KIPASS_SKILLS:
+            assert not skill.requires_kipass and skill.needs_kipass_for is not None
+        elif skill.name not in NO_KIPASS_SKILLS:
             assert skill.requires_kipass, f"{skill.name} must require a KI-Pass (AI feature)"
     assert not any(s.requires_kipass for s in REGISTERED if s.name in {"help", "kipass"})
+    assert all(s.needs_kipass_for is None for s in REGISTERED if s.name in {"help", "kipass"})
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "ai"),
+    [
+        ("Radverkehr Innenstadt", {}, False),
+        ("Anträge der Grünen zum Radverkehr seit 2025", {}, False),
+        ("VO/2026/1001", {}, False),
+        ("mehr", {"query": "Was hat der Bauausschuss beschlossen?", "page": 1}, False),
+        ("", {"query": "Radverkehr", "page": 2}, False),
+        ("Was hat der Bauausschuss im Oktober beschlossen?", {}, True),
+        ("Wie viele Stellplätze braucht der Bahnhof", {}, True),
+        ("Radverkehr", {"mode": "answer"}, True),
+    ],
+)
+def test_council_search_needs_the_kipass_only_for_answers(
+    text: str, options: dict[str, Any], ai: bool
+) -> None:
+    """A search is a lookup (no model): no KI-Pass. A question gets a generated answer."""
+    search = skill_by_name("allris_search")
+    assert needs_kipass(search, text, options) is ai
+    for name in ("policy_qa", "summarise"):
+        assert needs_kipass(skill_by_name(name), text, options)
+    for name in ("help", "kipass"):
+        assert not needs_kipass(skill_by_name(name), "Was ist das?", {"mode": "answer"})
+
+
+@pytest.mark.parametrize("user", ["open-steps", "expired", "nobody-knows-me", "urn:kiw:x"])
+async def test_search_without_kipass_runs_and_a_question_is_refused(user: str) -> None:
+    search = skill_by_name("allris_search")
+    listing = await gate(search, user, context(), tenant_id=TENANT, text="Radverkehr")
+    assert listing.allowed and listing.reason == "not_required"
+    assert listing.principal is None or listing.principal.id == user
+    question = await gate(
+        search, user, context(), tenant_id=TENANT, text="Was wurde zum Radverkehr beschlossen?"
+    )
+    assert not question.allowed and question.result is not None
+    assert question.result.personal
+    if user in ("open-steps", "expired"):
+        assert question.result.text.startswith(
+            "Für Antworten auf Fragen brauchen Sie einen gültigen KI-Pass."
+        )
+    ok = await gate(search, "valid", context(), tenant_id=TENANT, text="Was wurde beschlossen?")
+    assert ok.allowed and ok.reason == "ok"
 
 
 @pytest.mark.parametrize("skill", SKILLS, ids=ids)
@@ -130,6 +193,7 @@ async def test_without_valid_kipass_ai_skills_refuse(
     if not skill.requires_kipass:
         assert decision.allowed and decision.reason == "not_required"
         return
+    assert decision.result is not None and decision.result.personal
     assert not decision.allowed
     assert (decision.reason, decision.error_code) == (reason, error)
     assert decision.result is not None and decision.result.outcome == "denied"
@@ -167,13 +231,16 @@ async def test_directory_failure_fails_closed(
 
 
 @pytest.mark.parametrize("skill", SKILLS, ids=ids)
-async def test_other_tenant_is_refused_for_ai_skills(skill: Skill) -> None:
+async def test_other_tenant_is_refused_for_ai_skills_and_reads_public_only(skill: Skill) -> None:
     decision = await gate(skill, "guest", context(), tenant_id=TENANT)
     assert decision.allowed is not skill.requires_kipass
+    assert decision.reason == "foreign_tenant"
     if skill.requires_kipass:
-        assert decision.reason == "foreign_tenant"
         assert decision.result is not None
         assert "nicht zur Organisation der Hansestadt Lübeck" in decision.result.text
+    else:
+        # The entry's groups (a faction) belong to the home tenant: no principal, public only.
+        assert decision.principal is None
     same_tenant = await gate(skill, "valid", context(), tenant_id=TENANT.upper())
     assert same_tenant.allowed
 
@@ -217,7 +284,12 @@ async def test_refusal_card_lists_open_steps_training_and_contact() -> None:
     assert "Digitale Checkliste abgeschlossen" in texts
     assert CONTACT in texts
     actions = card["actions"]
-    assert {"type": "Action.OpenUrl", "title": "Schulung buchen", "url": TRAINING} in actions
+    # Clara attended the training: the button leads to the KI-Pass page, not to a booking.
+    assert {
+        "type": "Action.OpenUrl",
+        "title": "Zum KI-Pass im Intranet",
+        "url": TRAINING,
+    } in actions
     assert decision.result.data["open_steps"] == ["leitlinien", "checkliste"]
     assert (
         "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
@@ -251,3 +323,63 @@ async def test_gate_logs_no_names_or_upns_above_debug(caplog: pytest.LogCaptureF
             message = record.getMessage()
             for secret in ("Anna", "Bernd", "Clara", "anna@luebeck.de", "valid", "expired"):
                 assert secret not in message, (record.levelname, message)
+
+
+@pytest.mark.parametrize(
+    ("user", "next_step", "button", "not_said"),
+    [
+        # Nothing done: the training first, with the booking button.
+        ("no-steps", "Ihr nächster Schritt: Besuchen Sie die KI-Pass-Schulung.", "Schulung buchen", ""),
+        # Steps unknown to the directory: the training, and the rest of the way named once.
+        ("steps-unknown", "Besuchen Sie die KI-Pass-Schulung. Danach nehmen Sie", "Schulung buchen", ""),
+        # Training attended: never "book the training" again; the Dienstvereinbarung is next.
+        (
+            "training-only",
+            "Ihr nächster Schritt: Nehmen Sie die Dienstvereinbarung zur KI-Nutzung zur Kenntnis.",
+            "Zum KI-Pass im Intranet",
+            "Schulung buchen",
+        ),
+        (
+            "all-but-checklist",
+            "Ihr nächster Schritt: Schließen Sie die digitale Checkliste ab.",
+            "Zum KI-Pass im Intranet",
+            "Schulung buchen",
+        ),
+        # Every step done but no pass entered: the contact, no course, no button.
+        ("all-done", "Bitte wenden Sie sich an die KI-Werkstatt", None, "Schulung buchen"),
+        ("expired", "Ihr nächster Schritt: Frischen Sie Ihren KI-Pass mit einer Auffrischung auf.", "Auffrischung buchen", "Schulung buchen"),
+    ],
+)  # fmt: skip
+async def test_refusal_card_names_the_right_next_step(
+    user: str, next_step: str, button: str | None, not_said: str
+) -> None:
+    decision = await gate(AI_PROBE, user, context())
+    assert decision.result is not None and decision.result.card is not None
+    card = decision.result.card
+    assert_valid_card(card)
+    texts = _card_texts(card)
+    assert next_step in texts and next_step in decision.result.text
+    links = [a for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"]
+    if button is None:
+        assert links == []
+    else:
+        assert links == [{"type": "Action.OpenUrl", "title": button, "url": TRAINING}]
+    if not_said:
+        assert not_said not in texts and not_said not in decision.result.text
+        if user != "expired":
+            assert "Besuchen Sie die KI-Pass-Schulung" not in texts
+    assert decision.result.personal
+
+
+async def test_refusal_card_lists_done_and_open_steps() -> None:
+    decision = await gate(AI_PROBE, "all-but-checklist", context())
+    assert decision.result is not None and decision.result.card is not None
+    facts = next(b for b in decision.result.card["body"] if b["type"] == "FactSet")["facts"]
+    assert facts == [
+        {"title": "Schulung besucht", "value": "✓ erledigt"},
+        {"title": "Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen", "value": "✓ erledigt"},
+        {"title": "KI-Leitlinien zur Kenntnis genommen", "value": "✓ erledigt"},
+        {"title": "Digitale Checkliste abgeschlossen", "value": "offen"},
+    ]
+    assert decision.result.data["open_steps"] == ["checkliste"]
+    assert decision.result.data["next_step"] == "checkliste"

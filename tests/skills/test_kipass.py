@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -95,7 +96,9 @@ async def test_none_lists_steps_done_and_open() -> None:
         in result.text
     )
     assert_valid_card(result.card)
-    assert result.card["actions"][0]["title"] == "Schulung buchen"
+    # The training is done: the next step is the KI-Leitlinien, not another booking.
+    assert "Ihr nächster Schritt: Nehmen Sie die KI-Leitlinien zur Kenntnis." in result.text
+    assert result.card["actions"][0]["title"] == "Zum KI-Pass im Intranet"
 
 
 async def test_without_principal_says_status_unknown() -> None:
@@ -135,3 +138,16 @@ def test_render_template_fills_and_drops() -> None:
     assert card["body"][0]["text"] == "T"
     assert all("$when" not in str(item) for item in card["body"])
     assert "actions" not in card
+
+
+async def test_groups_are_shown_by_display_name_never_by_raw_id() -> None:
+    groups = frozenset({"fraktion-gruene", "ki-werkstatt-admins", "intern-xyz", "public"})
+    names = {"fraktion-gruene": "Grüne im Rathaus", "ki-werkstatt-admins": "KI-Werkstatt"}
+    result = await status(
+        person(date(2027, 6, 30), ALL_DONE, access_groups=groups, access_group_names=names)
+    )
+    shown = result.text + json.dumps(result.card, ensure_ascii=False)
+    assert "Grüne im Rathaus, KI-Werkstatt, öffentliche Dokumente, eine weitere Gruppe" in shown
+    for raw in ("fraktion-gruene", "ki-werkstatt-admins", "intern-xyz"):
+        assert raw not in shown
+    assert result.personal  # the bot shows it only in the 1:1 chat
