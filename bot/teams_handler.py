@@ -24,6 +24,7 @@ from bot.audience import AudienceResolver, withheld_card
 from bot.feedback import FeedbackMemory
 from bot.long_work import LongWork
 from bot.normalise import message_text
+from bot.personal import PersonalChat
 from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
 from bot.services import Services
 from bot.settings import Settings
@@ -129,6 +130,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.trace_sink = trace_sink
         self.long_work = LongWork(adapter, state, settings.microsoft_app_id, self._emit)
         self.feedback = FeedbackMemory(state)
+        self.personal_chat = PersonalChat(adapter, settings.microsoft_app_id)
         observers = getattr(adapter, "sent_observers", None)
         if observers is not None:
             observers.append(self.feedback.observe)
@@ -291,7 +293,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             stop=stream.stopped if stream else None,
             audience=audience,
         )
-        work = asyncio.ensure_future(self._run_with_files(turn, trace, links))
+        work = asyncio.ensure_future(self._run_turn(turn, trace, links, activity))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
         if work in done:
             output = work.result()  # re-raises into the turn boundary
@@ -309,6 +311,17 @@ class KiwTeamsHandler(TeamsActivityHandler):
         if stream is not None:
             await stream.close()
         await self.long_work.start(turn_context, work, trace, build)
+
+    async def _run_turn(
+        self, turn: TurnInput, trace: Trace, links: list[Any], activity: Activity
+    ) -> TurnOutput:
+        """Files, then the pipeline; a personal result (KI-Pass, refusal) asked for in a channel
+        or group chat goes to the 1:1 chat instead, the shared conversation gets a neutral line."""
+        output = await self._run_with_files(turn, trace, links)
+        if turn.scope == "personal" or not output.result.personal:
+            return output
+        personal_reply = self._reply(output, "personal")
+        return await self.personal_chat.keep_private(output, activity, personal_reply, trace)
 
     async def _run_with_files(self, turn: TurnInput, trace: Trace, links: list[Any]) -> TurnOutput:
         if links:

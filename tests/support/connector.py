@@ -11,6 +11,10 @@ It also serves conversation rosters as Teams does (`rosters`): GET
 `roster_page_size`, whatever pageSize the bot asks for, with a continuationToken), where the id is
 a group chat's conversation id or, for channels, the team id (TeamsInfo asks the team).
 `fail_rosters` answers every roster call with that status.
+
+`POST /v3/conversations` (create conversation, as the bot's proactive 1:1 messages use it) is
+recorded in `created` and answered with the personal conversation's id, or with
+`fail_create_conversation` (e.g. 403: the app is not installed for the user).
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class ConnectorRecorder:
     roster_page_size: int = 100
     fail_rosters: int | None = None  # answer roster calls with this status (e.g. 500, 403)
     roster_calls: list[str] = field(default_factory=list)  # "GET <path>?<query>" as asked
+    created: list[ConnectorCall] = field(default_factory=list)  # POST /v3/conversations
+    fail_create_conversation: int | None = None  # status for every create-conversation call
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -67,6 +73,7 @@ class ConnectorRecorder:
 
     async def start(self) -> ConnectorRecorder:
         app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
@@ -139,6 +146,33 @@ class ConnectorRecorder:
         if end < len(members):
             page["continuationToken"] = f"page-{end}"
         return web.json_response(page)
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        """Teams answers a 1:1 create with the personal conversation of bot and member (the
+        same one each time): `a:personal-<member id>` here."""
+        body = await request.json()
+        members = body.get("members") or []
+        member = members[0].get("id", "") if members and isinstance(members[0], dict) else ""
+        call = ConnectorCall(
+            request.method,
+            "",
+            None,
+            body,
+            f"a:personal-{member}",
+            path=request.path,
+            authorization=request.headers.get("Authorization", ""),
+        )
+        if self.fail_create_conversation is not None:
+            self.refused.append(call)
+            return web.json_response(
+                {"error": {"code": "Forbidden", "message": "The bot is not installed."}},
+                status=self.fail_create_conversation,
+            )
+        if body.get("isGroup") or len(members) != 1 or not body.get("bot"):
+            self.refused.append(call)
+            return web.json_response({"error": {"code": "BadArgument"}}, status=400)
+        self.created.append(call)
+        return web.json_response({"id": call.reply_id}, status=201)
 
     def _refusal_for(self, method: str, body: dict[str, Any]) -> web.Response | None:
         if self.fail_next:
