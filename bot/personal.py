@@ -108,4 +108,4 @@ class PersonalChat:
         line = SENT_PRIVATELY if sent else OPEN_PERSONAL_CHAT
         # Chat text, no card and no feedback: nothing in it is about the person.
         notice = SkillResult(text=line, outcome="ok", answer_in_text=True)
-        return replace(output, result=notice)
+        return replace(output, result=notice, withheld=False)
