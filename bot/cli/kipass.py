@@ -107,6 +107,7 @@ def explain(principal: Principal, settings: Settings, today: date) -> list[str]:
 async def status_report(
     directory: Directory, user: str, settings: Settings, today: date
 ) -> dict[str, Any]:
+    from bot.cli.gate import home_tenant
     from skills.context import SkillConfig, SkillContext
     from skills.gate import gate
     from skills.registry import all_skills
@@ -123,8 +124,9 @@ async def status_report(
         today=lambda: today,
     )
     decisions: dict[str, Any] = {}
+    tenant = home_tenant(settings)
     for skill in all_skills():
-        decision = await gate(skill, user, ctx)
+        decision = await gate(skill, user, ctx, tenant_id=tenant)
         entry: dict[str, Any] = {
             "requires_kipass": skill.requires_kipass,
             "allowed": decision.allowed,
@@ -132,6 +134,11 @@ async def status_report(
         }
         if not decision.allowed and decision.result:
             entry["message"] = decision.result.data.get("message")
+        if skill.needs_kipass_for is not None:
+            # Gated only for its generated answers (allris_search): report that part too.
+            answers = await gate(skill, user, ctx, tenant_id=tenant, options={"mode": "answer"})
+            entry["answers_allowed"] = answers.allowed
+            entry["answers_reason"] = answers.reason
         decisions[skill.name] = entry
     report["skills"] = decisions
     try:
@@ -190,6 +197,9 @@ def _print_status(report: dict[str, Any]) -> None:
     for name, d in report["skills"].items():
         verdict = "allowed" if d["allowed"] else "REFUSED"
         print(f"  {name:<14} {verdict:<8} {d['reason']}")
+        if "answers_allowed" in d:
+            verdict = "allowed" if d["answers_allowed"] else "REFUSED"
+            print(f"    {'answers':<12} {verdict:<8} {d['answers_reason']}")
     print("Why:")
     for line in report["why"]:
         print(f"  - {line}")

@@ -83,6 +83,14 @@ def test_status_user_without_kipass_explains_why(
     assert report["skills"]["summarise"]["allowed"] is False
     assert report["skills"]["summarise"]["reason"] == "kipass_required"
     assert report["skills"]["help"]["allowed"] is True
+    # A council search is no AI feature; its generated answers are (docs/identity.md).
+    assert report["skills"]["allris_search"] == {
+        "requires_kipass": False,
+        "allowed": True,
+        "reason": "not_required",
+        "answers_allowed": False,
+        "answers_reason": "kipass_required",
+    }
     assert "no KI-Pass: AI features refused" in report["why"]
 
 
