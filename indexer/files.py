@@ -16,6 +16,9 @@ Front matter (Markdown and text files) sets the chunk metadata:
     access: [public]
     url: https://intranet.example/dv-ki
     ---
+
+Without a front-matter `title`, a document is titled by what it says itself (a Markdown H1, a
+PDF's or DOCX's title or first heading: indexer/titles.py), and only then by its file name.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from indexer.extract import MAX_INPUT_BYTES, mime_for_name
 from indexer.model import PUBLIC
 from indexer.oparl.checkpoint import Checkpoint
 from indexer.pipeline import DocumentMeta, FileRef, Skip, SourceBatch, SourceDocument
+from indexer.titles import document_title
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ IGNORED_NAMES = {"readme.md", "readme.txt", "license", "license.md"}
 BATCH_FILES = 20
 # Raise when what a file becomes in the index changes (new fields such as ALLRIS row ids,
 # other chunking): every file is then indexed anew once, changed or not.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3  # 3: titles from the document (H1, PDF/DOCX metadata) before the name
 
 
 class FrontMatterError(ValueError):
@@ -245,16 +249,22 @@ class FilesSource:
         if old and old.get("hash") == digest and old.get("settings") == settings:
             return None, {}, Skip(label, "unchanged")
         fields: dict[str, Any] = {}
+        body = data
         mime = mime_for_name(path.name)
         if mime in ("text/markdown", "text/plain"):
             try:
-                fields = split_front_matter(data).fields
+                front = split_front_matter(data)
             except FrontMatterError as exc:
                 return None, {}, Skip(label, str(exc))
+            fields, body = front.fields, front.body
         doc_id = _opt(fields, "id") or doc_id_for(path, self.root)
         if _opt(fields, "id") and not doc_id.startswith("file:"):
             doc_id = "file:" + doc_id
-        title = _opt(fields, "title") or _title_from_name(path)
+        title = (
+            _opt(fields, "title")
+            or document_title(body, mime_type=mime, name=path.name)
+            or _title_from_name(path)
+        )
         meta = DocumentMeta(
             doc_id=doc_id,
             collection=self.collection,
