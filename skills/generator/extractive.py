@@ -228,50 +228,7 @@ def _similar(a: _Sentence, b: _Sentence) -> bool:
 
 # ---------------------------------------------------------------- summaries
 
-# Where the proposal starts, strongest first: a "Beschlussvorschlag" heading or the resolving
-# sentence itself beats a bare "Antrag"/"Beschluss" heading, and a title that merely begins with
-# "Antrag …" ("Antrag VO/2026/14102: Sichere Radwege …") is no proposal at all.
-_DECISION_STARTS = (
-    re.compile(
-        r"^(?:#+\s*)?(?:Beschlussvorschlag|Beschlussantrag|Beschlussempfehlung)\b"
-        r"|(?:Bürgerschaft|Gemeinderat|Rat|Ausschuss|Hauptausschuss|Stadtrat)\s+(?:möge\s+)?"
-        r"(?:beschließ|beschliess)"
-        r"|\bwird\s+beauftragt\b|\bwird\s+gebeten\b",
-        re.IGNORECASE,
-    ),
-    re.compile(r"^(?:#+\s*)?(?:Antrag|Beschluss)\s*:?\s*$", re.IGNORECASE),
-)
-_SECTION_END = re.compile(
-    r"^(?:#+\s*)?(?:Begründung|Sachverhalt|Sachdarstellung|Erläuterung|Finanzielle|Anlage|"
-    r"Beratungsfolge|Ausgangslage|Problemstellung)",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(
-    r"\d[\d.,]*\s*(?:€|Euro|EUR|T€|Mio\.?|Millionen|Mrd\.?)|(?:€|EUR)\s*\d", re.IGNORECASE
-)
-_FINANCE_WORD = re.compile(
-    r"\bHaushalt\w*|\w*[Kk]osten\b|finanziell|Finanzierung|\bMittel\b|\w+mittel\b(?<!Lebensmittel)|"
-    r"Zuschuss|Budget|Förder",
-    re.IGNORECASE,
-)
-_NO_FINANCE = re.compile(
-    r"Finanzielle Auswirkungen\s*(?::\s*)?(?:Ja\s*(?:☐|\[ \])\s*Nein\s*(?:☒|\[x\])|keine\b|nein\b)",
-    re.IGNORECASE,
-)
-_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-_DATE = re.compile(
-    rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{2,4}}\b|\b\d{{1,2}}\.\s(?:{_MONTHS})\s\d{{4}}\b"
-    rf"|\b(?:{_MONTHS})\s\d{{4}}\b|\bQuartal\s\d{{4}}\b|\bEnde\s\d{{4}}\b"
-)
-_DEADLINE_WORD = re.compile(
-    r"\bbis\s+(?:zum|spätestens|Ende)|\bFrist|\bspätestens|\bab\s+dem|\bTermin|\bStichtag"
-    r"|\bzum\s+\d|\bin\s+Kraft|Baubeginn|Fertigstellung|vorgesehen|geplant|auszuschreiben",
-    re.IGNORECASE,
-)
-_GREMIUM = re.compile(
-    r"ausschuss|bürgerschaft|gemeinderat|\brat\b|beirat|senat|ortsrat|ortschaftsrat|kommission",
-    re.IGNORECASE,
-)
+# Sentences of the paper's form and print notes are no key point.
 _BOILERPLATE = re.compile(
     r"[☐☒]|\[[x ]\]|Gedruckt auf|Recyclingpapier|CO2-Relevanz|IQ-relevant|Beispieldokument|"
     r"Beispieltext"
@@ -281,34 +238,13 @@ _PREFERRED_SECTION = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class _Line:
-    n: int
-    text: str
-
-
-def _lines(passages: Sequence[Passage]) -> list[_Line]:
-    return [
-        _Line(p.n, line.strip())
-        for p in passages
-        for line in p.chunk.text.splitlines()
-        if line.strip()
-    ]
-
-
 def summarise_extractively(passages: Sequence[Passage], *, title: str = "") -> Summary:
-    """Kernaussagen, Beschlussvorschlag, finanzielle Auswirkungen, Fristen, Beratungsfolge."""
+    """Key points: the paper's most central sentences, verbatim.
+
+    Proposal, money, dates and Anlagen are read from the paper's structure by the skill
+    (skills/summary/), which gives this generator only the paper's body."""
     sentences = [s for s in _sentences(passages) if not _BOILERPLATE.search(s.text)]
-    summary = Summary(ai_generated=False)
-    if not sentences:
-        return summary
-    summary.decision_proposal = _decision(sentences)
-    summary.financial_impact = _finance(passages, sentences)
-    summary.deadlines = _deadlines(sentences)
-    summary.consultation = _consultation(passages)
-    taken = " ".join(p.text for p in (summary.decision_proposal, summary.financial_impact) if p)
-    summary.key_points = _key_points(sentences, title, taken)
-    return summary
+    return Summary(key_points=_key_points(sentences, title) if sentences else [])
 
 
 def _point(text: str, ns: Sequence[int], limit: int = 600) -> SummaryPoint:
@@ -317,112 +253,6 @@ def _point(text: str, ns: Sequence[int], limit: int = 600) -> SummaryPoint:
         if n not in cited:
             cited.append(n)
     return SummaryPoint(text=_quote(text, limit), cited=cited)
-
-
-def _decision(sentences: Sequence[_Sentence]) -> SummaryPoint | None:
-    for start in _DECISION_STARTS:
-        point = _decision_from(sentences, start)
-        if point:
-            return point
-    return None
-
-
-def _decision_from(sentences: Sequence[_Sentence], start: re.Pattern[str]) -> SummaryPoint | None:
-    for i, s in enumerate(sentences):
-        if not start.search(s.text):
-            continue
-        is_heading = len(tokens(s.text)) <= 3
-        collected = [] if is_heading else [s]
-        for follower in sentences[i + 1 : i + 6]:
-            if _SECTION_END.search(follower.text) or len(collected) >= 4:
-                break
-            if collected and follower.n != collected[-1].n:
-                break  # the next passage starts another section
-            collected.append(follower)
-        if collected:
-            return _point(" ".join(c.text for c in collected), [c.n for c in collected], 700)
-    return None
-
-
-_FINANCE_SECTION = re.compile(r"Finanz|Kosten|Haushalt|Mittel", re.IGNORECASE)
-
-
-def _finance(passages: Sequence[Passage], sentences: Sequence[_Sentence]) -> SummaryPoint | None:
-    def weight(s: _Sentence) -> int:
-        return (
-            3 * bool(_FINANCE_SECTION.search(s.section))
-            + 2 * bool(_AMOUNT.search(s.text))
-            + bool(_FINANCE_WORD.search(s.text))
-        )
-
-    candidates = [
-        s
-        for s in sentences
-        if not _is_heading(s.text)
-        and (
-            _AMOUNT.search(s.text)
-            or (_FINANCE_SECTION.search(s.section) and _FINANCE_WORD.search(s.text))
-        )
-    ]
-    if not any(_AMOUNT.search(s.text) for s in candidates):
-        for p in passages:
-            if _NO_FINANCE.search(p.chunk.text):
-                return SummaryPoint(
-                    text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n]
-                )
-    if candidates:
-        best = sorted(candidates, key=lambda s: (-weight(s), s.index))[:2]
-        chosen = sorted(best, key=lambda s: s.index)
-        return _point(" ".join(c.text for c in chosen), [c.n for c in chosen])
-    for p in passages:
-        if _NO_FINANCE.search(p.chunk.text):
-            return SummaryPoint(text="Laut Vorlage keine finanziellen Auswirkungen.", cited=[p.n])
-    return None
-
-
-def _deadlines(sentences: Sequence[_Sentence]) -> list[SummaryPoint]:
-    points: list[SummaryPoint] = []
-    for s in sentences:
-        if _DATE.search(s.text) and _DEADLINE_WORD.search(s.text):
-            if _GREMIUM.search(s.text) and len(tokens(s.text)) < 12:
-                continue  # a line of the Beratungsfolge table, listed there
-            points.append(_point(s.text, [s.n], 300))
-        if len(points) == 5:
-            break
-    return points
-
-
-def _consultation(passages: Sequence[Passage]) -> list[SummaryPoint]:
-    points: list[SummaryPoint] = []
-    seen: set[str] = set()
-    lines = _lines(passages)
-    start = next(
-        (i for i, line in enumerate(lines) if re.search(r"Beratungsfolge|^Gremien\b", line.text)),
-        None,
-    )
-    under_heading = next(
-        (p for p in passages if re.search(r"Beratungsfolge", p.chunk.heading or "")), None
-    )
-    if start is None and under_heading is not None:
-        # The section heading sits on the chunk, not in its text: read the chunk's lines.
-        first = next(i for i, line in enumerate(lines) if line.n == under_heading.n)
-        start = first - 1
-    if start is not None:
-        for line in lines[start + 1 : start + 12]:
-            text = line.text.lstrip("-*• ").strip()
-            if not (_GREMIUM.search(text) or _DATE.search(text)) or len(text) > 140:
-                if points:
-                    break
-                continue
-            if text not in seen:
-                seen.add(text)
-                points.append(SummaryPoint(text=text, cited=[line.n]))
-    for p in passages:
-        status = p.chunk.status
-        if status and status not in seen:
-            seen.add(status)
-            points.append(SummaryPoint(text=status, cited=[p.n]))
-    return points[:8]
 
 
 def _key_points(

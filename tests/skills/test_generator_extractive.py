@@ -82,18 +82,8 @@ async def test_hostile_passage_does_not_change_the_answer() -> None:
     assert attacked.text.splitlines()[1] == clean.text.splitlines()[1].replace("[1]", "[2]")
 
 
-async def test_summary_fields_come_from_their_sections_with_citations() -> None:
+async def test_summary_key_points_are_verbatim_sentences_of_the_body() -> None:
     passages = [
-        passage(
-            1,
-            "Beratungsfolge\nBauausschuss 20.04.2026 (Vorberatung)\nBürgerschaft 28.05.2026 (Entscheidung)",
-            page=1,
-        ),
-        passage(
-            2,
-            "Beschlussvorschlag\nDie Bürgerschaft beschließt den Bau eines Fahrradparkhauses am Hauptbahnhof.",
-            page=2,
-        ),
         passage(
             3,
             "Begründung\nDas Fahrradparkhaus schafft 1.200 sichere Stellplätze für Pendlerinnen und Pendler am Bahnhof. Die Nachfrage nach Stellplätzen steigt seit Jahren deutlich.",
@@ -101,29 +91,15 @@ async def test_summary_fields_come_from_their_sections_with_citations() -> None:
         ),
         passage(
             4,
-            "Finanzielle Auswirkungen\nDie Kosten betragen 6,1 Mio. Euro und werden im Haushalt 2027 veranschlagt. Der Baubeginn ist bis zum 30.06.2027 vorgesehen.",
+            "Der Standort liegt direkt am Bahnhofsvorplatz. Die Räder stehen dort bisher an Geländern und in Fluchtwegen.",
             page=4,
         ),
     ]
-    # The index puts a header passage first whose title begins with "Antrag": not a proposal.
-    header = passage(9, "Antrag VO/2027/00001: Fahrradparkhaus am Hauptbahnhof", page=1)
-    passages.insert(0, header)
     summary = await ExtractiveGenerator().summarise(passages, title="Fahrradparkhaus")
-    assert summary.decision_proposal and "beschließt den Bau" in summary.decision_proposal.text
-    assert summary.decision_proposal.cited == [2]
-    assert not [k for k in summary.key_points if "beschließt den Bau" in k.text]  # said once
-    assert summary.financial_impact and "6,1 Mio. Euro" in summary.financial_impact.text
-    assert summary.financial_impact.cited == [4]
-    assert any("30.06.2027" in d.text for d in summary.deadlines)
-    assert [c.text for c in summary.consultation][:2] == [
-        "Bauausschuss 20.04.2026 (Vorberatung)",
-        "Bürgerschaft 28.05.2026 (Entscheidung)",
-    ]
-    assert summary.key_points and all(p.cited for p in summary.key_points)
+    texts = {p.n: p.chunk.text for p in passages}
+    assert summary.key_points and all(p.text in texts[p.cited[0]] for p in summary.key_points)
+    # Proposal, money, dates and consultation are read from the paper's structure by the
+    # skill (skills/summary/); the generator leaves them empty instead of guessing.
+    assert summary.decision_proposal is None and summary.financial_impact is None
+    assert summary.deadlines == [] and summary.consultation == []
     assert summary.ai_generated is False
-
-
-async def test_no_finance_checkbox_is_read_as_no_financial_impact() -> None:
-    text = "Finanzielle Auswirkungen Ja [ ] Nein [x]\nDer Gemeinderat nimmt den Bericht über die Spielplätze zur Kenntnis."
-    summary = await ExtractiveGenerator().summarise([passage(1, text)])
-    assert summary.financial_impact and "keine finanziellen" in summary.financial_impact.text

@@ -273,6 +273,19 @@ async def test_the_forms_money_fields_reach_finanzen_as_written(tmp_path: Path) 
     assert amounts <= {"2.074.459,38", "2.367.970,00"}  # no amount that is not in the paper
 
 
+async def test_a_form_saying_no_money_is_read_as_no_financial_impact(tmp_path: Path) -> None:
+    text = INTERESSENBEKUNDUNG.replace(
+        "Kurzfassung\n", "Kurzfassung\nFinanzielle Auswirkungen Ja [ ] Nein [x]\n"
+    ).replace(
+        "Die Förderung soll in\nder Regel zwischen 250.000 Euro und 8 Millionen Euro liegen.", ""
+    )
+    data = (await summary_of(tmp_path, SkillRequest(text=text))).data
+    assert [p["text"] for p in data["finance"]] == ["Laut Formular keine finanziellen Auswirkungen"]
+    assert data["finance"][0]["quotes"] == [
+        {"page": 1, "text": "Finanzielle Auswirkungen Ja [ ] Nein [x]"}
+    ]
+
+
 async def test_the_consultation_table_gives_body_date_and_publicity(tmp_path: Path) -> None:
     data = (await summary_of(tmp_path, SkillRequest(text=JAHRESABSCHLUSS))).data
     assert [c["text"] for c in data["consultation"]] == [
