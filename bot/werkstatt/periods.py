@@ -9,9 +9,12 @@ would isolate a single day. Weeks are UTC, like the audit lines' timestamps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 MAX_WEEKS = 104  # two years
+# A week counts as closed one hour after it ends: a line written at midnight, or by an instance
+# whose clock runs a little behind, still lands in the week's last day file before it is read.
+CLOSING_GRACE = timedelta(hours=1)
 
 
 class PeriodError(ValueError):
@@ -45,6 +48,11 @@ class Weeks:
             year, week, _ = monday.isocalendar()
             out.append(f"KW {week}/{year}")
         return out
+
+
+def reference_day(now: datetime) -> date:
+    """The "today" of the rule: weeks that ended before this day are closed at `now`."""
+    return (now.astimezone(UTC) - CLOSING_GRACE).date()
 
 
 def last_closed_sunday(today: date) -> date:

@@ -35,7 +35,7 @@ from bot.werkstatt.auth import (
     guarded,
     session_key,
 )
-from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, whole_weeks
+from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 
 log = logging.getLogger("kiw.werkstatt")
 
@@ -228,7 +228,7 @@ def add_werkstatt_routes(
 
 def _period(request: web.Request) -> Weeks | web.Response:
     """The closed weeks covering ?from=&to= (default: the last DEFAULT_PERIOD_WEEKS)."""
-    today = datetime.now(UTC).date()  # audit lines are dated in UTC
+    today = reference_day(datetime.now(UTC))  # audit lines are dated in UTC
     text_from, text_to = request.query.get("from"), request.query.get("to")
     if not text_from and not text_to:
         return recent_weeks(today, DEFAULT_PERIOD_WEEKS)

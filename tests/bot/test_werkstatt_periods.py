@@ -7,7 +7,7 @@ counts: no difference of two periods can isolate a day, let alone one person's d
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations_with_replacement
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pytest
 
 from bot.audit import AuditLog
 from bot.werkstatt.aggregate import aggregate
-from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, whole_weeks
+from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from bot.werkstatt.published import figures
 from tests.bot.werkstatt_support import AUDIT_KEY, at
 
@@ -41,6 +41,15 @@ def test_any_dates_widen_to_whole_closed_weeks() -> None:
     # On a Monday the week that ended yesterday is closed.
     assert recent_weeks(W1 + timedelta(days=7), 1) == Weeks(W1, 1)
     assert recent_weeks(TODAY, 4).last == W1 + timedelta(days=20)
+
+
+def test_a_week_closes_an_hour_after_it_ends() -> None:
+    sunday = W1 + timedelta(days=27)  # 2026-11-29
+    just_after = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+    assert reference_day(just_after) == sunday
+    assert recent_weeks(reference_day(just_after), 1).last == sunday - timedelta(days=7)
+    later = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
+    assert recent_weeks(reference_day(later), 1).last == sunday
 
 
 def world(tmp_path: Path) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.audit import AuditLog
 from bot.settings import Settings
+from bot.werkstatt.periods import reference_day
 from graph.principal import Principal, UnknownUser
 
 AUDIT_KEY = b"test-audit-key"
@@ -97,8 +98,8 @@ def write_usage(audit: AuditLog, first: date, days: int, users: int = 10) -> Non
 
 
 def closed_monday(weeks_back: int = 1) -> date:
-    """The Monday of a week that has ended (1 = last week), in UTC like the audit lines."""
-    today = datetime.now(UTC).date()
+    """The Monday of a week the dashboard counts as closed (1 = the latest), in UTC."""
+    today = reference_day(datetime.now(UTC))
     return today - timedelta(days=today.isoweekday() - 1 + 7 * weeks_back)
 
 
