@@ -98,6 +98,17 @@ def test_help_card_lists_every_registered_skill_by_command() -> None:
     assert [f["title"] for f in facts["facts"]] == [s.commands[0] for s in skills]
 
 
+def test_help_card_says_per_command_whether_the_kipass_is_needed() -> None:
+    facts = next(el for el in cards.help_card(all_skills())["body"] if el["type"] == "FactSet")
+    notes = {f["title"]: f["value"].rsplit("(", 1)[-1].rstrip(")") for f in facts["facts"]}
+    assert notes["frage"] == "KI-Pass nötig"
+    assert notes["zusammenfassen"] == "KI-Pass nötig"
+    assert notes["suche"] == "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
+    assert notes["hilfe"] == notes["kipass"] == "ohne KI-Pass"
+    welcome = json.dumps(cards.welcome_card(all_skills()), ensure_ascii=False)
+    assert "die Suche in Ratsdokumenten, „hilfe“ und „kipass“ gehen ohne" in welcome
+
+
 def test_template_placeholders_are_not_read_from_values() -> None:
     card = cards.error_card("Wert mit ${correlation_id} darin", "1234abcd")
     texts = [el["text"] for el in card["body"]]

@@ -30,3 +30,17 @@ async def test_unknown_topic_gets_the_full_list() -> None:
     result = await help_skill.run(SkillRequest(text="wetter"), ctx=Any)  # type: ignore[arg-type]
     assert "focused" not in result.data
     assert len(result.data["skills"]) == len(all_skills())
+
+
+async def test_help_says_which_commands_need_the_kipass() -> None:
+    """As the gate decides (skills/gate.py): questions and summaries yes, a search no."""
+    result = await help_skill.run(SkillRequest(text=""), ctx=Any)  # type: ignore[arg-type]
+    assert "- frage: " in result.text and "(KI-Pass nötig)" in result.text
+    assert "(Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass)" in result.text
+    assert "- kipass: KI-Pass (ohne KI-Pass)." in result.text
+    entries = {e["command"]: e["kipass"] for e in result.data["skills"]}
+    assert entries["suche"] == "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
+    focused = await help_skill.run(SkillRequest(text="suche"), ctx=Any)  # type: ignore[arg-type]
+    assert "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen" in focused.text
+    focused = await help_skill.run(SkillRequest(text="kipass"), ctx=Any)  # type: ignore[arg-type]
+    assert focused.text.endswith("Dafür brauchen Sie keinen KI-Pass.")
