@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession, web
 
+from bot.app import create_app
 from bot.audit import AuditLog
-from bot.personal import OPEN_PERSONAL_CHAT, SENT_PRIVATELY
+from bot.personal import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from bot.services import Services
 from graph.principal import Principal
 from indexer.embedded import EmbeddedIndex
@@ -29,12 +31,16 @@ from tests.bot.teams_kit import (
     TENANT,
     BotUnderTest,
     FakeDirectory,
+    make_services,
     make_settings,
     mention,
     message,
     start_bot,
 )
+from tests.support.botframework import BotFrameworkStubs
 from tests.support.connector import ConnectorCall, ConnectorRecorder
+from tests.support.turns import APP_ID, TENANT_ID
+from tests.support.turns import message as turn_message
 
 EXPIRED = "aad-user-expired"  # KI-Pass ran out; member of a faction
 TRAINED = "aad-user-trained"  # attended the training, nothing else; no KI-Pass
@@ -235,3 +241,42 @@ async def test_without_kipass_questions_and_summaries_are_refused(
     assert "Ihr nächster Schritt: Besuchen Sie die KI-Pass-Schulung." in seen
     turns = [line for line in bot.audit() if line.get("event") == "gate"]
     assert [t["reason"] for t in turns] == ["kipass_required"]
+
+
+def test_the_way_to_the_personal_chat_links_the_bot_where_its_id_is_known() -> None:
+    line = open_personal_chat_line("6a1c0f2e-0000-4000-8000-000000000001")
+    assert "(https://teams.microsoft.com/l/chat/0/0?users=28:6a1c0f2e-0000-4000-8000-" in line
+    assert open_personal_chat_line("") == OPEN_PERSONAL_CHAT  # local mode: no app id, no link
+
+
+async def test_with_auth_on_the_1to1_chat_is_created_with_the_bots_token(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real outbound path: token from Entra, create conversation and message both carry
+    it; the shared line links the bot's chat only if creating it fails (here it works)."""
+    stubs = await BotFrameworkStubs.start(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(stubs.tls.cert_file))
+    settings = make_settings(data_dir, **stubs.settings_overrides(APP_ID, TENANT_ID))
+    runner = web.AppRunner(create_app(settings, services=make_services(settings)))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages"
+    try:
+        service_url = stubs.connector.service_url
+        activity = turn_message(service_url, "<at>KI-Assistent</at> kipass")
+        activity["conversation"].update(
+            id="19:team-channel@thread.tacv2;messageid=1764225600000", conversationType="channel"
+        )
+        headers = {"Authorization": f"Bearer {stubs.identity.sign(APP_ID, service_url)}"}
+        async with ClientSession() as client, client.post(url, json=activity, headers=headers) as r:
+            assert r.status == 200, await r.text()
+        [created] = stubs.connector.created
+        assert created.authorization == "Bearer outbound-token-1"
+        [line] = stubs.connector.replies_to(activity["conversation"]["id"])
+        assert line.body["text"] == SENT_PRIVATELY
+        [personal] = stubs.connector.replies_to(created.reply_id)
+        assert personal.authorization == "Bearer outbound-token-1"
+        assert "Ihr KI-Pass-Status konnte nicht ermittelt werden" in shown(personal)
+    finally:
+        await runner.cleanup()
+        await stubs.close()
