@@ -21,7 +21,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout
 from botframework.connector import AsyncBfPipeline, BotFrameworkConnectorConfiguration
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import ConnectorFactory
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 USER_AGENT = "KI-Werkstatt-Assistent (botbuilder-python 4.17.1)"
 # Teams uses a handful of regional service URLs; the bound only guards against surprises.
 MAX_CACHED_CLIENTS = 64
-_TIMEOUT = ClientTimeout(total=30)
+# Per try. A short turn's reply is sent while Teams' POST is still open (~15 s budget), and an
+# error reply may follow a failed one; a reply that takes longer has failed (docs/faults.md).
+_TIMEOUT = ClientTimeout(total=6)
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _RETRIES = 2
 _MAX_RETRY_AFTER_SECONDS = 3.0
@@ -90,8 +92,10 @@ class SharedSessionDriver(AioHttpDriver):
                     data=request.data,
                     timeout=_TIMEOUT,
                 )
-            except (ClientError, TimeoutError):
-                if attempt == _RETRIES:
+            except (ClientError, TimeoutError) as exc:
+                # Only a request that never left is retried: after a timeout or a broken
+                # answer the reply may have arrived, and a second try would duplicate it.
+                if attempt == _RETRIES or not isinstance(exc, ClientConnectorError):
                     raise
                 await asyncio.sleep(0.2 * (attempt + 1))
                 continue

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientError, ClientSession
 from jwt.algorithms import RSAAlgorithm
 
 from bot.auth.errors import SigningKeysUnavailable
@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 BOT_CONNECTOR_OPENID_METADATA_URL = (
     "https://login.botframework.com/v1/.well-known/openidconfiguration"
 )
-_FETCH_TIMEOUT = ClientTimeout(total=10)
+# Metadata and JWKS together; the request that triggered the fetch waits for it, and Teams
+# retries after ~15 s (docs/faults.md). The session's own 60 s timeout would be far too long.
+DEFAULT_FETCH_DEADLINE_SECONDS = 5.0
 # After a failed fetch, do not try again for this long (seconds): a down metadata endpoint
 # must not turn every request into another outbound call.
 _RETRY_AFTER_FAILURE = 5.0
@@ -79,8 +81,10 @@ class OpenIdKeySet:
         max_age_seconds: float = 24 * 3600,
         unknown_kid_interval_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        fetch_deadline_seconds: float = DEFAULT_FETCH_DEADLINE_SECONDS,
     ) -> None:
         self._session = session
+        self._deadline = fetch_deadline_seconds
         self.metadata_url = metadata_url
         self._max_age = max_age_seconds
         self._unknown_kid_interval = unknown_kid_interval_seconds
@@ -130,17 +134,18 @@ class OpenIdKeySet:
         if not self._keys and self._recently_failed():
             raise SigningKeysUnavailable("signing keys unavailable (recent fetch failed)")
         try:
-            keys = await self._download()
+            async with asyncio.timeout(self._deadline):
+                keys = await self._download()
         except (ClientError, TimeoutError, ValueError) as exc:
             self._failed_at = now
             log.error(
                 "Could not load Bot Connector signing keys from %s (%s): %s",
                 self.metadata_url,
                 reason,
-                exc,
+                str(exc) or f"no answer within {self._deadline:g} s",
             )
             if not self._keys:
-                raise SigningKeysUnavailable(str(exc)) from exc
+                raise SigningKeysUnavailable(str(exc) or "no answer in time") from exc
             return
         self._keys = keys
         self._fetched_at = self._clock()
@@ -149,13 +154,13 @@ class OpenIdKeySet:
 
     async def _download(self) -> dict[str, SigningKeyInfo]:
         self.fetch_count += 1
-        async with self._session.get(self.metadata_url, timeout=_FETCH_TIMEOUT) as response:
+        async with self._session.get(self.metadata_url) as response:
             response.raise_for_status()
             metadata = await response.json(content_type=None)
         jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
         if not isinstance(jwks_uri, str) or not jwks_uri:
             raise ValueError("OpenID metadata has no jwks_uri")
-        async with self._session.get(jwks_uri, timeout=_FETCH_TIMEOUT) as response:
+        async with self._session.get(jwks_uri) as response:
             response.raise_for_status()
             jwks = await response.json(content_type=None)
         if not isinstance(jwks, dict):

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, ClientTimeout, web
 
+from bot import connector
 from bot.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, build_adapter, json_too_deep
 from bot.app import create_app
+from bot.auth.errors import SigningKeysUnavailable
+from bot.auth.openid import OpenIdKeySet
 from bot.auth.outbound import OutboundTokenError, OutboundTokenProvider, OutboundTokenUnavailable
 from bot.settings import Settings
 from tests.bot.teams_kit import make_services, make_settings
@@ -289,3 +292,87 @@ async def test_a_token_due_for_refresh_is_used_while_the_authority_is_down() -> 
     clock.now += 200  # expired now: no token to fall back on
     with pytest.raises(OutboundTokenUnavailable):
         provider.current_token()  # never a blocking fetch inside the event loop
+
+
+# ---- inbound signing keys: a silent OpenID metadata endpoint ----------------------------------
+
+
+async def test_silent_metadata_endpoint_at_cold_start_is_unavailable_within_the_deadline() -> None:
+    """Was up to 10 s per document (20 s for metadata + keys), past Teams' 15 s."""
+    async with SilentServer() as silent, ClientSession() as session:
+        keys = OpenIdKeySet(
+            session, f"http://127.0.0.1:{silent.port}/metadata", fetch_deadline_seconds=0.5
+        )
+        started = time.monotonic()
+        with pytest.raises(SigningKeysUnavailable):
+            await keys.get("key-1")
+        assert time.monotonic() - started < 1.5
+        started = time.monotonic()
+        with pytest.raises(SigningKeysUnavailable):
+            await keys.get("key-1")  # right after a failure: no second wait
+        assert time.monotonic() - started < 0.2
+    assert silent.connections == 1
+
+
+async def test_metadata_endpoint_going_silent_keeps_the_known_keys(
+    stubs: BotFrameworkStubs,
+) -> None:
+    """Key rollover check (unknown kid) against a silent endpoint: refused within the deadline,
+    the known keys keep working."""
+    silent, released = asyncio.Event(), asyncio.Event()
+
+    async def metadata(request: web.Request) -> web.Response:
+        if silent.is_set():
+            await released.wait()  # until the test ends: the server's shutdown waits for it
+        return web.json_response({"jwks_uri": str(request.url.with_path("/keys"))})
+
+    async def jwks(_: web.Request) -> web.Response:
+        return web.json_response({"keys": [k.jwk() for k in stubs.identity.keys]})
+
+    app = web.Application()
+    app.router.add_get("/metadata", metadata)
+    app.router.add_get("/keys", jwks)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with ClientSession() as session:
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/metadata"
+            keys = OpenIdKeySet(session, url, fetch_deadline_seconds=0.5)
+            assert await keys.get("key-1") is not None
+            silent.set()
+            started = time.monotonic()
+            assert await keys.get("rolled-key") is None
+            assert time.monotonic() - started < 1.5
+            assert await keys.get("key-1") is not None
+    finally:
+        released.set()
+        await runner.cleanup()
+
+
+# ---- replies: a Bot Connector that accepts and never answers ----------------------------------
+
+
+async def test_silent_bot_connector_does_not_hold_the_request(
+    app_with_authority: Callable[[str], Awaitable[str]],
+    stubs: BotFrameworkStubs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reply is sent while Teams' POST is open: each try has a deadline, and a timed-out
+    reply is not sent again (it may have arrived). Was 30 s per try, three tries."""
+    monkeypatch.setattr(connector, "_TIMEOUT", ClientTimeout(total=0.5))
+    async with SilentServer() as silent, ClientSession() as client:
+        base = await app_with_authority(stubs.entra.base_url)
+        service_url = f"http://127.0.0.1:{silent.port}/"
+        token = stubs.identity.sign(APP_ID, service_url)
+        started = time.monotonic()
+        async with client.post(
+            base + "/api/messages",
+            json=message(service_url, "hilfe"),
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            status = response.status
+        elapsed = time.monotonic() - started
+    assert status == 200  # the handler's boundary caught the failed reply
+    assert elapsed < 2.5, elapsed  # the reply and the error reply: one deadline each
+    assert silent.connections <= 2  # no retry after a timeout
