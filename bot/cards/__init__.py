@@ -143,13 +143,16 @@ def _help_card_json(skills: tuple[Skill, ...], notice: str) -> str:
 
 
 def welcome_card(skills: Sequence[Skill]) -> dict[str, Any]:
+    """Short on purpose: the manifest's prompt starters show what to try (Microsoft: prompt
+    starters or a long welcome, not both); „hilfe“ lists every command of `skills`."""
     return fill(
         "help",
         notice="",
         title=WELCOME_TITLE,
         intro="Ich beantworte Fragen zu den KI-Regelungen der Stadt, durchsuche ALLRIS und "
-        "fasse Vorlagen zusammen. Schreiben Sie „hilfe“, um alle Befehle zu sehen.",
-        facts=_skill_facts(skills),
+        "fasse Vorlagen zusammen. Beispiele zum Ausprobieren schlägt Teams Ihnen vor; "
+        "„hilfe“ zeigt alle Befehle.",
+        facts=[],
         hint="KI-Funktionen (Fragen, Zusammenfassungen) brauchen einen gültigen KI-Pass; "
         "die Suche in Ratsdokumenten, „hilfe“ und „kipass“ gehen ohne.",
     )

@@ -179,3 +179,12 @@ def test_no_entity_for_plain_replies() -> None:
     extract = message_entity(ai_generated=False, citations=CITATIONS[:1])
     assert extract is not None and "additionalType" not in extract
     assert RawEntity({"type": "x", "a.b": 1}).as_dict() == {"type": "x", "a.b": 1}
+
+
+def test_welcome_is_short_and_leaves_the_examples_to_the_prompt_starters() -> None:
+    """Microsoft: a bot offers prompt starters or a welcome message; ours are in the manifest
+    (tests/manifest/test_prompt_starters.py), so the welcome is three lines, no command list."""
+    card = cards.welcome_card(all_skills())
+    assert [el["type"] for el in card["body"]] == ["TextBlock"] * 3
+    words = sum(len(el["text"].split()) for el in card["body"])
+    assert words <= 60 and "„hilfe“" in card["body"][1]["text"]
