@@ -70,6 +70,7 @@ class AudienceLookup:
     audience: Audience
     cached: bool
     ms: float
+    roster_ms: float = 0.0  # of which reading the roster pages from the Bot Connector
 
 
 def roster_key(activity: Activity) -> str | None:
@@ -118,10 +119,11 @@ class AudienceResolver:
         elif scope == "team" and channel_type(activity) not in STANDARD_CHANNEL_TYPES:
             audience = Audience.public_only("channel_roster")
         else:
-            audience, member_ids = await self._look_up(turn_context)
+            audience, member_ids, roster_ms = await self._look_up(turn_context)
             if audience.fallback not in ("roster_unreadable", "directory_unavailable"):
                 # Failures of a service are not kept: the next turn asks again.
                 self._remember(key, audience, member_ids)
+            return AudienceLookup(audience, False, _ms(started), roster_ms)
         return AudienceLookup(audience, False, _ms(started))
 
     def forget(self, activity: Activity) -> None:
@@ -130,27 +132,33 @@ class AudienceResolver:
         if key:
             self._cache.pop(key, None)
 
-    async def _look_up(self, turn_context: TurnContext) -> tuple[Audience, frozenset[str] | None]:
+    async def _look_up(
+        self, turn_context: TurnContext
+    ) -> tuple[Audience, frozenset[str] | None, float]:
+        """(audience, member ids to check later senders against, ms spent reading the roster)"""
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         ids: list[str] = []
+        started = time.perf_counter()
+        roster_ms = 0.0
         try:
             async with asyncio.timeout(ROSTER_TIMEOUT_SECONDS):
                 roster = await _roster_ids(turn_context, bot_id)
+                roster_ms = _ms(started)
                 if roster is None:
-                    return Audience.public_only("roster_too_large", MAX_ROSTER), None
+                    return Audience.public_only("roster_too_large", MAX_ROSTER), None, roster_ms
                 ids = roster
                 audience = await audience_from_directory(
                     ids, self.directory, concurrency=LOOKUP_CONCURRENCY
                 )
         except RosterUnreadable as exc:
             log.warning("conversation roster unreadable, public documents only: %s", exc)
-            return Audience.public_only("roster_unreadable"), None
+            return Audience.public_only("roster_unreadable"), None, _ms(started)
         except TimeoutError:
             log.warning("conversation roster not read within %.0f s", ROSTER_TIMEOUT_SECONDS)
-            return Audience.public_only("roster_unreadable", len(ids)), None
+            return Audience.public_only("roster_unreadable", len(ids)), None, _ms(started)
         if audience.fallback == "directory_unavailable":
             log.warning("directory failed during the roster lookup, public documents only")
-        return audience, None if audience.fallback else frozenset(ids)
+        return audience, None if audience.fallback else frozenset(ids), roster_ms
 
     def _remember(self, key: str, audience: Audience, member_ids: frozenset[str] | None) -> None:
         if self.ttl_seconds <= 0:

@@ -394,6 +394,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             roster_size=audience.roster_size,
             fallback=audience.fallback,
             cached=lookup.cached,
+            roster_ms=round(lookup.roster_ms, 3),
             shared_groups=len(audience.access) - 1,  # how many beyond public, never which
         )
         return audience

@@ -75,14 +75,17 @@ async def audience_from_directory(
         return Audience.public_only("no_roster")
     if any(not member_id.strip() for member_id in member_ids):
         return Audience.public_only("unknown_member", count)  # a guest without an Entra id
-    limit = asyncio.Semaphore(concurrency)
+    pending = iter(member_ids)
+    members: list[Principal] = []
 
-    async def one(member_id: str) -> Principal:
-        async with limit:
-            return await directory.lookup(member_id)
+    async def worker() -> None:
+        # A few workers pulling from one iterator: bounded parallelism without a task (and a
+        # semaphore waiter) per member of a 2,000-member roster.
+        for member_id in pending:
+            members.append(await directory.lookup(member_id))
 
     try:
-        members = await asyncio.gather(*(one(m) for m in member_ids))
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, count))))
     except DirectoryUnavailable:
         return Audience.public_only("directory_unavailable", count)
     except DirectoryError:  # UnknownUser: the directory does not know a member
