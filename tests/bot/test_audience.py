@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+import bot.audience as audience_module
+from bot.audience import MAX_ROSTER
 from tests.bot.audience_kit import (
     ALEX,
     CHAT_PATHS,
@@ -194,3 +196,31 @@ async def test_audit_records_the_audience_without_members(
     flat = str(bot.audit())
     for member_id in (DIRK, EVA, STRANGER, "Mitglied"):
         assert member_id not in flat
+
+
+async def test_a_roster_beyond_the_limit_means_public_only(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    """Looking up thousands of members costs more than the answer is worth: public only,
+    decided from the roster alone (no directory lookups)."""
+    connector.roster_page_size = 500
+    members = [f"cccccccc-0000-4000-8000-{n:012d}" for n in range(MAX_ROSTER + 1)]
+    connector.rosters[TEAM] = roster(DIRK, *members)
+    directory = bot.services.directory
+    before = directory.stats()
+    seen = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    assert not seen.leaked()
+    assert seen.audience()["fallback"] == "roster_too_large"
+    after = directory.stats()
+    assert after.misses - before.misses <= 1  # the asker's own gate lookup at most
+
+
+async def test_a_roster_that_does_not_come_in_time_means_public_only(
+    bot: Any, connector: ConnectorRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audience_module, "ROSTER_TIMEOUT_SECONDS", 0.3)
+    connector.rosters[CHAT] = roster(DIRK, ALEX)
+    connector.roster_delay = 2.0
+    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    assert not seen.leaked()
+    assert seen.audience()["fallback"] == "roster_unreadable"

@@ -60,6 +60,7 @@ class ConnectorRecorder:
     rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     roster_page_size: int = 100
     fail_rosters: int | None = None  # answer roster calls with this status (e.g. 500, 403)
+    roster_delay: float = 0.0  # seconds before answering a roster call (a slow Bot Connector)
     roster_calls: list[str] = field(default_factory=list)  # "GET <path>?<query>" as asked
     created: list[ConnectorCall] = field(default_factory=list)  # POST /v3/conversations
     fail_create_conversation: int | None = None  # status for every create-conversation call
@@ -132,10 +133,12 @@ class ConnectorRecorder:
         return members
 
     async def _members(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.roster_delay)
         members = self._roster(request)
         return members if isinstance(members, web.Response) else web.json_response(members)
 
     async def _paged_members(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.roster_delay)
         members = self._roster(request)
         if isinstance(members, web.Response):
             return members
