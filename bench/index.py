@@ -9,7 +9,14 @@ changes (target < 5 s), index size on disk and peak memory of the indexer proces
 The index stays in bench/out/karlsruhe/index (ids are the real Karlsruhe OParl ids), so
 bench/search.py can reuse it.
 
+`--scale 1,3,10` measures how time and memory grow with the corpus instead: the server lists
+the Karlsruhe papers 1, 3 and 10 times under new ids (3,012 / 9,036 / 30,120 papers; every
+file served as text with a line naming its copy, so nothing is folded as a duplicate and each
+size costs the same per paper), and each size is indexed by a fresh indexer process, whose
+peak RSS (and its parser worker's) is reported with the time.
+
     .venv/bin/python bench/index.py [--papers N] [--data-dir DIR] [--keep] [--json]
+    .venv/bin/python bench/index.py --scale 1,3,10 [--json]
 """
 
 from __future__ import annotations
@@ -38,13 +45,12 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+def _start_server(args: argparse.Namespace, copies: int = 0) -> tuple[subprocess.Popen[str], str]:
     cmd = [
         sys.executable,
         "-m",
         "tests.indexer.oparl_server",
         "--emit-origin",
-        "--prerender",
         "--page-size",
         str(args.page_size),
         "--cache",
@@ -52,6 +58,7 @@ def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
         "--port",
         str(args.port),
     ]
+    cmd += ["--copies", str(copies)] if copies else ["--prerender"]
     if args.papers:
         cmd += ["--papers", str(args.papers)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -84,6 +91,67 @@ async def _run(url: str, data_dir: Path, workers: int) -> tuple[Any, float, int,
         await reader.close()
 
 
+def _crawl_once(url: str, data_dir: Path, workers: int) -> int:
+    """The child side of --scale: one full run in this fresh process, figures as JSON."""
+    summary, elapsed, papers, chunks = asyncio.run(_run(url, data_dir, workers))
+    figures = {
+        "seconds": round(elapsed, 1),
+        "papers_indexed": papers,
+        "chunks": chunks,
+        "files_parsed": summary.files,
+        "failures": summary.failure_count,
+        "peak_rss_mb_indexer": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb_worker": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
+        "checkpoint_mb": round(
+            sum(f.stat().st_size for f in (data_dir / "index-state").glob("*.json")) / 1e6, 1
+        ),
+    }
+    print(json.dumps(figures))
+    return 0
+
+
+def _scale(args: argparse.Namespace) -> int:
+    """Index the synthetic corpus at each size with a fresh indexer process per size."""
+    rows = []
+    for copies in [int(c) for c in args.scale.split(",")]:
+        data_dir = args.data_dir.parent / f"scale-{copies}"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        proc, url = _start_server(args, copies)
+        try:
+            child = subprocess.run(
+                [
+                    *(sys.executable, __file__, "--crawl-once", url),
+                    *("--data-dir", str(data_dir), "--parse-workers", str(args.parse_workers)),
+                ],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        row = {"copies": copies, **json.loads(child.stdout.strip().splitlines()[-1])}
+        rows.append(row)
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if not args.json:
+            print(
+                f"  {row['papers_indexed']:>6} papers  {row['seconds']:>7.1f} s  "
+                f"({row['seconds'] / max(row['papers_indexed'], 1) * 1000:.1f} ms/paper)  "
+                f"chunks {row['chunks']:>7}  peak RSS {row['peak_rss_mb_indexer']:>6.1f} MB "
+                f"indexer, {row['peak_rss_mb_worker']:>5.1f} MB parser worker  "
+                f"checkpoint {row['checkpoint_mb']} MB  failures {row['failures']}",
+                flush=True,
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,7 +165,22 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the existing index (no full run)")
     parser.add_argument("--parse-workers", type=int, default=1, help="parser processes (0: thread)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--scale",
+        default=None,
+        metavar="COPIES",
+        help="synthetic corpus sizes as copies of the Karlsruhe papers, e.g. 1,3,10",
+    )
+    parser.add_argument("--crawl-once", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.crawl_once:
+        return _crawl_once(args.crawl_once, args.data_dir, args.parse_workers)
+    if args.scale:
+        print(
+            f"synthetic corpus, a fresh indexer process per size, {os.cpu_count()} CPUs",
+            file=sys.stderr,
+        )
+        return _scale(args)
 
     if not args.keep:
         shutil.rmtree(args.data_dir / "index", ignore_errors=True)
@@ -119,7 +202,7 @@ def main() -> int:
                 "file_bytes": summary.bytes,
                 "chunks": chunks,
                 "deleted": summary.deleted,
-                "skipped": len(summary.skipped),
+                "skipped": summary.skip_count,
                 "skip_reasons": summary.skip_reasons(),
             }
         summary, elapsed, papers, chunks = asyncio.run(_run(url, args.data_dir, args.parse_workers))

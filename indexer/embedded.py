@@ -23,10 +23,12 @@ import asyncio
 import json
 import logging
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
 import tantivy
 
@@ -102,7 +104,9 @@ class EmbeddedIndex:
         self._vocab: Counter[str] | None = None  # writer side: stem -> chunks containing it
         self._query_parts = Decompounder(self._known_in_index)
         self._doc_parts: Decompounder | None = None
-        self._written: list[tuple[int, list[str]]] = []  # (vocabulary size, chunk ids) per batch
+        # One line per chunk written in this writer session: [vocabulary size, chunk id]. On
+        # disk, not in a list: it grows with the corpus (30,000 papers: 360,000 chunk ids).
+        self._written: IO[str] | None = None
 
     @property
     def path(self) -> Path:
@@ -195,7 +199,11 @@ class EmbeddedIndex:
         # The batch's own words count as vocabulary before its compounds are split.
         for a in analysed:
             self._vocab.update(set(a.title) | set(a.body))
-        self._written.append((len(self._vocab), [a.chunk.id for a in analysed]))
+        if self._written is None:
+            # Open for the whole writer session; closed by _refresh_early_sync at close().
+            self._written = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        size = len(self._vocab)
+        self._written.writelines(json.dumps([size, a.chunk.id]) + "\n" for a in analysed)
         for a in analysed:
             writer.delete_documents_by_term("id", a.chunk.id)
             writer.add_document(to_document(a, self._doc_parts))
@@ -208,12 +216,19 @@ class EmbeddedIndex:
         The first batches of a crawl into an empty index see a tiny vocabulary, so few of their
         compounds are split; at the end of the writer session they are analysed once more.
         """
-        written, self._written = self._written, []
+        written, self._written = self._written, None
         writer, vocab, parts = self._writer, self._vocab, self._doc_parts
-        if writer is None or vocab is None or parts is None or not written:
+        if writer is None or vocab is None or parts is None or written is None:
             return 0
         final = len(vocab)
-        stale = [cid for size, ids in written if size < _REFRESH_RATIO * final for cid in ids]
+        stale: list[str] = []
+        with written:
+            written.seek(0)
+            for line in written:
+                size, chunk_id = json.loads(line)
+                if size >= _REFRESH_RATIO * final:
+                    break  # sizes only grow: every later chunk saw a big enough vocabulary
+                stale.append(chunk_id)
         if not stale:
             return 0
         parts.clear()  # forget "no split" answers given with the small vocabulary

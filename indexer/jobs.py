@@ -68,11 +68,13 @@ async def index_oparl(
         )
         summary = await job.run()
         summary.complete = not source.truncated and not source.failed_lists
-        summary.failures[:0] = [
+        source_failures = [
             *(f"{reason}; nothing was deleted" for reason in source.failed_lists),
             *(f"could not fetch {reason}" for reason in source.failed_objects),
             *([source.refused_delete] if source.refused_delete else []),
         ]
+        for reason in reversed(source_failures):
+            summary.add_failure(reason, first=True)
         if source.failed_lists:
             summary.message = (
                 f"{len(source.failed_lists)} list(s) failed; nothing was deleted, and the next "
@@ -86,6 +88,7 @@ async def index_oparl(
             summary.message = "resumed an interrupted run from its checkpoint"
         return summary
     finally:
+        checkpoint.close()
         if own_session:
             await http.close()
 
@@ -120,7 +123,10 @@ async def index_files(
         dedupe=False,
         parse_workers=parse_workers,
     )
-    summary = await job.run()
+    try:
+        summary = await job.run()
+    finally:
+        checkpoint.close()
     summary.unchanged = source.unchanged
     if source.considered == 0 and not summary.deleted:
         summary.message = "nothing to index"

@@ -39,6 +39,9 @@ from indexer.workers import parser_processes
 log = logging.getLogger(__name__)
 
 MAX_SKIPS_LISTED = 50
+# A run keeps the first skips and failures as items and counts the rest by reason: a large
+# corpus skips tens of thousands of scanned pages, and a list of them all grows with it.
+MAX_ITEMS_KEPT = 1000
 _URL = re.compile(r"\s*(?:from\s+)?https?://\S+")
 
 
@@ -274,23 +277,40 @@ class Summary:
     files: int = 0  # files downloaded/read and parsed
     files_reused: int = 0  # unchanged files whose passages came from the index
     bytes: int = 0
-    skipped: list[Skip] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # the first MAX_ITEMS_KEPT
+    skip_count: int = 0
     elapsed_seconds: float = 0.0
     complete: bool = True
     message: str | None = None
     # Plain one-line reasons for what failed and will be tried again (a list page, a
     # document, a file download, a refused mass delete). Any failure: non-zero exit code.
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # the first MAX_ITEMS_KEPT
+    failure_count: int = 0
+    _reasons: Counter[str] = field(default_factory=Counter, repr=False)
+
+    def add_skip(self, skip: Skip) -> None:
+        self.skip_count += 1
+        self._reasons[_reason_key(skip.reason)] += 1
+        if len(self.skipped) < MAX_ITEMS_KEPT:
+            self.skipped.append(skip)
+
+    def add_failure(self, reason: str, *, first: bool = False) -> None:
+        self.failure_count += 1
+        if first:  # the source's own failures (lists, deletes) lead the report
+            self.failures.insert(0, reason)
+            del self.failures[MAX_ITEMS_KEPT:]
+        elif len(self.failures) < MAX_ITEMS_KEPT:
+            self.failures.append(reason)
 
     def failure_line(self) -> str | None:
         """One line for the admin: the first failure and how many more there are."""
-        if not self.failures:
+        if not self.failure_count:
             return None
-        more = len(self.failures) - 1
+        more = self.failure_count - 1
         return self.failures[0] + (f" (and {more} more failure(s))" if more else "")
 
     def skip_reasons(self) -> dict[str, int]:
-        return dict(Counter(_reason_key(s.reason) for s in self.skipped).most_common())
+        return dict(self._reasons.most_common())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -302,7 +322,7 @@ class Summary:
             "files": self.files,
             "files_reused": self.files_reused,
             "bytes": self.bytes,
-            "skipped": len(self.skipped),
+            "skipped": self.skip_count,
             "skip_reasons": self.skip_reasons(),
             "skipped_items": [
                 {"item": s.item, "reason": s.reason} for s in self.skipped[:MAX_SKIPS_LISTED]
@@ -311,7 +331,7 @@ class Summary:
             "complete": self.complete,
             "message": self.message,
             "failures": self.failures[:MAX_SKIPS_LISTED],
-            "failure_count": len(self.failures),
+            "failure_count": self.failure_count,
         }
 
 
@@ -353,8 +373,10 @@ class IndexJob:
         self.splitter = splitter or ChunkSplitter()
         self.progress = progress or Progress(enabled=False)
         self.summary = Summary()
-        self._files: dict[str, Any] = checkpoint.section("files")
-        self._hashes: dict[str, Any] = checkpoint.section("hashes")
+        # file id → {fp, h | dup_of | skip}; text hash → file id. One entry per file of the
+        # corpus: kept on disk (SQLite), not in memory.
+        self._files = checkpoint.table("files")
+        self._hashes = checkpoint.table("hashes")
         # doc id → reason: documents with a file that failed for a passing reason (network,
         # HTTP 5xx); a source may offer them again on its next run.
         self._retry: dict[str, str] = checkpoint.section("retry")
@@ -388,8 +410,8 @@ class IndexJob:
     async def _prepare(self, batch: SourceBatch) -> dict[str, list[Chunk]]:
         s = self.summary
         s.fetched += batch.fetched
-        s.skipped.extend(batch.skipped)
         for skip in batch.skipped:
+            s.add_skip(skip)
             log.info("skipped %s: %s", skip.item, skip.reason)
         results = await asyncio.gather(*(self._document_chunks(d) for d in batch.documents))
         return {d.meta.doc_id: chunks for d, chunks in zip(batch.documents, results, strict=True)}
@@ -440,7 +462,7 @@ class IndexJob:
                 reason = str(exc) or type(exc).__name__
                 self._skip(file, reason, remember=False)
                 self._retry[doc.meta.doc_id] = reason
-                self.summary.failures.append(
+                self.summary.add_failure(
                     f"file {file.file_id} of {doc.meta.doc_id} failed ({reason}); "
                     "fetched again on the next run"
                 )
@@ -461,7 +483,7 @@ class IndexJob:
             except Exception as exc:  # a parser bug must not stop the run either
                 log.exception("parser failed on %s", file.file_id)
                 self._skip(file, f"parser error ({type(exc).__name__})", remember=False)
-                self.summary.failures.append(
+                self.summary.add_failure(
                     f"parser error ({type(exc).__name__}) on file {file.file_id}"
                 )
                 return None
@@ -469,7 +491,7 @@ class IndexJob:
         owner = self._hashes.get(digest)
         if self._dedupe and owner and owner != file.file_id and owner in self._files:
             self._files[file.file_id] = {"fp": file.fingerprint, "h": digest, "dup_of": owner}
-            self.summary.skipped.append(Skip(file.file_id, f"duplicate text of {owner}"))
+            self.summary.add_skip(Skip(file.file_id, f"duplicate text of {owner}"))
             return None
         self._hashes[digest] = file.file_id
         self._files[file.file_id] = {"fp": file.fingerprint, "h": digest}
@@ -478,6 +500,6 @@ class IndexJob:
     def _skip(self, file: FileRef, reason: str, *, remember: bool) -> None:
         label = file.file_id if not file.name else f"{file.file_id} ({file.name})"
         log.info("skipped %s: %s", label, reason)
-        self.summary.skipped.append(Skip(file.file_id, reason))
+        self.summary.add_skip(Skip(file.file_id, reason))
         if remember:  # the same bytes will fail the same way: do not fetch them again
             self._files[file.file_id] = {"fp": file.fingerprint, "skip": reason}

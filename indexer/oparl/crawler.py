@@ -94,9 +94,11 @@ class OParlSource:
             "papers": 0,
             # documents whose files failed last time (network, HTTP 5xx) are fetched again
             "refresh": sorted(self.checkpoint.section("retry")),
-            # A full listing also shows what the server dropped without a tombstone.
-            "seen": {} if since is None else None,
+            # A full listing also shows what the server dropped without a tombstone: the
+            # documents it lists go into the `listed` table (on disk; it grows with the corpus).
+            "listing_all": since is None,
         }
+        self.checkpoint.table("listed").clear()
         self.checkpoint.data["run"] = run
         self.checkpoint.save()
         return run
@@ -182,17 +184,16 @@ class OParlSource:
         has in the index (`known`), once the sink has written the batch."""
         written = [d.meta.doc_id for d in batch.documents]
         deleted = list(batch.deleted)
-        # Seen as listed now, not at commit: the final batch (which computes what vanished)
-        # is built while the batch before it may still be being written.
-        if isinstance(run.get("seen"), dict):
-            run["seen"].update(dict.fromkeys(written, 1))
+        # Listed now, not at commit: the final batch (which computes what vanished) is built
+        # while the batch before it may still be being written.
+        if run.get("listing_all"):
+            self.checkpoint.table("listed").add_all(written)
 
         def commit() -> None:
             move()
-            known = self.checkpoint.section("known")
-            known.update(dict.fromkeys(written, 1))
-            for doc_id in deleted:
-                known.pop(doc_id, None)
+            known = self.checkpoint.table("known")
+            known.add_all(written)
+            known.remove_all(deleted)
 
         batch.commit = commit
         return batch
@@ -200,11 +201,10 @@ class OParlSource:
     def _vanished(self, run: dict[str, Any]) -> list[str]:
         """After a complete full listing: documents indexed earlier that the server no longer
         lists at all (depublished without a `deleted` tombstone)."""
-        seen = run.get("seen")
-        if not isinstance(seen, dict) or self.truncated or self.failed_lists:
+        if not run.get("listing_all") or self.truncated or self.failed_lists:
             return []
-        known = self.checkpoint.section("known")
-        vanished = sorted(k for k in known if k not in seen)
+        known = self.checkpoint.table("known")
+        vanished = known.keys_missing_from(self.checkpoint.table("listed"))
         share = len(vanished) / max(len(known), 1)
         if vanished and share > self.max_delete_share and not self.allow_mass_delete:
             self.refused_delete = (

@@ -78,6 +78,12 @@ def _walk_strings(value: Any, fn: Any) -> Any:
     return value
 
 
+def as_file_list(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [value]
+    return [f for f in value or [] if isinstance(f, dict)]
+
+
 def _modified(obj: dict[str, Any]) -> str:
     return str(obj.get("modified") or obj.get("created") or "")
 
@@ -203,8 +209,14 @@ class OParlTestServer:
         cache_dir: Path,
         include_tombstones: bool = True,
         emit_origin: bool = False,
+        copies: int = 0,
     ) -> None:
         self.page_size = page_size
+        # copies ≥ 1: a synthetic corpus of any size for the benchmark. The papers are listed
+        # `copies` times, copy k > 0 under ids ending in "-k"; all files are served as text
+        # with a line naming the copy (so the crawler's dedupe does not fold them into one,
+        # and every size costs the same per paper).
+        self.copies = max(copies, 0)
         self.pdfs = PdfCache(cache_dir)
         self.faults = Faults()
         self.requests: Counter[str] = Counter()
@@ -321,6 +333,7 @@ class OParlTestServer:
         app.router.add_get("/ris/oparl/bodies/0001/organizations", self._list_orgs)
         app.router.add_get("/ris/oparl/bodies/0001/downloadfiles/{name}", self._download)
         app.router.add_get("/ris/oparl/bodies/0001/downloadfiles/a/{name}", self._download)
+        app.router.add_get("/ris/oparl/bodies/0001/copies/{k}/{name}", self._download_copy)
         app.router.add_get("/ris/oparl/bodies/0001/{kind}/{rest:.*}", self._object)
         app.router.add_get("/{raw:.*}", self._raw_handler)
         return app
@@ -408,7 +421,69 @@ class OParlTestServer:
         )
 
     async def _list_papers(self, request: web.Request) -> web.Response:
+        if self.copies:
+            return self._page_of_copies(request, "/oparl/bodies/0001/papers")
         return self._page(request, self.papers.values(), "/oparl/bodies/0001/papers")
+
+    # ---- the synthetic large corpus (copies > 1)
+
+    def paper_copy(self, paper: dict[str, Any], k: int) -> dict[str, Any]:
+        """Copy k of a paper: new ids for it and its files (k > 0), files served as text."""
+        out = copy.deepcopy(paper)
+        suffix = f"-{k}" if k else ""
+        out["id"] = paper["id"] + suffix
+        if out.get("reference") and k:
+            out["reference"] = f"{out['reference']}/k{k}"
+        for f in [*as_file_list(out.get("auxiliaryFile")), *as_file_list(out.get("mainFile"))]:
+            number = str(f.get("id", "")).rsplit("/", 1)[-1]
+            f["id"] = f["id"] + suffix
+            f["accessUrl"] = f["downloadUrl"] = (
+                f"{ORIGIN}/oparl/bodies/0001/copies/{k}/{number}.txt"
+            )
+            f["mimeType"] = "text/plain"
+        return out
+
+    def _page_of_copies(self, request: web.Request, emitted_path: str) -> web.Response:
+        """Like `_page`, without building all copies: item i is copy i // n of original i % n."""
+        since_raw = request.query.get("modified_since")
+        since = _parse(since_raw) if since_raw else None
+        originals = sorted(self.papers.values(), key=lambda o: o["id"])
+        if since is not None:
+            originals = [o for o in originals if (_parse(_modified(o)) or since) >= since]
+        total = len(originals) * self.copies
+        size = self.page_size
+        page = max(int(request.query.get("page", "1")), 1)
+        chunk = [
+            self.paper_copy(originals[i % len(originals)], i // len(originals))
+            for i in range((page - 1) * size, min(page * size, total))
+        ]
+        total_pages = max((total + size - 1) // size, 1)
+        params = {"modified_since": since_raw} if since_raw else {}
+        links = {}
+        if page < total_pages:
+            links["next"] = f"{self.public_base}{emitted_path}?" + urlencode(
+                {**params, "page": str(page + 1)}
+            )
+        return web.json_response(
+            {
+                "data": [self._out(o) for o in chunk],
+                "pagination": {
+                    "totalElements": total,
+                    "elementsPerPage": size,
+                    "currentPage": page,
+                    "totalPages": total_pages,
+                },
+                "links": links,
+            }
+        )
+
+    async def _download_copy(self, request: web.Request) -> web.Response:
+        number = request.match_info["name"].split(".")[0]
+        text = self.texts.get(number)
+        if text is None:
+            raise web.HTTPNotFound()
+        copy_line = f"\n\nSynthetische Kopie {request.match_info['k']} für den Lasttest.\n"
+        return web.Response(text=text + copy_line, content_type="text/plain")
 
     async def _list_meetings(self, request: web.Request) -> web.Response:
         return self._page(request, self.meetings.values(), "/oparl/bodies/0001/meetings")
@@ -420,9 +495,14 @@ class OParlTestServer:
         wanted = (
             f"{ORIGIN}/oparl/bodies/0001/{request.match_info['kind']}/{request.match_info['rest']}"
         )
+        if self.copies and wanted in self.papers:
+            return web.json_response(self._out(self.paper_copy(self.papers[wanted], 0)))
         for table in (self.papers, self.meetings, self.organizations):
             if wanted in table:
                 return web.json_response(self._out(table[wanted]))
+        original, _, k = wanted.rpartition("-")
+        if self.copies and original in self.papers and k.isdigit():
+            return web.json_response(self._out(self.paper_copy(self.papers[original], int(k))))
         raise web.HTTPNotFound()
 
     async def _download(self, request: web.Request) -> web.Response:
@@ -470,6 +550,7 @@ async def _serve_forever(args: argparse.Namespace) -> None:
         page_size=args.page_size,
         cache_dir=args.cache,
         emit_origin=args.emit_origin,
+        copies=args.copies,
     )
     if args.prerender:
         await asyncio.to_thread(server.prerender, True)
@@ -523,6 +604,9 @@ class ServerThread:
 if __name__ == "__main__":  # pragma: no cover
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=None, help="number of papers (default: all)")
+    parser.add_argument(
+        "--copies", type=int, default=0, help="list the papers this many times (synthetic corpus)"
+    )
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: any free)")
     parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))

@@ -9,9 +9,11 @@ leave the checkpoint as it was (documents known, incremental window).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +66,12 @@ def doc_ids(data_dir: Path) -> set[str]:
 
 
 def checkpoint(data_dir: Path) -> dict[str, Any]:
+    """The checkpoint's JSON state, with the documents the source has written as `known`."""
     (path,) = (data_dir / "index-state").glob("oparl-*.json")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
+    with contextlib.closing(sqlite3.connect(path.with_suffix(".sqlite"))) as db:
+        data["known"] = {k for (k,) in db.execute("SELECT key FROM map_known")}
     return data
 
 
