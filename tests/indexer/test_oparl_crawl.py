@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -415,3 +416,18 @@ async def test_max_papers_run_killed_after_a_page_resumes_without_losing_it(
     await crawl(server, index, data_dir, max_papers=25)
     assert {i for i in await index.document_ids() if "/papers/" in i} == want
     assert want & third_page  # the page at stake holds papers, not only tombstones
+
+
+async def test_the_checkpoint_json_does_not_grow_with_the_corpus(
+    server: OParlTestServer, index: EmbeddedIndex, data_dir: Path
+) -> None:
+    """Per-file and per-document maps live in SQLite: the JSON that is rewritten after every
+    page holds only the position, the lookups and the window (it was ~1 KB per paper)."""
+    await crawl(server, index, data_dir, full=True)
+    (state,) = (data_dir / "index-state").glob("oparl-*.json")
+    data = json.loads(state.read_text(encoding="utf-8"))
+    assert not {"files", "hashes", "known", "run"} & set(data)
+    assert "last_complete_start" in data
+    ids = await index.document_ids()
+    per_document = (len(state.read_bytes()) - len(json.dumps(data["lookups"]))) / len(ids)
+    assert per_document < 20, per_document
