@@ -518,10 +518,12 @@ def _audience_view(
 
 
 def _summary_points(data: dict[str, Any]) -> list[str]:
-    """Kernaussagen, Beschlussvorschlag, finanzielle Auswirkungen, Fristen — as plain lines."""
-    points: list[Any] = list(data.get("key_points") or [])
-    points += [data.get("decision_proposal"), data.get("financial_impact")]
-    points += list(data.get("deadlines") or [])
+    """Beschlussvorschlag, Stellungnahme, Kernaussagen, Finanzen, Termine — as plain lines,
+    the proposal first as in the chat's summary."""
+    points: list[Any] = [data.get("decision_proposal"), data.get("administration")]
+    points += list(data.get("key_points") or [])
+    points += [data.get("financial_impact")]
+    points += list(data.get("consultation") or []) + list(data.get("deadlines") or [])
     lines = [p["text"] for p in points if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return lines[:8]
 

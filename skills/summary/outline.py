@@ -37,6 +37,17 @@ def _dedupe(statements: Sequence[Statement]) -> list[Statement]:
     return out
 
 
+def _content_sentences(part: Part, part_regions: list[sections.Region]) -> list[Statement]:
+    """Sentences outside the form, the tables, the signature and the proposal; in a text of
+    no known layout (a pasted message) that includes what stands before any heading."""
+    skip = {"form", "consultation", "signature", "proposal"} | (
+        set() if part.kind == "text" else {"head"}
+    )
+    return [
+        s for r in part_regions if r.key not in skip for s in sentences(sections.content(r.lines))
+    ]
+
+
 def _finance(
     parts: Sequence[Part], regions: dict[int, list[sections.Region]], shown: set[str]
 ) -> list[Statement]:
@@ -51,12 +62,7 @@ def _finance(
         found = [*fields, *([ticked] if ticked else [])]
         for f in fields:
             shown |= finance.amount_values(f.text) | finance.number_values(f.text)
-        candidates = [
-            s
-            for r in regions[i]
-            if r.key not in ("head", "form", "consultation", "signature", "proposal")
-            for s in sentences(sections.content(r.lines))
-        ]
+        candidates = _content_sentences(part, regions[i])
         if status is not False:
             found += finance.prose(candidates, shown)
         else:
@@ -110,12 +116,7 @@ def read_outline(pages: Sequence[PageText]) -> Outline:
     if main.kind == "text" and len(parts) == 1 and not body_lines:
         body_lines = sections.content(main.lines)
     known_dates = {d for row in rows for d in consultation.DATE.findall(row.text)}
-    deadline_candidates = [
-        s
-        for r in regions[0]
-        if r.key not in ("head", "form", "consultation", "signature", "proposal")
-        for s in sentences(sections.content(r.lines))
-    ]
+    deadline_candidates = _content_sentences(main, regions[0])
     if proposal:
         deadline_candidates = _proposal_sentences(proposal) + deadline_candidates
     deadlines = consultation.deadlines(deadline_candidates, known_dates)

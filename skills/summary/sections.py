@@ -305,6 +305,6 @@ def betreff(part: Part) -> str:
         if re.fullmatch(r"(?:ANTRAG\s+)?DHH/\d{4}/\d+", text):
             return lines[i + 1]
     first = part.title.lstrip("#").strip()
-    if len(first) > 120 or _SENTENCE_END.search(first):
+    if len(first) > 120 or _SENTENCE_END.search(first) or first.endswith((",", ":", ";")):
         return ""  # a sentence, not a title
     return re.sub(r"^(?:Beschlussvorlage|Antrag|Anfrage|Informationsvorlage)\s*:\s*", "", first)

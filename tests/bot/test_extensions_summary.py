@@ -1,0 +1,36 @@
+"""The message action's summary: the same sections as in the chat, the proposal first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.extensions import handle_invoke
+from bot.services import Services
+from tests.bot.extension_kit import cards_in, invoke, make_services
+from tests.bot.teams_kit import USER_WITH_PASS
+
+
+@pytest.fixture
+async def services(data_dir: Path) -> AsyncIterator[Services]:
+    built = await make_services(data_dir)
+    yield built
+    await built.aclose()
+
+
+async def test_the_dialog_shows_proposal_money_and_deadline_first(services: Services) -> None:
+    # The recorded message: a committee's recommendation, its cost and a deadline.
+    activity = invoke("fetch_task_summarise.json")
+    status, body = await handle_invoke(
+        activity["name"], activity["value"], USER_WITH_PASS, "tenant", services
+    )
+    assert status == 200
+    [dialog] = cards_in(body)
+    lines = [block["text"] for block in dialog["body"][1:4]]
+    assert lines == [
+        "- Der Ausschuss empfiehlt der Bürgerschaft, das Konzept zu beschließen.",
+        "- Die Kosten betragen 2,4 Millionen Euro, verteilt auf die Haushaltsjahre 2027 und 2028.",
+        "- Stellungnahmen der Fraktionen bitte bis zum 15.12.2026 an das Büro der Bürgerschaft.",
+    ]
