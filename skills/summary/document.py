@@ -41,6 +41,7 @@ _PDFIUM_HYPHEN = re.compile(r"\ufffe\s*")
 _ABBREVIATION_END = re.compile(
     r"\b(?:ca|rd|bzw|Nr|insg|Abs|ggf|vgl|usw|inkl|zzgl|zzt|Mio|Mrd|Tsd|gem|lt|St|Dr|z\.\s?B|d\.\s?h|"
     r"u\.\s?a)\.$"
+    r"|\s\d{1,2}\.$"  # "Zum Stichtag 17." / "Juli 2026 …": a day, not a sentence end
 )
 _EURO_END = re.compile(r"(?<=€\.)\s+(?=[A-ZÄÖÜ])")
 _SEITE = re.compile(r"^Seite\s*-?\s*\d+$")

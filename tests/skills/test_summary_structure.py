@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 from skills import summarise
 from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
-from skills.summary.document import join_lines
+from skills.summary.document import Line, join_lines, sentences
 from skills.types import Attachment, SkillRequest, SkillResult
 from tests.conftest import REPO
 from tests.skills.helpers import sample_context
@@ -440,3 +440,19 @@ async def test_a_model_words_the_summary_from_the_structure_under_the_same_check
     pages = dict(enumerate(re.split(r"-- \d+ of \d+ --", paper), 1))
     for citation in result.citations:
         assert squeezed(citation.quote.rstrip(" …")) in squeezed(pages[citation.page or 0])
+
+
+def test_a_line_ending_in_a_day_or_an_abbreviation_does_not_end_the_sentence() -> None:
+    # 2026/0541, Stellungnahme: "Zum Stichtag 17." / "Juli 2026 stehen …"; 2026/0365/2: "ca."
+    lines = [
+        Line("priorisierte Maßnahmen gebunden. Zum Stichtag 17.", 5, 0),
+        Line("Juli 2026 stehen noch Mittel in Höhe von 105.200,09 Euro zur Verfügung.", 5, 1),
+        Line("Die Kosten belaufen sich auf ca.", 6, 2),
+        Line("8.000 € für einen Container.", 6, 3),
+    ]
+    texts = [s.text for s in sentences(lines)]
+    assert texts[1:] == [
+        "Zum Stichtag 17. Juli 2026 stehen noch Mittel in Höhe von 105.200,09 Euro zur Verfügung.",
+        "Die Kosten belaufen sich auf ca. 8.000 € für einen Container.",
+    ]
+    assert [q.page for q in sentences(lines)[2].quotes] == [6]
