@@ -183,26 +183,16 @@ def _deny(
     config = ctx.config
     message = refusal_message(reason, skill, principal, ctx)
     title = _MESSAGES.get(reason, ("KI-Pass erforderlich", ""))[0]
-    about_kipass = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED) and principal is not None
     steps = step_facts(principal) if principal and reason == KIPASS_REQUIRED else []
     open_steps = (
         [KIPASS_STEPS.get(s, s) for s in principal.open_kipass_steps()] if principal else []
     )
+    # KI-Pass refusals always have a principal: the next step follows from its steps.
+    about_kipass = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED)
     step = next_step(principal, ctx.today(), config) if principal and about_kipass else None
-    if step is not None:
-        next_text, button = step.sentence, step.button
-    elif reason in (KIPASS_REQUIRED, KIPASS_EXPIRED):
-        next_text, button = (
-            "Ihr nächster Schritt: Besuchen Sie die KI-Pass-Schulung.",
-            "Schulung buchen",
-        )
-    elif reason == KIPASS_CHECK_FAILED_REASON:
-        next_text, button = (
-            "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte.",
-            "",
-        )
-    else:
-        next_text, button = "", ""
+    next_text, button = (step.sentence, step.button) if step else ("", "")
+    if reason == KIPASS_CHECK_FAILED_REASON:
+        next_text = "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte."
     url = config.kipass_training_url if button else ""
     card = render_template(
         "kipass_refusal",
