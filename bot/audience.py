@@ -63,6 +63,10 @@ class _Cached:
     member_ids: frozenset[str] | None
 
 
+# (audience, member ids to check later senders against, ms spent reading the roster pages)
+_Resolved = tuple[Audience, frozenset[str] | None, float]
+
+
 @dataclass(frozen=True)
 class AudienceLookup:
     """One resolution, for the trace: what was decided and whether the cache answered."""
@@ -102,6 +106,7 @@ class AudienceResolver:
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._cache: dict[str, _Cached] = {}
+        self._inflight: dict[str, asyncio.Future[_Resolved]] = {}
 
     async def resolve(self, turn_context: TurnContext, scope: Scope) -> AudienceLookup | None:
         """The audience of a shared conversation; None in a 1:1 chat (the asker reads alone)."""
@@ -110,21 +115,33 @@ class AudienceResolver:
         started = time.perf_counter()
         activity = turn_context.activity
         key = roster_key(activity)
+        if key is None:
+            return AudienceLookup(Audience.public_only("no_roster"), False, _ms(started))
+        if scope == "team" and channel_type(activity) not in STANDARD_CHANNEL_TYPES:
+            # Checked before the cache: the team's cached roster is not this channel's.
+            return AudienceLookup(Audience.public_only("channel_roster"), False, _ms(started))
         sender = (activity.from_property.aad_object_id or "") if activity.from_property else ""
-        entry = self._cache.get(key) if key else None
+        entry = self._cache.get(key)
         if entry and entry.expires > self._clock() and _still_valid_for(entry, sender):
             return AudienceLookup(entry.audience, True, _ms(started))
-        if key is None:
-            audience = Audience.public_only("no_roster")
-        elif scope == "team" and channel_type(activity) not in STANDARD_CHANNEL_TYPES:
-            audience = Audience.public_only("channel_roster")
-        else:
-            audience, member_ids, roster_ms = await self._look_up(turn_context)
-            if audience.fallback not in ("roster_unreadable", "directory_unavailable"):
-                # Failures of a service are not kept: the next turn asks again.
-                self._remember(key, audience, member_ids)
-            return AudienceLookup(audience, False, _ms(started), roster_ms)
-        return AudienceLookup(audience, False, _ms(started))
+        lookup = self._inflight.get(key)
+        if lookup is None:
+            # A burst of @mentions in one channel shares one roster read.
+            lookup = asyncio.ensure_future(self._look_up(turn_context))
+            self._inflight[key] = lookup
+            lookup.add_done_callback(lambda task, k=key: self._settle(k, task))  # type: ignore[misc]
+        audience, _, roster_ms = await asyncio.shield(lookup)
+        return AudienceLookup(audience, False, _ms(started), roster_ms)
+
+    def _settle(self, key: str, task: asyncio.Future[_Resolved]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if task.cancelled() or task.exception() is not None:
+            return
+        audience, member_ids, _ = task.result()
+        if audience.fallback not in ("roster_unreadable", "directory_unavailable"):
+            # Failures of a service are not kept: the next turn asks again.
+            self._remember(key, audience, member_ids)
 
     def forget(self, activity: Activity) -> None:
         """Members joined or left: the next turn reads the roster again."""
@@ -132,9 +149,7 @@ class AudienceResolver:
         if key:
             self._cache.pop(key, None)
 
-    async def _look_up(
-        self, turn_context: TurnContext
-    ) -> tuple[Audience, frozenset[str] | None, float]:
+    async def _look_up(self, turn_context: TurnContext) -> _Resolved:
         """(audience, member ids to check later senders against, ms spent reading the roster)"""
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         ids: list[str] = []

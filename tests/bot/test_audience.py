@@ -8,6 +8,7 @@ the internal paper, so a test cannot pass by finding nothing.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,31 @@ async def test_a_roster_that_does_not_come_in_time_means_public_only(
     seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "roster_unreadable"
+
+
+async def test_a_shared_channel_never_uses_its_teams_cached_roster(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    """A shared channel can hold people from outside the team: the team's roster, even cached
+    from a standard channel a moment ago, does not speak for it."""
+    connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
+    standard = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM))
+    assert standard.leaked()  # the team's own standard channel
+    shared = await ask(
+        bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM, channel_type="shared")
+    )
+    assert not shared.leaked()
+    assert shared.audience()["fallback"] == "channel_roster"
+
+
+async def test_a_burst_of_mentions_reads_the_roster_once(
+    bot: Any, connector: ConnectorRecorder
+) -> None:
+    connector.rosters[TEAM] = roster(DIRK, EVA)
+    connector.roster_delay = 0.3  # long enough for the burst to overlap
+    posts = [channel_post("hilfe", connector, DIRK, TEAM) for _ in range(5)]
+    responses = await asyncio.gather(*(bot.post(p) for p in posts))
+    assert all(r.status in (200, 201) for r in responses)
+    assert len(connector.roster_calls) == 1
+    steps = [t.step("audience").details for t in bot.traces]
+    assert len(steps) == 5 and all(s["roster_size"] == 2 for s in steps)
