@@ -136,3 +136,24 @@ async def test_card_feedback_click_is_audited_and_thanked(bot: BotUnderTest) -> 
     [line] = bot.audit()
     assert (line["event"], line["outcome"], line["scope"]) == ("feedback", "down", "personal")
     assert line["user"] and PLAYGROUND_USER not in str(line)
+
+
+@pytest.mark.parametrize("scope", ["channel", "groupchat"])
+async def test_kipass_mentioned_in_a_shared_conversation_answers_in_the_1to1_chat(
+    bot: BotUnderTest, scope: str
+) -> None:
+    """The Playground's own channel and group-chat payloads with `kipass`: the status goes to
+    the 1:1 chat created for Alex, the shared conversation gets the neutral line only."""
+    activity = fixture(f"playground/{scope}-message-mention.json", bot.connector.service_url)
+    activity["text"] = "<at>Test Bot</at> kipass"
+    response = await bot.post(activity)
+    assert response.status in (200, 201), await response.text()
+    [line] = bot.connector.replies_to(activity["conversation"]["id"])
+    assert line.body["text"] == "Ich habe Ihnen die Details im persönlichen Chat geschickt."
+    assert "2099" not in str(line.body) and "gültig" not in str(line.body)
+    [created] = bot.connector.created
+    assert [m["id"] for m in created.body["members"]] == [activity["from"]["id"]]
+    assert created.body["bot"]["id"] == activity["recipient"]["id"]
+    assert created.body["channelData"] == {"tenant": {"id": PLAYGROUND_TENANT}}
+    [status] = bot.connector.replies_to(created.reply_id)
+    assert "Ihr KI-Pass ist gültig bis 31.12.2099." in str(status.body)
