@@ -67,8 +67,9 @@ class OutboundTokenProvider:
       gets OutboundTokenUnavailable, which the adapter answers with 503.
     - After a failed fetch, callers fail at once for `cooldown_seconds` instead of queueing
       behind one another (a hanging authority used to stack up one timeout per waiting POST).
-    - A token that is only due for refresh (inside `refresh_margin`) but not expired is still
-      used when the refresh fails, so a short authority outage costs nothing."""
+    - A token that is only due for refresh (inside `refresh_margin`) but not expired is used
+      while the refresh runs in the background, and still when it fails, so a short authority
+      outage costs nothing and no turn waits for a refresh."""
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class OutboundTokenProvider:
         self._failed_at = 0.0
         self._lock = asyncio.Lock()
         self._sync_lock = threading.Lock()
+        self.refresh_task: asyncio.Task[None] | None = None  # a background refresh, if running
         self.fetch_count = 0
 
     @classmethod
@@ -163,6 +165,8 @@ class OutboundTokenProvider:
 
     def close(self) -> None:
         """Close the token endpoint connection (keep-alive) held by MSAL's HTTP session."""
+        if self.refresh_task is not None:
+            self.refresh_task.cancel()
         if self._http is not None:
             self._http.close()
 
@@ -176,17 +180,40 @@ class OutboundTokenProvider:
     async def token(self) -> str:
         """A valid access token; at most one fetch in flight, never blocking the event loop.
 
-        Raises OutboundTokenError (refused) or OutboundTokenUnavailable (unreachable, too slow)
-        within the deadline."""
-        if self._valid(self._clock()):
+        While the current token is still usable (only due for refresh) it is returned at once
+        and the refresh runs in the background: no turn waits for the authority then. Without
+        a usable token the caller waits for the fetch, at most the deadline, and gets
+        OutboundTokenError (refused) or OutboundTokenUnavailable (unreachable, too slow)."""
+        now = self._clock()
+        if self._valid(now):
             assert self._token is not None
             return self._token
-        self._raise_recent_failure()
+        if self._usable(now):
+            if self.refresh_task is None and not self._cooling_down(now):
+                self.refresh_task = asyncio.create_task(self._refresh())
+                self.refresh_task.add_done_callback(self._refresh_done)
+            assert self._token is not None
+            return self._token
+        if self._cooling_down(now):
+            assert self._failure is not None
+            raise self._failure
+        await self._refresh()
+        if not self._valid(self._clock()):
+            raise self._failure or OutboundTokenUnavailable("no outbound token")
+        assert self._token is not None
+        return self._token
+
+    async def ping(self) -> None:
+        """For /readyz: fails when the bot could not sign a reply now."""
+        await self.token()
+
+    async def _refresh(self) -> None:
+        """One fetch (shared by everyone waiting), bounded by the deadline; failures recorded."""
         try:
             async with asyncio.timeout(self._deadline):
                 async with self._lock:
-                    if not self._valid(self._clock()):
-                        self._raise_recent_failure()
+                    now = self._clock()
+                    if not self._valid(now) and not self._cooling_down(now):
                         await self._fetch_with_retries()
         except TimeoutError:
             self._record(
@@ -196,27 +223,12 @@ class OutboundTokenProvider:
             )
         except OutboundTokenError as exc:
             self._record(exc)
-        if self._failure is not None and not self._valid(self._clock()):
-            if self._usable(self._clock()):
-                log.warning(
-                    "Outbound token refresh failed, using the current token: %s", self._failure
-                )
-                assert self._token is not None
-                return self._token
-            raise self._failure
-        assert self._token is not None
-        return self._token
 
-    async def ping(self) -> None:
-        """For /readyz: fails when the bot could not sign a reply now."""
-        await self.token()
+    def _refresh_done(self, _task: asyncio.Task[None]) -> None:
+        self.refresh_task = None
 
-    def _raise_recent_failure(self) -> None:
-        now = self._clock()
-        if self._failure is not None and now - self._failed_at < self._cooldown:
-            if self._usable(now):
-                return  # the caller falls through to the still-usable token
-            raise self._failure
+    def _cooling_down(self, now: float) -> bool:
+        return self._failure is not None and now - self._failed_at < self._cooldown
 
     def _record(self, failure: OutboundTokenError) -> None:
         if failure is not self._failure:

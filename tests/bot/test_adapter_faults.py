@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -287,8 +288,12 @@ async def test_a_token_due_for_refresh_is_used_while_the_authority_is_down() -> 
     )
     assert await provider.token() == "token-1"
     clock.now += 3600 - 100  # due for refresh, not expired
-    assert await provider.token() == "token-1"
+    assert await provider.token() == "token-1"  # at once; the refresh runs in the background
+    assert provider.refresh_task is not None
+    await provider.refresh_task
     assert authority.calls == 2
+    assert await provider.token() == "token-1"  # the failed refresh changes nothing for turns
+    assert authority.calls == 2  # inside the cool-down: no new try
     clock.now += 200  # expired now: no token to fall back on
     with pytest.raises(OutboundTokenUnavailable):
         provider.current_token()  # never a blocking fetch inside the event loop
@@ -376,3 +381,31 @@ async def test_silent_bot_connector_does_not_hold_the_request(
     assert status == 200  # the handler's boundary caught the failed reply
     assert elapsed < 2.5, elapsed  # the reply and the error reply: one deadline each
     assert silent.connections <= 2  # no retry after a timeout
+
+
+async def test_no_turn_waits_for_a_refresh_while_the_token_is_usable() -> None:
+    """A silent authority during the refresh window: every caller gets the current token at
+    once; only one background fetch waits (and gives up at the deadline)."""
+    clock = FakeClock()
+    release = threading.Event()
+    calls: list[int] = []
+
+    def acquire() -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(5)  # the silent authority
+            raise ConnectionError("timed out")
+        return {"access_token": "token-1", "expires_in": 3600}
+
+    provider = OutboundTokenProvider(acquire, clock=clock, attempts=1, deadline_seconds=0.5)
+    assert await provider.token() == "token-1"
+    clock.now += 3600 - 100
+    started = time.monotonic()
+    tokens = await asyncio.gather(*(provider.token() for _ in range(20)))
+    assert time.monotonic() - started < 0.2
+    assert set(tokens) == {"token-1"}
+    assert provider.refresh_task is not None
+    await provider.refresh_task  # gives up at the deadline
+    assert len(calls) == 2  # one background fetch for all twenty callers
+    release.set()
+    assert await provider.token() == "token-1"

@@ -232,7 +232,10 @@ async def test_outbound_token_is_cached_until_shortly_before_expiry() -> None:
     clock.now += 3600 - 301
     assert await provider.token() == "token-1"
     assert provider.current_token() == "token-1"
-    clock.now += 2  # inside the refresh margin
+    clock.now += 2  # inside the refresh margin: still usable, refreshed in the background
+    assert await provider.token() == "token-1"
+    assert provider.refresh_task is not None
+    await provider.refresh_task
     assert await provider.token() == "token-2"
     assert len(issued) == 2
 
