@@ -257,9 +257,11 @@ _DECISION_QUESTION = re.compile(
     r"\b(beschlossen|beschließen|entschieden|abgestimmt|empfohlen|abgelehnt|ergebnis\w*)\b",
     re.IGNORECASE,
 )
+# "lehnt … ab" and "stimmt … zu" tempered to the next "lehnt"/"stimmt": `.*` scanned to the end
+# of the sentence from each of them, quadratic in a sentence that repeats the verb.
 _DECISION_SENTENCE = re.compile(
-    r"\b(beschließt|beschlossen|empfiehlt|empfohlen|abgelehnt|lehnt\b.*\bab\b|"
-    r"zur\s+Kenntnis|vertagt|verwiesen|stimmt\b.*\bzu\b)",
+    r"\b(beschließt|beschlossen|empfiehlt|empfohlen|abgelehnt|lehnt\b(?:(?!\blehnt\b).)*\bab\b|"
+    r"zur\s+Kenntnis|vertagt|verwiesen|stimmt\b(?:(?!\bstimmt\b).)*\bzu\b)",
     re.IGNORECASE,
 )
 MAX_DECISIONS = 6

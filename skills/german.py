@@ -374,7 +374,13 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"„»(]?[A-ZÄÖÜ0-9§])")
-_PAGE_MARKER = re.compile(r"^\s*--\s*\d+\s+of\s+\d+\s*--\s*$|^\s*–\s*\d+\s*–\s*$", re.MULTILINE)
+# Within one line ([^\S\n]: whitespace but the line break): `^\s*` ran across every following
+# blank line from every line start, quadratic in a run of empty lines.
+_PAGE_MARKER = re.compile(
+    r"^[^\S\n]*--[^\S\n]*\d+[^\S\n]+of[^\S\n]+\d+[^\S\n]*--[^\S\n]*$"
+    r"|^[^\S\n]*–[^\S\n]*\d+[^\S\n]*–[^\S\n]*$",
+    re.MULTILINE,
+)
 
 
 def tokens(text: str) -> list[str]:

@@ -63,7 +63,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\bkoste\w*|\bwie\s+teuer\b|\bcost", re.IGNORECASE),
-        re.compile(r"\d[\d.,]*\s*(?:€|Euro|Mio|Millionen)", re.IGNORECASE),
+        re.compile(r"(?<!\d)(?<!\d[.,])\d[\d.,]*\s*(?:€|Euro|Mio|Millionen)", re.IGNORECASE),
     ),
     (
         re.compile(r"^\s*(?:wer|wem|who|whom)\b", re.IGNORECASE),
