@@ -165,7 +165,9 @@ def split_parts(pages: Sequence[PageText]) -> list[Part]:
             continue
         head = [other.text for other in lines[line.index : line.index + 6]]
         form = any("Vorlage Nr.:" in h for h in head)
-        if numbered or form or _DOC_START.match(line.text):
+        # The first words of the page, past a printed page number ("1" / "Anlage 3").
+        opening = next((h for h in head if not h.isdigit()), line.text)
+        if numbered or form or _DOC_START.match(opening):
             starts.append(line.index)
             numbered = form
     parts: list[Part] = []

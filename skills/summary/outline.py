@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 
 from indexer.chunking import PageText
 from skills.summary import consultation, finance, sections
-from skills.summary.document import Line, Part, Quote, Statement, paragraphs, sentences, split_parts
+from skills.summary.document import (
+    Line,
+    Part,
+    Statement,
+    join_lines,
+    paragraphs,
+    sentences,
+    split_parts,
+    statement,
+)
 
 _MAIN_KINDS = frozenset({"vorlage", "information", "antrag", "anfrage", "haushalt", "text"})
 
@@ -120,11 +129,7 @@ def read_outline(pages: Sequence[PageText]) -> Outline:
     if proposal:
         deadline_candidates = _proposal_sentences(proposal) + deadline_candidates
     deadlines = consultation.deadlines(deadline_candidates, known_dates)
-    attachments = [
-        Statement(part.title[:120], (Quote(part.lines[0].page, part.lines[0].text),), "Anlage")
-        for part in parts[1:]
-        if part.kind == "anlage"
-    ]
+    attachments = [_attachment(part) for part in parts[1:] if part.kind == "anlage"]
     return Outline(
         kind=main.kind,
         betreff=sections.betreff(main),
@@ -136,6 +141,25 @@ def read_outline(pages: Sequence[PageText]) -> Outline:
         attachments=attachments,
         body=paragraphs(body_lines),
     )
+
+
+def _attachment(part: Part) -> Statement:
+    """One line for an Anlage: its first lines ("Anlage 1 Stadt Karlsruhe Betriebskonzept"),
+    page numbers of a table of contents left out."""
+    used: list[Line] = []
+    for line in part.lines[:8]:
+        if line.text.isdigit():
+            continue
+        used.append(line)
+        if sum(len(u.text) + 1 for u in used) >= 40:
+            break
+    used = used or part.lines[:1]
+    title = join_lines([u.text for u in used])
+    if len(title) > 110:
+        title = title[:109].rsplit(" ", 1)[0] + " …"
+    if len(part.pages) > 1:
+        title += f" ({len(part.pages)} Seiten)"
+    return statement(used, text=title, label="Anlage")
 
 
 def _proposal_sentences(proposal: Statement) -> list[Statement]:

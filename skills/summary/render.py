@@ -153,8 +153,13 @@ def render_text(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
         if points:
             lines += ["", f"{heading}:"]
             lines += [f"- {_line(p)}" if as_list else _line(p) for p in points]
-    if data.get("more_attachments"):
-        lines.append(f"- … und {data['more_attachments']} weitere Anlagen")
+    more = data.get("more_attachments") or 0
+    if more:
+        if not data["attachments"]:
+            lines += ["", "Anlagen:"]
+        lines.append(
+            f"- … und {more} weitere Anlagen" if data["attachments"] else f"- {more} Anlagen"
+        )
     if data.get("results"):
         lines += ["", "Ergebnis laut Ratsinformationssystem:"]
         lines += [f"- {r}" for r in data["results"]]

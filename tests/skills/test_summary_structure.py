@@ -456,3 +456,24 @@ def test_a_line_ending_in_a_day_or_an_abbreviation_does_not_end_the_sentence() -
         "Die Kosten belaufen sich auf ca. 8.000 € für einen Container.",
     ]
     assert [q.page for q in sentences(lines)[2].quotes] == [6]
+
+
+async def test_the_main_document_comes_first_then_one_line_per_anlage(tmp_path: Path) -> None:
+    vorlage = SCHUELERBEFOERDERUNG.replace("-- 1 of 1 --", "-- 1 of 4 --")
+    anlagen = (
+        "Anlage 1\nSatzung\nzur Erstattung der notwendigen Beförderungskosten\n"
+        "§ 1 Die Stadt erstattet die notwendigen Beförderungskosten.\n\n-- 2 of 4 --\n\n"
+        "§ 2 Notwendig sind die Kosten der günstigsten zumutbaren Verbindung.\n"
+        + "§ 3 Der Antrag ist bis zum Ende des Schuljahres bei der Schule zu stellen.\n"
+        * 20
+        + "\n-- 3 of 4 --\n\n"
+        "1\nAnlage 2\nSynopse der Änderungen gegenüber der bisherigen Satzung\n"
+        "Die Tabelle stellt die alte und die neue Fassung nebeneinander.\n\n-- 4 of 4 --\n"
+    )
+    data = (await summary_of(tmp_path, SkillRequest(text=vorlage + "\n" + anlagen))).data
+    assert [(a["text"], a["pages"]) for a in data["attachments"]] == [
+        ("Anlage 1 Satzung zur Erstattung der notwendigen Beförderungskosten (2 Seiten)", [2]),
+        ("Anlage 2 Synopse der Änderungen gegenüber der bisherigen Satzung", [4]),
+    ]
+    assert data["decision_proposal"]["pages"] == [1]
+    assert data["summary"].index("Beschlussvorschlag:") < data["summary"].index("Anlagen:")
