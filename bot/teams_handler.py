@@ -44,6 +44,8 @@ log = logging.getLogger("kiw.handler")
 
 CORRELATION_KEY = "kiw.correlation_id"
 STREAM_KEY = "kiw.stream"
+# How long a message-extension invoke waits for the conversation's roster (public only after).
+INVOKE_ROSTER_SECONDS = 1.5
 # New members joining a team in a burst get one short welcome per conversation in this window.
 MEMBER_WELCOME_WINDOW_SECONDS = 600.0
 
@@ -502,9 +504,14 @@ class KiwTeamsHandler(TeamsActivityHandler):
             return None
         if kind not in ("channel", "groupChat", "personal"):
             return Audience.public_only("no_roster")
-        lookup = await self.audiences.resolve(
-            turn_context, "team" if kind == "channel" else "groupChat"
-        )
+        scope: Scope = "team" if kind == "channel" else "groupChat"
+        try:
+            # Teams waits only seconds for an invoke, and the extension needs its own budget
+            # after this; a roster still being read keeps going (and is cached) for later.
+            async with asyncio.timeout(INVOKE_ROSTER_SECONDS):
+                lookup = await self.audiences.resolve(turn_context, scope)
+        except TimeoutError:
+            return Audience.public_only("roster_unreadable")
         return lookup.audience if lookup else Audience.public_only("no_roster")
 
     # ---- feedback ----

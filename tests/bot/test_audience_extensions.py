@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import bot.teams_handler as teams_handler
 from skills.audience import WITHHELD_NOTICE
 from tests.bot.audience_kit import (
     ALEX,
@@ -166,3 +167,17 @@ def _as_activity(chat: str) -> Any:
     from botbuilder.schema import Activity, ConversationAccount
 
     return Activity(conversation=ConversationAccount(id=chat), channel_data={})
+
+
+async def test_an_invoke_does_not_wait_long_for_a_roster(
+    bot: Any, connector: ConnectorRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Teams gives an invoke seconds: a roster that is slow to come means public inserts now."""
+    monkeypatch.setattr(teams_handler, "INVOKE_ROSTER_SECONDS", 0.2)
+    connector.roster_delay = 1.0
+    query = "Kompromisslinie Radverkehrsbudget Klausurvorlage"
+    body = await post(
+        bot, search(addressed("query_teams.json", connector, team=GRUENE_TEAM), query)
+    )
+    assert not leaked(cards_in(body))  # the faction's own team, but its roster did not come in time
+    assert any(card["body"][0]["text"] == WITHHELD_NOTICE for card in cards_in(body))
