@@ -1,11 +1,16 @@
-"""German text analysis shared by the search backends.
+"""The one German analysis module: shared by the search backends and the skills.
 
 The embedded backend does *all* of its analysis here, in Python, and hands tantivy
 pre-analysed terms (one whitespace-separated string per field). That keeps indexing and
 querying on exactly the same code path, lets us fold umlaut spellings ("Aenderung" =
 "Änderung"), split compounds with a vocabulary built from the indexed corpus itself, and
 highlight snippets on the *original* text. Azure AI Search analyses with `de.microsoft`
-itself; it shares only the reference-number normalisation and the query clean-up.
+itself; it shares the reference-number normalisation, the query clean-up and the vocabulary.
+
+The skills (skills/german.py, skills/reader.py) use the same folding, stemmer and stop words;
+`match_stem` adds what reading a question needs on top of the index's `stem` (participles of
+separable and strong verbs), and `QUESTION_WORDS` the words that shape a question but name no
+topic. The index keeps `stem` unchanged, so indexes built before stay valid.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
+import yaml
 
 # Umlauts fold to their two-letter spelling, so "Straße"/"Strasse" and "Änderung"/"Aenderung"
 # become the same word before stemming (the Snowball German stemmer then treats both alike).
@@ -42,6 +49,30 @@ _STOPWORDS_TEXT = """
     wo wurde wurden zu zum zur zwar zwischen
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+# Words that shape a question (what kind of answer it wants, who asks) but name no topic,
+# and a few more function words. Dropped, on top of STOPWORDS, when questions and passages are
+# matched; the index keeps them, so indexes built before this list stay valid.
+_QUESTION_WORDS_TEXT = """
+    wann warum wieso weshalb wozu wofuer woher wohin wem wen womit wovon worueber wieviel
+    wieviele viel viele vielen lange lang oft haeufig schnell hoch frueh weit teuer gross
+    darf darfst duerfen duerfte muss musst muessen kann kannst koennen koennte soll sollte
+    sollten will wollen moechte moechten gilt gelten gibt gibts geben passiert passieren
+    geschieht braucht brauche brauch benoetige mache machen macht tun bitte gerne eigentlich
+    genau mal ca usw steht stehen regelt regeln geregelt bin bist sein habe haben hatte
+    waere wuerde wuerden ueberhaupt einfach schon bereits jemand etwas ihr euer mein meine
+    meinen meinem meiner unsere unserer unseren frau herr herrn dr prof bekomme bekommen
+    kriege krieg kriegen erhalte erhalten sehe sehen finde finden wo welche welcher welches
+    welchen welchem ja nein sofort z b d h
+    dagegen daran daraus darin dein deine denn einig einmal eure gewesen hin hinter ihres jetzt
+    keinem keinen keiner keines manche nichts seit solche sondern sonst waehrend weg werde
+    wirst wollte ab dauert dauern dauer zaehlt zaehlen findet statt erfolgt erfolgen heisst
+    heissen nennt nennen
+    the a an of to in is are and or for on with what who how when which may can does do i
+    my me we be by it this that at as from should must there any about into onto than then
+    your our their have has had get got will would could where whom why
+"""
+QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 
 MIN_COMPOUND = 8  # only words at least this long are tried as compounds
 MIN_PART = 4  # each part at least this long (keeps "rad", "ort", "amt" from splitting words)
@@ -127,6 +158,146 @@ def stems_of(folded_words: list[str]) -> list[str]:
 
 def _stem_all(ws: list[str]) -> list[str]:
     return [str(s) for s in _stemmer.stemWords(ws)]
+
+
+# ---------------------------------------------------------------- verb forms (reading questions)
+
+# Separable particles: "eingereicht" / "reicht … ein" / "einreichen" are one verb.
+SEPARABLE_PARTICLES = frozenset(
+    [
+        "ab",
+        "an",
+        "auf",
+        "aus",
+        "bei",
+        "dazu",
+        "ein",
+        "fest",
+        "frei",
+        "heraus",
+        "hin",
+        "hinzu",
+        "hoch",
+        "los",
+        "mit",
+        "nach",
+        "statt",
+        "vor",
+        "voraus",
+        "weg",
+        "weiter",
+        "zu",
+        "zurueck",
+        "zusammen",
+    ]
+)
+# Weak participles only ("eingereicht"); "-en" forms are ambiguous ("eingehen" is an
+# infinitive) and strong participles go through the table below.
+_PARTICIPLE = re.compile(
+    r"^(" + "|".join(sorted(SEPARABLE_PARTICLES, key=len, reverse=True)) + r")ge([a-z]{3,}t)$"
+)
+# Participles of strong verbs a city's rules use, to the verb's stem ("geschlossen" ->
+# "schliess"), so "abgeschlossen" meets "schließt … ab" and "Abschluss".
+_STRONG_PARTICIPLES = {
+    "geschlossen": "schliessen",
+    "gegeben": "geben",
+    "genommen": "nehmen",
+    "gezogen": "ziehen",
+    "getroffen": "treffen",
+    "geschrieben": "schreiben",
+    "gegangen": "gehen",
+    "gewiesen": "weisen",
+    "gefunden": "finden",
+    "gehalten": "halten",
+    "gelassen": "lassen",
+    "getragen": "tragen",
+    "gesprochen": "sprechen",
+    "gestanden": "stehen",
+    "gewesen": "sein",
+    "geworden": "werden",
+    "geboten": "bieten",
+    "verboten": "verbieten",
+    "entschieden": "entscheiden",
+    "beschlossen": "beschliessen",
+    "vorgeschlagen": "vorschlagen",
+    "gelesen": "lesen",
+    "gesehen": "sehen",
+    "erhalten": "erhalten",
+    "gerufen": "rufen",
+    "angeboten": "anbieten",
+    "eingegangen": "eingehen",
+    "aufgenommen": "aufnehmen",
+    "ausgenommen": "ausnehmen",
+    "abgenommen": "abnehmen",
+    "vorgelegen": "vorliegen",
+}
+
+
+@lru_cache(maxsize=100_000)
+def match_stem(word: str) -> str:
+    """The stem under which a question word and a passage word are compared: the index's
+    `stem`, after participles are turned into their verb ("freigeschaltet" -> "freischalt",
+    "abgeschlossen" -> "abschliess", "eingereicht" -> "einreicht" ~ "einreich")."""
+    folded = fold(word)
+    strong = _STRONG_PARTICIPLES.get(folded)
+    if strong is None:
+        for particle in SEPARABLE_PARTICLES:
+            rest = folded[len(particle) :]
+            if folded.startswith(particle) and rest in _STRONG_PARTICIPLES:
+                strong = particle + _STRONG_PARTICIPLES[rest]
+                break
+    if strong is not None:
+        return stem(strong)
+    return stem(_PARTICIPLE.sub(r"\1\2", folded))
+
+
+# ---------------------------------------------------------------- everyday words
+
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everyday words -> the administrative words documents use (vocabulary.yaml).
+
+    `alternatives(words, i)` gives, for the folded word at position i (or the two-word phrase
+    starting there), each administrative term as a tuple of stems (all must match)."""
+
+    single: dict[str, tuple[tuple[str, ...], ...]]
+    phrases: dict[tuple[str, str], tuple[tuple[str, ...], ...]]
+    written: dict[str, tuple[str, ...]]  # folded everyday word -> its terms as written
+
+    def alternatives(self, folded_words: list[str], i: int) -> tuple[tuple[str, ...], ...]:
+        out = self.single.get(folded_words[i], ())
+        if i + 1 < len(folded_words):
+            out += self.phrases.get((folded_words[i], folded_words[i + 1]), ())
+        return out
+
+    def terms_of(self, word: str) -> tuple[str, ...]:
+        """The administrative words (as written in the file) for one everyday word."""
+        return self.written.get(fold(word), ())
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    single: dict[str, tuple[tuple[str, ...], ...]] = {}
+    phrases: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    written: dict[str, tuple[str, ...]] = {}
+    for key, values in raw.items():
+        terms = tuple(
+            tuple(dict.fromkeys(stem(w) for w in _WORD.findall(fold(str(v))) if w not in STOPWORDS))
+            for v in values
+        )
+        terms = tuple(t for t in terms if t)
+        key_words = words(str(key))
+        if len(key_words) > 1 and "-" not in str(key):
+            phrases[(key_words[0], key_words[1])] = terms
+        else:
+            single[fold(str(key))] = terms
+            written[fold(str(key))] = tuple(str(v) for v in values)
+    return Vocabulary(single=single, phrases=phrases, written=written)
 
 
 # ---------------------------------------------------------------- compounds
@@ -276,6 +447,9 @@ MAX_QUERY_WORDS = 32  # a pasted 2,000-character text must not become a 300-clau
 class QueryWord:
     word: str  # folded surface form
     stem: str
+    # Administrative words the everyday word stands for (vocabulary.yaml), each as the stems
+    # that must all match: "handy" -> (("mobiltelefon",), ("diensthandy",), ("geraet",)).
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,12 +474,14 @@ def parse_query(text: str) -> ParsedQuery:
         refs.append(key)
         rest = rest[:start] + " " * (end - start) + rest[end:]
     seen: dict[str, QueryWord] = {}
-    for w in words(rest):
+    folded = words(rest)
+    vocab = vocabulary()
+    for i, w in enumerate(folded):
         if w in STOPWORDS:
             continue
         s = stem(w)
         if s and s not in seen:
-            seen[s] = QueryWord(word=w, stem=s)
+            seen[s] = QueryWord(word=w, stem=s, alternatives=vocab.alternatives(folded, i))
         if len(seen) >= MAX_QUERY_WORDS:
             break
     return ParsedQuery(words=tuple(seen.values()), references=tuple(dict.fromkeys(refs)))

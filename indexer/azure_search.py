@@ -45,6 +45,7 @@ from indexer.analysis import (
     fold_key,
     parse_query,
     reference_key,
+    vocabulary,
 )
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
 
@@ -251,10 +252,26 @@ def retry_after_seconds(exc: HttpResponseError) -> float | None:
 
 
 def _search_text(words: Sequence[str], fuzzy: bool) -> str:
-    """Plain words only: no query syntax from the user reaches the service."""
-    if fuzzy:
-        return " ".join(f"{w}~1" if len(w) >= 5 and w.isalpha() else w for w in words)
-    return " ".join(words)
+    """Plain words only: no query syntax from the user reaches the service. The only syntax
+    is ours: an everyday word becomes a group with the administrative words it stands for
+    (vocabulary.yaml), `(handy | Mobiltelefon | "dienstliches Mobiltelefon")`; the full
+    Lucene syntax (used with fuzzy terms) spells the same group with OR."""
+    vocab = vocabulary()
+    parts = []
+    for w in words:
+        term = f"{w}~1" if fuzzy and len(w) >= 5 and w.isalpha() else w
+        alternatives = [_quoted(t) for t in vocab.terms_of(w)]
+        if alternatives:
+            joiner = " OR " if fuzzy else " | "
+            term = "(" + joiner.join([term, *alternatives]) + ")"
+        parts.append(term)
+    return " ".join(parts)
+
+
+def _quoted(term: str) -> str:
+    """A vocabulary term as one search unit: plain word, or a phrase in quotes."""
+    plain = WORD_PATTERN.findall(term)
+    return plain[0] if len(plain) == 1 and plain[0] == term else '"' + " ".join(plain) + '"'
 
 
 def _snippet(doc: dict[str, Any]) -> str:

@@ -74,6 +74,7 @@ _MAX_DOC_CHUNKS = 100_000
 _TITLE_BOOST = 2.0
 _PART_BOOST = 0.7
 _SPLIT_BOOST = 0.8
+_ALTERNATIVE_BOOST = 0.8  # an administrative word for an everyday one (vocabulary.yaml)
 _REF_BOOST = 20.0
 _REFRESH_RATIO = 0.5  # re-split chunks written while the vocabulary was under half its size
 _MAX_FUZZY_WORDS = 6  # fuzzy expansion is the expensive part of a query
@@ -337,6 +338,17 @@ class EmbeddedIndex:
                     _SPLIT_BOOST,
                 )
             )
+        for alternative in word.alternatives:
+            # An everyday word also finds the administrative term it stands for
+            # ("Handy" -> "Mobiltelefon"), slightly below the word itself.
+            variants.append(
+                tantivy.Query.boost_query(
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Must, self._any_field(s)) for s in alternative]
+                    ),
+                    _ALTERNATIVE_BOOST,
+                )
+            )
         if fuzzy and len(word.word) >= 5 and word.word.isalpha():
             # One edit (a swap counts as one): the usual typo; distance 2 costs 5-10x more.
             variants.append(
@@ -348,6 +360,14 @@ class EmbeddedIndex:
                 )
             )
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, v) for v in variants])
+
+    def _any_field(self, stem: str) -> tantivy.Query:
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, self._term(field, stem))
+                for field in ("title_terms", "body_terms", "part_terms")
+            ]
+        )
 
     def _reference_clause(self, parsed: ParsedQuery) -> list[tantivy.Query]:
         out = []

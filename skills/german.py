@@ -1,325 +1,25 @@
-"""German text helpers the skills share: sentence splitting, content terms, stemming, language.
+"""German text helpers the skills share: sentence splitting, content terms, language.
 
-Kept dependency-light (PyStemmer's Snowball German stemmer) so the extractive generator, the
-grounding checks and the query parser agree on what a "term" is.
+Folding, stemming, stop words and the everyday-words vocabulary come from the one analysis
+module, indexer/analysis.py, so the index, the relevance gate, the extractive generator and
+the query parser agree on what a "term" is.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import Stemmer
+from indexer.analysis import QUESTION_WORDS, fold, match_stem
+from indexer.analysis import STOPWORDS as FUNCTION_WORDS
 
-_STEMMER = Stemmer.Stemmer("german")
+# Function words and question words that say nothing about the topic of a question (folded
+# spelling: "für" is "fuer"). The one list lives in indexer/analysis.py.
+STOPWORDS = FUNCTION_WORDS | QUESTION_WORDS
 
-# Function words and question words that say nothing about the topic of a question.
-STOPWORDS = frozenset(
-    [
-        "aber",
-        "alle",
-        "allem",
-        "allen",
-        "aller",
-        "alles",
-        "als",
-        "also",
-        "am",
-        "an",
-        "ander",
-        "andere",
-        "anderem",
-        "anderen",
-        "anderer",
-        "anderes",
-        "auch",
-        "auf",
-        "aus",
-        "bei",
-        "beim",
-        "bin",
-        "bis",
-        "bist",
-        "da",
-        "dabei",
-        "dadurch",
-        "dafür",
-        "dagegen",
-        "daher",
-        "damit",
-        "dann",
-        "dar",
-        "daran",
-        "darauf",
-        "daraus",
-        "darf",
-        "darfst",
-        "darin",
-        "darüber",
-        "das",
-        "dass",
-        "daß",
-        "dein",
-        "deine",
-        "dem",
-        "den",
-        "denn",
-        "der",
-        "deren",
-        "des",
-        "dessen",
-        "dich",
-        "die",
-        "dies",
-        "diese",
-        "diesem",
-        "diesen",
-        "dieser",
-        "dieses",
-        "dir",
-        "doch",
-        "dort",
-        "du",
-        "durch",
-        "ein",
-        "eine",
-        "einem",
-        "einen",
-        "einer",
-        "eines",
-        "einig",
-        "einige",
-        "einmal",
-        "er",
-        "es",
-        "etwas",
-        "euch",
-        "euer",
-        "eure",
-        "für",
-        "gegen",
-        "gewesen",
-        "gibt",
-        "habe",
-        "haben",
-        "hat",
-        "hatte",
-        "hatten",
-        "hier",
-        "hin",
-        "hinter",
-        "ich",
-        "ihm",
-        "ihn",
-        "ihnen",
-        "ihr",
-        "ihre",
-        "ihrem",
-        "ihren",
-        "ihrer",
-        "ihres",
-        "im",
-        "in",
-        "indem",
-        "ins",
-        "ist",
-        "ja",
-        "jede",
-        "jedem",
-        "jeden",
-        "jeder",
-        "jedes",
-        "jetzt",
-        "kann",
-        "kannst",
-        "kein",
-        "keine",
-        "keinem",
-        "keinen",
-        "keiner",
-        "keines",
-        "können",
-        "könnte",
-        "machen",
-        "man",
-        "manche",
-        "mein",
-        "meine",
-        "mich",
-        "mir",
-        "mit",
-        "muss",
-        "musst",
-        "müssen",
-        "nach",
-        "nicht",
-        "nichts",
-        "noch",
-        "nun",
-        "nur",
-        "ob",
-        "oder",
-        "ohne",
-        "sehr",
-        "sein",
-        "seine",
-        "seinem",
-        "seinen",
-        "seiner",
-        "seit",
-        "sich",
-        "sie",
-        "sind",
-        "so",
-        "solche",
-        "soll",
-        "sollen",
-        "sollte",
-        "sondern",
-        "sonst",
-        "über",
-        "um",
-        "und",
-        "uns",
-        "unser",
-        "unsere",
-        "unter",
-        "viel",
-        "vom",
-        "von",
-        "vor",
-        "wann",
-        "war",
-        "waren",
-        "warum",
-        "was",
-        "weg",
-        "welche",
-        "welchem",
-        "welchen",
-        "welcher",
-        "welches",
-        "wenn",
-        "wer",
-        "werde",
-        "werden",
-        "wie",
-        "wieder",
-        "will",
-        "wir",
-        "wird",
-        "wirst",
-        "wo",
-        "wollen",
-        "wollte",
-        "würde",
-        "würden",
-        "zu",
-        "zum",
-        "zur",
-        "zwar",
-        "zwischen",
-        "wieviel",
-        "wieviele",
-        "viele",
-        "vielen",
-        "lange",
-        "oft",
-        "passiert",
-        "passieren",
-        "geschieht",
-        "braucht",
-        "brauche",
-        "benötige",
-        "macht",
-        "frau",
-        "herr",
-        "herrn",
-        "dr",
-        "prof",
-        "mache",
-        "während",
-        "into",
-        "onto",
-        "than",
-        "then",
-        "your",
-        "our",
-        "their",
-        "have",
-        "has",
-        "had",
-        "get",
-        "got",
-        "will",
-        "would",
-        "could",
-        "gilt",
-        "gelten",
-        "darf",
-        "dürfen",
-        "dürfte",
-        "bitte",
-        "gerne",
-        "eigentlich",
-        "genau",
-        "mal",
-        "denn",
-        "etwa",
-        "ca",
-        "bzw",
-        "usw",
-        "z",
-        "b",
-        "d",
-        "h",
-        "steht",
-        "stehen",
-        "regelt",
-        "regeln",
-        "geregelt",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "is",
-        "are",
-        "and",
-        "or",
-        "for",
-        "on",
-        "with",
-        "what",
-        "who",
-        "how",
-        "when",
-        "which",
-        "may",
-        "can",
-        "does",
-        "do",
-        "i",
-        "my",
-        "me",
-        "we",
-        "be",
-        "by",
-        "it",
-        "this",
-        "that",
-        "at",
-        "as",
-        "from",
-        "be",
-        "should",
-        "must",
-        "there",
-        "any",
-        "about",
-    ]
-)
+
+def is_stopword(token: str) -> bool:
+    return fold(token) in STOPWORDS
+
 
 _WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß][0-9A-Za-zÄÖÜäöüß\-]*")
 
@@ -396,17 +96,10 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-# Participles of separable verbs put "ge" after the particle ("freigeschaltet", "eingegeben");
-# dropping it lets them meet the infinitive and the noun ("freischalten", "Freischaltung").
-_PARTICIPLE = re.compile(
-    r"^(frei|an|ab|auf|aus|ein|fest|zurück|vor|nach|mit|zu|weiter|hoch|um)ge(\w{3,}(?:t|en))$"
-)
-
-
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    lowered = _PARTICIPLE.sub(r"\1\2", word.lower())
-    return str(_STEMMER.stemWord(lowered))
+    """The stem skills compare words by (indexer.analysis.match_stem: folded, participles
+    turned into their verb, Snowball German)."""
+    return match_stem(word)
 
 
 def content_stems(text: str) -> set[str]:
@@ -415,7 +108,7 @@ def content_stems(text: str) -> set[str]:
     Hyphenated compounds count by their parts ("KI-Schulung" -> ki, schul), so "KI-Schulung"
     in a question matches "Schulung" in a rule.
     """
-    return {stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1 and "-" not in t}
+    return {stem(t) for t in tokens(text) if not is_stopword(t) and len(t) > 1 and "-" not in t}
 
 
 def clean_extracted(text: str) -> str:
@@ -619,44 +312,11 @@ _EN_DE = {
 }
 
 
-# Product names users ask about, and the words the rules use for them.
-_DOMAIN_SYNONYMS = {
-    "chatgpt": "Chatbots",
-    "gemini": "Chatbots",
-    "claude": "Chatbots",
-    "copilot": "KI-Anwendungen",
-    "deepl": "Übersetzungsdienste",
-    "tool": "KI-Anwendung",
-    "tools": "KI-Anwendungen",
-    "e-mail": "personenbezogene Daten",
-    "e-mails": "personenbezogene Daten",
-    "email": "personenbezogene Daten",
-    "mailadresse": "personenbezogene Daten",
-    "adresse": "personenbezogene Daten",
-    "adressen": "personenbezogene Daten",
-    "telefonnummer": "personenbezogene Daten",
-    "telefonnummern": "personenbezogene Daten",
-    "namen": "personenbezogene Daten",
-    "geburtsdatum": "personenbezogene Daten",
-    "kundendaten": "personenbezogene Daten",
-    "bürgerdaten": "personenbezogene Daten",
-    "patientendaten": "personenbezogene Daten",
-    "handy": "Geräte",
-    "smartphone": "Geräte",
-    "laptop": "Geräte",
-    "tablet": "Geräte",
-}
-_WORDS_TO_REPLACE = re.compile(r"\b(" + "|".join(_DOMAIN_SYNONYMS) + r")\b", re.IGNORECASE)
-
-
-def expand_domain(text: str) -> str:
-    """Product names replaced by the rules' own words ("ChatGPT" -> "Chatbots")."""
-    return _WORDS_TO_REPLACE.sub(lambda m: _DOMAIN_SYNONYMS[m.group(1).lower()], text)
-
-
 def search_terms(question: str, language: str) -> str:
-    """What retrieval and sentence scoring look for: German words for the question's topic."""
-    return expand_domain(expand_english(question) if language == "en" else question)
+    """What retrieval and sentence scoring look for: German words for the question's topic.
+    Everyday words stay as typed; the index and the reader add the administrative words they
+    stand for (indexer/vocabulary.yaml)."""
+    return expand_english(question) if language == "en" else question
 
 
 def expand_english(text: str) -> str:
@@ -667,7 +327,7 @@ def expand_english(text: str) -> str:
         lowered = word.lower()
         if lowered in _EN_DE:
             return _EN_DE[lowered]
-        return "" if lowered in STOPWORDS else word
+        return "" if is_stopword(lowered) else word
 
     return re.sub(r"\s+", " ", _WORD.sub(german, text)).strip()
 

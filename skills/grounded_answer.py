@@ -4,12 +4,12 @@ Shared by policy Q&A (collection `policies`) and question mode of the ALLRIS sea
 (collection `council`). Steps, each recorded in the request's trace:
 retrieval (access-trimmed) -> relevance gate -> generation -> citation validation -> renumbering.
 
-The relevance gate (why a threshold): retrieval always returns *something* (the embedded
-index falls back to "any word"), so an unanswerable question would otherwise be answered from
-the least bad passage. A passage counts as support only if it contains at least
-`MIN_PASSAGE_COVERAGE` of the question's content stems (a word unknown to the whole
-collection counting twice) and at least two of them. 0.5 was chosen by a sweep on
-bench/questions/policies.yaml; the table and the reasoning are in docs/skills.md.
+The relevance gate (why): retrieval always returns *something* (the embedded index falls back
+to "any word"), so an unanswerable question would otherwise be answered from the least bad
+passage. A passage supports an answer only if the reader (skills/reader.py) finds in it a
+sentence that carries the kind of answer the question asks for ("Wie lange …?" -> a duration)
+about what the question is about — answerability, not word overlap. Calibration on the dev
+split of bench/questions/rules.yaml is in docs/skills.md.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from skills.context import SkillContext
 from skills.generator.base import Passage
 from skills.german import (
     STOPWORDS,
-    content_stems,
     detect_language,
-    matched_terms,
     search_terms,
     stem,
     tokens,
@@ -38,9 +36,9 @@ from skills.grounding import (
     validate_answer,
 )
 from skills.privacy import contains_personal_data, without_personal_data
+from skills.reader import read
 from skills.types import Citation, SkillRequest
 
-MIN_PASSAGE_COVERAGE = 0.5
 RETRIEVE_TOP = 8
 MAX_PASSAGES = 5
 MAX_QUESTION_CHARS = 2_000
@@ -68,24 +66,6 @@ class GroundedAnswer:
             "citations": [citation_json(c) for c in self.citations],
             "grounded": self.grounded,
         }
-
-
-def passage_coverage(question_stems: set[str], hit: Hit) -> float:
-    chunk = hit.chunk
-    stems = content_stems(" ".join(filter(None, [chunk.title, chunk.heading, chunk.text])))
-    return (
-        len(matched_terms(question_stems, stems)) / len(question_stems) if question_stems else 0.0
-    )
-
-
-def supports(question_stems: set[str], hit: Hit, unknown: frozenset[str] = frozenset()) -> bool:
-    """Enough of the question in the passage. A question word the whole (visible) collection
-    never uses counts twice: "Fähren am Skandinavienkai" is not answered by "täglich fahren"."""
-    coverage = passage_coverage(question_stems, hit)
-    matched = round(coverage * len(question_stems))
-    needed = min(2, len(question_stems))
-    weighted = matched / (len(question_stems) + len(unknown & question_stems))
-    return weighted >= MIN_PASSAGE_COVERAGE and matched >= needed
 
 
 @dataclass
@@ -139,19 +119,20 @@ async def answer_question(
         top=RETRIEVE_TOP,
         offset=0,
     )
-    question_stems = content_stems(search_text)
     await request.progress.inform(SEARCHING.get(collection, "Ich suche passende Textstellen …"))
     with request.trace.timed("retrieval", collection=collection) as step:
         retrieved = await retrieve(ctx, query)
         hits = retrieved.hits
         step["hits"] = len(hits)
         step["unknown_words"] = len(retrieved.unknown)
-    ranked = sorted(
-        enumerate(hits), key=lambda item: (-passage_coverage(question_stems, item[1]), item[0])
-    )
-    supported = [h for _, h in ranked if supports(question_stems, h, retrieved.unknown)]
-    supported = supported[:MAX_PASSAGES]
-    request.trace.add("relevance", kept=len(supported), of=len(hits))
+    # The gate: passages with a sentence that answers the question (skills/reader.py). The
+    # extractive generator needs the kind of answer asked for in that sentence; a model is
+    # given the passages that speak about the question and judges that itself (KEINE_AUSSAGE).
+    typed = ctx.generator.name == "extractive"
+    with request.trace.timed("relevance", typed=typed) as gate:
+        reading = read(question, passages_from_hits(hits), about=search_text, typed=typed)
+        supported = [hits[i] for i in reading.passages()[:MAX_PASSAGES]]
+        gate.update(kind=reading.shape.kind, kept=len(supported), of=len(hits))
     out = GroundedAnswer(text="", language=language, hits=hits)
     out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:

@@ -240,14 +240,32 @@ class _Term:
     fuzzy: bool
 
 
-def _query_terms(text: str, full: bool) -> list[_Term]:
+def _query_terms(text: str, full: bool) -> list[_Term | _Group]:
+    """Words, and `(a | "b c")` / `(a OR "b c")` groups as the real service reads them: a group
+    matches where any of its options does, a quoted option where all of its words do."""
     if text.strip() == "*":
         return []
-    out = []
-    for m in re.finditer(r"([^\W_]+)(~\d)?", text):
-        w = fold(m.group(1))
-        out.append(_Term(word=w, stem=stem(w), fuzzy=full and bool(m.group(2))))
+    out: list[_Term | _Group] = []
+    for m in re.finditer(r"\(([^)]*)\)|([^\W_]+)(~\d)?", text):
+        if m.group(1) is not None:
+            options = re.split(r"\s*(?:\||\bOR\b)\s*", m.group(1))
+            out.append(_Group(tuple(tuple(_words_of(o, full)) for o in options if o.strip())))
+        else:
+            w = fold(m.group(2))
+            out.append(_Term(word=w, stem=stem(w), fuzzy=full and bool(m.group(3))))
     return out
+
+
+def _words_of(option: str, full: bool) -> list[_Term]:
+    return [
+        _Term(word=fold(m.group(1)), stem=stem(fold(m.group(1))), fuzzy=full and bool(m.group(2)))
+        for m in re.finditer(r"([^\W_]+)(~\d)?", option)
+    ]
+
+
+@dataclass(frozen=True)
+class _Group:
+    options: tuple[tuple[_Term, ...], ...]
 
 
 def _values(value: Any) -> list[str]:
@@ -260,7 +278,10 @@ def _word_matches(w: str, t: _Term) -> bool:
     return stem(w) == t.stem or (t.fuzzy and _one_edit(w, t.word))
 
 
-def _term_score(doc: dict[str, Any], fields: list[str], t: _Term) -> float:
+def _term_score(doc: dict[str, Any], fields: list[str], t: _Term | _Group) -> float:
+    if isinstance(t, _Group):
+        scores = [[_term_score(doc, fields, w) for w in option] for option in t.options]
+        return max((sum(s) for s in scores if s and all(s)), default=0.0)
     score = 0.0
     for f in fields:
         for value in _values(doc.get(f)):
@@ -284,7 +305,12 @@ def _one_edit(a: str, b: str) -> bool:
     return longer[i + 1 :] == shorter[i:]
 
 
-def _highlights(value: Any, terms: list[_Term], pre: str, post: str) -> list[str]:
+def _highlights(value: Any, clauses: list[_Term | _Group], pre: str, post: str) -> list[str]:
+    terms = [
+        t
+        for c in clauses
+        for t in ([c] if isinstance(c, _Term) else [w for option in c.options for w in option])
+    ]
     frags = []
     for text in _values(value):
         marked = False

@@ -76,19 +76,12 @@ def test_injection_phrases_are_recognised() -> None:
     assert not looks_like_injection("Der Personalrat muss zustimmen.")
 
 
-def test_question_words_unknown_to_the_collection_count_twice() -> None:
-    from indexer.model import Hit
-    from skills.german import content_stems
-    from skills.grounded_answer import supports
+def test_a_question_word_no_passage_has_keeps_the_question_unanswered() -> None:
+    from skills.reader import read
 
-    stems = content_stems("Wie viele Fähren legen täglich am Skandinavienkai an?")
-    hit = Hit(
-        chunk=passage(1, "Kinder fahren täglich zur Schule.").chunk,
-        score=1.0,
-        snippet="",
-    )
-    assert supports(stems, hit)  # 2 of 4 words
-    assert not supports(stems, hit, frozenset({"skandinavienkai"}))
+    passages = [passage(1, "Kinder fahren täglich zur Schule. Der Bus fährt täglich um 7 Uhr.")]
+    reading = read("Wie viele Fähren legen täglich am Skandinavienkai an?", passages)
+    assert not reading.answerable
 
 
 ADDRESSED_TO_THE_MODEL = [

@@ -1,0 +1,195 @@
+"""The dev/test question sets of bench/questions (rules.yaml, council.yaml) and their corpora.
+
+Loaders only; bench/eval_qa.py runs them and prints the figures. The council corpus is built
+the way the OParl crawler builds it (indexer/oparl/documents.py + the pipeline's splitter): a
+paper's overview chunk with its Beratungsfolge, its files' passages, and one document per
+meeting with its agenda, so the searches meet what the production index holds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tarfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from indexer.chunking import split_page_markers, split_passages
+from indexer.model import POLICIES, Chunk
+from indexer.oparl.documents import Lookups, meeting_document, paper_document
+from indexer.pipeline import ChunkSplitter, ParsedFile
+from tests.skills.corpus import chunks_of_file
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = REPO / "bench" / "questions"
+KARLSRUHE = REPO.parent / "shared" / "data" / "karlsruhe"
+KARLSRUHE_BASE = "https://web1.karlsruhe.de/oparl/bodies/0001/"
+WORDINGS = ("document", "everyday", "typo")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    wording: str  # document / everyday / typo
+    split: str  # dev / test
+    kind: str  # the answer type the question asks for (rule, duration, who, …)
+    facts: tuple[str, ...]  # any of them must appear in the answer; () for unanswerable
+    doc_id: str = ""  # where the supporting passage is
+
+
+def _facts(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _expand(
+    item: dict[str, Any], split: str, facts: tuple[str, ...], doc_id: str
+) -> list[Question]:
+    return [
+        Question(
+            id=f"{item['id']}/{wording}",
+            text=text,
+            wording=wording,
+            split=split,
+            kind=str(item.get("type", "none")),
+            facts=facts,
+            doc_id=doc_id,
+        )
+        for wording, text in zip(WORDINGS, item["q"], strict=True)
+    ]
+
+
+# ---------------------------------------------------------------- rules
+
+
+def rules_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load((QUESTIONS / "rules.yaml").read_text(encoding="utf-8"))
+    return spec
+
+
+def rule_doc_id(path: str) -> str:
+    return f"file:{path}"
+
+
+def rules_chunks() -> list[Chunk]:
+    """The five rule documents as the policies collection, one chunk per section."""
+    out: list[Chunk] = []
+    for doc in rules_spec()["documents"].values():
+        doc_id = rule_doc_id(doc["path"])
+        for chunk in chunks_of_file(REPO / doc["path"], POLICIES):
+            out.append(replace(chunk, id=f"{doc_id}#{chunk.id.rsplit('#', 1)[1]}", doc_id=doc_id))
+    return out
+
+
+def rules_questions() -> tuple[list[Question], list[Question]]:
+    """(answerable, unanswerable), each wording its own question."""
+    spec = rules_spec()
+    docs = spec["documents"]
+    answerable = [
+        q
+        for item in spec["answerable"]
+        for q in _expand(
+            item,
+            docs[item["doc"]]["split"],
+            _facts(item["fact"]),
+            rule_doc_id(docs[item["doc"]]["path"]),
+        )
+    ]
+    unanswerable = [
+        q
+        for item in spec["unanswerable"]
+        for q in _expand(item, docs[item["near"]]["split"], (), "")
+    ]
+    return answerable, unanswerable
+
+
+# ---------------------------------------------------------------- council
+
+
+@dataclass(frozen=True)
+class CouncilSearch:
+    text: str
+    category: str
+    split: str
+    expect: tuple[str, ...]  # full OParl ids
+
+
+def _split_of(short_id: str) -> str:
+    return "dev" if int(short_id.rsplit("/", 1)[1]) % 2 == 0 else "test"
+
+
+def council_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load((QUESTIONS / "council.yaml").read_text(encoding="utf-8"))
+    return spec
+
+
+def council_searches() -> list[CouncilSearch]:
+    return [
+        CouncilSearch(
+            text=item["q"],
+            category=item["cat"],
+            split=_split_of(item["expect"][0]),
+            expect=tuple(_full_id(e) for e in item["expect"]),
+        )
+        for item in council_spec()["search"]
+    ]
+
+
+def council_questions() -> list[Question]:
+    return [
+        q
+        for item in council_spec()["answerable"]
+        for q in _expand(
+            item, _split_of(item["paper"]), _facts(item["fact"]), _full_id(item["paper"])
+        )
+    ]
+
+
+def _full_id(short: str) -> str:
+    kind, number = short.split("/")
+    return f"{KARLSRUHE_BASE}{'papers/vo' if kind == 'vo' else kind}/{number}"
+
+
+def _read_jsonl(name: str) -> list[dict[str, Any]]:
+    with gzip.open(KARLSRUHE / name, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
+    """The wanted papers plus the newest others up to `limit` papers, and every meeting, as the
+    crawler would index them (texts from texts.tar.gz stand in for the downloaded PDFs)."""
+    lookups = Lookups({})
+    for org in _read_jsonl("organizations.jsonl.gz"):
+        lookups.add_organization(org)
+    meetings = _read_jsonl("meetings.jsonl.gz")
+    for meeting in meetings:
+        lookups.add_meeting(meeting)
+    papers = [p for p in _read_jsonl("papers.jsonl.gz") if not p.get("deleted")]
+    chosen = [p for p in papers if p["id"] in wanted]
+    chosen += [p for p in papers if p["id"] not in wanted][: max(0, limit - len(chosen))]
+    documents = [paper_document(p, lookups)[0] for p in chosen]
+    documents += [meeting_document(m, lookups)[0] for m in meetings]
+    needed = {f.file_id.rsplit("/", 1)[1] for d in documents for f in d.files}
+    texts: dict[str, str] = {}
+    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
+        for member in tar:
+            name = Path(member.name).stem
+            if member.isfile() and name in needed:
+                extracted = tar.extractfile(member)
+                if extracted:
+                    texts[name] = extracted.read().decode("utf-8", errors="replace")
+    splitter = ChunkSplitter()
+    chunks: list[Chunk] = []
+    for doc in documents:
+        parsed = []
+        for file in doc.files:
+            text = texts.get(file.file_id.rsplit("/", 1)[1], "")
+            if len(text.strip()) >= 50:
+                parsed.append(ParsedFile(file, split_passages(split_page_markers(text))))
+        chunks.extend(splitter.split(doc, parsed))
+    return chunks
