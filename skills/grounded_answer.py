@@ -131,8 +131,17 @@ async def answer_question(
     typed = ctx.generator.name == "extractive"
     with request.trace.timed("relevance", typed=typed) as gate:
         reading = read(question, passages_from_hits(hits), about=search_text, typed=typed)
-        supported = [hits[i] for i in reading.passages()[:MAX_PASSAGES]]
-        gate.update(kind=reading.shape.kind, kept=len(supported), of=len(hits))
+        answering = reading.passages()
+        if not answering:
+            supported: list[Hit] = []
+        elif typed:
+            # The extractive reader is given what the gate read (answering passages first), so
+            # it weighs the question's words over the same sentences and picks the same one.
+            rest = [i for i in range(len(hits)) if i not in answering]
+            supported = [hits[i] for i in answering + rest]
+        else:
+            supported = [hits[i] for i in answering[:MAX_PASSAGES]]
+        gate.update(kind=reading.shape.kind, kept=len(answering), of=len(hits))
     out = GroundedAnswer(text="", language=language, hits=hits)
     out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:

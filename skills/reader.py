@@ -191,7 +191,7 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
 # Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
 # sentence that carries that form is preferred, but a plain statement may answer too.
 REQUIRED_KINDS = frozenset(
-    {"cost", "duration", "frequency", "date", "amount", "who", "name", "where", "list"}
+    {"cost", "duration", "frequency", "date", "amount", "who", "name", "where"}
 )
 # "Welche Schritte …?" passages that count out a list are quoted whole.
 _ORDINALS = ("Erstens", "Zweitens", "Drittens", "Viertens", "Fünftens", "Sechstens")
@@ -227,7 +227,7 @@ class Sentence:
     score: float = 0.0
     coverage: float = 0.0
     typed: bool = False  # carries the kind of answer asked for
-    text_is_run: bool = False  # the first of a counted-out list; `stems` are the whole run's
+    run_stems: frozenset[str] | None = None  # the first of a counted-out list: the run's stems
 
 
 @dataclass
@@ -335,6 +335,7 @@ def match_strength(concept: Concept, stems: frozenset[str]) -> float:
     return best
 
 
+@lru_cache(maxsize=200_000)
 def _stem_strength(term: str, stems: frozenset[str]) -> float:
     if term in stems:
         return 1.0
@@ -402,15 +403,22 @@ def _sentences(passages: Sequence[Passage]) -> list[Sentence]:
         chunk = passage.chunk
         context = sentence_stems(" ".join(filter(None, [chunk.title, chunk.heading])))
         section = context
-        for text in split_sentences(_table_sentences(chunk.text)):
-            if looks_like_injection(text):
-                continue
-            stems = sentence_stems(text)
-            if _is_heading(text):
+        for text, stems, heading in _read_text(chunk.text):
+            if heading:
                 section = context | stems  # what the sentences below it are about
                 continue
             out.append(Sentence(i, passage.n, len(out), text, stems, section))
     return _with_enumerations(out)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
+    """A passage's sentences once: (text, stems, is a heading); injections left out."""
+    return tuple(
+        (sentence, sentence_stems(sentence), _is_heading(sentence))
+        for sentence in split_sentences(_table_sentences(text))
+        if not looks_like_injection(sentence)
+    )
 
 
 def _with_enumerations(sentences: list[Sentence]) -> list[Sentence]:
@@ -427,8 +435,7 @@ def _with_enumerations(sentences: list[Sentence]) -> list[Sentence]:
                 break
             run.append(t)
         if len(run) >= 2:
-            s.stems = frozenset().union(*(r.stems for r in run))
-            s.text_is_run = True
+            s.run_stems = frozenset().union(*(r.stems for r in run))
     return sentences
 
 
@@ -447,8 +454,15 @@ def read(
     reading = Reading(shape, all_sentences=sentences)
     if not shape.concepts or not sentences:
         return reading
+    listing = shape.kind == "list"
     strengths = {
-        c.stem: [(match_strength(c, s.stems), match_strength(c, s.context)) for s in sentences]
+        c.stem: [
+            (
+                match_strength(c, s.run_stems if listing and s.run_stems else s.stems),
+                match_strength(c, s.context),
+            )
+            for s in sentences
+        ]
         for c in shape.concepts
     }
     weights = _weights(shape.concepts, strengths, len(sentences))
@@ -460,9 +474,9 @@ def read(
         )
         s.coverage = got / total
         s.typed = shape.answer is None or bool(shape.answer.search(s.text))
-        if shape.kind == "list" and s.text_is_run:
+        if listing and s.run_stems:
             s.typed = True
-        if s.typed and shape.counted is not None and shape.kind == "amount":
+        if s.typed and shape.kind == "amount":
             s.typed = _counts(shape.counted, s.text)
         if not s.typed and shape.counted is not None and shape.kind == "list":
             # "Welche Voraussetzungen …?" is answered by "X setzt Y voraus" too: the sentence
@@ -502,12 +516,20 @@ def _as_verb(concept: Concept, text: str) -> bool:
     return match_strength(concept, sentence_stems(text)) >= 0.7 > match_strength(concept, plain)
 
 
-def _counts(counted: Concept, text: str) -> bool:
-    """A number followed (within two words) by the counted noun: "höchstens 40 Plusstunden"."""
-    for m in re.finditer(
-        rf"\b(?:{_NUMERALS})\s+((?:[\wäöüÄÖÜß-]+\s+){{0,2}}[\wäöüÄÖÜß-]+)", text, re.I
-    ):
-        if match_strength(counted, sentence_stems(m.group(1))) >= 0.7:
+_DURATION_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?{_UNITS}\b", re.IGNORECASE)
+
+
+def _counts(counted: Concept | None, text: str) -> bool:
+    """A number followed (within two words) by the counted noun ("höchstens 40 Plusstunden");
+    without a counted noun ("Wie viele haben …?") any number that is no duration."""
+    for m in re.finditer(rf"\b(?:{_NUMERALS})\b|€|%", text, re.I):
+        following = text[m.end() : m.end() + 60]
+        if counted is None:
+            if not _DURATION_AFTER.match(following):
+                return True
+            continue
+        words = re.findall(r"[\wäöüÄÖÜß-]+", following)[:3]
+        if words and match_strength(counted, sentence_stems(" ".join(words))) >= 0.7:
             return True
     return False
 
