@@ -196,6 +196,13 @@ SEPARABLE_PARTICLES = frozenset(
 _PARTICIPLE = re.compile(
     r"^(" + "|".join(sorted(SEPARABLE_PARTICLES, key=len, reverse=True)) + r")ge([a-z]{3,}t)$"
 )
+# "vorzulegen", "einzureichen": the infinitive with "zu" of a separable verb ("-enden" left
+# alone: "Auszubildenden" is a noun).
+_ZU_INFINITIVE = re.compile(
+    r"^("
+    + "|".join(sorted(SEPARABLE_PARTICLES, key=len, reverse=True))
+    + r")zu([a-z]{3,}(?<!end)en)$"
+)
 # Participles of strong verbs a city's rules use, to the verb's stem ("geschlossen" ->
 # "schliess"), so "abgeschlossen" meets "schließt … ab" and "Abschluss".
 _STRONG_PARTICIPLES = {
@@ -248,7 +255,7 @@ def match_stem(word: str) -> str:
                 break
     if strong is not None:
         return stem(strong)
-    return stem(_PARTICIPLE.sub(r"\1\2", folded))
+    return stem(_ZU_INFINITIVE.sub(r"\1\2", _PARTICIPLE.sub(r"\1\2", folded)))
 
 
 # ---------------------------------------------------------------- everyday words

@@ -50,15 +50,22 @@ _MONTH = (
 )
 _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})"
 
+# A paper reference as people type it: "VO/2025/12345", "2024-0453", "2025 0900",
+# "DHH-2025-6607", "dhh/2025/5004", "2023-0901-2". Not a date ("18.09.2025") and not a span of
+# years ("2026/2027"). Normalised to slashes before it reaches the index.
 REFERENCE = re.compile(
-    r"\b(?:[A-ZÄÖÜ][A-ZÄÖÜ-]{0,11}/){0,2}(?:19|20)\d{2}/\d{2,6}(?:[/-]\d{1,3})?\b"
+    r"(?<![\w/.-])(?:(?P<prefix>[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü-]{0,11})\s*/\s*"
+    r"|(?P<dprefix>[A-Za-zÄÖÜäöü]{1,6})\s*-\s*|(?P<caps>[A-ZÄÖÜ]{2,4})\s+)?"
+    r"(?P<year>(?:19|20)\d{2})\s*(?:[/-]|\s)\s*(?P<number>\d{2,6})"
+    r"(?:\s*[/-]\s*(?P<sub>\d{1,3}))?(?![\w/.])"
 )
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _FILLER = re.compile(
     r"\b(zum|zur|zu|zum\sthema|thema|über|ueber|betreffend|der|die|das|den|dem|des|von|vom|"
     r"im|in|am|alle|aller|allen|mit|und|zeige?|zeig|mir|finde|suche|gibt\ses|welche|was|"
     r"hat|haben|wurde|wurden|beschlossen|fraktion|fraktionen|ausschuss|sitzung|sitzungen|"
     r"letzte[nrm]?|letzten|jahr|monat|woche|dieses|diesen|seit|ab|bis|nach|vor|zwischen|"
-    r"eingereicht|gestellt)\b",
+    r"eingereicht|gestellt|drucksache|nr|beraten|besprochen|diskutiert|behandelt)\b",
     re.IGNORECASE,
 )
 
@@ -68,6 +75,7 @@ class CouncilQuery:
     text: str  # the words left for full-text search
     paper_type: str | None = None
     organization: str | None = None
+    organization_words: str = ""  # the words that named it ("Grünen"), for a text retry
     date_from: date | None = None
     date_to: date | None = None
     reference: str | None = None
@@ -121,9 +129,13 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
     rest = f" {text.strip()} "
     q = CouncilQuery(text="")
 
-    ref = REFERENCE.search(rest)
+    link = _LINK.search(rest)
+    if link:
+        q.reference = link.group(0).rstrip(").,;")
+        rest = rest.replace(link.group(0), " ")
+    ref = None if link else _reference(rest)
     if ref:
-        q.reference = ref.group(0)
+        q.reference = _normalised_reference(ref)
         rest = rest.replace(ref.group(0), " ")
 
     rest = _parse_dates(rest, q, today)
@@ -138,6 +150,7 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
         match = re.search(rf"\b(?:{pattern})\b", rest, re.IGNORECASE)
         if match:
             q.organization = canonical
+            q.organization_words = match.group(0)
             rest = rest[: match.start()] + " " + rest[match.end() :]
             break
 
@@ -145,6 +158,30 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
     q.text = re.sub(r"[?!.,;:]+", " ", words)
     q.text = re.sub(r"\s+", " ", q.text).strip()
     return q
+
+
+def without_reference(text: str) -> str:
+    """The words of a question around the paper it names ("Was beschließt VO/2025/1?")."""
+    text = _LINK.sub(" ", text)
+    ref = _reference(text)
+    return re.sub(r"\s+", " ", text.replace(ref.group(0), " ") if ref else text).strip()
+
+
+def _reference(text: str) -> re.Match[str] | None:
+    for m in REFERENCE.finditer(text):
+        year, number = int(m.group("year")), m.group("number")
+        if len(number) == 4 and 0 < int(number) - year <= 5 and not m.group("sub"):
+            continue  # "Doppelhaushalt 2026/2027" is a span of years
+        return m
+    return None
+
+
+def _normalised_reference(m: re.Match[str]) -> str:
+    prefix = (m.group("prefix") or m.group("dprefix") or m.group("caps") or "").upper()
+    core = f"{m.group('year')}/{m.group('number')}"
+    if m.group("sub"):
+        core += f"/{m.group('sub')}"
+    return f"{prefix}/{core}" if prefix else core
 
 
 def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:
@@ -164,6 +201,10 @@ def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:
         (r"\bletzte[nrm]?\sjahr\b|\bvorjahr\b", "last_year"),
         (r"\b(?:dieses|diesem|in\sdiesem)\sjahr\b", "this_year"),
         (r"\bletzte[nrm]?\ssitzung\b", "last_meeting"),
+        # A day or a month on its own: "am 25. November 2025", "18.09.2025", "Oktober 2025".
+        (rf"\b(?:am\s)?{_DATE}(?!\d)", "on_date"),
+        (rf"\b(?:am\s)?(\d{{1,2}})\.\s?{_MONTH}\s(\d{{4}})", "on_day_of_month"),
+        (rf"\b{_MONTH}\s(\d{{4}})", "in_month"),
     ]
     for pattern, kind in patterns:
         match = re.search(pattern, rest, re.IGNORECASE)
@@ -210,6 +251,10 @@ def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:
             q.date_from, q.date_to = date(today.year, 1, 1), today
         elif kind == "last_meeting":
             q.last_meeting = True
+        elif kind == "on_date":
+            q.date_from = q.date_to = _parse_date(*g[0:3])
+        elif kind == "on_day_of_month":
+            q.date_from = q.date_to = _parse_date(g[0], str(MONTHS[g[1].lower()]), g[2])
         rest = rest[: match.start()] + " " + rest[match.end() :]
     return rest
 

@@ -19,7 +19,12 @@ from typing import Any
 
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
 from skills import cardkit
-from skills.allris_query import FACTIONS, CouncilQuery, is_question, parse_council_query
+from skills.allris_query import (
+    CouncilQuery,
+    is_question,
+    parse_council_query,
+    without_reference,
+)
 from skills.context import Skill, SkillContext
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage
 from skills.german import split_sentences
@@ -93,12 +98,14 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
     )
     with request.trace.timed("retrieval", collection=COUNCIL, filters=sorted(q.filters())) as step:
         results = await ctx.index.search(query)
-        if not results.hits and q.organization in FACTIONS:
-            # The submitting faction is often only named in the paper's text, not its metadata.
-            words = q.organization.replace("Fraktion", "").replace("-", " ")
+        if not results.hits and q.organization:
+            # The submitting faction is often only named in the paper's text, not its metadata,
+            # and another council names its committees differently: the user's own words
+            # ("Grünen", "Umweltausschuss") are searched as text.
+            words = q.organization_words or q.organization.replace("Fraktion", "")
             results = await ctx.index.search(
                 SearchQuery(
-                    text=f"{q.text} {words}".strip(),
+                    text=f"{q.text} {words.replace('-', ' ')}".strip(),
                     access=request.access,
                     collection=COUNCIL,
                     paper_type=q.paper_type,
@@ -107,7 +114,7 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
                     top=FETCH_CHUNKS,
                 )
             )
-            step["faction_in_text"] = True
+            step["organization_in_text"] = True
         step["hits"] = len(results.hits)
     papers = _group_by_paper(results.hits)
     if q.last_meeting and papers:
@@ -192,6 +199,37 @@ async def _by_reference(
         return not_found(q.reference)
     paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
     return _listing(q, query_text, [paper], 0, ctx)
+
+
+async def _paper_id(request: SkillRequest, ctx: SkillContext, reference: str) -> str | None:
+    """The paper a reference or link names, if the caller may read it."""
+    if reference.startswith(("http://", "https://")):
+        chunks = await ctx.index.document_chunks(reference, request.access)
+        if chunks:
+            return chunks[0].doc_id
+    return await ctx.index.find_reference(reference, request.access)
+
+
+async def _about_paper(
+    request: SkillRequest, ctx: SkillContext, q: CouncilQuery, query_text: str
+) -> SkillResult:
+    """A question that names a paper ("Was beschließt VO/2025/12345?") is answered from that
+    paper and its files; a paper the caller may not read is "nicht gefunden" like any other."""
+    assert q.reference
+    doc_id = await _paper_id(request, ctx, q.reference)
+    if doc_id is None:
+        return not_found(q.reference)
+    base = SearchQuery(text=q.text, doc_id=doc_id)
+    question = without_reference(query_text)
+    answer = await answer_question(question, request, ctx, collection=COUNCIL, query=base)
+    if answer.grounded or request.options.get("mode") == "answer":
+        return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
+    chunks = await ctx.index.document_chunks(doc_id, request.access)
+    paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
+    return _listing(
+        q, query_text, [paper], 0, ctx,
+        intro="Eine direkte Antwort steht nicht in diesem Vorgang; hier ist er:",
+    )  # fmt: skip
 
 
 def not_found(what: str) -> SkillResult:
@@ -349,6 +387,8 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     request.trace.add("query_parse", filters=sorted(q.filters()), reference=bool(q.reference))
     if q.reference and not q.text:
         return await _by_reference(request, ctx, q, text)
+    if q.reference and (is_question(text) or request.options.get("mode") == "answer"):
+        return await _about_paper(request, ctx, q, text)
     if request.options.get("mode") == "answer":
         # `kiw ask --collection council`: always the answer shape, never a hit list.
         answer = await answer_question(text, request, ctx, collection=COUNCIL)

@@ -478,6 +478,10 @@ def read(
             s.typed = True
         if s.typed and shape.kind == "amount":
             s.typed = _counts(shape.counted, s.text)
+        if s.typed and shape.kind == "who":
+            # "Wer leitet …?" is not answered by a sentence in which someone does something
+            # else: the question's verbs must stand in the sentence.
+            s.typed = all(strengths[c.stem][k][0] > 0 for c in shape.concepts if not c.noun)
         if not s.typed and shape.counted is not None and shape.kind == "list":
             # "Welche Voraussetzungen …?" is answered by "X setzt Y voraus" too: the sentence
             # states the asked-for relation as its (separable) verb.

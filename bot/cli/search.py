@@ -1,4 +1,6 @@
-"""`kiw search "QUERY"`: ranked hits from the search index, as a user with `--user` would see them.
+"""`kiw search "QUERY"`: ranked documents from the search index, as a user with `--user` would
+see them: one row per paper with its best passages beneath, as Teams groups them (`--top N`
+papers; `--json`: one object per paper, its best passage's fields plus `passages`).
 
     kiw search "Radverkehrsförderung" [--collection council|policies] [--user ID] [--type Antrag]
                [--from DATE] [--to DATE] [--organization NAME] [--top N] [--json] [--data-dir DIR]
@@ -16,7 +18,7 @@ import argparse
 import asyncio
 import re
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -79,7 +81,7 @@ def build_query(args: argparse.Namespace, access: frozenset[str]) -> SearchQuery
         date_from=date_from,
         date_to=date_to,
         organization=args.organization,
-        top=args.top,
+        top=min(args.top * CHUNKS_PER_PAPER, 200),  # grouped into args.top papers below
     )
 
 
@@ -104,28 +106,64 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def render(results: SearchResults, *, color: bool) -> str:
-    if not results.hits:
+PASSAGES_PER_PAPER = 3
+CHUNKS_PER_PAPER = 10  # chunks fetched per paper asked for, to group into papers
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One paper as Teams lists it: its best passage first, its next best beneath."""
+
+    hits: tuple[Hit, ...]
+
+    @property
+    def best(self) -> Hit:
+        return self.hits[0]
+
+
+def papers_of(results: SearchResults, top: int) -> list[PaperRow]:
+    grouped: dict[str, list[Hit]] = {}
+    for hit in results.hits:
+        grouped.setdefault(hit.chunk.doc_id, []).append(hit)
+    return [PaperRow(tuple(hits[:PASSAGES_PER_PAPER])) for hits in grouped.values()][:top]
+
+
+def paper_json(row: PaperRow) -> dict[str, Any]:
+    out = hit_json(row.best)
+    out["passages"] = [
+        {k: v for k, v in hit_json(h).items() if k in ("id", "page", "heading", "file_name",
+                                                         "score", "snippet")}
+        for h in row.hits
+    ]  # fmt: skip
+    return out
+
+
+def render(results: SearchResults, rows: list[PaperRow], *, color: bool) -> str:
+    if not rows:
         return "No hits."
-    lines = [f"{results.total} matching passages; best {len(results.hits)}:", ""]
-    for n, hit in enumerate(results.hits, 1):
-        c = hit.chunk
+    lines = [f"{results.total} matching passages; best {len(rows)} documents:", ""]
+    for n, row in enumerate(rows, 1):
+        c = row.best.chunk
         facts = [
             c.reference,
             c.paper_type,
             c.date.strftime("%d.%m.%Y") if c.date else None,
             ", ".join(c.organizations) or None,
         ]
-        snippet = _BOLD.sub("\033[1m\\1\033[0m", hit.snippet) if color else hit.snippet
-        where = " · ".join(
-            x for x in (c.url, f"Seite {c.page}" if c.page else None, c.file_name) if x
-        )
-        lines.append(f"{n}. {c.title}  [{hit.score:.2f}]")
+        lines.append(f"{n}. {c.title}  [{row.best.score:.2f}]")
         if any(facts):
             lines.append("   " + " · ".join(f for f in facts if f))
-        if where:
-            lines.append("   " + where)
-        lines.append("   " + snippet)
+        if c.url:
+            lines.append("   " + c.url)
+        for hit in row.hits:
+            snippet = _BOLD.sub("\033[1m\\1\033[0m", hit.snippet) if color else hit.snippet
+            where = " · ".join(
+                x
+                for x in (f"Seite {hit.chunk.page}" if hit.chunk.page else None,
+                          hit.chunk.file_name)
+                if x
+            )  # fmt: skip
+            lines.append(f"   – {snippet}" + (f"  ({where})" if where else ""))
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -173,10 +211,11 @@ async def _run(args: argparse.Namespace) -> int:
             return 1
     finally:
         await services.aclose()
+    rows = papers_of(results, args.top)
     if args.json:
-        emit_json([hit_json(h) for h in results.hits])
+        emit_json([paper_json(row) for row in rows])
     else:
-        print(render(results, color=sys.stdout.isatty()))
+        print(render(results, rows, color=sys.stdout.isatty()))
     if empty_index:
         print(
             f"The search index in {settings.data_dir} is empty: run `kiw index samples` "

@@ -225,3 +225,18 @@ def test_search_through_azure_backend(
     assert ok_hits(capsys, "search", corpus.SECRET_WORD) == []
     sent = [b["filter"] for b in azure_env.searches() if b.get("search") == corpus.SECRET_WORD]
     assert sent[-1].startswith("access/any(g: search.in(g, 'public', ','))")
+
+
+def test_one_row_per_paper_with_its_best_passages_beneath(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Several chunks of one paper match; Teams shows the paper once, so does the CLI.
+    code, rows = run_json(capsys, "search", "Radverkehr", "--top", "5")
+    assert code == 0 and rows
+    ids = [r["doc_id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    assert all(1 <= len(r["passages"]) <= 3 for r in rows)
+    assert rows[0]["passages"][0]["id"] == rows[0]["id"]
+    assert kiw("search", "Radverkehr") == 0
+    out = capsys.readouterr().out
+    assert "documents:" in out and "   – " in out

@@ -200,3 +200,70 @@ async def test_reference_with_more_words_still_finds_the_paper(tmp_path: Path) -
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="VO/2026/14311 Mensa"), ctx)
     assert result.data["hits"][0]["reference"] == "VO/2026/14311"
+
+
+@pytest.mark.parametrize(
+    ("typed", "reference"),
+    [
+        ("2024-0453", "2024/0453"),
+        ("2025 0900", "2025/0900"),
+        ("DHH-2025-6607", "DHH/2025/6607"),
+        ("DHH 2023 3205", "DHH/2023/3205"),
+        ("dhh/2025/5004", "DHH/2025/5004"),
+        ("2023-0901-2", "2023/0901/2"),
+        ("Drucksache VO/2026/14102", "VO/2026/14102"),
+    ],
+)
+def test_references_in_the_spellings_people_type(typed: str, reference: str) -> None:
+    q = parse_council_query(typed, TODAY)
+    assert q.reference == reference and q.text == ""
+
+
+def test_a_span_of_years_and_dates_are_no_references() -> None:
+    assert parse_council_query("Doppelhaushalt 2026/2027", TODAY).reference is None
+    assert parse_council_query("Bauausschuss 18.09.2025", TODAY).reference is None
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("Tagesordnung Bauausschuss 18.09.2025", date(2025, 9, 18), date(2025, 9, 18)),
+        ("Was hat der Gemeinderat am 25. November 2025 beraten?", date(2025, 11, 25), None),
+        ("Sozialausschuss am 9.7.2025", date(2025, 7, 9), date(2025, 7, 9)),
+        ("Gestaltungsbeirat Oktober 2025", date(2025, 10, 1), date(2025, 10, 31)),
+    ],
+)
+def test_a_meeting_day_or_month_becomes_the_date_range(
+    text: str, start: date, end: date | None
+) -> None:
+    q = parse_council_query(text, TODAY)
+    assert q.date_from == start and q.date_to == (end or start)
+
+
+async def test_a_question_naming_a_paper_is_answered_from_that_paper(tmp_path: Path) -> None:
+    async with sample_context(tmp_path) as ctx:
+        named = await allris_search.run(
+            SkillRequest(text="Bis wann ist das Konzept in VO-2026-14102 vorzulegen?"), ctx
+        )
+        hidden = await allris_search.run(
+            SkillRequest(text="Welche Kompromisslinie gilt in GR-INTERN/2026/07?"), ctx
+        )
+        member = await allris_search.run(
+            SkillRequest(
+                text="Welche Kompromisslinie gilt in GR-INTERN/2026/07?",
+                user=member_of("fraktion-gruene"),
+            ),
+            ctx,
+        )
+    assert named.grounded and "30.09.2026" in named.data["answer"]
+    assert {c.reference for c in named.citations} == {"VO/2026/14102"}
+    assert hidden.outcome == "not_found" and "3 Mio" not in hidden.text
+    assert member.grounded and "3 Mio. Euro" in member.data["answer"]
+
+
+async def test_an_unknown_committee_name_is_searched_as_words(tmp_path: Path) -> None:
+    # "Umweltausschuss" is a known committee word, but the sample council has none of that
+    # name: its words are searched in the text instead of returning nothing.
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(SkillRequest(text="Umweltausschuss Klimaschutz"), ctx)
+    assert result.outcome == "ok" and result.data["hits"]

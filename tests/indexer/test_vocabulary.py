@@ -1,0 +1,56 @@
+"""The everyday-words vocabulary (indexer/vocabulary.yaml) at query time, in both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.analysis import match_stem, parse_query, vocabulary
+from indexer.azure_search import AzureSearchIndex
+from indexer.embedded import EmbeddedIndex
+from indexer.model import SearchQuery
+from tests.indexer import search_corpus as corpus
+from tests.indexer.azure_search_server import FakeSearchService, serve
+
+
+def test_an_everyday_word_carries_the_administrative_words() -> None:
+    (word,) = parse_query("Handy").words
+    assert ("mobiltelefon",) in word.alternatives
+    (word,) = parse_query("Krankmeldung").words
+    assert ("arbeitsunfah",) in word.alternatives
+    assert vocabulary().terms_of("ChatGPT")[0] == "externe KI-Anwendungen"
+    # A two-word everyday phrase: "gelber Schein".
+    assert ("arbeitsunfahigkeitsbeschein",) in parse_query("gelber Schein").words[0].alternatives
+
+
+def test_participles_meet_their_verb() -> None:
+    assert match_stem("freigeschaltet") == match_stem("freischalten")
+    assert match_stem("abgeschlossen") == match_stem("abschließen")
+    assert match_stem("eingegangen") == match_stem("eingehen")  # strong verb, particle
+    assert match_stem("eingehen") == "eingeh"  # an infinitive keeps its "ge"
+    assert match_stem("vorzulegen") == match_stem("vorlegen")  # "zu" inside a separable verb
+    assert match_stem("Auszubildenden") != match_stem("ausbilden")  # a noun, no "zu" infinitive
+
+
+async def test_embedded_index_finds_the_rule_by_an_everyday_word(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path / "index")
+    await index.upsert(corpus.ALL_CHUNKS)
+    try:
+        got = await index.search(SearchQuery(text="Bürgerdaten"))
+    finally:
+        await index.close()
+    assert got.hits and got.hits[0].chunk.doc_id == corpus.POLICY[0].doc_id
+    assert "Personenbezogene Daten" in got.hits[0].chunk.text
+
+
+async def test_azure_query_carries_the_administrative_words() -> None:
+    service = FakeSearchService()
+    async with serve(service) as endpoint:
+        index = AzureSearchIndex(endpoint, service.api_key, "kiw-vocab", item_retry_delay=0.01)
+        await index.upsert(corpus.ALL_CHUNKS)
+        try:
+            got = await index.search(SearchQuery(text="Bürgerdaten"))
+        finally:
+            await index.close()
+    sent = service.searches()[-1]["search"]
+    assert sent.startswith("(Bürgerdaten | ") and '"personenbezogene Daten"' in sent
+    assert got.hits and got.hits[0].chunk.doc_id == corpus.POLICY[0].doc_id
