@@ -67,7 +67,7 @@ _QUESTION_WORDS_TEXT = """
     dagegen daran daraus darin dein deine denn einig einmal eure gewesen hin hinter ihres jetzt
     keinem keinen keiner keines manche nichts seit solche sondern sonst waehrend weg werde
     wirst wollte ab dauert dauern dauer zaehlt zaehlen findet statt erfolgt erfolgen heisst
-    heissen nennt nennen
+    heissen nennt nennen kostet koste wegen bevor ganz geht kommt kommen sagt lassen lasse
     the a an of to in is are and or for on with what who how when which may can does do i
     my me we be by it this that at as from should must there any about into onto than then
     your our their have has had get got will would could where whom why

@@ -38,9 +38,9 @@ from skills.german import split_sentences
 from skills.grounding import looks_like_injection
 
 MIN_COVERAGE = 0.5  # share of the question's weighted concepts an answering sentence must have
-HEADING_WEIGHT = 0.5  # a concept in the section heading or the title counts half
-UNKNOWN_WEIGHT = 2.0  # a concept no sentence has weighs 2x the rarest one
-VERB_WEIGHT = 0.5  # verbs and adjectives are paraphrased more often than nouns
+HEADING_WEIGHT = 0.7  # a concept in the section heading or the document title counts 0.7
+UNKNOWN_WEIGHT = 1.5  # a concept no sentence has weighs 1.5x the rarest one
+VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
 
 _WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß][0-9A-Za-zÄÖÜäöüß\-]*")
 _NUMBER_WORDS = (
@@ -93,7 +93,9 @@ _PLACE = (
     r"\b(?:im|ins|in\s+(?:der|dem|den|das|einem|einer)|über\s+(?:das|die|den)|auf\s+(?:der|dem|"
     r"den)|beim|bei\s+der)\s+(?:[\w-]+\s+)?[\w-]*(?:portal|system|raum|räumen|saal|haus|zentrum|"
     r"netz|net|verzeichnis|katalog|amt|büro|gebäude|straße|platz|stadt|liste|seite|programm|app|"
-    r"anwendungen|ordner|postfach)\b|\b(?:Intranet|Internet|online|Online-[\w-]+|vor\s+Ort|per\s+E-Mail)\b"
+    r"kreis|bezirk|stadtteil|ortsteil|anwendungen|ordner|postfach)\b"
+    r"|\b(?:Intranet|Internet|online|Online-[\w-]+|vor\s+Ort|per\s+E-Mail)\b"
+    r"|\b(?-i:in\s+[A-ZÄÖÜ][a-zäöüß]{2,}(?:\s+und\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)(?!\w)"
 )
 _LIST = r"\bErstens\b|,[^,]+\b(?:und|sowie|oder)\b|:\s*\w+,|\bfolgende\b"
 _RULE = (
@@ -214,6 +216,7 @@ class QuestionShape:
     counted: Concept | None = None  # "Wie viele Plusstunden …" / "Welche Schritte …": the noun
     # the answer counts or lists
     answer: re.Pattern[str] | None = None  # what an answering sentence carries
+    predicate: Concept | None = None  # "Wer prüft …?": the verb a "wer" answer must contain
 
 
 @dataclass
@@ -263,7 +266,21 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         m = re.search(asked[kind], question, re.I)
         if m:
             counted = next((c for c in concepts if c.word == fold(m.group(1))), None)
-    return QuestionShape(kind=kind, concepts=concepts, counted=counted, answer=answer)
+    predicate = _predicate(question, concepts) if kind == "who" else None
+    return QuestionShape(kind, concepts, counted, answer, predicate)
+
+
+def _predicate(question: str, concepts: Sequence[Concept]) -> Concept | None:
+    """The verb of a "wer" question: right after the question word ("Wer prüft …?"), or last
+    when a modal stands there ("Wer muss … zustimmen?")."""
+    verbs = [c for c in concepts if not c.noun]
+    m = re.search(r"\b(?:wer|wem|wen)\s+([\wäöüÄÖÜß-]+)", question, re.I)
+    after = fold(m.group(1)) if m else ""
+    first = next((c for c in verbs if c.word == after), None)
+    if first is not None:
+        return first
+    last = fold(_tokens(question)[-1]) if _tokens(question) else ""
+    return next((c for c in verbs if c.word == last), None)
 
 
 def concepts_of(question: str) -> tuple[Concept, ...]:
@@ -328,10 +345,9 @@ def match_strength(concept: Concept, stems: frozenset[str]) -> float:
     """1.0 for the same stem or an administrative word it stands for; less for inflection,
     compound heads and one-letter typos; 0 when the sentence does not speak of it."""
     best = _stem_strength(concept.stem, stems)
-    if best < 1.0:
-        for alternative in concept.alternatives:
-            if all(_stem_strength(s, stems) >= 0.7 for s in alternative):
-                return 1.0
+    for alternative in concept.alternatives if best < 1.0 else ():
+        # An administrative term counts as the word itself, as far as all its stems match.
+        best = max(best, min(_stem_strength(s, stems) for s in alternative))
     return best
 
 
@@ -350,11 +366,29 @@ def _stem_strength(term: str, stems: frozenset[str]) -> float:
                 best = max(best, 0.8)  # the question's word is the head: Ausschuss ~ Bauausschuss
             elif term.endswith(s) and len(s) >= 5:
                 best = max(best, 0.7)  # the passage has the question compound's head
-        if best < 0.7 and len(term) >= 6 and abs(len(term) - len(s)) <= 1 and _one_edit(term, s):
+        if (
+            best < 0.7
+            and len(term) >= 5
+            and len(s) >= 5
+            and abs(len(term) - len(s)) <= 1
+            and _one_edit(term, s)
+        ):
             best = max(best, 0.7)  # one typo in a long word
+        if best < 0.8 and len(term) >= 5 and len(s) >= 5 and _root(term) == _root(s):
+            best = max(best, 0.8)  # a verb and its noun: "prüft" ~ "Prüfung"
         if best < 0.8 and len(term) >= 3 and _undoubled(term) == _undoubled(s):
             best = max(best, 0.8)  # a doubled letter typed once or twice: "Pas", "Zustimung"
     return best
+
+
+def _root(stem: str) -> str:
+    """A stem without what verb forms and their nouns add: "gefalscht"/"falschung" -> "falsch"."""
+    if stem.startswith("ge") and stem.endswith("t") and len(stem) >= 8:
+        stem = stem[2:]
+    for suffix in ("ungen", "ung", "st", "t"):
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
+            return stem[: -len(suffix)]
+    return stem
 
 
 def _undoubled(word: str) -> str:
@@ -478,10 +512,10 @@ def read(
             s.typed = True
         if s.typed and shape.kind == "amount":
             s.typed = _counts(shape.counted, s.text)
-        if s.typed and shape.kind == "who":
+        if s.typed and shape.predicate is not None:
             # "Wer leitet …?" is not answered by a sentence in which someone does something
-            # else: the question's verbs must stand in the sentence.
-            s.typed = all(strengths[c.stem][k][0] > 0 for c in shape.concepts if not c.noun)
+            # else: the question's verb must stand in the sentence.
+            s.typed = strengths[shape.predicate.stem][k][0] > 0
         if not s.typed and shape.counted is not None and shape.kind == "list":
             # "Welche Voraussetzungen …?" is answered by "X setzt Y voraus" too: the sentence
             # states the asked-for relation as its (separable) verb.

@@ -28,6 +28,7 @@ from tests.skills.helpers import passage, sample_context
         ("Wer muss zustimmen?", "who"),
         ("Wem melde ich einen Vorfall?", "who"),
         ("Wo wird das Verzeichnis veröffentlicht?", "where"),
+        ("Wie heißt die Datenschutzbeauftragte?", "name"),
         ("Welche Schritte führen zum KI-Pass?", "list"),
         ("Darf ich ChatGPT nutzen?", "rule"),
         ("Muss ich KI-Texte kennzeichnen?", "rule"),
@@ -96,6 +97,8 @@ async def test_a_table_row_answers_with_its_column_names() -> None:
         ("Krankmeldung", "Wer arbeitsunfähig erkrankt ist, meldet dies am ersten Tag."),
         ("ChatGPT", "Daten dürfen nicht in externe KI-Anwendungen eingegeben werden."),
         ("Azubis", "Das gilt auch für Auszubildende."),
+        ("gefälschte", "Fälschungen werden im Internet angeboten."),  # a verb and its noun
+        ("prüft", "Die Prüfung übernimmt die Informationssicherheit."),
     ],
 )
 def test_question_words_meet_the_documents_words(question_word: str, sentence: str) -> None:
@@ -120,3 +123,12 @@ async def test_the_issues_examples_on_the_sample_policies(tmp_path: Path) -> Non
         )
     assert "zwei Jahre gültig" in duration.data["answer"]
     assert help_card.grounded and "Personenbezogene Daten dürfen nicht" in help_card.data["answer"]
+
+
+def test_a_place_is_an_answer_to_where_and_a_time_is_not() -> None:
+    place = [passage(1, "Die Schulung findet im Lernportal statt. Sie dauert einen Tag.")]
+    assert read("Wo findet die Schulung statt?", place).answerable
+    town = [passage(1, "Hospizzentren bestehen bereits in Ettlingen und Bruchsal.")]
+    assert read("Wo gibt es schon Hospizzentren?", town).answerable
+    time = [passage(1, "Die Schulung findet während der Arbeitszeit statt.")]
+    assert not read("Wo findet die Schulung statt?", time).answerable
