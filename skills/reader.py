@@ -69,7 +69,7 @@ _DATE = (
     r"|\b(?:bis|ab|seit|spätestens|frühestens|vor|nach|innerhalb|am|zum|zur|bei)\s+"
     r"(?:de[mnr]\s+|zu[mr]\s+|eine[mnr]?\s+)?(?:\w+\s+)?(?:Beginn|Ende|Ablauf|Abschluss|Tag|"
     r"Sitzung|Jahresende|Monatsende|Unterzeichnung|Inkrafttreten|Eingang|Zugang)\w*"
-    r"|\berst\b.*\b(?:wenn|nachdem|sobald)\b|\bsobald\b|\bin\s+Kraft\b|\bjederzeit\b"
+    r"|\berst\b.{0,80}?\b(?:wenn|nachdem|sobald)\b|\bsobald\b|\bin\s+Kraft\b|\bjederzeit\b"
 )
 _FREQUENCY = (
     r"\b(?:täglich|wöchentlich|monatlich|vierteljährlich|halbjährlich|jährlich|regelmäßig|"
@@ -77,9 +77,11 @@ _FREQUENCY = (
     r"Monat|Quartal|Jahr|Kalenderjahr|Sitzung)\w*\b"
 )
 _AMOUNT = rf"\d|\b{_NUMERALS}\b|\b(?:höchstens|mindestens|maximal|Prozent|Euro|keine?)\b|€|%"
+# Digits only from the start of a number: "\d[\d.,]*" tried at every digit of a long run of
+# digits is quadratic (tests/skills/test_linear_patterns.py).
 _COST = (
-    r"\d[\d.,]*\s*(?:€|Euro|EUR|T€)|\b(?:kostenlos|kostenfrei|unentgeltlich|Gebühr\w*|"
-    r"Entgelt\w*|Kosten\w*|Euro|Eigenanteil|Pauschale)\b"
+    r"(?<!\d)(?<!\d[.,])\d[\d.,]*\s*(?:€|Euro|EUR|T€|Mio|Millionen|Mrd)|\b(?:kostenlos|kostenfrei|"
+    r"unentgeltlich|Gebühr\w*|Entgelt\w*|Kosten\w*|Euro|Eigenanteil|Pauschale)\b"
 )
 _ACTOR = (
     r"\b\w*(?:rat|räte|ausschuss|ausschüsse|beauftragte[nr]?|leitung|service|werkstatt|amt|"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 
 from skills import allris_search, german
-from skills.generator import extractive
 from skills.privacy import Masker
+from skills.reader import read_question
 
 
 def _cpu_seconds(work: Callable[[], object]) -> float:
@@ -33,7 +33,8 @@ def _growth(apply: Callable[[str], object], fragment: str) -> float:
 
 
 def _amount_in_a_cost_answer(text: str) -> object:
-    [amount] = [answer for ask, answer in extractive._ANSWER_TYPES if ask.search("Was kostet das?")]
+    amount = read_question("Was kostet das?").answer
+    assert amount is not None
     return amount.search(text)
 
 
@@ -46,6 +47,14 @@ CASES: dict[str, tuple[Callable[[str], object], list[str]]] = {
     "decision sentence": (allris_search._DECISION_SENTENCE.search, ["lehnt ", "stimmt "]),
     # Amounts for "Was kostet …?": a run of digits (20 KB of "0": 42 s).
     "amount": (_amount_in_a_cost_answer, ["0", "0.", "1,"]),
+    # The answer reader on a hostile passage: every kind of answer it looks for.
+    "answer reader": (
+        lambda text: [
+            read_question(q).answer.search(text)  # type: ignore[union-attr]
+            for q in ("Wann?", "Wie lange?", "Wie oft?", "Wie viele?", "Wer?", "Wo?", "Welche X?")
+        ],
+        ["erst ", "0", "in Aa ", "im x", ", und ", "eintägig"],
+    ),
 }
 
 
