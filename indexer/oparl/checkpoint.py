@@ -102,6 +102,44 @@ class DiskMap(MutableMapping[str, Any]):
         self._db.execute(f"DELETE FROM {self._table}")
 
 
+class DiskPairs:
+    """key → several values (an agenda item → the papers consulted under it) in SQLite."""
+
+    def __init__(self, db: sqlite3.Connection, name: str) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"not a table name: {name!r}")
+        self._db = db
+        self._table = f"pairs_{name}"
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._table} "
+            "(key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID"
+        )
+
+    def add(self, key: str, value: str) -> None:
+        self._db.execute(
+            f"INSERT OR IGNORE INTO {self._table} (key, value) VALUES (?, ?)", (key, value)
+        )
+
+    def get(self, key: str) -> list[str]:
+        rows = self._db.execute(
+            f"SELECT value FROM {self._table} WHERE key = ? ORDER BY value", (key,)
+        )
+        return [v for (v,) in rows]
+
+
+class MemoryPairs:
+    """DiskPairs for callers without a checkpoint (tests, one-off parsing)."""
+
+    def __init__(self) -> None:
+        self._pairs: dict[str, dict[str, None]] = {}
+
+    def add(self, key: str, value: str) -> None:
+        self._pairs.setdefault(key, {})[value] = None
+
+    def get(self, key: str) -> list[str]:
+        return sorted(self._pairs.get(key, {}))
+
+
 class Checkpoint:
     """State that survives the process. Call `save()` only when the index holds what it says."""
 
@@ -145,6 +183,10 @@ class Checkpoint:
                     table[key] = value
             self._tables[name] = table
         return self._tables[name]
+
+    def pairs(self, name: str) -> DiskPairs:
+        """A one-to-many map that grows with the corpus, kept on disk."""
+        return DiskPairs(self._connection(), name)
 
     def save(self) -> None:
         if self._db is not None:

@@ -67,7 +67,7 @@ class OParlSource:
         self.full = full  # ignore modified_since; afterwards remove what the server no longer lists
         self.max_delete_share = max_delete_share
         self.allow_mass_delete = allow_mass_delete
-        self.lookups = Lookups(checkpoint.section("lookups"))
+        self.lookups = Lookups(checkpoint.section("lookups"), checkpoint.pairs("agenda_papers"))
         self.truncated = False  # stopped at max_papers: the run is not complete
         self.failed_lists: list[str] = []  # one plain reason per list that failed for good
         self.failed_objects: list[str] = []  # objects that could not be fetched again

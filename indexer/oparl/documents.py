@@ -13,6 +13,7 @@ from typing import Any
 
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, PUBLIC
+from indexer.oparl.checkpoint import DiskPairs, MemoryPairs
 from indexer.oparl.quirks import (
     allris_ids,
     as_list,
@@ -50,13 +51,22 @@ def _de_date(value: Any) -> str | None:
 
 
 class Lookups:
-    """Names and results the crawler needs to describe papers. Backed by checkpoint dicts."""
+    """Names and results the crawler needs to describe papers. Backed by checkpoint dicts;
+    agenda item → papers, which grows with the papers (not the meetings), by a checkpoint
+    table when one is given."""
 
-    def __init__(self, store: dict[str, Any]) -> None:
+    def __init__(
+        self, store: dict[str, Any], agenda_papers: DiskPairs | MemoryPairs | None = None
+    ) -> None:
         self.orgs: dict[str, str] = store.setdefault("orgs", {})
         self.meetings: dict[str, dict[str, str]] = store.setdefault("meetings", {})
         self.results: dict[str, str] = store.setdefault("results", {})  # agendaItem id → result
-        self.agenda_papers: dict[str, list[str]] = store.setdefault("agenda_papers", {})
+        self.agenda_papers = agenda_papers if agenda_papers is not None else MemoryPairs()
+        legacy = store.pop("agenda_papers", None)  # kept in the JSON by earlier versions
+        if isinstance(legacy, dict):
+            for item, papers in legacy.items():
+                for paper_id in papers if isinstance(papers, list) else []:
+                    self.agenda_papers.add(str(item), str(paper_id))
 
     def add_organization(self, org: dict[str, Any]) -> None:
         oid = org.get("id")
@@ -98,7 +108,7 @@ class Lookups:
             else:
                 self.results.pop(item["id"], None)
             if old != result:
-                stale.extend(self.agenda_papers.get(item["id"], []))
+                stale.extend(self.agenda_papers.get(item["id"]))
         return stale
 
     def consultation_lines(self, paper: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
@@ -118,9 +128,7 @@ class Lookups:
             role = text(c, "role")
             item = c.get("agendaItem")
             if isinstance(item, str) and isinstance(paper.get("id"), str):
-                holders = self.agenda_papers.setdefault(item, [])
-                if paper["id"] not in holders:
-                    holders.append(paper["id"])
+                self.agenda_papers.add(item, paper["id"])
             result = self.results.get(item) if isinstance(item, str) else None
             line = label + (f" ({role})" if role else "")
             if result:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from indexer.oparl.checkpoint import Checkpoint, checkpoint_path
+from indexer.oparl.documents import Lookups
 from indexer.pipeline import MAX_ITEMS_KEPT, Skip, Summary
 
 
@@ -77,3 +78,22 @@ def test_summary_counts_every_skip_and_failure_but_keeps_only_the_first() -> Non
     assert line is not None and line.startswith("paper list: empty page")
     assert line.endswith(f"(and {MAX_ITEMS_KEPT * 3} more failure(s))")
     assert summary.as_dict()["skipped"] == MAX_ITEMS_KEPT * 3
+
+
+def test_agenda_papers_live_in_a_table_and_old_ones_move_there(tmp_path: Path) -> None:
+    ckpt = Checkpoint.load(tmp_path / "c.json", source="s")
+    store = {"agenda_papers": {"top-1": ["paper-2", "paper-1"]}, "orgs": {}}
+    lookups = Lookups(store, ckpt.pairs("agenda_papers"))
+    assert "agenda_papers" not in store  # no longer rewritten with every page's JSON
+    meeting = {
+        "id": "m1",
+        "type": "https://schema.oparl.org/1.1/Meeting",
+        "agendaItem": [{"id": "top-1", "result": "beschlossen"}],
+    }
+    assert lookups.add_meeting(meeting) == ["paper-1", "paper-2"]
+    lookups.consultation_lines({"id": "paper-3", "consultation": [{"agendaItem": "top-1"}]})
+    ckpt.save()
+    ckpt.close()
+    again = Checkpoint.load(tmp_path / "c.json", source="s")
+    assert again.pairs("agenda_papers").get("top-1") == ["paper-1", "paper-2", "paper-3"]
+    again.close()
