@@ -480,8 +480,9 @@ class OParlTestServer:
     async def _download_copy(self, request: web.Request) -> web.Response:
         number = request.match_info["name"].split(".")[0]
         text = self.texts.get(number)
-        if text is None:
-            raise web.HTTPNotFound()
+        if text is None:  # a scan in the real corpus: an image-only page, as in `_download`
+            data = await asyncio.to_thread(self.pdfs.get, number, None)
+            return web.Response(body=data, content_type="application/pdf")
         copy_line = f"\n\nSynthetische Kopie {request.match_info['k']} für den Lasttest.\n"
         return web.Response(text=text + copy_line, content_type="text/plain")
 
