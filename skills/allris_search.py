@@ -275,10 +275,14 @@ def answers_question(text: str, options: Mapping[str, Any]) -> bool:
     """Whether `run` would have the generator answer (an AI feature) rather than list papers.
     Errs towards True: a wrongly gated search costs a refusal, a wrongly open answer the rule."""
     words = text.strip()
-    if words.lower() in MORE_WORDS or (not words and options.get("query")):
-        return False  # "Mehr Treffer": further pages of a listing
     if options.get("mode") == "answer":
         return True
+    if words.lower() in MORE_WORDS or (not words and options.get("query")):
+        # "Mehr Treffer" lists further pages, except for a question about one named paper,
+        # which `run` answers from that paper whatever the page (card data can be forged).
+        query = str(options.get("query") or "").strip()[:MAX_QUESTION_CHARS]
+        parsed = parse_council_query(query, date.today())
+        return bool(parsed.reference and parsed.text) and is_question(query)
     return is_question(words)
 
 

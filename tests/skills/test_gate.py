@@ -132,6 +132,9 @@ def test_registry_declares_the_gate_for_every_skill() -> None:
         ("Was hat der Bauausschuss im Oktober beschlossen?", {}, True),
         ("Wie viele Stellplätze braucht der Bahnhof", {}, True),
         ("Radverkehr", {"mode": "answer"}, True),
+        # A question about one named paper is answered from it on any page.
+        ("mehr", {"query": "Was kostet der Radweg laut VO/2026/1001?", "page": 1}, True),
+        ("", {"query": "Welche Kosten nennt VO/2026/1001?", "page": 2}, True),
     ],
 )
 def test_council_search_needs_the_kipass_only_for_answers(
