@@ -104,3 +104,14 @@ def message_text(activity: Activity) -> tuple[str, bool]:
     raw = activity.text or ""
     text, removed = strip_bot_mention(raw, activity)
     return tidy(html_to_text(text)), removed
+
+
+def bot_name(activity: Activity) -> str | None:
+    """The name people see for the bot in this conversation: the name in their @mention, else
+    the recipient's name Teams sends. A tenant may rename the app; the Playground calls it
+    "Test Bot". None if Teams sent neither."""
+    for _, mentioned in bot_mentions(activity):
+        if isinstance(mentioned, str) and mentioned.strip():
+            return mentioned.strip()
+    recipient = getattr(activity.recipient, "name", None) if activity.recipient else None
+    return recipient.strip() if isinstance(recipient, str) and recipient.strip() else None

@@ -90,8 +90,10 @@ def reply_activity(
     skill, result = output.skill, output.result
     if skill.name == "help" and not result.card and not result.data.get("focused"):
         notice = UNAVAILABLE_NOTICE if output.route.reason == "unavailable" else ""
+        bot_name = str(result.data.get("bot_name") or "")
         return card_activity(
-            cards.help_card(skills, notice=notice), cards.help_summary(skills, notice=notice)
+            cards.help_card(skills, notice=notice, bot_name=bot_name),
+            cards.help_summary(skills, notice=notice),
         )
     if result.answer_in_text and not (citation_style == "card" and result.card):
         activity = text_answer_activity(skill, result, scope)

@@ -23,7 +23,7 @@ from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceR
 from bot.audience import AudienceResolver, withheld_card
 from bot.feedback import FeedbackMemory
 from bot.long_work import LongWork
-from bot.normalise import message_text
+from bot.normalise import bot_name, message_text
 from bot.personal import PersonalChat
 from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
 from bot.services import Services
@@ -294,6 +294,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             progress=stream or NO_PROGRESS,
             stop=stream.stopped if stream else None,
             audience=audience,
+            bot_name=bot_name(activity) or "",
         )
         work = asyncio.ensure_future(self._run_turn(turn, trace, links, activity))
         done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)

@@ -57,6 +57,7 @@ class TurnInput:
     stop: asyncio.Event | None = None  # set when the user stops the answer (Teams' Stop button)
     # Who reads the reply in a group chat or channel (bot/audience.py); None in a 1:1 chat.
     audience: Audience | None = None
+    bot_name: str = ""  # the bot's name in this conversation (bot/normalise.py bot_name)
 
 
 @dataclass
@@ -131,6 +132,7 @@ class TurnPipeline:
             trace=trace,
             progress=turn.progress,
             audience=turn.audience.access if turn.audience else None,
+            bot_name=turn.bot_name,
         )
         ctx, watch = self._audience_view(turn, request)
         reason: str | None = None

@@ -14,6 +14,14 @@ KIPASS_NOTE = "KI-Pass nötig"
 # A skill gated only for some requests (Skill.needs_kipass_for): allris_search's answers.
 PARTLY_KIPASS_NOTE = "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
 NO_KIPASS_NOTE = "ohne KI-Pass"
+# The app's name in the manifest; a tenant may rename it, so Teams' own name wins when sent.
+DEFAULT_BOT_NAME = "KI-Assistent"
+
+
+def mention_hint(bot_name: str = "") -> str:
+    """How to address the bot where others read along, with the name this conversation uses."""
+    name = bot_name.strip() or DEFAULT_BOT_NAME
+    return f"In Kanälen und Gruppenchats erwähnen Sie mich mit @, z. B. „@{name} suche Radverkehr“."
 
 
 def kipass_note(skill: Skill) -> str:
@@ -69,7 +77,12 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         ).strip()
         return SkillResult(text=text, data={"skills": [_entry(skill)], "focused": True})
     lines = [WELCOME, "Das kann ich für Sie tun:", *(_line(s) for s in skills)]
-    return SkillResult(text="\n".join(lines), data={"skills": [_entry(s) for s in skills]})
+    if request.scope != "cli":
+        lines.append(mention_hint(request.bot_name))
+    return SkillResult(
+        text="\n".join(lines),
+        data={"skills": [_entry(s) for s in skills], "bot_name": request.bot_name},
+    )
 
 
 SKILL = Skill(

@@ -52,6 +52,9 @@ class SkillRequest:
     # Groups every reader of the reply may read (skills/audience.py): set in group chats and
     # channels, where everyone there reads the answer; None in a 1:1 chat (the asker reads it).
     audience: frozenset[str] | None = None
+    # The name people @mention the bot by here, as Teams sends it (tenants may rename the app);
+    # "" outside Teams.
+    bot_name: str = ""
 
     @property
     def own_access(self) -> frozenset[str]:

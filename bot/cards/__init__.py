@@ -19,7 +19,7 @@ from typing import Any
 
 from skills.cardkit import CONTENT_TYPE, card, citation_list, feedback_actions, text_block
 from skills.context import Skill
-from skills.help import kipass_note
+from skills.help import kipass_note, mention_hint
 from skills.types import SkillResult
 
 __all__ = [
@@ -119,14 +119,15 @@ def help_summary(skills: Sequence[Skill], notice: str = "") -> str:
     return f"{lead}Befehle: {commands}."
 
 
-def help_card(skills: Sequence[Skill], notice: str = "") -> dict[str, Any]:
-    # Built on every `hilfe`; the skills are fixed per process, so build once per notice.
-    loaded: dict[str, Any] = json.loads(_help_card_json(tuple(skills), notice))
+def help_card(skills: Sequence[Skill], notice: str = "", bot_name: str = "") -> dict[str, Any]:
+    """`bot_name`: the name Teams sends for the bot in this conversation (the mention example)."""
+    # Built on every `hilfe`; the skills are fixed per process, so build once per notice and name.
+    loaded: dict[str, Any] = json.loads(_help_card_json(tuple(skills), notice, bot_name))
     return loaded
 
 
 @lru_cache(maxsize=32)
-def _help_card_json(skills: tuple[Skill, ...], notice: str) -> str:
+def _help_card_json(skills: tuple[Skill, ...], notice: str, bot_name: str) -> str:
     return json.dumps(
         fill(
             "help",
@@ -135,8 +136,7 @@ def _help_card_json(skills: tuple[Skill, ...], notice: str) -> str:
             intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
             "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
             facts=_skill_facts(skills),
-            hint="In Kanälen und Gruppenchats erwähnen Sie mich mit @, "
-            "z. B. „@KI-Assistent suche Radverkehr“.",
+            hint=mention_hint(bot_name),
         ),
         ensure_ascii=False,
     )
