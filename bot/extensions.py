@@ -48,6 +48,7 @@ from skills.gate import gate
 from skills.registry import skill_by_name
 from skills.summarise import NAME as SUMMARISE_SKILL
 from skills.types import SkillError, SkillRequest, SkillResult
+from skills.wording import clip, committee_label, german_quotes
 
 log = logging.getLogger("kiw.extensions")
 
@@ -346,15 +347,14 @@ def _german_date(value: date | None) -> str:
 
 
 def _plain_snippet(snippet: str) -> str:
-    text = " ".join(snippet.replace("**", "").split())
-    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+    return german_quotes(clip(snippet.replace("**", ""), SNIPPET_CHARS))
 
 
 def paper_card(paper: Paper) -> dict[str, Any]:
     facts = [
         ("Aktenzeichen", paper.reference or ""),
         ("Datum", _german_date(paper.date)),
-        ("Gremium", ", ".join(paper.organizations)),
+        (committee_label(len(paper.organizations)), ", ".join(paper.organizations)),
         ("Art", paper.paper_type or ""),
     ]
     body: list[dict[str, Any]] = [
@@ -522,9 +522,22 @@ def _summary_points(data: dict[str, Any]) -> list[str]:
     the proposal first as in the chat's summary."""
     points: list[Any] = [data.get("decision_proposal"), data.get("administration")]
     points += list(data.get("key_points") or [])
-    points += [data.get("financial_impact")]
+    # Money item by item (`financial_impact` joins the same items into one line).
+    points += list(data.get("finance") or [])
     points += list(data.get("consultation") or []) + list(data.get("deadlines") or [])
-    lines = [p["text"] for p in points if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    lines: list[str] = []
+    seen: set[str] = set()
+    for point in points:
+        text = point.get("text") if isinstance(point, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            continue
+        # One sentence can stand in two parts (a key point that is also the proposal or a
+        # deadline): the dialog shows it once, where it first appears.
+        folded = " ".join(text.replace("**", "").split()).casefold().rstrip(".")
+        if folded in seen:
+            continue
+        seen.add(folded)
+        lines.append(text.strip())
     return lines[:8]
 
 

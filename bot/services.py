@@ -37,6 +37,9 @@ class Services:
             config=SkillConfig(
                 kipass_training_url=s.kipass_training_url,
                 kipass_contact=s.kipass_contact,
+                policy_contact=s.policy_contact,
+                privacy_contact=s.privacy_contact,
+                council_contact=s.council_contact,
                 allris_host=s.allris_host,
             ),
         )

@@ -195,6 +195,16 @@ class Settings(BaseSettings):
     kipass_contact: str = Field(
         "die KI-Werkstatt (ki-werkstatt@luebeck.de)", validation_alias="KIW_KIPASS_CONTACT"
     )
+    # Named when the documents hold no answer (German accusative, as in "wenden Sie sich an …").
+    policy_contact: str = Field(
+        "die KI-Werkstatt (ki-werkstatt@luebeck.de)", validation_alias="KIW_POLICY_CONTACT"
+    )
+    privacy_contact: str = Field(
+        "den behördlichen Datenschutz", validation_alias="KIW_PRIVACY_CONTACT"
+    )
+    council_contact: str = Field(
+        "das Büro der Bürgerschaft", validation_alias="KIW_COUNCIL_CONTACT"
+    )
 
     # --- Teams app / manifest ---
     teams_app_id: str = Field("", validation_alias="KIW_TEAMS_APP_ID")

@@ -32,9 +32,11 @@ from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_qu
 from skills.grounding import looks_like_injection, renumber
 from skills.policy_qa import bad_input, result_from_answer
 from skills.types import SkillRequest, SkillResult
+from skills.wording import clip, committee_label, count_of, german_quotes
 
 NAME = "allris_search"
 PAGE_SIZE = 5
+SNIPPET_CHARS = 240  # the passage under a paper on the card
 FETCH_CHUNKS = 200  # chunks fetched to group into papers; paging runs over these
 MAX_PAGE = FETCH_CHUNKS // PAGE_SIZE
 
@@ -43,6 +45,12 @@ EMPTY_SEARCH = (
     "„suche Anträge der Grünen zum Radverkehr seit 2025“ oder „suche VO/2025/12345“."
 )
 NO_COUNCIL_ANSWER = "Dazu enthalten die Ratsunterlagen, die Sie einsehen dürfen, keine Aussage."
+
+
+def council_contact_sentence(ctx: SkillContext) -> str:
+    return f"Bei Fragen zu Ratsunterlagen wenden Sie sich bitte an {ctx.config.council_contact}."
+
+
 MORE_WITHOUT_QUERY = (
     "Für „mehr“ nutzen Sie bitte die Schaltfläche „Mehr Treffer“ unter den Suchergebnissen "
     "oder wiederholen Sie Ihre Suche."
@@ -140,7 +148,11 @@ def search_card(
             )
         )
     body.append(
-        cardkit.text_block(f"{len(papers)} Vorgänge, Seite {page + 1}", subtle=True, size="Small")
+        cardkit.text_block(
+            f"{count_of(len(papers), 'Vorgang', 'Vorgänge')}, Seite {page + 1}",
+            subtle=True,
+            size="Small",
+        )
     )
     for paper in shown:
         c = paper.chunk
@@ -150,7 +162,7 @@ def search_card(
             ("Aktenzeichen", c.reference or "–"),
             ("Art", c.paper_type or "–"),
             ("Datum", f"{c.date:%d.%m.%Y}" if c.date else "–"),
-            ("Gremien", ", ".join(c.organizations) or "–"),
+            (committee_label(len(c.organizations)), ", ".join(c.organizations) or "–"),
         ]
         if c.status:
             facts.append(("Beratung", c.status))
@@ -160,7 +172,7 @@ def search_card(
             "items": [
                 cardkit.text_block(f"**{title}**"),
                 cardkit.fact_set(facts),
-                cardkit.text_block(paper.snippet, subtle=True, size="Small"),
+                cardkit.text_block(german_quotes(paper.snippet), subtle=True, size="Small"),
             ],
         }
         body.append(container)
@@ -197,7 +209,7 @@ async def _by_reference(
     chunks = await ctx.index.document_chunks(doc_id, request.access) if doc_id else []
     if not chunks:
         return not_found(q.reference)
-    paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
+    paper = PaperHit(chunks[0], 1.0, clip(chunks[0].text, SNIPPET_CHARS))
     return _listing(q, query_text, [paper], 0, ctx)
 
 
@@ -396,7 +408,8 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.options.get("mode") == "answer":
         # `kiw ask --collection council`: always the answer shape, never a hit list.
         answer = await answer_question(text, request, ctx, collection=COUNCIL)
-        return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
+        no_answer = f"{NO_COUNCIL_ANSWER} {council_contact_sentence(ctx)}"
+        return result_from_answer(answer, ctx, skill=NAME, no_answer=no_answer)
     if is_question(text) and page == 0:
         base = SearchQuery(
             text=q.text or text,

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 class SkillConfig:
     kipass_training_url: str = "https://intranet.luebeck.de/ki-pass"
     kipass_contact: str = "die KI-Werkstatt (ki-werkstatt@luebeck.de)"
-    policy_contact: str = "den Datenschutz oder die KI-Werkstatt"
+    # Whom a "no answer" names, per collection: the KI-Werkstatt keeps the AI rules, data
+    # protection questions go to the data protection office, council papers to the council office.
+    policy_contact: str = "die KI-Werkstatt (ki-werkstatt@luebeck.de)"
+    privacy_contact: str = "den behördlichen Datenschutz"
+    council_contact: str = "das Büro der Bürgerschaft"
     allris_host: str = ""
 
 

@@ -6,9 +6,11 @@ statement that the rules say nothing about it, with whom to ask. It never invent
 
 from __future__ import annotations
 
+import re
+
 from indexer.model import POLICIES
 from skills import cardkit
-from skills.context import Skill, SkillContext
+from skills.context import Skill, SkillConfig, SkillContext
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
 from skills.types import SkillRequest, SkillResult
 
@@ -32,6 +34,21 @@ PRIVACY_NOTE = (
     "Hinweis: Ihre Frage enthielt personenbezogene Daten (z. B. E-Mail-Adresse, Name). "
     "Diese wurden vor der Übermittlung an das externe Sprachmodell unkenntlich gemacht."
 )
+
+
+# A question about personal data or data protection: the data protection office answers it.
+_PRIVACY_QUESTION = re.compile(
+    r"datenschutz|personenbezogen|personendaten|dsgvo|gdpr|privacy|personal data|"
+    r"\bdaten\s+(von|über)\s+(bürger|personen|kolleg|beschäftigt|mitarbeit)",
+    re.IGNORECASE,
+)
+
+
+def contact_for(question: str, config: SkillConfig) -> str:
+    """Whom the "no answer" names: the data protection office for a data protection question,
+    else the keepers of the AI rules (never "den Datenschutz" for a question about, say, the
+    KI-Pass)."""
+    return config.privacy_contact if _PRIVACY_QUESTION.search(question) else config.policy_contact
 
 
 def no_answer_text(contact: str, language: str) -> str:
@@ -110,7 +127,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         answer,
         ctx,
         skill=NAME,
-        no_answer=no_answer_text(ctx.config.policy_contact, answer.language),
+        no_answer=no_answer_text(contact_for(question, ctx.config), answer.language),
     )
 
 

@@ -21,6 +21,7 @@ from skills.prioritisation.inventory import InventoryError, parse_inventory, tem
 from skills.prioritisation.report import de
 from skills.prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from skills.types import Attachment, SkillRequest, SkillResult
+from skills.wording import count_of
 
 TOP_N = 5
 _CAPACITY = re.compile(r"(\d+(?:[.,]\d+)?)")
@@ -113,7 +114,8 @@ def _line(rank: int, name: str, potential: float, effort: float) -> str:
 
 def _summary_text(analysis: Analysis) -> str:
     lines = [
-        f"{len(analysis.ranked)} Prozesse bewertet: {de(analysis.total_potential_fte)} VZÄ "
+        f"{count_of(len(analysis.ranked), 'Prozess', 'Prozesse')} bewertet: "
+        f"{de(analysis.total_potential_fte)} VZÄ "
         "Einsparpotenzial insgesamt.",
         "Die besten Kandidaten:",
     ]

@@ -30,6 +30,7 @@ from skills.grounding import citation_json
 from skills.summary import compose, render
 from skills.summary.outline import Outline, read_outline
 from skills.types import Attachment, Citation, SkillRequest, SkillResult
+from skills.wording import clip
 
 NAME = "summarise"
 GROUP_SIZE = 24  # passages per map step (~5,000 words: fits a model context with room to spare)
@@ -192,7 +193,7 @@ def _from_text(text: str) -> Source:
     if len(text.split()) < MIN_PASTE_WORDS:
         raise _refuse(TOO_SHORT)
     first_line = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
-    title = first_line[:120] or "Eingefügter Text"
+    title = clip(first_line, 120) or "Eingefügter Text"
     pages = split_page_markers(text)
     return Source(title, chunks_from_pages(pages, title, "pasted:text"), "text", pages)
 
@@ -327,7 +328,9 @@ def build_result(
     if partial:
         last_page = passages[read - 1].chunk.page if read else None
         note = (
-            f"Die Zusammenfassung beruht auf den ersten {read} von {len(passages)} Abschnitten"
+            "Die Zusammenfassung beruht auf "
+            + (f"den ersten {read}" if read != 1 else "dem ersten")
+            + f" von {len(passages)} Abschnitten"
             + (f" (bis Seite {last_page})" if last_page else "")
             + ", weil die Zeit nicht für das ganze Dokument reichte."
         )

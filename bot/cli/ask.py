@@ -86,6 +86,9 @@ async def _run_skill(args: argparse.Namespace, skill: Skill, request: SkillReque
         config=SkillConfig(
             kipass_training_url=settings.kipass_training_url,
             kipass_contact=settings.kipass_contact,
+            policy_contact=settings.policy_contact,
+            privacy_contact=settings.privacy_contact,
+            council_contact=settings.council_contact,
             allris_host=settings.allris_host,
         ),
     )

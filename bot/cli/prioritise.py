@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import emit_json
+from skills.wording import count_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{len(analysis.ranked)} Prozesse bewertet, Ergebnisse in {args.out}/:")
+    ranked = count_of(len(analysis.ranked), "Prozess", "Prozesse")
+    print(f"{ranked} bewertet, Ergebnisse in {args.out}/:")
     for s in analysis.ranked[:10]:
         flag = "  Quick Win" if s.quick_win else ""
         print(

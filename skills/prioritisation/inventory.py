@@ -19,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from skills.wording import count_of
+
 # An inventory of a whole city administration is a few hundred rows (kilobytes). The limits
 # keep a wrong upload (a 50 MB export, a zip bomb disguised as XLSX) from tying up the service.
 MAX_INVENTORY_BYTES = 5 * 1024 * 1024
@@ -71,7 +73,8 @@ class InventoryError(Exception):
     def lines(self, limit: int = MAX_REPORTED_PROBLEMS) -> list[str]:
         shown = [str(p) for p in self.problems[:limit]]
         if len(self.problems) > limit:
-            shown.append(f"… und {len(self.problems) - limit} weitere Probleme.")
+            more = count_of(len(self.problems) - limit, "weiteres Problem", "weitere Probleme")
+            shown.append(f"… und {more}.")
         return shown
 
 

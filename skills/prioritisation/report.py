@@ -20,6 +20,7 @@ from pathlib import Path
 from skills.prioritisation import Analysis, charts
 from skills.prioritisation.inventory import DataProtectionClass
 from skills.prioritisation.scoring import Scored
+from skills.wording import count_of
 
 RANKING_CSV = "rangliste.csv"
 RANKING_XLSX = "rangliste.xlsx"
@@ -174,14 +175,15 @@ def report_blocks(analysis: Analysis, images: bool = True) -> list[Block]:
             "p",
             f"Erstellt am {analysis.created.strftime('%d.%m.%Y')} mit dem KI-Werkstatt Assistenten "
             f"der Hansestadt Lübeck aus der Inventarliste „{analysis.source.name}“ "
-            f"({len(analysis.ranked)} Prozesse). Alle Zahlen lassen sich mit den unten genannten "
+            f"({count_of(len(analysis.ranked), 'Prozess', 'Prozesse')}). Alle Zahlen lassen sich mit den unten genannten "
             "Eingaben, Parametern und Formeln nachrechnen.",
         ),
         Block("h2", "Ergebnis in Kürze"),
         Block(
             "ul",
             items=(
-                f"Die {len(analysis.ranked)} Prozesse binden zusammen rechnerisch "
+                f"Die bewerteten Prozesse ({count_of(len(analysis.ranked), 'Prozess', 'Prozesse')}) "
+                "binden zusammen rechnerisch "
                 f"{de(analysis.total_staffing_fte)} Vollzeitäquivalente (VZÄ).",
                 f"Davon sind nach Einschätzung der Fachbereiche {de(analysis.total_potential_fte)} VZÄ "
                 "automatisierbar (Einsparpotenzial; frei werdende Zeit, kein Stellenabbau).",

@@ -19,6 +19,7 @@ from skills import cardkit
 from skills.grounding import citation_for, citation_json
 from skills.summary.document import Quote, Statement
 from skills.types import Citation
+from skills.wording import count_of
 
 AI_LABEL = "(KI-generiert, bitte prüfen)"
 EXTRACT_LABEL = "(Auszug aus den Quellen, nicht KI-formuliert)"
@@ -158,7 +159,9 @@ def render_text(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
         if not data["attachments"]:
             lines += ["", "Anlagen:"]
         lines.append(
-            f"- … und {more} weitere Anlagen" if data["attachments"] else f"- {more} Anlagen"
+            f"- … und {count_of(more, 'weitere Anlage', 'weitere Anlagen')}"
+            if data["attachments"]
+            else f"- {count_of(more, 'Anlage', 'Anlagen')}"
         )
     if data.get("results"):
         lines += ["", "Ergebnis laut Ratsinformationssystem:"]

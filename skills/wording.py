@@ -1,0 +1,59 @@
+"""German wording every front end shares: counts with the right noun form, text shortened at a
+word with „…“, German quotation marks, and one label per fact.
+
+Small on purpose: the bot, the message extensions, the CLI and the skills call these instead of
+formatting by hand, so "1 Vorgänge", a snippet ending in "in ge" or a »quote« next to a „quote“
+cannot come back in one place while fixed in another.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+
+
+def german_number(n: int) -> str:
+    """12345 -> "12.345" (German thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def count_of(n: int, singular: str, plural: str) -> str:
+    """ "1 Vorgang", "3 Vorgänge", "1.200 Vorgänge". German uses the singular only for one."""
+    return f"{german_number(n)} {singular if n == 1 else plural}"
+
+
+# Council bodies on a paper: the same label on the chat card, the extension card and the CLI.
+COMMITTEE_LABEL = ("Gremium", "Gremien")
+
+
+def committee_label(count: int) -> str:
+    """ "Gremium" for one body, "Gremien" for several (or none shown)."""
+    singular, plural = COMMITTEE_LABEL
+    return singular if count == 1 else plural
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters: cut after the last whole word that fits,
+    with "…" to show something was left out. Unchanged (spaces collapsed) when it fits."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    room = max(limit - len(ELLIPSIS), 1)
+    head = flat[: room + 1]
+    # Cut at the last space inside the room; a single overlong word is cut where the room ends.
+    cut = head.rfind(" ")
+    kept = head[:cut] if cut > 0 else flat[:room]
+    return kept.rstrip(" ,;:-–(„\"'") + ELLIPSIS
+
+
+# »Zitat« (German book style) and «Zitat» (Swiss style) become „Zitat“; only balanced pairs,
+# within one paragraph and short enough to be a quote, so a stray sign is left alone.
+_GUILLEMETS = re.compile(r"»([^»«\n]{1,400})«|«([^»«\n]{1,400})»")
+_STRAIGHT = re.compile(r'(?<![\w"])"([^"\n]{1,400})"(?![\w"])')
+
+
+def german_quotes(text: str) -> str:
+    """Quotation marks as the city writes them: „…“ (from »…«, «…» and "…")."""
+    text = _GUILLEMETS.sub(lambda m: f"„{m.group(1) or m.group(2)}“", text)
+    return _STRAIGHT.sub(lambda m: f"„{m.group(1)}“", text)
