@@ -34,3 +34,27 @@ async def test_the_dialog_shows_proposal_money_and_deadline_first(services: Serv
         "- Die Kosten betragen 2,4 Millionen Euro, verteilt auf die Haushaltsjahre 2027 und 2028.",
         "- Stellungnahmen der Fraktionen bitte bis zum 15.12.2026 an das Büro der Bürgerschaft.",
     ]
+
+
+def test_a_sentence_in_two_parts_of_the_summary_shows_once() -> None:
+    """Issue 15 item 8: a key point that is also the proposal, and money that is both itemised
+    and joined, appeared twice in the dialog."""
+    from bot.extensions import _summary_points
+
+    proposal = "Die Bürgerschaft beschließt das Radverkehrskonzept."
+    money = "Die Kosten betragen 2,4 Millionen Euro."
+    data = {
+        "decision_proposal": {"label": "Beschlussvorschlag", "text": proposal},
+        "administration": None,
+        "key_points": [{"text": proposal}, {"text": "Zwölf neue Fahrradstraßen."}],
+        "finance": [{"text": money}],
+        "financial_impact": {"text": money},
+        "consultation": [{"text": "Bauausschuss, 14.01.2027"}],
+        "deadlines": [{"text": "Bauausschuss, 14.01.2027"}],
+    }
+    assert _summary_points(data) == [
+        proposal,
+        "Zwölf neue Fahrradstraßen.",
+        money,
+        "Bauausschuss, 14.01.2027",
+    ]
