@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
 from skills import cardkit
@@ -244,6 +245,56 @@ async def _about_paper(
     )  # fmt: skip
 
 
+def _allris_link(text: str, allris_host: str) -> str | None:
+    """`text` when it is nothing but a link to the city's ALLRIS (the host of KIW_ALLRIS_HOST),
+    else None: a pasted link means "this paper", not a search for the words in the URL."""
+    if not allris_host or any(c.isspace() for c in text) or len(text) > 2048:
+        return None
+    host = allris_host.strip().lower()
+    host = (urlsplit(host).hostname or host) if "://" in host else host.split("/")[0]
+    try:
+        parts = urlsplit(text.strip("<>"))
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:
+        return None
+    return text.strip("<>")
+
+
+async def _by_link(
+    request: SkillRequest, ctx: SkillContext, q: CouncilQuery, url: str
+) -> SkillResult:
+    """The paper a pasted ALLRIS link points to, as its card with a „Zusammenfassen“ button:
+    the link as a document id (OParl), else ALLRIS's row id or a reference in its query. Only
+    what `request.access` may read (in a shared chat: the audience's groups), else „nicht
+    gefunden“ — the same words as for a paper that does not exist."""
+    request.trace.add("link_lookup")
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        query = ""
+    values = [v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)]
+    chunks = await ctx.index.document_chunks(url, request.access)
+    for candidate in [url, *values]:
+        if chunks:
+            break
+        doc_id = await ctx.index.find_reference(candidate, request.access)
+        chunks = await ctx.index.document_chunks(doc_id, request.access) if doc_id else []
+    if not chunks:
+        return not_found(url)
+    paper = PaperHit(chunks[0], 1.0, clip(chunks[0].text, SNIPPET_CHARS))
+    result = _listing(q, url, [paper], 0, ctx)
+    reference = chunks[0].reference
+    if result.card is not None and reference:
+        # The button sends the typed command back (bot/teams_handler.py: card submits).
+        summarise = cardkit.submit_action(
+            "Zusammenfassen", {"command": f"zusammenfassen {reference}"}
+        )
+        result.card["actions"] = [summarise, *result.card.get("actions", [])]
+        result.data["summarise"] = f"zusammenfassen {reference}"
+    return result
+
+
 def not_found(what: str) -> SkillResult:
     text = f"Zu „{what}“ habe ich nichts gefunden."
     return SkillResult(
@@ -401,6 +452,9 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     today: date = ctx.today()
     q = parse_council_query(text, today)
     request.trace.add("query_parse", filters=sorted(q.filters()), reference=bool(q.reference))
+    link = _allris_link(text, ctx.config.allris_host)
+    if link is not None and page == 0:
+        return await _by_link(request, ctx, q, link)
     if q.reference and not q.text:
         return await _by_reference(request, ctx, q, text)
     if q.reference and (is_question(text) or request.options.get("mode") == "answer"):

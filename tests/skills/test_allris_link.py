@@ -1,0 +1,84 @@
+"""A message that is only a link to an ALLRIS paper shows that paper (issue 15 item 5): its card
+with „Zusammenfassen“, not a search for the words of the URL; a paper the reader may not see is
+„nicht gefunden“, in the same words as one that does not exist."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from indexer.embedded import EmbeddedIndex
+from skills import allris_search
+from skills.context import SkillConfig, SkillContext
+from skills.generator.extractive import ExtractiveGenerator
+from skills.types import SkillRequest, SkillResult
+from tests.skills.corpus import sample_chunks
+from tests.skills.helpers import TODAY, NoDirectory, member_of
+
+HOST = "allris.luebeck.de"
+RADVERKEHR = f"https://{HOST}/public/vo020?VOLFDNR=14102"
+FACTION_ONLY = f"https://{HOST}/public/vo020?VOLFDNR=90007"
+UNKNOWN = f"https://{HOST}/public/vo020?VOLFDNR=99999"
+_RUNS = itertools.count()
+
+
+async def _ask(tmp_path: Path, text: str, **request: Any) -> SkillResult:
+    """The sample corpus as the indexer keeps it: each paper with ALLRIS's row id of its link."""
+    index = EmbeddedIndex(tmp_path / f"index-{next(_RUNS)}")
+    await index.upsert(
+        [dataclasses.replace(c, source_ids=(c.url,)) if c.url else c for c in sample_chunks()]
+    )
+    ctx = SkillContext(
+        index=index,
+        generator=ExtractiveGenerator(),
+        directory=NoDirectory(),
+        config=SkillConfig(allris_host=HOST),
+        today=lambda: TODAY,
+    )
+    try:
+        return await allris_search.run(SkillRequest(text=text, command="", **request), ctx)
+    finally:
+        await index.close()
+
+
+async def test_a_pasted_link_shows_the_linked_paper_with_a_summarise_button(
+    tmp_path: Path,
+) -> None:
+    result = await _ask(tmp_path, RADVERKEHR)
+    assert result.outcome == "ok"
+    [hit] = result.data["hits"]
+    assert hit["url"] == RADVERKEHR and hit["reference"]
+    assert result.card is not None
+    first = result.card["actions"][0]
+    assert first["title"] == "Zusammenfassen"
+    assert first["data"] == {"command": f"zusammenfassen {hit['reference']}"}
+    assert len(first["data"]["command"]) <= 50  # the handler's cap on a card's command
+
+
+async def test_a_link_to_a_paper_the_reader_may_not_see_is_not_found(tmp_path: Path) -> None:
+    own = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-gruene"))
+    assert own.outcome == "ok" and own.data["hits"][0]["url"] == FACTION_ONLY
+    hidden = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-cdu"))
+    missing = await _ask(tmp_path, UNKNOWN, user=member_of("fraktion-cdu"))
+    assert hidden.outcome == missing.outcome == "not_found"
+    assert hidden.text.replace("90007", "N") == missing.text.replace("99999", "N")
+    assert "Haushaltsstrategie" not in json.dumps(hidden.data, ensure_ascii=False)
+    # A shared chat: the audience's groups decide, not the asker's.
+    shared = await _ask(
+        tmp_path,
+        FACTION_ONLY,
+        user=member_of("fraktion-gruene"),
+        audience=frozenset({"public"}),
+        scope="groupChat",
+    )
+    assert shared.outcome == "not_found"
+
+
+async def test_links_to_other_hosts_and_links_with_words_stay_searches(tmp_path: Path) -> None:
+    other = await _ask(tmp_path, "https://example.org/public/vo020?VOLFDNR=14102")
+    assert not other.data.get("summarise")
+    worded = await _ask(tmp_path, f"Radverkehr {RADVERKEHR}")
+    assert not worded.data.get("summarise")
