@@ -119,7 +119,7 @@ async def test_pasted_allris_link_is_summarised_for_the_entitled_only(
         json.dumps([c.body.get("text"), c.body.get("attachments")], ensure_ascii=False)
         for c in connector.messages()
     )
-    assert "Kompromisslinie" in own and "Haushaltsstrategie" in own
+    assert "4,5 Mio" in own and "Haushaltsstrategie" in own  # the paper, summarised
     assert not [m for m in SECRET_MARKERS if m in other.replace("VOLFDNR=90007", "")]
     # Same wording as for a paper that does not exist: no hint that it does.
     assert other.replace("90007", "N") == missing.replace("99999", "N")
