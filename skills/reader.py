@@ -116,7 +116,7 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         "cost",
         re.compile(
-            r"\bwas\s+kost|\bwie\s+teuer\b|\bzu\s+welchem\s+preis\b|\bwas\s+zahl|"
+            r"\bwas\s+kost|\bwie\s*viel\s+kost|\bwie\s+teuer\b|\bzu\s+welchem\s+preis\b|\bwas\s+zahl|"
             r"\b(?:etwas|was)\s+(?:be)?zahlen\b|\bhow\s+much\s+does\b|\bcost",
             re.I,
         ),

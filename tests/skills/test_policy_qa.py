@@ -125,3 +125,24 @@ async def test_on_premise_or_extractive_answers_carry_no_privacy_note(tmp_path: 
         tmp_path, "Darf ich Daten wie max.muster@example.org in ChatGPT eingeben?"
     )
     assert "unkenntlich" not in result.text
+
+
+async def test_the_model_judges_answerability_over_the_passages_the_reader_kept(
+    tmp_path: Path,
+) -> None:
+    # "Wie viel kostet die Schulung?": the extractive reader finds no price and refuses
+    # without asking anyone; a model is shown the passages that speak of the Schulung and
+    # decides itself (here: KEINE_AUSSAGE). Citation checks stay the same for both.
+    question = "Wie viel kostet die Schulung für den KI-Pass?"
+    extractive, _ = await ask(tmp_path / "e", question)
+    assert extractive.outcome == "no_answer"
+    fake = FakeOpenAI()  # answers KEINE_AUSSAGE
+    async with openai_server(fake):
+        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        judged, request = await ask(tmp_path / "m", question, generator=gen)
+        await gen.close()
+    assert judged.outcome == "no_answer" and len(fake.received) == 1
+    sent = str(fake.received[0].body["messages"][-1]["content"])
+    assert "<<<QUELLE 1>>>" in sent and "Schulung" in sent
+    gate = request.trace.step("relevance")
+    assert gate and gate.details["typed"] is False and 1 <= gate.details["kept"] <= 5

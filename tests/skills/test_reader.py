@@ -25,6 +25,7 @@ from tests.skills.helpers import passage, sample_context
         ("Wie oft wird die Schulung angeboten?", "frequency"),
         ("Wie viele Plusstunden sind erlaubt?", "amount"),
         ("Was kostet die Schulung?", "cost"),
+        ("Wie viel kostet die Schulung?", "cost"),
         ("Wer muss zustimmen?", "who"),
         ("Wem melde ich einen Vorfall?", "who"),
         ("Wo wird das Verzeichnis veröffentlicht?", "where"),
