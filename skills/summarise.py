@@ -361,7 +361,7 @@ def build_result(
         return data, numbering.citations()
 
     source_chars = sum(len(p.text) for p in source.pages)
-    size = render.budget(source_chars, page_count)
+    size = render.budget(source_chars, page_count, title)
     sections = render.fit(sections, size, lambda current: len(data_of(current)[0]["summary"]))
     data, citations = data_of(sections)
     finance = data["finance"]

@@ -33,7 +33,7 @@ AMOUNT = re.compile(
 )
 _FINANCE_WORD = re.compile(
     r"kosten|mittel|haushalt|finanz|aufwend|aufwand|ertr[aä]g|einnahme|einzahl|auszahl|"
-    r"zuschuss|budget|investition|förder|einspar|mehrbedarf|betrag|gebühr|ausgaben",
+    r"zuschuss|budget|investition|förder|einspar|mehrbedarf|betrag|gebühr|ausgaben|erhöh",
     re.IGNORECASE,
 )
 _WEIGHTY = re.compile(r"insgesamt|gesamt|in Höhe von|bedarf\b|beträgt|betragen", re.IGNORECASE)

@@ -2,8 +2,9 @@
 its words stand on, within a length budget.
 
 Budget: never more than 40 % of the source (MAX_SHARE leaves room for the marks) and about a
-screen in Teams for a short paper. What goes first when it does not fit: key points, then
-prose about money (the form fields stay), the Stellungnahme, deadlines, Anlagen beyond a few;
+screen in Teams for a short paper. What goes first when it does not fit: Anlagen beyond a
+few, key points, deadlines from the text, prose about money (the form fields stay), the
+Stellungnahme, the other Anlagen;
 the proposal and the consultation dates stay, the proposal shortened if it must be.
 """
 
@@ -187,9 +188,11 @@ def render_card(
     return cardkit.card(body, cardkit.feedback_actions(skill))
 
 
-def budget(source_chars: int, pages: int) -> int:
+def budget(source_chars: int, pages: int, title: str = "") -> int:
+    """Characters the summary may take. The floor for a tiny paper is for its content: a long
+    title ("Fraktionsvorlage GR-INTERN/2026/07: …") does not squeeze the money out."""
     cap = LONG_PAPER_CHARS if pages >= LONG_PAPER_PAGES else SCREEN_CHARS
-    return max(MIN_BUDGET, min(cap, int(MAX_SHARE * source_chars)))
+    return max(MIN_BUDGET + len(title), min(cap, int(MAX_SHARE * source_chars)))
 
 
 def fit(sections: Sections, size: int, measure: Any) -> Sections:
@@ -199,12 +202,12 @@ def fit(sections: Sections, size: int, measure: Any) -> Sections:
             sections.attachments.pop()
         elif sections.key_points:
             sections.key_points.pop()
+        elif sections.deadlines:
+            sections.deadlines.pop()  # the consultation dates stay
         elif len(sections.finance) > 1 and (prose := [s for s in sections.finance if not s.label]):
             sections.finance.remove(prose[-1])  # the form's fields and one sentence stay
         elif sections.administration is not None:
             sections.administration = None
-        elif sections.deadlines:
-            sections.deadlines.pop()
         elif sections.attachments:
             sections.attachments.pop()
         elif sections.proposal is not None and len(sections.proposal.text) > 400:
