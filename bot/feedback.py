@@ -11,10 +11,12 @@ update, new message). Only the skill name is stored: no content, no user.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from botbuilder.schema import Activity, ResourceResponse
 
 from bot.state import StateStore
+from skills.cardkit import CONTENT_TYPE, FEEDBACK_KEY, FEEDBACK_VERB
 
 log = logging.getLogger("kiw.feedback")
 
@@ -69,3 +71,25 @@ class FeedbackMemory:
             return None
         skill = stored.get("skill") if stored else None
         return skill if isinstance(skill, str) else None
+
+
+def card_vote(value: object) -> tuple[str | None, str | None] | None:
+    """(reaction, named skill) of an `adaptiveCard/action` invoke from a feedback button, None
+    for any other card action. Card data is user-forgeable: only "up"/"down" count, and the
+    caller checks the skill name against the registry."""
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, dict) or action.get("verb") != FEEDBACK_VERB:
+        return None
+    raw = action.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    reaction = data.get(FEEDBACK_KEY)
+    skill = data.get("skill")
+    return (
+        reaction if reaction in ("up", "down") else None,
+        skill if isinstance(skill, str) else None,
+    )
+
+
+def vote_response(card: dict[str, Any]) -> dict[str, Any]:
+    """The `adaptiveCard/action` answer that makes Teams replace the clicked card by `card`."""
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": card}

@@ -100,13 +100,22 @@ def reply_activity(
         if wants_feedback(result) or result.outcome == "no_answer":
             ask_feedback_for(activity, skill.name)  # Teams' footer does not say which skill
         return activity
+    feedback = False
     if result.card:
-        activity = card_activity(result.card, cards.summary_line(result.text))
+        answer, feedback = cards.without_feedback(result.card)
+        activity = card_activity(answer, cards.summary_line(result.text))
     elif cards.summary_line(result.text) == result.text.strip():
         activity = MessageFactory.text(result.text)  # one short line: no card needed
     else:
-        card = cards.result_card(skill, result, feedback=wants_feedback(result))
+        feedback = wants_feedback(result)
+        card = cards.result_card(skill, result, feedback=False)
         activity = card_activity(card, cards.summary_line(result.text))
+    if feedback:
+        # The buttons on a card of their own, in the same message: a vote replaces that card.
+        activity.attachments = [
+            *activity.attachments,
+            CardFactory.adaptive_card(cards.feedback_card(skill.name)),
+        ]
     # No [n] markers outside `text`: a card carries its sources itself, only the AI label stays.
     activity.entities = message_entities(ai_generated=result.ai_generated)
     return activity

@@ -21,7 +21,8 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
 
 from bot.audience import AudienceResolver, withheld_card
-from bot.feedback import FeedbackMemory
+from bot.cards import voted_card
+from bot.feedback import FeedbackMemory, card_vote, vote_response
 from bot.long_work import LongWork
 from bot.normalise import bot_name, message_text
 from bot.personal import PersonalChat
@@ -458,6 +459,15 @@ class KiwTeamsHandler(TeamsActivityHandler):
         value = activity.value if isinstance(activity.value, dict) else {}
         if name.startswith("composeExtension/"):
             return await self._extension_invoke(turn_context, name, value)
+        vote = card_vote(value) if name == "adaptiveCard/action" else None
+        if vote is not None:
+            # A 👍/👎 button (Action.Execute): audited, and the buttons become the vote in place.
+            reaction, named = vote
+            skill = named if named in {s.name for s in self.skills()} else None
+            self._audit_feedback(turn_context, reaction, skill)
+            return InvokeResponse(
+                status=int(HTTPStatus.OK), body=vote_response(voted_card(reaction))
+            )
         if name == "message/submitAction" and value.get("actionName") == "feedback":
             raw_action = value.get("actionValue")
             action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}

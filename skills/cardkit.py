@@ -15,8 +15,11 @@ from skills.types import Citation
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-# Action.Submit data the bot recognises as a feedback click (see bot/teams_handler.py).
+# Data of a feedback click (see bot/teams_handler.py). The buttons are Action.Execute with this
+# verb: Teams (and the Agents Playground) then replace the card that carried them with the card
+# the bot answers, so the buttons give way to the vote instead of a second "Danke" message.
 FEEDBACK_KEY = "kiwFeedback"
+FEEDBACK_VERB = "kiwFeedback"
 
 Element = dict[str, Any]
 
@@ -78,11 +81,23 @@ def submit_action(title: str, data: dict[str, Any]) -> Element:
 
 
 def feedback_actions(skill: str) -> list[Element]:
-    """👍 / 👎. The bot records only the direction (audit event "feedback"), never content."""
+    """👍 / 👎. The bot records only the direction (audit event "feedback"), never content. The
+    bot sends them on a card of their own below the answer (bot/replies.py), so the vote can
+    replace them without touching the answer."""
     return [
-        submit_action("👍 Hilfreich", {FEEDBACK_KEY: "up", "skill": skill}),
-        submit_action("👎 Nicht hilfreich", {FEEDBACK_KEY: "down", "skill": skill}),
+        {
+            "type": "Action.Execute",
+            "title": title,
+            "verb": FEEDBACK_VERB,
+            "data": {FEEDBACK_KEY: reaction, "skill": skill},
+        }
+        for title, reaction in (("👍 Hilfreich", "up"), ("👎 Nicht hilfreich", "down"))
     ]
+
+
+def is_feedback_action(action: Element) -> bool:
+    data = action.get("data")
+    return isinstance(data, dict) and FEEDBACK_KEY in data
 
 
 def _citation_label(citation: Citation) -> str:

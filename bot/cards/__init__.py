@@ -17,7 +17,14 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from skills.cardkit import CONTENT_TYPE, card, citation_list, feedback_actions, text_block
+from skills.cardkit import (
+    CONTENT_TYPE,
+    card,
+    citation_list,
+    feedback_actions,
+    is_feedback_action,
+    text_block,
+)
 from skills.context import Skill
 from skills.help import kipass_note, mention_hint
 from skills.types import SkillResult
@@ -176,8 +183,34 @@ FEEDBACK_QUESTION = "War diese Antwort hilfreich?"
 
 
 def feedback_card(skill: str) -> dict[str, Any]:
-    """Only the 👍/👎 buttons, for channels (no feedback footer there) under a text answer."""
+    """Only the 👍/👎 buttons, a card of its own below the answer (channels have no feedback
+    footer; card answers carry no footer anywhere). A click replaces it with `voted_card`."""
     return card([text_block(FEEDBACK_QUESTION, subtle=True, size="Small")], feedback_actions(skill))
+
+
+FEEDBACK_VOTES = {"up": "hilfreich", "down": "nicht hilfreich"}
+
+
+def voted_card(reaction: str | None) -> dict[str, Any]:
+    """What the feedback card becomes after a click: the vote, no buttons (one vote per card)."""
+    vote = FEEDBACK_VOTES.get(reaction or "")
+    said = f"Danke für Ihre Rückmeldung: „{vote}“." if vote else "Danke für Ihre Rückmeldung."
+    return card([text_block(said, subtle=True, size="Small")])
+
+
+def without_feedback(answer: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the card without its 👍/👎 buttons, whether it had any): the bot moves them onto a
+    `feedback_card` of their own, so a vote replaces the buttons and never the answer."""
+    actions = answer.get("actions") or []
+    kept = [a for a in actions if not is_feedback_action(a)]
+    if len(kept) == len(actions):
+        return answer, False
+    stripped = dict(answer)
+    if kept:
+        stripped["actions"] = kept
+    else:
+        stripped.pop("actions", None)
+    return stripped, True
 
 
 def result_card(
