@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from skills.types import Citation
+from skills.wording import clip, german_quotes
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -129,10 +130,9 @@ def citation_list(citations: Sequence[Citation], *, max_quote_chars: int = 300) 
         label = _citation_label(citation)
         title = f"[{label}]({citation.url})" if citation.url else label
         items.append(text_block(f"[{citation.n}] {title}", size="Small"))
-        quote = citation.quote.strip()
+        # Cut at a word, and the source's own »quotes« as „quotes“ inside our „…“.
+        quote = german_quotes(clip(citation.quote, max_quote_chars))
         if quote:
-            if len(quote) > max_quote_chars:
-                quote = quote[: max_quote_chars - 1].rstrip() + "…"
             items.append(
                 {
                     "type": "TextBlock",

@@ -182,3 +182,15 @@ def _walk(node: object) -> list[dict[str, Any]]:
         for item in node:
             out += _walk(item)
     return out
+
+
+def test_cited_passages_on_cards_end_at_a_word_in_german_quotes() -> None:
+    from skills.cardkit import citation_list
+    from skills.types import Citation
+
+    passage = "Der Antrag »Sichere Radwege« wird " + "in geeigneter Weise geprüft " * 30
+    [_, _, quote] = citation_list([Citation(1, "Titel", None, "d", None, passage)])
+    text = quote["text"]
+    assert text.startswith("„Der Antrag „Sichere Radwege“ wird") and text.endswith("…“")
+    last = text[:-2].split()[-1]
+    assert last in passage.split()  # a whole word before the "…"
