@@ -1,8 +1,9 @@
 """Cleaning extracted text and cutting it into passages that stand on their own.
 
-A passage keeps the heading it stands under ("§ 4 Datenschutz") and the page it starts on,
-aims at 150–300 words (long enough to answer from, short enough to cite), and does not cut
-a table or a numbered list in half unless the block alone is too long.
+A passage keeps the heading it stands under ("§ 4 Datenschutz") and its page: it never crosses
+a page break, so every word it quotes is on the page it cites. Within a page it aims at up to
+300 words (long enough to answer from, short enough to cite), and does not cut a table or a
+numbered list in half unless the block alone is too long.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TARGET_MIN_WORDS = 150
 TARGET_MAX_WORDS = 300
 HARD_MAX_WORDS = 450  # a table or list up to this size stays in one passage
 LEAD_IN_WORDS = 60  # a short lead-in ("Der Gemeinderat beschließt:") stays with its list
@@ -214,7 +214,7 @@ def _sentences(block: _Block) -> list[_Block]:
 
 
 def split_passages(pages: list[PageText]) -> list[Passage]:
-    """Passages of ~150–300 words, each with the heading it stands under and its first page."""
+    """Passages of up to ~300 words within one page, each with the heading it stands under."""
     passages: list[Passage] = []
     body: list[_Block] = []
     words = 0
@@ -251,10 +251,18 @@ def split_passages(pages: list[PageText]) -> list[Passage]:
         else:
             pieces = _split_long(block, TARGET_MAX_WORDS)
         for piece in pieces:
+            # A passage never crosses a page break, so the page it cites is the page of every
+            # word in it (summaries and answers quote from passages and cite their page).
             new_page = bool(body) and piece.page != body[-1].page
-            if body and (
-                words + piece.words > TARGET_MAX_WORDS or (new_page and words >= TARGET_MIN_WORDS)
-            ):
+            if new_page:
+                piece.cont = False
+                if all(b.kind == "heading" for b in body):
+                    # Headings at the foot of a page head the next page's passage (as its
+                    # `heading`), not a passage of their own or a quote from the wrong page.
+                    body, words = [], 0
+                else:
+                    flush()
+            elif body and words + piece.words > TARGET_MAX_WORDS:
                 piece.cont = False
                 # Keep short lead-ins ("Der Gemeinderat beschließt:") with their list.
                 if not (atomic and words < LEAD_IN_WORDS and words + piece.words <= HARD_MAX_WORDS):

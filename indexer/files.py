@@ -48,7 +48,9 @@ IGNORED_NAMES = {"readme.md", "readme.txt", "license", "license.md"}
 BATCH_FILES = 20
 # Raise when what a file becomes in the index changes (new fields such as ALLRIS row ids,
 # other chunking): every file is then indexed anew once, changed or not.
-EXTRACTION_VERSION = 3  # 3: titles from the document (H1, PDF/DOCX metadata) before the name
+EXTRACTION_VERSION = (
+    4  # 3: titles from the document (H1, PDF/DOCX metadata); 4: passages within one page
+)
 
 
 class FrontMatterError(ValueError):

@@ -101,3 +101,34 @@ def test_real_karlsruhe_antrag() -> None:
     assert "Klimaanlagen" in joined
     # every word of the source survives cleaning (modulo hyphen joins and markers)
     assert len(joined.split()) > 0.9 * len(raw.split())
+
+
+def test_a_passage_never_crosses_a_page_break() -> None:
+    """Every word of a passage is on the page it cites (summaries and answers quote passages)."""
+    pages = [
+        PageText(1, "Der Gemeinderat beschließt die Sanierung. " + _words(40, "Eins")),
+        PageText(2, _words(40, "Zwei") + "\n\n## 3. Finanzielle Auswirkungen\n"),
+        PageText(3, "Die Gesamtkosten betragen 1,2 Mio. Euro. " + _words(20, "Drei")),
+    ]
+    passages = split_passages(pages)
+    assert [p.page for p in passages] == [1, 2, 3]
+    for passage in passages:
+        page_text = " ".join(clean_text(pages[(passage.page or 1) - 1].text).split())
+        assert " ".join(passage.text.split()) in page_text
+    # The heading at the foot of page 2 heads page 3's passage, not a passage of its own.
+    assert passages[2].heading == "3. Finanzielle Auswirkungen"
+    assert passages[2].text.startswith("Die Gesamtkosten")
+
+
+def test_real_karlsruhe_passages_stand_on_their_page() -> None:
+    folder = shared_path("data", "oparl", "somacos_karlsruhe", "file-contents")
+    checked = 0
+    for path in sorted(folder.glob("*.txt")):
+        pages = split_page_markers(path.read_text())
+        if len(pages) < 2:
+            continue
+        by_number = {p.number: " ".join(clean_text(p.text).split()) for p in pages}
+        for passage in split_passages(pages):
+            assert " ".join(passage.text.split()) in by_number[passage.page], (path.name, passage)
+            checked += 1
+    assert checked > 20, "too few multi-page Karlsruhe extractions to check"
