@@ -48,6 +48,7 @@ from indexer.analysis import (
     vocabulary,
 )
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
+from indexer.snippets import clip
 
 log = logging.getLogger(__name__)
 
@@ -280,8 +281,7 @@ def _snippet(doc: dict[str, Any]) -> str:
         frags = highlights.get(field)
         if frags:
             return " … ".join(" ".join(f.split()) for f in frags[:2])
-    text = " ".join((doc.get("text") or "").split())
-    return text[:_SNIPPET_CHARS] + ("…" if len(text) > _SNIPPET_CHARS else "")
+    return clip((doc.get("text") or "")[: _SNIPPET_CHARS * 2], _SNIPPET_CHARS)
 
 
 # ---------------------------------------------------------------- the index

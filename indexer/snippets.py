@@ -12,6 +12,21 @@ from collections.abc import Callable, Iterable, Iterator
 from indexer.analysis import WORD_PATTERN, cached_stem, fold, stem_comparable
 
 SNIPPET_CHARS = 240
+ELLIPSIS = "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters: cut after the last whole word that fits,
+    with "…" to show something was left out. Unchanged (spaces collapsed) when it fits."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    room = max(limit - len(ELLIPSIS), 1)
+    head = flat[: room + 1]
+    # Cut at the last space inside the room; a single overlong word is cut where the room ends.
+    cut = head.rfind(" ")
+    kept = head[:cut] if cut > 0 else flat[:room]
+    return kept.rstrip(" ,;:-–(„\"'") + ELLIPSIS
 
 
 def _words_around(text: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
@@ -54,8 +69,7 @@ def make_snippet(
         if matches(m.group(0)):
             spans.append((m.start(), m.end(), m.group(0).casefold()))
     if not spans:
-        head = _collapse(text[: width * 2])
-        return head[:width].rstrip() + ("…" if len(head) > width else "")
+        return clip(text[: width * 2], width)
     # Slide a window over the matches; score = distinct matched words inside it.
     best_i, best_score = 0, -1
     j = 0

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-ELLIPSIS = "…"
+# clip lives beside the snippet code, which the index backends (below skills/) use too.
+from indexer.snippets import ELLIPSIS as ELLIPSIS
+from indexer.snippets import clip as clip
 
 
 def german_number(n: int) -> str:
@@ -31,20 +33,6 @@ def committee_label(count: int) -> str:
     """ "Gremium" for one body, "Gremien" for several (or none shown)."""
     singular, plural = COMMITTEE_LABEL
     return singular if count == 1 else plural
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` on one line, at most `limit` characters: cut after the last whole word that fits,
-    with "…" to show something was left out. Unchanged (spaces collapsed) when it fits."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    room = max(limit - len(ELLIPSIS), 1)
-    head = flat[: room + 1]
-    # Cut at the last space inside the room; a single overlong word is cut where the room ends.
-    cut = head.rfind(" ")
-    kept = head[:cut] if cut > 0 else flat[:room]
-    return kept.rstrip(" ,;:-–(„\"'") + ELLIPSIS
 
 
 # »Zitat« (German book style) and «Zitat» (Swiss style) become „Zitat“; only balanced pairs,
