@@ -37,6 +37,17 @@ _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*[-–—][ \t]*\d+[ \t]*[-–—][ \t]*$
 _HYPHEN_BREAK = re.compile(
     r"(?<=[A-Za-zÄÖÜäöüß]{2})-\n[ \t]*(?!(?:und|oder|bzw|sowie)\b)(?=[a-zäöüß])"
 )
+
+
+def join_broken_words(text: str) -> str:
+    """Join words hyphenated at a line end ("Verkehrs-\nplanung"), but not "Haupt-\nund" or a
+    hyphenated compound whose second part is capitalised ("Online-\nBeteiligung" keeps its
+    hyphen and loses the line break)."""
+    text = _HYPHEN_BREAK.sub("", text)
+    return _HYPHEN_BEFORE_NOUN.sub("-", text)
+
+
+_HYPHEN_BEFORE_NOUN = re.compile(r"(?<=[A-Za-zÄÖÜäöüß]{2})-\n[ \t]*(?=[A-ZÄÖÜ][a-zäöüß])")
 _PDFIUM_HYPHEN = re.compile(r"\ufffe[ \t]*\n?[ \t]*")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _BOILERPLATE = "Gedruckt auf 100 Prozent Recyclingpapier"

@@ -11,6 +11,7 @@ import re
 
 from indexer.analysis import QUESTION_WORDS, fold, match_stem
 from indexer.analysis import STOPWORDS as FUNCTION_WORDS
+from indexer.chunking import join_broken_words
 
 # Function words and question words that say nothing about the topic of a question (folded
 # spelling: "für" is "fuer"). The one list lives in indexer/analysis.py.
@@ -114,7 +115,7 @@ def content_stems(text: str) -> set[str]:
 def clean_extracted(text: str) -> str:
     """Undo PDF extraction artefacts: page markers, hyphenated line breaks, hard line wraps."""
     text = _PAGE_MARKER.sub("\n", text)
-    text = re.sub(r"(\w)-\n(\w)", lambda m: m.group(1) + m.group(2), text)
+    text = join_broken_words(text)  # the index's rule: "Haupt-\nund" stays two words
     text = re.sub(r"[ \t]+", " ", text)
     return text
 
@@ -141,7 +142,7 @@ def split_sentences(text: str) -> list[str]:
         for line in lines:
             is_heading = (
                 len(line) < 60
-                and not line.endswith((".", ",", ";", ":"))
+                and not line.endswith((".", ",", ";", ":", "-"))  # "Haupt-" goes on
                 and (line.startswith(("#", "§")) or not buffer)
             )
             if line.startswith(("#", "- ", "* ", "• ")) or is_heading:

@@ -103,3 +103,16 @@ async def test_summary_key_points_are_verbatim_sentences_of_the_body() -> None:
     assert summary.decision_proposal is None and summary.financial_impact is None
     assert summary.deadlines == [] and summary.consultation == []
     assert summary.ai_generated is False
+
+
+def test_line_break_hyphens_are_joined_the_german_way() -> None:
+    """ "Haupt-\\nund" is two words ("Haupt- und"), "Verkehrs-\\nplanung" one, and a capitalised
+    second part keeps its hyphen ("Online-Beteiligung") — the index's rule, in answers too."""
+    from skills.german import split_sentences
+
+    text = (
+        "Der Haupt-\nund Finanzausschuss berät die Verkehrs-\nplanung und die Online-\nBeteiligung."
+    )
+    assert split_sentences(text) == [
+        "Der Haupt- und Finanzausschuss berät die Verkehrsplanung und die Online-Beteiligung."
+    ]
