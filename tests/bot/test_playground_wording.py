@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.extensions import SEARCH_COMMAND
 from skills.trace import Trace
 from tests.bot.teams_kit import make_settings
 from tests.bot.test_app_playground import (
@@ -191,3 +192,28 @@ async def test_every_command_reads_german_in_the_playground(
     }
     assert replies and all(replies.values())
     assert violations == {}, violations
+
+
+async def test_message_extension_search_reads_german_in_the_playground(
+    aiohttp_server: Any, data_dir: Path, tmp_path: Path
+) -> None:
+    """The compose box's search (Playground: „Search Command“; without a manifest it asks for
+    the command id and parameter name, as a developer would fill them)."""
+    _require_tools()
+    await _index_samples(data_dir)
+    settings = make_settings(data_dir, directory_file=DIRECTORY)
+    bot_url = await _serve(aiohttp_server, settings, [])
+    async with playground_page(bot_url, tmp_path) as (page, _editor):
+        await page.get_by_label("Trigger Message Extension App").click()
+        await page.get_by_role("menuitem", name="Search Command").click()
+        await page.get_by_text("Specify Command ID or Parameter").click()
+        await page.get_by_placeholder("Command ID").fill(SEARCH_COMMAND)
+        await page.get_by_placeholder("Parameter name").fill("query")
+        box = page.get_by_placeholder("Enter a search term")
+        await box.fill("Radverkehr")
+        await box.press("Enter")
+        panel = page.locator("div", has=box).filter(has_text="Search-Based Message Extension").last
+        await panel.get_by_text("Sichere Radwege auf der Altstadtinsel").first.wait_for()
+        shown: str = await panel.inner_text()
+    assert "VO/2026/14102" in shown
+    assert wording_violations(shown, _group_ids()) == []
