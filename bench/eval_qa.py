@@ -50,6 +50,7 @@ from qa_sets import (  # noqa: E402  (bench/qa_sets.py, beside this script)
     council_questions,
     council_searches,
     karlsruhe_chunks,
+    karlsruhe_texts,
     rules_chunks,
     rules_questions,
 )
@@ -167,14 +168,7 @@ def _karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
         : max(0, limit - len(chosen))
     ]
     needed = {f["id"].rsplit("/", 1)[1]: p for p in chosen for f in p.get("auxiliaryFile", [])}
-    texts: dict[str, str] = {}
-    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
-        for member in tar:
-            name = Path(member.name).stem
-            if member.isfile() and name in needed:
-                extracted = tar.extractfile(member)
-                if extracted:
-                    texts[name] = extracted.read().decode("utf-8", errors="replace")
+    texts = karlsruhe_texts(needed)
     chunks: list[Chunk] = []
     for p in chosen:
         when = p.get("date")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import tarfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,20 @@ def _read_jsonl(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def karlsruhe_texts(needed: Iterable[str]) -> dict[str, str]:
+    """The extracted text of the Karlsruhe files whose ids (last URL segment) are `needed`."""
+    wanted = set(needed)
+    texts: dict[str, str] = {}
+    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
+        for member in tar:
+            name = Path(member.name).stem
+            if member.isfile() and name in wanted:
+                extracted = tar.extractfile(member)
+                if extracted:
+                    texts[name] = extracted.read().decode("utf-8", errors="replace")
+    return texts
+
+
 def karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
     """The wanted papers plus the newest others up to `limit` papers, and every meeting, as the
     crawler would index them (texts from texts.tar.gz stand in for the downloaded PDFs)."""
@@ -175,14 +190,7 @@ def karlsruhe_chunks(limit: int, wanted: set[str]) -> list[Chunk]:
     documents = [paper_document(p, lookups)[0] for p in chosen]
     documents += [meeting_document(m, lookups)[0] for m in meetings]
     needed = {f.file_id.rsplit("/", 1)[1] for d in documents for f in d.files}
-    texts: dict[str, str] = {}
-    with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
-        for member in tar:
-            name = Path(member.name).stem
-            if member.isfile() and name in needed:
-                extracted = tar.extractfile(member)
-                if extracted:
-                    texts[name] = extracted.read().decode("utf-8", errors="replace")
+    texts = karlsruhe_texts(needed)
     splitter = ChunkSplitter()
     chunks: list[Chunk] = []
     for doc in documents:
