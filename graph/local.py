@@ -37,7 +37,7 @@ from graph.principal import (
     Principal,
     UnknownUser,
 )
-from indexer.model import PUBLIC
+from kiw_common.vocabulary import PUBLIC
 
 log = logging.getLogger(__name__)
 

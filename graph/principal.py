@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol, runtime_checkable
 
-from indexer.model import PUBLIC
+from kiw_common.vocabulary import PUBLIC
 
 # The steps of the KI-Pass, in the order the city lists them (Kiel's model, see ARCHITECTURE.md).
 KIPASS_STEPS: dict[str, str] = {

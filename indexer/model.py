@@ -11,10 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-PUBLIC = "public"
-COUNCIL = "council"
-POLICIES = "policies"
-COLLECTIONS = (COUNCIL, POLICIES)
+# Re-exported: the index's callers have always imported these from here.
+from kiw_common.vocabulary import COLLECTIONS, COUNCIL, POLICIES, PUBLIC
+
+__all__ = [
+    "COLLECTIONS",
+    "COUNCIL",
+    "POLICIES",
+    "PUBLIC",
+    "Chunk",
+    "Hit",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResults",
+]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph.principal import Principal
-from indexer.model import PUBLIC
+from kiw_common.vocabulary import PUBLIC, Citation
 from skills.progress import NO_PROGRESS, Progress
 from skills.trace import Trace
 
@@ -67,18 +67,6 @@ class SkillRequest:
         if self.audience is None:
             return self.own_access
         return (self.own_access & self.audience) | {PUBLIC}
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int  # the number the answer cites, [1], [2], ...
-    title: str
-    url: str | None
-    doc_id: str
-    page: int | None
-    quote: str  # the passage (or the sentence) the point stands on
-    heading: str | None = None
-    reference: str | None = None
 
 
 @dataclass
