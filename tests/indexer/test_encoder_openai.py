@@ -1,0 +1,90 @@
+"""OpenAIEmbeddingEncoder with the real openai SDK against the loopback OpenAI server."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from indexer.encoder_openai import EmbeddingError, OpenAIEmbeddingEncoder
+from tests.skills.openai_server import FakeOpenAI, Reply, hashed_embedding, openai_server
+
+
+def _norm(v: list[float]) -> float:
+    return math.sqrt(sum(x * x for x in v))
+
+
+async def test_plain_endpoint_base64_wire_format_normalised_in_order() -> None:
+    async with openai_server() as fake:
+        encoder = OpenAIEmbeddingEncoder(
+            model="e5-passage", query_model="e5-query", dim=64, base_url=fake.base_url
+        )
+        texts = ["Der KI-Pass gilt zwei Jahre", "Sitzung des Bauausschusses", "KI-Pass"]
+        vectors = await asyncio.to_thread(encoder.embed_passages, texts)
+        query = await asyncio.to_thread(encoder.embed_query, "gilt der KI-Pass")
+        encoder.close()
+    passages_call, query_call = fake.received
+    assert passages_call.path == "/v1/embeddings" and query_call.path == "/v1/embeddings"
+    # The openai package asks for base64 by default; the fake answers in that format.
+    assert passages_call.body["encoding_format"] == "base64"
+    assert passages_call.body["model"] == "e5-passage" and query_call.body["model"] == "e5-query"
+    assert passages_call.body["input"] == texts
+    assert "dimensions" not in passages_call.body  # only text-embedding-3 models accept it
+    for text, vector in zip(texts, vectors, strict=True):
+        raw = hashed_embedding(text, 64)
+        assert math.isclose(_norm(vector), 1.0, rel_tol=1e-6)
+        assert all(
+            math.isclose(a, b / _norm(raw), abs_tol=1e-6) for a, b in zip(vector, raw, strict=True)
+        )
+    assert len(query) == encoder.dim == 64
+    assert encoder.name == "openai:e5-passage|e5-query/64"
+
+
+async def test_azure_deployment_path_dimensions_and_batches() -> None:
+    async with openai_server() as fake:
+        encoder = OpenAIEmbeddingEncoder(
+            model="text-embedding-3-small",
+            dim=32,
+            azure_endpoint=fake.root_url,
+            api_key="azure-key",
+            api_version="2024-10-21",
+            batch_size=2,
+        )
+        vectors = await asyncio.to_thread(encoder.embed_passages, ["a b", "c", "d e f"])
+        encoder.close()
+    assert [r.path for r in fake.received] == [
+        "/openai/deployments/text-embedding-3-small/embeddings"
+    ] * 2
+    assert [r.body["input"] for r in fake.received] == [["a b", "c"], ["d e f"]]
+    assert all(r.body["dimensions"] == 32 for r in fake.received)
+    assert fake.received[0].headers["api-key"] == "azure-key"
+    assert [len(v) for v in vectors] == [32, 32, 32]
+
+
+async def test_wrong_dimensions_and_refusals_are_named() -> None:
+    async with openai_server(FakeOpenAI(embedding_dim=48)) as fake:
+        encoder = OpenAIEmbeddingEncoder(model="bge-m3", dim=1024, base_url=fake.base_url)
+        with pytest.raises(EmbeddingError, match=r"48 dimensions.*set it to 48"):
+            await asyncio.to_thread(encoder.embed_query, "Frage")
+        fake.embedding_replies.append(Reply(status=400))
+        with pytest.raises(EmbeddingError, match="refused model 'bge-m3' \\(400"):
+            await asyncio.to_thread(encoder.embed_passages, ["Text"])
+        encoder.close()
+
+
+async def test_throttling_is_retried_by_the_client() -> None:
+    async with openai_server() as fake:
+        fake.embedding_replies.append(Reply(status=429, headers={"retry-after-ms": "10"}))
+        encoder = OpenAIEmbeddingEncoder(model="m", dim=64, base_url=fake.base_url)
+        vectors = await asyncio.to_thread(encoder.embed_passages, ["Text", ""])
+        encoder.close()
+    assert len(fake.received) == 2 and len(vectors) == 2
+    assert fake.received[-1].body["input"] == ["Text", " "]  # empty input is not sent as ""
+
+
+def test_settings_mistakes_fail_at_once() -> None:
+    with pytest.raises(ValueError, match="KIW_OPENAI_EMBEDDING_MODEL"):
+        OpenAIEmbeddingEncoder(model="", dim=8, base_url="http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="KIW_OPENAI_EMBEDDING_DIMENSIONS"):
+        OpenAIEmbeddingEncoder(model="m", dim=0, base_url="http://127.0.0.1:9")
