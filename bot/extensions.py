@@ -33,13 +33,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from bot.audience import personal_chat_url, withheld_card
 from bot.normalise import html_to_text, tidy
 from bot.services import Services
 from graph.principal import Principal
+from indexer.links import chunks_for_link
 from indexer.model import PUBLIC, Chunk
+from kiw_common.references import is_link_to_host
 from skills.allris_search import NAME as SEARCH_SKILL
 from skills.allris_search import PAGE_SIZE
 from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience, WithheldWatch
@@ -395,35 +396,22 @@ def _paper_attachment(paper: Paper) -> dict[str, Any]:
 # ---------------------------------------------------------------- link unfurling (queryLink)
 
 
-def _allris_host(services: Services) -> str:
-    host = services.settings.allris_host.strip().lower()
-    return urlsplit(host).hostname or host if "://" in host else host.split("/")[0]
-
-
 async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
     url = invoke.value.get("url")
-    if not isinstance(url, str) or len(url) > 2048:
-        return _results([])
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return _results([])
-    allris = _allris_host(services)
-    if not allris or host != allris or parts.scheme not in ("https", "http"):
+    if not isinstance(url, str) or not is_link_to_host(url, services.settings.allris_host):
         return _results([])  # not ours: Teams shows the link as it is
     admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
     if isinstance(admitted, SkillResult):
         return _results([])  # no preview without access; the link itself stays usable
     # The unfurled card is posted into the conversation: the audience's groups decide.
     access = invoke.inserted_access(admitted)
-    paper = await _paper_for_url(url, parts.query, access, services)
+    paper = await _paper_for_url(url, access, services)
     if paper is not None:
         return _results([_paper_attachment(paper)])
     neutral = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
     attachment = _paper_attachment(neutral)
     own = admitted.access_groups | {PUBLIC}
-    if access != own and await _paper_for_url(url, parts.query, own, services) is not None:
+    if access != own and await _paper_for_url(url, own, services) is not None:
         _add_withheld_notice(attachment["content"], services)
     return _results([attachment])
 
@@ -437,18 +425,9 @@ def _add_withheld_notice(card: dict[str, Any], services: Services) -> None:
         )
 
 
-async def _paper_for_url(
-    url: str, query: str, access: frozenset[str], services: Services
-) -> Paper | None:
-    """The visible paper behind an ALLRIS URL: the URL as a document id (OParl), else ALLRIS's
-    row ids in it (`vo020.asp?VOLFDNR=1664`), else a reference-like value in its query."""
-    values = [v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)]
-    chunks = await services.index.document_chunks(url, access)
-    for candidate in [url, *values]:
-        if chunks:
-            break
-        doc_id = await services.index.find_reference(candidate, access)
-        chunks = await services.index.document_chunks(doc_id, access) if doc_id else []
+async def _paper_for_url(url: str, access: frozenset[str], services: Services) -> Paper | None:
+    """The visible paper behind an ALLRIS URL (indexer/links.py says how a link names one)."""
+    chunks = await chunks_for_link(services.index, url, access)
     return Paper.from_chunk(chunks[0], chunks[0].text) if chunks else None
 
 

@@ -17,13 +17,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import Stemmer
 import yaml
+
+# Reference numbers and ALLRIS row ids have one parser, kiw_common.references; the index
+# backends have always imported them from here.
+from kiw_common.references import ALLRIS_ID as ALLRIS_ID
+from kiw_common.references import WRITTEN_REFERENCE
+from kiw_common.references import ReferenceKey as ReferenceKey
+from kiw_common.references import allris_source_ids as allris_source_ids
+from kiw_common.references import find_references as find_references
+from kiw_common.references import reference_key as reference_key
+
+REFERENCE = WRITTEN_REFERENCE
 
 # Umlauts fold to their two-letter spelling, so "Straße"/"Strasse" and "Änderung"/"Aenderung"
 # become the same word before stemming (the Snowball German stemmer then treats both alike).
@@ -385,64 +396,6 @@ class Decompounder:
                     out += self._split(right, depth + 1)
                     return out
         return []
-
-
-# ---------------------------------------------------------------- reference numbers
-
-# "VO/2025/12345", "2026/0541", "DHH/2026/0012", "2025/0009/1", "Drucksache 2025/123"
-REFERENCE = re.compile(
-    r"(?<![\w/])(?:(?P<prefix>[A-Za-zÄÖÜäöü]{1,6})\s*/\s*)?"
-    r"(?P<year>(?:19|20)\d{2})\s*/\s*(?P<number>\d{1,6})(?:\s*/\s*(?P<sub>\d{1,3}))?(?![\w/])"
-)
-
-
-@dataclass(frozen=True)
-class ReferenceKey:
-    """A paper reference in comparable form: no zero padding, lower case, "/" separators."""
-
-    prefix: str  # "vo", "dhh" or ""
-    core: str  # "2025/12345" or "2025/9/1"
-    family: str  # "2025/9" for the base paper and all its amendments
-
-    @property
-    def full(self) -> str:
-        return f"{self.prefix}/{self.core}" if self.prefix else self.core
-
-    def index_keys(self) -> tuple[str, ...]:
-        """What an index stores for exact matching: with and without prefix."""
-        return tuple(dict.fromkeys((self.full, self.core)))
-
-
-def _key_from_match(m: re.Match[str]) -> ReferenceKey:
-    prefix = fold(m.group("prefix") or "")
-    year, number = m.group("year"), str(int(m.group("number")))
-    family = f"{year}/{number}"
-    sub = m.group("sub")
-    core = f"{family}/{int(sub)}" if sub else family
-    return ReferenceKey(prefix=prefix, core=core, family=family)
-
-
-def reference_key(reference: str) -> ReferenceKey | None:
-    """Normalise a reference as typed ("vo/2025/012345", "2026/541") or None if it is none."""
-    m = REFERENCE.search(reference.strip())
-    return _key_from_match(m) if m else None
-
-
-# ALLRIS's own row ids (VOLFDNR = Vorlage, SILFDNR = Sitzung, ...): they survive ALLRIS upgrades
-# that change every OParl URL, and they are what a pasted ALLRIS web link carries.
-ALLRIS_ID = re.compile(r"\b([a-z]{2}lfdnr)=0*(\d{1,12})\b", re.IGNORECASE)
-
-
-def allris_source_ids(text: str) -> list[str]:
-    """ALLRIS row ids in a web link or typed text, normalised: `…vo020.asp?VOLFDNR=01664` ->
-    ["VOLFDNR=1664"]."""
-    return [f"{key.upper()}={number}" for key, number in ALLRIS_ID.findall(text)]
-
-
-def find_references(text: str) -> Iterator[tuple[ReferenceKey, tuple[int, int]]]:
-    """Every reference-looking span in a query, with its position."""
-    for m in REFERENCE.finditer(text):
-        yield _key_from_match(m), m.span()
 
 
 # ---------------------------------------------------------------- queries

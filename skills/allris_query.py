@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from kiw_common.references import typed_reference, written_form
+
 # Canonical paper types (as ALLRIS / OParl name them) and the words users type for them.
 PAPER_TYPES: list[tuple[str, str]] = [
     ("Änderungsantrag", r"änderungsantr[aä]g\w*|ergänzungsantr[aä]g\w*"),
@@ -50,15 +52,6 @@ _MONTH = (
 )
 _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})"
 
-# A paper reference as people type it: "VO/2025/12345", "2024-0453", "2025 0900",
-# "DHH-2025-6607", "dhh/2025/5004", "2023-0901-2". Not a date ("18.09.2025") and not a span of
-# years ("2026/2027"). Normalised to slashes before it reaches the index.
-REFERENCE = re.compile(
-    r"(?<![\w/.-])(?:(?P<prefix>[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü-]{0,11})\s*/\s*"
-    r"|(?P<dprefix>[A-Za-zÄÖÜäöü]{1,6})\s*-\s*|(?P<caps>[A-ZÄÖÜ]{2,4})\s+)?"
-    r"(?P<year>(?:19|20)\d{2})\s*(?:[/-]|\s)\s*(?P<number>\d{2,6})"
-    r"(?:\s*[/-]\s*(?P<sub>\d{1,3}))?(?![\w/.])"
-)
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _FILLER = re.compile(
     r"\b(zum|zur|zu|zum\sthema|thema|über|ueber|betreffend|der|die|das|den|dem|des|von|vom|"
@@ -133,9 +126,9 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
     if link:
         q.reference = link.group(0).rstrip(").,;")
         rest = rest.replace(link.group(0), " ")
-    ref = None if link else _reference(rest)
+    ref = None if link else typed_reference(rest)
     if ref:
-        q.reference = _normalised_reference(ref)
+        q.reference = written_form(ref)
         rest = rest.replace(ref.group(0), " ")
 
     rest = _parse_dates(rest, q, today)
@@ -163,25 +156,8 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
 def without_reference(text: str) -> str:
     """The words of a question around the paper it names ("Was beschließt VO/2025/1?")."""
     text = _LINK.sub(" ", text)
-    ref = _reference(text)
+    ref = typed_reference(text)
     return re.sub(r"\s+", " ", text.replace(ref.group(0), " ") if ref else text).strip()
-
-
-def _reference(text: str) -> re.Match[str] | None:
-    for m in REFERENCE.finditer(text):
-        year, number = int(m.group("year")), m.group("number")
-        if len(number) == 4 and 0 < int(number) - year <= 5 and not m.group("sub"):
-            continue  # "Doppelhaushalt 2026/2027" is a span of years
-        return m
-    return None
-
-
-def _normalised_reference(m: re.Match[str]) -> str:
-    prefix = (m.group("prefix") or m.group("dprefix") or m.group("caps") or "").upper()
-    core = f"{m.group('year')}/{m.group('number')}"
-    if m.group("sub"):
-        core += f"/{m.group('sub')}"
-    return f"{prefix}/{core}" if prefix else core
 
 
 def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from indexer.links import chunks_for_link
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
+from kiw_common.references import is_link_to_host
 from skills import cardkit
 from skills.allris_query import (
     CouncilQuery,
@@ -248,15 +249,7 @@ async def _about_paper(
 def _allris_link(text: str, allris_host: str) -> str | None:
     """`text` when it is nothing but a link to the city's ALLRIS (the host of KIW_ALLRIS_HOST),
     else None: a pasted link means "this paper", not a search for the words in the URL."""
-    if not allris_host or any(c.isspace() for c in text) or len(text) > 2048:
-        return None
-    host = allris_host.strip().lower()
-    host = (urlsplit(host).hostname or host) if "://" in host else host.split("/")[0]
-    try:
-        parts = urlsplit(text.strip("<>"))
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:
+    if any(c.isspace() for c in text) or not is_link_to_host(text.strip("<>"), allris_host):
         return None
     return text.strip("<>")
 
@@ -269,17 +262,7 @@ async def _by_link(
     what `request.access` may read (in a shared chat: the audience's groups), else „nicht
     gefunden“ — the same words as for a paper that does not exist."""
     request.trace.add("link_lookup")
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        query = ""
-    values = [v for _, v in parse_qsl(query) if v and len(v) <= 64 and any(c.isdigit() for c in v)]
-    chunks = await ctx.index.document_chunks(url, request.access)
-    for candidate in [url, *values]:
-        if chunks:
-            break
-        doc_id = await ctx.index.find_reference(candidate, request.access)
-        chunks = await ctx.index.document_chunks(doc_id, request.access) if doc_id else []
+    chunks = await chunks_for_link(ctx.index, url, request.access)
     if not chunks:
         return not_found(url)
     paper = PaperHit(chunks[0], 1.0, clip(chunks[0].text, SNIPPET_CHARS))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kiw_common.references import mentions_reference
 from skills import help as help_skill
 from skills.context import Skill
 
@@ -29,8 +30,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "prioritise": ("priorisieren", "prioritise", "prioritize"),
 }
 
-# A paper reference as ALLRIS prints it: "VO/2025/12345", "2026/0541", "AN/2025/0012-01".
-REFERENCE = re.compile(r"\b(?:[A-ZÄÖÜ]{1,4}/)?(?:19|20)\d{2}/\d{2,6}(?:-\d{1,3})?\b")
 _COUNCIL_WORDS = re.compile(
     r"\b(antr[aä]ge?n?|antrag\w*|vorlagen?|beschlussvorlage\w*|ausschu(?:ss|ß)\w*|sitzung\w*|"
     r"bürgerschaft|gremi\w+|fraktion\w*|allris|tagesordnung\w*|drucksache\w*)\b",
@@ -113,7 +112,7 @@ def detect_intent(text: str) -> str | None:
         return "prioritise"
     if _KIPASS.search(text) and _KIPASS_STATUS.search(text):
         return "kipass"
-    if REFERENCE.search(text) or _COUNCIL_WORDS.search(text):
+    if mentions_reference(text) or _COUNCIL_WORDS.search(text):
         return "allris_search"
     if asks_question or _QUESTION_WORDS.search(text) or _POLICY_WORDS.search(text):
         return "policy_qa"

@@ -19,11 +19,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from indexer.chunking import PageText, split_page_markers, split_passages
+from indexer.links import chunks_for_link
 from indexer.model import Chunk
-from skills.allris_query import REFERENCE
+from kiw_common.references import TYPED_REFERENCE as REFERENCE
 from skills.context import Skill, SkillContext
 from skills.generator.base import Passage, Summary, SummaryPoint
 from skills.grounding import citation_json
@@ -160,29 +160,11 @@ async def _from_reference(reference: str, request: SkillRequest, ctx: SkillConte
 
 
 async def _from_link(url: str, request: SkillRequest, ctx: SkillContext) -> Source:
-    candidates = [url, url.replace("/ris/oparl/", "/oparl/")]
-    for doc_id in dict.fromkeys(candidates):
-        chunks = await ctx.index.document_chunks(doc_id, request.access)
-        if chunks:
-            return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
-    ref = REFERENCE.search(url)
-    if ref:
-        return await _from_reference(ref.group(0), request, ctx)
-    # ALLRIS web links (vo020.asp?VOLFDNR=1664): the index knows ALLRIS's own row ids.
-    found = await ctx.index.find_reference(url, request.access)
-    chunks = await ctx.index.document_chunks(found, request.access) if found else []
-    if chunks:
-        return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
-    try:
-        values = [v for _, v in parse_qsl(urlsplit(url).query) if v and len(v) <= 64]
-    except ValueError:
-        values = []
-    for value in values:
-        found = await ctx.index.find_reference(value, request.access)
-        chunks = await ctx.index.document_chunks(found, request.access) if found else []
-        if chunks:
-            return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
-    raise not_found(url)
+    chunks = await chunks_for_link(ctx.index, url, request.access)
+    if not chunks:
+        ref = REFERENCE.search(url)
+        raise not_found(ref.group(0) if ref else url)
+    return Source(chunks[0].title, chunks, "link", pages_from_chunks(chunks))
 
 
 def _from_text(text: str) -> Source:

@@ -15,7 +15,6 @@ from indexer.chunking import Passage
 from indexer.model import COUNCIL, PUBLIC
 from indexer.oparl.checkpoint import DiskPairs, MemoryPairs
 from indexer.oparl.quirks import (
-    allris_ids,
     as_list,
     clean,
     last_change,
@@ -24,6 +23,7 @@ from indexer.oparl.quirks import (
     text,
 )
 from indexer.pipeline import DocumentMeta, FileRef, SourceDocument
+from kiw_common.references import allris_ids_in_url
 
 _PLACEHOLDER_MEETING = re.compile(r"Sammeldatum|Sammeltermin|Dummy-?Sitzung", re.IGNORECASE)
 _MEETING_STATUS = re.compile(
@@ -194,7 +194,7 @@ def paper_document(paper: dict[str, Any], lookups: Lookups) -> tuple[SourceDocum
     originators = lookups.org_names(paper.get("originatorOrganization"))
     organizations = tuple(dict.fromkeys([*orgs, *directed, *originators]))
     files, missing = files_of(paper, ("mainFile", "auxiliaryFile"))
-    source_ids = (*allris_ids(web), *((f"reference={reference}",) if reference else ()))
+    source_ids = (*allris_ids_in_url(web), *((f"reference={reference}",) if reference else ()))
 
     overview = [f"{paper_type or 'Vorlage'} {reference or ''}: {title}".replace("  ", " ")]
     if when:
@@ -271,6 +271,6 @@ def meeting_document(meeting: dict[str, Any], lookups: Lookups) -> tuple[SourceD
         paper_type="Sitzung",
         date=start.date() if start else None,
         organizations=orgs,
-        source_ids=allris_ids(web if isinstance(web, str) else None),
+        source_ids=allris_ids_in_url(web if isinstance(web, str) else None),
     )
     return SourceDocument(meta=meta, passages=passages, files=files), missing

@@ -10,7 +10,6 @@ import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 # Values that mean "nothing" on ALLRIS net servers.
 _MISSING = {"", "N/A", "n/a", "null", "None"}
@@ -138,19 +137,6 @@ def last_change(obj: dict[str, Any]) -> datetime | None:
         d for d in (parse_datetime(obj.get("created")), parse_datetime(obj.get("modified"))) if d
     ]
     return max(stamps) if stamps else None
-
-
-_ALLRIS_KEYS = ("VOLFDNR", "SILFDNR", "KVLFDNR", "TOLFDNR", "PALFDNR", "AULFDNR", "DOLFDNR")
-
-
-def allris_ids(web_url: str | None) -> tuple[str, ...]:
-    """ALLRIS's own row ids from a web URL (`vo020.asp?VOLFDNR=1664` → `VOLFDNR=1664`).
-
-    They survive ALLRIS upgrades that change every OParl URL, so the index keeps them."""
-    if not web_url:
-        return ()
-    query = dict((k.upper(), v) for k, v in parse_qsl(urlsplit(web_url).query))
-    return tuple(f"{key}={query[key]}" for key in _ALLRIS_KEYS if query.get(key))
 
 
 def sniff_mime(data: bytes, declared: str | None) -> str:

@@ -13,7 +13,6 @@ from indexer.oparl.client import OParlClient, OParlError, Rewrites, with_query
 from indexer.oparl.documents import Lookups, files_of, paper_document, placeholder_meeting
 from indexer.oparl.quirks import (
     OParlFormatError,
-    allris_ids,
     as_list,
     clean,
     last_change,
@@ -22,6 +21,7 @@ from indexer.oparl.quirks import (
     sniff_mime,
     text,
 )
+from kiw_common.references import allris_ids_in_url
 from tests.conftest import shared_path
 
 
@@ -39,7 +39,7 @@ def test_braunschweig_invalid_json_is_repaired() -> None:
         "beschränkter Haftung (GmbH)"
     )
     assert paper["reference"] == "1664/99"
-    assert allris_ids(paper["web"]) == ("VOLFDNR=1664",)
+    assert allris_ids_in_url(paper["web"]) == ("VOLFDNR=1664",)
 
 
 def test_hopeless_json_raises_a_format_error() -> None:
