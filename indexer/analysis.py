@@ -286,15 +286,30 @@ class Vocabulary:
     phrases: dict[tuple[str, str], tuple[tuple[str, ...], ...]]
     written: dict[str, tuple[str, ...]]  # folded everyday word -> its terms as written
 
+    by_stem: dict[str, str]  # stem of an everyday word -> the word as keyed (other forms)
+
     def alternatives(self, folded_words: list[str], i: int) -> tuple[tuple[str, ...], ...]:
-        out = self.single.get(folded_words[i], ())
+        out = self.single.get(self._key(folded_words[i]), ())
         if i + 1 < len(folded_words):
             out += self.phrases.get((folded_words[i], folded_words[i + 1]), ())
         return out
 
     def terms_of(self, word: str) -> tuple[str, ...]:
         """The administrative words (as written in the file) for one everyday word."""
-        return self.written.get(fold(word), ())
+        return self.written.get(self._key(fold(word)), ())
+
+    def _key(self, folded_word: str) -> str:
+        # An entry stands for the word's other forms too: "benutze", "benutzt" ~ "benutzen".
+        if folded_word in self.single or len(folded_word) < 4:
+            return folded_word
+        forms = [folded_word] + [
+            folded_word[: -len(e)] for e in ("st", "t") if folded_word.endswith(e)
+        ]
+        for form in forms:  # "benutzt" -> "benutz" (the stemmer keeps a verb's "-t")
+            key = self.by_stem.get(stem(form))
+            if key is not None:
+                return key
+        return folded_word
 
 
 @lru_cache(maxsize=1)
@@ -315,7 +330,11 @@ def vocabulary() -> Vocabulary:
         else:
             single[fold(str(key))] = terms
             written[fold(str(key))] = tuple(str(v) for v in values)
-    return Vocabulary(single=single, phrases=phrases, written=written)
+    by_stem: dict[str, str] = {}
+    for key in single:
+        if len(key) >= 4:
+            by_stem.setdefault(stem(key), key)
+    return Vocabulary(single=single, phrases=phrases, written=written, by_stem=by_stem)
 
 
 # ---------------------------------------------------------------- compounds

@@ -99,6 +99,23 @@ _PLACE = (
     r"|\b(?:Intranet|Internet|online|Online-[\w-]+|vor\s+Ort|per\s+E-Mail)\b"
     r"|\b(?-i:in\s+[A-ZÄÖÜ][a-zäöüß]{2,}(?:\s+und\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)(?!\w)"
 )
+_BODY = (
+    r"\b\w*(?:werkstatt|stelle|amt|büro|desk|service|beauftragte[nr]?|abteilung|personalrat|"
+    r"ausschuss|leitung)\b"
+)
+_PURPOSE = (
+    r"\b(?:soll|sollen|dient|dienen|damit|Ziel\w*|Zweck\w*|bestätigt|ermöglicht|berechtigt|"
+    r"entlasten|verbessern)\b|\bum\b[^.;]{0,80}\bzu\b"
+)
+# "Ab wann / seit wann …?" is answered by when something starts, not by any date.
+_ASKS_START = re.compile(r"\b(?:ab|seit)\s+wann\b|\bsince\s+when\b", re.I)
+_STARTS = re.compile(
+    r"\bin\s+Kraft\b|\bab\s+(?:de[mnr]|sofort|\d)|\bbeginn\w*|\berst\b|\bsobald\b|"
+    r"\bnachdem\b|\bfreigeschaltet\b",
+    re.I,
+)
+# In "Wozu ist … gut?" the "gut" belongs to the question, not to its topic.
+_PURPOSE_FRAME = frozenset({"gut", "nutz", "bring", "dient", "dien"})
 _LIST = r"\bErstens\b|,[^,]+\b(?:und|sowie|oder)\b|:\s*\w+,|\bfolgende\b"
 _RULE = (
     r"\b(?:darf|dürfen|muss|müssen|soll|sollen|kann|können|gilt|gelten|ist|sind|wird|werden|"
@@ -169,7 +186,17 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         "where",
         re.compile(r"^\W*(?:wo|wohin|woher|where)\b|\bin\s+welche[nmr]?\b", re.I),
-        re.compile(_PLACE, re.I),
+        # "Wo melde ich …?" is answered by an office as much as by a place.
+        re.compile(_PLACE + "|" + _BODY, re.I),
+    ),
+    (
+        "purpose",
+        re.compile(
+            r"\bwozu\b|\bwofür\b|\bzu\s+welchem\s+zweck\b|\bwas\s+(?:ist|sind)\s+(?:das|der|die)"
+            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b|\bwhy\b",
+            re.I,
+        ),
+        re.compile(_PURPOSE, re.I),
     ),
     (
         "list",
@@ -192,6 +219,16 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(_RULE, re.I),
     ),
 ]
+_RULE_ANSWER = next(carries for name, _, carries in QUESTION_KINDS if name == "rule")
+# A question that opens with its verb asks yes or no, whatever wh-clause follows, unless it
+# only asks to be told something ("Wissen Sie, …", "Kann mir jemand sagen, …").
+_YES_NO = re.compile(
+    r"^\W*(?:darf|dürfen|muss|müssen|soll|sollen|kann|können|ist|sind|gilt|gelten|wird|werden|"
+    r"zählt|zählen|gibt|besteht|verliere|bekomme|erhalte)\b(?![^,]*\b(?:sagen|erklären|"
+    r"verraten|nennen|wissen|weiß|mitteilen)\b)[^,?]*,\s*(?:wie|wann|wer|wem|wen|wo|was|welche"
+    r"\w*|ob|dass|wenn)\b",
+    re.I,
+)
 # Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
 # sentence that carries that form is preferred, but a plain statement may answer too.
 REQUIRED_KINDS = frozenset(
@@ -258,7 +295,15 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         if asks.search(question):
             kind, answer = name, carries
             break
+    if kind not in ("rule", "open") and _YES_NO.search(question):
+        # "Kann mein Chef sehen, wie oft ich …?" asks yes or no; the "wie oft" is part of what
+        # it asks about. ("Können Sie mir sagen, wie lange …?" still asks for the duration.)
+        kind, answer = "rule", _RULE_ANSWER
     concepts = concepts_of(question if about is None else about)
+    if kind == "purpose":
+        concepts = tuple(c for c in concepts if c.stem not in _PURPOSE_FRAME)
+    if kind == "who":  # "Wer ist Ansprechpartner für …?": the role is what is asked, no topic
+        concepts = tuple(c for c in concepts if _root(c.stem) not in _ANY_BODY)
     counted = None
     asked = {
         "amount": r"\bwie\s*viele?n?\s+([\wäöüÄÖÜß-]+)",
@@ -274,15 +319,36 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
 
 def _predicate(question: str, concepts: Sequence[Concept]) -> Concept | None:
     """The verb of a "wer" question: right after the question word ("Wer prüft …?"), or last
-    when a modal stands there ("Wer muss … zustimmen?")."""
+    when a modal stands there ("Wer muss … zustimmen?"). "Wer ist verantwortlich / Chef …?"
+    asks for whoever the word after "ist" names; a light verb ("Wer trägt die Verantwortung?",
+    "An wen wende ich mich?") asks for anyone the sentence names, so it requires nothing."""
+    copula = re.search(
+        r"\b(?:wer|wem|wen)\s+(?:ist|sind|war|wird|werden)\s+(?:(?:de[rmns]|die|das|eine?[rnm]?"
+        r"|hier|dort|denn|eigentlich|genau)\s+)*([\wäöüÄÖÜß-]+)",
+        question,
+        re.I,
+    )
+    if copula:
+        named = match_stem(fold(copula.group(1)))
+        if _root(named) in _ANY_BODY:
+            return None
+        return next((c for c in concepts if c.stem == named), None)
     verbs = [c for c in concepts if not c.noun]
     m = re.search(r"\b(?:wer|wem|wen)\s+([\wäöüÄÖÜß-]+)", question, re.I)
     after = fold(m.group(1)) if m else ""
     first = next((c for c in verbs if c.word == after), None)
-    if first is not None:
-        return first
-    last = fold(_tokens(question)[-1]) if _tokens(question) else ""
-    return next((c for c in verbs if c.word == last), None)
+    if first is None:
+        last = fold(_tokens(question)[-1]) if _tokens(question) else ""
+        first = next((c for c in verbs if c.word == last), None)
+    if first is not None and _root(first.stem) in _LIGHT_VERBS:
+        return None
+    return first
+
+
+# Verbs that name no act of their own in a "wer" question, and words for "whoever deals with
+# it" after "Wer ist …": any body the sentence names answers.
+_LIGHT_VERBS = frozenset({"trag", "hab", "hat", "wend", "kummer", "kumm", "bekomm", "kriegt"})
+_ANY_BODY = frozenset({"ansprechpartn", "ansprechperson", "kontak", "zustand", "anlaufstell"})
 
 
 def concepts_of(question: str) -> tuple[Concept, ...]:
@@ -295,11 +361,19 @@ def concepts_of(question: str) -> tuple[Concept, ...]:
     vocab = vocabulary()
     out: dict[str, Concept] = {}
     covered: set[str] = set()  # parts of a hyphenated word taken as a whole
+    # "Wer schaltet mich frei?": the particle at the clause end belongs to the verb
+    # ("freischalten" ~ "Freischaltung"); it is no concept of its own.
+    particles = {fold(m.group(1)) for m in _CLAUSE_END_PARTICLE.finditer(question)}
+    covered.update(particles)
     for i, token in enumerate(tokens):
         if token in STOPWORDS or token in QUESTION_WORDS or len(token) < 2 or token in covered:
             continue
         alternatives = vocab.alternatives(tokens, i)
-        noun = not has_capitals or raw[i][:1].isupper() or i == 0
+        # The first word of a German question is its verb or a question word ("Verliere ich
+        # …?", "Zählt …?"), capitalised by position only.
+        noun = not has_capitals or (raw[i][:1].isupper() and i > 0)
+        if particles and not noun and len(token) >= 3:
+            alternatives += tuple((match_stem(p + token),) for p in sorted(particles))
         if "-" in token:
             if alternatives:
                 covered.update(token.split("-"))
@@ -367,7 +441,10 @@ def _stem_strength(term: str, stems: frozenset[str]) -> float:
             elif s.endswith(term) and len(term) >= 4:
                 best = max(best, 0.8)  # the question's word is the head: Ausschuss ~ Bauausschuss
             elif term.endswith(s) and len(s) >= 5:
-                best = max(best, 0.7)  # the passage has the question compound's head
+                # The passage has the question compound's head; with its modifier as a word of
+                # its own as well the sentence says the compound in two words
+                # ("Sitzungsunterlagen" ~ "Unterlagen … der Sitzung").
+                best = max(best, 0.9 if _has_modifier(term[: -len(s)], stems) else 0.7)
         if (
             best < 0.7
             and len(term) >= 5
@@ -376,11 +453,21 @@ def _stem_strength(term: str, stems: frozenset[str]) -> float:
             and _one_edit(term, s)
         ):
             best = max(best, 0.7)  # one typo in a long word
-        if best < 0.8 and len(term) >= 5 and len(s) >= 5 and _root(term) == _root(s):
+        if best < 0.8 and len(term) >= 5 and len(s) >= 4 and _root(term) == _root(s):
             best = max(best, 0.8)  # a verb and its noun: "prüft" ~ "Prüfung"
         if best < 0.8 and len(term) >= 3 and _undoubled(term) == _undoubled(s):
             best = max(best, 0.8)  # a doubled letter typed once or twice: "Pas", "Zustimung"
     return best
+
+
+def _has_modifier(modifier: str, stems: frozenset[str]) -> bool:
+    for link in ("s", "es", "n", "en", ""):
+        part = modifier[: -len(link)] if link and modifier.endswith(link) else modifier
+        if len(part) >= 4 and any(
+            s == part or (s.startswith(part) and len(s) - len(part) <= 2) for s in stems
+        ):
+            return True
+    return False
 
 
 def _root(stem: str) -> str:
@@ -491,6 +578,7 @@ def read(
     if not shape.concepts or not sentences:
         return reading
     listing = shape.kind == "list"
+    asks_start = shape.kind == "date" and bool(_ASKS_START.search(question))
     strengths = {
         c.stem: [
             (
@@ -526,6 +614,8 @@ def read(
             len(s.stems), 1
         )
         s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
+        if asks_start and _STARTS.search(s.text):
+            s.score += 0.25
     answering = [
         s
         for s in sentences

@@ -54,3 +54,9 @@ async def test_azure_query_carries_the_administrative_words() -> None:
     sent = service.searches()[-1]["search"]
     assert sent.startswith("(Bürgerdaten | ") and '"personenbezogene Daten"' in sent
     assert got.hits and got.hits[0].chunk.doc_id == corpus.POLICY[0].doc_id
+
+
+def test_an_entry_stands_for_the_other_forms_of_its_word() -> None:
+    assert vocabulary().terms_of("kontrolliere") == vocabulary().terms_of("kontrollieren") != ()
+    (word,) = parse_query("benutzt").words
+    assert ("nutz",) in word.alternatives

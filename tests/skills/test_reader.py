@@ -133,3 +133,80 @@ def test_a_place_is_an_answer_to_where_and_a_time_is_not() -> None:
     assert read("Wo gibt es schon Hospizzentren?", town).answerable
     time = [passage(1, "Die Schulung findet während der Arbeitszeit statt.")]
     assert not read("Wo findet die Schulung statt?", time).answerable
+
+
+# ---- rules added for issue 13 (answerability); each failed on the reader before them
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # A question that opens with its verb asks yes or no, whatever clause follows.
+        ("Darf meine Vorgesetzte nachsehen, wann ich mich angemeldet habe?", "rule"),
+        ("Ist festgelegt, wie oft die Gleitzeit abgerechnet wird?", "rule"),
+        # … unless it only asks to be told.
+        ("Können Sie mir sagen, wie lange die Frist läuft?", "duration"),
+        ("Wozu dient die Zeiterfassung?", "purpose"),
+        ("Was ist das Ziel der Dienstanweisung?", "purpose"),
+    ],
+)
+def test_yes_no_and_purpose_questions(question: str, kind: str) -> None:
+    assert read_question(question).kind == kind
+
+
+def test_the_first_word_of_a_question_is_its_verb() -> None:
+    (first, *_) = concepts_of("Verliere ich durch die Umstellung meinen Arbeitsplatz?")
+    assert first.word == "verliere" and not first.noun
+
+
+def test_a_separable_verb_in_the_question_meets_its_noun() -> None:
+    text = "Die Freischaltung des Zugangs übernimmt der IT-Service-Desk."
+    assert read("Wer schaltet den Zugang frei?", [passage(1, text)]).answerable
+    # The particle is no topic of its own.
+    assert "frei" not in {c.word for c in concepts_of("Wer schaltet den Zugang frei?")}
+
+
+def test_who_is_asks_for_the_word_after_is() -> None:
+    office = [passage(1, "Die Stadtkämmerei prüft alle Rechnungen vor der Zahlung.")]
+    assert not read("Wer ist Leiterin der Stadtkämmerei?", office).answerable
+    duty = [passage(1, "Die Verantwortung für die Rechnungen trägt die Stadtkämmerei.")]
+    assert read("Wer ist verantwortlich für die Rechnungen?", duty).answerable
+    # "Ansprechpartner", "zuständig": whoever deals with it.
+    contact = [passage(1, "Fragen zur Zeiterfassung beantwortet der Personalservice.")]
+    assert read("Wer ist Ansprechpartner für die Zeiterfassung?", contact).answerable
+
+
+def test_a_light_verb_requires_no_verb_in_the_answer() -> None:
+    text = "Die Kosten der Schulung übernimmt das Personalamt."
+    assert read("Wer trägt die Kosten der Schulung?", [passage(1, text)]).answerable
+    text = "Fragen zur Zeiterfassung beantwortet der Personalservice."
+    assert read(
+        "An wen wende ich mich mit Fragen zur Zeiterfassung?", [passage(1, text)]
+    ).answerable
+
+
+def test_a_compound_said_in_two_words_and_a_short_verb_stem() -> None:
+    (concept,) = concepts_of("Sitzungsunterlagen")
+    stems = sentence_stems("Die Unterlagen der Sitzung liegen im Büro aus.")
+    assert match_strength(concept, stems) >= 0.9
+    (verb,) = [c for c in concepts_of("Wer prüft das?") if c.word == "prueft"]
+    assert match_strength(verb, sentence_stems("Die Amtsleitung muss das prüfen.")) >= 0.8
+
+
+def test_where_is_answered_by_an_office() -> None:
+    text = "Sonderurlaub beantragen Sie bei der Personalstelle."
+    assert read("Wo beantrage ich Sonderurlaub?", [passage(1, text)]).answerable
+
+
+def test_purpose_and_start_questions_prefer_the_sentence_that_answers_them() -> None:
+    text = (
+        "Die Zeiterfassung wird monatlich ausgewertet. "
+        "Die Zeiterfassung soll Überstunden sichtbar machen."
+    )
+    best = read("Wozu dient die Zeiterfassung?", [passage(1, text)]).sentences[0]
+    assert "sichtbar" in best.text
+    text = (
+        "Die Satzung wird nach zwei Jahren überprüft. Die Satzung tritt am 1. Januar 2027 in Kraft."
+    )
+    best = read("Ab wann gilt die Satzung?", [passage(1, text)]).sentences[0]
+    assert "in Kraft" in best.text
