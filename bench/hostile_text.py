@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from botbuilder.schema import Activity  # noqa: E402
 
-from bot.normalise import message_text  # noqa: E402
+from bot.teams.normalise import message_text  # noqa: E402
 from skills.registry import all_skills  # noqa: E402
 from skills.router import route  # noqa: E402
 

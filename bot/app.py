@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot.adapter import build_adapter
 from bot.health import Ping, healthz, readyz_handler
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError
 from bot.state import StateStore, build_state_store
-from bot.teams_handler import KiwTeamsHandler
+from bot.teams.adapter import build_adapter
+from bot.teams.handler import KiwTeamsHandler
 from bot.turn import TurnPipeline
 from bot.werkstatt.routes import add_werkstatt_routes
 from skills.context import Skill

@@ -17,7 +17,7 @@ extension gives the same results, masking and limits as the chat. Link unfurling
 a search: it asks the index for the linked paper (access-trimmed) and never shows more than its
 card.
 
-In a group chat or channel (`audience` set by the Teams handler, bot/audience.py) what is
+In a group chat or channel (`audience` set by the Teams handler, bot/teams/audience.py) what is
 *inserted* into the conversation carries only what every member may read: a search result the
 audience may not read keeps its preview (which only the user sees) but inserts the withheld
 notice instead of the paper; an unfurled link and an inserted summary are looked up with the
@@ -34,9 +34,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from bot.audience import personal_chat_url, withheld_card
-from bot.normalise import html_to_text, tidy
+from bot.plain_text import html_to_text, tidy
 from bot.services import Services
+from bot.withheld import personal_chat_url, withheld_card
 from graph.principal import Principal
 from indexer.links import chunks_for_link
 from indexer.model import PUBLIC, Chunk

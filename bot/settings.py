@@ -124,17 +124,17 @@ class Settings(BaseSettings):
     attachment_deadline_seconds: float = Field(
         10.0, gt=0, validation_alias="KIW_ATTACHMENT_DEADLINE_SECONDS"
     )
-    # The bot's own token (bot -> Bot Connector): all tries together, then 503 (bot/auth/outbound.py).
+    # The bot's own token (bot -> Bot Connector): all tries together, then 503 (bot/teams/auth/outbound.py).
     outbound_token_deadline_seconds: float = Field(
         8.0, gt=0, validation_alias="KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS"
     )
     max_message_chars: int = Field(20_000, gt=0, validation_alias="KIW_MAX_MESSAGE_CHARS")
     # "native": cited answers as text with Teams citations; "card": answer and sources as a card
-    # (for clients that do not render citations). See bot/replies.py.
+    # (for clients that do not render citations). See bot/teams/replies.py.
     citation_style: Literal["native", "card"] = Field(
         "native", validation_alias="KIW_CITATION_STYLE"
     )
-    # Stream answers and progress into 1:1 chats (Teams' streaming protocol, bot/streaming.py).
+    # Stream answers and progress into 1:1 chats (Teams' streaming protocol, bot/teams/streaming.py).
     streaming: bool = Field(True, validation_alias="KIW_STREAMING")
     # Only a turn still running after this long streams: quick answers stay one plain message.
     stream_after_seconds: float = Field(1.0, ge=0, validation_alias="KIW_STREAM_AFTER_SECONDS")

@@ -1,6 +1,6 @@
 """One turn, as data: route -> gate -> skill (with a deadline) -> result, audited and traced.
 
-No Bot Framework types here: the Teams handler (bot/teams_handler.py) turns an activity into a
+No Bot Framework types here: the Teams handler (bot/teams/handler.py) turns an activity into a
 `TurnInput` and a `TurnOutput` into activities. Domain errors (SkillError) become German replies
 here; anything else propagates to the handler's turn-level error boundary.
 """
@@ -55,9 +55,9 @@ class TurnInput:
     correlation_id: str = field(default_factory=new_correlation_id)
     progress: Progress = NO_PROGRESS  # where the skill's progress goes (Teams streaming)
     stop: asyncio.Event | None = None  # set when the user stops the answer (Teams' Stop button)
-    # Who reads the reply in a group chat or channel (bot/audience.py); None in a 1:1 chat.
+    # Who reads the reply in a group chat or channel (bot/teams/audience.py); None in a 1:1 chat.
     audience: Audience | None = None
-    bot_name: str = ""  # the bot's name in this conversation (bot/normalise.py bot_name)
+    bot_name: str = ""  # the bot's name in this conversation (bot/teams/normalise.py bot_name)
 
 
 @dataclass

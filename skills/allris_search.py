@@ -269,7 +269,7 @@ async def _by_link(
     result = _listing(q, url, [paper], 0, ctx)
     reference = chunks[0].reference
     if result.card is not None and reference:
-        # The button sends the typed command back (bot/teams_handler.py: card submits).
+        # The button sends the typed command back (bot/teams/handler.py: card submits).
         summarise = cardkit.submit_action(
             "Zusammenfassen", {"command": f"zusammenfassen {reference}"}
         )

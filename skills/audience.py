@@ -2,7 +2,7 @@
 
 In a 1:1 chat the reader is the asker. In a group chat or channel everyone there reads the reply,
 so a document may appear only if *every* member may read it: the intersection of the members'
-access groups. The bot works out the members (bot/audience.py, Bot Connector roster + directory);
+access groups. The bot works out the members (bot/teams/audience.py, Bot Connector roster + directory);
 this module holds what needs no SDK: the intersection, the fail-closed fallback, and a view of
 the search index that notices when the asker alone would have seen more (the withheld notice).
 """
@@ -24,7 +24,7 @@ Fallback = Literal[
     "unknown_member",  # the directory does not know a member (guest, external, deleted account)
     "roster_unreadable",  # the Bot Connector did not answer the roster call (or not in time)
     "directory_unavailable",  # the directory failed while looking members up
-    "roster_too_large",  # more members than the bot looks up (MAX_ROSTER in bot/audience.py)
+    "roster_too_large",  # more members than the bot looks up (MAX_ROSTER in bot/teams/audience.py)
     "channel_roster",  # a private or shared channel: its roster is not the team's
     "no_roster",  # the conversation cannot have a roster (Outlook, unknown scope)
 ]

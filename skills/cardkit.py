@@ -16,7 +16,7 @@ from skills.wording import clip, german_quotes
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-# Data of a feedback click (see bot/teams_handler.py). The buttons are Action.Execute with this
+# Data of a feedback click (see bot/teams/handler.py). The buttons are Action.Execute with this
 # verb: Teams (and the Agents Playground) then replace the card that carried them with the card
 # the bot answers, so the buttons give way to the vote instead of a second "Danke" message.
 FEEDBACK_KEY = "kiwFeedback"
@@ -83,7 +83,7 @@ def submit_action(title: str, data: dict[str, Any]) -> Element:
 
 def feedback_actions(skill: str) -> list[Element]:
     """👍 / 👎. The bot records only the direction (audit event "feedback"), never content. The
-    bot sends them on a card of their own below the answer (bot/replies.py), so the vote can
+    bot sends them on a card of their own below the answer (bot/teams/replies.py), so the vote can
     replace them without touching the answer."""
     return [
         {

@@ -83,5 +83,5 @@ class SkillResult:
     answer_in_text: bool = False
     chat_text: str | None = None  # the chat message when it differs from `text` (no source list)
     # True: about the person (KI-Pass status, refusal reasons, open steps, access groups). Front
-    # ends show it only to that person: the bot sends it to the 1:1 chat (bot/personal.py).
+    # ends show it only to that person: the bot sends it to the 1:1 chat (bot/teams/personal.py).
     personal: bool = False

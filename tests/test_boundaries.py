@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "skills", "graph", "indexer", "kiw_common", "manifest")
-SDK = ("botbuilder", "botframework")
+SDK = ("botbuilder", "botframework", "msrest")
 
 
 @cache
@@ -83,6 +83,13 @@ def _importers(prefix: str, forbidden: tuple[str, ...]) -> list[str]:
 def test_only_bot_imports_the_bot_framework_sdk() -> None:
     for package in ("skills", "graph", "indexer", "kiw_common", "manifest"):
         assert _importers(package, SDK) == []
+
+
+def test_within_bot_only_bot_teams_imports_the_sdk() -> None:
+    # A move to the SDK's successor (the Microsoft 365 Agents SDK) is then a change of one folder.
+    outside = [line for line in _importers("bot", SDK) if not line.startswith("bot.teams")]
+    assert outside == []
+    assert _importers("bot.teams.adapter", SDK)  # the check does see the SDK where it is
 
 
 def test_graph_does_not_reach_into_the_index() -> None:

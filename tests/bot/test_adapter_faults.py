@@ -14,13 +14,17 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot import connector
-from bot.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, build_adapter, json_too_deep
 from bot.app import create_app
-from bot.auth.errors import SigningKeysUnavailable
-from bot.auth.openid import OpenIdKeySet
-from bot.auth.outbound import OutboundTokenError, OutboundTokenProvider, OutboundTokenUnavailable
 from bot.settings import Settings
+from bot.teams import connector
+from bot.teams.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, build_adapter, json_too_deep
+from bot.teams.auth.errors import SigningKeysUnavailable
+from bot.teams.auth.openid import OpenIdKeySet
+from bot.teams.auth.outbound import (
+    OutboundTokenError,
+    OutboundTokenProvider,
+    OutboundTokenUnavailable,
+)
 from tests.bot.teams_kit import make_services, make_settings
 from tests.bot.test_adapter import Endpoint, serve
 from tests.bot.test_auth import FakeClock

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-import bot.audience as audience_module
-from bot.audience import MAX_ROSTER
+import bot.teams.audience as audience_module
+from bot.teams.audience import MAX_ROSTER
 from tests.bot.audience_kit import (
     ALEX,
     CHAT_PATHS,

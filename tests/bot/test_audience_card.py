@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.audience import personal_chat_url, withheld_card
+from bot.withheld import personal_chat_url, withheld_card
 from skills.audience import WITHHELD_NOTICE
 from tests.bot.card_schema import card_errors
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import bot.teams_handler as teams_handler
+import bot.teams.handler as teams_handler
 from skills.audience import WITHHELD_NOTICE
 from tests.bot.audience_kit import (
     ALEX,

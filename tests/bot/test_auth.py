@@ -15,14 +15,14 @@ import pytest
 from aiohttp import ClientSession
 from cryptography.hazmat.primitives import serialization
 
-from bot.auth import (
+from bot.teams.auth import (
     AuthError,
     ChannelTokenValidator,
     OpenIdKeySet,
     OutboundTokenProvider,
     SigningKeysUnavailable,
 )
-from bot.auth.outbound import OutboundTokenError
+from bot.teams.auth.outbound import OutboundTokenError
 from tests.support.botframework import BotConnectorIdentity, new_signing_key, unsigned_token
 from tests.support.turns import APP_ID
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot import cards
-from bot.cards.entities import RawEntity, message_entities, message_entity
+from bot.teams.entities import RawEntity, message_entities, message_entity
 from skills import cardkit
 from skills.context import Skill
 from skills.registry import all_skills

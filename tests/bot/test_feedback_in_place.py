@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import reply_activity
+from bot.teams.replies import reply_activity
 from bot.turn import TurnOutput
 from skills import cardkit
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_VERB

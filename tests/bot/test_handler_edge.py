@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from bot.teams.handler import tenant_conflict, tenant_id
 from bot.teams_files import FILE_DOWNLOAD_INFO
-from bot.teams_handler import tenant_conflict, tenant_id
 from tests.bot.teams_kit import TENANT, message, start_bot
 from tests.support.connector import ConnectorRecorder
 from tests.support.silent import SilentServer

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botbuilder.schema import Activity
 
-from bot.normalise import html_to_text, message_text, strip_bot_mention, tidy
+from bot.plain_text import html_to_text, tidy
+from bot.teams.normalise import message_text, strip_bot_mention
 
 BOT = {"id": "28:bot", "name": "KI-Assistent"}
 

@@ -19,8 +19,8 @@ from aiohttp import ClientSession, web
 
 from bot.app import create_app
 from bot.audit import AuditLog
-from bot.personal import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from bot.services import Services
+from bot.teams.personal import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from graph.principal import Principal
 from indexer.embedded import EmbeddedIndex
 from indexer.model import PUBLIC

@@ -50,7 +50,7 @@ class ConnectorRecorder:
     fail_next: list[int] = field(default_factory=list)
     refused: list[ConnectorCall] = field(default_factory=list)  # calls answered >= 400
     empty_bodies: bool = False  # answer 201 without a body, as the Agents Playground sometimes does
-    # Teams' streaming rules (bot/streaming.py): broken ones are answered 400 and listed here.
+    # Teams' streaming rules (bot/teams/streaming.py): broken ones are answered 400 and listed here.
     stream_violations: list[str] = field(default_factory=list)
     streams: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> accepted
     # (updates accepted before refusing, 403 message): "Content stream was cancelled by user."

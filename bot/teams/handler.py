@@ -3,7 +3,7 @@
 Per turn: tenant allow-list -> dedupe by activity id -> dispatch (message, conversationUpdate,
 invoke). Messages are normalised (bot mention and HTML removed) and run through the turn
 pipeline (bot/turn.py) with a budget: a skill slower than KIW_LONG_WORK_BUDGET_SECONDS is handed
-to bot/long_work.py. Replies are built in bot/replies.py.
+to bot/teams/long_work.py. Replies are built in bot/teams/replies.py.
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
 
-from bot.audience import AudienceResolver, withheld_card
 from bot.cards import voted_card
-from bot.feedback import FeedbackMemory, card_vote, vote_response
-from bot.long_work import LongWork
-from bot.normalise import bot_name, message_text
-from bot.personal import PersonalChat
-from bot.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
-from bot.streaming import TeamsStream
+from bot.teams.audience import AudienceResolver
+from bot.teams.feedback import FeedbackMemory, card_vote, vote_response
+from bot.teams.long_work import LongWork
+from bot.teams.normalise import bot_name, message_text
+from bot.teams.personal import PersonalChat
+from bot.teams.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
+from bot.teams.streaming import TeamsStream
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
+from bot.withheld import withheld_card
 from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill

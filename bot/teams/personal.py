@@ -25,8 +25,8 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.audience import personal_chat_url
 from bot.turn import TurnOutput
+from bot.withheld import personal_chat_url
 from skills.trace import Trace
 from skills.types import SkillResult
 

@@ -46,12 +46,16 @@ from botbuilder.schema import Activity, ResourceResponse
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
-from bot.auth.errors import AuthError, SigningKeysUnavailable
-from bot.auth.framework import KiwBotFrameworkAuthentication
-from bot.auth.openid import BOT_CONNECTOR_OPENID_METADATA_URL, OpenIdKeySet
-from bot.auth.outbound import DEFAULT_AUTHORITY_HOST, OutboundTokenError, OutboundTokenProvider
-from bot.auth.validator import ChannelTokenValidator
 from bot.settings import AppType, Settings
+from bot.teams.auth.errors import AuthError, SigningKeysUnavailable
+from bot.teams.auth.framework import KiwBotFrameworkAuthentication
+from bot.teams.auth.openid import BOT_CONNECTOR_OPENID_METADATA_URL, OpenIdKeySet
+from bot.teams.auth.outbound import (
+    DEFAULT_AUTHORITY_HOST,
+    OutboundTokenError,
+    OutboundTokenProvider,
+)
+from bot.teams.auth.validator import ChannelTokenValidator
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +213,7 @@ class KiwAdapter(CloudAdapter):
     def __init__(self, auth: KiwBotFrameworkAuthentication) -> None:
         super().__init__(auth)
         self.auth = auth
-        # Told of every activity sent or updated, with Teams' answer (bot/feedback.py).
+        # Told of every activity sent or updated, with Teams' answer (bot/teams/feedback.py).
         self.sent_observers: list[SentObserver] = []
 
     async def send_activities(

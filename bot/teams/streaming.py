@@ -31,7 +31,7 @@ from typing import Any, Literal
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from msrest.exceptions import HttpOperationError
 
-from bot.cards.entities import RawEntity, message_entities
+from bot.teams.entities import RawEntity, message_entities
 from skills.types import Citation
 
 log = logging.getLogger("kiw.streaming")
@@ -58,7 +58,7 @@ def refusal(exc: Exception) -> tuple[int | None, str]:
     if not isinstance(exc, HttpOperationError):
         return None, str(exc)
     response = getattr(exc, "response", None)
-    # msrest's requests response has status_code; the aiohttp one (bot/connector.py) status.
+    # msrest's requests response has status_code; the aiohttp one (bot/teams/connector.py) status.
     status = getattr(response, "status_code", None) or getattr(response, "status", None)
     error = getattr(getattr(exc, "error", None), "error", None)
     message = getattr(error, "message", None) or str(exc)

@@ -3,7 +3,7 @@
 Teams' own feedback footer sends `message/submitAction` with the rated message's id in
 `replyToId` and nothing about the skill. So the id of every sent answer that asks for feedback
 is kept with its skill name (in the state store, shared between instances, for a day), and the
-feedback invoke looks it up. The adapter (bot/adapter.py `KiwAdapter.sent_observers`) reports
+feedback invoke looks it up. The adapter (bot/teams/adapter.py `KiwAdapter.sent_observers`) reports
 every send and update, whichever path the answer took (direct reply, stream final, long-work
 update, new message). Only the skill name is stored: no content, no user.
 """

@@ -1,5 +1,8 @@
 """What the user actually wrote: Teams message text without the bot's @mention and without HTML.
 
+The Teams-specific part (mention entities on an Activity); the SDK-free HTML-to-text and
+whitespace rules that other front ends use live in bot/plain_text.py.
+
 Teams sends `<at>Bot name</at>` inside the text plus a `mention` entity (whose `text` may be
 missing); some clients send HTML (`<p>`, `<div>`, `&nbsp;`). Bot names may contain regex
 characters ("KI-Assistent (Test)+"), so nothing here builds a regex from a name.
@@ -13,15 +16,13 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from bot.plain_text import html_to_text, tidy
+
 # Linear in the text (user input, before any size cap of the router): no pattern may scan to
-# the end of the text from each of many start positions ("<at>" × 5,000 took 0.6 s, a 20 KB
-# run of spaces 1 s). Hence the bounded mention, tags that end at the next "<", and newline runs
-# that start only where a run of whitespace starts.
+# the end of the text from each of many start positions ("<at>" × 5,000 took 0.6 s). Hence the
+# bounded mention and tags that end at the next "<" (bot/plain_text.py has the same rule).
 _AT_TAG = re.compile(r"<at\b[^<>]{0,500}>(.{0,500}?)</at>", re.IGNORECASE | re.DOTALL)
-_BLOCK_END = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>|</h\d\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u202f]+")
-_NEWLINES = re.compile(r"(?<![^\S\n])[^\S\n]*\n\s*")
 
 
 def _mention_props(entity: Any) -> dict[str, Any]:
@@ -82,21 +83,6 @@ def strip_bot_mention(text: str, activity: Activity) -> tuple[str, bool]:
             continue
         break
     return text, removed
-
-
-def html_to_text(text: str) -> str:
-    if "<" in text and _TAG.search(text):
-        text = _BLOCK_END.sub("\n", text)
-        text = _TAG.sub("", text)
-    if "&" in text:
-        text = html.unescape(text)
-    return text
-
-
-def tidy(text: str) -> str:
-    text = _SPACES.sub(" ", text)
-    text = _NEWLINES.sub("\n", text)
-    return text.strip()
 
 
 def message_text(activity: Activity) -> tuple[str, bool]:

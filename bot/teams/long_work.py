@@ -18,9 +18,9 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
-from bot.replies import WORKING_TEXT, error_activity, working_activity
 from bot.state import StateStore
-from bot.streaming import TeamsStream
+from bot.teams.replies import WORKING_TEXT, error_activity, working_activity
+from bot.teams.streaming import TeamsStream
 from bot.turn import TurnOutput
 from skills.trace import Trace
 

@@ -32,7 +32,7 @@ from msrest.universal_http.aiohttp import AioHttpClientResponse
 from msrest.universal_http.aiohttp import AioHTTPSender as AioHttpDriver
 from msrest.universal_http.async_abc import AsyncClientResponse
 
-from bot.auth.outbound import OutboundTokenProvider
+from bot.teams.auth.outbound import OutboundTokenProvider
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ Outbound: `OutboundTokenProvider` holds one MSAL client and caches the bot's acc
 shortly before it expires.
 """
 
-from bot.auth.errors import AuthError, SigningKeysUnavailable
-from bot.auth.openid import OpenIdKeySet, SigningKeyInfo
-from bot.auth.outbound import CachedTokenCredentials, OutboundTokenProvider
-from bot.auth.validator import ChannelTokenValidator
+from bot.teams.auth.errors import AuthError, SigningKeysUnavailable
+from bot.teams.auth.openid import OpenIdKeySet, SigningKeyInfo
+from bot.teams.auth.outbound import CachedTokenCredentials, OutboundTokenProvider
+from bot.teams.auth.validator import ChannelTokenValidator
 
 __all__ = [
     "AuthError",

@@ -2,7 +2,7 @@
 
 - Answers with citations (policy Q&A, council questions) go out as text: Teams turns the [n]
   markers in `text` into citation pills with a reference list (the message entity in
-  bot/cards/entities.py). Feedback is Teams' own 👍/👎 footer in chats; channels have none, so
+  bot/teams/entities.py). Feedback is Teams' own 👍/👎 footer in chats; channels have none, so
   there a small card carries the buttons. With KIW_CITATION_STYLE=card the skill's card
   (answer + numbered sources) is sent instead, for clients that do not render citations.
 - Everything else with structure (search hits, summaries, help, KI-Pass) is a card only;
@@ -18,8 +18,8 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
 from bot import cards
-from bot.cards.entities import message_entities
-from bot.feedback import ask_feedback_for
+from bot.teams.entities import message_entities
+from bot.teams.feedback import ask_feedback_for
 from bot.turn import TurnOutput
 from skills.context import Skill
 from skills.types import Scope, SkillResult

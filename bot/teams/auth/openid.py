@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession
 from jwt.algorithms import RSAAlgorithm
 
-from bot.auth.errors import SigningKeysUnavailable
+from bot.teams.auth.errors import SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 

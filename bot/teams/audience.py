@@ -15,6 +15,9 @@ page it through the team call).
 The result is cached per team / chat for the directory's TTL. A cached audience is not used for
 a sender it does not include (someone new is talking), and conversationUpdate events that add or
 remove members drop it (`forget`).
+
+The withheld notice card and the link to the 1:1 chat, which the message extensions use too,
+are SDK-free and live in bot/withheld.py.
 """
 
 from __future__ import annotations
@@ -24,20 +27,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
 
-from bot import cards
 from graph.principal import Directory
-from skills.audience import (
-    PERSONAL_CHAT_ACTION,
-    WITHHELD_NOTICE,
-    Audience,
-    audience_from_directory,
-)
+from skills.audience import Audience, audience_from_directory
 from skills.types import Scope
 
 log = logging.getLogger("kiw.audience")
@@ -219,17 +215,3 @@ def _still_valid_for(entry: _Cached, sender: str) -> bool:
 
 def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
-
-
-def personal_chat_url(bot_app_id: str) -> str | None:
-    """Teams' deep link to the bot's 1:1 chat (None without an app id: local mode)."""
-    return f"https://teams.microsoft.com/l/chat/0/0?users=28:{bot_app_id}" if bot_app_id else None
-
-
-def withheld_card(bot_app_id: str) -> dict[str, Any]:
-    """The notice that some results stayed out, naming none of them, with the way to the 1:1
-    chat. Adaptive Card 1.4 with Action.OpenUrl only, so it renders where an extension inserts
-    it (Outlook) as well as in Teams."""
-    url = personal_chat_url(bot_app_id)
-    actions = [{"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": url}] if url else []
-    return cards.fill("withheld", notice=WITHHELD_NOTICE, actions=actions)

@@ -22,8 +22,8 @@ from typing import Any
 
 import jwt
 
-from bot.auth.errors import AuthError
-from bot.auth.openid import OpenIdKeySet
+from bot.teams.auth.errors import AuthError
+from bot.teams.auth.openid import OpenIdKeySet
 
 BOT_CONNECTOR_ISSUER = "https://api.botframework.com"
 ALLOWED_ALGORITHMS = ("RS256",)

@@ -24,10 +24,14 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth._user_token_client_impl import _UserTokenClientImpl
 
-from bot.auth.errors import AuthError
-from bot.auth.outbound import BOT_CONNECTOR_SCOPE, CachedTokenCredentials, OutboundTokenProvider
-from bot.auth.validator import ChannelTokenValidator, VerifiedToken
-from bot.connector import CachedConnectorFactory
+from bot.teams.auth.errors import AuthError
+from bot.teams.auth.outbound import (
+    BOT_CONNECTOR_SCOPE,
+    CachedTokenCredentials,
+    OutboundTokenProvider,
+)
+from bot.teams.auth.validator import ChannelTokenValidator, VerifiedToken
+from bot.teams.connector import CachedConnectorFactory
 
 
 class KiwBotFrameworkAuthentication(BotFrameworkAuthentication):
