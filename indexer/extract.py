@@ -15,7 +15,6 @@ import zipfile
 from dataclasses import dataclass
 
 from indexer.chunking import PageText, split_page_markers
-from indexer.oparl.quirks import sniff_mime
 
 MAX_INPUT_BYTES = 60_000_000
 MAX_PAGES = 300  # a 500-page PDF is indexed up to here; the rest is reported as cut
@@ -65,6 +64,19 @@ def mime_for_name(name: str) -> str | None:
         if lowered.endswith(suffix):
             return mime
     return None
+
+
+def sniff_mime(data: bytes, declared: str | None) -> str:
+    """The real type of a download: servers label PDFs as text/html or octet-stream."""
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return DOCX
+    lowered = head[:256].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered:
+        return HTML
+    return (declared or "application/octet-stream").split(";")[0].strip().lower()
 
 
 def extract(data: bytes, *, mime_type: str | None = None, name: str = "") -> Extracted:

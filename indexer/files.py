@@ -35,9 +35,9 @@ from typing import Any
 import yaml
 
 from indexer.analysis import allris_source_ids
+from indexer.checkpoint import Checkpoint
 from indexer.extract import MAX_INPUT_BYTES, mime_for_name
 from indexer.model import PUBLIC
-from indexer.oparl.checkpoint import Checkpoint
 from indexer.pipeline import DocumentMeta, FileRef, Skip, SourceBatch, SourceDocument
 from indexer.titles import document_title
 

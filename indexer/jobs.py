@@ -8,9 +8,9 @@ from pathlib import Path
 
 import aiohttp
 
+from indexer.checkpoint import Checkpoint, checkpoint_path
 from indexer.files import FilesSource
 from indexer.model import PUBLIC, SearchIndex
-from indexer.oparl.checkpoint import Checkpoint, checkpoint_path
 from indexer.oparl.client import OParlClient
 from indexer.oparl.crawler import MAX_DELETE_SHARE, OParlSource
 from indexer.pipeline import IndexJob, IndexSink, Summary

@@ -29,10 +29,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from indexer.checkpoint import Checkpoint
 from indexer.chunking import Passage, split_passages
 from indexer.extract import Unreadable, extract
 from indexer.model import PUBLIC, Chunk, SearchIndex
-from indexer.oparl.checkpoint import Checkpoint
 from indexer.progress import Progress
 from indexer.workers import parser_processes
 

@@ -31,8 +31,8 @@ from indexer.extract import (
     _heading_level,
     decode_text,
     mime_for_name,
+    sniff_mime,
 )
-from indexer.oparl.quirks import sniff_mime
 
 log = logging.getLogger(__name__)
 

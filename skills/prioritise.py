@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 
+from prioritisation import Analysis, Source, analyse
+from prioritisation.inventory import InventoryError, parse_inventory, template_headers
+from prioritisation.report import de
+from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from skills import cardkit
 from skills.context import Skill, SkillContext
-from skills.prioritisation import Analysis, Source, analyse
-from skills.prioritisation.inventory import InventoryError, parse_inventory, template_headers
-from skills.prioritisation.report import de
-from skills.prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import count_of
 

@@ -13,17 +13,8 @@ import re
 # clip lives beside the snippet code, which the index backends (below skills/) use too.
 from indexer.snippets import ELLIPSIS as ELLIPSIS
 from indexer.snippets import clip as clip
-
-
-def german_number(n: int) -> str:
-    """12345 -> "12.345" (German thousands separator)."""
-    return f"{n:,}".replace(",", ".")
-
-
-def count_of(n: int, singular: str, plural: str) -> str:
-    """ "1 Vorgang", "3 Vorgänge", "1.200 Vorgänge". German uses the singular only for one."""
-    return f"{german_number(n)} {singular if n == 1 else plural}"
-
+from kiw_common.wording import count_of as count_of
+from kiw_common.wording import german_number as german_number
 
 # Council bodies on a paper: the same label on the chat card, the extension card and the CLI.
 COMMITTEE_LABEL = ("Gremium", "Gremien")

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "skills", "graph", "indexer", "kiw_common", "manifest")
+PACKAGES = ("bot", "skills", "prioritisation", "graph", "indexer", "kiw_common", "manifest")
 SDK = ("botbuilder", "botframework", "msrest")
 
 
@@ -81,7 +81,7 @@ def _importers(prefix: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 def test_only_bot_imports_the_bot_framework_sdk() -> None:
-    for package in ("skills", "graph", "indexer", "kiw_common", "manifest"):
+    for package in ("skills", "prioritisation", "graph", "indexer", "kiw_common", "manifest"):
         assert _importers(package, SDK) == []
 
 
@@ -98,12 +98,15 @@ def test_graph_does_not_reach_into_the_index() -> None:
 
 
 def test_shared_vocabulary_imports_no_project_package() -> None:
-    assert _importers("kiw_common", ("bot", "skills", "graph", "indexer", "manifest")) == []
+    project = ("bot", "skills", "prioritisation", "graph", "indexer", "manifest")
+    assert _importers("kiw_common", project) == []
 
 
 def test_lower_layers_never_import_the_ones_above() -> None:
     assert _importers("indexer", ("bot", "skills")) == []
     assert _importers("skills", ("bot",)) == []
+    # A library beside skills/: the skill, the CLI and the dashboard call it, never the reverse.
+    assert _importers("prioritisation", ("bot", "skills")) == []
 
 
 def import_graph() -> dict[str, list[str]]:

@@ -16,8 +16,8 @@ from skills.wording import count_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from skills.prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
-    from skills.prioritisation.scoring import DEFAULT_NET_HOURS_PER_FTE
+    from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
+    from prioritisation.scoring import DEFAULT_NET_HOURS_PER_FTE
 
     p = sub.add_parser(
         "prioritise",
@@ -45,11 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from skills.prioritisation import Source, analyse
-    from skills.prioritisation.inventory import InventoryError, read_inventory_file
-    from skills.prioritisation.report import write_outputs
-    from skills.prioritisation.schedule import Quarter
-    from skills.prioritisation.scoring import Parameters
+    from prioritisation import Source, analyse
+    from prioritisation.inventory import InventoryError, read_inventory_file
+    from prioritisation.report import write_outputs
+    from prioritisation.schedule import Quarter
+    from prioritisation.scoring import Parameters
 
     if args.capacity < 0:
         print("--capacity must not be negative.", file=sys.stderr)

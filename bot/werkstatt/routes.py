@@ -126,7 +126,7 @@ class Werkstatt:
         return published.figures(acc)
 
     async def prioritise(self, request: web.Request) -> web.StreamResponse:
-        from skills.prioritisation.inventory import MAX_INVENTORY_BYTES, InventoryError
+        from prioritisation.inventory import MAX_INVENTORY_BYTES, InventoryError
 
         form = await _read_form(request, MAX_INVENTORY_BYTES)
         if isinstance(form, web.Response):
@@ -310,10 +310,10 @@ def _prioritise(
     start: str | None,
     want_zip: bool,
 ) -> dict[str, Any] | bytes:
-    from skills.prioritisation import Source, analyse, charts, report
-    from skills.prioritisation.inventory import parse_inventory
-    from skills.prioritisation.schedule import Quarter
-    from skills.prioritisation.scoring import Parameters
+    from prioritisation import Source, analyse, charts, report
+    from prioritisation.inventory import parse_inventory
+    from prioritisation.schedule import Quarter
+    from prioritisation.scoring import Parameters
 
     processes = parse_inventory(data, file_name)
     try:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from indexer.oparl.checkpoint import Checkpoint
+from indexer.checkpoint import Checkpoint
 from indexer.oparl.client import OParlClient, OParlError
 from indexer.oparl.documents import (
     Lookups,

@@ -11,9 +11,9 @@ import hashlib
 import re
 from typing import Any
 
+from indexer.checkpoint import DiskPairs, MemoryPairs
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, PUBLIC
-from indexer.oparl.checkpoint import DiskPairs, MemoryPairs
 from indexer.oparl.quirks import (
     as_list,
     clean,

@@ -137,16 +137,3 @@ def last_change(obj: dict[str, Any]) -> datetime | None:
         d for d in (parse_datetime(obj.get("created")), parse_datetime(obj.get("modified"))) if d
     ]
     return max(stamps) if stamps else None
-
-
-def sniff_mime(data: bytes, declared: str | None) -> str:
-    """The real type of a download: servers label PDFs as text/html or octet-stream."""
-    head = data[:1024].lstrip()
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    lowered = head[:256].lower()
-    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered:
-        return "text/html"
-    return (declared or "application/octet-stream").split(";")[0].strip().lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from indexer.oparl.checkpoint import Checkpoint, checkpoint_path
+from indexer.checkpoint import Checkpoint, checkpoint_path
 from indexer.oparl.documents import Lookups
 from indexer.pipeline import MAX_ITEMS_KEPT, Skip, Summary
 

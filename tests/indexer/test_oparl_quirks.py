@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import aiohttp
 import pytest
 
+from indexer.extract import sniff_mime
 from indexer.oparl.client import OParlClient, OParlError, Rewrites, with_query
 from indexer.oparl.documents import Lookups, files_of, paper_document, placeholder_meeting
 from indexer.oparl.quirks import (
@@ -18,7 +19,6 @@ from indexer.oparl.quirks import (
     last_change,
     parse_datetime,
     parse_json,
-    sniff_mime,
     text,
 )
 from kiw_common.references import allris_ids_in_url

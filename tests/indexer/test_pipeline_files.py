@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
+from indexer.checkpoint import Checkpoint
 from indexer.chunking import Passage
 from indexer.embedded import EmbeddedIndex
 from indexer.files import FilesSource, FrontMatterError, split_front_matter
 from indexer.jobs import index_files
 from indexer.model import POLICIES, PUBLIC, Chunk
-from indexer.oparl.checkpoint import Checkpoint
 from indexer.pipeline import FileRef, IndexJob, IndexSink, TextParser
 
 DV = """---

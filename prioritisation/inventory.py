@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from skills.wording import count_of
+from kiw_common.wording import count_of
 
 # An inventory of a whole city administration is a few hundred rows (kilobytes). The limits
 # keep a wrong upload (a 50 MB export, a zip bomb disguised as XLSX) from tying up the service.

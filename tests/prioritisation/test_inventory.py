@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from skills.prioritisation.inventory import (
+from prioritisation.inventory import (
     MAX_INVENTORY_BYTES,
     DataProtectionClass,
     InventoryError,

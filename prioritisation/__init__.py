@@ -10,9 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from skills.prioritisation.inventory import Process
-from skills.prioritisation.schedule import NoCapacity, Quarter, Schedule, schedule
-from skills.prioritisation.scoring import Parameters, Scored, quick_wins, rank
+from prioritisation.inventory import Process
+from prioritisation.schedule import NoCapacity, Quarter, Schedule, schedule
+from prioritisation.scoring import Parameters, Scored, quick_wins, rank
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from skills.prioritisation.scoring import Scored
+from prioritisation.scoring import Scored
 
 DEFAULT_CAPACITY_PERSON_DAYS = 50.0  # about one full-time person per quarter
 DEFAULT_HORIZON_QUARTERS = 8  # two years: beyond that an inventory is out of date anyway

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import pytest
 
-from skills.prioritisation import Source, analyse
-from skills.prioritisation.inventory import DataProtectionClass, parse_inventory
-from skills.prioritisation.schedule import NoCapacity, Quarter, schedule
-from skills.prioritisation.scoring import Parameters, rank
+from prioritisation import Source, analyse
+from prioritisation.inventory import DataProtectionClass, parse_inventory
+from prioritisation.schedule import NoCapacity, Quarter, schedule
+from prioritisation.scoring import Parameters, rank
 
 HEADER = (
     "Prozess;Organisationseinheit;Fälle pro Jahr;Minuten pro Fall;Automatisierbarer Anteil (%);"

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from skills.prioritisation import Analysis, charts
-from skills.prioritisation.inventory import DataProtectionClass
-from skills.prioritisation.scoring import Scored
-from skills.wording import count_of
+from kiw_common.wording import count_of
+from prioritisation import Analysis, charts
+from prioritisation.inventory import DataProtectionClass
+from prioritisation.scoring import Scored
 
 RANKING_CSV = "rangliste.csv"
 RANKING_XLSX = "rangliste.xlsx"

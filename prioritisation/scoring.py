@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from skills.prioritisation.inventory import DataProtectionClass, Process
+from prioritisation.inventory import DataProtectionClass, Process
 
 # Net annual working time of one full-time post (Vollzeitäquivalent, VZÄ), used to turn
 # minutes into posts. 1,600 hours is the rounded planning figure of the KGSt's

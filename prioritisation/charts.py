@@ -20,9 +20,9 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from skills.prioritisation.inventory import DataProtectionClass
-from skills.prioritisation.schedule import Schedule
-from skills.prioritisation.scoring import Parameters, Scored
+from prioritisation.inventory import DataProtectionClass
+from prioritisation.schedule import Schedule
+from prioritisation.scoring import Parameters, Scored
 
 CLASS_COLOURS = {
     DataProtectionClass.none: "#2e7d32",
