@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.analysis import match_stem, parse_query, vocabulary
+import yaml
+
+from indexer.analysis import VOCABULARY_FILE, match_stem, parse_query, vocabulary
 from indexer.azure_search import AzureSearchIndex
 from indexer.embedded import EmbeddedIndex
 from indexer.model import SearchQuery
@@ -60,3 +62,22 @@ def test_an_entry_stands_for_the_other_forms_of_its_word() -> None:
     assert vocabulary().terms_of("kontrolliere") == vocabulary().terms_of("kontrollieren") != ()
     (word,) = parse_query("benutzt").words
     assert ("nutz",) in word.alternatives
+
+
+def test_no_everyday_word_is_listed_twice() -> None:
+    # YAML keeps the last of two equal keys without a word: an entry would vanish unseen.
+    keys: list[str] = []
+
+    class Recording(yaml.SafeLoader):
+        pass
+
+    def record(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+        keys.extend(str(k.value) for k, _ in node.value)
+        return loader.construct_mapping(node)
+
+    Recording.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, record)
+    yaml.load(
+        VOCABULARY_FILE.read_text(encoding="utf-8"), Loader=Recording
+    )  # a SafeLoader subclass
+    assert len(keys) > 300
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

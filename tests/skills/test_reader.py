@@ -210,3 +210,20 @@ def test_purpose_and_start_questions_prefer_the_sentence_that_answers_them() -> 
     )
     best = read("Ab wann gilt die Satzung?", [passage(1, text)]).sentences[0]
     assert "in Kraft" in best.text
+
+
+@pytest.mark.parametrize(
+    ("question_word", "sentence"),
+    [
+        ("Feierabend", "Nach dem Ende der Arbeitszeit besteht keine Pflicht zur Erreichbarkeit."),
+        ("USB-Stick", "Externe Datenträger dürfen nur verschlüsselt genutzt werden."),
+        ("Zuhause", "Mobiles Arbeiten ist an bis zu drei Tagen pro Woche möglich."),
+        ("Dropbox", "Dienstliche Dateien dürfen nicht in Cloud-Dienste geladen werden."),
+        ("Liste", "Das Verzeichnis wird im Intranet veröffentlicht."),
+        ("Quatsch", "Fehlerhafte Ergebnisse sind der KI-Werkstatt zu melden."),
+        ("SBV", "Die Schwerbehindertenvertretung ist zu beteiligen."),
+    ],
+)
+def test_everyday_words_of_the_kinds_of_city_rules(question_word: str, sentence: str) -> None:
+    concepts = [c for c in concepts_of(f"Frage zu {question_word}") if c.word != "frage"]
+    assert max(match_strength(c, sentence_stems(sentence)) for c in concepts) >= 0.9
