@@ -69,6 +69,8 @@ def build_index(settings: Settings) -> SearchIndex:
             endpoint=settings.azure_search_endpoint,
             api_key=settings.azure_search_key or None,
             index_name=settings.azure_search_index,
+            encoder=build_encoder(settings),
+            vector_weight=settings.azure_vector_weight,
         )
     from indexer.embedded import EmbeddedIndex
 

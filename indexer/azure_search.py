@@ -9,7 +9,13 @@
   SDK's retry policy, which honours Retry-After; single documents that fail inside a batch
   (a 207 answer, e.g. 503 "service busy" per item) are retried here with backoff.
 - Every query carries the security filter `access/any(g: search.in(g, 'public,…', ','))`, so
-  hits, counts, facets and highlights come from visible chunks only.
+  hits, counts, facets and highlights come from visible chunks only. With an encoder, queries
+  are hybrid (text + `VectorizedQuery`, fused by the service with reciprocal rank fusion) and
+  the same filter applies to the vector leg *before* the nearest neighbours are chosen
+  (`vectorFilterMode=preFilter`). Vector fields and re-vectorising: indexer/azure_vectors.py.
+
+The module is longer than most (~700 lines) because it is the one place that speaks to the
+service: schema, writes with their retries, the query cascade and the listings belong together.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time as time_module
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
@@ -34,7 +41,7 @@ from azure.search.documents.indexes.models import (
     SearchIndex,
     SimpleField,
 )
-from azure.search.documents.models import IndexDocumentsBatch
+from azure.search.documents.models import IndexDocumentsBatch, VectorFilterMode, VectorizedQuery
 
 from indexer.analysis import (
     REFERENCE,
@@ -47,6 +54,20 @@ from indexer.analysis import (
     reference_key,
     vocabulary,
 )
+from indexer.azure_vectors import (
+    ENCODER_FIELD,
+    HASH_FIELD,
+    bookkeeping_fields,
+    chunk_passage,
+    has_field,
+    merged_schema,
+    passage_hash,
+    passage_text,
+    vector_field,
+    vector_field_name,
+    vector_search,
+)
+from indexer.encoders import Encoder
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
 from indexer.snippets import clip
 
@@ -60,6 +81,12 @@ _PAGE = 1000
 _MAX_QUERY_WORDS = 32
 _SNIPPET_CHARS = 240
 _MAX_RETRY_AFTER = 60.0
+# Nearest neighbours the vector leg contributes to the fusion (at least top + offset).
+VECTOR_K = 50
+# A text match in any of these fields leaves a highlight: how a hybrid answer tells that its
+# text leg found something (documents found only by the vector leg carry none).
+_HIGHLIGHT_FIELDS = "text,title,heading,status,file_name,organizations"
+_VECTOR_RECHECK_SECONDS = 60.0
 T = TypeVar("T")
 
 
@@ -124,7 +151,17 @@ def query_filter(q: SearchQuery) -> str:
 # ---------------------------------------------------------------- schema and documents
 
 
-def index_schema(name: str) -> SearchIndex:
+def index_schema(name: str, encoder: Encoder | None = None) -> SearchIndex:
+    """The fields this code writes and reads; with an encoder, its vector field and HNSW."""
+    schema = _text_schema(name)
+    schema.fields = [*schema.fields, *bookkeeping_fields()]
+    if encoder is not None:
+        schema.fields.append(vector_field(encoder.name, encoder.dim))
+        schema.vector_search = vector_search()
+    return schema
+
+
+def _text_schema(name: str) -> SearchIndex:
     de = LexicalAnalyzerName.DE_MICROSOFT
     string = SearchFieldDataType.STRING
     strings = "Collection(Edm.String)"
@@ -303,6 +340,9 @@ class AzureSearchIndex:
         http_retries: int = 6,
         retry_backoff_factor: float = 0.8,
         page_size: int = _PAGE,
+        encoder: Encoder | None = None,
+        vector_weight: float = 1.0,
+        vector_k: int = VECTOR_K,
     ) -> None:
         if not endpoint:
             raise ValueError(
@@ -330,16 +370,31 @@ class AzureSearchIndex:
         self._admin = SearchIndexClient(self._endpoint, self._credential, **retry)
         self._schema_ready = False
         self._schema_lock = asyncio.Lock()
+        self._encoder = encoder
+        self._vector_field = vector_field_name(encoder.name) if encoder else None
+        self._vector_weight = vector_weight
+        self._vector_k = vector_k
+        # Whether the index has this encoder's vector field (a bot may start before the
+        # indexer added it): None = not asked yet; a "no" is asked again after a while.
+        self._vectors_ready: bool | None = None
+        self._vectors_checked = 0.0
 
     # ---- schema
 
     async def ensure_index(self) -> None:
-        """Create the index or update its schema (adding fields is allowed in place)."""
+        """Create the index or update its schema (adding fields is allowed in place). Fields the
+        index has and this code does not write (an earlier encoder's vectors) are kept: Azure
+        refuses an update that drops a field."""
         async with self._schema_lock:
             if self._schema_ready:
                 return
             try:
-                await self._admin.create_or_update_index(index_schema(self._index_name))
+                try:
+                    existing: SearchIndex | None = await self._admin.get_index(self._index_name)
+                except ResourceNotFoundError:
+                    existing = None
+                wanted = index_schema(self._index_name, self._encoder)
+                await self._admin.create_or_update_index(merged_schema(existing, wanted))
             except HttpResponseError as exc:
                 raise AzureSearchError(
                     f"Azure AI Search refused the schema of index '{self._index_name}' "
@@ -347,6 +402,8 @@ class AzureSearchIndex:
                     "the index must be recreated: delete it in the portal and run `kiw index` again."
                 ) from exc
             self._schema_ready = True
+            if self._encoder is not None:
+                self._vectors_ready = True
 
     # ---- writing
 
@@ -354,21 +411,147 @@ class AzureSearchIndex:
         if not chunks:
             return
         await self.ensure_index()
-        docs = list({c.id: to_document(c) for c in chunks}.values())
-        for i in range(0, len(docs), self._batch_size):
-            await self._send(docs[i : i + self._batch_size], delete=False)
+        known: dict[str, tuple[str | None, str | None]] = {}
+        if self._encoder is not None:  # vectors of unchanged passages are kept, not remade
+            for doc_id in dict.fromkeys(c.doc_id for c in chunks):
+                known.update(await self._stored_vectors(doc_id))
+        await self._write(chunks, known)
 
-    async def _send(self, docs: list[dict[str, Any]], *, delete: bool) -> None:
-        """One batch; documents that fail with a transient per-item status are sent again."""
-        what = "delete" if delete else "upload"
+    async def replace_documents(
+        self, documents: dict[str, list[Chunk]], deleted: Sequence[str]
+    ) -> None:
+        """Replace whole documents: write the new chunks, then delete the old ones that are
+        gone. Unlike delete-then-upload, a chunk whose passage and encoder are unchanged keeps
+        its vector (no embedding), and a document is never missing from the index meanwhile."""
+        await self.ensure_index()
+        await self.delete_documents(deleted)
+        known: dict[str, tuple[str | None, str | None]] = {}
+        for doc_id in documents:
+            known.update(await self._stored_vectors(doc_id))
+        chunks = [c for cs in documents.values() for c in cs]
+        await self._write(chunks, known)
+        fresh = {encode_key(c.id) for c in chunks}
+        stale = [{"key": k} for k in known if k not in fresh]
+        for i in range(0, len(stale), self._batch_size):
+            await self._send(stale[i : i + self._batch_size], action="delete")
+
+    async def _stored_vectors(self, doc_id: str) -> dict[str, tuple[str | None, str | None]]:
+        """key → (encoder, passage hash) of every stored chunk of one document."""
+        found = await self._scan(f"doc_id eq {odata_string(doc_id)}", [ENCODER_FIELD, HASH_FIELD])
+        return {d["key"]: (d.get(ENCODER_FIELD), d.get(HASH_FIELD)) for d in found}
+
+    async def _write(
+        self, chunks: Sequence[Chunk], known: dict[str, tuple[str | None, str | None]]
+    ) -> None:
+        docs = list({c.id: (c, to_document(c)) for c in chunks}.values())
+        for i in range(0, len(docs), self._batch_size):
+            batch = docs[i : i + self._batch_size]
+            if self._encoder is None:
+                await self._send([d for _, d in batch], action="upload")
+                continue
+            name = self._encoder.name
+            field = vector_field_name(name)
+            kept, fresh = [], []
+            for chunk, doc in batch:
+                passage = chunk_passage(chunk)
+                digest = passage_hash(passage)
+                if known.get(doc["key"]) == (name, digest):
+                    # Merge without the vector field: the stored vector stays as it is.
+                    kept.append({**doc, ENCODER_FIELD: name, HASH_FIELD: digest})
+                else:
+                    fresh.append((doc, passage, digest))
+            vectors = await self._embed([p for _, p, _ in fresh])
+            uploads = []
+            for n, (doc, _, digest) in enumerate(fresh):
+                if vectors is not None:
+                    doc = {**doc, field: vectors[n], ENCODER_FIELD: name}
+                    doc[HASH_FIELD] = digest
+                uploads.append(doc)  # without vectors: `vectorise_pending` adds them later
+            if uploads:
+                await self._send(uploads, action="upload")
+            if kept:
+                await self._send(kept, action="mergeOrUpload")
+
+    async def _embed(self, passages: list[str]) -> list[list[float]] | None:
+        """Vectors for these passages, or None when the encoder failed: the documents are then
+        written without vectors (keyword search finds them) and the next run adds them."""
+        if not passages or self._encoder is None:
+            return []
+        try:
+            return await asyncio.to_thread(self._encoder.embed_passages, passages)
+        except Exception as exc:  # an endpoint down must not stop the index run
+            log.warning(
+                "encoder %s failed (%s); %d passage(s) written without vectors, added on the "
+                "next run",
+                self._encoder.name,
+                exc,
+                len(passages),
+            )
+            return None
+
+    async def vectorise_pending(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Give every document without a vector of the current encoder one, from the text
+        stored in the index (an index from before vectors, or after an encoder change).
+        Resumable: what is done no longer matches the filter. Returns how many were done."""
+        if self._encoder is None:
+            return 0
+        await self.ensure_index()
+        name = self._encoder.name
+        field = vector_field_name(name)
+        pending = f"{ENCODER_FIELD} ne {odata_string(name)}"
+        page = min(self._page_size, self._batch_size)
+        done, last = 0, ""
+        while True:
+            after = f" and key gt {odata_string(last)}" if last else ""
+            docs, _, _ = await self._fetch(
+                search_text="*",
+                filter=pending + after,
+                select=["key", "title", "heading", "text"],
+                order_by=["key asc"],
+                top=page,
+            )
+            if not docs:
+                return done
+            passages = [passage_text(d.get("title"), d.get("heading"), d.get("text")) for d in docs]
+            vectors = await asyncio.to_thread(self._encoder.embed_passages, passages)
+            merges = [
+                {
+                    "key": d["key"],
+                    field: vector,
+                    ENCODER_FIELD: name,
+                    HASH_FIELD: passage_hash(passage),
+                }
+                for d, passage, vector in zip(docs, passages, vectors, strict=True)
+            ]
+            await self._send(merges, action="merge")
+            done += len(docs)
+            if on_progress is not None:
+                on_progress(len(docs))
+            if len(docs) < page:
+                return done
+            last = docs[-1]["key"]
+
+    async def _send(self, docs: list[dict[str, Any]], *, action: str) -> None:
+        """One batch; documents that fail with a transient per-item status are sent again.
+        `action` is the service's: upload, merge, mergeOrUpload or delete."""
+        what = action
         for attempt in range(self._item_retries + 1):
             batch = IndexDocumentsBatch()
-            if delete:
+            if action == "delete":
                 batch.add_delete_actions(docs)
+            elif action == "merge":
+                batch.add_merge_actions(docs)
+            elif action == "mergeOrUpload":
+                batch.add_merge_or_upload_actions(docs)
             else:
                 batch.add_upload_actions(docs)
             results = await self._with_retry(partial(self._client.index_documents, batch))
-            failed = [r for r in results if not r.succeeded]
+            # A merge of a document deleted meanwhile (404) has nothing left to do.
+            failed = [
+                r
+                for r in results
+                if not r.succeeded and not (action == "merge" and r.status_code == 404)
+            ]
             if not failed:
                 return
             hard = [r for r in failed if r.status_code not in _RETRY_ITEM_STATUS]
@@ -448,7 +631,9 @@ class AzureSearchIndex:
             found = await self._scan(f"doc_id eq {odata_string(doc_id)}", ["key"])
             keys = [d["key"] for d in found]
             for i in range(0, len(keys), self._batch_size):
-                await self._send([{"key": k} for k in keys[i : i + self._batch_size]], delete=True)
+                await self._send(
+                    [{"key": k} for k in keys[i : i + self._batch_size]], action="delete"
+                )
 
     # ---- reading
 
@@ -472,13 +657,53 @@ class AzureSearchIndex:
         attempts = [("simple", "all", False), ("full", "all", True)]
         if len(raw_words) > 1:
             attempts.append(("full", "any", True))
-        result: SearchResults | None = None
+        vector = await self._query_vector(query.text) if raw_words else None
+        # Without vectors: the first attempt that finds anything. Hybrid: the first attempt
+        # whose *text* leg found something (the vector leg always finds its neighbours); when
+        # none did, the first answer, which is then the vector leg's alone.
+        first: SearchResults | None = None
         for query_type, mode, fuzzy in attempts if raw_words else [("simple", "all", False)]:
-            result = await self._run(query, raw_words, filter_, query_type, mode, fuzzy, parsed)
-            if result.total > 0:
+            result, text_matched = await self._run(
+                query, raw_words, filter_, query_type, mode, fuzzy, parsed, vector
+            )
+            first = first or result
+            if text_matched:
                 return result
-        assert result is not None
-        return result
+        assert first is not None
+        return first if vector is not None else result
+
+    async def _query_vector(self, text: str) -> list[float] | None:
+        """The question's vector when the index has this encoder's vectors; None for a
+        keyword-only query (no encoder, no vector field yet, or the encoder failed)."""
+        if self._encoder is None or not await self._has_vectors():
+            return None
+        try:
+            return await asyncio.to_thread(self._encoder.embed_query, text)
+        except Exception as exc:  # an encoder endpoint down: keyword search still answers
+            log.warning("encoder %s failed (%s); keyword search only", self._encoder.name, exc)
+            return None
+
+    async def _has_vectors(self) -> bool:
+        now = time_module.monotonic()
+        if self._vectors_ready or (
+            self._vectors_ready is False and now - self._vectors_checked < _VECTOR_RECHECK_SECONDS
+        ):
+            return bool(self._vectors_ready)
+        self._vectors_checked = now
+        try:
+            schema = await self._admin.get_index(self._index_name)
+        except ResourceNotFoundError:
+            self._vectors_ready = False
+            return False
+        self._vectors_ready = has_field(schema, self._vector_field or "")
+        if not self._vectors_ready:
+            log.warning(
+                "index '%s' has no vectors of encoder %s yet: keyword search only until "
+                "`kiw index` runs",
+                self._index_name,
+                self._encoder.name if self._encoder else "-",
+            )
+        return self._vectors_ready
 
     async def _run(
         self,
@@ -489,8 +714,25 @@ class AzureSearchIndex:
         mode: str,
         fuzzy: bool,
         parsed: Any,
-    ) -> SearchResults:
+        vector: list[float] | None = None,
+    ) -> tuple[SearchResults, bool]:
+        """One request; also whether its text leg matched anything."""
         text = _search_text(raw_words, fuzzy) if raw_words else "*"
+        hybrid: dict[str, Any] = {}
+        if vector is not None:
+            hybrid = {
+                "vector_queries": [
+                    VectorizedQuery(
+                        vector=vector,
+                        k_nearest_neighbors=max(self._vector_k, q.top + max(0, q.offset)),
+                        fields=self._vector_field,
+                        weight=self._vector_weight,
+                    )
+                ],
+                # The access filter narrows the candidates before the nearest neighbours are
+                # chosen: k visible documents, and nothing invisible ever in the fusion.
+                "vector_filter_mode": VectorFilterMode.PRE_FILTER,
+            }
         try:
             docs, total, raw_facets = await self._fetch(
                 search_text=text,
@@ -499,14 +741,15 @@ class AzureSearchIndex:
                 search_mode=mode,
                 include_total_count=True,
                 facets=[f"{field},count:50" for field in _FACETS.values()],
-                highlight_fields="text,title,heading",
+                highlight_fields=_HIGHLIGHT_FIELDS,
                 highlight_pre_tag=_HIGHLIGHT_PRE,
                 highlight_post_tag=_HIGHLIGHT_POST,
                 top=q.top,
                 skip=max(0, q.offset) or None,
+                **hybrid,
             )
         except ResourceNotFoundError:
-            return SearchResults(hits=(), total=0, facets={})
+            return SearchResults(hits=(), total=0, facets={}), False
         except HttpResponseError as exc:
             raise AzureSearchError(
                 f"Azure AI Search rejected a query ({exc.status_code}: {exc.message})."
@@ -528,7 +771,10 @@ class AzureSearchIndex:
             name: {str(b["value"]): int(b["count"]) for b in raw_facets.get(field, [])}
             for name, field in _FACETS.items()
         }
-        return SearchResults(hits=tuple(hits), total=int(total or 0), facets=facets)
+        results = SearchResults(hits=tuple(hits), total=int(total or 0), facets=facets)
+        if vector is None:
+            return results, results.total > 0
+        return results, any(d.get("@search.highlights") for d in docs)
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         try:

@@ -202,6 +202,12 @@ class IndexSink:
         self.index = index
 
     async def replace(self, documents: dict[str, list[Chunk]], deleted: Sequence[str]) -> None:
+        # A backend that replaces documents itself (Azure: keeps the vectors of unchanged
+        # passages, writes before it deletes) is left to do so.
+        replace_documents = getattr(self.index, "replace_documents", None)
+        if replace_documents is not None:
+            await replace_documents(documents, deleted)
+            return
         gone = [*documents, *deleted]
         if gone:
             await self.index.delete_documents(gone)
@@ -286,6 +292,7 @@ class Summary:
     # document, a file download, a refused mass delete). Any failure: non-zero exit code.
     failures: list[str] = field(default_factory=list)  # the first MAX_ITEMS_KEPT
     failure_count: int = 0
+    vectorised: int = 0  # documents given vectors from text already in the index (Azure)
     _reasons: Counter[str] = field(default_factory=Counter, repr=False)
 
     def add_skip(self, skip: Skip) -> None:
@@ -332,6 +339,7 @@ class Summary:
             "message": self.message,
             "failures": self.failures[:MAX_SKIPS_LISTED],
             "failure_count": self.failure_count,
+            "vectorised": self.vectorised,
         }
 
 

@@ -143,6 +143,8 @@ def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any
             f"files {d['files']} ({d['bytes'] / 1_000_000:.1f} MB, {d['files_reused']} reused), "
             f"{d['elapsed_seconds']:.1f} s"
         )
+        if d.get("vectorised"):
+            print(f"  vectors added from the text in the index: {d['vectorised']} chunks")
         for reason, count in d["skip_reasons"].items():
             print(f"    {count:>5} × {reason}")
     return code

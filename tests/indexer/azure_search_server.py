@@ -7,6 +7,15 @@ search (`docs/search.post.search`: search text with searchMode all/any and `word
 in queryType full, $filter, $count, facets, highlight with pre/post tags, select, top, skip,
 orderby), `docs/$count`. Document keys and field names are validated like the service does.
 
+Vectors as the service has them: `Collection(Edm.Single)` fields need `dimensions` and a
+`vectorSearchProfile` of `vectorSearch` (profile → HNSW algorithm); an update may add fields
+but not drop or retype one; uploaded vectors must have the field's dimensions; fields with
+`retrievable: false` never come back. `vectorQueries` (kind "vector") are answered by exact
+cosine k-NN over the stored vectors, with the `$filter` applied before (`preFilter`, the
+default) or after (`postFilter`) choosing the k; with text too, the legs are fused by
+reciprocal rank fusion like the service (score = Σ weight / (60 + rank)); count and facets
+cover the fused set; highlights come from the text leg only.
+
 Text analysis is a stand-in for `de.microsoft` (indexer.analysis stems), good enough to check
 what the backend sends. The `$filter` evaluator covers the OData subset the backend emits:
 `and`/`or`/`not`, parentheses, `eq ne gt ge lt le` on strings, numbers and dates, `null`,
@@ -20,6 +29,7 @@ single documents of a batch fail once with a per-item status (a 207 answer).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -33,6 +43,9 @@ from indexer.analysis import fold, stem, words
 
 _INDEX_PATH = re.compile(r"^/indexes(?:\('(?P<q>[^']+)'\)|/(?P<p>[^/('][^/]*))(?P<rest>/.*)?$")
 _KEY_OK = re.compile(r"^[A-Za-z0-9_\-=]+$")
+_VECTOR = "Collection(Edm.Single)"
+_RRF_K = 60
+_MAX_TEXT_RECALL = 1000  # maxTextRecallSize: what the text leg contributes to a fusion
 
 
 @dataclass
@@ -114,6 +127,9 @@ class FakeSearchService:
             return _error(400, "An index must have exactly one key field of type Edm.String")
         if body.get("name") != name:
             return _error(400, "The index name in the body does not match the URL")
+        problem = _vector_schema_problem(body) or _update_problem(self.indexes.get(name), body)
+        if problem:
+            return _error(400, problem)
         created = name not in self.indexes
         self.indexes[name] = body
         self.docs.setdefault(name, {})
@@ -145,6 +161,16 @@ class FakeSearchService:
                     400,
                     f"The request is invalid. The property '{sorted(unknown)[0]}' does not exist",
                 )
+            for fname, value in doc.items():
+                spec = fields[fname]
+                if spec.get("type") == _VECTOR and value is not None:
+                    dims = spec.get("dimensions")
+                    if not isinstance(value, list) or len(value) != dims:
+                        got = len(value) if isinstance(value, list) else type(value).__name__
+                        return _error(
+                            400,
+                            f"The vector field '{fname}' expects {dims} dimensions, got {got}.",
+                        )
             if not isinstance(key, str) or not _KEY_OK.match(key) or key.startswith("_"):
                 return _error(
                     400,
@@ -197,6 +223,20 @@ class FakeSearchService:
                 scored.append((sum(matched), doc))
             else:
                 scored.append((1.0, doc))
+        text_keys = {id(d) for _, d in scored}
+        vector_queries = body.get("vectorQueries") or []
+        if vector_queries:
+            key_field = self._key_field(name)
+            legs = []
+            if body.get("search") is not None:  # a hybrid query: the text leg is one list
+                text_leg = sorted(scored, key=lambda sd: (-sd[0], sd[1][key_field]))
+                legs.append((1.0, [d for _, d in text_leg[:_MAX_TEXT_RECALL]]))
+            for vq in vector_queries:
+                found = _knn(vq, fields, store.values(), keep, body.get("vectorFilterMode"))
+                if isinstance(found, str):
+                    return _error(400, found)
+                legs.append((float(vq.get("weight") or 1.0), found))
+            scored = _fuse(legs, key_field)
         for clause in reversed((body.get("orderby") or "").split(",")):
             if clause.strip():
                 fname, _, direction = clause.strip().partition(" ")
@@ -215,11 +255,12 @@ class FakeSearchService:
         select = [s.strip() for s in (body.get("select") or "").split(",") if s.strip()]
         highlight = [h.strip() for h in (body.get("highlight") or "").split(",") if h.strip()]
         pre, post = body.get("highlightPreTag", "<em>"), body.get("highlightPostTag", "</em>")
+        hidden = {n for n, f in fields.items() if f.get("retrievable") is False}
         values = []
         for score, doc in scored[skip : skip + top]:
-            item = {k: v for k, v in doc.items() if not select or k in select}
+            item = {k: v for k, v in doc.items() if (not select or k in select) and k not in hidden}
             item["@search.score"] = score
-            if highlight and terms:
+            if highlight and terms and id(doc) in text_keys:
                 item["@search.highlights"] = {
                     f: frags
                     for f in highlight
@@ -228,6 +269,95 @@ class FakeSearchService:
             values.append(item)
         out["value"] = values
         return web.json_response(out)
+
+
+# ---------------------------------------------------------------- vectors
+
+
+def _vector_schema_problem(body: dict[str, Any]) -> str | None:
+    config = body.get("vectorSearch") or {}
+    algorithms = {a.get("name"): a for a in config.get("algorithms") or []}
+    profiles = {p.get("name"): p for p in config.get("profiles") or []}
+    for p in profiles.values():
+        if p.get("algorithm") not in algorithms:
+            return f"The vector profile '{p.get('name')}' names an unknown algorithm."
+    for a in algorithms.values():
+        if a.get("kind") not in ("hnsw", "exhaustiveKnn"):
+            return f"Unknown vector search algorithm kind '{a.get('kind')}'."
+    for f in body.get("fields") or []:
+        if f.get("type") != _VECTOR:
+            continue
+        if not isinstance(f.get("dimensions"), int) or not 2 <= f["dimensions"] <= 4096:
+            return f"The vector field '{f['name']}' needs dimensions between 2 and 4096."
+        if f.get("vectorSearchProfile") not in profiles:
+            return f"The vector field '{f['name']}' names an unknown vector search profile."
+        if not f.get("searchable"):
+            return f"The vector field '{f['name']}' must be searchable."
+    return None
+
+
+def _update_problem(old: dict[str, Any] | None, new: dict[str, Any]) -> str | None:
+    """Fields may be added to an existing index, not removed or changed in type or size."""
+    if old is None:
+        return None
+    new_fields = {f["name"]: f for f in new.get("fields") or []}
+    for f in old.get("fields") or []:
+        now = new_fields.get(f["name"])
+        if now is None:
+            return f"Existing field(s) '{f['name']}' cannot be removed from the index."
+        for prop in ("type", "dimensions", "key"):
+            if now.get(prop) != f.get(prop):
+                return f"The {prop} of existing field '{f['name']}' cannot be changed."
+    return None
+
+
+def _knn(
+    vq: dict[str, Any],
+    fields: dict[str, dict[str, Any]],
+    docs: Any,
+    keep: Pred,
+    mode: str | None,
+) -> list[dict[str, Any]] | str:
+    """The k nearest documents by cosine, filtered before (preFilter) or after (postFilter)."""
+    if vq.get("kind") != "vector":
+        return f"Vector query kind '{vq.get('kind')}' needs a vectorizer; none is configured."
+    name = vq.get("fields") or ""
+    spec = fields.get(name)
+    if spec is None or spec.get("type") != _VECTOR:
+        return f"The field '{name}' is not a vector field of this index."
+    query = vq.get("vector") or []
+    if len(query) != spec.get("dimensions"):
+        return f"The vector query has {len(query)} dimensions; '{name}' has {spec['dimensions']}."
+    k = int(vq.get("k") or 50)
+    candidates = [d for d in docs if isinstance(d.get(name), list)]
+    if (mode or "preFilter") == "preFilter":
+        candidates = [d for d in candidates if keep(d)]
+    nearest = sorted(candidates, key=lambda d: -_cosine(query, d[name]))[:k]
+    if mode == "postFilter":
+        nearest = [d for d in nearest if keep(d)]
+    return nearest
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def _fuse(
+    legs: list[tuple[float, list[dict[str, Any]]]], key_field: str
+) -> list[tuple[float, dict[str, Any]]]:
+    """Reciprocal rank fusion: each list adds weight / (60 + rank) to the documents in it."""
+    scores: dict[str, float] = {}
+    docs: dict[str, dict[str, Any]] = {}
+    for weight, ranked in legs:
+        for rank, doc in enumerate(ranked, start=1):
+            key = doc[key_field]
+            scores[key] = scores.get(key, 0.0) + weight / (_RRF_K + rank)
+            docs[key] = doc
+    return sorted(
+        ((s, docs[k]) for k, s in scores.items()), key=lambda sd: (-sd[0], sd[1][key_field])
+    )
 
 
 # ---------------------------------------------------------------- text stand-in
