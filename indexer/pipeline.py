@@ -34,6 +34,12 @@ from indexer.chunking import Passage, split_passages
 from indexer.extract import Unreadable, extract
 from indexer.model import PUBLIC, Chunk, SearchIndex
 from indexer.progress import Progress
+from indexer.submitters import (
+    HEADER_CHARS,
+    Submitters,
+    factions_of_organizations,
+    submitters_of,
+)
 from indexer.workers import parser_processes
 
 log = logging.getLogger(__name__)
@@ -149,10 +155,11 @@ class TextParser:
 
 class ChunkSplitter:
     """Chunk 0 is the document's overview (if any); then each file's passages in order.
-    Every chunk carries the document's metadata, so filters and titles work on all of them."""
+    Every chunk carries the document's metadata, so filters and titles work on all of them.
+    A council paper also carries the factions that submitted it (indexer/submitters.py)."""
 
     def split(self, doc: SourceDocument, files: Sequence[ParsedFile]) -> list[Chunk]:
-        m = doc.meta
+        m, overview = with_submitters(doc, files)
         base = Chunk(
             id="",
             doc_id=m.doc_id,
@@ -185,14 +192,32 @@ class ChunkSplitter:
                 )
             )
 
-        if doc.overview:
-            add(Passage(doc.overview, None, None), None)
+        if overview:
+            add(Passage(overview, None, None), None)
         for passage in doc.passages:
             add(passage, None)
         for parsed in files:
             for passage in parsed.passages:
                 add(passage, parsed.file)
         return chunks
+
+
+def with_submitters(
+    doc: SourceDocument, files: Sequence[ParsedFile]
+) -> tuple[DocumentMeta, str | None]:
+    """A paper's metadata with its submitting factions among the organizations (so the
+    organization filter finds "Anträge der Grünen"), and its overview with "Eingereicht von"."""
+    m = doc.meta
+    if not m.paper_id:
+        return m, doc.overview
+    heads = [(f.file.name, "\n".join(p.text for p in f.passages[:4])[:HEADER_CHARS]) for f in files]
+    found = submitters_of(heads)
+    factions = tuple(dict.fromkeys([*factions_of_organizations(m.organizations), *found.factions]))
+    who = Submitters(factions, found.persons)
+    organizations = tuple(dict.fromkeys([*m.organizations, *factions]))
+    line = who.line() if found.factions or found.persons else None
+    overview = "\n".join(x for x in (doc.overview, line) if x) or None
+    return replace(m, organizations=organizations), overview
 
 
 class IndexSink:
