@@ -1,7 +1,9 @@
 """Understand a German search over council business: filters from the words, the rest as text.
 
-"Anträge der Grünen zum Radverkehr seit 2025" -> paper_type Antrag, organization
-"Fraktion Bündnis 90/Die Grünen", date_from 2025-01-01, text "Radverkehr".
+"Anträge der Grünen zum Radverkehr seit 2025" -> paper_type Antrag, faction (organization)
+"Bündnis 90/Die Grünen", date_from 2025-01-01, text "Radverkehr". Faction names and their
+spellings come from indexer/factions.yaml, the same data the indexer uses to record who
+submitted a paper (indexer/submitters.py), so the filter and the index agree.
 Dates are resolved against `today` (never in the future: "im Oktober" in November means this
 October, in September last year's).
 """
@@ -13,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from indexer.submitters import faction_names
 from kiw_common.references import typed_reference, written_form
 
 # Canonical paper types (as ALLRIS / OParl name them) and the words users type for them.
@@ -21,16 +24,11 @@ PAPER_TYPES: list[tuple[str, str]] = [
     ("Beschlussvorlage", r"beschlussvorlage\w*|vorlagen?\b"),
     ("Informationsvorlage", r"informationsvorlage\w*|mitteilungsvorlage\w*|mitteilung\w*"),
     ("Anfrage", r"anfrage\w*"),
-    ("Antrag", r"antr[aä]g\w*"),
+    ("Antrag", r"(?:haushalts)?antr[aä]g\w*|beantragt\w*"),
     ("Niederschrift", r"niederschrift\w*|protokoll\w*"),
 ]
-# Factions and committees: canonical organization name -> words that name it.
+# Committees: canonical organization name -> words that name it. (Factions: factions.yaml.)
 ORGANIZATIONS: list[tuple[str, str]] = [
-    ("Fraktion Bündnis 90/Die Grünen", r"grünen?|gruenen?|b(?:ündnis)?\s?90|bündnisgrün\w*"),
-    ("CDU-Fraktion", r"cdu(?:-fraktion)?"),
-    ("SPD-Fraktion", r"spd(?:-fraktion)?"),
-    ("FDP-Fraktion", r"fdp(?:-fraktion)?"),
-    ("Fraktion Die Linke", r"(?:die\s)?linken?"),
     ("Bauausschuss", r"bauausschuss\w*"),
     ("Hauptausschuss", r"hauptausschuss\w*"),
     ("Bürgerschaft", r"bürgerschaft"),
@@ -39,7 +37,31 @@ ORGANIZATIONS: list[tuple[str, str]] = [
     ("Ausschuss für Umwelt, Sicherheit und Ordnung", r"umweltausschuss\w*"),
     ("Wirtschaftsausschuss", r"wirtschaftsausschuss\w*"),
 ]
-FACTIONS = frozenset(name for name, _ in ORGANIZATIONS if "Fraktion" in name)
+# A type as a family of the types councils use: Karlsruhe files budget motions as "Haushalt THH
+# 1200", others write "Dringlichkeitsantrag" or "Antrag (Fraktion)"; "Anträge der Grünen"
+# means all of them. Used where the exact type cannot be the engine filter (skills/allris_search).
+TYPE_FAMILIES: dict[str, re.Pattern[str]] = {
+    "Antrag": re.compile(r"antrag|haushalt", re.IGNORECASE),
+    "Änderungsantrag": re.compile(r"änderung|ergänzung", re.IGNORECASE),
+    "Anfrage": re.compile(r"anfrage", re.IGNORECASE),
+    "Beschlussvorlage": re.compile(r"vorlage", re.IGNORECASE),
+    "Informationsvorlage": re.compile(r"information|mitteilung", re.IGNORECASE),
+    "Niederschrift": re.compile(r"niederschrift|protokoll", re.IGNORECASE),
+}
+
+
+def in_type_family(paper_type: str | None, wanted: str) -> bool:
+    family = TYPE_FAMILIES.get(wanted)
+    if not paper_type:
+        return False
+    return bool(family.search(paper_type)) if family else paper_type.lower() == wanted.lower()
+
+
+# "Anträge von Stadtrat Braun": the role is how people name a councillor, not a word of the
+# paper ("Antrag: SR Braun"); the name is searched as text.
+_COUNCILLOR_ROLE = re.compile(
+    r"\b(?:Stadtr(?:at|ätin|äte)|SR|Ratsherrn?|Ratsfrau|Ortschaftsr(?:at|ätin))\s+(?=[A-ZÄÖÜ][a-zäöüß])"
+)
 
 MONTHS = {
     "januar": 1, "jan": 1, "februar": 2, "feb": 2, "märz": 3, "maerz": 3, "april": 4, "apr": 4,
@@ -54,11 +76,12 @@ _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})"
 
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _FILLER = re.compile(
-    r"\b(zum|zur|zu|zum\sthema|thema|über|ueber|betreffend|der|die|das|den|dem|des|von|vom|"
+    r"\b(zum|zur|zu|zum\sthema|thema|über|ueber|für|fuer|betreffend|der|die|das|den|dem|des|von|vom|"
     r"im|in|am|alle|aller|allen|mit|und|zeige?|zeig|mir|finde|suche|gibt\ses|welche|was|"
     r"hat|haben|wurde|wurden|beschlossen|fraktion|fraktionen|ausschuss|sitzung|sitzungen|"
     r"letzte[nrm]?|letzten|jahr|monat|woche|dieses|diesen|seit|ab|bis|nach|vor|zwischen|"
-    r"eingereicht|gestellt|drucksache|nr|beraten|besprochen|diskutiert|behandelt)\b",
+    r"eingereicht|eingebracht|gestellt|drucksache|nr|beraten|besprochen|diskutiert|behandelt|"
+    r"gemeinsame[rnm]?|interfraktionelle[rnm]?|gemeinderatsfraktion|ortschaftsratsfraktion)\b",
     re.IGNORECASE,
 )
 
@@ -67,8 +90,9 @@ _FILLER = re.compile(
 class CouncilQuery:
     text: str  # the words left for full-text search
     paper_type: str | None = None
-    organization: str | None = None
+    organization: str | None = None  # the filter: a faction, else a committee
     organization_words: str = ""  # the words that named it ("Grünen"), for a text retry
+    factions: tuple[str, ...] = ()  # every faction named ("Anträge von Grünen und SPD")
     date_from: date | None = None
     date_to: date | None = None
     reference: str | None = None
@@ -79,8 +103,10 @@ class CouncilQuery:
         out: dict[str, str] = {}
         if self.paper_type:
             out["Art"] = self.paper_type
-        if self.organization:
-            out["Gremium/Fraktion"] = self.organization
+        if self.factions:
+            out["Fraktion"] = ", ".join(self.factions)
+        elif self.organization:
+            out["Gremium"] = self.organization
         if self.date_from or self.date_to:
             out["Zeitraum"] = _period_label(self.date_from, self.date_to)
         if self.last_meeting:
@@ -139,16 +165,26 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
             q.paper_type = canonical
             rest = rest[: match.start()] + " " + rest[match.end() :]
             break
-    for canonical, pattern in ORGANIZATIONS:
-        match = re.search(rf"\b(?:{pattern})\b", rest, re.IGNORECASE)
-        if match:
-            q.organization = canonical
-            q.organization_words = match.group(0)
-            rest = rest[: match.start()] + " " + rest[match.end() :]
-            break
+    named = faction_names().find(rest)
+    if named:
+        q.factions = tuple(dict.fromkeys(n for f in named for n in f.names))
+        q.organization = q.factions[0]
+        q.organization_words = rest[named[0].start : named[0].end]
+        for f in reversed(named):
+            rest = rest[: f.start] + " " + rest[f.end :]
+        rest = _COUNCILLOR_ROLE.sub(" ", rest)
+    else:
+        rest = _COUNCILLOR_ROLE.sub(" ", rest)
+        for canonical, pattern in ORGANIZATIONS:
+            match = re.search(rf"\b(?:{pattern})\b", rest, re.IGNORECASE)
+            if match:
+                q.organization = canonical
+                q.organization_words = match.group(0)
+                rest = rest[: match.start()] + " " + rest[match.end() :]
+                break
 
     words = _FILLER.sub(" ", rest)
-    q.text = re.sub(r"[?!.,;:]+", " ", words)
+    q.text = re.sub(r"[?!.,;:]+|(?<!\w)-+|-+(?!\w)", " ", words)
     q.text = re.sub(r"\s+", " ", q.text).strip()
     return q
 

@@ -19,10 +19,12 @@ from typing import Any
 
 from indexer.links import chunks_for_link
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
+from indexer.submitters import faction_names
 from kiw_common.references import is_link_to_host
 from skills import cardkit
 from skills.allris_query import (
     CouncilQuery,
+    in_type_family,
     is_question,
     parse_council_query,
     without_reference,
@@ -96,11 +98,15 @@ def _allris_url(chunk: Chunk, host: str) -> str | None:
 async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
     text = " ".join(filter(None, [q.reference, q.text])) or q.organization or q.paper_type
     text = text or "Vorlage"
+    # A faction's papers are its motions and queries whatever the council calls their type
+    # ("Haushalt THH 1200" for a budget motion): with a faction the type ranks, it does not
+    # filter.
+    engine_type = None if q.factions else q.paper_type
     query = SearchQuery(
         text=text,
         access=request.access,
         collection=COUNCIL,
-        paper_type=q.paper_type,
+        paper_type=engine_type,
         organization=q.organization,
         date_from=q.date_from,
         date_to=q.date_to,
@@ -109,16 +115,16 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
     with request.trace.timed("retrieval", collection=COUNCIL, filters=sorted(q.filters())) as step:
         results = await ctx.index.search(query)
         if not results.hits and q.organization:
-            # The submitting faction is often only named in the paper's text, not its metadata,
-            # and another council names its committees differently: the user's own words
-            # ("Grünen", "Umweltausschuss") are searched as text.
+            # Papers indexed before submitters were read (or a council that names its
+            # committees differently) may name the faction only in their text: the user's own
+            # words ("Grünen", "Umweltausschuss") are searched as text.
             words = q.organization_words or q.organization.replace("Fraktion", "")
             results = await ctx.index.search(
                 SearchQuery(
                     text=f"{q.text} {words.replace('-', ' ')}".strip(),
                     access=request.access,
                     collection=COUNCIL,
-                    paper_type=q.paper_type,
+                    paper_type=engine_type,
                     date_from=q.date_from,
                     date_to=q.date_to,
                     top=FETCH_CHUNKS,
@@ -127,10 +133,24 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
             step["organization_in_text"] = True
         step["hits"] = len(results.hits)
     papers = _group_by_paper(results.hits)
+    if q.paper_type and engine_type is None:
+        # Stable: within each group the engine's order stands.
+        papers.sort(key=lambda p: not in_type_family(p.chunk.paper_type, q.paper_type or ""))
+    if len(q.factions) > 1:
+        wanted = set(q.factions)
+        papers.sort(key=lambda p: not wanted <= set(p.chunk.organizations))
     if q.last_meeting and papers:
         latest = max((p.chunk.date for p in papers if p.chunk.date), default=None)
         papers = [p for p in papers if p.chunk.date == latest] if latest else papers
     return papers
+
+
+def _bodies_and_factions(organizations: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Committees apart from the factions that submitted the paper (indexer/submitters.py
+    records both as organizations, so that both are engine filters)."""
+    canonical = faction_names().canonical
+    factions = [o for o in organizations if o in canonical]
+    return [o for o in organizations if o not in canonical], factions
 
 
 def search_card(
@@ -160,12 +180,15 @@ def search_card(
         c = paper.chunk
         url = _allris_url(c, host)
         title = f"[{c.title}]({url})" if url else c.title
+        bodies, factions = _bodies_and_factions(c.organizations)
         facts = [
             ("Aktenzeichen", c.reference or "–"),
             ("Art", c.paper_type or "–"),
             ("Datum", f"{c.date:%d.%m.%Y}" if c.date else "–"),
-            (committee_label(len(c.organizations)), ", ".join(c.organizations) or "–"),
+            (committee_label(len(bodies)), ", ".join(bodies) or "–"),
         ]
+        if factions:
+            facts.append(("Eingereicht von", ", ".join(factions)))
         if c.status:
             facts.append(("Beratung", c.status))
         container = {

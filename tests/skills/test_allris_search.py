@@ -19,7 +19,7 @@ from tests.skills.helpers import TODAY, member_of, sample_context
         (
             "Anträge der Grünen zum Radverkehr seit 2025",
             "Antrag",
-            "Fraktion Bündnis 90/Die Grünen",
+            "Bündnis 90/Die Grünen",
             date(2025, 1, 1),
             None,
             "Radverkehr",
@@ -36,7 +36,7 @@ from tests.skills.helpers import TODAY, member_of, sample_context
         (
             "Anfragen der SPD im Dezember",
             "Anfrage",
-            "SPD-Fraktion",
+            "SPD",
             date(2025, 12, 1),
             date(2025, 12, 31),
             "",
