@@ -38,6 +38,9 @@ from skills.german import split_sentences
 from skills.grounding import looks_like_injection
 
 MIN_COVERAGE = 0.5  # share of the question's weighted concepts an answering sentence must have
+# In a passage retrieval ranked first for the whole question, a sentence that carries the asked
+# kind of answer needs less of the question's words: everyday wording misses the document's.
+RANKED_COVERAGE = 0.45
 HEADING_WEIGHT = 0.7  # a concept in the section heading or the document title counts 0.7
 UNKNOWN_WEIGHT = 1.5  # a concept no sentence has weighs 1.5x the rarest one
 VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
@@ -616,16 +619,37 @@ def read(
         s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
         if asks_start and _STARTS.search(s.text):
             s.score += 0.25
+    ranked = {i for i, p in enumerate(passages) if p.ranked}
     answering = [
         s
         for s in sentences
-        if s.coverage >= MIN_COVERAGE
-        and (s.typed or not typed or shape.kind not in REQUIRED_KINDS)
+        if (
+            s.coverage >= MIN_COVERAGE
+            or (
+                s.passage in ranked
+                and s.coverage >= RANKED_COVERAGE
+                and s.typed
+                and shape.answer is not None
+            )
+        )
+        and (s.typed or not typed or not _required(shape, question))
         and len(_tokens(s.text)) >= 4
         and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
     ]
     reading.sentences = sorted(answering, key=lambda s: (-s.score, s.index))
     return reading
+
+
+# "Welche KI-Anwendungen stehen …?" (a plural verb) asks for several things: a sentence that
+# only says there is a list does not answer it. "Welche Frist gilt …?" may be one statement.
+_ASKS_SEVERAL = re.compile(r"^\W*welche[nrs]?\s+[\w-]+\s+(?:sind|\w+en)\b", re.I)
+
+
+def _required(shape: QuestionShape, question: str) -> bool:
+    """Whether an answering sentence must carry the kind of answer asked for."""
+    if shape.kind == "list":
+        return bool(_ASKS_SEVERAL.search(question))
+    return shape.kind in REQUIRED_KINDS
 
 
 def _weights(

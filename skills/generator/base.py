@@ -34,6 +34,9 @@ class Passage:
     n: int  # 1-based number the answer cites as [n]
     chunk: Chunk
     score: float = 0.0
+    # Retrieval's own best for the whole question (keyword and, where built, vector leg): the
+    # reader lets that evidence stand in for part of the topic match (skills/reader.py).
+    ranked: bool = False
 
 
 @dataclass

@@ -4,6 +4,7 @@ typos and the everyday-words vocabulary. One reader serves the gate and the extr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,31 @@ def test_purpose_and_start_questions_prefer_the_sentence_that_answers_them() -> 
 def test_everyday_words_of_the_kinds_of_city_rules(question_word: str, sentence: str) -> None:
     concepts = [c for c in concepts_of(f"Frage zu {question_word}") if c.word != "frage"]
     assert max(match_strength(c, sentence_stems(sentence)) for c in concepts) >= 0.9
+
+
+def test_retrievals_first_passage_needs_less_of_the_questions_words() -> None:
+    # Everyday wording shares only part of its words with the rule ("abfeiern" is not in it);
+    # the passage retrieval ranked first for the whole question may answer it, if the
+    # sentence carries the kind of answer asked for.
+    question = "Bis wann muss ich Überstunden abfeiern?"
+    text = "Plusstunden auf dem Gleitzeitkonto sind bis zum Ende des Quartals auszugleichen."
+    assert not read(question, [passage(1, text)]).answerable
+    ranked = [replace(passage(1, text), ranked=True)]
+    assert read(question, ranked).answerable
+    # Not without an answer of the asked kind, and not for a far-off topic.
+    untyped = [
+        replace(passage(1, "Plusstunden werden auf dem Gleitzeitkonto erfasst."), ranked=True)
+    ]
+    assert not read(question, untyped).answerable
+    other = [replace(passage(1, "Die Kantine schließt am Ende des Jahres."), ranked=True)]
+    assert not read(question, other).answerable
+
+
+def test_a_plural_which_question_needs_several_things() -> None:
+    statement = [passage(1, "Jede zugelassene Anwendung wird in das Verzeichnis aufgenommen.")]
+    assert not read("Welche Anwendungen stehen im Verzeichnis?", statement).answerable
+    listing = [passage(1, "Im Verzeichnis stehen die Anwendungen DeepL, Copilot und Whisper.")]
+    assert read("Welche Anwendungen stehen im Verzeichnis?", listing).answerable
+    # One statement still answers a question about one thing.
+    line = [passage(1, "Für den Haushalt gilt die Kompromisslinie der Koalition.")]
+    assert read("Welche Kompromisslinie gilt für den Haushalt?", line).answerable
