@@ -34,15 +34,14 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, web
-from botbuilder.core import Bot, InvokeResponse, TurnContext
+from botbuilder.core import Bot, InvokeResponse
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
@@ -206,30 +205,10 @@ async def parse_activity(request: web.Request) -> Activity:
     return activity
 
 
-SentObserver = Callable[[Activity, ResourceResponse | None], Awaitable[None]]
-
-
 class KiwAdapter(CloudAdapter):
     def __init__(self, auth: KiwBotFrameworkAuthentication) -> None:
         super().__init__(auth)
         self.auth = auth
-        # Told of every activity sent or updated, with Teams' answer (bot/teams/feedback.py).
-        self.sent_observers: list[SentObserver] = []
-
-    async def send_activities(
-        self, context: TurnContext, activities: list[Activity]
-    ) -> list[ResourceResponse]:
-        responses: list[ResourceResponse] = await super().send_activities(context, activities)
-        for activity, response in zip(activities, responses, strict=False):
-            for observe in self.sent_observers:
-                await observe(activity, response)
-        return responses
-
-    async def update_activity(self, context: TurnContext, activity: Activity) -> Any:
-        response = await super().update_activity(context, activity)
-        for observe in self.sent_observers:
-            await observe(activity, None)
-        return response
 
     async def handle(self, request: web.Request, bot: Bot) -> web.Response:
         """Process one POST /api/messages. Never raises.

@@ -3,29 +3,21 @@
 Teams' own feedback footer sends `message/submitAction` with the rated message's id in
 `replyToId` and nothing about the skill. So the id of every sent answer that asks for feedback
 is kept with its skill name (in the state store, shared between instances, for a day), and the
-feedback invoke looks it up. The adapter (bot/teams/adapter.py `KiwAdapter.sent_observers`) reports
-every send and update, whichever path the answer took (direct reply, stream final, long-work
-update, new message). Only the skill name is stored: no content, no user.
+feedback invoke looks it up. The turn's delivery (bot/teams/delivery.py) reports the ids, whichever
+path the answer took (direct reply, stream final, long-work update, new message). Only the skill
+name is stored: no content, no user.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
-
-from botbuilder.schema import Activity, ResourceResponse
 
 from bot.state import StateStore
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_KEY, FEEDBACK_VERB
 
 log = logging.getLogger("kiw.feedback")
-
-_SKILL = "kiw_feedback_skill"  # an attribute on the Activity object, never serialised
-
-
-def ask_feedback_for(activity: Activity, skill: str) -> None:
-    """Mark an outgoing answer: its id will be remembered with `skill`."""
-    setattr(activity, _SKILL, skill)
 
 
 def _key(conversation_id: str, message_id: str) -> str:
@@ -33,33 +25,22 @@ def _key(conversation_id: str, message_id: str) -> str:
     return f"feedback:{conversation_id.split(';', 1)[0]}:{message_id}"
 
 
-def _sent_ids(activity: Activity, response: ResourceResponse | None) -> set[str]:
-    """The ids the message may be rated under: Teams' answer, the stream id of a streamed
-    final (the same message), the id of an updated one."""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    ids = {response.id if response else None, data.get("streamId"), activity.id}
-    return {str(i) for i in ids if i}
-
-
 class FeedbackMemory:
     def __init__(self, state: StateStore) -> None:
         self.state = state
 
-    async def observe(self, activity: Activity, response: ResourceResponse | None) -> None:
-        """Called by the adapter for every activity it sent or updated."""
-        for message_id in _sent_ids(activity, response):
-            await self._remember(activity, message_id)
-
-    async def _remember(self, activity: Activity, message_id: str | None) -> None:
-        skill = getattr(activity, _SKILL, None)
-        if not skill or not message_id or not activity.conversation:
+    async def remember(
+        self, conversation_id: str | None, message_ids: Iterable[str | None], skill: str
+    ) -> None:
+        """Keep `skill` under each id the answer may be rated under (Teams' answer to the send,
+        the stream id of a streamed final, the id of an updated placeholder)."""
+        if not conversation_id:
             return
-        try:
-            await self.state.save_reference(
-                _key(activity.conversation.id, message_id), {"skill": skill}
-            )
-        except Exception:  # cosmetic for the answer: the feedback then counts without a skill
-            log.warning("could not keep the skill of message %s for feedback", message_id)
+        for message_id in sorted({str(i) for i in message_ids if i}):
+            try:
+                await self.state.save_reference(_key(conversation_id, message_id), {"skill": skill})
+            except Exception:  # cosmetic for the answer: the feedback then counts without a skill
+                log.warning("could not keep the skill of message %s for feedback", message_id)
 
     async def skill_of(self, conversation_id: str | None, message_id: str | None) -> str | None:
         if not conversation_id or not message_id:

@@ -2,8 +2,9 @@
 
 Per turn: tenant allow-list -> dedupe by activity id -> dispatch (message, conversationUpdate,
 invoke). Messages are normalised (bot mention and HTML removed) and run through the turn
-pipeline (bot/turn.py) with a budget: a skill slower than KIW_LONG_WORK_BUDGET_SECONDS is handed
-to bot/teams/long_work.py. Replies are built in bot/teams/replies.py.
+pipeline (bot/turn.py); the turn's delivery (bot/teams/delivery.py) decides how the reply goes
+out (plain, streamed, or placeholder then update for long work). Replies are built in
+bot/teams/replies.py.
 """
 
 from __future__ import annotations
@@ -18,26 +19,30 @@ from typing import Any
 
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ActivityTypes, InvokeResponse, ResourceResponse
+from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
 from bot.cards import voted_card
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
 from bot.teams.audience import AudienceResolver
+from bot.teams.delivery import Deliveries, Delivery
 from bot.teams.feedback import FeedbackMemory, card_vote, vote_response
-from bot.teams.long_work import LongWork
 from bot.teams.normalise import bot_name, message_text
 from bot.teams.personal import PersonalChat
-from bot.teams.replies import ERROR_TEXT, error_activity, reply_activity, welcome_activity
-from bot.teams.streaming import TeamsStream
+from bot.teams.replies import (
+    ERROR_TEXT,
+    Reply,
+    error_activity,
+    reply_activity,
+    welcome_activity,
+)
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
 from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from bot.withheld import withheld_card
 from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
-from skills.progress import NO_PROGRESS
 from skills.router import route
 from skills.trace import Trace
 from skills.types import Scope, SkillResult
@@ -45,7 +50,7 @@ from skills.types import Scope, SkillResult
 log = logging.getLogger("kiw.handler")
 
 CORRELATION_KEY = "kiw.correlation_id"
-STREAM_KEY = "kiw.stream"
+DELIVERY_KEY = "kiw.delivery"
 # How long a message-extension invoke waits for the conversation's roster (public only after).
 INVOKE_ROSTER_SECONDS = 1.5
 # New members joining a team in a burst get one short welcome per conversation in this window.
@@ -132,12 +137,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.pipeline = pipeline
         self.skills = skills
         self.trace_sink = trace_sink
-        self.long_work = LongWork(adapter, state, settings.microsoft_app_id, self._emit)
         self.feedback = FeedbackMemory(state)
+        self.deliveries = Deliveries(adapter, state, settings, self.feedback, self._emit)
         self.personal_chat = PersonalChat(adapter, settings.microsoft_app_id)
-        observers = getattr(adapter, "sent_observers", None)
-        if observers is not None:
-            observers.append(self.feedback.observe)
         self.allowed_tenants = self._allowed_tenants(settings)
         self.audiences = AudienceResolver(services.directory, settings.directory_cache_ttl_seconds)
         self.download_policy = DownloadPolicy(
@@ -224,10 +226,11 @@ class KiwTeamsHandler(TeamsActivityHandler):
                 )
                 await self._send_invoke_response(turn_context, HTTPStatus.OK, body)
             elif activity.type == ActivityTypes.message and activity.conversation:
-                reply = error_activity(correlation_id)
-                stream: TeamsStream | None = turn_context.turn_state.get(STREAM_KEY)
-                if stream is None or not await stream.finish(reply):
-                    await turn_context.send_activity(reply)
+                delivery: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
+                if delivery is not None:
+                    await delivery.send_error(correlation_id)
+                else:
+                    await turn_context.send_activity(error_activity(correlation_id))
         except Exception:
             log.exception("could not send the error reply (correlation=%s)", correlation_id)
 
@@ -285,7 +288,8 @@ class KiwTeamsHandler(TeamsActivityHandler):
             options = {k: v for k, v in submitted.items() if k != "command"}
             trace.add("card_submit", command=text, keys=sorted(options))
         audience = await self._audience(turn_context, scope, trace)
-        stream = self._open_stream(turn_context, scope)
+        delivery = self.deliveries.open(turn_context, scope, trace)
+        turn_context.turn_state[DELIVERY_KEY] = delivery  # the error boundary answers through it
         turn = TurnInput(
             text,
             user_id,
@@ -293,29 +297,14 @@ class KiwTeamsHandler(TeamsActivityHandler):
             tenant_id(activity),
             options=options,
             correlation_id=correlation_id,
-            progress=stream or NO_PROGRESS,
-            stop=stream.stopped if stream else None,
+            progress=delivery.progress,
+            stop=delivery.stop,
             audience=audience,
             bot_name=bot_name(activity) or "",
         )
-        work = asyncio.ensure_future(self._run_turn(turn, trace, links, activity))
-        done, _ = await asyncio.wait({work}, timeout=self.settings.long_work_budget_seconds)
-        if work in done:
-            output = work.result()  # re-raises into the turn boundary
-            reply = self._reply(output, scope)
-            streamed = stream is not None and await stream.finish(reply)
-            if not streamed:
-                await turn_context.send_activity(reply)
-            trace.add("reply", long_work=False, streamed=streamed)
-            self._emit(trace)
-            return
-        build = lambda done: self._reply(done, scope)  # noqa: E731
-        if stream is not None and stream.usable:
-            await self.long_work.start_streamed(turn_context, work, stream, trace, build)
-            return
-        if stream is not None:
-            await stream.close()
-        await self.long_work.start(turn_context, work, trace, build)
+        await delivery.send(
+            self._run_turn(turn, trace, links, activity), lambda done: self._reply(done, scope)
+        )
 
     async def _run_turn(
         self, turn: TurnInput, trace: Trace, links: list[Any], activity: Activity
@@ -325,7 +314,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         output = await self._run_with_files(turn, trace, links)
         if turn.scope == "personal" or not output.result.personal:
             return output
-        personal_reply = self._reply(output, "personal")
+        personal_reply = self._reply(output, "personal").activity
         return await self.personal_chat.keep_private(output, activity, personal_reply, trace)
 
     async def _run_with_files(self, turn: TurnInput, trace: Trace, links: list[Any]) -> TurnOutput:
@@ -359,32 +348,6 @@ class KiwTeamsHandler(TeamsActivityHandler):
             0.0,
         )
 
-    def _open_stream(self, turn_context: TurnContext, scope: Scope) -> TeamsStream | None:
-        """Teams streams only in 1:1 chats; elsewhere (and with KIW_STREAMING=false) None."""
-        activity = turn_context.activity
-        if not self.settings.streaming or scope != "personal" or activity.channel_id != "msteams":
-            return None
-        reference = TurnContext.get_conversation_reference(activity)
-
-        async def send(update: Activity) -> ResourceResponse | None:
-            sent: list[ResourceResponse | None] = []
-
-            async def callback(context: TurnContext) -> None:
-                sent.append(await context.send_activity(update))
-
-            await self.adapter.continue_conversation(
-                reference, callback, bot_app_id=self.settings.microsoft_app_id
-            )
-            return sent[0] if sent else None
-
-        stream = TeamsStream(
-            send,
-            interval=self.settings.stream_interval_seconds,
-            start_after=self.settings.stream_after_seconds,
-        )
-        turn_context.turn_state[STREAM_KEY] = stream
-        return stream
-
     async def _audience(
         self, turn_context: TurnContext, scope: Scope, trace: Trace
     ) -> Audience | None:
@@ -404,15 +367,15 @@ class KiwTeamsHandler(TeamsActivityHandler):
         )
         return audience
 
-    def _reply(self, output: TurnOutput, scope: Scope) -> Activity:
-        activity = reply_activity(
+    def _reply(self, output: TurnOutput, scope: Scope) -> Reply:
+        reply = reply_activity(
             output, scope, self.skills(), citation_style=self.settings.citation_style
         )
         if output.withheld:
             # Said once, below the answer, naming nothing; the way to ask in private beside it.
             notice = CardFactory.adaptive_card(withheld_card(self.settings.microsoft_app_id))
-            activity.attachments = [*(activity.attachments or []), notice]
-        return activity
+            reply.activity.attachments = [*(reply.activity.attachments or []), notice]
+        return reply
 
     def _emit(self, trace: Trace) -> None:
         if self.trace_sink is not None:
@@ -420,10 +383,10 @@ class KiwTeamsHandler(TeamsActivityHandler):
 
     async def drain(self) -> None:
         """Wait for long-running replies (tests, graceful shutdown); wrap in asyncio.timeout."""
-        await self.long_work.drain()
+        await self.deliveries.drain()
 
     async def aclose(self) -> None:
-        await self.long_work.aclose()
+        await self.deliveries.aclose()
 
     # ---- welcome ----
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:

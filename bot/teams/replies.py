@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -19,7 +20,6 @@ from botbuilder.schema import Activity
 
 from bot import cards
 from bot.teams.entities import message_entities
-from bot.teams.feedback import ask_feedback_for
 from bot.turn import TurnOutput
 from skills.context import Skill
 from skills.types import Scope, SkillResult
@@ -34,6 +34,17 @@ UNAVAILABLE_NOTICE = (
 WORKING_TEXT = "Ich arbeite daran …"
 
 CitationStyle = Literal["native", "card"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer to send, and the skill a 👍/👎 in Teams' own feedback footer counts for (None
+    when the message has no such footer or none that needs it). Kept beside the Activity rather
+    than on it: the delivery (bot/teams/delivery.py) remembers it under whatever id the message
+    is finally sent or updated with."""
+
+    activity: Activity
+    feedback_skill: str | None = None
 
 
 def card_activity(card: dict[str, Any], summary: str) -> Activity:
@@ -86,20 +97,22 @@ def reply_activity(
     skills: Sequence[Skill],
     *,
     citation_style: CitationStyle = "native",
-) -> Activity:
+) -> Reply:
     skill, result = output.skill, output.result
     if skill.name == "help" and not result.card and not result.data.get("focused"):
         notice = UNAVAILABLE_NOTICE if output.route.reason == "unavailable" else ""
         bot_name = str(result.data.get("bot_name") or "")
-        return card_activity(
-            cards.help_card(skills, notice=notice, bot_name=bot_name),
-            cards.help_summary(skills, notice=notice),
+        return Reply(
+            card_activity(
+                cards.help_card(skills, notice=notice, bot_name=bot_name),
+                cards.help_summary(skills, notice=notice),
+            )
         )
     if result.answer_in_text and not (citation_style == "card" and result.card):
         activity = text_answer_activity(skill, result, scope)
         if wants_feedback(result) or result.outcome == "no_answer":
-            ask_feedback_for(activity, skill.name)  # Teams' footer does not say which skill
-        return activity
+            return Reply(activity, skill.name)  # Teams' footer does not say which skill
+        return Reply(activity)
     feedback = False
     if result.card:
         answer, feedback = cards.without_feedback(result.card)
@@ -118,4 +131,4 @@ def reply_activity(
         ]
     # No [n] markers outside `text`: a card carries its sources itself, only the AI label stays.
     activity.entities = message_entities(ai_generated=result.ai_generated)
-    return activity
+    return Reply(activity)

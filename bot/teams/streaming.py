@@ -80,6 +80,7 @@ class TeamsStream:
         self.stream_id: str | None = None
         self.sequence = 0
         self.streamed_text = ""  # the last streaming text Teams accepted
+        self.final_id: str | None = None  # Teams' id for the final message, once sent
         self.stopped = asyncio.Event()  # set when the user pressed Stop
         self._settled = asyncio.Event()  # the first update was answered (open, or not at all)
         self._task: asyncio.Task[None] | None = asyncio.create_task(self._run())
@@ -212,10 +213,11 @@ class TeamsStream:
         if gap > 0:
             await asyncio.sleep(gap)
         try:
-            await self._send(final)
+            response = await self._send(final)
         except Exception as exc:
             self._refused(exc)
             return self.state == "stopped"
+        self.final_id = response.id if response and response.id else None
         self.state = "done"
         return True
 

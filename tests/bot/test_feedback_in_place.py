@@ -82,7 +82,7 @@ def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
         reply = reply_activity(
             TurnOutput(Route(skill, "suche", "x", "command"), result, None, 1.0), scope, [skill]
         )
-        answer, feedback = (a.content for a in reply.attachments)
+        answer, feedback = (a.content for a in reply.activity.attachments)
         assert [a["title"] for a in answer["actions"]] == ["Mehr Treffer"]
         assert [a["verb"] for a in feedback["actions"]] == [FEEDBACK_VERB] * 2
         for card in (answer, feedback):

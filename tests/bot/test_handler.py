@@ -452,6 +452,43 @@ async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
     assert set(line) >= {"user", "scope"} and "Darf ich" not in str(line)
 
 
+@pytest.mark.parametrize("update_refused", [False, True])
+async def test_teams_feedback_on_a_long_work_answer_counts_for_its_skill(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, update_refused: bool
+) -> None:
+    """The answer replaces the placeholder (rated under the placeholder's id) or, when Teams
+    refuses the update, arrives as a new message (rated under that one's id)."""
+    release = asyncio.Event()
+
+    async def _held(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        await release.wait()  # past the budget for sure: the placeholder goes out first
+        return await _answer(request, ctx)
+
+    bot = await _answering_bot(
+        aiohttp_client, connector, data_dir, _held, long_work_budget_seconds=0.05
+    )
+    connector.fail_updates = update_refused
+    asked = message("frage Darf ich?", connector.service_url, conversation_type="groupChat")
+    await _post_ok(bot, asked)
+    release.set()
+    async with asyncio.timeout(5):
+        await bot.handler.drain()
+    placeholder, answer = connector.messages()
+    assert answer.body["text"] == "Antwort auf „Darf ich?“ [1]."
+    assert answer.method == ("POST" if update_refused else "PUT")
+    rated = answer.reply_id if update_refused else placeholder.reply_id
+    invoke = message("", connector.service_url, conversation_id=asked["conversation"]["id"])
+    invoke.update(
+        type="invoke",
+        name="message/submitAction",
+        replyToId=rated,
+        value={"actionName": "feedback", "actionValue": {"reaction": "dislike"}},
+    )
+    assert (await bot.post(invoke)).status == 200
+    [line] = [line for line in bot.audit() if line["event"] == "feedback"]
+    assert (line["skill"], line["outcome"]) == ("policy_qa", "down")
+
+
 # ---- invokes ----
 async def test_unknown_invoke_gets_a_proper_invoke_response(bot: BotUnderTest) -> None:
     invoke = message("", bot.connector.service_url)
@@ -687,7 +724,7 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
 
 
 async def test_typing_indicator_repeats_while_long_work_runs(bot: BotUnderTest) -> None:
-    bot.handler.long_work.typing_interval_seconds = 0.15
+    bot.handler.deliveries.typing_interval_seconds = 0.15
     activity = message(
         "zusammenfassen 0.8", bot.connector.service_url, conversation_type="groupChat"
     )
