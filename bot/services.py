@@ -74,12 +74,12 @@ def build_index(settings: Settings) -> SearchIndex:
         )
     from indexer.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(index_path(settings))
+    return EmbeddedIndex(index_path(settings), encoder=build_encoder(settings))
 
 
 def build_encoder(settings: Settings) -> Encoder | None:
     """The encoder of the vector leg (KIW_EMBEDDINGS), or None for keyword search only."""
-    if settings.embeddings == EmbeddingsBackend.off:
+    if settings.embeddings == EmbeddingsBackend.off or not settings.semantic:
         return None
     if settings.embeddings == EmbeddingsBackend.openai:
         from indexer.encoder_openai import OpenAIEmbeddingEncoder

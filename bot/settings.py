@@ -173,6 +173,10 @@ class Settings(BaseSettings):
         0, ge=0, validation_alias="KIW_OPENAI_EMBEDDING_DIMENSIONS"
     )
 
+    # The vector leg beside BM25 in either backend (docs/search.md); off: keywords only, like
+    # KIW_EMBEDDINGS=off. KIW_EMBEDDINGS chooses the encoder.
+    semantic: bool = Field(True, validation_alias="KIW_SEMANTIC")
+
     # --- Generator ---
     generator_backend: GeneratorBackend = Field(
         GeneratorBackend.extractive, validation_alias="KIW_GENERATOR"

@@ -11,6 +11,11 @@ then any word (plus the known parts of an unknown compound); see docs/search.md.
 Security trimming is a mandatory clause of every query (`access` ∩ caller's groups), so hits,
 totals, facets and snippets are all computed from visible chunks only.
 
+Semantic retrieval (with an `Encoder`): a vector store beside the tantivy files
+(indexer/vectors.py) holds passage vectors; `search` fuses the keyword leg with the vector leg
+(indexer/fusion.py). Writing records which chunks need a vector; `embed_pending` computes them
+afterwards, batch by batch, so keyword search is ready before the vectors are.
+
 Concurrency: tantivy allows one writer per index directory (a lock file). The writer is
 opened lazily on the first write and kept until `close()` (which also re-splits compounds of
 chunks written with a much smaller vocabulary); readers in other processes notice commits by
@@ -24,12 +29,15 @@ import json
 import logging
 import os
 import tempfile
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+import numpy.typing as npt
 import tantivy
 
 from indexer.analysis import (
@@ -58,8 +66,12 @@ from indexer.embedded_schema import (
     terms_analyzer,
     to_document,
 )
+from indexer.embedding import EMBED_BATCH, EmbedReport, embed_pending
+from indexer.encoders import Encoder
+from indexer.fusion import Fusion, fuse
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
 from indexer.snippets import Highlighter
+from indexer.vectors import Nearest, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +90,7 @@ _ALTERNATIVE_BOOST = 0.8  # an administrative word for an everyday one (vocabula
 _REF_BOOST = 20.0
 _REFRESH_RATIO = 0.5  # re-split chunks written while the vocabulary was under half its size
 _MAX_FUZZY_WORDS = 6  # fuzzy expansion is the expensive part of a query
+_QUERY_VECTORS_KEPT = 512  # the same question asked again (or by another skill) is not re-embedded
 
 
 class IndexBusyError(RuntimeError):
@@ -94,8 +107,21 @@ class IndexVersionError(RuntimeError):
 class EmbeddedIndex:
     """The on-disk default index (see module docstring). Safe to share within one process."""
 
-    def __init__(self, path: Path, *, writer_heap_bytes: int = _WRITER_HEAP) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        writer_heap_bytes: int = _WRITER_HEAP,
+        encoder: Encoder | None = None,
+        fusion: Fusion | None = None,
+    ) -> None:
+        """`encoder`: turns the vector leg on (None: keywords only, as in most tests)."""
         self._path = Path(path)
+        self._encoder = encoder
+        self._fusion = fusion or Fusion()
+        self._vectors = VectorStore(self._path, encoder.name if encoder else None)
+        self._query_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._query_lock = threading.Lock()
         self._writer_heap = writer_heap_bytes
         self._schema = build_schema()
         self._index: tantivy.Index | None = None
@@ -210,6 +236,9 @@ class EmbeddedIndex:
             writer.add_document(to_document(a, self._doc_parts))
         writer.commit()
         self._searcher()  # this process sees its own commit at once
+        # After the commit: a crash in between leaves chunks without rows, which the next
+        # `embed_pending` finds (counts differ) and records from the stored chunks.
+        self._vectors.record(unique)
 
     def _refresh_early_sync(self) -> int:
         """Split compounds again in chunks written while the vocabulary was much smaller.
@@ -252,6 +281,7 @@ class EmbeddedIndex:
             writer.delete_documents_by_term("doc_id", doc_id)
         writer.commit()
         self._searcher()
+        self._vectors.delete_documents(doc_ids)
 
     async def upsert(self, chunks: Sequence[Chunk]) -> None:
         if not chunks:
@@ -411,6 +441,12 @@ class EmbeddedIndex:
             return SearchResults(hits=(), total=0, facets={})
         searcher = self._searcher()
         filters = self._filters(q)
+        nearest = self._nearest(q, parsed)
+        # The vector leg needs the keyword leg's candidates from the top, not one page.
+        if nearest is not None:
+            limit, offset = max(self._fusion.depth, q.offset + q.top), 0
+        else:
+            limit, offset = q.top, max(0, q.offset)
         # Exact words first; a typo or an over-specific query falls back to fuzzy, then to any word.
         # Typo candidates: words the index does not know (fuzzy matching every word is slow
         # and a known word is no typo). A long pasted text gets no fuzzy matching at all.
@@ -434,22 +470,19 @@ class EmbeddedIndex:
             attempts.append((widened, unknown, True))
         for used, fuzzy, any_word in attempts:
             query = self._match_query(used, filters, fuzzy=fuzzy, any_word=any_word)
-            result = searcher.search(query, limit=q.top, offset=max(0, q.offset), count=True)
+            result = searcher.search(query, limit=limit, offset=offset, count=True)
             if _total(result) > 0:
                 break
+        highlighter = self._highlighter(used, fuzzy)  # fuzzy: the words matched with an edit
+        if nearest is not None:
+            return self._fused(q, searcher, query, result, nearest, filters, highlighter)
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        highlighter = self._highlighter(used, fuzzy)  # fuzzy: the words matched with an edit
         hits = []
         for score, address in result.hits:
-            payload = searcher.doc(address)["payload"][0]
-            chunk = chunk_from_json(json.loads(payload))
+            chunk = self._chunk_at(searcher, address)
             hits.append(
-                Hit(
-                    chunk=chunk,
-                    score=float(score),
-                    snippet=highlighter.snippet(chunk.text),
-                )
+                Hit(chunk=chunk, score=float(score), snippet=highlighter.snippet(chunk.text))
             )
         total = _total(result)
         if total <= len(hits) and q.offset <= 0:
@@ -457,6 +490,90 @@ class EmbeddedIndex:
         else:
             facets = self._facets(searcher, query)
         return SearchResults(hits=tuple(hits), total=total, facets=facets)
+
+    @staticmethod
+    def _chunk_at(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> Chunk:
+        return chunk_from_json(json.loads(searcher.doc(address)["payload"][0]))
+
+    # ---- the vector leg
+
+    def _nearest(self, q: SearchQuery, parsed: ParsedQuery) -> Nearest | None:
+        """The vector leg's candidates, or None when it does not take part: no encoder, a
+        keyword-only query, a query naming a paper by reference (the user named it), or no
+        vectors yet (then the model is not even loaded)."""
+        if self._encoder is None or not q.semantic or parsed.references:
+            return None
+        matrix = self._vectors.matrix()
+        if not matrix.size:
+            return None
+        return matrix.nearest(self._query_vector(q.text), q, self._fusion.depth)
+
+    def _query_vector(self, text: str) -> npt.NDArray[np.float32]:
+        assert self._encoder is not None
+        with self._query_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = np.asarray(self._encoder.embed_query(text), dtype=np.float32)
+        with self._query_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > _QUERY_VECTORS_KEPT:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def _fused(
+        self,
+        q: SearchQuery,
+        searcher: tantivy.Searcher,
+        keyword_query: tantivy.Query,
+        result: tantivy.SearchResult,
+        nearest: Nearest,
+        filters: list[tantivy.Query],
+        highlighter: Highlighter,
+    ) -> SearchResults:
+        keyword_total = _total(result)
+        keyword_chunks = (
+            [(float(score), self._chunk_at(searcher, a)) for score, a in result.hits]
+            if keyword_total
+            else []
+        )
+        fused = fuse([(c.id, c.doc_id, s) for s, c in keyword_chunks], nearest, self._fusion)
+        by_id = {c.id: c for _, c in keyword_chunks}
+        # Vector-only candidates are confirmed by the engine with the query's filters and the
+        # caller's access as they stand now (the matrix may be seconds older than the index).
+        by_id.update(
+            self._confirmed(searcher, [f.chunk_id for f in fused if not f.keyword], filters)
+        )
+        fused = [f for f in fused if f.chunk_id in by_id]
+        vector_only = [by_id[f.chunk_id] for f in fused if not f.keyword]
+        hits = tuple(
+            Hit(
+                chunk=by_id[f.chunk_id],
+                score=f.score,
+                snippet=highlighter.snippet(by_id[f.chunk_id].text),
+            )
+            for f in fused[max(0, q.offset) : max(0, q.offset) + q.top]
+        )
+        total = keyword_total + len(vector_only)
+        if keyword_total <= len(keyword_chunks):  # every keyword match is at hand
+            facets = facets_of([c for _, c in keyword_chunks] + vector_only)
+        else:
+            facets = _add_facets(self._facets(searcher, keyword_query), facets_of(vector_only))
+        return SearchResults(hits=hits, total=total, facets=facets)
+
+    def _confirmed(
+        self, searcher: tantivy.Searcher, chunk_ids: list[str], filters: list[tantivy.Query]
+    ) -> dict[str, Chunk]:
+        if not chunk_ids:
+            return {}
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, "id", chunk_ids))]
+            + [(tantivy.Occur.Must, f) for f in filters]
+        )
+        result = searcher.search(query, limit=len(chunk_ids), count=False)
+        chunks = [self._chunk_at(searcher, address) for _, address in result.hits]
+        return {c.id: c for c in chunks}
 
     def _facets(
         self, searcher: tantivy.Searcher, query: tantivy.Query
@@ -479,6 +596,34 @@ class EmbeddedIndex:
 
     async def search(self, query: SearchQuery) -> SearchResults:
         return await asyncio.to_thread(self._search_sync, query)
+
+    # ---- embedding (the index run's second step: indexer/embedding.py)
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Stored chunks by id, not access-trimmed (admin side: embedding)."""
+        searcher = self._searcher()
+        query = tantivy.Query.term_set_query(self._schema, "id", list(chunk_ids))
+        result = searcher.search(query, limit=max(1, len(chunk_ids)), count=False)
+        chunks = [self._chunk_at(searcher, address) for _, address in result.hits]
+        return {c.id: c for c in chunks}
+
+    def stored_chunk_ids(self) -> list[str]:
+        """Every chunk id in the index, sorted (may include ids deleted since the last merge)."""
+        return sorted(t for t, _ in self._searcher().terms_with_prefix("id", ""))
+
+    async def embed_pending(
+        self,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        full_sync: bool = False,
+        batch_size: int = EMBED_BATCH,
+    ) -> EmbedReport:
+        """Embed every chosen chunk that has no vector under the current encoder, committing
+        each batch: an interrupted run continues where it stopped. `progress(done, total)`
+        after each batch. Without an encoder this only brings the store up to date."""
+        return await asyncio.to_thread(
+            embed_pending, self, self._vectors, self._encoder, progress, full_sync, batch_size
+        )
 
     # ---- documents and references
 
@@ -568,6 +713,18 @@ class EmbeddedIndex:
                 await asyncio.to_thread(writer.wait_merging_threads)
             self._vocab = None
             self._doc_parts = None
+            self._vectors.close()
+
+
+def _add_facets(
+    a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    out = {name: dict(counts) for name, counts in a.items()}
+    for name, counts in b.items():
+        mine = out.setdefault(name, {})
+        for key, n in counts.items():
+            mine[key] = mine.get(key, 0) + n
+    return out
 
 
 def _total(result: tantivy.SearchResult) -> int:

@@ -34,13 +34,14 @@ async def index_oparl(
     parse_workers: int = 0,
     max_delete_share: float = MAX_DELETE_SHARE,
     allow_mass_delete: bool = False,
+    progress_lines: bool = False,
 ) -> Summary:
     """Crawl one OParl System or Body into the index; resumes from / updates its checkpoint.
     `full` ignores modified_since and afterwards removes what the server no longer lists —
     only after every list was read and valid, and (unless `allow_mass_delete`) only when that
     is at most `max_delete_share` of what this source has in the index."""
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "oparl", url), source=url)
-    bar = Progress(enabled=progress)
+    bar = Progress(enabled=progress, lines=progress_lines)
     own_session = session is None
     http = session or aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT},
@@ -104,13 +105,14 @@ async def index_files(
     root: Path | None = None,
     progress: bool = False,
     parse_workers: int = 0,
+    progress_lines: bool = False,
 ) -> Summary:
     """Index local files into one collection; unchanged files are skipped by content hash.
     `parse_workers` > 0 parses in that many worker processes (crash isolation, parallelism)."""
     root = root or Path.cwd()
     key = f"{collection}|{root.resolve()}"
     checkpoint = Checkpoint.load(checkpoint_path(data_dir, "files", key), source=key)
-    bar = Progress(enabled=progress, label="Dateien geprüft")
+    bar = Progress(enabled=progress, label="Dateien geprüft", lines=progress_lines)
     source = FilesSource(
         paths, collection=collection, checkpoint=checkpoint, root=root, access=access
     )

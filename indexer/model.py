@@ -65,6 +65,8 @@ class SearchQuery:
     doc_id: str | None = None  # restrict to one document (summaries, "mehr dazu")
     top: int = 10
     offset: int = 0
+    # False: keywords only, no vector leg (cheap probes such as leave-one-out word variants).
+    semantic: bool = True
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ Each part has one method and can be swapped on its own:
 The job commits batch by batch: the sink writes, *then* the source's checkpoint is saved. A
 run killed in between repeats at most one batch, and since every write replaces whole
 documents by id, a repeat neither duplicates nor loses anything.
+
+When the source is done, an index that keeps passage vectors (the embedded one with an
+encoder) embeds what is new or changed: a second step, so keyword search over everything is
+ready as early as without vectors (indexer/embedding.py).
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from indexer.checkpoint import Checkpoint
 from indexer.chunking import Passage, split_passages
+from indexer.embedding import EmbedReport
 from indexer.extract import Unreadable, extract
 from indexer.model import PUBLIC, Chunk, SearchIndex
 from indexer.progress import Progress
@@ -133,6 +138,15 @@ class Splitter(Protocol):
 
 class Sink(Protocol):
     async def replace(self, documents: dict[str, list[Chunk]], deleted: Sequence[str]) -> None: ...
+
+
+@runtime_checkable
+class EmbedsPassages(Protocol):
+    """An index that computes passage vectors after the documents are written."""
+
+    async def embed_pending(
+        self, *, progress: Callable[[int, int], None] | None = None, full_sync: bool = False
+    ) -> EmbedReport: ...
 
 
 class TextParser:
@@ -318,6 +332,9 @@ class Summary:
     failures: list[str] = field(default_factory=list)  # the first MAX_ITEMS_KEPT
     failure_count: int = 0
     vectorised: int = 0  # documents given vectors from text already in the index (Azure)
+    embedded: int = 0  # passages embedded in this run (semantic retrieval)
+    vectors: int | None = None  # passage vectors in the index afterwards; None: no vector leg
+    embed_seconds: float = 0.0
     _reasons: Counter[str] = field(default_factory=Counter, repr=False)
 
     def add_skip(self, skip: Skip) -> None:
@@ -365,6 +382,9 @@ class Summary:
             "failures": self.failures[:MAX_SKIPS_LISTED],
             "failure_count": self.failure_count,
             "vectorised": self.vectorised,
+            "embedded": self.embedded,
+            "vectors": self.vectors,
+            "embed_seconds": round(self.embed_seconds, 3),
         }
 
 
@@ -398,7 +418,9 @@ class IndexJob:
         concurrency: int = 4,
         dedupe: bool = True,
         parse_workers: int = 0,
+        embed: bool = True,
     ) -> None:
+        """`embed`: run the embedding step after the documents (when the index has one)."""
         self.source = source
         self.sink = sink
         self.checkpoint = checkpoint
@@ -416,6 +438,7 @@ class IndexJob:
         self._slots = asyncio.Semaphore(concurrency)
         self._dedupe = dedupe
         self._parsing = ParserPool(parse_workers)
+        self._embed = embed
 
     async def run(self) -> Summary:
         """Batches flow through two overlapping stages: while batch N is written to the index,
@@ -430,6 +453,7 @@ class IndexJob:
                 writing = asyncio.create_task(self._write(batch, documents))
             if writing is not None:
                 await writing
+            await self._embed_passages()
         finally:
             if writing is not None and not writing.done():
                 writing.cancel()
@@ -439,6 +463,20 @@ class IndexJob:
             self.summary.elapsed_seconds = time.monotonic() - started
             self.progress.close()
         return self.summary
+
+    async def _embed_passages(self) -> None:
+        index = self.sink.index
+        if not self._embed or not isinstance(index, EmbedsPassages):
+            return
+        s = self.summary
+        try:
+            report = await index.embed_pending(progress=self.progress.vectors)
+        except Exception as exc:  # the encoder failed: finished batches stay, the next run goes on
+            log.exception("embedding step failed")
+            s.add_failure(f"vectors not finished ({type(exc).__name__}); the next run continues")
+            return
+        s.embedded, s.embed_seconds = report.embedded, report.seconds
+        s.vectors = report.vectors if report.encoder else None
 
     async def _prepare(self, batch: SourceBatch) -> dict[str, list[Chunk]]:
         s = self.summary

@@ -3,10 +3,14 @@
     kiw index oparl URL [--max-papers N]          council documents from an OParl System/Body
     kiw index files PATH… --collection policies   local PDF, DOCX, Markdown, text, HTML
     kiw index samples                              the project's own sample corpus
+    kiw index vectors                              only the passage vectors (semantic retrieval)
 
 Every run resumes from / updates its checkpoint under DATA_DIR/index-state/, prints a summary
 (fetched, changed, deleted, skipped with reasons, elapsed) and, with --json, that summary as
-JSON. Progress bars appear on a terminal only.
+JSON. Progress bars appear on a terminal only; elsewhere a long embedding step prints a line
+every 30 s on stderr. After the documents, each run embeds the passages that are new or changed
+(KIW_SEMANTIC=off: none); `kiw index vectors` does only that, and also gives an index built
+before vectors its vectors, from the text it stores.
 
 Exit codes (for schedulers): 0 done; 1 could not run (unreachable entry URL, index busy);
 2 wrong arguments; 3 ran, but something failed and is tried again next run (a list page, a
@@ -89,6 +93,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(samples)
     samples.set_defaults(func=_run_samples)
 
+    vectors = kinds.add_parser(
+        "vectors",
+        help="embed the passages that have no vector yet (an older index, an interrupted run, "
+        "another encoder); nothing is downloaded",
+    )
+    add_common(vectors)
+    vectors.set_defaults(func=_run_vectors)
+
 
 def _quiet_logs(args: argparse.Namespace) -> None:
     if not getattr(args, "verbose", False):
@@ -145,6 +157,11 @@ def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any
         )
         if d.get("vectorised"):
             print(f"  vectors added from the text in the index: {d['vectorised']} chunks")
+        if d["vectors"] is not None:
+            print(
+                f"  vectors: embedded {d['embedded']} passages in {d['embed_seconds']:.1f} s, "
+                f"{d['vectors']} in the index"
+            )
         for reason, count in d["skip_reasons"].items():
             print(f"    {count:>5} × {reason}")
     return code
@@ -181,6 +198,7 @@ def _run_oparl(args: argparse.Namespace) -> int:
                 data_dir,
                 max_papers=args.max_papers,
                 progress=_progress(args),
+                progress_lines=not args.json,
                 full=args.full,
                 parse_workers=PARSE_WORKERS,
                 max_delete_share=MAX_DELETE_SHARE if share is None else share / 100,
@@ -208,6 +226,7 @@ def _run_files(args: argparse.Namespace) -> int:
                 collection=args.collection,
                 access=access,
                 progress=_progress(args),
+                progress_lines=not args.json,
                 parse_workers=PARSE_WORKERS,
             ),
         )
@@ -251,3 +270,54 @@ def _run_samples(args: argparse.Namespace) -> int:
         print(f"Indexing the samples failed: {exc}", file=sys.stderr)
         return 1
     return _report(args, "Samples", summaries)
+
+
+def _run_vectors(args: argparse.Namespace) -> int:
+    from bot.services import build_index
+    from indexer.pipeline import EmbedsPassages
+    from indexer.progress import Progress
+
+    settings = settings_from_args(args)
+    if not settings.semantic:
+        print(
+            "Semantic retrieval is off (KIW_SEMANTIC=off): no vectors to compute.", file=sys.stderr
+        )
+        return 2
+    index = build_index(settings)
+    if not isinstance(index, EmbedsPassages):
+        print(
+            f"The {settings.index_backend.value} index backend does not keep vectors here.",
+            file=sys.stderr,
+        )
+        return 2
+    bar = Progress(enabled=_progress(args), lines=not args.json)
+
+    async def go() -> Any:
+        try:
+            return await index.embed_pending(progress=bar.vectors, full_sync=True)
+        finally:
+            bar.close()
+            await index.close()
+
+    try:
+        report = asyncio.run(go())
+    except _errors() as exc:
+        print(f"Computing vectors failed: {exc}", file=sys.stderr)
+        return 1
+    figures = {
+        "encoder": report.encoder,
+        "recorded": report.recorded,
+        "embedded": report.embedded,
+        "pruned": report.pruned,
+        "vectors": report.vectors,
+        "elapsed_seconds": round(report.seconds, 3),
+    }
+    if args.json:
+        emit_json(figures)
+    else:
+        print(
+            f"Vectors ({report.encoder}): embedded {report.embedded} passages in "
+            f"{report.seconds:.1f} s, {report.vectors} in the index; {report.recorded} chunks "
+            f"read from the index, {report.pruned} unused vectors removed"
+        )
+    return 0

@@ -1,0 +1,259 @@
+"""Semantic retrieval in the embedded index, on the production path (the real E5 encoder):
+paraphrase found, security trimming on the vector leg, incremental and resumable embedding,
+an older index catching up, the switch to turn it off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.services import build_index
+from bot.settings import Settings
+from indexer.embedded import EmbeddedIndex
+from indexer.encoders import E5Encoder
+from indexer.model import COUNCIL, POLICIES, PUBLIC, Chunk, SearchQuery
+from indexer.vectors import STORE_FILE
+from tests.skills.corpus import sample_chunks
+
+FACTION = "fraktion-gruen"
+SAMPLES = sample_chunks()  # the project's sample corpus, as `kiw index samples` indexes it
+
+
+def chunk(n: int, text: str, **kw: object) -> Chunk:
+    doc = str(kw.pop("doc", f"file:policies/regel-{n}.md"))
+    fields: dict[str, object] = {
+        "id": f"{doc}#{n}",
+        "doc_id": doc,
+        "collection": POLICIES,
+        "title": "Dienstvereinbarung KI",
+        "text": text,
+    }
+    fields.update(kw)
+    return Chunk(**fields)  # type: ignore[arg-type]
+
+
+# The nearest passage for WATCH, readable by one faction only.
+INTERNAL = chunk(
+    99,
+    "Vorgesetzte dürfen nicht überwachen, wie oft ihre Beschäftigten die KI nutzen.",
+    doc="file:policies/fraktion-intern.md",
+    title="Interne Absprache zur KI-Nutzung",
+    access=(FACTION,),
+)
+WATCH = "Kann mein Vorgesetzter meine KI-Nutzung überwachen?"
+# Written for this test in everyday words: the rules say "Schulung", "KI-Anwendungen".
+TRAINING = "Brauche ich eine Fortbildung, bevor ich Chatbots verwenden darf?"
+TRAINING_PASSAGES = {"Anmeldung zur Schulung", "§ 7 KI-Pass und Qualifizierung"}
+
+
+def settings(data_dir: Path, *, semantic: bool = True) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, semantic=semantic)  # type: ignore[call-arg]
+
+
+async def production_index(data_dir: Path, chunks: Sequence[Chunk] = SAMPLES) -> EmbeddedIndex:
+    index = build_index(settings(data_dir))
+    assert isinstance(index, EmbeddedIndex)
+    await index.upsert(list(chunks))
+    await index.embed_pending()
+    return index
+
+
+def ids(results: object) -> list[str]:
+    return [h.chunk.id for h in results.hits]  # type: ignore[attr-defined]
+
+
+def headings(results: object) -> list[str | None]:
+    return [h.chunk.heading for h in results.hits]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def index(data_dir: Path) -> AsyncIterator[EmbeddedIndex]:
+    idx = await production_index(data_dir, [*SAMPLES, INTERNAL])
+    yield idx
+    await idx.close()
+
+
+async def test_the_production_index_ranks_a_paraphrase_first(index: EmbeddedIndex) -> None:
+    keywords = await index.search(SearchQuery(text=TRAINING, semantic=False))
+    assert keywords.hits and keywords.hits[0].chunk.heading not in TRAINING_PASSAGES
+    hybrid = await index.search(SearchQuery(text=TRAINING))
+    assert hybrid.hits[0].chunk.heading in TRAINING_PASSAGES
+    assert hybrid.total >= keywords.total
+
+
+async def test_gibberish_finds_nothing(index: EmbeddedIndex) -> None:
+    """Every query has nearest neighbours; the vector leg does not answer alone."""
+    results = await index.search(SearchQuery(text="xqzt vbnmq"))
+    assert results.hits == () and results.total == 0
+
+
+async def test_the_vector_leg_never_returns_what_the_caller_may_not_read(
+    index: EmbeddedIndex,
+) -> None:
+    member = await index.search(SearchQuery(text=WATCH, access=frozenset({FACTION})))
+    assert ids(member)[0] == INTERNAL.id  # it is the best passage for this question
+    for access in (frozenset({PUBLIC}), frozenset({PUBLIC, "fraktion-spd"})):
+        for text in (WATCH, TRAINING, "Vorgesetzte überwachen", "überwachen"):
+            results = await index.search(SearchQuery(text=text, access=access, top=50))
+            assert INTERNAL.id not in ids(results)
+            assert all("Interne Absprache" not in h.snippet for h in results.hits)
+        # The hidden passage does not displace a visible one either.
+        public = await index.search(SearchQuery(text=WATCH, access=access, top=1))
+        assert len(public.hits) == 1
+
+
+async def test_the_vector_leg_keeps_the_query_filters(index: EmbeddedIndex) -> None:
+    everything = await index.search(SearchQuery(text=TRAINING, top=50))
+    keywords = await index.search(SearchQuery(text=TRAINING, top=50, semantic=False))
+    assert everything.total > keywords.total  # vector candidates took part
+    checks = [
+        (SearchQuery(text=TRAINING, collection=COUNCIL), lambda c: c.collection == COUNCIL),
+        (SearchQuery(text=TRAINING, doc_id=INTERNAL.doc_id), lambda c: False),
+        (
+            SearchQuery(text=TRAINING, date_from=date(2026, 4, 1)),
+            lambda c: c.date is not None and c.date >= date(2026, 4, 1),
+        ),
+        (SearchQuery(text=TRAINING, paper_type="Antrag"), lambda c: c.paper_type == "Antrag"),
+        (
+            SearchQuery(text=TRAINING, organization="SPD-Fraktion"),
+            lambda c: "SPD-Fraktion" in c.organizations,
+        ),
+    ]
+    for query, holds in checks:
+        results = await index.search(replace(query, top=50))
+        assert all(holds(h.chunk) for h in results.hits), query
+
+
+async def test_a_changed_access_reaches_a_reader_whose_vectors_are_older(data_dir: Path) -> None:
+    """Another process makes a document internal; this reader's matrix still says public for a
+    few seconds, but every vector candidate is confirmed by the engine with today's access."""
+    reader = await production_index(data_dir)
+    await reader.close()  # it stays usable for searching; the writer lock goes to `writer`
+    writer = EmbeddedIndex(data_dir / "index")
+    try:
+        first = (await reader.search(SearchQuery(text=TRAINING))).hits[0].chunk
+        assert first.heading in TRAINING_PASSAGES
+        whole = [c for c in SAMPLES if c.doc_id == first.doc_id]
+        await writer.upsert([replace(c, access=(FACTION,)) for c in whole])
+        results = await reader.search(SearchQuery(text=TRAINING, top=50))
+        assert first.doc_id not in {h.chunk.doc_id for h in results.hits}
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+async def test_a_query_naming_a_reference_is_left_to_the_keywords(index: EmbeddedIndex) -> None:
+    paper = next(c for c in SAMPLES if c.reference and c.collection == COUNCIL)
+    keywords = await index.search(SearchQuery(text=f"{paper.reference} {TRAINING}", semantic=False))
+    hybrid = await index.search(SearchQuery(text=f"{paper.reference} {TRAINING}"))
+    assert ids(hybrid) == ids(keywords) and hybrid.hits[0].chunk.doc_id == paper.doc_id
+
+
+# ---------------------------------------------------------------- embedding: incremental
+
+LOGS = chunk(1, "Protokolldaten werden nach 90 Tagen gelöscht.", heading="§ 5 Protokollierung")
+PASS = chunk(
+    2, "Beschäftigte dürfen KI-Anwendungen erst nutzen, wenn sie den KI-Pass erworben haben."
+)
+BAU = chunk(
+    3,
+    "Der Bauausschuss tagt monatlich im Rathaus.",
+    doc="https://ris.example.test/papers/3",
+    collection=COUNCIL,
+    title="Sitzungsplan",
+)
+CORPUS = [LOGS, PASS, BAU, INTERNAL]
+
+
+class RenamedE5(E5Encoder):
+    name = "e5-small-q4/renamed"
+
+
+class Interrupted(Exception):
+    pass
+
+
+class StopsAfter(E5Encoder):
+    """The real encoder, killed (an exception) on its `calls`+1-th batch."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        if self.calls == 0:
+            raise Interrupted
+        self.calls -= 1
+        return super().embed_passages(texts)
+
+
+async def test_embedding_is_incremental(data_dir: Path) -> None:
+    index = await production_index(data_dir, CORPUS)
+    try:
+        assert (await index.embed_pending()).embedded == 0  # nothing changed
+        # A replaced document keeps the vectors of its unchanged passages.
+        await index.delete_documents([LOGS.doc_id, PASS.doc_id])
+        await index.upsert([LOGS, replace(PASS, text=PASS.text + " Der Pass gilt zwei Jahre.")])
+        again = await index.embed_pending()
+        assert again.embedded == 1 and again.pruned == 1 and again.vectors == len(CORPUS)
+    finally:
+        await index.close()
+    renamed = EmbeddedIndex(data_dir / "index", encoder=RenamedE5())
+    try:
+        report = await renamed.embed_pending()
+        assert report.embedded == len(CORPUS) and report.pruned == len(CORPUS)
+        assert report.vectors == len(CORPUS)
+    finally:
+        await renamed.close()
+
+
+async def test_an_interrupted_embedding_run_resumes(data_dir: Path) -> None:
+    more = [
+        chunk(10 + n, f"Regel {n}: Dienstreisen sind {n} Tage vorher zu beantragen.")
+        for n in range(6)
+    ]
+    index = EmbeddedIndex(data_dir / "index", encoder=StopsAfter(calls=2))
+    await index.upsert(CORPUS + more)
+    with pytest.raises(Interrupted):
+        await index.embed_pending(batch_size=3)
+    await index.close()
+    resumed = EmbeddedIndex(data_dir / "index", encoder=E5Encoder())
+    try:
+        report = await resumed.embed_pending(batch_size=3)
+        assert report.embedded == len(CORPUS) + len(more) - 6 and report.vectors == 10
+    finally:
+        await resumed.close()
+
+
+async def test_an_index_built_before_vectors_gets_them_from_its_stored_text(
+    data_dir: Path,
+) -> None:
+    old = EmbeddedIndex(data_dir / "index")
+    await old.upsert(SAMPLES)
+    await old.close()
+    (data_dir / "index" / STORE_FILE).unlink()  # as an index written by the previous version
+    index = build_index(settings(data_dir))
+    assert isinstance(index, EmbeddedIndex)
+    try:
+        before = await index.search(SearchQuery(text=TRAINING))
+        assert before.hits[0].chunk.heading not in TRAINING_PASSAGES  # keywords only
+        report = await index.embed_pending()
+        assert report.recorded == len(SAMPLES) and report.embedded == report.vectors > 0
+        after = await index.search(SearchQuery(text=TRAINING))
+        assert after.hits[0].chunk.heading in TRAINING_PASSAGES
+    finally:
+        await index.close()
+
+
+async def test_semantic_off_means_keywords_only(data_dir: Path) -> None:
+    await (await production_index(data_dir)).close()
+    index = build_index(settings(data_dir, semantic=False))
+    try:
+        results = await index.search(SearchQuery(text=TRAINING))
+        assert results.hits[0].chunk.heading not in TRAINING_PASSAGES
+    finally:
+        await index.close()
