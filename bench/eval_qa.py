@@ -57,6 +57,7 @@ from qa_sets import (  # noqa: E402  (bench/qa_sets.py, beside this script)
 
 from indexer.chunking import split_page_markers, split_passages  # noqa: E402
 from indexer.embedded import EmbeddedIndex  # noqa: E402
+from indexer.encoders import E5Encoder  # noqa: E402
 from indexer.model import COUNCIL, POLICIES, Chunk, SearchQuery  # noqa: E402
 from skills import allris_search, policy_qa  # noqa: E402
 from skills.allris_query import parse_council_query  # noqa: E402
@@ -275,14 +276,21 @@ def _by(rows: list[dict[str, Any]], key: str, value: str) -> str:
 
 
 async def eval_rules(
-    generator: Generator, *, subtract_model: bool = True, show_failures: bool = True
+    generator: Generator,
+    *,
+    subtract_model: bool = True,
+    show_failures: bool = True,
+    semantic: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Policy Q&A over the five rule documents: figures per split, by wording and question type.
-    Failures are listed for dev only, so that nobody tunes on test by reading them."""
+    Failures are listed for dev only, so that nobody tunes on test by reading them.
+    `semantic`: the production index (keywords + e5 vectors); False: keywords only."""
     with tempfile.TemporaryDirectory() as tmp_dir:
-        index = EmbeddedIndex(Path(tmp_dir) / "rules")
+        encoder = E5Encoder() if semantic else None
+        index = EmbeddedIndex(Path(tmp_dir) / "rules", encoder=encoder)
         chunks = rules_chunks()
         await index.upsert(chunks)
+        await index.embed_pending()
         passage_text = {(c.doc_id, c.heading): c.text for c in chunks}
         ctx = _context(index, generator)
         answerable, unanswerable = rules_questions()
@@ -510,13 +518,19 @@ async def main() -> int:
     )
     parser.add_argument("--skip-council", action="store_true", help="rules set only (~5 s)")
     parser.add_argument(
+        "--keywords-only",
+        action="store_true",
+        help="rules set on a keyword-only index (KIW_SEMANTIC=off), the figures before vectors",
+    )
+    parser.add_argument(
         "--parrot",
         action="store_true",
         help="also run the OpenAI path against a local server that repeats source 1's first "
         "sentence: measures masking, budgeting, HTTP and validation, not answer quality",
     )
     args = parser.parse_args()
-    for split, figures in (await eval_rules(ExtractiveGenerator())).items():
+    semantic = not args.keywords_only
+    for split, figures in (await eval_rules(ExtractiveGenerator(), semantic=semantic)).items():
         _print(f"rules set, {split} split / extractive", figures)
     if os.environ.get("KIW_OPENAI_BASE_URL"):
         from skills.generator.openai_chat import OpenAIGenerator
@@ -527,7 +541,7 @@ async def main() -> int:
             model=os.environ.get("KIW_OPENAI_MODEL", "default"),
             on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
         )
-        for split, figures in (await eval_rules(model)).items():
+        for split, figures in (await eval_rules(model, semantic=semantic)).items():
             _print(f"rules set, {split} split / openai-compatible", figures)
         await model.close()
     with tempfile.TemporaryDirectory() as tmp_dir:

@@ -91,7 +91,10 @@ async def retrieve(ctx: SkillContext, query: SearchQuery) -> Retrieved:
     if 2 <= len(words) <= 8:
         variants = [" ".join(w for w in words if w != left_out) for left_out in words]
         for variant in variants + words:  # single words: passages sharing part of the wording
-            more = await ctx.index.search(replace(query, text=variant, top=RETRIEVE_TOP // 2))
+            # Keyword probes: the vector leg of the question itself already covers paraphrase,
+            # and a query embedding per variant would cost ~15 ms each.
+            probe = replace(query, text=variant, top=RETRIEVE_TOP // 2, semantic=False)
+            more = await ctx.index.search(probe)
             if not more.hits and variant in words and "-" not in variant:
                 unknown.add(stem(variant))
             for hit in more.hits:
