@@ -115,7 +115,9 @@ async def main() -> None:
                     await swept.close()
         else:
             splits = ["dev", "test"]
-            table("keywords only (before)", items, await ranks(index, items, semantic=False), splits)
+            table(
+                "keywords only (before)", items, await ranks(index, items, semantic=False), splits
+            )
             started = time.perf_counter()
             found = await ranks(index, items, semantic=True)
             ms = (time.perf_counter() - started) * 1000 / len(items)
