@@ -45,9 +45,9 @@ INTERNAL = chunk(
     access=(FACTION,),
 )
 WATCH = "Kann mein Vorgesetzter meine KI-Nutzung überwachen?"
-# Written for this test in everyday words: the rules say "Schulung", "KI-Anwendungen".
-TRAINING = "Brauche ich eine Fortbildung, bevor ich Chatbots verwenden darf?"
-TRAINING_PASSAGES = {"Anmeldung zur Schulung", "§ 7 KI-Pass und Qualifizierung"}
+# Written for this test in everyday words: the rules say "KI-Pass", "zwei Jahre gültig".
+VALIDITY = "Ab wann verfällt meine Berechtigung für die KI?"
+VALIDITY_PASSAGES = {"Gültigkeit und Verlängerung", "§ 7 KI-Pass und Qualifizierung"}
 
 
 def settings(data_dir: Path, *, semantic: bool = True) -> Settings:
@@ -78,10 +78,10 @@ async def index(data_dir: Path) -> AsyncIterator[EmbeddedIndex]:
 
 
 async def test_the_production_index_ranks_a_paraphrase_first(index: EmbeddedIndex) -> None:
-    keywords = await index.search(SearchQuery(text=TRAINING, semantic=False))
-    assert keywords.hits and keywords.hits[0].chunk.heading not in TRAINING_PASSAGES
-    hybrid = await index.search(SearchQuery(text=TRAINING))
-    assert hybrid.hits[0].chunk.heading in TRAINING_PASSAGES
+    keywords = await index.search(SearchQuery(text=VALIDITY, semantic=False))
+    assert keywords.hits and keywords.hits[0].chunk.heading not in VALIDITY_PASSAGES
+    hybrid = await index.search(SearchQuery(text=VALIDITY))
+    assert hybrid.hits[0].chunk.heading in VALIDITY_PASSAGES
     assert hybrid.total >= keywords.total
 
 
@@ -97,7 +97,7 @@ async def test_the_vector_leg_never_returns_what_the_caller_may_not_read(
     member = await index.search(SearchQuery(text=WATCH, access=frozenset({FACTION})))
     assert ids(member)[0] == INTERNAL.id  # it is the best passage for this question
     for access in (frozenset({PUBLIC}), frozenset({PUBLIC, "fraktion-spd"})):
-        for text in (WATCH, TRAINING, "Vorgesetzte überwachen", "überwachen"):
+        for text in (WATCH, VALIDITY, "Vorgesetzte überwachen", "überwachen"):
             results = await index.search(SearchQuery(text=text, access=access, top=50))
             assert INTERNAL.id not in ids(results)
             assert all("Interne Absprache" not in h.snippet for h in results.hits)
@@ -107,19 +107,19 @@ async def test_the_vector_leg_never_returns_what_the_caller_may_not_read(
 
 
 async def test_the_vector_leg_keeps_the_query_filters(index: EmbeddedIndex) -> None:
-    everything = await index.search(SearchQuery(text=TRAINING, top=50))
-    keywords = await index.search(SearchQuery(text=TRAINING, top=50, semantic=False))
+    everything = await index.search(SearchQuery(text=VALIDITY, top=50))
+    keywords = await index.search(SearchQuery(text=VALIDITY, top=50, semantic=False))
     assert everything.total > keywords.total  # vector candidates took part
     checks = [
-        (SearchQuery(text=TRAINING, collection=COUNCIL), lambda c: c.collection == COUNCIL),
-        (SearchQuery(text=TRAINING, doc_id=INTERNAL.doc_id), lambda c: False),
+        (SearchQuery(text=VALIDITY, collection=COUNCIL), lambda c: c.collection == COUNCIL),
+        (SearchQuery(text=VALIDITY, doc_id=INTERNAL.doc_id), lambda c: False),
         (
-            SearchQuery(text=TRAINING, date_from=date(2026, 4, 1)),
+            SearchQuery(text=VALIDITY, date_from=date(2026, 4, 1)),
             lambda c: c.date is not None and c.date >= date(2026, 4, 1),
         ),
-        (SearchQuery(text=TRAINING, paper_type="Antrag"), lambda c: c.paper_type == "Antrag"),
+        (SearchQuery(text=VALIDITY, paper_type="Antrag"), lambda c: c.paper_type == "Antrag"),
         (
-            SearchQuery(text=TRAINING, organization="SPD-Fraktion"),
+            SearchQuery(text=VALIDITY, organization="SPD-Fraktion"),
             lambda c: "SPD-Fraktion" in c.organizations,
         ),
     ]
@@ -135,11 +135,11 @@ async def test_a_changed_access_reaches_a_reader_whose_vectors_are_older(data_di
     await reader.close()  # it stays usable for searching; the writer lock goes to `writer`
     writer = EmbeddedIndex(data_dir / "index")
     try:
-        first = (await reader.search(SearchQuery(text=TRAINING))).hits[0].chunk
-        assert first.heading in TRAINING_PASSAGES
+        first = (await reader.search(SearchQuery(text=VALIDITY))).hits[0].chunk
+        assert first.heading in VALIDITY_PASSAGES
         whole = [c for c in SAMPLES if c.doc_id == first.doc_id]
         await writer.upsert([replace(c, access=(FACTION,)) for c in whole])
-        results = await reader.search(SearchQuery(text=TRAINING, top=50))
+        results = await reader.search(SearchQuery(text=VALIDITY, top=50))
         assert first.doc_id not in {h.chunk.doc_id for h in results.hits}
     finally:
         await writer.close()
@@ -148,8 +148,8 @@ async def test_a_changed_access_reaches_a_reader_whose_vectors_are_older(data_di
 
 async def test_a_query_naming_a_reference_is_left_to_the_keywords(index: EmbeddedIndex) -> None:
     paper = next(c for c in SAMPLES if c.reference and c.collection == COUNCIL)
-    keywords = await index.search(SearchQuery(text=f"{paper.reference} {TRAINING}", semantic=False))
-    hybrid = await index.search(SearchQuery(text=f"{paper.reference} {TRAINING}"))
+    keywords = await index.search(SearchQuery(text=f"{paper.reference} {VALIDITY}", semantic=False))
+    hybrid = await index.search(SearchQuery(text=f"{paper.reference} {VALIDITY}"))
     assert ids(hybrid) == ids(keywords) and hybrid.hits[0].chunk.doc_id == paper.doc_id
 
 
@@ -239,12 +239,12 @@ async def test_an_index_built_before_vectors_gets_them_from_its_stored_text(
     index = build_index(settings(data_dir))
     assert isinstance(index, EmbeddedIndex)
     try:
-        before = await index.search(SearchQuery(text=TRAINING))
-        assert before.hits[0].chunk.heading not in TRAINING_PASSAGES  # keywords only
+        before = await index.search(SearchQuery(text=VALIDITY))
+        assert before.hits[0].chunk.heading not in VALIDITY_PASSAGES  # keywords only
         report = await index.embed_pending()
         assert report.recorded == len(SAMPLES) and report.embedded == report.vectors > 0
-        after = await index.search(SearchQuery(text=TRAINING))
-        assert after.hits[0].chunk.heading in TRAINING_PASSAGES
+        after = await index.search(SearchQuery(text=VALIDITY))
+        assert after.hits[0].chunk.heading in VALIDITY_PASSAGES
     finally:
         await index.close()
 
@@ -253,7 +253,7 @@ async def test_semantic_off_means_keywords_only(data_dir: Path) -> None:
     await (await production_index(data_dir)).close()
     index = build_index(settings(data_dir, semantic=False))
     try:
-        results = await index.search(SearchQuery(text=TRAINING))
-        assert results.hits[0].chunk.heading not in TRAINING_PASSAGES
+        results = await index.search(SearchQuery(text=VALIDITY))
+        assert results.hits[0].chunk.heading not in VALIDITY_PASSAGES
     finally:
         await index.close()
