@@ -36,11 +36,31 @@ from skills.generator.base import (
 )
 from skills.grounding import numbered_context, validate_answer
 from skills.privacy import Masker
+from skills.reader import read_question
 
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 NO_ANSWER_TOKEN = "KEINE_AUSSAGE"
+# The token anywhere in a reply means "not answerable", also after a sentence that only names
+# the topic ("Die Quellen nennen den KI-Pass [1], aber keine Dauer. KEINE_AUSSAGE"), in
+# Markdown or lower case; such a reply must not pass as a cited answer.
+_NOT_ANSWERABLE = re.compile(r"KEINE[_ ]AUSSAGE", re.IGNORECASE)
+# What the prompt says is asked for, by the reader's kind of question.
+ASKED = {
+    "duration": "eine Dauer oder Frist (wie lange)",
+    "date": "ein Zeitpunkt oder Termin (wann, bis wann, ab wann)",
+    "frequency": "eine Häufigkeit (wie oft)",
+    "amount": "eine Anzahl oder Menge",
+    "cost": "ein Betrag oder Preis",
+    "who": "eine Stelle, ein Gremium oder eine Person (wer)",
+    "name": "ein Name",
+    "where": "ein Ort oder eine zuständige Stelle (wo)",
+    "list": "eine Aufzählung (welche)",
+    "rule": "eine Regel (ja oder nein) mit ihrer Ausnahme, falls die Quelle eine nennt",
+    "purpose": "ein Zweck oder Ziel (wozu)",
+    "open": "eine Aussage, die die Frage beantwortet",
+}
 ANSWER_MAX_TOKENS = 600
 SUMMARY_MAX_TOKENS = 1_500
 CHARS_PER_TOKEN = 3.0  # German text in GPT-style tokenizers: ~3-4 chars; 3 errs on the safe side
@@ -158,9 +178,12 @@ class OpenAIGenerator:
             "{language_name}", _LANGUAGE_NAMES.get(language, "Deutsch")
         )
         shown_question = masker.mask(question, "user") if masker else question
+        # The kind of answer the reader sees in the question (skills/reader.py): the model
+        # judges answerability by it, over the passages the reader kept.
+        asked = ASKED.get(read_question(question).kind, ASKED["open"])
         return self._messages(
-            system, prompt("answer_user"), {"question": shown_question}, passages, masker,
-            ANSWER_MAX_TOKENS,
+            system, prompt("answer_user"), {"question": shown_question, "asked": asked},
+            passages, masker, ANSWER_MAX_TOKENS,
         )  # fmt: skip
 
     async def _complete(self, messages: list[dict[str, str]], max_tokens: int, **extra: Any) -> str:
@@ -221,6 +244,8 @@ class OpenAIGenerator:
                 ready = _settled(raw)
                 if NO_ANSWER_TOKEN.startswith(ready.strip()[: len(NO_ANSWER_TOKEN)]):
                     continue  # possibly "KEINE_AUSSAGE": show nothing of it
+                if _NOT_ANSWERABLE.search(ready):
+                    continue  # not answerable after all: show nothing more
                 text = masker.unmask(ready) if masker else ready
                 if text != shown:
                     shown = text
@@ -229,7 +254,7 @@ class OpenAIGenerator:
 
     def _checked(self, raw: str, kept: Sequence[Passage], masker: Masker | None) -> Generated:
         text = raw.strip()
-        if not text or text.startswith(NO_ANSWER_TOKEN):
+        if not text or _NOT_ANSWERABLE.search(text):
             return Generated(text="", cited=[], ai_generated=True)
         if masker:
             text = masker.unmask(text)

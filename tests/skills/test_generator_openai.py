@@ -258,3 +258,34 @@ async def test_settings_build_the_openai_generator_the_bot_uses() -> None:
         result = await gen.answer("Darf ich?", [passage(1, RULE)])
         await gen.close()
     assert result.cited == [1] and fake.received[0].body["model"] == "llama-3.1-8b"
+
+
+async def test_the_model_is_told_what_kind_of_answer_is_asked_for() -> None:
+    async with openai_server(FakeOpenAI(replies=[Reply("KEINE_AUSSAGE")])) as fake:
+        gen = generator(fake)
+        await gen.answer("Wie lange gilt der KI-Pass?", [passage(1, RULE)])
+        await gen.answer("Wer entscheidet über Dringlichkeitsanträge?", [passage(1, RULE)])
+        await gen.close()
+    assert "Gefragt ist: eine Dauer oder Frist" in fake.received[0].text
+    assert "Gefragt ist: eine Stelle, ein Gremium oder eine Person" in fake.received[1].text
+    assert "Nennt eine Quelle nur das Thema" in fake.received[0].body["messages"][0]["content"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_cited_sentence_before_the_refusal_token_is_no_answer(stream: bool) -> None:
+    # The model names the topic with a citation, then says the sources do not answer: that is
+    # no answer, not a cited one.
+    reply = "Die Quellen nennen den KI-Pass [1], aber keine Dauer. KEINE_AUSSAGE"
+    shown: list[str] = []
+
+    async def sink(text: str) -> None:
+        shown.append(text)
+
+    async with openai_server(FakeOpenAI(replies=[Reply(reply)])) as fake:
+        gen = generator(fake)
+        result = await gen.answer(
+            "Wie lange gilt der KI-Pass?", [passage(1, RULE)], on_text=sink if stream else None
+        )
+        await gen.close()
+    assert result.text == "" and result.cited == []
+    assert not any("KEINE_AUSSAGE" in text for text in shown)
