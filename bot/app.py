@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.health import Ping, healthz, readyz_handler
+from bot.pipeline import Pipeline
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError
 from bot.state import StateStore, build_state_store
 from bot.teams.adapter import build_adapter
 from bot.teams.handler import KiwTeamsHandler
-from bot.turn import TurnPipeline
 from bot.werkstatt.routes import add_werkstatt_routes
 from skills.context import Skill
 from skills.registry import all_skills
@@ -72,7 +72,7 @@ def create_app(
             registered = tuple(skills())
             skills_now: Callable[[], Sequence[Skill]] = lambda: registered  # noqa: E731
             adapter = build_adapter(settings, session)
-            pipeline = TurnPipeline(
+            pipeline = Pipeline(
                 built_services.skill_context(),
                 built_services.audit,
                 skills_now,

@@ -12,10 +12,13 @@ commandId, no KI-Pass) never yields a 500.
 Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only: a card
 put into an Outlook mail must render in Outlook, which does not run bot actions from a mail.
 
-The search runs the `allris_search` skill and the message action the `summarise` skill, so the
+The search runs the `allris_search` skill and the message action the `summarise` skill through
+the one turn pipeline (bot/pipeline.py: gate with the tenant, audience, deadline), so the
 extension gives the same results, masking and limits as the chat. Link unfurling is a lookup, not
-a search: it asks the index for the linked paper (access-trimmed) and never shows more than its
-card.
+a search: it passes the same gate (`Pipeline.admit`), asks the index for the linked paper
+(access-trimmed) and never shows more than its card. This module only translates invokes into
+invocations and outcomes into invoke responses; it writes one audit line per invoke (what the
+pane showed), so the pipeline runs them unaudited.
 
 In a group chat or channel (`audience` set by the Teams handler, bot/teams/audience.py) what is
 *inserted* into the conversation carries only what every member may read: a search result the
@@ -30,10 +33,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.pipeline import Invocation, Outcome, Pipeline
 from bot.plain_text import html_to_text, tidy
 from bot.services import Services
 from bot.withheld import personal_chat_url, withheld_card
@@ -43,12 +47,9 @@ from indexer.model import PUBLIC, Chunk
 from kiw_common.references import is_link_to_host
 from skills.allris_search import NAME as SEARCH_SKILL
 from skills.allris_search import PAGE_SIZE
-from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience, WithheldWatch
-from skills.context import Skill, SkillContext
-from skills.gate import gate
-from skills.registry import skill_by_name
+from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience
 from skills.summarise import NAME as SUMMARISE_SKILL
-from skills.types import SkillError, SkillRequest, SkillResult
+from skills.types import SkillError
 from skills.wording import clip, committee_label, german_quotes
 
 log = logging.getLogger("kiw.extensions")
@@ -105,13 +106,41 @@ class Invoke:
     # Who reads what is inserted (group chat, channel, mail); None: the bot's 1:1 chat.
     audience: Audience | None = None
 
-    def inserted_access(self, user: Principal) -> frozenset[str]:
-        """What an inserted card may draw on: the user's groups, narrowed to the audience's."""
-        own = user.access_groups | {PUBLIC}
-        return own if self.audience is None else (own & self.audience.access) | {PUBLIC}
+    def invocation(self, skill: str, command: str, text: str = "", **fields: Any) -> Invocation:
+        """This invoke as the pipeline runs it: the named skill, the caller's tenant, unaudited
+        (handle_invoke writes the invoke's own line)."""
+        return Invocation(
+            text,
+            self.user_id,
+            "extension",
+            self.tenant_id,
+            skill=skill,
+            command=command,
+            audited=False,
+            **fields,
+        )
 
 
-Handler = Callable[[Invoke, Services], Awaitable[InvokeResult]]
+def own_access(user: Principal | None) -> frozenset[str]:
+    """The caller's document groups; public only when the gate resolved nobody."""
+    return (user.access_groups if user else frozenset()) | {PUBLIC}
+
+
+def inserted_access(invoke: Invoke, user: Principal | None) -> frozenset[str]:
+    """What an inserted card may draw on: the user's groups, narrowed to the audience's."""
+    own = own_access(user)
+    return own if invoke.audience is None else (own & invoke.audience.access) | {PUBLIC}
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What an invoke handler needs: the pipeline and the seams it looks papers up in."""
+
+    pipeline: Pipeline
+    services: Services
+
+
+Handler = Callable[[Invoke, Extension], Awaitable[InvokeResult]]
 
 
 # ---------------------------------------------------------------- entry point
@@ -125,19 +154,22 @@ async def handle_invoke(
     services: Services,
     *,
     audience: Audience | None = None,
+    pipeline: Pipeline | None = None,
 ) -> InvokeResult:
-    """(HTTP status, invoke response body) for one `composeExtension/*` invoke."""
+    """(HTTP status, invoke response body) for one `composeExtension/*` invoke. `pipeline`:
+    the app's (bot/app.py); without one, a pipeline over `services` and the registry."""
     invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id, audience)
     handler = _HANDLERS.get(name)
     if handler is None:
         log.info("message-extension invoke %r is not supported", name)
         return _hint(name, HINT_UNSUPPORTED)
+    extension = Extension(pipeline or Pipeline.for_services(services), services)
     started = time.perf_counter()
     outcome = "error"
     try:
         # Teams gives an invoke a few seconds; past the budget the user gets a hint, not a spinner.
         status, body = await asyncio.wait_for(
-            handler(invoke, services), timeout=services.settings.long_work_budget_seconds
+            handler(invoke, extension), timeout=services.settings.long_work_budget_seconds
         )
         outcome = _outcome(body)
         return status, body
@@ -189,22 +221,13 @@ def _results(attachments: list[dict[str, Any]]) -> InvokeResult:
     }
 
 
-async def _admit(
-    invoke: Invoke, skill: Skill, services: Services, text: str = ""
-) -> Principal | SkillResult:
-    """The gate as a chat turn passes it (tenant and text included), fail closed: no user id in
-    an invoke is never the trusted local operator, a foreign tenant reads public at most."""
-    if not invoke.user_id:
-        return SkillResult(text=HINT_NO_USER, outcome="denied", data={"error": "no_user"})
-    decision = await gate(
-        skill, invoke.user_id, services.skill_context(), tenant_id=invoke.tenant_id, text=text
-    )
-    if not decision.allowed:
-        assert decision.result is not None
-        return decision.result
-    if decision.principal is None:  # no KI-Pass needed, user unknown or foreign: public only
-        return Principal(id=invoke.user_id, name="", access_groups=frozenset({PUBLIC}))
-    return decision.principal
+def _refusal(invoke: Invoke, outcome: Outcome) -> InvokeResult | None:
+    """The hint for a refused or failed run (gate, bad input, timeout), else None."""
+    if outcome.reason == "timeout":
+        return _hint(invoke.name, HINT_TOO_SLOW)
+    if outcome.refused:
+        return _hint(invoke.name, outcome.result.text)
+    return None
 
 
 # ---------------------------------------------------------------- search (query)
@@ -225,7 +248,7 @@ def _query_text(value: dict[str, Any]) -> tuple[str, bool]:
     return str(first.get("value") or ""), False
 
 
-async def _query(invoke: Invoke, services: Services) -> InvokeResult:
+async def _query(invoke: Invoke, ext: Extension) -> InvokeResult:
     command = invoke.value.get("commandId")
     if not command:
         return _hint(invoke.name, HINT_NO_COMMAND)
@@ -237,15 +260,19 @@ async def _query(invoke: Invoke, services: Services) -> InvokeResult:
         return _hint(invoke.name, HINT_EMPTY_QUERY)
     if len(text) > MAX_QUERY_CHARS:
         return _hint(invoke.name, HINT_LONG_QUERY.format(chars=len(text)))
-    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services, text)
-    if isinstance(admitted, SkillResult):
-        return _hint(invoke.name, admitted.text)
+    if not invoke.user_id:
+        return _hint(invoke.name, HINT_NO_USER)
     options = invoke.value.get("queryOptions")
     options = options if isinstance(options, dict) else {}
     page = _bounded(options.get("skip"), 0, MAX_SKIP, 0) // PAGE_SIZE
-    skill = skill_by_name(SEARCH_SKILL)
-    request = SkillRequest(text=text, command="suche", user=admitted, scope="extension", page=page)
-    result = await skill.run(request, services.skill_context())
+    # The list is the user's own (only they see it): the skill runs without the audience; what
+    # a pick inserts is checked against the audience's groups below.
+    invocation = invoke.invocation(SEARCH_SKILL, "suche", text, options={"page": page})
+    outcome = await ext.pipeline.run(invocation)
+    refused = _refusal(invoke, outcome)
+    if refused is not None:
+        return refused
+    result = outcome.result
     hits = result.data.get("hits")
     if not isinstance(hits, list):
         # Bad input, or a question the skill answered in prose: its words are the hint.
@@ -253,14 +280,14 @@ async def _query(invoke: Invoke, services: Services) -> InvokeResult:
     papers = [Paper.from_json(h) for h in hits if isinstance(h, dict)]
     if not papers:
         return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
-    # The list is the user's own (only they see it); what a pick inserts is the audience's.
-    inserted = invoke.inserted_access(admitted)
+    inserted = inserted_access(invoke, outcome.principal)
+    index = ext.services.index
     attachments = []
     for paper in papers:
-        if invoke.audience is None or await services.index.document_chunks(paper.doc_id, inserted):
+        if invoke.audience is None or await index.document_chunks(paper.doc_id, inserted):
             attachments.append(_paper_attachment(paper))
         else:
-            attachments.append(_withheld_attachment(paper, services))
+            attachments.append(_withheld_attachment(paper, ext.services))
     return _results(attachments)
 
 
@@ -396,21 +423,26 @@ def _paper_attachment(paper: Paper) -> dict[str, Any]:
 # ---------------------------------------------------------------- link unfurling (queryLink)
 
 
-async def _query_link(invoke: Invoke, services: Services) -> InvokeResult:
+async def _query_link(invoke: Invoke, ext: Extension) -> InvokeResult:
+    services = ext.services
     url = invoke.value.get("url")
     if not isinstance(url, str) or not is_link_to_host(url, services.settings.allris_host):
         return _results([])  # not ours: Teams shows the link as it is
-    admitted = await _admit(invoke, skill_by_name(SEARCH_SKILL), services)
-    if isinstance(admitted, SkillResult):
+    if not invoke.user_id:
+        return _results([])  # no preview without a known caller; the link stays usable
+    invocation = invoke.invocation(SEARCH_SKILL, "suche")
+    admission = await ext.pipeline.admit(invocation, ext.pipeline.route(invocation))
+    if not admission.allowed:
         return _results([])  # no preview without access; the link itself stays usable
     # The unfurled card is posted into the conversation: the audience's groups decide.
-    access = invoke.inserted_access(admitted)
+    user = admission.decision.principal
+    access = inserted_access(invoke, user)
     paper = await _paper_for_url(url, access, services)
     if paper is not None:
         return _results([_paper_attachment(paper)])
     neutral = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
     attachment = _paper_attachment(neutral)
-    own = admitted.access_groups | {PUBLIC}
+    own = own_access(user)
     if access != own and await _paper_for_url(url, own, services) is not None:
         _add_withheld_notice(attachment["content"], services)
     return _results([attachment])
@@ -450,7 +482,7 @@ class Summarised:
     withheld: bool = False  # the user alone could have read more than the conversation
 
 
-async def _summary_for(invoke: Invoke, services: Services) -> Summarised | InvokeResult:
+async def _summary_for(invoke: Invoke, ext: Extension) -> Summarised | InvokeResult:
     """(summary points, AI-generated?) of the invoked message, or the hint to answer instead."""
     command = invoke.value.get("commandId")
     if not command:
@@ -460,40 +492,31 @@ async def _summary_for(invoke: Invoke, services: Services) -> Summarised | Invok
     text = _message_text(invoke.value)
     if not text:
         return _hint(invoke.name, HINT_EMPTY_MESSAGE)
-    limit = services.settings.max_message_chars
+    settings = ext.services.settings
+    limit = settings.max_message_chars
     if len(text) > limit:
         return _hint(invoke.name, HINT_LONG_MESSAGE.format(chars=len(text), limit=limit))
-    admitted = await _admit(invoke, skill_by_name(SUMMARISE_SKILL), services)
-    if isinstance(admitted, SkillResult):
-        return _hint(invoke.name, admitted.text)
-    skill = skill_by_name(SUMMARISE_SKILL)
+    if not invoke.user_id:
+        return _hint(invoke.name, HINT_NO_USER)
     # Leave head-room inside the invoke budget: a partial summary beats a timeout.
-    budget = services.settings.long_work_budget_seconds * 0.7
+    budget = settings.long_work_budget_seconds * 0.7
     # The summary is made to be inserted into the conversation: it draws on the audience's
     # groups (a reference in the message may name a paper not everyone there may read).
-    request = SkillRequest(
-        text=text,
-        command="zusammenfassen",
-        user=admitted,
-        scope="extension",
+    invocation = invoke.invocation(
+        SUMMARISE_SKILL,
+        "zusammenfassen",
+        text,
         options={"budget_seconds": budget},
-        audience=invoke.audience.access if invoke.audience else None,
+        audience=invoke.audience,
     )
-    ctx, watch = _audience_view(request, services.skill_context())
-    result = await skill.run(request, ctx)
-    withheld = watch is not None and watch.withheld
+    outcome = await ext.pipeline.run(invocation)
+    refused = _refusal(invoke, outcome)
+    if refused is not None:
+        return refused
+    result, withheld = outcome.result, outcome.withheld
     if result.outcome in ("bad_input", "denied", "error", "not_found") and not withheld:
         return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
     return Summarised(_summary_points(result.data), result.ai_generated, withheld)
-
-
-def _audience_view(
-    request: SkillRequest, ctx: SkillContext
-) -> tuple[SkillContext, WithheldWatch | None]:
-    if request.own_access <= request.access:
-        return ctx, None
-    watch = WithheldWatch(ctx.index, request.own_access)
-    return replace(ctx, index=watch), watch
 
 
 def _summary_points(data: dict[str, Any]) -> list[str]:
@@ -551,8 +574,8 @@ def _clean_points(raw: Any) -> list[str]:
     return [str(p)[:1000] for p in raw if isinstance(p, str) and p.strip()][:8]
 
 
-async def _fetch_task(invoke: Invoke, services: Services) -> InvokeResult:
-    summary = await _summary_for(invoke, services)
+async def _fetch_task(invoke: Invoke, ext: Extension) -> InvokeResult:
+    summary = await _summary_for(invoke, ext)
     if not isinstance(summary, Summarised):
         return summary
     points, ai, withheld = summary.points, summary.ai_generated, summary.withheld
@@ -582,14 +605,21 @@ async def _fetch_task(invoke: Invoke, services: Services) -> InvokeResult:
     }
 
 
-async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
+async def _submit_action(invoke: Invoke, ext: Extension) -> InvokeResult:
+    services = ext.services
     data = invoke.value.get("data")
     if isinstance(data, dict) and data.get("kiwAction") == INSERT_SUMMARY:
         # The dialog's own button: fetchTask made the summary; it is rebuilt here from plain
         # strings (never taken over as a card), behind the same gate.
-        admitted = await _admit(invoke, skill_by_name(SUMMARISE_SKILL), services)
-        if isinstance(admitted, SkillResult):
-            return _hint(invoke.name, admitted.text)
+        if not invoke.user_id:
+            return _hint(invoke.name, HINT_NO_USER)
+        invocation = invoke.invocation(SUMMARISE_SKILL, "zusammenfassen")
+        admission = await ext.pipeline.admit(invocation, ext.pipeline.route(invocation))
+        if not admission.allowed:
+            return _hint(
+                invoke.name,
+                admission.decision.result.text if admission.decision.result else HINT_NO_USER,
+            )
         card = summary_card(
             _clean_points(data.get("points")),
             data.get("ai") is True,
@@ -597,7 +627,7 @@ async def _submit_action(invoke: Invoke, services: Services) -> InvokeResult:
             services.settings.microsoft_app_id,
         )
     else:
-        summary = await _summary_for(invoke, services)
+        summary = await _summary_for(invoke, ext)
         if not isinstance(summary, Summarised):
             return summary
         card = summary_card(

@@ -21,17 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import common
-from bot.cli.audience import (
-    add_audience_option,
-    report_withheld,
-    resolve_audience,
-    watched,
-    with_index,
-)
-from bot.cli.gate import add_user_option, gate_for_cli, home_tenant
+from bot.cli.audience import add_audience_option, report_withheld
+from bot.cli.gate import add_user_option, print_refusal
+from bot.cli.turns import cli_invocation, cli_pipeline
 from indexer.model import COUNCIL, POLICIES
-from skills.context import Skill, SkillConfig, SkillContext
-from skills.types import Attachment, SkillError, SkillRequest, SkillResult
+from skills.types import Attachment, SkillResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MAX_FILE_BYTES = 60_000_000
@@ -56,72 +50,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     summarise.set_defaults(func=_summarise)
 
 
-class _NoDirectory:
-    """Without --user nobody is looked up (the gate lets the local operator through)."""
-
-    async def lookup(self, user_id: str) -> Any:
-        from graph.principal import UnknownUser
-
-        raise UnknownUser(user_id)
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
-async def _run_skill(args: argparse.Namespace, skill: Skill, request: SkillRequest) -> int:
-    from bot.services import build_directory, build_generator, build_index
-
+async def _run_skill(
+    args: argparse.Namespace,
+    skill: str,
+    command: str,
+    text: str,
+    *,
+    options: dict[str, Any] | None = None,
+    attachments: tuple[Attachment, ...] = (),
+) -> int:
+    """`skill` on `text` through the turn pipeline, as `--user` in an `--audience` would get it."""
     settings = common.settings_from_args(args)
-    index = build_index(settings)
-    generator = build_generator(settings)
-    members: list[str] | None = getattr(args, "audience", None)
-    directory = build_directory(settings) if args.user or members else _NoDirectory()
-    ctx = SkillContext(
-        index=index,
-        generator=generator,
-        directory=directory,
-        config=SkillConfig(
-            kipass_training_url=settings.kipass_training_url,
-            kipass_contact=settings.kipass_contact,
-            policy_contact=settings.policy_contact,
-            privacy_contact=settings.privacy_contact,
-            council_contact=settings.council_contact,
-            allris_host=settings.allris_host,
-        ),
-    )
-    try:
-        cli = await gate_for_cli(
-            skill,
-            args.user,
-            ctx,
-            as_json=args.json,
-            tenant_id=home_tenant(settings),
-            text=request.text,
-            options=request.options,
+    needs_directory = bool(args.user or getattr(args, "audience", None))
+    async with cli_pipeline(settings, needs_directory=needs_directory) as pipeline:
+        invocation = await cli_invocation(
+            args,
+            settings,
+            pipeline,
+            text,
+            skill=skill,
+            command=command,
+            options=options,
+            attachments=attachments,
         )
-        if not cli.allowed:
-            return cli.exit_code
-        request.user = cli.principal
-        watch = None
-        if members:
-            shared = await resolve_audience(members, directory)
-            request.audience = shared.audience.access
-            request.user = request.user or shared.operator
-            watch = watched(ctx, request.own_access, request.access)
-        try:
-            result = await skill.run(request, with_index(ctx, watch))
-        except SkillError as exc:
-            result = SkillResult(text=exc.user_message, outcome="error", grounded=False,
-                                 data={"error": exc.code, "message": exc.user_message})  # fmt: skip
-        report_withheld(watch)
-        return _emit(result, as_json=args.json)
-    finally:
-        await index.close()
-        await generator.close()
-        await directory.close()
+        outcome = await pipeline.run(invocation)
+    if outcome.refused:
+        return print_refusal(outcome, as_json=args.json)
+    report_withheld(outcome.withheld)
+    result = outcome.result
+    if result.outcome in ("error", "bad_input") and outcome.reason:
+        # A domain error (SkillError) or the deadline: its code for scripts, its German words.
+        result.data = {"error": outcome.reason, "message": result.text}
+        result.grounded = False
+    return _emit(result, as_json=args.json)
 
 
 def _emit(result: SkillResult, *, as_json: bool) -> int:
@@ -145,22 +106,19 @@ def _ask(args: argparse.Namespace) -> int:
     from skills import allris_search, policy_qa
 
     skill = policy_qa.SKILL if args.collection == POLICIES else allris_search.SKILL
-    request = SkillRequest(
-        text=args.question,
-        command=skill.commands[0],
-        scope="cli",
-        options={"mode": "answer"} if args.collection == COUNCIL else {},
-    )
-    return asyncio.run(_run_skill(args, skill, request))
+    options = {"mode": "answer"} if args.collection == COUNCIL else {}
+    run = _run_skill(args, skill.name, skill.commands[0], args.question, options=options)
+    return asyncio.run(run)
 
 
 def _summarise(args: argparse.Namespace) -> int:
     from skills import summarise
 
     source: str = args.source
-    request = SkillRequest(text="", command="zusammenfassen", scope="cli")
+    text = ""
+    attachments: tuple[Attachment, ...] = ()
     if source == "-":
-        request.text = sys.stdin.read()
+        text = sys.stdin.read()
     elif Path(source).is_file():
         path = Path(source)
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -170,7 +128,8 @@ def _summarise(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        request.attachments = (Attachment(path.name, content_type, path.read_bytes()),)
+        attachments = (Attachment(path.name, content_type, path.read_bytes()),)
     else:
-        request.text = source
-    return asyncio.run(_run_skill(args, summarise.SKILL, request))
+        text = source
+    run = _run_skill(args, summarise.NAME, "zusammenfassen", text, attachments=attachments)
+    return asyncio.run(run)

@@ -15,14 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, replace
 
-from graph.principal import Directory, Principal
-from skills.audience import Audience, WithheldWatch, audience_from_directory
-from skills.context import SkillContext
-
-# The operator acting for an audience (no --user): reads what the audience may read, no more.
-OPERATOR_ID = "urn:kiw:cli-operator"
+from graph.principal import Directory
+from skills.audience import Audience, audience_from_directory
 
 
 def add_audience_option(parser: argparse.ArgumentParser) -> None:
@@ -36,17 +31,12 @@ def add_audience_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True)
-class CliAudience:
-    audience: Audience
-    operator: Principal | None  # stands in for the asker when --user is not given
-
-
-async def resolve_audience(members: list[str], directory: Directory) -> CliAudience:
+async def resolve_audience(members: list[str], directory: Directory) -> Audience:
+    """The members' shared groups (said on stderr). Without --user the pipeline lets the
+    operator read exactly what the audience may (bot/pipeline.py OPERATOR_ID)."""
     audience = await audience_from_directory(members, directory)
     print(describe(audience), file=sys.stderr)
-    operator = Principal(id=OPERATOR_ID, name="", access_groups=audience.access)
-    return CliAudience(audience, operator)
+    return audience
 
 
 def describe(audience: Audience) -> str:
@@ -62,17 +52,8 @@ def describe(audience: Audience) -> str:
     return f"Audience of {audience.roster_size}: documents of {groups}."
 
 
-def watched(ctx: SkillContext, own: frozenset[str], shown: frozenset[str]) -> WithheldWatch | None:
-    """A WithheldWatch over ctx.index when the asker reads more than the audience."""
-    return None if own <= shown else WithheldWatch(ctx.index, own)
-
-
-def with_index(ctx: SkillContext, watch: WithheldWatch | None) -> SkillContext:
-    return ctx if watch is None else replace(ctx, index=watch)
-
-
-def report_withheld(watch: WithheldWatch | None) -> None:
-    if watch is not None and watch.withheld:
+def report_withheld(withheld: bool) -> None:
+    if withheld:
         print(
             "Some results were withheld: the asker may read them, the audience may not.",
             file=sys.stderr,

@@ -6,7 +6,7 @@ papers; `--json`: one object per paper, its best passage's fields plus `passages
                [--from DATE] [--to DATE] [--organization NAME] [--top N] [--json] [--data-dir DIR]
 
 Without --user: public documents only (the local operator). With --user the user is resolved
-through the directory and the KI-Pass gate (bot/cli/gate.py, the same gate as Teams); a refusal
+through the directory and the KI-Pass gate (`Pipeline.admit`, the same gate as Teams); a refusal
 exits 3 with the JSON error. `--audience USER…`: only what a group chat or channel of these
 members would be shown (bot/cli/audience.py). Bad dates or --top exit 2 with a plain-words
 message.
@@ -22,11 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.cli.audience import add_audience_option, report_withheld, resolve_audience
+from bot.cli.audience import add_audience_option, report_withheld
 from bot.cli.common import add_common, emit_json, settings_from_args
-from bot.cli.gate import add_user_option
+from bot.cli.gate import add_user_option, print_refusal
 from indexer.model import COLLECTIONS, PUBLIC, Hit, SearchQuery, SearchResults
-from skills.audience import WithheldWatch
 
 MAX_TOP = 100
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -169,8 +168,8 @@ def render(results: SearchResults, rows: list[PaperRow], *, color: bool) -> str:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from bot.cli.gate import gate_for_cli, home_tenant
-    from bot.services import build_services
+    from bot.cli.turns import cli_invocation, cli_pipeline
+    from skills.allris_search import NAME as SEARCH_SKILL
 
     settings = settings_from_args(args)
     try:
@@ -178,39 +177,26 @@ async def _run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    services = build_services(settings)
-    try:
-        if args.user is not None:
-            # The same gate as the Teams "suche" command: directory lookup, KI-Pass, fail closed.
-            from skills.allris_search import SKILL
-
-            cli = await gate_for_cli(
-                SKILL,
-                args.user,
-                services.skill_context(),
-                as_json=args.json,
-                tenant_id=home_tenant(settings),
-            )
-            if not cli.allowed:
-                return cli.exit_code
-            if cli.principal is not None:
-                query = replace(query, access=cli.principal.access_groups)
-        watch: WithheldWatch | None = None
-        if args.audience:
-            shared = await resolve_audience(args.audience, services.directory)
-            own = query.access if args.user is not None else shared.audience.access
-            shown = (own & shared.audience.access) | {PUBLIC}
-            watch = None if own <= shown else WithheldWatch(services.index, own)
-            query = replace(query, access=shown)
+    needs_directory = bool(args.user is not None or args.audience)
+    async with cli_pipeline(settings, needs_directory=needs_directory) as pipeline:
+        # The same gate as the Teams "suche" command (directory lookup, tenant, fail closed) and
+        # the same audience rule. A listing is a lookup, never a generated answer: the gate is
+        # asked without the text, so a question-like query needs no KI-Pass here.
+        invocation = await cli_invocation(
+            args, settings, pipeline, "", skill=SEARCH_SKILL, command="suche"
+        )
+        admission = await pipeline.admit(invocation, pipeline.route(invocation))
+        if not admission.allowed:
+            outcome = pipeline.refusal(invocation, admission)
+            return print_refusal(outcome, as_json=args.json)
+        query = replace(query, access=admission.request.access)
         try:
-            results = await (watch or services.index).search(query)
-            report_withheld(watch)
-            empty_index = not results.hits and not await services.index.document_ids()
+            results = await admission.ctx.index.search(query)
+            report_withheld(admission.withheld)
+            empty_index = not results.hits and not await pipeline.ctx.index.document_ids()
         except Exception as exc:  # CLI boundary: backends raise plain-words errors
             print(f"Search failed: {exc}", file=sys.stderr)
             return 1
-    finally:
-        await services.aclose()
     rows = papers_of(results, args.top)
     if args.json:
         emit_json([paper_json(row) for row in rows])

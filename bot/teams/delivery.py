@@ -31,19 +31,19 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, ResourceResponse
 
+from bot.pipeline import Outcome
 from bot.settings import Settings
 from bot.state import StateStore
 from bot.teams.feedback import FeedbackMemory
 from bot.teams.replies import WORKING_TEXT, Reply, error_activity, working_activity
 from bot.teams.streaming import TeamsStream
-from bot.turn import TurnOutput
 from skills.progress import NO_PROGRESS, Progress
 from skills.trace import Trace
 from skills.types import Scope
 
 log = logging.getLogger("kiw.delivery")
 
-Render = Callable[[TurnOutput], Reply]
+Render = Callable[[Outcome], Reply]
 # Teams shows a typing indicator for about three seconds; repeat it while the skill works.
 TYPING_INTERVAL_SECONDS = 3.0
 # How long to wait for Teams to open a stream before falling back to the placeholder card.
@@ -144,7 +144,7 @@ class Delivery:
         """Set when the user pressed Stop on the stream."""
         return self.stream.stopped if self.stream else None
 
-    async def send(self, work: Awaitable[TurnOutput], render: Render) -> None:
+    async def send(self, work: Awaitable[Outcome], render: Render) -> None:
         """Run `work` and deliver `render(output)`: at once if it ends within the budget, else
         through a progress line or placeholder now and the result later (in the background)."""
         running = asyncio.ensure_future(work)
@@ -196,7 +196,7 @@ class Delivery:
         return opened
 
     async def _finish_streamed(
-        self, work: asyncio.Future[TurnOutput], reference: ConversationReference, render: Render
+        self, work: asyncio.Future[Outcome], reference: ConversationReference, render: Render
     ) -> None:
         assert self.stream is not None
         stream = self.stream
@@ -227,7 +227,7 @@ class Delivery:
             self._shared.on_done(self.trace)
 
     # ---- placeholder then update ----
-    async def _placeholder(self, work: asyncio.Future[TurnOutput], render: Render) -> None:
+    async def _placeholder(self, work: asyncio.Future[Outcome], render: Render) -> None:
         try:
             await self.turn_context.send_activity(Activity(type=ActivityTypes.typing))
             sent = await self.turn_context.send_activity(working_activity())
@@ -248,7 +248,7 @@ class Delivery:
 
     async def _update(
         self,
-        work: asyncio.Future[TurnOutput],
+        work: asyncio.Future[Outcome],
         reference_key: str,
         local_reference: dict[str, Any],
         placeholder_id: str | None,
@@ -306,7 +306,7 @@ class Delivery:
         return ConversationReference().deserialize(stored or local_reference)
 
     async def _typing_until_done(
-        self, work: asyncio.Future[TurnOutput], reference: ConversationReference
+        self, work: asyncio.Future[Outcome], reference: ConversationReference
     ) -> None:
         """Teams shows "… schreibt" for a few seconds per typing activity: repeat it."""
         while not work.done():
@@ -323,7 +323,7 @@ class Delivery:
                 log.info("typing indicator failed", exc_info=True)
 
     # ---- shared by the background paths ----
-    async def _result(self, work: asyncio.Future[TurnOutput], render: Render) -> Reply:
+    async def _result(self, work: asyncio.Future[Outcome], render: Render) -> Reply:
         """The rendered result; a failed skill gets the same boundary as a short turn: German
         text, stack in the log."""
         try:

@@ -2,7 +2,7 @@
 
 Per turn: tenant allow-list -> dedupe by activity id -> dispatch (message, conversationUpdate,
 invoke). Messages are normalised (bot mention and HTML removed) and run through the turn
-pipeline (bot/turn.py); the turn's delivery (bot/teams/delivery.py) decides how the reply goes
+pipeline (bot/pipeline.py); the turn's delivery (bot/teams/delivery.py) decides how the reply goes
 out (plain, streamed, or placeholder then update for long work). Replies are built in
 bot/teams/replies.py.
 """
@@ -22,6 +22,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
 from bot.cards import voted_card
+from bot.pipeline import Invocation, Outcome, Pipeline, new_correlation_id
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
@@ -38,7 +39,6 @@ from bot.teams.replies import (
     welcome_activity,
 )
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
-from bot.turn import TurnInput, TurnOutput, TurnPipeline, new_correlation_id
 from bot.withheld import withheld_card
 from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
@@ -125,7 +125,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         services: Services,
         state: StateStore,
         adapter: BotAdapter,
-        pipeline: TurnPipeline,
+        pipeline: Pipeline,
         skills: Callable[[], Sequence[Skill]],
         trace_sink: Callable[[Trace], None] | None = None,
     ) -> None:
@@ -290,7 +290,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         audience = await self._audience(turn_context, scope, trace)
         delivery = self.deliveries.open(turn_context, scope, trace)
         turn_context.turn_state[DELIVERY_KEY] = delivery  # the error boundary answers through it
-        turn = TurnInput(
+        turn = Invocation(
             text,
             user_id,
             scope,
@@ -307,8 +307,8 @@ class KiwTeamsHandler(TeamsActivityHandler):
         )
 
     async def _run_turn(
-        self, turn: TurnInput, trace: Trace, links: list[Any], activity: Activity
-    ) -> TurnOutput:
+        self, turn: Invocation, trace: Trace, links: list[Any], activity: Activity
+    ) -> Outcome:
         """Files, then the pipeline; a personal result (KI-Pass, refusal) asked for in a channel
         or group chat goes to the 1:1 chat instead, the shared conversation gets a neutral line."""
         output = await self._run_with_files(turn, trace, links)
@@ -317,7 +317,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         personal_reply = self._reply(output, "personal").activity
         return await self.personal_chat.keep_private(output, activity, personal_reply, trace)
 
-    async def _run_with_files(self, turn: TurnInput, trace: Trace, links: list[Any]) -> TurnOutput:
+    async def _run_with_files(self, turn: Invocation, trace: Trace, links: list[Any]) -> Outcome:
         if links:
             with trace.timed("attachments") as step:
                 downloads = await download_attachments(links, self.download_policy)
@@ -331,7 +331,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             turn.attachments = downloads.files
         return await self.pipeline.run(turn, trace)
 
-    def _files_unavailable(self, turn: TurnInput, names: Sequence[str]) -> TurnOutput:
+    def _files_unavailable(self, turn: Invocation, names: Sequence[str]) -> Outcome:
         quoted = ", ".join(f"„{name}“" for name in names) or "„datei“"
         text = FILES_UNAVAILABLE.format(names=quoted)
         self.services.audit.write(
@@ -341,7 +341,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             user_id=turn.user_id,
             scope=turn.scope,
         )
-        return TurnOutput(
+        return Outcome(
             route(turn.text, self.skills()),
             SkillResult(text=text, outcome="bad_input"),
             "attachment_unavailable",
@@ -367,7 +367,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         )
         return audience
 
-    def _reply(self, output: TurnOutput, scope: Scope) -> Reply:
+    def _reply(self, output: Outcome, scope: Scope) -> Reply:
         reply = reply_activity(
             output, scope, self.skills(), citation_style=self.settings.citation_style
         )
@@ -465,6 +465,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             tenant_id(activity),
             self.services,
             audience=await self._invoke_audience(turn_context),
+            pipeline=self.pipeline,
         )
         return InvokeResponse(status=int(status), body=body)
 

@@ -25,7 +25,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.turn import TurnOutput
+from bot.pipeline import Outcome
 from bot.withheld import personal_chat_url
 from skills.trace import Trace
 from skills.types import SkillResult
@@ -113,8 +113,8 @@ class PersonalChat:
         return True
 
     async def keep_private(
-        self, output: TurnOutput, activity: Activity, personal_reply: Activity, trace: Trace
-    ) -> TurnOutput:
+        self, output: Outcome, activity: Activity, personal_reply: Activity, trace: Trace
+    ) -> Outcome:
         """For a personal result in a shared conversation: send `personal_reply` to the 1:1
         chat and return what the shared conversation gets instead (the neutral line)."""
         sent = await self.send(activity, personal_reply)

@@ -19,8 +19,8 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
 from bot import cards
+from bot.pipeline import Outcome
 from bot.teams.entities import message_entities
-from bot.turn import TurnOutput
 from skills.context import Skill
 from skills.types import Scope, SkillResult
 
@@ -92,7 +92,7 @@ def text_answer_activity(skill: Skill, result: SkillResult, scope: Scope) -> Act
 
 
 def reply_activity(
-    output: TurnOutput,
+    output: Outcome,
     scope: Scope,
     skills: Sequence[Skill],
     *,

@@ -25,7 +25,7 @@ DENIAL_REASONS: dict[str, str] = {
     "foreign_tenant": "Konto einer anderen Organisation",
 }
 
-# Failed turns (outcome "error"/"bad_input"), by reason code (SkillError.code, bot/turn.py).
+# Failed turns (outcome "error"/"bad_input"), by reason code (SkillError.code, bot/pipeline.py).
 FAILURE_REASONS: dict[str, str] = {
     "timeout": "Zeitüberschreitung",
     "too_long": "Nachricht zu lang",

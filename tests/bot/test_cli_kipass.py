@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.cli.gate import EXIT_KIPASS_REFUSED, add_user_option, gate_for_cli
+from bot.cli.gate import EXIT_KIPASS_REFUSED, add_user_option, print_refusal
+from bot.pipeline import Admission, Invocation, Pipeline
 from graph.local import LocalDirectory, parse_directory
-from skills.context import Skill, SkillConfig, SkillContext
-from skills.registry import skill_by_name
+from skills.context import SkillConfig, SkillContext
+from skills.registry import all_skills
 from tests.graph.graph_server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -256,8 +257,18 @@ def ctx() -> SkillContext:
     )
 
 
-def ai_skill() -> Skill:
-    return skill_by_name("policy_qa")
+async def admit(user: str | None, c: SkillContext) -> tuple[Pipeline, Invocation, Admission]:
+    """The CLI's gate: `user` asking an AI skill (policy_qa) through the turn pipeline."""
+    pipeline = Pipeline(c, None, all_skills, deadline_seconds=5)
+    invocation = Invocation("Was gilt?", user, "cli", skill="policy_qa", operator=user is None)
+    return pipeline, invocation, await pipeline.admit(invocation, pipeline.route(invocation))
+
+
+async def refuse(user: str, c: SkillContext, *, as_json: bool, out: Any, err: Any = None) -> int:
+    pipeline, invocation, admission = await admit(user, c)
+    assert not admission.allowed
+    outcome = pipeline.refusal(invocation, admission)
+    return print_refusal(outcome, as_json=as_json, out=out, err=err)
 
 
 @pytest.mark.parametrize(
@@ -270,8 +281,8 @@ def ai_skill() -> Skill:
 )
 async def test_gate_helper_refuses_with_json_and_exit_3(user: str, error: str) -> None:
     out, err = io.StringIO(), io.StringIO()
-    result = await gate_for_cli(ai_skill(), user, ctx(), as_json=True, out=out, err=err)
-    assert not result.allowed and result.exit_code == EXIT_KIPASS_REFUSED == 3
+    code = await refuse(user, ctx(), as_json=True, out=out, err=err)
+    assert code == EXIT_KIPASS_REFUSED == 3
     payload = json.loads(out.getvalue())
     assert payload["error"] == error
     assert "KI-Pass" in payload["message"] or "Verzeichnis" in payload["message"]
@@ -280,8 +291,8 @@ async def test_gate_helper_refuses_with_json_and_exit_3(user: str, error: str) -
 
 async def test_gate_helper_text_goes_to_stderr() -> None:
     out, err = io.StringIO(), io.StringIO()
-    result = await gate_for_cli(ai_skill(), "open-1", ctx(), as_json=False, out=out, err=err)
-    assert result.exit_code == 3 and out.getvalue() == ""
+    code = await refuse("open-1", ctx(), as_json=False, out=out, err=err)
+    assert code == 3 and out.getvalue() == ""
     assert "brauchen Sie einen gültigen KI-Pass" in err.getvalue()
 
 
@@ -299,8 +310,8 @@ async def test_gate_helper_check_failed() -> None:
     c = ctx()
     c.directory = Down()
     out = io.StringIO()
-    result = await gate_for_cli(ai_skill(), "valid-1", c, as_json=True, out=out)
-    assert result.exit_code == 3
+    code = await refuse("valid-1", c, as_json=True, out=out)
+    assert code == 3
     assert json.loads(out.getvalue()) == {
         "error": "kipass_check_failed",
         "message": "KI-Pass konnte nicht geprüft werden, bitte versuchen Sie es später erneut.",
@@ -308,14 +319,14 @@ async def test_gate_helper_check_failed() -> None:
 
 
 async def test_gate_helper_allows_valid_user_and_local_operator() -> None:
-    valid = await gate_for_cli(ai_skill(), "anna@luebeck.de", ctx(), as_json=True)
-    assert valid.allowed and valid.exit_code == 0
-    assert valid.principal is not None and valid.principal.access_groups == {
+    _, _, valid = await admit("anna@luebeck.de", ctx())
+    assert valid.allowed
+    assert valid.request.user is not None and valid.request.user.access_groups == {
         "public",
         "fraktion-cdu",
     }
-    operator = await gate_for_cli(ai_skill(), None, ctx(), as_json=True)
-    assert operator.allowed and operator.principal is None
+    _, _, operator = await admit(None, ctx())
+    assert operator.allowed and operator.request.user is None
 
 
 def test_add_user_option() -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.pipeline import Outcome
 from bot.teams.replies import reply_activity
-from bot.turn import TurnOutput
 from skills import cardkit
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_VERB
 from skills.registry import skill_by_name
@@ -80,7 +80,7 @@ def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
     result = SkillResult(text="1 Vorgang", card=answer_card, outcome="ok", grounded=True)
     for scope in ("personal", "groupChat", "team"):
         reply = reply_activity(
-            TurnOutput(Route(skill, "suche", "x", "command"), result, None, 1.0), scope, [skill]
+            Outcome(Route(skill, "suche", "x", "command"), result, None, 1.0), scope, [skill]
         )
         answer, feedback = (a.content for a in reply.activity.attachments)
         assert [a["title"] for a in answer["actions"]] == ["Mehr Treffer"]

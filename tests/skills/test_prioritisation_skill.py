@@ -96,16 +96,14 @@ async def test_zero_capacity_in_chat() -> None:
 async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
     """The bot's turn pipeline (router, gate, deadline, audit) with the attachment the Teams
     handler hands over: routed by the command, no KI-Pass needed, one audit line, no content."""
-    from bot.turn import TurnInput, TurnPipeline
+    from bot.pipeline import Invocation, Pipeline
     from skills.registry import all_skills
     from skills.trace import Trace
     from tests.bot.teams_kit import make_services, make_settings
 
     services = make_services(make_settings(data_dir))
-    pipeline = TurnPipeline(
-        services.skill_context(), services.audit, all_skills, deadline_seconds=30
-    )
-    turn = TurnInput(
+    pipeline = Pipeline(services.skill_context(), services.audit, all_skills, deadline_seconds=30)
+    turn = Invocation(
         "priorisieren 40", user_id="no-kipass-user", scope="personal", attachments=(sample(),)
     )
     output = await pipeline.run(turn, Trace("t1"))
