@@ -72,12 +72,7 @@ def create_app(
             registered = tuple(skills())
             skills_now: Callable[[], Sequence[Skill]] = lambda: registered  # noqa: E731
             adapter = build_adapter(settings, session)
-            pipeline = Pipeline(
-                built_services.skill_context(),
-                built_services.audit,
-                skills_now,
-                deadline_seconds=settings.skill_deadline_seconds,
-            )
+            pipeline = Pipeline.for_services(built_services, skills_now)
             handler = KiwTeamsHandler(
                 settings=settings,
                 services=built_services,
