@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
@@ -39,7 +39,6 @@ from bot.teams.replies import (
     welcome_activity,
 )
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
-from bot.withheld import withheld_card
 from skills.audience import Audience
 from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
@@ -368,14 +367,13 @@ class KiwTeamsHandler(TeamsActivityHandler):
         return audience
 
     def _reply(self, output: Outcome, scope: Scope) -> Reply:
-        reply = reply_activity(
-            output, scope, self.skills(), citation_style=self.settings.citation_style
+        return reply_activity(
+            output,
+            scope,
+            self.skills(),
+            citation_style=self.settings.citation_style,
+            bot_app_id=self.settings.microsoft_app_id,
         )
-        if output.withheld:
-            # Said once, below the answer, naming nothing; the way to ask in private beside it.
-            notice = CardFactory.adaptive_card(withheld_card(self.settings.microsoft_app_id))
-            reply.activity.attachments = [*(reply.activity.attachments or []), notice]
-        return reply
 
     def _emit(self, trace: Trace) -> None:
         if self.trace_sink is not None:
