@@ -7,10 +7,11 @@ withheld is skills/audience.py.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from bot import cards
 from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE
+from skills.types import SkillResult
 
 
 def personal_chat_url(bot_app_id: str) -> str | None:
@@ -25,3 +26,29 @@ def withheld_card(bot_app_id: str) -> dict[str, Any]:
     url = personal_chat_url(bot_app_id)
     actions = [{"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": url}] if url else []
     return cards.fill("withheld", notice=WITHHELD_NOTICE, actions=actions)
+
+
+SENT_PRIVATELY: Final = "Ich habe Ihnen die Details im persönlichen Chat geschickt."
+OPEN_PERSONAL_CHAT: Final = (
+    "Die Antwort betrifft nur Sie, deshalb schreibe ich sie nicht hier hinein. Bitte öffnen Sie "
+    "den persönlichen Chat mit mir (in Teams unter „Apps“ → „KI-Werkstatt Assistent“) und "
+    "schreiben Sie mir dort noch einmal."
+)
+OPEN_PERSONAL_CHAT_LINK: Final = (
+    "Die Antwort betrifft nur Sie, deshalb schreibe ich sie nicht hier hinein. Bitte öffnen Sie "
+    "den [persönlichen Chat mit mir]({url}) und schreiben Sie mir dort noch einmal."
+)
+
+
+def open_personal_chat_line(bot_app_id: str) -> str:
+    """The shared line when the 1:1 message could not be sent: the way there, a deep link to
+    the bot's chat where the app id is known (not in local mode)."""
+    url = personal_chat_url(bot_app_id)
+    return OPEN_PERSONAL_CHAT_LINK.format(url=url) if url else OPEN_PERSONAL_CHAT
+
+
+def private_notice(sent: bool, bot_app_id: str) -> SkillResult:
+    """What a shared conversation gets instead of a personal result (KI-Pass status, a refusal):
+    one neutral line, chat text, no card and no feedback — nothing in it is about the person."""
+    line = SENT_PRIVATELY if sent else open_personal_chat_line(bot_app_id)
+    return SkillResult(text=line, outcome="ok", answer_in_text=True)

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bot.cli.kipass",
     "bot.cli.search",
     "bot.cli.ask",
+    "bot.cli.chat",
 )
 
 

@@ -26,30 +26,12 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.pipeline import Outcome
-from bot.withheld import personal_chat_url
+from bot.withheld import (
+    private_notice,
+)
 from skills.trace import Trace
-from skills.types import SkillResult
 
 log = logging.getLogger("kiw.personal")
-
-SENT_PRIVATELY: Final = "Ich habe Ihnen die Details im persönlichen Chat geschickt."
-OPEN_PERSONAL_CHAT: Final = (
-    "Die Antwort betrifft nur Sie, deshalb schreibe ich sie nicht hier hinein. Bitte öffnen Sie "
-    "den persönlichen Chat mit mir (in Teams unter „Apps“ → „KI-Werkstatt Assistent“) und "
-    "schreiben Sie mir dort noch einmal."
-)
-OPEN_PERSONAL_CHAT_LINK: Final = (
-    "Die Antwort betrifft nur Sie, deshalb schreibe ich sie nicht hier hinein. Bitte öffnen Sie "
-    "den [persönlichen Chat mit mir]({url}) und schreiben Sie mir dort noch einmal."
-)
-
-
-def open_personal_chat_line(bot_app_id: str) -> str:
-    """The shared line when the 1:1 message could not be sent: the way there, a deep link to
-    the bot's chat where the app id is known (not in local mode)."""
-    url = personal_chat_url(bot_app_id)
-    return OPEN_PERSONAL_CHAT_LINK.format(url=url) if url else OPEN_PERSONAL_CHAT
-
 
 # Inside Teams' budget for the turn; a slow connector gets the fallback line, not a hang.
 PERSONAL_CHAT_DEADLINE_SECONDS: Final = 5.0
@@ -119,7 +101,4 @@ class PersonalChat:
         chat and return what the shared conversation gets instead (the neutral line)."""
         sent = await self.send(activity, personal_reply)
         trace.add("personal_chat", sent=sent)
-        line = SENT_PRIVATELY if sent else open_personal_chat_line(self.bot_app_id)
-        # Chat text, no card and no feedback: nothing in it is about the person.
-        notice = SkillResult(text=line, outcome="ok", answer_in_text=True)
-        return replace(output, result=notice, withheld=False)
+        return replace(output, result=private_notice(sent, self.bot_app_id), withheld=False)

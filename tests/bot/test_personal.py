@@ -20,7 +20,7 @@ from aiohttp import ClientSession, web
 from bot.app import create_app
 from bot.audit import AuditLog
 from bot.services import Services
-from bot.teams.personal import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
+from bot.withheld import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from graph.principal import Principal
 from indexer.embedded import EmbeddedIndex
 from indexer.model import PUBLIC

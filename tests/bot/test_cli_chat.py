@@ -1,0 +1,162 @@
+"""`kiw chat`: the same message through the CLI and through POST /api/messages shows the same
+text, cards and citations — in a 1:1 chat, in a group chat where a faction paper is withheld, and
+for a KI-Pass refusal (in the 1:1 chat, and sent there from a group chat)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+from bot.withheld import SENT_PRIVATELY
+from skills.audience import WITHHELD_NOTICE
+from tests.bot.audience_kit import (
+    ALEX,
+    CHAT_PATHS,
+    DIRK,
+    EVA,
+    REPO,
+    SECRET_MARKERS,
+    TENANT,
+    copy_index,
+    group_chat,
+    index_samples_once,
+    roster,
+    start_sample_bot,
+)
+from tests.bot.teams_kit import BotUnderTest, message
+from tests.support.connector import ConnectorRecorder
+
+CLARA = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0003"  # no KI-Pass yet (two steps open)
+CHAT = "19:group-chat-kiw-chat@thread.v2"
+MESSAGE_ENTITY = "https://schema.org/Message"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
+
+
+@pytest.fixture
+async def bot(
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    indexed: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> BotUnderTest:
+    copy_index(indexed, data_dir)
+    # The CLI reads the environment: the same directory and tenant as the bot below.
+    for name in ("KIW_GENERATOR", "KIW_INDEX_BACKEND", "KIW_DIRECTORY_BACKEND", "MicrosoftAppId"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KIW_DIRECTORY", str(REPO / "samples" / "directory.yaml"))
+    monkeypatch.setenv("KIW_ALLOWED_TENANTS", TENANT)
+    # A quick answer is one ordinary message either way; without streaming it stays one under
+    # load too (kiw chat prints the final message, never the stream's updates).
+    return await start_sample_bot(aiohttp_client, connector, data_dir, streaming=False)
+
+
+def shown(body: dict[str, Any]) -> dict[str, Any]:
+    """What a person sees of a message: text, summary, cards, the AI label and citations."""
+    entities = [e for e in body.get("entities") or [] if e.get("type") == MESSAGE_ENTITY]
+    return {
+        "text": body.get("text"),
+        "summary": body.get("summary"),
+        "cards": [a.get("content") for a in body.get("attachments") or []],
+        "entities": entities,
+    }
+
+
+async def through_teams(bot: BotUnderTest, activity: dict[str, Any]) -> dict[str, list[Any]]:
+    """The messages the bot sent for `activity`: in its conversation and in a 1:1 chat."""
+    before = len(bot.connector.calls)
+    response = await bot.post(activity)
+    assert response.status in (200, 201), await response.text()
+    async with asyncio.timeout(60):
+        await bot.handler.drain()
+    sent: dict[str, list[Any]] = {"conversation": [], "personal_chat": []}
+    for call in bot.connector.calls[before:]:
+        if call.body.get("type") != "message":
+            continue
+        to = "conversation" if call.conversation_id == activity["conversation"]["id"] else None
+        sent[to or "personal_chat"].append(shown(call.body))
+    return sent
+
+
+async def through_cli(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, text: str, user: str, *audience: str
+) -> dict[str, list[Any]]:
+    args = ["--env-file", "/nonexistent", "chat", text, "--user", user, "--json"]
+    if audience:
+        args += ["--audience", *audience]
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, [*args, "--data-dir", str(data_dir)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    sent: dict[str, list[Any]] = {"conversation": [], "personal_chat": []}
+    for body in json.loads(out)["messages"]:
+        sent[body["to"]].append(shown(body))
+    return sent
+
+
+def one_to_one(text: str, connector: ConnectorRecorder, user: str) -> dict[str, Any]:
+    return message(text, connector.service_url, user=user, tenant=TENANT)
+
+
+async def test_a_cited_answer_in_a_1to1_chat(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    text = "frage Wie lange ist der KI-Pass gültig?"
+    teams = await through_teams(bot, one_to_one(text, connector, ALEX))
+    cli = await through_cli(capsys, data_dir, text, ALEX)
+    assert cli == teams
+    [answer] = cli["conversation"]
+    assert "zwei Jahre" in answer["text"] and "[1]" in answer["text"]
+    assert answer["entities"][0]["citation"][0]["position"] == 1
+
+
+async def test_a_group_chat_withholds_the_faction_paper_in_both(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    text = CHAT_PATHS["suche"]
+    connector.rosters[CHAT] = roster(DIRK, EVA)
+    teams = await through_teams(bot, group_chat(text, connector, DIRK, CHAT))
+    cli = await through_cli(capsys, data_dir, text, DIRK, DIRK, EVA)
+    assert cli == teams
+    posted = json.dumps(cli, ensure_ascii=False)
+    assert WITHHELD_NOTICE in posted
+    assert not [marker for marker in SECRET_MARKERS if marker in posted]
+    # Control: the asker alone (1:1) reads the faction paper, so the group's reply did hide it.
+    alone = await through_cli(capsys, data_dir, text, DIRK)
+    assert WITHHELD_NOTICE not in json.dumps(alone, ensure_ascii=False)
+    assert alone != cli
+
+
+async def test_a_kipass_refusal_in_a_1to1_chat(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    text = "frage Darf ich ChatGPT nutzen?"
+    teams = await through_teams(bot, one_to_one(text, connector, CLARA))
+    cli = await through_cli(capsys, data_dir, text, CLARA)
+    assert cli == teams
+    [refusal] = cli["conversation"]
+    assert "brauchen Sie einen gültigen KI-Pass" in refusal["summary"]
+    assert refusal["cards"] and refusal["text"] is None
+
+
+async def test_a_kipass_refusal_asked_in_a_group_goes_to_the_1to1_chat(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    text = "frage Darf ich ChatGPT nutzen?"
+    connector.rosters[CHAT] = roster(CLARA, EVA)
+    teams = await through_teams(bot, group_chat(text, connector, CLARA, CHAT))
+    cli = await through_cli(capsys, data_dir, text, CLARA, CLARA, EVA)
+    assert cli == teams
+    [line] = cli["conversation"]
+    assert line["text"] == SENT_PRIVATELY and not line["cards"]
+    [refusal] = cli["personal_chat"]
+    assert "brauchen Sie einen gültigen KI-Pass" in refusal["summary"]
