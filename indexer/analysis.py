@@ -302,10 +302,17 @@ class Vocabulary:
         # An entry stands for the word's other forms too: "benutze", "benutzt" ~ "benutzen".
         if folded_word in self.single or len(folded_word) < 4:
             return folded_word
+        # Inflection endings the stemmer does not always take off ("benutzt", "Problemen":
+        # stem("problemen") is "problem", stem("problem") "probl").
         forms = [folded_word] + [
-            folded_word[: -len(e)] for e in ("st", "t") if folded_word.endswith(e)
+            folded_word[: -len(e)]
+            for e in ("en", "es", "er", "st", "e", "n", "s", "t")
+            if folded_word.endswith(e) and len(folded_word) - len(e) >= 4
         ]
-        for form in forms:  # "benutzt" -> "benutz" (the stemmer keeps a verb's "-t")
+        for form in forms:
+            if form in self.single:
+                return form
+        for form in forms:
             key = self.by_stem.get(stem(form))
             if key is not None:
                 return key

@@ -117,6 +117,16 @@ _STARTS = re.compile(
     r"\bnachdem\b|\bfreigeschaltet\b",
     re.I,
 )
+# "Wie verlängere ich …?", "Wie meldet man sich an?": a procedure, by the verb after "wie".
+_ASKS_HOW = re.compile(
+    r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b|hei(?:ß|ss)"
+    r"|ist\b|sind\b|war\b|wird\b|werden\b)([\wäöüÄÖÜß]+)\s+(?:ich|man|wir|sie|er|es)\b",
+    re.I,
+)
+# A concrete date: "ab dem 1. März", "zum 01.01.2027".
+_CONCRETE_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}", re.I
+)
 # In "Wozu ist … gut?" the "gut" belongs to the question, not to its topic.
 _PURPOSE_FRAME = frozenset({"gut", "nutz", "bring", "dient", "dien"})
 _LIST = r"\bErstens\b|,[^,]+\b(?:und|sowie|oder)\b|:\s*\w+,|\bfolgende\b"
@@ -191,6 +201,16 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(r"^\W*(?:wo|wohin|woher|where)\b|\bin\s+welche[nmr]?\b", re.I),
         # "Wo melde ich …?" is answered by an office as much as by a place.
         re.compile(_PLACE + "|" + _BODY, re.I),
+    ),
+    (
+        "how",
+        re.compile(
+            r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b"
+            r"|hei(?:ß|ss)|ist\b|sind\b|war\b|wird\b|werden\b)[\wäöüÄÖÜß]+\s+(?:ich|man|wir|sie|"
+            r"er|es)\b",
+            re.I,
+        ),
+        None,
     ),
     (
         "purpose",
@@ -305,8 +325,14 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
     concepts = concepts_of(question if about is None else about)
     if kind == "purpose":
         concepts = tuple(c for c in concepts if c.stem not in _PURPOSE_FRAME)
-    if kind == "who":  # "Wer ist Ansprechpartner für …?": the role is what is asked, no topic
-        concepts = tuple(c for c in concepts if _root(c.stem) not in _ANY_BODY)
+    if kind == "who":
+        # "Wer ist Ansprechpartner für …?", "An wen wende ich mich …?": the role and the light
+        # verb are what is asked, no topic.
+        concepts = tuple(
+            c
+            for c in concepts
+            if _root(c.stem) not in _ANY_BODY and (c.noun or _root(c.stem) not in _LIGHT_VERBS)
+        )
     counted = None
     asked = {
         "amount": r"\bwie\s*viele?n?\s+([\wäöüÄÖÜß-]+)",
@@ -317,6 +343,10 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         if m:
             counted = next((c for c in concepts if c.word == fold(m.group(1))), None)
     predicate = _predicate(question, concepts) if kind == "who" else None
+    if kind == "how":  # "Wie verlängere ich …?" is answered by how one does that
+        m = _ASKS_HOW.search(question)
+        verb = match_stem(fold(m.group(1))) if m else ""
+        predicate = next((c for c in concepts if c.stem == verb), None)
     return QuestionShape(kind, concepts, counted, answer, predicate)
 
 
@@ -436,31 +466,43 @@ def _stem_strength(term: str, stems: frozenset[str]) -> float:
         return 1.0
     best = 0.0
     for s in stems:
-        if len(term) >= 4 and len(s) >= 4:
-            if (s.startswith(term) and len(s) - len(term) <= 3) or (
-                term.startswith(s) and len(term) - len(s) <= 3 and len(s) >= 5
-            ):
-                best = max(best, 0.9)  # inflection the stemmer left: "verlang" ~ "verlanger"
-            elif s.endswith(term) and len(term) >= 4:
-                best = max(best, 0.8)  # the question's word is the head: Ausschuss ~ Bauausschuss
-            elif term.endswith(s) and len(s) >= 5:
-                # The passage has the question compound's head; with its modifier as a word of
-                # its own as well the sentence says the compound in two words
-                # ("Sitzungsunterlagen" ~ "Unterlagen … der Sitzung").
-                best = max(best, 0.9 if _has_modifier(term[: -len(s)], stems) else 0.7)
-        if (
-            best < 0.7
-            and len(term) >= 5
-            and len(s) >= 5
-            and abs(len(term) - len(s)) <= 1
-            and _one_edit(term, s)
-        ):
-            best = max(best, 0.7)  # one typo in a long word
-        if best < 0.8 and len(term) >= 5 and len(s) >= 4 and _root(term) == _root(s):
-            best = max(best, 0.8)  # a verb and its noun: "prüft" ~ "Prüfung"
-        if best < 0.8 and len(term) >= 3 and _undoubled(term) == _undoubled(s):
-            best = max(best, 0.8)  # a doubled letter typed once or twice: "Pas", "Zustimung"
+        strength, modifier = _pair_strength(term, s)
+        if modifier and _has_modifier(modifier, stems):
+            # The passage has the question compound's head and its modifier as a word of its
+            # own: the sentence says the compound in two words ("Sitzungsunterlagen" ~
+            # "Unterlagen … der Sitzung").
+            strength = 0.9
+        best = max(best, strength)
     return best
+
+
+@lru_cache(maxsize=500_000)
+def _pair_strength(term: str, s: str) -> tuple[float, str]:
+    """How well one sentence stem stands for the question's term; and, when the sentence
+    word is only the head of the question's compound, the compound's modifier."""
+    best, modifier = 0.0, ""
+    if len(term) >= 4 and len(s) >= 4:
+        if (s.startswith(term) and len(s) - len(term) <= 3) or (
+            term.startswith(s) and len(term) - len(s) <= 3 and len(s) >= 5
+        ):
+            best = 0.9  # inflection the stemmer left: "verlang" ~ "verlanger"
+        elif s.endswith(term):
+            best = 0.8  # the question's word is the head: Ausschuss ~ Bauausschuss
+        elif term.endswith(s) and len(s) >= 5:
+            best, modifier = 0.7, term[: -len(s)]  # the passage has the compound's head
+    if (
+        best < 0.7
+        and len(term) >= 5
+        and len(s) >= 5
+        and abs(len(term) - len(s)) <= 1
+        and _one_edit(term, s)
+    ):
+        best = 0.7  # one typo in a long word
+    if best < 0.8 and len(term) >= 5 and len(s) >= 4 and _root(term) == _root(s):
+        best = 0.8  # a verb and its noun: "prüft" ~ "Prüfung"
+    if best < 0.8 and len(term) >= 3 and _undoubled(term) == _undoubled(s):
+        best = 0.8  # a doubled letter typed once or twice: "Pas", "Zustimung"
+    return best, modifier
 
 
 def _has_modifier(modifier: str, stems: frozenset[str]) -> bool:
@@ -473,6 +515,7 @@ def _has_modifier(modifier: str, stems: frozenset[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=100_000)
 def _root(stem: str) -> str:
     """A stem without what verb forms and their nouns add: "gefalscht"/"falschung" -> "falsch"."""
     if stem.startswith("ge") and stem.endswith("t") and len(stem) >= 8:
@@ -483,6 +526,7 @@ def _root(stem: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=100_000)
 def _undoubled(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
@@ -616,9 +660,11 @@ def read(
         density = sum(1 for c in shape.concepts if strengths[c.stem][k][0] > 0) / max(
             len(s.stems), 1
         )
+        if asks_start:
+            # "Ab wann gilt …?" is answered by when it starts, not by any date ("nach einem
+            # Jahr evaluiert").
+            s.typed = s.typed and bool(_STARTS.search(s.text) or _CONCRETE_DATE.search(s.text))
         s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
-        if asks_start and _STARTS.search(s.text):
-            s.score += 0.25
     ranked = {i for i, p in enumerate(passages) if p.ranked}
     answering = [
         s
@@ -649,6 +695,8 @@ def _required(shape: QuestionShape, question: str) -> bool:
     """Whether an answering sentence must carry the kind of answer asked for."""
     if shape.kind == "list":
         return bool(_ASKS_SEVERAL.search(question))
+    if shape.kind == "how":
+        return shape.predicate is not None
     return shape.kind in REQUIRED_KINDS
 
 

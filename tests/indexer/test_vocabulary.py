@@ -81,3 +81,9 @@ def test_no_everyday_word_is_listed_twice() -> None:
     )  # a SafeLoader subclass
     assert len(keys) > 300
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+def test_inflected_forms_the_stemmer_keeps_apart_still_find_the_entry() -> None:
+    # stem("problemen") is "problem" but stem("problem") is "probl".
+    assert vocabulary().terms_of("Problemen") == vocabulary().terms_of("Problem") != ()
+    assert vocabulary().terms_of("Handys") == vocabulary().terms_of("Handy")

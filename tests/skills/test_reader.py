@@ -256,3 +256,27 @@ def test_a_plural_which_question_needs_several_things() -> None:
     # One statement still answers a question about one thing.
     line = [passage(1, "Für den Haushalt gilt die Kompromisslinie der Koalition.")]
     assert read("Welche Kompromisslinie gilt für den Haushalt?", line).answerable
+
+
+def test_how_do_i_is_answered_by_a_sentence_with_its_verb() -> None:
+    assert read_question("Wie verlängere ich den Ausweis?").kind == "how"
+    text = "Der Ausweis ist zwei Jahre gültig. Zur Verlängerung des Ausweises genügt ein Antrag."
+    best = read("Wie verlängere ich den Ausweis?", [passage(1, text)]).sentences[0]
+    assert "Verlängerung" in best.text
+    validity = [passage(1, "Der Ausweis ist zwei Jahre gültig.")]
+    assert not read("Wie verlängere ich den Ausweis?", validity).answerable
+
+
+def test_since_when_is_answered_by_a_start_not_by_any_date() -> None:
+    review = [passage(1, "Die Satzung wird nach zwei Jahren überprüft.")]
+    assert not read("Ab wann gilt die Satzung?", review).answerable
+    start = [passage(1, "Die Satzung tritt am Tag nach ihrer Bekanntmachung in Kraft.")]
+    assert read("Ab wann gilt die Satzung?", start).answerable
+
+
+def test_whom_to_turn_to_drops_the_light_verb_and_knows_every_form_of_an_entry() -> None:
+    shape = read_question("An wen wende ich mich bei Problemen mit der Zeiterfassung?")
+    assert [c.word for c in shape.concepts] == ["problemen", "zeiterfassung"]
+    text = "Fragen zur Zeiterfassung beantwortet der Personalservice."
+    question = "An wen wende ich mich bei Problemen mit der Zeiterfassung?"
+    assert read(question, [passage(1, text)]).answerable
