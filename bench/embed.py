@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import resource
 import sys
 import time
@@ -62,10 +63,8 @@ async def main() -> int:
 
     sync_started = time.perf_counter()
     report: EmbedReport | None = None
-    try:
+    with contextlib.suppress(Stop):  # the budget ran out; every finished batch is stored
         report = await index.embed_pending(progress=progress)
-    except Stop:
-        pass
     elapsed = time.perf_counter() - sync_started
     await index.close()
     vectors = store.vector_count()
@@ -82,9 +81,13 @@ async def main() -> int:
     print(f"every chunk, extrapolated       {chunks / max(rate, 1e-9) / 60:.0f} min")
     print(f"vector store on disk            {store_mb:.1f} MB")
     print(f"matrix in memory (all chosen)   {chosen * encoder.dim * 4 / 1e6:.1f} MB")
-    print(f"peak RSS of this process        {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"peak RSS of this process        {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     if report is not None:
-        print(f"finished: {report.embedded} embedded, {report.pruned} pruned in {report.seconds:.0f} s")
+        print(
+            f"finished: {report.embedded} embedded, {report.pruned} pruned in {report.seconds:.0f} s"
+        )
     store.close()
     return 0
 
