@@ -740,7 +740,7 @@ class AzureSearchIndex:
                 query_type=query_type,
                 search_mode=mode,
                 include_total_count=True,
-                facets=[f"{field},count:50" for field in _FACETS.values()],
+                facets=[f"{field},count:50" for field in _FACETS.values()] if q.facets else None,
                 highlight_fields=_HIGHLIGHT_FIELDS,
                 highlight_pre_tag=_HIGHLIGHT_PRE,
                 highlight_post_tag=_HIGHLIGHT_POST,
@@ -754,7 +754,7 @@ class AzureSearchIndex:
             raise AzureSearchError(
                 f"Azure AI Search rejected a query ({exc.status_code}: {exc.message})."
             ) from exc
-        hits = []
+        scored = []
         for d in docs:
             chunk = from_document(d)
             score = float(d.get("@search.score") or 0.0)
@@ -764,12 +764,21 @@ class AzureSearchIndex:
                     score += 1000.0  # the exact spelling typed ("DHH/2026/12") first
                 elif found and not found.prefix:
                     score += 500.0
-            hits.append(Hit(chunk=chunk, score=score, snippet=_snippet(d)))
+            scored.append((chunk, score, d))
         if parsed.references:
-            hits.sort(key=lambda h: -h.score)
+            scored.sort(key=lambda s: -s[1])
+        hits = []
+        snippeted: set[str] = set()
+        for chunk, score, d in scored:
+            wanted = q.snippets == "all" or (
+                q.snippets == "first_per_document" and chunk.doc_id not in snippeted
+            )
+            snippeted.add(chunk.doc_id)
+            hits.append(Hit(chunk=chunk, score=score, snippet=_snippet(d) if wanted else ""))
         facets = {
             name: {str(b["value"]): int(b["count"]) for b in raw_facets.get(field, [])}
             for name, field in _FACETS.items()
+            if q.facets
         }
         results = SearchResults(hits=tuple(hits), total=int(total or 0), facets=facets)
         if vector is None:

@@ -478,18 +478,19 @@ class EmbeddedIndex:
             return self._fused(q, searcher, query, result, nearest, filters, highlighter)
         if _total(result) == 0:
             return SearchResults(hits=(), total=0, facets={})
-        hits = []
-        for score, address in result.hits:
-            chunk = self._chunk_at(searcher, address)
-            hits.append(
-                Hit(chunk=chunk, score=float(score), snippet=highlighter.snippet(chunk.text))
-            )
+        hits = _with_snippets(
+            q,
+            ((self._chunk_at(searcher, address), float(score)) for score, address in result.hits),
+            highlighter,
+        )
         total = _total(result)
-        if total <= len(hits) and q.offset <= 0:
+        if not q.facets:
+            facets: dict[str, dict[str, int]] = {}
+        elif total <= len(hits) and q.offset <= 0:
             facets = facets_of([h.chunk for h in hits])  # every match is at hand
         else:
             facets = self._facets(searcher, query)
-        return SearchResults(hits=tuple(hits), total=total, facets=facets)
+        return SearchResults(hits=hits, total=total, facets=facets)
 
     @staticmethod
     def _chunk_at(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> Chunk:
@@ -547,16 +548,18 @@ class EmbeddedIndex:
         )
         fused = [f for f in fused if f.chunk_id in by_id]
         vector_only = [by_id[f.chunk_id] for f in fused if not f.keyword]
-        hits = tuple(
-            Hit(
-                chunk=by_id[f.chunk_id],
-                score=f.score,
-                snippet=highlighter.snippet(by_id[f.chunk_id].text),
-            )
-            for f in fused[max(0, q.offset) : max(0, q.offset) + q.top]
+        hits = _with_snippets(
+            q,
+            (
+                (by_id[f.chunk_id], f.score)
+                for f in fused[max(0, q.offset) : max(0, q.offset) + q.top]
+            ),
+            highlighter,
         )
         total = keyword_total + len(vector_only)
-        if keyword_total <= len(keyword_chunks):  # every keyword match is at hand
+        if not q.facets:
+            facets: dict[str, dict[str, int]] = {}
+        elif keyword_total <= len(keyword_chunks):  # every keyword match is at hand
             facets = facets_of([c for _, c in keyword_chunks] + vector_only)
         else:
             facets = _add_facets(self._facets(searcher, keyword_query), facets_of(vector_only))
@@ -725,6 +728,21 @@ def _add_facets(
         for key, n in counts.items():
             mine[key] = mine.get(key, 0) + n
     return out
+
+
+def _with_snippets(
+    q: SearchQuery, scored: Iterable[tuple[Chunk, float]], highlighter: Highlighter
+) -> tuple[Hit, ...]:
+    """Hits with the snippets the query asks for (SearchQuery.snippets)."""
+    hits = []
+    snippeted: set[str] = set()
+    for chunk, score in scored:
+        wanted = q.snippets == "all" or (
+            q.snippets == "first_per_document" and chunk.doc_id not in snippeted
+        )
+        snippeted.add(chunk.doc_id)
+        hits.append(Hit(chunk, score, highlighter.snippet(chunk.text) if wanted else ""))
+    return tuple(hits)
 
 
 def _total(result: tantivy.SearchResult) -> int:

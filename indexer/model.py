@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Literal, Protocol
 
 # Re-exported: the index's callers have always imported these from here.
 from kiw_common.vocabulary import COLLECTIONS, COUNCIL, POLICIES, PUBLIC
@@ -67,6 +67,11 @@ class SearchQuery:
     offset: int = 0
     # False: keywords only, no vector leg (cheap probes such as leave-one-out word variants).
     semantic: bool = True
+    # What a caller does not use need not be computed: facets are an aggregation over every
+    # match, and a snippet costs about a millisecond per long passage. A listing grouped by
+    # document shows one snippet per document; an answer reads the passages, not snippets.
+    facets: bool = True
+    snippets: Literal["all", "first_per_document", "none"] = "all"
 
 
 @dataclass(frozen=True)
