@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -111,6 +111,8 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
         date_from=q.date_from,
         date_to=q.date_to,
         top=FETCH_CHUNKS,
+        facets=False,
+        snippets="first_per_document",  # the card shows a paper's best passage
     )
     with request.trace.timed("retrieval", collection=COUNCIL, filters=sorted(q.filters())) as step:
         results = await ctx.index.search(query)
@@ -120,14 +122,10 @@ async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> 
             # words ("Grünen", "Umweltausschuss") are searched as text.
             words = q.organization_words or q.organization.replace("Fraktion", "")
             results = await ctx.index.search(
-                SearchQuery(
+                replace(
+                    query,
                     text=f"{q.text} {words.replace('-', ' ')}".strip(),
-                    access=request.access,
-                    collection=COUNCIL,
-                    paper_type=engine_type,
-                    date_from=q.date_from,
-                    date_to=q.date_to,
-                    top=FETCH_CHUNKS,
+                    organization=None,
                 )
             )
             step["organization_in_text"] = True
@@ -414,6 +412,8 @@ async def _decisions(
     lines: list[str] = []
     seen: set[str] = set()
     for paper in papers[: PAGE_SIZE * 4]:
+        if len(lines) >= MAX_DECISIONS:
+            break  # no need to read the other papers' chunks
         chunks = await ctx.index.document_chunks(paper.chunk.doc_id, request.access)
         for index, chunk in enumerate(chunks):
             label = f"{chunk.title} ({chunk.reference})" if chunk.reference else chunk.title

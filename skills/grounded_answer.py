@@ -124,6 +124,8 @@ async def answer_question(
         collection=collection,
         top=RETRIEVE_TOP,
         offset=0,
+        facets=False,  # the reader reads passages: no facets, no snippets (bench: ~2 ms a query)
+        snippets="none",
     )
     await request.progress.inform(SEARCHING.get(collection, "Ich suche passende Textstellen …"))
     with request.trace.timed("retrieval", collection=collection) as step:
