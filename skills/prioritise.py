@@ -12,14 +12,18 @@ keep exactly the process owners the Antrag wants to involve from preparing an in
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
 from prioritisation import Analysis, Source, analyse
 from prioritisation.inventory import InventoryError, parse_inventory, template_headers
 from prioritisation.report import de
-from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
+from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS, Quarter
+from prioritisation.scoring import Parameters
 from skills import cardkit
 from skills.context import Skill, SkillContext
+from skills.results import InventoryProblems, Ranking
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import count_of
 
@@ -49,7 +53,7 @@ def _how_to() -> str:
 
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    if request.scope not in ("personal", "cli"):
+    if request.scope not in ("personal", "cli", "dashboard"):
         return SkillResult(
             text="Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: "
             "Dateien aus Kanälen und Gruppenchats kann ich nicht auswerten.",
@@ -57,11 +61,17 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             data={"error": "not_personal_scope"},
         )
     attachment = _inventory_attachment(request.attachments)
+    if attachment is None and request.scope == "dashboard" and request.attachments:
+        # The dashboard's upload field holds the inventory whatever its name: a wrong format
+        # is then reported by the parser, line by line, like any other problem.
+        attachment = request.attachments[0]
     if attachment is None:
         return SkillResult(text=_how_to(), outcome="bad_input", data={"error": "no_inventory"})
-    capacity = _capacity(request.text)
+    capacity = _capacity(request.text, request.options)
     try:
-        processes = parse_inventory(attachment.data, attachment.name)
+        # Parsing a spreadsheet and ranking are CPU work: off the event loop, which keeps
+        # answering other turns meanwhile.
+        processes = await asyncio.to_thread(parse_inventory, attachment.data, attachment.name)
     except InventoryError as exc:
         lines = exc.lines(limit=15)
         text = (
@@ -84,12 +94,19 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             card=card,
             outcome="bad_input",
             data={"error": "invalid_inventory", "problems": [str(p) for p in exc.problems]},
+            payload=InventoryProblems(attachment.name, tuple(exc.lines())),
         )
+    net_hours = request.options.get("net_hours_per_fte")
+    params = Parameters(net_hours_per_fte=float(net_hours)) if net_hours else None
+    start = request.options.get("start")
     with request.trace.timed("prioritise", processes=len(processes)) as step:
-        analysis = analyse(
+        analysis = await asyncio.to_thread(
+            analyse,
             processes,
             Source.of(attachment.name, attachment.data),
+            params=params,
             capacity=capacity,
+            start=start if isinstance(start, Quarter) else None,
             created=ctx.today(),
         )
         step["quick_wins"] = len(analysis.quick_wins)
@@ -98,10 +115,16 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         card=_card(analysis),
         ai_generated=False,
         data=analysis.as_dict(),
+        payload=Ranking(analysis),
     )
 
 
-def _capacity(text: str) -> float:
+def _capacity(text: str, options: dict[str, Any]) -> float:
+    """Person-days per quarter: the dashboard's field (`options["capacity"]`), else a number
+    in the message ("priorisieren 60"), else the default."""
+    given = options.get("capacity")
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        return float(given)
     match = _CAPACITY.search(text or "")
     if not match:
         return DEFAULT_CAPACITY_PERSON_DAYS

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from graph.principal import Principal
 from kiw_common.vocabulary import PUBLIC, Citation
 from skills.progress import NO_PROGRESS, Progress
+from skills.results import Payload
 from skills.trace import Trace
 
-Scope = Literal["personal", "team", "groupChat", "cli", "extension"]
+Scope = Literal["personal", "team", "groupChat", "cli", "extension", "dashboard"]
 Outcome = Literal["ok", "no_answer", "not_found", "denied", "error", "bad_input", "stopped"]
 
 
@@ -85,3 +86,5 @@ class SkillResult:
     # True: about the person (KI-Pass status, refusal reasons, open steps, access groups). Front
     # ends show it only to that person: the bot sends it to the 1:1 chat (bot/teams/personal.py).
     personal: bool = False
+    # The typed result (skills/results.py): data a front end draws itself, never presentation.
+    payload: Payload | None = None

@@ -16,15 +16,17 @@ import asyncio
 import base64
 import io
 import logging
+import mimetypes
 import tempfile
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.pipeline import Invocation, Pipeline
 from bot.services import Services, audit_key
 from bot.werkstatt import aggregate, published
 from bot.werkstatt.auth import (
@@ -36,6 +38,12 @@ from bot.werkstatt.auth import (
     session_key,
 )
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
+from prioritisation.schedule import Quarter
+from skills.results import InventoryProblems, Ranking
+from skills.types import Attachment
+
+if TYPE_CHECKING:
+    from prioritisation import Analysis
 
 log = logging.getLogger("kiw.werkstatt")
 
@@ -126,7 +134,7 @@ class Werkstatt:
         return published.figures(acc)
 
     async def prioritise(self, request: web.Request) -> web.StreamResponse:
-        from prioritisation.inventory import MAX_INVENTORY_BYTES, InventoryError
+        from prioritisation.inventory import MAX_INVENTORY_BYTES
 
         form = await _read_form(request, MAX_INVENTORY_BYTES)
         if isinstance(form, web.Response):
@@ -141,15 +149,31 @@ class Werkstatt:
                 raise ValueError("Die Netto-Jahresarbeitszeit muss größer als 0 sein.")
         except ValueError as exc:
             return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
-        want_zip = request.query.get("format") == "zip"
         try:
-            body = await asyncio.to_thread(
-                _prioritise, file_name, data, capacity, net_hours, fields.get("start"), want_zip
-            )
-        except InventoryError as exc:
-            return web.json_response({"ok": False, "problems": exc.lines()}, status=422)
+            start = _quarter(fields.get("start"))
         except ValueError as exc:
             return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
+        # The same pipeline as a chat's "priorisieren" (bot/pipeline.py). The guard has admitted
+        # an admin, and the skill reads no document and needs no KI-Pass: the operator runs it.
+        # Not audited, as before: the dashboard's own figures count the assistant's users.
+        invocation = Invocation(
+            "",
+            None,
+            "dashboard",
+            attachments=(Attachment(file_name, _content_type(file_name), data),),
+            options={"capacity": capacity, "net_hours_per_fte": net_hours, "start": start},
+            skill="prioritise",
+            operator=True,
+            audited=False,
+        )
+        outcome = await Pipeline.for_services(self.services).run(invocation)
+        payload = outcome.result.payload
+        if isinstance(payload, InventoryProblems):
+            return web.json_response({"ok": False, "problems": list(payload.lines)}, status=422)
+        if not isinstance(payload, Ranking):
+            return web.json_response({"ok": False, "problems": [outcome.result.text]}, status=400)
+        want_zip = request.query.get("format") == "zip"
+        body = await asyncio.to_thread(_render, payload.analysis, want_zip)
         if isinstance(body, bytes):
             return web.Response(
                 body=body,
@@ -302,31 +326,24 @@ def _number(text: str | None, default: float, label: str) -> float:
         raise ValueError(f"{label}: „{text}“ ist keine Zahl.") from None
 
 
-def _prioritise(
-    file_name: str,
-    data: bytes,
-    capacity: float,
-    net_hours: float,
-    start: str | None,
-    want_zip: bool,
-) -> dict[str, Any] | bytes:
-    from prioritisation import Source, analyse, charts, report
-    from prioritisation.inventory import parse_inventory
-    from prioritisation.schedule import Quarter
-    from prioritisation.scoring import Parameters
-
-    processes = parse_inventory(data, file_name)
+def _quarter(text: str | None) -> Quarter | None:
+    """The first quarter of the timeline as typed (2027-Q1); None: the quarter after today."""
+    if not text or not text.strip():
+        return None
     try:
-        quarter = Quarter.parse(start) if start and start.strip() else None
+        return Quarter.parse(text)
     except ValueError:
-        raise ValueError(f"„{start}“ ist kein Quartal (z. B. 2027-Q1).") from None
-    analysis = analyse(
-        processes,
-        Source.of(file_name, data),
-        params=Parameters(net_hours_per_fte=net_hours),
-        capacity=capacity,
-        start=quarter,
-    )
+        raise ValueError(f"„{text}“ ist kein Quartal (z. B. 2027-Q1).") from None
+
+
+def _content_type(file_name: str) -> str:
+    return mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+
+def _render(analysis: Analysis, want_zip: bool) -> dict[str, Any] | bytes:
+    """The ranking as the dashboard shows it (JSON with the charts), or the report as a zip."""
+    from prioritisation import charts, report
+
     if want_zip:
         with tempfile.TemporaryDirectory(prefix="kiw-werkstatt-") as tmp:
             folder = Path(tmp)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from bot.audit import AuditLog
+from bot.services import Services
 from bot.settings import Settings
 from bot.werkstatt.periods import reference_day
 from graph.principal import Principal, UnknownUser
@@ -121,10 +121,15 @@ class StubDirectory:
         return None
 
 
-def services_for(data_dir: Path, directory: Any = None, **settings: Any) -> Any:
-    """What add_werkstatt_routes uses of Services: settings, directory, audit."""
-    return SimpleNamespace(
+def services_for(data_dir: Path, directory: Any = None, **settings: Any) -> Services:
+    """The seams add_werkstatt_routes uses: settings, directory, audit, and for the inventory
+    upload (which runs the turn pipeline) a skill context; no index or model is asked."""
+    from tests.bot.teams_kit import FakeGenerator, FakeIndex
+
+    return Services(
         settings=Settings(_env_file=None, data_dir=data_dir, **settings),  # type: ignore[call-arg]
+        index=FakeIndex(),
         directory=directory or StubDirectory({}),
+        generator=FakeGenerator(),
         audit=AuditLog(data_dir / "audit", AUDIT_KEY),
     )

@@ -118,3 +118,27 @@ async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
     ]
     assert (line["event"], line["skill"], line["outcome"]) == ("turn", "prioritise", "ok")
     assert "Wohngeld" not in json.dumps(line)
+
+
+async def test_the_result_is_typed_and_takes_typed_options() -> None:
+    """The ranking comes back as data (`Ranking`), not only as a card; the dashboard's fields
+    (capacity, net hours per FTE, first quarter) reach the skill as typed options."""
+    from prioritisation.schedule import Quarter
+    from skills.results import InventoryProblems, Ranking
+
+    options = {"capacity": 40.0, "net_hours_per_fte": 1500.0, "start": Quarter.parse("2027-Q1")}
+    request = SkillRequest(text="", scope="dashboard", attachments=(sample(),), options=options)
+    result = await SKILL.run(request, ctx())
+    assert isinstance(result.payload, Ranking)
+    analysis = result.payload.analysis
+    assert analysis.params.net_hours_per_fte == 1500.0
+    assert result.data["parameters"]["capacity_person_days_per_quarter"] == 40
+    assert result.data["schedule"]["start"] == "Q1/2027"
+
+    # The dashboard's upload is the inventory whatever its name; its problems come back typed.
+    broken = Attachment("notizen.txt", "text/plain", b"Prozess;Minuten pro Fall\nA;-3\n")
+    request = SkillRequest(text="", scope="dashboard", attachments=(broken,))
+    refused = await SKILL.run(request, ctx())
+    assert refused.outcome == "bad_input"
+    assert isinstance(refused.payload, InventoryProblems)
+    assert refused.payload.file_name == "notizen.txt" and refused.payload.lines
