@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/search.py                 # embedded backend (tantivy)
     .venv/bin/python bench/search.py --compare-fts5  # also SQLite FTS5 + PyStemmer, same chunks
+    .venv/bin/python bench/search.py --council       # also the blind council set by category
+    .venv/bin/python bench/search.py --council-only  # only that (bench/search_council.py)
 
 Uses the index that bench/index.py builds (bench/out/karlsruhe/index) when it exists; otherwise
 builds one here from ../shared/data/karlsruhe with a simple direct loader (papers + file texts,
@@ -30,6 +32,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from search_council import run_council  # noqa: E402  (bench/search_council.py, beside this)
 
 from indexer.analysis import STOPWORDS, fold, stems  # noqa: E402
 from indexer.embedded import SCHEMA_VERSION, EmbeddedIndex  # noqa: E402
@@ -464,7 +468,19 @@ def main() -> int:
         action="store_true",
         help="use (or build) this script's index, not bench/index.py's",
     )
+    parser.add_argument(
+        "--council",
+        action="store_true",
+        help="also the blind council set: Recall@5/MRR by category and split, turn latency "
+        "(full corpus with meetings, crawler-like; bench/search_council.py)",
+    )
+    parser.add_argument("--council-only", action="store_true", help="only the council set")
     args = parser.parse_args()
+    if args.council_only:
+        council = OUT / "council-karlsruhe" / "index"
+        asyncio.run(run_council(OUT, args.rebuild, _usable(council)))
+        print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        return 0
     rng = random.Random(20261127)
     papers = load_papers()
     queries = make_queries(papers, rng)
@@ -499,6 +515,9 @@ def main() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     what = "load corpus + build + search" if built else "open index + search"
     print(f"peak RSS of this process ({what}): {rss:.0f} MB")
+    if args.council:
+        council = OUT / "council-karlsruhe" / "index"
+        asyncio.run(run_council(OUT, args.rebuild, _usable(council)))
     if args.compare_fts5:
         compare_fts5(
             chunks or karlsruhe_chunks(), queries, OUT / "search-karlsruhe" / "fts5.db", path

@@ -1,0 +1,136 @@
+"""The blind council set (bench/questions/council.yaml) over the FULL Karlsruhe corpus.
+
+Run from bench/search.py (`--council`, or `--council-only`). The index holds what the OParl
+crawler would index: every live paper (overview with Beratungsfolge, file passages, the
+submitters read from them) and every meeting with its agenda (bench/qa_sets.py), ~37,000
+chunks, keywords only (no vector leg). Kept under bench/out/council-karlsruhe/ and rebuilt
+with --rebuild or when the schema changed.
+
+Each search runs through the `suche` skill and counts as Teams shows it: the first five
+distinct documents of the reply (the listed papers, or the papers a grounded answer cites).
+Each council question runs in answer mode (extractive, no model: the turn *is* what a model
+call would be added to). Figures by split; tune on dev only (bench/questions/council.yaml).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qa_sets import council_questions, council_searches, karlsruhe_chunks
+
+from indexer.embedded import EmbeddedIndex
+from skills import allris_search
+from skills.context import SkillConfig, SkillContext
+from skills.generator.extractive import ExtractiveGenerator
+from skills.types import SkillRequest
+
+CATEGORIES = ("topic", "reference", "submitter", "committee", "date")
+TODAY = date(2026, 11, 27)  # the day the set was written against ("im Oktober" = Oct 2026)
+
+
+class _NoDirectory:
+    async def lookup(self, user_id: str) -> Any:
+        raise LookupError(user_id)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class Row:
+    split: str
+    category: str
+    ms: float
+    rank: int | None  # 1-based rank of the first expected document among the first five
+
+
+def shown_documents(result: Any) -> list[str]:
+    """What Teams shows for a search: the listed papers, or the papers an answer cites."""
+    hits = result.data.get("hits") if isinstance(result.data, dict) else None
+    if hits:
+        return list(dict.fromkeys(str(h["doc_id"]) for h in hits))
+    return list(dict.fromkeys(c.doc_id for c in result.citations if c.doc_id))
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] if values else 0
+
+
+async def _build(path: Path) -> tuple[int, float]:
+    searches = council_searches()
+    wanted = {e for s in searches for e in s.expect} | {q.doc_id for q in council_questions()}
+    start = time.perf_counter()
+    chunks = karlsruhe_chunks(100_000, wanted)  # every live paper, every meeting
+    shutil.rmtree(path, ignore_errors=True)
+    index = EmbeddedIndex(path)
+    for i in range(0, len(chunks), 2000):
+        await index.upsert(chunks[i : i + 2000])
+    await index.close()
+    return len(chunks), time.perf_counter() - start
+
+
+async def run_council(out: Path, rebuild: bool, usable: bool) -> None:
+    path = out / "council-karlsruhe" / "index"
+    if rebuild or not usable:
+        n, took = await _build(path)
+        print(f"council index: built {n} chunks in {took:.1f} s ({n / took:.0f} chunks/s)")
+    index = EmbeddedIndex(path)
+    ctx = SkillContext(
+        index=index,
+        generator=ExtractiveGenerator(),
+        directory=_NoDirectory(),
+        config=SkillConfig(),
+        today=lambda: TODAY,
+    )
+    print(f"council index: {path}, {index.count_chunks()} chunks")
+    searches = council_searches()
+    await allris_search.run(SkillRequest(text=searches[0].text, command="suche"), ctx)  # warm
+    load_before = os.getloadavg()[0]
+    rows: list[Row] = []
+    for s in searches:
+        start = time.perf_counter()
+        result = await allris_search.run(SkillRequest(text=s.text, command="suche"), ctx)
+        ms = (time.perf_counter() - start) * 1000
+        shown = shown_documents(result)[:5]
+        rank = next((i + 1 for i, d in enumerate(shown) if d in s.expect), None)
+        rows.append(Row(s.split, s.category, ms, rank))
+    asked: list[tuple[str, float]] = []
+    for q in council_questions():
+        request = SkillRequest(text=q.text, command="suche", options={"mode": "answer"})
+        start = time.perf_counter()
+        await allris_search.run(request, ctx)
+        asked.append((q.split, (time.perf_counter() - start) * 1000))
+    await index.close()
+    print(
+        f"blind council set (bench/questions/council.yaml), suche skill, first five distinct "
+        f"documents; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
+    for split in ("dev", "test"):
+        mine = [r for r in rows if r.split == split]
+        print(f"  {split}: {len(mine)} searches")
+        for name in ("all", *CATEGORIES):
+            group = [r for r in mine if name in ("all", r.category)]
+            if not group:
+                continue
+            recall = statistics.mean(1.0 if r.rank else 0.0 for r in group)
+            mrr = statistics.mean(1.0 / r.rank if r.rank else 0.0 for r in group)
+            print(f"    {name:10s} n={len(group):2d}  Recall@5 {recall:.2f}  MRR {mrr:.2f}")
+        turns = [r.ms for r in mine]
+        qs = [t for sp, t in asked if sp == split]
+        print(
+            f"    search turn ms p50 {_percentile(turns, 50):.1f}  p95 {_percentile(turns, 95):.1f}; "
+            f"question turn ms (answer mode, no model, n={len(qs)}) p50 "
+            f"{_percentile(qs, 50):.1f}  p95 {_percentile(qs, 95):.1f}"
+        )
