@@ -98,8 +98,13 @@ def find_references(text: str) -> Iterator[tuple[ReferenceKey, tuple[int, int]]]
 
 
 def mentions_reference(text: str) -> bool:
-    """Whether free text names a paper by its written reference."""
-    return WRITTEN_REFERENCE.search(text) is not None
+    """Whether free text names a paper by its reference, written ("VO/2026/14102") or typed
+    ("VO-2026-14102", "2024-0453"); a typed one needs a number of three digits or more, so a
+    date ("2025-06-01") or a month ("2025 06") is none."""
+    if WRITTEN_REFERENCE.search(text) is not None:
+        return True
+    typed = typed_reference(text)
+    return typed is not None and len(typed.group("number")) >= 3
 
 
 def typed_reference(text: str) -> re.Match[str] | None:

@@ -150,7 +150,7 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
 
     link = _LINK.search(rest)
     if link:
-        q.reference = link.group(0).rstrip(").,;")
+        q.reference = link.group(0).rstrip(').,;:!?"“”»')
         rest = rest.replace(link.group(0), " ")
     ref = None if link else typed_reference(rest)
     if ref:

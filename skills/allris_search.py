@@ -239,9 +239,9 @@ async def _by_reference(
 async def _paper_id(request: SkillRequest, ctx: SkillContext, reference: str) -> str | None:
     """The paper a reference or link names, if the caller may read it."""
     if reference.startswith(("http://", "https://")):
-        chunks = await ctx.index.document_chunks(reference, request.access)
-        if chunks:
-            return chunks[0].doc_id
+        # The OParl id, ALLRIS's row id or a reference in the link (indexer/links.py).
+        chunks = await chunks_for_link(ctx.index, reference, request.access)
+        return chunks[0].doc_id if chunks else None
     return await ctx.index.find_reference(reference, request.access)
 
 

@@ -14,6 +14,7 @@ from indexer.embedded import EmbeddedIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
+from skills.router import detect_intent
 from skills.types import SkillRequest, SkillResult
 from tests.skills.corpus import sample_chunks
 from tests.skills.helpers import TODAY, NoDirectory, member_of
@@ -82,3 +83,18 @@ async def test_links_to_other_hosts_and_links_with_words_stay_searches(tmp_path:
     assert not other.data.get("summarise")
     worded = await _ask(tmp_path, f"Radverkehr {RADVERKEHR}")
     assert not worded.data.get("summarise")
+
+
+async def test_a_question_with_a_link_is_answered_from_the_linked_paper(tmp_path: Path) -> None:
+    """`suche`/free text that asks about a linked paper: answered from that paper, only for
+    those who may read it; for anyone else „nicht gefunden“, as for an unknown link."""
+    question = f"Bis wann ist das Konzept in {RADVERKEHR} vorzulegen?"
+    assert detect_intent(question) == "allris_search"
+    answered = await _ask(tmp_path, question)
+    assert answered.grounded and "30.09.2026" in answered.data["answer"]
+    assert {c.reference for c in answered.citations} == {"VO/2026/14102"}
+    hidden = f"Welche Kompromisslinie gilt in {FACTION_ONLY}?"
+    outsider = await _ask(tmp_path, hidden, user=member_of("fraktion-cdu"))
+    member = await _ask(tmp_path, hidden, user=member_of("fraktion-gruene"))
+    assert outsider.outcome == "not_found" and "3 Mio" not in json.dumps(outsider.data)
+    assert member.grounded and "3 Mio. Euro" in member.data["answer"]

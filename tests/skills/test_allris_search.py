@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skills import allris_search
+from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
 from skills.types import SkillRequest
 from tests.skills.helpers import TODAY, member_of, sample_context
@@ -267,3 +267,25 @@ async def test_an_unknown_committee_name_is_searched_as_words(tmp_path: Path) ->
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="Umweltausschuss Klimaschutz"), ctx)
     assert result.outcome == "ok" and result.data["hits"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "suche Bis wann ist das Konzept in VO 2026 14102 vorzulegen?",
+        "Bis wann ist das Konzept in VO-2026-14102 vorzulegen?",
+        "Bis wann ist das Konzept in 2026/14102 vorzulegen?",
+    ],
+)
+async def test_a_council_question_names_its_paper_in_any_spelling(
+    tmp_path: Path, question: str
+) -> None:
+    """Free text and `suche …?` alike reach the council search (skills/router.py) and are
+    answered from the paper named by its reference, in any spelling (links:
+    tests/skills/test_allris_link.py)."""
+    route = router.route(question, registry.all_skills())
+    assert route.skill.name == "allris_search"
+    async with sample_context(tmp_path) as ctx:
+        result = await allris_search.run(SkillRequest(text=route.text), ctx)
+    assert result.grounded and "30.09.2026" in result.data["answer"]
+    assert {c.reference for c in result.citations} == {"VO/2026/14102"}
