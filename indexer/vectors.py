@@ -40,12 +40,14 @@ from indexer.model import POLICIES, PUBLIC, Chunk, SearchQuery
 STORE_FILE = "vectors.sqlite"
 RELOAD_SECONDS = 10.0  # another process's commits show up within this
 # What is embedded of a passage: title and heading carry its subject (measured: they lift the
-# right passage into the top 5), the first characters of the text the rest. e5 reads at most
-# 512 tokens, and the cost grows with the length; ~1,000 characters are ~250 tokens.
-EMBED_CHARS = 1000
+# right passage into the top 5), the first characters of the text the rest. The cost grows
+# with the length: on Karlsruhe passages 1,000 characters are ~176 tokens and 276 ms of CPU,
+# 600 characters ~126 tokens and 194 ms (bench/embed.py, docs/search.md).
+EMBED_CHARS = 600
 # Council papers: the overview (title, type, Beratungsfolge) and the first passages of each
-# file — the proposal and its reasons stand at the start. See docs/search.md for the cost.
-COUNCIL_PASSAGES_PER_FILE = 3
+# file — the proposal and its reasons stand at the start. Karlsruhe: 16,079 of 40,900 chunks
+# (3 per file: 19,728), about 52 min of one core; everything would be ~2 h.
+COUNCIL_PASSAGES_PER_FILE = 2
 _NO_DAY = np.iinfo(np.int32).min
 _EPOCH = date(1970, 1, 1)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from indexer.fusion import Fusion, fuse
 from indexer.model import PUBLIC, SearchQuery
-from indexer.vectors import VectorMatrix, chosen_for_embedding
+from indexer.vectors import COUNCIL_PASSAGES_PER_FILE, VectorMatrix, chosen_for_embedding
 from tests.indexer import search_corpus as corpus
 
 
@@ -92,5 +92,6 @@ def test_policies_are_embedded_fully_council_files_by_their_first_passages() -> 
     policies = [replace(policy, id=f"{policy.doc_id}#{n}") for n in range(8)]
     chosen = chosen_for_embedding([*policies, overview, *reversed(files)])
     assert {c.id for c in policies} <= chosen
-    expected = {overview.id} | {f"{paper.doc_id}#{n}" for n in (1, 2, 3, 6, 7)}
+    first = [*range(1, 1 + COUNCIL_PASSAGES_PER_FILE), *range(6, 6 + COUNCIL_PASSAGES_PER_FILE)]
+    expected = {overview.id} | {f"{paper.doc_id}#{n}" for n in first}
     assert chosen - {c.id for c in policies} == expected
