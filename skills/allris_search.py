@@ -441,6 +441,40 @@ async def _decisions(
     return GroundedAnswer(text=cited.text, citations=cited.citations, grounded=True)
 
 
+# "Was hat der Gemeinderat am 25. November beraten?": what a body discussed on a day or in a
+# month is the agenda of its meeting (one document per meeting, indexer/oparl/documents.py),
+# not a sentence of some paper that happens to name the date.
+_AGENDA_QUESTION = re.compile(
+    r"\b(beraten|besprochen|diskutiert|behandelt|verhandelt|getagt|tagesordnung\w*|sitzung\w*)\b",
+    re.IGNORECASE,
+)
+MEETING_TYPE = "Sitzung"  # the paper_type the crawler gives a meeting
+
+
+async def _meetings(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
+    """The body's meetings in the asked period (the latest one for "letzte Sitzung")."""
+    results = await ctx.index.search(
+        SearchQuery(
+            text=q.text or "Tagesordnung",
+            access=request.access,
+            collection=COUNCIL,
+            paper_type=MEETING_TYPE,
+            organization=q.organization,
+            date_from=q.date_from,
+            date_to=q.date_to,
+            top=PAGE_SIZE * 10,
+            facets=False,
+            snippets="first_per_document",
+        )
+    )
+    request.trace.add("meetings", hits=len(results.hits))
+    meetings = _group_by_paper(results.hits)
+    if q.last_meeting and meetings:
+        latest = max((m.chunk.date for m in meetings if m.chunk.date), default=None)
+        meetings = [m for m in meetings if m.chunk.date == latest]
+    return meetings
+
+
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     text = request.text.strip()
     page = request.page or _page_option(request.options.get("page"))
@@ -471,6 +505,15 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         no_answer = f"{NO_COUNCIL_ANSWER} {council_contact_sentence(ctx)}"
         return result_from_answer(answer, ctx, skill=NAME, no_answer=no_answer)
     if is_question(text) and page == 0:
+        if q.organization and (q.date_from or q.last_meeting) and _AGENDA_QUESTION.search(text):
+            meetings = await _meetings(ctx, request, q)
+            if meetings:
+                ids = {m.chunk.doc_id for m in meetings}
+                papers = [p for p in await _search(ctx, request, q) if p.chunk.doc_id not in ids]
+                return _listing(
+                    q, text, meetings + papers, 0, ctx,
+                    intro="Was beraten wurde, steht in der Tagesordnung der Sitzung:",
+                )  # fmt: skip
         base = SearchQuery(
             text=q.text or text,
             paper_type=q.paper_type,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.model import COUNCIL, Chunk
 from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
 from skills.types import SkillRequest
@@ -289,3 +290,37 @@ async def test_a_council_question_names_its_paper_in_any_spelling(
         result = await allris_search.run(SkillRequest(text=route.text), ctx)
     assert result.grounded and "30.09.2026" in result.data["answer"]
     assert {c.reference for c in result.citations} == {"VO/2026/14102"}
+
+
+def _meeting(n: int, day: date, body: str, agenda: str) -> Chunk:
+    doc_id = f"https://ratsinfo.example/meetings/{n}"
+    return Chunk(
+        id=f"{doc_id}#0", doc_id=doc_id, collection=COUNCIL,
+        title=f"{body} (öffentlich) am {day:%d.%m.%Y}",
+        text=f"{body} am {day:%d.%m.%Y}\nTagesordnung:\n{agenda}", heading="Tagesordnung",
+        paper_type="Sitzung", date=day, organizations=(body,),
+    )  # fmt: skip
+
+
+async def test_what_a_body_discussed_on_a_day_is_the_agenda_of_its_meeting(
+    tmp_path: Path,
+) -> None:
+    meetings = [
+        _meeting(1, date(2026, 11, 3), "Bürgerschaft", "- TOP 1: Hafenentwicklung"),
+        _meeting(2, date(2026, 10, 29), "Bürgerschaft", "- TOP 1: Radverkehr"),
+        _meeting(3, date(2026, 11, 3), "Bauausschuss", "- TOP 1: Schulneubau"),
+    ]
+    async with sample_context(tmp_path, extra=meetings) as ctx:
+        day = await allris_search.run(
+            SkillRequest(text="Was hat die Bürgerschaft am 3. November 2026 beraten?"), ctx
+        )
+        month = await allris_search.run(
+            SkillRequest(
+                text="Was stand im Oktober 2026 in der Bürgerschaft auf der Tagesordnung?"
+            ),
+            ctx,
+        )
+    assert day.data["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/1"
+    assert "meetings/3" not in str(day.data["hits"])  # another body's meeting that day
+    assert month.data["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/2"
+    assert "Tagesordnung der Sitzung" in day.text
