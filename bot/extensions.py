@@ -48,6 +48,7 @@ from kiw_common.references import is_link_to_host
 from skills.allris_search import NAME as SEARCH_SKILL
 from skills.allris_search import PAGE_SIZE
 from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience
+from skills.results import DocumentSummary
 from skills.summarise import NAME as SUMMARISE_SKILL
 from skills.types import SkillError
 from skills.wording import clip, committee_label, german_quotes
@@ -516,22 +517,18 @@ async def _summary_for(invoke: Invoke, ext: Extension) -> Summarised | InvokeRes
     result, withheld = outcome.result, outcome.withheld
     if result.outcome in ("bad_input", "denied", "error", "not_found") and not withheld:
         return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
-    return Summarised(_summary_points(result.data), result.ai_generated, withheld)
+    summary = result.payload if isinstance(result.payload, DocumentSummary) else None
+    return Summarised(_summary_points(summary), result.ai_generated, withheld)
 
 
-def _summary_points(data: dict[str, Any]) -> list[str]:
-    """Beschlussvorschlag, Stellungnahme, Kernaussagen, Finanzen, Termine — as plain lines,
-    the proposal first as in the chat's summary."""
-    points: list[Any] = [data.get("decision_proposal"), data.get("administration")]
-    points += list(data.get("key_points") or [])
-    # Money item by item (`financial_impact` joins the same items into one line).
-    points += list(data.get("finance") or [])
-    points += list(data.get("consultation") or []) + list(data.get("deadlines") or [])
+def _summary_points(summary: DocumentSummary | None) -> list[str]:
+    """Beschlussvorschlag, Stellungnahme, Kernaussagen, Finanzen (item by item), Beratung,
+    Termine — as plain lines, the proposal first as in the chat's summary."""
     lines: list[str] = []
     seen: set[str] = set()
-    for point in points:
-        text = point.get("text") if isinstance(point, dict) else None
-        if not isinstance(text, str) or not text.strip():
+    for point in summary.points() if summary else []:
+        text = point.text
+        if not text.strip():
             continue
         # One sentence can stand in two parts (a key point that is also the proposal or a
         # deadline): the dialog shows it once, where it first appears.

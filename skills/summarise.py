@@ -27,6 +27,7 @@ from kiw_common.references import TYPED_REFERENCE as REFERENCE
 from skills.context import Skill, SkillContext
 from skills.generator.base import Passage, Summary, SummaryPoint
 from skills.grounding import citation_json
+from skills.results import CitedPoint, DocumentSummary
 from skills.summary import compose, render
 from skills.summary.outline import Outline, read_outline
 from skills.types import Attachment, Citation, SkillRequest, SkillResult
@@ -362,6 +363,23 @@ def build_result(
         citations=[citation_json(c) for c in citations],
     )
     empty = not (data["key_points"] or data["decision_proposal"] or finance)
+
+    def points(key: str) -> tuple[CitedPoint, ...]:
+        return tuple(CitedPoint.of(p) for p in data[key])
+
+    def point(key: str) -> CitedPoint | None:
+        return CitedPoint.of(data[key]) if data[key] else None
+
+    summary_kind = DocumentSummary(
+        title=title,
+        decision_proposal=point("decision_proposal"),
+        administration=point("administration"),
+        key_points=points("key_points"),
+        finance=points("finance"),
+        consultation=points("consultation"),
+        deadlines=points("deadlines"),
+        partial=partial,
+    )
     return SkillResult(
         text=data["summary"],
         card=render.render_card(title, data, citations, ai, note, NAME),
@@ -370,6 +388,7 @@ def build_result(
         grounded=not empty,
         outcome="no_answer" if empty else "ok",
         data=data,
+        payload=summary_kind,
     )
 
 

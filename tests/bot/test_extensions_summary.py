@@ -40,19 +40,19 @@ def test_a_sentence_in_two_parts_of_the_summary_shows_once() -> None:
     """Issue 15 item 8: a key point that is also the proposal, and money that is both itemised
     and joined, appeared twice in the dialog."""
     from bot.extensions import _summary_points
+    from skills.results import CitedPoint, DocumentSummary
 
     proposal = "Die Bürgerschaft beschließt das Radverkehrskonzept."
     money = "Die Kosten betragen 2,4 Millionen Euro."
-    data = {
-        "decision_proposal": {"label": "Beschlussvorschlag", "text": proposal},
-        "administration": None,
-        "key_points": [{"text": proposal}, {"text": "Zwölf neue Fahrradstraßen."}],
-        "finance": [{"text": money}],
-        "financial_impact": {"text": money},
-        "consultation": [{"text": "Bauausschuss, 14.01.2027"}],
-        "deadlines": [{"text": "Bauausschuss, 14.01.2027"}],
-    }
-    assert _summary_points(data) == [
+    summary = DocumentSummary(
+        title="Radverkehrskonzept",
+        decision_proposal=CitedPoint(proposal, "Beschlussvorschlag"),
+        key_points=(CitedPoint(proposal), CitedPoint("Zwölf neue Fahrradstraßen.")),
+        finance=(CitedPoint(money),),
+        consultation=(CitedPoint("Bauausschuss, 14.01.2027"),),
+        deadlines=(CitedPoint("Bauausschuss, 14.01.2027"),),
+    )
+    assert _summary_points(summary) == [
         proposal,
         "Zwölf neue Fahrradstraßen.",
         money,

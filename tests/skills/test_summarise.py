@@ -250,3 +250,20 @@ async def test_time_budget_gives_a_partial_summary_that_says_so(tmp_path: Path) 
     data = result.data
     assert data["partial"] is True and "ersten" in data["summary"]
     assert data["key_points"]
+
+
+async def test_the_summary_comes_back_typed_as_well(tmp_path: Path) -> None:
+    """Front ends draw the summary from `DocumentSummary` (skills/results.py), not from the
+    JSON the CLI prints: the same statements, with the same sources."""
+    from skills.results import DocumentSummary
+
+    result = await run(tmp_path, SkillRequest(text="VO/2026/14311"))
+    summary = result.payload
+    assert isinstance(summary, DocumentSummary)
+    data = result.data
+    assert summary.decision_proposal is not None
+    assert summary.decision_proposal.text == data["decision_proposal"]["text"]
+    assert summary.decision_proposal.citations == tuple(data["decision_proposal"]["citations"])
+    assert [p.text for p in summary.finance] == [f["text"] for f in data["finance"]]
+    assert [p.text for p in summary.consultation] == [c["text"] for c in data["consultation"]]
+    assert summary.points()[0] == summary.decision_proposal and not summary.partial
