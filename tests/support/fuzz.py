@@ -391,7 +391,7 @@ async def run_fuzz(
         report.statuses[outcome.status] += 1
         if outcome.status == 501 and case.authenticated and b'"invoke"' in case.body:
             # The Bot Framework's answer to an invoke the bot does not offer (ActivityHandler's
-            # contract, pinned in tests/bot/test_adapter.py): the turn ran and said so.
+            # contract, pinned in tests/bot/teams/test_adapter.py): the turn ran and said so.
             report.unknown_invokes += 1
         elif outcome.status >= 500:
             report.fail("5xx", example)

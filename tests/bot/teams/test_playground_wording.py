@@ -5,7 +5,7 @@
 The 1:1 chat runs every command (hilfe, frage, suche, „Mehr Treffer“, zusammenfassen, kipass,
 priorisieren, a pasted ALLRIS link); the group chat and the channel run the commands whose
 reply depends on the conversation (the audience). Needs Debian's chromium and the Playground
-(see test_app_playground.py).
+(see test_playground.py).
 
 With KIW_PLAYGROUND_SCREENSHOTS=docs set, the test writes the screenshots used in
 docs/replies-and-wording.md into that folder.
@@ -23,8 +23,7 @@ import yaml
 
 from bot.extensions import SEARCH_COMMAND
 from skills.trace import Trace
-from tests.bot.teams_kit import make_settings
-from tests.bot.test_app_playground import (
+from tests.bot.teams.test_playground import (
     REPO,
     _mention_bot,
     _require_tools,
@@ -32,6 +31,7 @@ from tests.bot.test_app_playground import (
     _wait_for_trace,
     playground_page,
 )
+from tests.bot.teams_kit import make_settings
 from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -17,7 +17,7 @@ from botbuilder.schema import Activity
 
 from bot.settings import Settings
 from bot.teams.adapter import MAX_BODY_BYTES, KiwAdapter, build_adapter
-from tests.bot.test_auth import forged_tokens
+from tests.bot.teams.test_auth import forged_tokens
 from tests.support.botframework import REJECTED_SECRET, BotFrameworkStubs, ManagedIdentityEndpoint
 from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message
 

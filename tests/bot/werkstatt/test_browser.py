@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.werkstatt.auth import EntraSignIn, session_key
 from bot.werkstatt.routes import add_werkstatt_routes
-from tests.bot.werkstatt_support import (
+from tests.bot.werkstatt.support import (
     ADMIN_GROUP,
     AUDIT_KEY,
     StubDirectory,

@@ -5,7 +5,7 @@ from its `.m365agentsplayground.yml`); here that file makes the current user Dir
 puts Eva (CDU), Alex (Grünen) and three more sample users into the team. Dirk's search in the channel must not post the
 Grünen's internal paper; the same search in his 1:1 chat finds it (the control).
 
-Needs Debian's chromium and the Playground (see tests/bot/test_app_playground.py).
+Needs Debian's chromium and the Playground (see tests/bot/teams/test_playground.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import yaml
 
 from skills.trace import Trace
 from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index, index_samples_once
-from tests.bot.teams_kit import make_settings
-from tests.bot.test_app_playground import (
+from tests.bot.teams.test_playground import (
     _mention_bot,
     _require_tools,
     _serve,
     _wait_for_trace,
     playground_page,
 )
+from tests.bot.teams_kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

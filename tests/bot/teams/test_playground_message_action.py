@@ -2,7 +2,7 @@
 on a user's message opens a dialog that shows each sentence of the summary once, proposal
 first, then money, then the deadline. The Playground has no app manifest, so the test picks
 „Action Command“ from the message's menu and types the command id, as a developer would.
-Needs Debian's chromium and the Playground (see test_app_playground.py). With
+Needs Debian's chromium and the Playground (see test_playground.py). With
 KIW_PLAYGROUND_SCREENSHOTS=docs set, it writes docs/playground-message-action.png."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import pytest
 
 from bot.extensions import SUMMARISE_COMMAND
 from skills.trace import Trace
-from tests.bot.teams_kit import make_settings
-from tests.bot.test_app_playground import (
+from tests.bot.teams.test_playground import (
     REPO,
     _require_tools,
     _serve,
     _wait_for_trace,
     playground_page,
 )
+from tests.bot.teams_kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,7 +1,7 @@
 """What a new user saw (issue 15 items 4, 5, 7), through the Microsoft 365 Agents Playground in
 headless Chromium: the help names the bot as the Playground does ("Test Bot"), a pasted ALLRIS
 link shows that paper with „Zusammenfassen“, and a 👍 replaces the buttons with the vote in the
-same message. Needs Debian's chromium and the Playground (see test_app_playground.py)."""
+same message. Needs Debian's chromium and the Playground (see test_playground.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from skills.trace import Trace
-from tests.bot.teams_kit import make_settings
-from tests.bot.test_app_playground import (
+from tests.bot.teams.test_playground import (
     REPO,
     _require_tools,
     _serve,
     _wait_for_trace,
     playground_page,
 )
+from tests.bot.teams_kit import make_settings
 from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 
 from bot.werkstatt.auth import LoopbackOnly, is_loopback
 from bot.werkstatt.routes import add_werkstatt_routes
-from tests.bot.werkstatt_support import closed_monday, services_for, write_usage
+from tests.bot.werkstatt.support import closed_monday, services_for, write_usage
 from tests.conftest import REPO
 
 FIRST = date(2026, 11, 2)

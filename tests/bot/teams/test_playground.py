@@ -25,7 +25,7 @@ from tests.bot.teams_kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PLAYGROUND = REPO / "node_modules" / ".bin" / "agentsplayground"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

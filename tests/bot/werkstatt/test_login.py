@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.werkstatt.auth import FLOW_COOKIE, EntraSignIn, SignedCookie, session_key
 from bot.werkstatt.routes import add_werkstatt_routes
-from tests.bot.werkstatt_support import ADMIN_GROUP, AUDIT_KEY, StubDirectory, services_for
+from tests.bot.werkstatt.support import ADMIN_GROUP, AUDIT_KEY, StubDirectory, services_for
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 
