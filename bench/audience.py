@@ -44,7 +44,7 @@ from bot.services import build_services  # noqa: E402
 from graph.cache import CachedDirectory  # noqa: E402
 from skills.trace import Trace  # noqa: E402
 from tests.bot.audience_kit import DIRK, EVA, TENANT, channel_post, roster  # noqa: E402
-from tests.bot.teams_kit import make_settings, message  # noqa: E402
+from tests.bot.kit import make_settings, message  # noqa: E402
 from tests.support.connector import ConnectorRecorder  # noqa: E402
 
 SAMPLE_DIRECTORY = REPO / "samples" / "directory.yaml"

@@ -38,7 +38,7 @@ from bot.app import create_app  # noqa: E402
 from skills import help as help_skill  # noqa: E402
 from skills import policy_qa  # noqa: E402
 from skills.generator.openai_chat import OpenAIGenerator  # noqa: E402
-from tests.bot.teams_kit import (  # noqa: E402
+from tests.bot.kit import (  # noqa: E402
     USER_WITH_PASS,
     make_services,
     make_settings,

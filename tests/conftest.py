@@ -31,7 +31,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[ConnectorRecorder]:
-    """A loopback Bot Connector that records the bot's replies (tests/bot/teams_kit.py)."""
+    """A loopback Bot Connector that records the bot's replies (tests/bot/kit.py)."""
     stub = await ConnectorRecorder().start()
     yield stub
     await stub.close()

@@ -24,7 +24,7 @@ from indexer.embedded import EmbeddedIndex
 from indexer.model import COUNCIL, POLICIES, Chunk
 from skills.audience import WITHHELD_NOTICE
 from skills.trace import Trace
-from tests.bot.teams_kit import BotUnderTest, make_settings, mention, message, start_bot
+from tests.bot.kit import BotUnderTest, make_settings, mention, message, start_bot
 from tests.support.connector import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parents[2]

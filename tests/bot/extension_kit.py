@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.audit import AuditLog
 from bot.services import Services
 from bot.settings import Settings
 from graph.principal import Principal
@@ -17,7 +16,8 @@ from indexer.embedded import EmbeddedIndex
 from indexer.model import COUNCIL, PUBLIC, Chunk
 from skills.generator.extractive import ExtractiveGenerator
 from tests.bot.card_schema import card_errors
-from tests.bot.teams_kit import USER_WITH_PASS, USER_WITHOUT_PASS, FakeDirectory, make_settings
+from tests.bot.kit import USER_WITH_PASS, USER_WITHOUT_PASS, FakeDirectory, make_settings
+from tests.bot.kit import make_services as kit_services
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "invokes"
 ALLRIS = "ratsinfo.luebeck.de"
@@ -93,16 +93,12 @@ def principals() -> list[Principal]:
 
 
 async def make_services(data_dir: Path, **overrides: Any) -> Services:
+    """The kit's Services with an embedded index holding PAPERS and the extractive generator."""
     settings: Settings = make_settings(data_dir, allris_host=ALLRIS, **overrides)
     index = EmbeddedIndex(data_dir / "index")
     await index.upsert(PAPERS)
-    return Services(
-        settings=settings,
-        index=index,
-        directory=FakeDirectory(principals()),
-        generator=ExtractiveGenerator(),
-        audit=AuditLog(settings.data_dir / "audit", b"test-audit-key"),
-    )
+    directory = FakeDirectory(principals())
+    return kit_services(settings, index=index, directory=directory, generator=ExtractiveGenerator())
 
 
 def invoke(name: str, service_url: str = "https://smba.trafficmanager.net/emea/") -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.services import build_services
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import make_settings, message, start_bot
+from tests.bot.kit import make_settings, message, start_bot
 from tests.bot.test_cards_skills import REPO, _index_samples
 from tests.bot.test_faction_isolation import CDU, GRUENE, SECRET_MARKERS, TENANT
 from tests.support.connector import ConnectorRecorder

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BotUnderTest,
     message,
     start_bot,

@@ -10,7 +10,7 @@ import pytest
 from bot import health
 from bot.app import create_app
 from bot.settings import SettingsError
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     FakeDirectory,
     FakeGenerator,
     FakeIndex,

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from graph.principal import DirectoryFileError
-from tests.bot.teams_kit import make_settings
+from tests.bot.kit import make_settings
 
 
 async def test_broken_directory_file_stops_startup_cleanly(

@@ -13,7 +13,7 @@ import pytest
 
 from bot.services import build_services
 from tests.bot.card_schema import card_errors
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     make_settings,
     message,
     start_bot,

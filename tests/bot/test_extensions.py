@@ -26,7 +26,7 @@ from tests.bot.extension_kit import (
     invoke,
     make_services,
 )
-from tests.bot.teams_kit import USER_WITH_PASS, USER_WITHOUT_PASS, audit_lines
+from tests.bot.kit import USER_WITH_PASS, USER_WITHOUT_PASS, audit_lines
 
 
 @pytest.fixture

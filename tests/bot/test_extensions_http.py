@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.bot.extension_kit import assert_outlook_safe, cards_in, invoke, make_services
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BotUnderTest,
     start_bot,
 )

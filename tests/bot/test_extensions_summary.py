@@ -10,7 +10,7 @@ import pytest
 from bot.extensions import handle_invoke
 from bot.services import Services
 from tests.bot.extension_kit import cards_in, invoke, make_services
-from tests.bot.teams_kit import USER_WITH_PASS
+from tests.bot.kit import USER_WITH_PASS
 
 
 @pytest.fixture

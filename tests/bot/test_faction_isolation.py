@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.services import build_services
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     make_settings,
     message,
     start_bot,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.state import MemoryStateStore, build_state_store, dedupe_key, welcomed_key
-from tests.bot.teams_kit import make_settings
+from tests.bot.kit import make_settings
 
 
 class Clock:

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from bot.settings import StateBackend
 from bot.state import build_state_store, dedupe_key
 from bot.state_redis import RedisStateStore
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BOT_ID,
     TENANT,
     make_services,

@@ -6,7 +6,7 @@ from graph.principal import Principal
 from indexer.model import COUNCIL, PUBLIC, Chunk, Hit, SearchQuery, SearchResults
 from skills.audience import PUBLIC_ONLY, WithheldWatch, audience_of, shared_access
 from skills.types import SkillRequest
-from tests.bot.teams_kit import FakeIndex
+from tests.bot.kit import FakeIndex
 
 
 def person(pid: str, *groups: str) -> Principal:

@@ -99,7 +99,7 @@ async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
     from bot.pipeline import Invocation, Pipeline
     from skills.registry import all_skills
     from skills.trace import Trace
-    from tests.bot.teams_kit import make_services, make_settings
+    from tests.bot.kit import make_services, make_settings
 
     services = make_services(make_settings(data_dir))
     pipeline = Pipeline(services.skill_context(), services.audit, all_skills, deadline_seconds=30)

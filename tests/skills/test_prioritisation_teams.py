@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.teams_files import FILE_DOWNLOAD_INFO
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     message,
     start_bot,
 )

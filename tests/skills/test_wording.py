@@ -131,7 +131,7 @@ async def test_council_no_answer_names_the_council_contact(tmp_path: Path) -> No
 
 
 def test_contacts_are_settings(tmp_path: Path) -> None:
-    from tests.bot.teams_kit import make_services, make_settings
+    from tests.bot.kit import make_services, make_settings
 
     settings = make_settings(
         tmp_path,

@@ -31,7 +31,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.app import HANDLER, create_app
 from bot.teams_files import FILE_DOWNLOAD_INFO
-from tests.bot.teams_kit import TENANT, USER_WITH_PASS, make_services, make_settings
+from tests.bot.kit import TENANT, USER_WITH_PASS, make_services, make_settings
 from tests.support.botframework import BotFrameworkStubs, new_signing_key, unsigned_token
 from tests.support.silent import SilentServer
 from tests.support.turns import APP_ID

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from typing import Any
 
@@ -15,9 +14,10 @@ from botbuilder.schema.teams import (
     MessagingExtensionResult,
 )
 
+from tests.bot.kit import message as kit_message
+
 APP_ID = "00000000-0000-0000-0000-00000000b07a"
 TENANT_ID = "11111111-2222-3333-4444-555555555555"
-_ids = itertools.count(1)
 
 ECHO_CARD: dict[str, Any] = {
     "type": "AdaptiveCard",
@@ -35,26 +35,17 @@ def message(
     user_id: str = "29:user-1",
     channel_id: str = "msteams",
 ) -> dict[str, Any]:
-    """A personal-chat message activity as the Bot Connector posts it for Teams."""
-    return {
-        "type": "message",
-        "id": f"activity-{next(_ids)}-{uuid.uuid4().hex[:8]}",
-        "timestamp": "2026-11-27T06:00:00.000Z",
-        "localTimestamp": "2026-11-27T07:00:00.000+01:00",
-        "serviceUrl": service_url,
-        "channelId": channel_id,
-        "from": {"id": user_id, "name": "Erika Mustermann", "aadObjectId": "aad-user-1"},
-        "conversation": {
-            "id": conversation_id or f"a:conv-{uuid.uuid4().hex[:12]}",
-            "conversationType": "personal",
-            "tenantId": TENANT_ID,
-        },
-        "recipient": {"id": f"28:{APP_ID}", "name": "KI-Assistent"},
-        "textFormat": "plain",
-        "locale": "de-DE",
-        "text": text,
-        "channelData": {"tenant": {"id": TENANT_ID}},
-    }
+    """A personal-chat message to the app APP_ID (auth ON), built by the kit's one builder."""
+    return kit_message(
+        text,
+        service_url,
+        user="aad-user-1",
+        tenant=TENANT_ID,
+        conversation_id=conversation_id or f"a:conv-{uuid.uuid4().hex[:12]}",
+        sender_id=user_id,
+        bot_id=f"28:{APP_ID}",
+        channel_id=channel_id,
+    )
 
 
 def compose_extension_query(service_url: str, text: str = "Radverkehr") -> dict[str, Any]:

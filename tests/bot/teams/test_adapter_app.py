@@ -11,8 +11,8 @@ import pytest
 from aiohttp import ClientSession, web
 
 from bot.app import create_app
+from tests.bot.kit import make_services, make_settings
 from tests.bot.teams.test_auth import forged_tokens
-from tests.bot.teams_kit import make_services, make_settings
 from tests.support.botframework import BotFrameworkStubs
 from tests.support.turns import APP_ID, TENANT_ID, compose_extension_query, message
 

@@ -25,9 +25,9 @@ from bot.teams.auth.outbound import (
     OutboundTokenProvider,
     OutboundTokenUnavailable,
 )
+from tests.bot.kit import make_services, make_settings
 from tests.bot.teams.test_adapter import Endpoint, serve
 from tests.bot.teams.test_auth import FakeClock
-from tests.bot.teams_kit import make_services, make_settings
 from tests.support.botframework import BotFrameworkStubs
 from tests.support.silent import SilentServer, closed_port
 from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message

@@ -18,6 +18,7 @@ import yaml
 
 from skills.trace import Trace
 from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index, index_samples_once
+from tests.bot.kit import make_settings
 from tests.bot.teams.test_playground import (
     _mention_bot,
     _require_tools,
@@ -25,7 +26,6 @@ from tests.bot.teams.test_playground import (
     _wait_for_trace,
     playground_page,
 )
-from tests.bot.teams_kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -17,8 +17,8 @@ from skills.registry import skill_by_name
 from skills.router import Route
 from skills.types import SkillResult
 from tests.bot.card_schema import assert_valid_card
+from tests.bot.kit import BotUnderTest, mention, message
 from tests.bot.teams.test_handler import _post_ok, bot  # noqa: F401 - the fixture
-from tests.bot.teams_kit import BotUnderTest, mention, message
 
 
 def _click(bot: BotUnderTest, button: dict[str, Any], conversation_type: str) -> dict[str, Any]:  # noqa: F811

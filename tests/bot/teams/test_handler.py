@@ -16,7 +16,7 @@ from skills import help as help_skill
 from skills.context import Skill, SkillContext
 from skills.types import Citation, SkillError, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BOT_ID,
     TENANT,
     USER_WITH_PASS,

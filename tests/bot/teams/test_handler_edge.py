@@ -14,7 +14,7 @@ import pytest
 
 from bot.teams.handler import tenant_conflict, tenant_id
 from bot.teams_files import FILE_DOWNLOAD_INFO
-from tests.bot.teams_kit import TENANT, message, start_bot
+from tests.bot.kit import TENANT, message, start_bot
 from tests.support.connector import ConnectorRecorder
 from tests.support.silent import SilentServer
 

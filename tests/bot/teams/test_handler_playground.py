@@ -9,17 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.audit import AuditLog
-from bot.services import Services
 from graph.principal import Principal
 from skills.registry import all_skills
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BotUnderTest,
     FakeDirectory,
-    FakeGenerator,
-    FakeIndex,
     fixture,
+    make_services,
     make_settings,
     start_bot,
 )
@@ -38,13 +35,7 @@ async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path)
         tenant_id=PLAYGROUND_TENANT,
         kipass_valid_until=date(2099, 12, 31),
     )
-    services = Services(
-        settings=settings,
-        index=FakeIndex(),
-        directory=FakeDirectory([alex]),
-        generator=FakeGenerator(),
-        audit=AuditLog(data_dir / "audit", b"k"),
-    )
+    services = make_services(settings, directory=FakeDirectory([alex]))
     return await start_bot(aiohttp_client, connector, data_dir, services=services)
 
 

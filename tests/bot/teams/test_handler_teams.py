@@ -11,7 +11,7 @@ from skills import help as help_skill
 from skills.context import Skill, SkillContext
 from skills.types import SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BotUnderTest,
     fixture,
     start_bot,

@@ -8,8 +8,8 @@ from typing import Any
 
 from skills import help as help_skill
 from skills.types import SkillRequest
+from tests.bot.kit import BotUnderTest
 from tests.bot.teams.test_handler_playground import bot, replay  # noqa: F401 - the fixture
-from tests.bot.teams_kit import BotUnderTest
 
 
 def _card_text(reply_body: dict[str, Any]) -> str:

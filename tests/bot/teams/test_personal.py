@@ -18,15 +18,13 @@ import pytest
 from aiohttp import ClientSession, web
 
 from bot.app import create_app
-from bot.audit import AuditLog
-from bot.services import Services
 from bot.withheld import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from graph.principal import Principal
 from indexer.embedded import EmbeddedIndex
 from indexer.model import PUBLIC
 from skills.generator.extractive import ExtractiveGenerator
 from tests.bot.extension_kit import ALLRIS, FACTION, PAPERS
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     BOT_ID,
     TENANT,
     BotUnderTest,
@@ -93,12 +91,8 @@ async def bot(
     settings = make_settings(data_dir, allris_host=ALLRIS, long_work_budget_seconds=5)
     index = EmbeddedIndex(data_dir / "index")
     await index.upsert(PAPERS)
-    services = Services(
-        settings=settings,
-        index=index,
-        directory=FakeDirectory(people()),
-        generator=ExtractiveGenerator(),
-        audit=AuditLog(settings.data_dir / "audit", b"test-audit-key"),
+    services = make_services(
+        settings, index=index, directory=FakeDirectory(people()), generator=ExtractiveGenerator()
     )
     yield await start_bot(aiohttp_client, connector, data_dir, services=services)
     await services.aclose()

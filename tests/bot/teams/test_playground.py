@@ -21,7 +21,7 @@ import pytest
 
 from bot.app import create_app
 from skills.trace import Trace
-from tests.bot.teams_kit import make_settings
+from tests.bot.kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

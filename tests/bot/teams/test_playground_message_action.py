@@ -15,6 +15,7 @@ import pytest
 
 from bot.extensions import SUMMARISE_COMMAND
 from skills.trace import Trace
+from tests.bot.kit import make_settings
 from tests.bot.teams.test_playground import (
     REPO,
     _require_tools,
@@ -22,7 +23,6 @@ from tests.bot.teams.test_playground import (
     _wait_for_trace,
     playground_page,
 )
-from tests.bot.teams_kit import make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from skills.trace import Trace
+from tests.bot.kit import make_settings
 from tests.bot.teams.test_playground import (
     REPO,
     _require_tools,
@@ -18,7 +19,6 @@ from tests.bot.teams.test_playground import (
     _wait_for_trace,
     playground_page,
 )
-from tests.bot.teams_kit import make_settings
 from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

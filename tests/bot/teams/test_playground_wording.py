@@ -23,6 +23,7 @@ import yaml
 
 from bot.extensions import SEARCH_COMMAND
 from skills.trace import Trace
+from tests.bot.kit import make_settings
 from tests.bot.teams.test_playground import (
     REPO,
     _mention_bot,
@@ -31,7 +32,6 @@ from tests.bot.teams.test_playground import (
     _wait_for_trace,
     playground_page,
 )
-from tests.bot.teams_kit import make_settings
 from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -1,6 +1,6 @@
 """Teams streaming in 1:1 chats, through the real endpoint and SDK: the loopback connector
 answers as Teams does (201 with the stream id, 403 on Stop) and refuses, with 400, every update
-that breaks Teams' documented rules (tests/bot/teams_kit.py ConnectorRecorder._check_stream)."""
+that breaks Teams' documented rules (tests/bot/kit.py ConnectorRecorder._check_stream)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from skills.context import Skill, SkillContext
 from skills.generator.openai_chat import OpenAIGenerator
 from skills.types import Citation, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
-from tests.bot.teams_kit import (
+from tests.bot.kit import (
     USER_WITH_PASS,
     BotUnderTest,
     make_services,

@@ -1,8 +1,8 @@
-"""Shared pieces of the Werkstatt tests: audit lines written by the real AuditLog, a directory."""
+"""Shared pieces of the Werkstatt tests: audit lines written by the real AuditLog, Services for the
+dashboard (the kit's builder, tests/bot/kit.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,9 @@ from bot.audit import AuditLog
 from bot.services import Services
 from bot.settings import Settings
 from bot.werkstatt.periods import reference_day
-from graph.principal import Principal, UnknownUser
+from graph.principal import Directory
+from tests.bot.kit import FakeDirectory, make_services
 
-AUDIT_KEY = b"test-audit-key"
 ADMIN_GROUP = "ki-werkstatt-admins"
 
 
@@ -103,33 +103,10 @@ def closed_monday(weeks_back: int = 1) -> date:
     return today - timedelta(days=today.isoweekday() - 1 + 7 * weeks_back)
 
 
-@dataclass
-class StubDirectory:
-    """The directory seam (graph/principal.py Protocol), answering from a dict."""
-
-    groups: dict[str, frozenset[str]]
-
-    async def lookup(self, user_id: str) -> Principal:
-        if user_id not in self.groups:
-            raise UnknownUser(user_id)
-        return Principal(id=user_id, name="Test", groups=self.groups[user_id])
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
-def services_for(data_dir: Path, directory: Any = None, **settings: Any) -> Services:
-    """The seams add_werkstatt_routes uses: settings, directory, audit, and for the inventory
-    upload (which runs the turn pipeline) a skill context; no index or model is asked."""
-    from tests.bot.teams_kit import FakeGenerator, FakeIndex
-
-    return Services(
-        settings=Settings(_env_file=None, data_dir=data_dir, **settings),  # type: ignore[call-arg]
-        index=FakeIndex(),
-        directory=directory or StubDirectory({}),
-        generator=FakeGenerator(),
-        audit=AuditLog(data_dir / "audit", AUDIT_KEY),
-    )
+def services_for(
+    data_dir: Path, *, directory: Directory | None = None, **settings: Any
+) -> Services:
+    """Services for the dashboard (the kit's builder), with the settings as given."""
+    # Settings as given, not load_settings: some tests need an incomplete production setup.
+    unchecked = Settings(_env_file=None, data_dir=data_dir, **settings)  # type: ignore[call-arg]
+    return make_services(unchecked, directory=directory or FakeDirectory())

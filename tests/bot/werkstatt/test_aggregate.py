@@ -21,7 +21,8 @@ from bot.werkstatt.suppression import (
     released,
     sum_of_weeks,
 )
-from tests.bot.werkstatt.support import AUDIT_KEY, at, write_usage
+from tests.bot.kit import AUDIT_KEY
+from tests.bot.werkstatt.support import at, write_usage
 
 FIRST = date(2026, 11, 2)  # a Monday (KW 45/2026)
 WEEK = Weeks(FIRST, 1)

@@ -25,10 +25,10 @@ from aiohttp import web
 
 from bot.werkstatt.auth import EntraSignIn, session_key
 from bot.werkstatt.routes import add_werkstatt_routes
+from graph.principal import Principal
+from tests.bot.kit import AUDIT_KEY, FakeDirectory
 from tests.bot.werkstatt.support import (
     ADMIN_GROUP,
-    AUDIT_KEY,
-    StubDirectory,
     at,
     closed_monday,
     services_for,
@@ -393,10 +393,10 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
     tls_runner, entra.https_port = await serve(entra.tls_app(), tls)
     http_runner, entra.http_port = await serve(entra.browser_app())
 
-    directory = StubDirectory(
+    directory = FakeDirectory.with_groups(
         {ADMIN: frozenset({ADMIN_GROUP}), OUTSIDER: frozenset({"fraktion-x"})}
     )
-    services = services_for(data_dir, directory)
+    services = services_for(data_dir, directory=directory)
     write_usage(services.audit, closed_monday(1), days=3)
     guard = EntraSignIn(
         client_id=CLIENT_ID,
@@ -440,7 +440,7 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
         assert api is not None and api.status == 200
 
         # Removed from the group: the next request is refused although the session is valid.
-        directory.groups[ADMIN] = frozenset()
+        directory.principals[ADMIN] = Principal(id=ADMIN, name="Test")
         api = await page.goto(base + "/werkstatt/api/figures")
         assert api is not None and api.status == 403
         await admin.close()

@@ -18,7 +18,8 @@ from bot.audit import AuditLog
 from bot.werkstatt.aggregate import aggregate
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from bot.werkstatt.published import figures
-from tests.bot.werkstatt.support import AUDIT_KEY, at
+from tests.bot.kit import AUDIT_KEY
+from tests.bot.werkstatt.support import at
 
 W1 = date(2026, 11, 2)  # Monday, KW 45
 TODAY = date(2026, 11, 25)  # Wednesday of KW 48: KW 45-47 are closed, KW 48 is open

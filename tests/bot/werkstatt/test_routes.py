@@ -174,7 +174,7 @@ async def test_local_mode_serves_loopback_only(peer: str, status: int | None) ->
 async def test_bot_app_serves_the_dashboard(aiohttp_client: Any, data_dir: Path) -> None:
     """create_app mounts /werkstatt; turns the bot audits show up in the figures."""
     from bot.app import create_app
-    from tests.bot.teams_kit import make_services, make_settings
+    from tests.bot.kit import make_services, make_settings
 
     settings = make_settings(data_dir)
     services = make_services(settings)
@@ -191,7 +191,11 @@ def test_guard_follows_the_mode(data_dir: Path) -> None:
     from bot.werkstatt.routes import build_guard
 
     assert isinstance(build_guard(services_for(data_dir)), LoopbackOnly)
-    production = {"microsoft_app_id": "app", "microsoft_app_password": "pw", "audit_key": "k"}
+    production: dict[str, Any] = {
+        "microsoft_app_id": "app",
+        "microsoft_app_password": "pw",
+        "audit_key": "k",
+    }
     assert isinstance(
         build_guard(services_for(data_dir, microsoft_app_tenant_id="t-1", **production)),
         EntraSignIn,

@@ -1,5 +1,6 @@
-"""Test kit for the Teams turn pipeline: a loopback Bot Connector that records replies, small
-in-memory seams (index, directory, generator), activity builders and recorded payloads.
+"""The one test kit of bot/: settings, the Services builder with small in-memory seams (index,
+directory, generator), the message builder, recorded payloads, and the bot under test behind a
+loopback Bot Connector that records replies (tests/support/connector.py).
 
 The bot under test is the real aiohttp app (bot/app.py) with the real SDK; only the seams behind
 `Services` are fakes, so these tests do not depend on the index or model backends.
@@ -11,7 +12,7 @@ import asyncio
 import copy
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from bot.audit import AuditLog
 from bot.services import Services
 from bot.settings import Settings, load_settings
-from graph.principal import DirectoryUnavailable, Principal, UnknownUser
+from graph.principal import Directory, DirectoryUnavailable, Principal, UnknownUser
 from indexer.model import Chunk, SearchIndex, SearchQuery, SearchResults
 from skills.generator.base import Generator
 from tests.support.connector import ConnectorRecorder
@@ -31,6 +32,7 @@ BOT_NAME = "KI-Assistent"
 TENANT = "11111111-2222-3333-4444-555555555555"
 USER_WITH_PASS = "aad-user-with-kipass"
 USER_WITHOUT_PASS = "aad-user-without-kipass"
+AUDIT_KEY = b"test-audit-key"
 
 
 # ---- seams ----
@@ -65,10 +67,18 @@ class FakeIndex:
 
 
 class FakeDirectory:
+    """The directory seam (graph/principal.py Protocol) answering from a list of principals;
+    `broken` makes it fail as an unreachable Graph does, `lookups` records who was asked."""
+
     def __init__(self, principals: Sequence[Principal] = ()) -> None:
         self.principals = {p.id: p for p in principals}
         self.broken = False
         self.lookups: list[str] = []
+
+    @classmethod
+    def with_groups(cls, groups: Mapping[str, frozenset[str]]) -> FakeDirectory:
+        """Users known only by their directory groups (the Werkstatt's admin check)."""
+        return cls([Principal(id=user, name="Test", groups=g) for user, g in groups.items()])
 
     async def lookup(self, user_id: str) -> Principal:
         self.lookups.append(user_id)
@@ -118,21 +128,26 @@ def principals() -> list[Principal]:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": data_dir, "audit_key": "test-audit-key"}
+    values: dict[str, Any] = {"data_dir": data_dir, "audit_key": AUDIT_KEY.decode()}
     values.update(overrides)
     return load_settings(env_file=None, **values)
 
 
 def make_services(
-    settings: Settings, *, index: SearchIndex | None = None, generator: Generator | None = None
+    settings: Settings,
+    *,
+    index: SearchIndex | None = None,
+    directory: Directory | None = None,
+    generator: Generator | None = None,
 ) -> Services:
-    """Fakes for every seam, unless a real index or generator is given."""
+    """The one Services builder of the tests: fakes for every seam unless one is given, the real
+    audit log under the data dir."""
     return Services(
         settings=settings,
         index=index or FakeIndex(),
-        directory=FakeDirectory(principals()),
+        directory=directory or FakeDirectory(principals()),
         generator=generator or FakeGenerator(),
-        audit=AuditLog(settings.data_dir / "audit", b"test-audit-key"),
+        audit=AuditLog(settings.data_dir / "audit", AUDIT_KEY),
     )
 
 
@@ -161,7 +176,12 @@ def message(
     conversation_id: str | None = None,
     entities: list[dict[str, Any]] | None = None,
     value: dict[str, Any] | None = None,
+    sender_id: str | None = None,
+    bot_id: str = BOT_ID,
+    channel_id: str = "msteams",
 ) -> dict[str, Any]:
+    """A message activity as the Bot Connector posts it for Teams. `user` is the sender's Entra
+    object id (None: Teams sent none), `sender_id` their Teams id."""
     n = next(_ids)
     conv = (
         conversation_id
@@ -171,17 +191,17 @@ def message(
             "channel": f"19:channel-{n}@thread.tacv2;messageid=17000000{n:05d}",
         }[conversation_type]
     )
-    sender: dict[str, Any] = {"id": f"29:user-{n}", "name": "Erika Muster"}
+    sender: dict[str, Any] = {"id": sender_id or f"29:user-{n}", "name": "Erika Muster"}
     if user:
         sender["aadObjectId"] = user
     activity: dict[str, Any] = {
         "type": "message",
         "id": activity_id or f"17000000{n:05d}",
         "timestamp": "2026-11-27T06:00:00.000Z",
-        "channelId": "msteams",
+        "channelId": channel_id,
         "serviceUrl": service_url,
         "from": sender,
-        "recipient": {"id": BOT_ID, "name": BOT_NAME},
+        "recipient": {"id": bot_id, "name": BOT_NAME},
         "conversation": {"id": conv, "conversationType": conversation_type},
         "text": text,
         "textFormat": "plain",
