@@ -28,7 +28,7 @@ from tests.bot.audience_kit import (
     roster,
     start_sample_bot,
 )
-from tests.bot.teams_kit import BotUnderTest, message
+from tests.bot.kit import BotUnderTest, message
 from tests.support.connector import ConnectorRecorder
 
 CLARA = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0003"  # no KI-Pass yet (two steps open)
