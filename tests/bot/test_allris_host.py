@@ -21,7 +21,6 @@ from tests.bot.audience_kit import (
     REPO,
     TENANT,
     copy_index,
-    index_samples_once,
     start_sample_bot,
 )
 from tests.bot.extension_kit import cards_in, invoke
@@ -29,11 +28,6 @@ from tests.manifest.conftest import APP_ID, BOT_DOMAIN, BOT_ID
 from tests.support.connector import ConnectorRecorder
 
 HAFEN = "https://allris.luebeck.de/public/vo020?VOLFDNR=14150"  # samples/council, VO/2026/14150
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 def test_the_default_is_the_host_the_samples_link_to(monkeypatch: pytest.MonkeyPatch) -> None:

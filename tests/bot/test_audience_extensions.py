@@ -23,7 +23,6 @@ from tests.bot.audience_kit import (
     SECRET_MARKERS,
     TENANT,
     copy_index,
-    index_samples_once,
     roster,
     start_sample_bot,
 )
@@ -33,11 +32,6 @@ from tests.support.connector import ConnectorRecorder
 MIXED_TEAM = "19:team-fraktionen@thread.tacv2"
 GRUENE_TEAM = "19:team-gruene@thread.tacv2"
 CHAT = "19:group-chat-haushalt@thread.v2"
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 @pytest.fixture

@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.bot.audience_kit import SECRET_MARKERS, copy_index, index_samples_once
+from tests.bot.audience_kit import SECRET_MARKERS, copy_index
 from tests.conftest import REPO
 
 DIRK = "dirk.moeller@luebeck.de"  # fraktion-gruene
 ALEX = "alexw@example.com"  # fraktion-gruene, ausschuss-bau
 EVA = "eva.schulz@luebeck.de"  # fraktion-cdu
 QUERY = "Kompromisslinie Radverkehrsbudget Klausurvorlage"
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 @pytest.fixture

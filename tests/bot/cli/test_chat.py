@@ -24,7 +24,6 @@ from tests.bot.audience_kit import (
     TENANT,
     copy_index,
     group_chat,
-    index_samples_once,
     roster,
     start_sample_bot,
 )
@@ -34,11 +33,6 @@ from tests.support.connector import ConnectorRecorder
 CLARA = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0003"  # no KI-Pass yet (two steps open)
 CHAT = "19:group-chat-kiw-chat@thread.v2"
 MESSAGE_ENTITY = "https://schema.org/Message"
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 @pytest.fixture

@@ -3,108 +3,20 @@ pipeline, real MSAL against a local token endpoint, replies to a local Bot Conne
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
-from botbuilder.core import ActivityHandler, Bot, TurnContext
+from aiohttp import ClientSession
+from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity
 
 from bot.settings import Settings
-from bot.teams.adapter import MAX_BODY_BYTES, KiwAdapter, build_adapter
+from bot.teams.adapter import MAX_BODY_BYTES, build_adapter
+from tests.bot.teams.endpoint import Endpoint, MakeEndpoint, serve
 from tests.bot.teams.test_auth import forged_tokens
 from tests.support.botframework import REJECTED_SECRET, BotFrameworkStubs, ManagedIdentityEndpoint
 from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message
-
-
-@dataclass
-class Endpoint:
-    url: str
-    adapter: KiwAdapter
-    stubs: BotFrameworkStubs
-    client: ClientSession
-
-    @property
-    def service_url(self) -> str:
-        return self.stubs.connector.service_url
-
-    def token(self, **claims: Any) -> str:
-        return self.stubs.identity.sign(APP_ID, self.service_url, **claims)
-
-    async def post(
-        self, body: Any, *, token: str | None = "valid", headers: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        all_headers = dict(headers or {})
-        if token == "valid":
-            token = self.token()
-        if token is not None:
-            all_headers["Authorization"] = f"Bearer {token}"
-        if isinstance(body, (bytes, str)):
-            all_headers.setdefault("Content-Type", "application/json")
-            raw = body.encode() if isinstance(body, str) else body
-            kwargs: dict[str, Any] = {"data": io.BytesIO(raw)}
-        else:
-            kwargs = {"json": body}
-        async with self.client.post(self.url, headers=all_headers, **kwargs) as response:
-            return response.status, await response.text()
-
-
-@pytest.fixture
-async def stubs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[BotFrameworkStubs]:
-    started = await BotFrameworkStubs.start(tmp_path)
-    # MSAL (requests) must trust the loopback token endpoint's self-signed certificate.
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(started.tls.cert_file))
-    yield started
-    await started.close()
-
-
-async def serve(adapter: KiwAdapter, bot: Bot) -> web.AppRunner:
-    async def messages(request: web.Request) -> web.Response:
-        return await adapter.handle(request, bot)
-
-    app = web.Application()
-    app.router.add_post("/api/messages", messages)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner
-
-
-MakeEndpoint = Callable[..., Awaitable[Endpoint]]
-
-
-@pytest.fixture
-async def make_endpoint(stubs: BotFrameworkStubs) -> AsyncIterator[MakeEndpoint]:
-    made: list[tuple[Endpoint, web.AppRunner]] = []
-
-    async def make(
-        bot: Bot | None = None, *, local_mode: bool = False, app_type: str = "SingleTenant"
-    ) -> Endpoint:
-        overrides = {} if local_mode else stubs.settings_overrides(APP_ID, TENANT_ID)
-        if not local_mode:
-            overrides["microsoft_app_type"] = app_type
-        settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-        client = ClientSession()
-        adapter = build_adapter(settings, client)
-        runner = await serve(adapter, bot or EchoTeamsBot())
-        endpoint = Endpoint(
-            f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages", adapter, stubs, client
-        )
-        made.append((endpoint, runner))
-        return endpoint
-
-    yield make
-    for endpoint, runner in made:
-        await runner.cleanup()
-        await endpoint.adapter.close()
-        await endpoint.client.close()
 
 
 @pytest.fixture

@@ -18,16 +18,6 @@ from tests.support.turns import APP_ID, TENANT_ID, compose_extension_query, mess
 
 
 @pytest.fixture
-async def stubs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[BotFrameworkStubs]:
-    started = await BotFrameworkStubs.start(tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(started.tls.cert_file))
-    yield started
-    await started.close()
-
-
-@pytest.fixture
 async def app_url(stubs: BotFrameworkStubs, data_dir: Path) -> AsyncIterator[str]:
     settings = make_settings(data_dir, **stubs.settings_overrides(APP_ID, TENANT_ID))
     assert not settings.local_mode

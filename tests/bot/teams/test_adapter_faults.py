@@ -15,9 +15,8 @@ import pytest
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.app import create_app
-from bot.settings import Settings
 from bot.teams import connector
-from bot.teams.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, build_adapter, json_too_deep
+from bot.teams.adapter import MAX_JSON_DEPTH, UNAVAILABLE_TEXT, json_too_deep
 from bot.teams.auth.errors import SigningKeysUnavailable
 from bot.teams.auth.openid import OpenIdKeySet
 from bot.teams.auth.outbound import (
@@ -26,52 +25,23 @@ from bot.teams.auth.outbound import (
     OutboundTokenUnavailable,
 )
 from tests.bot.kit import make_services, make_settings
-from tests.bot.teams.test_adapter import Endpoint, serve
+from tests.bot.teams.endpoint import Endpoint, MakeEndpoint
 from tests.bot.teams.test_auth import FakeClock
 from tests.support.botframework import BotFrameworkStubs
 from tests.support.silent import SilentServer, closed_port
-from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot, compose_extension_query, message
+from tests.support.turns import APP_ID, TENANT_ID, compose_extension_query, message
 
 DEADLINE = 1.0  # KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS in these tests
 
 
 @pytest.fixture
-async def stubs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[BotFrameworkStubs]:
-    started = await BotFrameworkStubs.start(tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(started.tls.cert_file))
-    yield started
-    await started.close()
-
-
-MakeEndpoint = Callable[..., Awaitable[Endpoint]]
-
-
-@pytest.fixture
-async def make_endpoint(stubs: BotFrameworkStubs) -> AsyncIterator[MakeEndpoint]:
-    made: list[tuple[Endpoint, web.AppRunner]] = []
+def make_endpoint(make_endpoint: MakeEndpoint) -> MakeEndpoint:
+    """The shared endpoint factory (conftest.py), with this module's token deadline."""
 
     async def make(**overrides: Any) -> Endpoint:
-        values = {
-            **stubs.settings_overrides(APP_ID, TENANT_ID),
-            "outbound_token_deadline_seconds": DEADLINE,
-            **overrides,
-        }
-        client = ClientSession()
-        adapter = build_adapter(Settings(_env_file=None, **values), client)  # type: ignore[call-arg]
-        runner = await serve(adapter, EchoTeamsBot())
-        endpoint = Endpoint(
-            f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages", adapter, stubs, client
-        )
-        made.append((endpoint, runner))
-        return endpoint
+        return await make_endpoint(**{"outbound_token_deadline_seconds": DEADLINE, **overrides})
 
-    yield make
-    for endpoint, runner in made:
-        await runner.cleanup()
-        await endpoint.adapter.close()
-        await endpoint.client.close()
+    return make
 
 
 def nested(depth: int) -> bytes:

@@ -27,7 +27,6 @@ from tests.bot.audience_kit import (
     channel_post,
     copy_index,
     group_chat,
-    index_samples_once,
     roster,
     start_sample_bot,
 )
@@ -36,11 +35,6 @@ from tests.support.connector import ConnectorRecorder
 TEAM = "19:team-fraktionen@thread.tacv2"
 GRUENE_TEAM = "19:team-gruene@thread.tacv2"
 CHAT = "19:group-chat-radverkehr@thread.v2"
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 @pytest.fixture

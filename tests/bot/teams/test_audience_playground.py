@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from skills.trace import Trace
-from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index, index_samples_once
+from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index
 from tests.bot.kit import make_settings
 from tests.bot.teams.test_playground import (
     _mention_bot,
@@ -71,11 +71,6 @@ def playground_config() -> str:
         },
     }
     return str(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return index_samples_once(tmp_path_factory.mktemp("samples-index"))
 
 
 async def test_channel_with_two_factions_in_the_playground(
