@@ -35,11 +35,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
 
 from indexer.analysis import fold, stem, words
+
+# Every query scores every stored text again; analysing each text once keeps a fake search over
+# a few hundred documents in milliseconds (the vocabulary's word groups multiply the terms).
+_words = lru_cache(maxsize=200_000)(lambda text: tuple(words(text)))
+_stem = lru_cache(maxsize=200_000)(stem)
 
 _INDEX_PATH = re.compile(r"^/indexes(?:\('(?P<q>[^']+)'\)|/(?P<p>[^/('][^/]*))(?P<rest>/.*)?$")
 _KEY_OK = re.compile(r"^[A-Za-z0-9_\-=]+$")
@@ -203,7 +209,10 @@ class FakeSearchService:
 
     def _search(self, name: str, body: dict[str, Any]) -> web.Response:
         fields = self._fields(name)
-        searchable = [n for n, f in fields.items() if f.get("searchable")]
+        # Vector fields are "searchable" too, but only by vector queries.
+        searchable = [
+            n for n, f in fields.items() if f.get("searchable") and f.get("type") != _VECTOR
+        ]
         store = self.docs[name]
         try:
             keep = compile_filter(str(body["filter"])) if body.get("filter") else _keep_all
@@ -405,7 +414,7 @@ def _values(value: Any) -> list[str]:
 
 
 def _word_matches(w: str, t: _Term) -> bool:
-    return stem(w) == t.stem or (t.fuzzy and _one_edit(w, t.word))
+    return _stem(w) == t.stem or (t.fuzzy and _one_edit(w, t.word))
 
 
 def _term_score(doc: dict[str, Any], fields: list[str], t: _Term | _Group) -> float:
@@ -415,7 +424,7 @@ def _term_score(doc: dict[str, Any], fields: list[str], t: _Term | _Group) -> fl
     score = 0.0
     for f in fields:
         for value in _values(doc.get(f)):
-            score += sum(1 for w in words(value) if _word_matches(w, t)) * (
+            score += sum(1 for w in _words(value) if _word_matches(w, t)) * (
                 2 if f == "title" else 1
             )
     return score

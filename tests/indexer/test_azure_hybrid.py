@@ -253,3 +253,17 @@ async def test_an_encoder_outage_loses_nothing_and_the_next_run_adds_the_vectors
         assert all(d[ENCODER_FIELD] == encoder.name for d in stored(service))
         await asyncio.to_thread(encoder.close)
         await idx.close()
+
+
+async def test_vector_fields_are_not_searched_as_words(
+    service: FakeSearchService, endpoint: str
+) -> None:
+    # The loopback service once scored the floats of vector fields as text: "0" matched every
+    # vectorised passage. Only vector queries search a vector field.
+    writer = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=FixedEncoder())
+    await writer.upsert(corpus.ALL_CHUNKS)
+    keywords = AzureSearchIndex(endpoint, service.api_key, INDEX)
+    assert (await keywords.search(SearchQuery(text="0"))).total == 0
+    assert (await keywords.search(SearchQuery(text="Radverkehr"))).total > 0
+    await keywords.close()
+    await writer.close()
