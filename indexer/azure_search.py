@@ -58,18 +58,17 @@ from indexer.azure_vectors import (
     ENCODER_FIELD,
     HASH_FIELD,
     bookkeeping_fields,
-    chunk_passage,
     has_field,
     merged_schema,
-    passage_hash,
-    passage_text,
     vector_field,
     vector_field_name,
     vector_search,
 )
+from indexer.embedding import EmbedReport
 from indexer.encoders import Encoder
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
 from indexer.snippets import clip
+from indexer.vectors import embedding_text, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -453,8 +452,8 @@ class AzureSearchIndex:
             field = vector_field_name(name)
             kept, fresh = [], []
             for chunk, doc in batch:
-                passage = chunk_passage(chunk)
-                digest = passage_hash(passage)
+                passage = embedding_text(chunk)
+                digest = text_hash(passage)
                 if known.get(doc["key"]) == (name, digest):
                     # Merge without the vector field: the stored vector stays as it is.
                     kept.append({**doc, ENCODER_FIELD: name, HASH_FIELD: digest})
@@ -466,7 +465,7 @@ class AzureSearchIndex:
                 if vectors is not None:
                     doc = {**doc, field: vectors[n], ENCODER_FIELD: name}
                     doc[HASH_FIELD] = digest
-                uploads.append(doc)  # without vectors: `vectorise_pending` adds them later
+                uploads.append(doc)  # without vectors: `embed_pending` adds them later
             if uploads:
                 await self._send(uploads, action="upload")
             if kept:
@@ -489,16 +488,52 @@ class AzureSearchIndex:
             )
             return None
 
+    async def embed_pending(
+        self, *, progress: Callable[[int, int], None] | None = None, full_sync: bool = False
+    ) -> EmbedReport:
+        """The index run's embedding step (indexer/pipeline.py: EmbedsPassages). Writes embed
+        as they go, so this only finds what they could not: an index from before vectors, an
+        encoder change, passages written while the encoder failed. `full_sync` changes
+        nothing here: the pending filter always looks at the whole index."""
+        started = time_module.monotonic()
+        if self._encoder is None:
+            return EmbedReport(encoder=None, seconds=time_module.monotonic() - started)
+        await self.ensure_index()
+        name = self._encoder.name
+        _, total, _ = await self._fetch(
+            search_text="*", filter=self._pending_filter(), include_total_count=True, top=0
+        )
+        done = await self.vectorise_pending(
+            on_progress=(lambda n: progress(n, total)) if progress else None
+        )
+        _, vectors, _ = await self._fetch(
+            search_text="*",
+            filter=f"{ENCODER_FIELD} eq {odata_string(name)}",
+            include_total_count=True,
+            top=0,
+        )
+        return EmbedReport(
+            encoder=name,
+            embedded=done,
+            vectors=vectors,
+            seconds=time_module.monotonic() - started,
+        )
+
+    def _pending_filter(self) -> str:
+        name = self._encoder.name if self._encoder else ""
+        return f"{ENCODER_FIELD} ne {odata_string(name)}"
+
     async def vectorise_pending(self, on_progress: Callable[[int], None] | None = None) -> int:
         """Give every document without a vector of the current encoder one, from the text
         stored in the index (an index from before vectors, or after an encoder change).
-        Resumable: what is done no longer matches the filter. Returns how many were done."""
+        Resumable: what is done no longer matches the filter. `on_progress` gets the running
+        count. Returns how many were done."""
         if self._encoder is None:
             return 0
         await self.ensure_index()
         name = self._encoder.name
         field = vector_field_name(name)
-        pending = f"{ENCODER_FIELD} ne {odata_string(name)}"
+        pending = self._pending_filter()
         page = min(self._page_size, self._batch_size)
         done, last = 0, ""
         while True:
@@ -506,27 +541,27 @@ class AzureSearchIndex:
             docs, _, _ = await self._fetch(
                 search_text="*",
                 filter=pending + after,
-                select=["key", "title", "heading", "text"],
+                select=["key", "id", "doc_id", "collection", "title", "heading", "text"],
                 order_by=["key asc"],
                 top=page,
             )
             if not docs:
                 return done
-            passages = [passage_text(d.get("title"), d.get("heading"), d.get("text")) for d in docs]
+            passages = [embedding_text(from_document(d)) for d in docs]
             vectors = await asyncio.to_thread(self._encoder.embed_passages, passages)
             merges = [
                 {
                     "key": d["key"],
                     field: vector,
                     ENCODER_FIELD: name,
-                    HASH_FIELD: passage_hash(passage),
+                    HASH_FIELD: text_hash(passage),
                 }
                 for d, passage, vector in zip(docs, passages, vectors, strict=True)
             ]
             await self._send(merges, action="merge")
             done += len(docs)
             if on_progress is not None:
-                on_progress(len(docs))
+                on_progress(done)
             if len(docs) < page:
                 return done
             last = docs[-1]["key"]

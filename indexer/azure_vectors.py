@@ -10,14 +10,12 @@ existing index grows into a hybrid one. The I/O (uploads, queries) stays in azur
   the stored vector (merge without the vector field); anything else is embedded again. A
   document whose `vector_encoder` is not the current one is vectorised on the next index run
   from the text already in the index — nothing is downloaded again.
-- What is embedded: the document title, the section heading and the passage, one per line —
-  passages that carry their title and heading were found more often in the measurement of
-  issue 13 (../shared/notes/embedded-options.md).
+- What is embedded is what the embedded backend embeds (`indexer/vectors.py: embedding_text`:
+  title, heading, the start of the passage), so both backends hold the same vectors.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -32,8 +30,6 @@ from azure.search.documents.indexes.models import (
     VectorSearchAlgorithmMetric,
     VectorSearchProfile,
 )
-
-from indexer.model import Chunk
 
 VECTOR_PROFILE = "kiw-vector-profile"
 VECTOR_ALGORITHM = "kiw-hnsw-cosine"
@@ -111,20 +107,3 @@ def _union(old: list[Any] | None, new: list[Any] | None) -> list[Any] | None:
 
 def has_field(index: SearchIndex, name: str) -> bool:
     return any(f.name == name for f in index.fields or [])
-
-
-def passage_text(title: str | None, heading: str | None, text: str | None) -> str:
-    """What is embedded for one chunk: title, heading (when not the title) and the passage."""
-    lines = [title or ""]
-    if heading and heading != title:
-        lines.append(heading)
-    lines.append(text or "")
-    return "\n".join(line for line in lines if line.strip())
-
-
-def chunk_passage(chunk: Chunk) -> str:
-    return passage_text(chunk.title, chunk.heading, chunk.text)
-
-
-def passage_hash(passage: str) -> str:
-    return hashlib.sha256(passage.encode("utf-8")).hexdigest()[:32]

@@ -68,7 +68,6 @@ async def index_oparl(
             parse_workers=parse_workers,
         )
         summary = await job.run()
-        await vectorise_pending(index, summary)
         summary.complete = not source.truncated and not source.failed_lists
         source_failures = [
             *(f"{reason}; nothing was deleted" for reason in source.failed_lists),
@@ -128,7 +127,6 @@ async def index_files(
     )
     try:
         summary = await job.run()
-        await vectorise_pending(index, summary)
     finally:
         checkpoint.close()
     summary.unchanged = source.unchanged
@@ -137,19 +135,4 @@ async def index_files(
     return summary
 
 
-async def vectorise_pending(index: SearchIndex, summary: Summary) -> None:
-    """After a run, give documents without vectors of the current encoder theirs, from the text
-    in the index (an index from before vectors, an encoder change, an encoder that failed
-    during the run). Only backends that keep vectors in the index have this step (Azure)."""
-    vectorise = getattr(index, "vectorise_pending", None)
-    if vectorise is None:
-        return
-    try:
-        summary.vectorised = await vectorise()
-    except Exception as exc:  # the encoder or the service failed: what is done stays done
-        summary.add_failure(
-            f"vectors not finished ({type(exc).__name__}: {exc}); the next run continues"
-        )
-
-
-__all__ = ["index_files", "index_oparl", "vectorise_pending"]
+__all__ = ["index_files", "index_oparl"]

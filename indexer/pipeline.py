@@ -331,7 +331,6 @@ class Summary:
     # document, a file download, a refused mass delete). Any failure: non-zero exit code.
     failures: list[str] = field(default_factory=list)  # the first MAX_ITEMS_KEPT
     failure_count: int = 0
-    vectorised: int = 0  # documents given vectors from text already in the index (Azure)
     embedded: int = 0  # passages embedded in this run (semantic retrieval)
     vectors: int | None = None  # passage vectors in the index afterwards; None: no vector leg
     embed_seconds: float = 0.0
@@ -381,7 +380,6 @@ class Summary:
             "message": self.message,
             "failures": self.failures[:MAX_SKIPS_LISTED],
             "failure_count": self.failure_count,
-            "vectorised": self.vectorised,
             "embedded": self.embedded,
             "vectors": self.vectors,
             "embed_seconds": round(self.embed_seconds, 3),

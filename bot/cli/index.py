@@ -155,8 +155,6 @@ def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any
             f"files {d['files']} ({d['bytes'] / 1_000_000:.1f} MB, {d['files_reused']} reused), "
             f"{d['elapsed_seconds']:.1f} s"
         )
-        if d.get("vectorised"):
-            print(f"  vectors added from the text in the index: {d['vectorised']} chunks")
         if d["vectors"] is not None:
             print(
                 f"  vectors: embedded {d['embedded']} passages in {d['embed_seconds']:.1f} s, "

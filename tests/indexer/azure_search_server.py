@@ -260,7 +260,8 @@ class FakeSearchService:
             out["@odata.count"] = len(scored)
         if body.get("facets"):
             out["@search.facets"] = _facets([d for _, d in scored], body["facets"])
-        skip, top = int(body.get("skip") or 0), int(body.get("top") or 50)
+        # $top=0 asks for the count alone; no $top means 50.
+        skip, top = int(body.get("skip") or 0), int(50 if body.get("top") is None else body["top"])
         select = [s.strip() for s in (body.get("select") or "").split(",") if s.strip()]
         highlight = [h.strip() for h in (body.get("highlight") or "").split(",") if h.strip()]
         pre, post = body.get("highlightPreTag", "<em>"), body.get("highlightPostTag", "</em>")

@@ -184,9 +184,12 @@ async def test_an_index_from_before_vectors_gets_them_from_its_stored_text(
     )
     embedded = [t for r in openai.received for t in r.body["input"]]
     assert any(corpus.BAEDER[0].text in t and corpus.BAEDER[0].title in t for t in embedded)
-    # Done is done: a second pass finds nothing pending and embeds nothing.
+    # Done is done: the index run's embedding step finds nothing pending and embeds nothing.
     calls = len(openai.received)
-    assert await idx.vectorise_pending() == 0 and len(openai.received) == calls
+    seen: list[tuple[int, int]] = []
+    report = await idx.embed_pending(progress=lambda done, total: seen.append((done, total)))
+    assert (report.encoder, report.embedded, report.vectors) == (encoder.name, 0, done)
+    assert len(openai.received) == calls and seen == []
     after = await idx.search(SearchQuery(text="Radverkehr"))
     assert service.searches()[-1]["vectorQueries"][0]["fields"] == field and after.hits
     await asyncio.to_thread(encoder.close)
@@ -200,8 +203,11 @@ async def test_a_changed_encoder_revectorises_into_its_own_field(
     await first.upsert(corpus.ALL_CHUNKS)
     await first.close()
     encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=openai.base_url)
-    idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder)
-    assert await idx.vectorise_pending() == len(corpus.ALL_CHUNKS)
+    idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder, page_size=4)
+    seen: list[tuple[int, int]] = []
+    report = await idx.embed_pending(progress=lambda done, total: seen.append((done, total)))
+    assert report.embedded == report.vectors == len(corpus.ALL_CHUNKS)
+    assert seen == [(4, 11), (8, 11), (11, 11)]  # progress per page, of all that was pending
     fields = {f["name"] for f in service.indexes[INDEX]["fields"]}
     # Azure cannot drop a field in place: the old one stays, the new one is filled and used.
     assert {vector_field_name(FixedEncoder.name), vector_field_name(encoder.name)} <= fields

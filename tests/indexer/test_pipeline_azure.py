@@ -95,12 +95,13 @@ async def test_next_oparl_run_vectorises_an_old_index_without_downloading(
         plain = AzureSearchIndex(url, service.api_key, "kiw-ingest")
         first = await index_oparl(server.system_url, plain, data_dir, backoff_seconds=0.01)
         await plain.close()
-        assert first.complete and first.vectorised == 0 and first.files > 0
+        assert first.complete and first.embedded == 0 and first.files > 0
         downloads = _downloads(server)
         encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=fake.base_url)
         azure = AzureSearchIndex(url, service.api_key, "kiw-ingest", encoder=encoder)
         again = await index_oparl(server.system_url, azure, data_dir, backoff_seconds=0.01)
-        assert again.vectorised == len(service.docs["kiw-ingest"]) == first.chunks
+        assert again.embedded == len(service.docs["kiw-ingest"]) == first.chunks
+        assert again.vectors == first.chunks
         assert again.files == 0 and _downloads(server) == downloads  # nothing fetched again
         assert all(d[ENCODER_FIELD] == encoder.name for d in service.docs["kiw-ingest"].values())
         await asyncio.to_thread(encoder.close)
