@@ -161,10 +161,11 @@ async def handle_invoke(
     the app's (bot/app.py); without one, a pipeline over `services` and the registry."""
     invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id, audience)
     handler = _HANDLERS.get(name)
-    if handler is None:
+    extension = Extension(pipeline or Pipeline.for_services(services), services)
+    # The registry the pipeline runs decides: an invoke of a skill it lacks gets the same hint.
+    if handler is None or _SKILL_OF[name] not in {s.name for s in extension.pipeline.skills()}:
         log.info("message-extension invoke %r is not supported", name)
         return _hint(name, HINT_UNSUPPORTED)
-    extension = Extension(pipeline or Pipeline.for_services(services), services)
     started = time.perf_counter()
     outcome = "error"
     try:

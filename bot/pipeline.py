@@ -147,7 +147,8 @@ class Pipeline:
         *,
         deadline_seconds: float,
     ) -> None:
-        self.ctx = ctx
+        # The help skill lists the registry it runs in (SkillContext.skills).
+        self.ctx = replace(ctx, skills=tuple(skills()))
         self.audit = audit  # None: nothing is audited (the CLI: an admin's check is no usage)
         self.skills = skills
         self.deadline_seconds = deadline_seconds

@@ -20,7 +20,7 @@ from typing import Any
 from indexer.links import chunks_for_link
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
 from indexer.submitters import faction_names
-from kiw_common.references import is_link_to_host
+from kiw_common.references import is_link_to_host, mentions_reference
 from skills import cardkit
 from skills.allris_query import (
     CouncilQuery,
@@ -29,7 +29,7 @@ from skills.allris_query import (
     parse_council_query,
     without_reference,
 )
-from skills.context import Skill, SkillContext
+from skills.context import Skill, SkillContext, Utterance
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage
 from skills.german import split_sentences
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question
@@ -539,6 +539,18 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     return _listing(q, text, papers, page, ctx)
 
 
+_COUNCIL_WORDS = re.compile(
+    r"\b(antr[aä]ge?n?|antrag\w*|vorlagen?|beschlussvorlage\w*|ausschu(?:ss|ß)\w*|sitzung\w*|"
+    r"bürgerschaft|gremi\w+|fraktion\w*|allris|tagesordnung\w*|drucksache\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_council_business(said: Utterance) -> bool:
+    """A paper reference or a word of council business (a reference beats a question word)."""
+    return mentions_reference(said.head) or _COUNCIL_WORDS.search(said.head) is not None
+
+
 SKILL = Skill(
     name=NAME,
     commands=("suche", "search"),
@@ -550,4 +562,7 @@ SKILL = Skill(
     requires_kipass=False,
     run=run,
     needs_kipass_for=answers_question,
+    aliases=("allris",),
+    intent=asks_about_council_business,
+    intent_rank=40,
 )

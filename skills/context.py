@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,25 @@ class SkillContext:
     directory: Directory
     config: SkillConfig = field(default_factory=SkillConfig)
     today: Callable[[], date] = date.today
+    # The registry (skills/registry.py) as the composition root built it, for the skills that
+    # talk about the others (help); empty where no such skill runs.
+    skills: Sequence[Skill] = ()
 
 
 SkillRun = Callable[["SkillRequest", SkillContext], Awaitable["SkillResult"]]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What intent detection reads of a message without a command (skills/router.py)."""
+
+    head: str  # its start (router.INSPECT_CHARS): commands and intents sit there
+    ends_with_question: bool  # the whole message ends with "?"
+
+
+# Whether free text asks for this skill. Runs on every message without a command: patterns must
+# run in time linear in the text (no `.*` between two words).
+IntentPredicate = Callable[[Utterance], bool]
 
 
 @dataclass(frozen=True)
@@ -51,3 +67,9 @@ class Skill:
     # requests (allris_search: a search is a lookup, a question gets a generated answer): true
     # for (text, options) the gate must treat as an AI feature. See docs/identity.md.
     needs_kipass_for: Callable[[str, Mapping[str, Any]], bool] | None = None
+    # More spellings the router accepts as the command, not shown on the help card.
+    aliases: tuple[str, ...] = ()
+    # Free text this skill answers without a command, and in which order the router asks the
+    # skills (lower first): a summary request names a paper, so summarise asks before search.
+    intent: IntentPredicate | None = None
+    intent_rank: int = 100

@@ -59,9 +59,7 @@ def _entry(skill: Skill) -> dict[str, object]:
 
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    from skills.registry import all_skills
-
-    skills = [s for s in all_skills() if s.commands]
+    skills = [s for s in ctx.skills if s.commands]
     asked = request.text.strip().lower().split(" ", 1)[0] if request.text.strip() else ""
     focused = [s for s in skills if asked and asked in (c.lower() for c in s.commands)]
     if focused:
@@ -88,6 +86,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 SKILL = Skill(
     name="help",
     commands=("hilfe", "help", "?"),
+    aliases=("start",),
     title="Hilfe",
     description="Zeigt, was der Assistent kann und wie Sie ihn ansprechen.",
     requires_kipass=False,

@@ -19,7 +19,7 @@ from typing import Any
 
 from graph.principal import KIPASS_STEPS, NO_EXPIRY, Principal
 from indexer.model import PUBLIC
-from skills.context import Skill, SkillConfig, SkillContext
+from skills.context import Skill, SkillConfig, SkillContext, Utterance
 from skills.types import SkillRequest, SkillResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -298,6 +298,16 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     return status_result(request.user, ctx.today(), ctx.config)
 
 
+_KIPASS = re.compile(r"\bki[- ]?pass\b", re.IGNORECASE)
+_KIPASS_STATUS = re.compile(
+    r"\b(mein\w*|habe ich|hab ich|status|gültig\w*|abgelaufen|fehlt|schritte?)\b", re.IGNORECASE
+)
+
+
+def asks_about_own_kipass(said: Utterance) -> bool:
+    return bool(_KIPASS.search(said.head) and _KIPASS_STATUS.search(said.head))
+
+
 SKILL = Skill(
     name="kipass",
     commands=("kipass", "ki-pass"),
@@ -305,4 +315,6 @@ SKILL = Skill(
     description="Zeigt Ihren KI-Pass: gültig bis wann, welche Schritte erledigt sind.",
     requires_kipass=False,
     run=run,
+    intent=asks_about_own_kipass,
+    intent_rank=30,
 )

@@ -10,7 +10,7 @@ import re
 
 from indexer.model import POLICIES
 from skills import cardkit
-from skills.context import Skill, SkillConfig, SkillContext
+from skills.context import Skill, SkillConfig, SkillContext, Utterance
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
 from skills.types import SkillRequest, SkillResult
 
@@ -131,6 +131,28 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     )
 
 
+_QUESTION_WORDS = re.compile(
+    r"^(wer|wie|was|wann|wo|warum|wieso|weshalb|welche[rsmn]?|wozu|darf|dürfen|muss|müssen|"
+    r"kann|können|soll|sollen|ist|sind|gibt|gilt)\b",
+    re.IGNORECASE,
+)
+_POLICY_WORDS = re.compile(
+    r"\b(dienstvereinbarung\w*|leitlinie\w*|richtlinie\w*|regel\w*|erlaubt|verboten|"
+    r"datenschutz\w*|personenbezogen\w*|chatgpt|copilot|sprachmodell\w*|ki[- ]nutzung|"
+    r"ki-tools?|künstliche\w* intelligenz|personalrat\w*|dsgvo)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_a_question(said: Utterance) -> bool:
+    """A question, or words of the AI rules: the last intent asked (council words go first)."""
+    return bool(
+        said.ends_with_question
+        or _QUESTION_WORDS.search(said.head)
+        or _POLICY_WORDS.search(said.head)
+    )
+
+
 SKILL = Skill(
     name=NAME,
     commands=("frage", "ask"),
@@ -141,4 +163,7 @@ SKILL = Skill(
     ),
     requires_kipass=True,
     run=run,
+    aliases=("question",),
+    intent=asks_a_question,
+    intent_rank=50,
 )

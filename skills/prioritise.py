@@ -22,7 +22,7 @@ from prioritisation.report import de
 from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS, Quarter
 from prioritisation.scoring import Parameters
 from skills import cardkit
-from skills.context import Skill, SkillContext
+from skills.context import Skill, SkillContext, Utterance
 from skills.results import InventoryProblems, Ranking
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import count_of
@@ -215,6 +215,13 @@ def _card(analysis: Analysis) -> dict[str, object]:
     return cardkit.card(body)
 
 
+_PRIORITISE = re.compile(r"\b(priorisier\w*|quick[- ]?wins?|prioriti[sz]e)\b", re.IGNORECASE)
+
+
+def asks_to_prioritise(said: Utterance) -> bool:
+    return _PRIORITISE.search(said.head) is not None
+
+
 SKILL = Skill(
     name="prioritise",
     commands=("priorisieren", "prioritise", "prioritize"),
@@ -223,4 +230,6 @@ SKILL = Skill(
     "Rangliste, Quick Wins und Zeitplan.",
     requires_kipass=False,
     run=run,
+    intent=asks_to_prioritise,
+    intent_rank=20,
 )

@@ -24,7 +24,7 @@ from indexer.chunking import PageText, split_page_markers, split_passages
 from indexer.links import chunks_for_link
 from indexer.model import Chunk
 from kiw_common.references import TYPED_REFERENCE as REFERENCE
-from skills.context import Skill, SkillContext
+from skills.context import Skill, SkillContext, Utterance
 from skills.generator.base import Passage, Summary, SummaryPoint
 from skills.grounding import citation_json
 from skills.results import CitedPoint, DocumentSummary
@@ -422,6 +422,20 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     return build_result(source, outline, summary, passages, read)
 
 
+# "Fass(e) … zusammen" as two searches, the second starting after the first "fass…": the same
+# meaning as `fass\w*\b.*\bzusammen\b`, without its quadratic backtracking.
+_SUMMARY_WORD = re.compile(r"\b(zusammenfass\w*|summari[sz]e|zusammenfassung)\b", re.IGNORECASE)
+_FASS = re.compile(r"\bfass\w*\b", re.IGNORECASE)
+_ZUSAMMEN = re.compile(r"\bzusammen\b", re.IGNORECASE)
+
+
+def asks_for_summary(said: Utterance) -> bool:
+    if _SUMMARY_WORD.search(said.head):
+        return True
+    verb = _FASS.search(said.head)
+    return verb is not None and _ZUSAMMEN.search(said.head, verb.end()) is not None
+
+
 SKILL = Skill(
     name=NAME,
     commands=("zusammenfassen", "summarise"),
@@ -432,4 +446,7 @@ SKILL = Skill(
     ),
     requires_kipass=True,
     run=run,
+    aliases=("zusammenfassung", "summarize", "summary"),
+    intent=asks_for_summary,
+    intent_rank=10,
 )

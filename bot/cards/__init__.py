@@ -120,25 +120,24 @@ def summary_line(text: str, limit: int = 200) -> str:
     return cut.rstrip(" ,;:") + " …"
 
 
-def help_summary(skills: Sequence[Skill], notice: str = "") -> str:
+def help_summary(skills: Sequence[Skill]) -> str:
     commands = ", ".join(s.commands[0] for s in skills if s.commands)
-    lead = f"{notice} " if notice else ""
-    return f"{lead}Befehle: {commands}."
+    return f"Befehle: {commands}."
 
 
-def help_card(skills: Sequence[Skill], notice: str = "", bot_name: str = "") -> dict[str, Any]:
+def help_card(skills: Sequence[Skill], bot_name: str = "") -> dict[str, Any]:
     """`bot_name`: the name Teams sends for the bot in this conversation (the mention example)."""
-    # Built on every `hilfe`; the skills are fixed per process, so build once per notice and name.
-    loaded: dict[str, Any] = json.loads(_help_card_json(tuple(skills), notice, bot_name))
+    # Built on every `hilfe`; the skills are fixed per process, so build once per name.
+    loaded: dict[str, Any] = json.loads(_help_card_json(tuple(skills), bot_name))
     return loaded
 
 
 @lru_cache(maxsize=32)
-def _help_card_json(skills: tuple[Skill, ...], notice: str, bot_name: str) -> str:
+def _help_card_json(skills: tuple[Skill, ...], bot_name: str) -> str:
     return json.dumps(
         fill(
             "help",
-            notice=notice,
+            notice="",
             title=HELP_TITLE,
             intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
             "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",

@@ -33,9 +33,6 @@ ERROR_TEXT = (
     "Bei der Bearbeitung ist ein Fehler aufgetreten. Bitte versuchen Sie es in einigen Minuten "
     "erneut. Wenn der Fehler bleibt, wenden Sie sich mit der Fehler-ID an die KI-Werkstatt."
 )
-UNAVAILABLE_NOTICE = (
-    "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun:"
-)
 WORKING_TEXT = "Ich arbeite daran …"
 
 CitationStyle = Literal["native", "card"]
@@ -137,11 +134,10 @@ def _reply(
 ) -> ChatMessage:
     skill, result = outcome.skill, outcome.result
     if skill.name == "help" and not result.card and not result.data.get("focused"):
-        notice = UNAVAILABLE_NOTICE if outcome.route.reason == "unavailable" else ""
         bot_name = str(result.data.get("bot_name") or "")
         return card_message(
-            cards.help_card(skills, notice=notice, bot_name=bot_name),
-            cards.help_summary(skills, notice=notice),
+            cards.help_card(skills, bot_name=bot_name),
+            cards.help_summary(skills),
         )
     if result.answer_in_text and not (citation_style == "card" and result.card):
         return text_answer(skill, result, scope)

@@ -10,7 +10,6 @@ bot/teams/replies.py.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
+from bot import extensions
 from bot.cards import voted_card
 from bot.pipeline import Invocation, Outcome, Pipeline, new_correlation_id
 from bot.services import Services
@@ -62,7 +62,6 @@ TOO_LONG_TEXT = (
 FILES_UNAVAILABLE = (
     "Ich konnte {names} nicht abrufen. Bitte senden Sie die Datei in einigen Minuten noch einmal."
 )
-EXTENSION_UNAVAILABLE = "Diese Funktion ist noch nicht verfügbar. Bitte schreiben Sie mir im Chat."
 FEEDBACK_THANKS = "Danke für Ihre Rückmeldung."
 MEMBER_WELCOME = (
     "Willkommen! Ich bin der KI-Werkstatt Assistent. Erwähnen Sie mich mit @ und schreiben Sie "
@@ -447,14 +446,6 @@ class KiwTeamsHandler(TeamsActivityHandler):
     async def _extension_invoke(
         self, turn_context: TurnContext, name: str, value: dict[str, Any]
     ) -> InvokeResponse:
-        try:
-            extensions = importlib.import_module("bot.extensions")
-        except ModuleNotFoundError as exc:
-            if exc.name != "bot.extensions":
-                raise
-            return InvokeResponse(
-                status=int(HTTPStatus.OK), body=_extension_message(EXTENSION_UNAVAILABLE)
-            )
         activity = turn_context.activity
         status, body = await extensions.handle_invoke(
             name,

@@ -16,7 +16,6 @@ from botbuilder.schema import Activity
 from bot.pipeline import Outcome
 from bot.render.chat import (
     ERROR_TEXT,
-    UNAVAILABLE_NOTICE,
     WORKING_TEXT,
     ChatMessage,
     CitationStyle,
@@ -32,7 +31,6 @@ from skills.types import Scope
 
 __all__ = [
     "ERROR_TEXT",
-    "UNAVAILABLE_NOTICE",
     "WORKING_TEXT",
     "CitationStyle",
     "Reply",

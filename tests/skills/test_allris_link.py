@@ -14,6 +14,7 @@ from indexer.embedded import EmbeddedIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
+from skills.registry import all_skills
 from skills.router import detect_intent
 from skills.types import SkillRequest, SkillResult
 from tests.skills.corpus import sample_chunks
@@ -89,7 +90,8 @@ async def test_a_question_with_a_link_is_answered_from_the_linked_paper(tmp_path
     """`suche`/free text that asks about a linked paper: answered from that paper, only for
     those who may read it; for anyone else „nicht gefunden“, as for an unknown link."""
     question = f"Bis wann ist das Konzept in {RADVERKEHR} vorzulegen?"
-    assert detect_intent(question) == "allris_search"
+    intended = detect_intent(question, all_skills())
+    assert intended is not None and intended.name == "allris_search"
     answered = await _ask(tmp_path, question)
     assert answered.grounded and "30.09.2026" in answered.data["answer"]
     assert {c.reference for c in answered.citations} == {"VO/2026/14102"}

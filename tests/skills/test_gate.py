@@ -17,7 +17,7 @@ from graph.local import LocalDirectory, parse_directory
 from graph.principal import DirectoryUnavailable, Principal
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.gate import GateDecision, gate, needs_kipass
-from skills.registry import all_skills, skill_by_name
+from skills.registry import all_skills, skill_named
 from tests.bot.card_schema import assert_valid_card
 
 TODAY = date(2026, 11, 27)
@@ -141,17 +141,17 @@ def test_council_search_needs_the_kipass_only_for_answers(
     text: str, options: dict[str, Any], ai: bool
 ) -> None:
     """A search is a lookup (no model): no KI-Pass. A question gets a generated answer."""
-    search = skill_by_name("allris_search")
+    search = skill_named(all_skills(), "allris_search")
     assert needs_kipass(search, text, options) is ai
     for name in ("policy_qa", "summarise"):
-        assert needs_kipass(skill_by_name(name), text, options)
+        assert needs_kipass(skill_named(all_skills(), name), text, options)
     for name in ("help", "kipass"):
-        assert not needs_kipass(skill_by_name(name), "Was ist das?", {"mode": "answer"})
+        assert not needs_kipass(skill_named(all_skills(), name), "Was ist das?", {"mode": "answer"})
 
 
 @pytest.mark.parametrize("user", ["open-steps", "expired", "nobody-knows-me", "urn:kiw:x"])
 async def test_search_without_kipass_runs_and_a_question_is_refused(user: str) -> None:
-    search = skill_by_name("allris_search")
+    search = skill_named(all_skills(), "allris_search")
     listing = await gate(search, user, context(), tenant_id=TENANT, text="Radverkehr")
     assert listing.allowed and listing.reason == "not_required"
     assert listing.principal is None or listing.principal.id == user

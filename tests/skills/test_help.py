@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from skills import help as help_skill
+from skills.context import Skill, SkillContext
 from skills.registry import all_skills
-from skills.types import SkillRequest
+from skills.types import SkillRequest, SkillResult
+
+# Help needs nothing of the context but the registry the composition root passed on.
+CTX = cast(SkillContext, type("Ctx", (), {"skills": all_skills()})())
 
 
 async def test_lists_every_registered_skill() -> None:
-    result = await help_skill.run(SkillRequest(text=""), ctx=Any)  # type: ignore[arg-type]
+    result = await help_skill.run(SkillRequest(text=""), ctx=CTX)
     skills = all_skills()
     assert [e["name"] for e in result.data["skills"]] == [s.name for s in skills]
     for skill in skills:
@@ -19,7 +23,7 @@ async def test_lists_every_registered_skill() -> None:
 
 
 async def test_focused_help_for_one_command() -> None:
-    result = await help_skill.run(SkillRequest(text="kipass"), ctx=Any)  # type: ignore[arg-type]
+    result = await help_skill.run(SkillRequest(text="kipass"), ctx=CTX)
     assert result.data["focused"] is True
     [entry] = result.data["skills"]
     assert entry["command"] == "kipass"
@@ -27,20 +31,34 @@ async def test_focused_help_for_one_command() -> None:
 
 
 async def test_unknown_topic_gets_the_full_list() -> None:
-    result = await help_skill.run(SkillRequest(text="wetter"), ctx=Any)  # type: ignore[arg-type]
+    result = await help_skill.run(SkillRequest(text="wetter"), ctx=CTX)
     assert "focused" not in result.data
     assert len(result.data["skills"]) == len(all_skills())
 
 
 async def test_help_says_which_commands_need_the_kipass() -> None:
     """As the gate decides (skills/gate.py): questions and summaries yes, a search no."""
-    result = await help_skill.run(SkillRequest(text=""), ctx=Any)  # type: ignore[arg-type]
+    result = await help_skill.run(SkillRequest(text=""), ctx=CTX)
     assert "- frage: " in result.text and "(KI-Pass nötig)" in result.text
     assert "(Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass)" in result.text
     assert "- kipass: KI-Pass (ohne KI-Pass)." in result.text
     entries = {e["command"]: e["kipass"] for e in result.data["skills"]}
     assert entries["suche"] == "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
-    focused = await help_skill.run(SkillRequest(text="suche"), ctx=Any)  # type: ignore[arg-type]
+    focused = await help_skill.run(SkillRequest(text="suche"), ctx=CTX)
     assert "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen" in focused.text
-    focused = await help_skill.run(SkillRequest(text="kipass"), ctx=Any)  # type: ignore[arg-type]
+    focused = await help_skill.run(SkillRequest(text="kipass"), ctx=CTX)
     assert focused.text.endswith("Dafür brauchen Sie keinen KI-Pass.")
+
+
+async def test_lists_the_registry_it_is_given_not_a_global_one() -> None:
+    async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        return SkillResult(text="")
+
+    own = Skill("wetter", ("wetter",), "Wetter", "Sagt das Wetter.", False, run)
+    ctx = cast(SkillContext, type("Ctx", (), {"skills": (help_skill.SKILL, own)})())
+    result = await help_skill.run(SkillRequest(text=""), ctx=ctx)
+    assert [e["name"] for e in result.data["skills"]] == ["help", "wetter"]
+    focused = await help_skill.run(SkillRequest(text="wetter"), ctx=ctx)
+    assert focused.data["focused"] is True
+    unknown = await help_skill.run(SkillRequest(text="suche"), ctx=ctx)  # not registered here
+    assert "focused" not in unknown.data

@@ -1,8 +1,9 @@
 """The router: explicit commands first (German, English aliases), then intent, then help;
-only registered skills are chosen."""
+only registered skills are chosen, and what it knows of each skill the skill declares."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -23,12 +24,13 @@ def _skill(name: str, *commands: str, kipass: bool = True) -> Skill:
     return Skill(name, commands, name, f"{name} description", kipass, _run)
 
 
-POLICY = _skill("policy_qa", "frage", "ask")
-ALLRIS = _skill("allris_search", "suche", "search")
-SUMMARISE = _skill("summarise", "zusammenfassen")  # declares no English alias itself
-KIPASS = _skill("kipass", "kipass", kipass=False)
-PRIORITISE = _skill("prioritise", "priorisieren")
-EVERYTHING = [help_skill.SKILL, POLICY, ALLRIS, SUMMARISE, KIPASS, PRIORITISE]
+EVERYTHING = all_skills()
+ALLRIS = next(s for s in EVERYTHING if s.name == "allris_search")
+
+
+def _intent(text: str) -> str | None:
+    found = detect_intent(text, EVERYTHING)
+    return found.name if found else None
 
 
 @pytest.mark.parametrize(
@@ -44,6 +46,10 @@ EVERYTHING = [help_skill.SKILL, POLICY, ALLRIS, SUMMARISE, KIPASS, PRIORITISE]
         ("suche:\nRadverkehr Innenstadt", "allris_search", "suche", "Radverkehr Innenstadt"),
         ("zusammenfassen VO/2025/12345", "summarise", "zusammenfassen", "VO/2025/12345"),
         ("summarize VO/2025/12345", "summarise", "summarize", "VO/2025/12345"),
+        ("Zusammenfassung VO/2025/12345", "summarise", "zusammenfassung", "VO/2025/12345"),
+        ("question Darf ich?", "policy_qa", "question", "Darf ich?"),
+        ("allris Radverkehr", "allris_search", "allris", "Radverkehr"),
+        ("start", "help", "start", ""),
         ("summarise VO/2025/12345", "summarise", "summarise", "VO/2025/12345"),
         ("kipass", "kipass", "kipass", ""),
         ("KI-Pass", "kipass", "ki-pass", ""),
@@ -82,7 +88,7 @@ def test_explicit_commands(text: str, skill: str, command: str, rest: str) -> No
     ],
 )
 def test_intent_detection(text: str, intent: str | None) -> None:
-    assert detect_intent(text) == intent
+    assert _intent(text) == intent
     chosen = route(text, EVERYTHING)
     assert chosen.skill.name == (intent or "help")
     assert chosen.reason == ("intent" if intent else "fallback")
@@ -95,16 +101,16 @@ def test_policy_words_do_not_shadow_a_command() -> None:
 
 
 def test_unregistered_skill_falls_back_to_help() -> None:
+    # The router knows a skill only from the skill: without it, its command is just words.
     only_help = [help_skill.SKILL]
     for text in ("frage Darf ich?", "Darf ich ChatGPT nutzen?", "suche Radverkehr"):
         chosen = route(text, only_help)
-        assert chosen.skill is help_skill.SKILL
-        assert chosen.reason == "unavailable"
+        assert (chosen.skill, chosen.reason) == (help_skill.SKILL, "fallback")
 
 
 def test_works_with_whatever_is_registered() -> None:
     chosen = route("Darf ich ChatGPT nutzen?", [help_skill.SKILL, ALLRIS])
-    assert (chosen.skill.name, chosen.reason) == ("help", "unavailable")
+    assert (chosen.skill.name, chosen.reason) == ("help", "fallback")
     chosen = route("suche Radverkehr", [help_skill.SKILL, ALLRIS])
     assert chosen.skill is ALLRIS
     # Without help registered at all, help is still the fallback.
@@ -118,6 +124,28 @@ def test_registry_order_decides_a_shared_command() -> None:
     first = _skill("first", "suche")
     second = _skill("allris_search", "suche")
     assert route("suche x", [first, second]).skill is first
+    # A command beats another skill's alias, whatever the order.
+    claims_alias = dataclasses.replace(_skill("first", "x"), aliases=("search",))
+    assert route("search x", [claims_alias, ALLRIS]).skill is ALLRIS
+
+
+def test_a_skill_declares_its_own_intent_and_rank() -> None:
+    says_hallo = dataclasses.replace(
+        _skill("greeting", "gruss"), intent=lambda said: "hallo" in said.head.lower()
+    )
+    assert route("Hallo Welt", [help_skill.SKILL, says_hallo]).skill is says_hallo
+    # Ranked before search, it wins a message both would take; ranked after, search does.
+    greedy = dataclasses.replace(says_hallo, intent=lambda said: True, intent_rank=1)
+    assert route("Antrag Radverkehr", [ALLRIS, greedy]).skill is greedy
+    late = dataclasses.replace(greedy, intent_rank=1_000)
+    assert route("Antrag Radverkehr", [late, ALLRIS]).skill is ALLRIS
+    assert route("Guten Morgen", [late, ALLRIS]).skill is late
+
+
+def test_every_registered_skill_but_help_has_an_intent() -> None:
+    assert {s.name for s in EVERYTHING if s.intent is None} == {"help"}
+    ranks = [s.intent_rank for s in EVERYTHING if s.intent is not None]
+    assert len(set(ranks)) == len(ranks)  # no tie: the order of intents is declared
 
 
 def test_empty_text_is_help() -> None:
@@ -136,7 +164,7 @@ def test_empty_text_is_help() -> None:
     ],
 )
 def test_summary_phrase_in_two_parts(text: str, intent: str) -> None:
-    assert detect_intent(text) == intent
+    assert _intent(text) == intent
 
 
 # Pathological messages: a word the patterns look for, repeated without what would complete it.
@@ -149,7 +177,7 @@ def _fastest(text: str, repeats: int = 5) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.thread_time()
-        detect_intent(text)
+        detect_intent(text, EVERYTHING)
         best = min(best, time.thread_time() - start)
     return best
 
@@ -173,4 +201,4 @@ def test_router_reads_only_the_start_of_a_long_message() -> None:
     assert time.perf_counter() - start < 2.0
     # "zusammen" lies beyond what the router reads: no summary intent, the whole text goes on.
     assert chosen.skill.name == "help" and chosen.reason == "fallback"
-    assert detect_intent("fass " * 10 + "zusammen") == "summarise"
+    assert _intent("fass " * 10 + "zusammen") == "summarise"

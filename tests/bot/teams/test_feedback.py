@@ -13,7 +13,7 @@ from bot.pipeline import Outcome
 from bot.teams.replies import reply_activity
 from skills import cardkit
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_VERB
-from skills.registry import skill_by_name
+from skills.registry import all_skills, skill_named
 from skills.router import Route
 from skills.types import SkillResult
 from tests.bot.card_schema import assert_valid_card
@@ -69,7 +69,7 @@ async def test_channel_answer_is_one_message_and_a_vote_replaces_the_buttons(
 
 
 def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
-    skill = skill_by_name("allris_search")
+    skill = skill_named(all_skills(), "allris_search")
     answer_card = cardkit.card(
         [cardkit.text_block("1 Vorgang, Seite 1")],
         [

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -498,17 +497,23 @@ async def test_unknown_invoke_gets_a_proper_invoke_response(bot: BotUnderTest) -
     assert "not supported" in (await response.json())["error"]
 
 
-async def test_compose_extension_without_module_answers_politely(
-    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+async def test_compose_extension_of_an_unregistered_skill_answers_politely(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "bot.extensions", None)  # as if the module were absent
-    invoke = message("", bot.connector.service_url)
-    invoke.update(type="invoke", name="composeExtension/query", value={"commandId": "x"})
+    # The registry create_app was given decides here too: without the search skill, the
+    # search extension gets a German hint, not a 500 from a missing skill.
+    bot = await start_bot(aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL])
+    invoke = message("", connector.service_url)
+    value = {"commandId": "allrisSearch", "parameters": [{"name": "query", "value": "Rad"}]}
+    invoke.update(type="invoke", name="composeExtension/query", value=value)
     response = await bot.post(invoke)
     assert response.status == 200
     body = await response.json()
     assert body["composeExtension"]["type"] == "message"
-    assert "noch nicht verfügbar" in body["composeExtension"]["text"]
+    assert (
+        "Diese Aktion unterstützt der KI-Werkstatt Assistent nicht"
+        in body["composeExtension"]["text"]
+    )
 
 
 async def test_compose_extension_is_delegated_to_bot_extensions(bot: BotUnderTest) -> None:
@@ -546,20 +551,20 @@ async def test_cited_answer_text_carries_markers_and_feedback_fits_the_scope(
     assert_valid_card(channel["attachments"][0]["content"])
 
 
-async def test_command_of_an_unregistered_skill_gets_help_with_a_notice(
+async def test_command_of_an_unregistered_skill_gets_help(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
+    # The registry create_app was given decides: "suche" names no skill there, so it is free
+    # text, and help lists what this bot can do (not what the default registry could).
     bot = await start_bot(
         aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, SLOW]
     )
     await _post_ok(bot, message("suche Radverkehr", connector.service_url))
     [reply] = connector.messages()
-    assert reply.body["summary"] == (
-        "Diese Funktion steht noch nicht zur Verfügung. Das kann ich im Moment für Sie tun: "
-        "Befehle: hilfe, zusammenfassen."
-    )
+    assert reply.body["summary"] == "Befehle: hilfe, zusammenfassen."
     card = reply.body["attachments"][0]["content"]
-    assert card["body"][0]["text"].startswith("Diese Funktion steht noch nicht")
+    facts = next(el for el in card["body"] if el["type"] == "FactSet")["facts"]
+    assert [fact["title"] for fact in facts] == ["hilfe", "zusammenfassen"]
     assert_valid_card(card)
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from graph.principal import Principal
-from skills.registry import all_skills
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
     BotUnderTest,
@@ -71,15 +70,10 @@ async def test_personal_hilfe(bot: BotUnderTest) -> None:
     assert trace.step("route").details["skill"] == "help"
 
 
-async def test_personal_frage_routes_to_policy_qa_when_registered(bot: BotUnderTest) -> None:
+async def test_personal_frage_routes_to_policy_qa(bot: BotUnderTest) -> None:
     await replay(bot, "personal-message-frage")
     route = bot.traces[0].step("route").details
-    if "policy_qa" in {s.name for s in all_skills()}:
-        assert (route["skill"], route["command"]) == ("policy_qa", "frage")
-    else:
-        assert (route["skill"], route["reason"]) == ("help", "unavailable")
-        [reply] = bot.connector.messages()
-        assert reply.body["text"].startswith("Diese Funktion steht noch nicht zur Verfügung")
+    assert (route["skill"], route["command"]) == ("policy_qa", "frage")
 
 
 async def test_personal_kipass_for_the_playground_user(bot: BotUnderTest) -> None:

@@ -4,12 +4,19 @@ fallback when Teams sends no name."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from skills import help as help_skill
+from skills.context import SkillContext
+from skills.registry import all_skills
 from skills.types import SkillRequest
 from tests.bot.kit import BotUnderTest
 from tests.bot.teams.test_handler_playground import bot, replay  # noqa: F401 - the fixture
+
+# Help needs nothing of the context but the registry the composition root passed on.
+CTX = SkillContext(
+    index=cast(Any, None), generator=cast(Any, None), directory=cast(Any, None), skills=all_skills()
+)
 
 
 def _card_text(reply_body: dict[str, Any]) -> str:
@@ -33,8 +40,8 @@ async def test_personal_help_names_the_bot_as_the_recipient(bot: BotUnderTest) -
 
 
 async def test_help_falls_back_to_the_manifest_name() -> None:
-    result = await help_skill.run(SkillRequest(text=""), ctx=Any)  # type: ignore[arg-type]
+    result = await help_skill.run(SkillRequest(text=""), ctx=CTX)
     assert "„@KI-Assistent suche Radverkehr“" in result.text
-    renamed = await help_skill.run(SkillRequest(text="", bot_name="Rathaus-KI"), ctx=Any)  # type: ignore[arg-type]
+    renamed = await help_skill.run(SkillRequest(text="", bot_name="Rathaus-KI"), ctx=CTX)
     assert "„@Rathaus-KI suche Radverkehr“" in renamed.text
     assert renamed.data["bot_name"] == "Rathaus-KI"
