@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from indexer.azure_search import AzureSearchIndex
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, Chunk
 from indexer.pipeline import ChunkSplitter, DocumentMeta, FileRef, ParsedFile, SourceDocument
 from skills import allris_search
 from skills.allris_query import parse_council_query
+from skills.context import SkillConfig, SkillContext
+from skills.generator.extractive import ExtractiveGenerator
 from skills.types import SkillRequest
-from tests.skills.helpers import TODAY, member_of, sample_context
+from tests.indexer.azure_search_server import FakeSearchService, serve
+from tests.skills.helpers import TODAY, NoDirectory, member_of, sample_context
 
 
 @pytest.mark.parametrize(
@@ -130,3 +134,28 @@ async def test_a_councillor_is_found_by_name(tmp_path: Path) -> None:
     async with sample_context(tmp_path, extra=extra) as ctx:
         result = await allris_search.run(SkillRequest(text="Anträge von Stadtrat Braun"), ctx)
     assert _listed(result) == ["2025/9005"]
+
+
+async def test_the_faction_filter_works_the_same_on_azure_ai_search() -> None:
+    """The submitters are organizations of the chunks: the Azure backend filters on them in
+    the engine too (the loopback service answers the SDK's real REST calls)."""
+    service = FakeSearchService()
+    async with serve(service) as endpoint:
+        index = AzureSearchIndex(endpoint, service.api_key, "kiw-submitters")
+        await index.upsert(_council())
+        ctx = SkillContext(
+            index=index,
+            generator=ExtractiveGenerator(),
+            directory=NoDirectory(),
+            config=SkillConfig(),
+            today=lambda: TODAY,
+        )
+        try:
+            greens = await allris_search.run(
+                SkillRequest(text="Anträge der Grünen Pförtnerung"), ctx
+            )
+            cdu = await allris_search.run(SkillRequest(text="Antrag der CDU Pförtnerung"), ctx)
+        finally:
+            await index.close()
+    assert _listed(greens) == ["2025/9001", "2025/9003"]
+    assert _listed(cdu) == ["2025/9002"]
