@@ -19,12 +19,13 @@ import yaml
 from skills.trace import Trace
 from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index
 from tests.bot.kit import make_settings
-from tests.bot.teams.test_playground import (
-    _mention_bot,
-    _require_tools,
-    _serve,
-    _wait_for_trace,
+from tests.bot.teams.playground import (
+    mention_bot,
     playground_page,
+    require_tools,
+    say,
+    serve_bot,
+    wait_for_trace,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,31 +77,29 @@ def playground_config() -> str:
 async def test_channel_with_two_factions_in_the_playground(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path, indexed: Path
 ) -> None:
-    _require_tools()
+    require_tools()
     copy_index(indexed, data_dir)
     (tmp_path / ".m365agentsplayground.yml").write_text(playground_config(), "utf-8")
     traces: list[Trace] = []
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    bot_url = await _serve(aiohttp_server, settings, traces)
+    bot_url = await serve_bot(aiohttp_server, settings, traces)
 
     async with playground_page(bot_url, tmp_path) as (page, editor):
         await page.get_by_role("treeitem", name="General").click()
         await page.get_by_text("Start a new post").first.wait_for()
         await editor.click()
-        await _mention_bot(page)
+        await mention_bot(page)
         await page.keyboard.type(f" {SEARCH}")
         await page.keyboard.press("Enter")
-        await _wait_for_trace(traces, 1)
+        await wait_for_trace(traces, 1)
         await page.get_by_text(NOTICE).first.wait_for()
         channel_leaks = await page.get_by_text("Fraktionsinterne").count()
         await page.screenshot(path=str(tmp_path / "audience-channel.png"))
 
         # Control: Dirk's own 1:1 chat finds the paper.
         await page.get_by_role("treeitem", name="Personal Chat").click()
-        await editor.click()
-        await page.keyboard.type(SEARCH)
-        await page.keyboard.press("Enter")
-        await _wait_for_trace(traces, 2)
+        await say(page, editor, SEARCH)
+        await wait_for_trace(traces, 2)
         await page.get_by_text("Fraktionsinterne").first.wait_for()
 
     audience = traces[0].step("audience")

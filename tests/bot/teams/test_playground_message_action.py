@@ -15,13 +15,11 @@ import pytest
 
 from bot.extensions import SUMMARISE_COMMAND
 from skills.trace import Trace
-from tests.bot.kit import make_settings
-from tests.bot.teams.test_playground import (
-    REPO,
-    _require_tools,
-    _serve,
-    _wait_for_trace,
+from tests.bot.teams.playground import (
     playground_page,
+    sample_bot,
+    say,
+    wait_for_trace,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,16 +39,12 @@ DEADLINE = "Stellungnahmen der Fraktionen bitte bis zum 15.12.2026"
 async def test_message_action_dialog_shows_the_summary_once_in_reading_order(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    _require_tools()
     traces: list[Trace] = []
-    settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    bot_url = await _serve(aiohttp_server, settings, traces)
+    bot_url = await sample_bot(aiohttp_server, data_dir, traces)
 
     async with playground_page(bot_url, tmp_path) as (page, editor):
-        await editor.click()
-        await page.keyboard.type(MESSAGE)
-        await page.keyboard.press("Enter")
-        await _wait_for_trace(traces, 1)  # the bot answers the typed text; not the subject
+        await say(page, editor, MESSAGE)
+        await wait_for_trace(traces, 1)  # the bot answers the typed text; not the subject
 
         # The "…" menu of the user's own message: „Action Command“ with our command id.
         menu = page.locator(

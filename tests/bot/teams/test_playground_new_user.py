@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 
 from skills.trace import Trace
-from tests.bot.kit import make_settings
-from tests.bot.teams.test_playground import (
-    REPO,
-    _require_tools,
-    _serve,
-    _wait_for_trace,
+from tests.bot.teams.playground import (
     playground_page,
+    sample_bot,
+    say,
+    wait_for_trace,
 )
 from tests.bot.test_cards_skills import _index_samples
 
@@ -30,26 +28,20 @@ TITLE = "Sichere Radwege auf der Altstadtinsel"
 async def test_help_name_pasted_link_and_vote_in_the_playground(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    _require_tools()
     await _index_samples(data_dir)
     traces: list[Trace] = []
-    settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    bot_url = await _serve(aiohttp_server, settings, traces)
+    bot_url = await sample_bot(aiohttp_server, data_dir, traces)
 
     async with playground_page(bot_url, tmp_path) as (page, editor):
         # Item 7: the help's example names the bot as the Playground calls it.
-        await editor.click()
-        await page.keyboard.type("hilfe")
-        await page.keyboard.press("Enter")
-        await _wait_for_trace(traces, 1)
+        await say(page, editor, "hilfe")
+        await wait_for_trace(traces, 1)
         await page.get_by_text("„@Test Bot suche Radverkehr“").first.wait_for()
         assert await page.get_by_text("@KI-Assistent").count() == 0
 
         # Item 5: a pasted link shows that paper, with „Zusammenfassen“.
-        await editor.click()
-        await page.keyboard.type(LINK)
-        await page.keyboard.press("Enter")
-        await _wait_for_trace(traces, 2)
+        await say(page, editor, LINK)
+        await wait_for_trace(traces, 2)
         await page.get_by_text(TITLE).first.wait_for()
         await page.get_by_role("button", name="Zusammenfassen").first.wait_for()
         assert traces[1].step("link_lookup") is not None
@@ -65,6 +57,6 @@ async def test_help_name_pasted_link_and_vote_in_the_playground(
 
         # The paper's „Zusammenfassen“ summarises it.
         await page.get_by_role("button", name="Zusammenfassen").first.click()
-        await _wait_for_trace(traces, 3)
+        await wait_for_trace(traces, 3)
         assert traces[2].step("route").details["skill"] == "summarise"  # type: ignore[union-attr]
         await page.get_by_text("Zusammenfassung").first.wait_for()

@@ -24,13 +24,13 @@ import yaml
 from bot.extensions import SEARCH_COMMAND
 from skills.trace import Trace
 from tests.bot.kit import make_settings
-from tests.bot.teams.test_playground import (
+from tests.bot.teams.playground import (
     REPO,
-    _mention_bot,
-    _require_tools,
-    _serve,
-    _wait_for_trace,
+    mention_bot,
     playground_page,
+    require_tools,
+    serve_bot,
+    wait_for_trace,
 )
 from tests.bot.test_cards_skills import _index_samples
 
@@ -109,7 +109,7 @@ async def _conversation_text(page: Any) -> str:
 async def _send(page: Any, editor: Any, text: str, *, mention: bool = False) -> None:
     await editor.click()
     if mention:
-        await _mention_bot(page)
+        await mention_bot(page)
         text = " " + text
     await page.keyboard.type(text)
     await page.keyboard.press("Enter")
@@ -118,11 +118,11 @@ async def _send(page: Any, editor: Any, text: str, *, mention: bool = False) -> 
 async def test_every_command_reads_german_in_the_playground(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    _require_tools()
+    require_tools()
     await _index_samples(data_dir)
     traces: list[Trace] = []
     settings = make_settings(data_dir, directory_file=DIRECTORY)
-    bot_url = await _serve(aiohttp_server, settings, traces)
+    bot_url = await serve_bot(aiohttp_server, settings, traces)
     shots = os.environ.get("KIW_PLAYGROUND_SCREENSHOTS")
     ids = _group_ids()
     replies: dict[str, str] = {}
@@ -132,7 +132,7 @@ async def test_every_command_reads_german_in_the_playground(
         async def step(name: str, text: str, wait_for: str, *, mention: bool = False) -> None:
             before = len(traces)
             await _send(page, editor, text, mention=mention)
-            await _wait_for_trace(traces, before + 1)
+            await wait_for_trace(traces, before + 1)
             await page.get_by_text(wait_for).first.wait_for()
             await page.wait_for_timeout(500)  # the feedback card follows the answer
             replies[name] = await _conversation_text(page)
@@ -147,7 +147,7 @@ async def test_every_command_reads_german_in_the_playground(
         assert await more.count() >= 1, "„suche 2026“ finds more than one page of papers"
         before = len(traces)
         await more.last.click()
-        await _wait_for_trace(traces, before + 1)
+        await wait_for_trace(traces, before + 1)
         await page.get_by_text("Seite 2").first.wait_for()
         replies["1:1 Mehr Treffer"] = await _conversation_text(page)
         assert "Seite 2" in replies["1:1 Mehr Treffer"]
@@ -199,10 +199,10 @@ async def test_message_extension_search_reads_german_in_the_playground(
 ) -> None:
     """The compose box's search (Playground: „Search Command“; without a manifest it asks for
     the command id and parameter name, as a developer would fill them)."""
-    _require_tools()
+    require_tools()
     await _index_samples(data_dir)
     settings = make_settings(data_dir, directory_file=DIRECTORY)
-    bot_url = await _serve(aiohttp_server, settings, [])
+    bot_url = await serve_bot(aiohttp_server, settings, [])
     async with playground_page(bot_url, tmp_path) as (page, _editor):
         await page.get_by_label("Trigger Message Extension App").click()
         await page.get_by_role("menuitem", name="Search Command").click()
