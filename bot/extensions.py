@@ -9,8 +9,12 @@ do; another tenant's user sees public papers only), and answers with HTTP 200 an
 result or a German hint — bad input (empty or 2,000-character search, foreign link, missing
 commandId, no KI-Pass) never yields a 500.
 
-Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only: a card
-put into an Outlook mail must render in Outlook, which does not run bot actions from a mail.
+Cards inserted into a message are Adaptive Cards version 1.4 with `Action.OpenUrl` only (drawn in
+bot/render/outlook.py): a card put into an Outlook mail must render in Outlook, which does not run
+bot actions from a mail.
+
+About 500 lines on purpose: four invokes, each with its own input checks and German hints, read
+best side by side; what they share (the pipeline, the cards) lives elsewhere.
 
 The search runs the `allris_search` skill and the message action the `summarise` skill through
 the one turn pipeline (bot/pipeline.py: gate with the tenant, audience, deadline), so the
@@ -34,37 +38,38 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from bot.pipeline import Invocation, Outcome, Pipeline
 from bot.plain_text import html_to_text, tidy
+from bot.render.outlook import (
+    ADAPTIVE,
+    Paper,
+    add_withheld_notice,
+    paper_attachment,
+    summary_card,
+    withheld_attachment,
+)
 from bot.services import Services
-from bot.withheld import personal_chat_url, withheld_card
 from graph.principal import Principal
 from indexer.links import chunks_for_link
-from indexer.model import PUBLIC, Chunk
+from indexer.model import PUBLIC
 from kiw_common.references import is_link_to_host
 from skills.allris_search import NAME as SEARCH_SKILL
 from skills.allris_search import PAGE_SIZE
-from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE, Audience
+from skills.audience import Audience
 from skills.results import DocumentSummary
 from skills.summarise import NAME as SUMMARISE_SKILL
 from skills.types import SkillError
-from skills.wording import clip, committee_label, german_quotes
 
 log = logging.getLogger("kiw.extensions")
 
 SEARCH_COMMAND = "allrisSearch"  # manifest: composeExtensions[0].commands[0].id
 SUMMARISE_COMMAND = "summarise"  # manifest: composeExtensions[0].commands[1].id
 INSERT_SUMMARY = "insertSummary"  # Action.Submit data of the summary dialog
-ADAPTIVE = "application/vnd.microsoft.card.adaptive"
-THUMBNAIL = "application/vnd.microsoft.card.thumbnail"
-CARD_VERSION = "1.4"  # what Outlook renders for message-extension cards; Teams renders it too
 MAX_QUERY_CHARS = 200
 MAX_SKIP = 40
 MAX_HINT_CHARS = 1000
-SNIPPET_CHARS = 300
 
 HINT_EMPTY_QUERY = (
     "Bitte geben Sie einen Suchbegriff ein, z. B. „Radverkehr“ oder ein Aktenzeichen."
@@ -87,9 +92,6 @@ HINT_EMPTY_MESSAGE = "Diese Nachricht enthält keinen Text, den ich zusammenfass
 HINT_LONG_MESSAGE = (
     "Die Nachricht ist zu lang für eine Zusammenfassung hier ({chars} Zeichen, höchstens "
     "{limit}). Bitte senden Sie den Text als Datei im Chat mit „zusammenfassen“."
-)
-HINT_NOT_FOR_EVERYONE = (
-    "Nur für einen Teil dieser Unterhaltung sichtbar – eingefügt wird nur ein Hinweis."
 )
 HINT_TOO_SLOW = (
     "Das dauert hier zu lange. Bitte schreiben Sie mir im Chat, dort kann ich länger arbeiten."
@@ -287,9 +289,9 @@ async def _query(invoke: Invoke, ext: Extension) -> InvokeResult:
     attachments = []
     for paper in papers:
         if invoke.audience is None or await index.document_chunks(paper.doc_id, inserted):
-            attachments.append(_paper_attachment(paper))
+            attachments.append(paper_attachment(paper))
         else:
-            attachments.append(_withheld_attachment(paper, ext.services))
+            attachments.append(withheld_attachment(paper, ext.services.settings.microsoft_app_id))
     return _results(attachments)
 
 
@@ -298,128 +300,6 @@ def _bounded(raw: Any, low: int, high: int, default: int) -> int:
         return max(low, min(high, int(raw)))
     except (TypeError, ValueError):
         return default
-
-
-@dataclass(frozen=True)
-class Paper:
-    """One council paper as a result card shows it."""
-
-    doc_id: str
-    title: str
-    reference: str | None
-    date: date | None
-    organizations: tuple[str, ...]
-    paper_type: str | None
-    url: str | None
-    snippet: str
-
-    @classmethod
-    def from_chunk(cls, chunk: Chunk, snippet: str) -> Paper:
-        return cls(
-            chunk.doc_id,
-            chunk.title,
-            chunk.reference,
-            chunk.date,
-            chunk.organizations,
-            chunk.paper_type,
-            chunk.url,
-            snippet,
-        )
-
-    @classmethod
-    def from_json(cls, hit: dict[str, Any]) -> Paper:
-        """A hit as the allris_search skill reports it in `SkillResult.data["hits"]`."""
-        raw_date = hit.get("date")
-        try:
-            when = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-        except ValueError:
-            when = None
-        organizations = hit.get("organizations")
-        return cls(
-            str(hit.get("doc_id") or ""),
-            str(hit.get("title") or ""),
-            hit.get("reference") or None,
-            when,
-            tuple(str(o) for o in organizations) if isinstance(organizations, list) else (),
-            hit.get("paper_type") or None,
-            hit.get("url") or None,
-            str(hit.get("snippet") or ""),
-        )
-
-
-# ---------------------------------------------------------------- cards
-
-
-def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": CARD_VERSION,
-        "body": body,
-    }
-    if actions:
-        out["actions"] = actions
-    return out
-
-
-def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "wrap": True, **style}
-
-
-def _open_url(title: str, url: str | None) -> list[dict[str, Any]]:
-    if not url or not url.lower().startswith(("https://", "http://")):
-        return []
-    return [{"type": "Action.OpenUrl", "title": title, "url": url}]
-
-
-def _german_date(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
-
-
-def _plain_snippet(snippet: str) -> str:
-    return german_quotes(clip(snippet.replace("**", ""), SNIPPET_CHARS))
-
-
-def paper_card(paper: Paper) -> dict[str, Any]:
-    facts = [
-        ("Aktenzeichen", paper.reference or ""),
-        ("Datum", _german_date(paper.date)),
-        (committee_label(len(paper.organizations)), ", ".join(paper.organizations)),
-        ("Art", paper.paper_type or ""),
-    ]
-    body: list[dict[str, Any]] = [
-        _text(paper.title or "Ratsdokument", weight="Bolder", size="Medium")
-    ]
-    shown = [{"title": t, "value": v} for t, v in facts if v]
-    if shown:
-        body.append({"type": "FactSet", "facts": shown})
-    if paper.snippet:
-        body.append(_text(_plain_snippet(paper.snippet), isSubtle=True, size="Small"))
-    return _card(body, _open_url("In ALLRIS öffnen", paper.url))
-
-
-def _withheld_attachment(paper: Paper, services: Services) -> dict[str, Any]:
-    """A paper only the user may read here: its preview (seen by the user alone) says it stays
-    out; picking it inserts the notice, not the paper."""
-    return {
-        "contentType": ADAPTIVE,
-        "content": withheld_card(services.settings.microsoft_app_id),
-        "preview": {
-            "contentType": THUMBNAIL,
-            "content": {"title": paper.title, "text": HINT_NOT_FOR_EVERYONE},
-        },
-    }
-
-
-def _paper_attachment(paper: Paper) -> dict[str, Any]:
-    subtitle = " · ".join(
-        p for p in (paper.reference, _german_date(paper.date), ", ".join(paper.organizations)) if p
-    )
-    return {
-        "contentType": ADAPTIVE,
-        "content": paper_card(paper),
-        "preview": {"contentType": THUMBNAIL, "content": {"title": paper.title, "text": subtitle}},
-    }
 
 
 # ---------------------------------------------------------------- link unfurling (queryLink)
@@ -441,22 +321,13 @@ async def _query_link(invoke: Invoke, ext: Extension) -> InvokeResult:
     access = inserted_access(invoke, user)
     paper = await _paper_for_url(url, access, services)
     if paper is not None:
-        return _results([_paper_attachment(paper)])
+        return _results([paper_attachment(paper)])
     neutral = Paper("", "Dokument im Ratsinformationssystem", None, None, (), None, url, "")
-    attachment = _paper_attachment(neutral)
+    attachment = paper_attachment(neutral)
     own = own_access(user)
     if access != own and await _paper_for_url(url, own, services) is not None:
-        _add_withheld_notice(attachment["content"], services)
+        add_withheld_notice(attachment["content"], services.settings.microsoft_app_id)
     return _results([attachment])
-
-
-def _add_withheld_notice(card: dict[str, Any], services: Services) -> None:
-    card["body"].append(_text(WITHHELD_NOTICE, isSubtle=True, size="Small"))
-    chat = personal_chat_url(services.settings.microsoft_app_id)
-    if chat:
-        card.setdefault("actions", []).append(
-            {"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": chat}
-        )
 
 
 async def _paper_for_url(url: str, access: frozenset[str], services: Services) -> Paper | None:
@@ -539,31 +410,6 @@ def _summary_points(summary: DocumentSummary | None) -> list[str]:
         seen.add(folded)
         lines.append(text.strip())
     return lines[:8]
-
-
-def summary_card(
-    points: list[str], ai_generated: bool, withheld: bool = False, bot_app_id: str = ""
-) -> dict[str, Any]:
-    label = (
-        "KI-generiert – bitte prüfen Sie die Zusammenfassung."
-        if ai_generated
-        else "Auszug aus der Nachricht (ohne KI erstellt)."
-    )
-    body = [_text("Zusammenfassung", weight="Bolder", size="Medium")]
-    if points:
-        body += [_text(f"- {p}") for p in points]
-    else:
-        body.append(_text("Ich habe keine Kernaussagen gefunden."))
-    body.append(_text(label, isSubtle=True, size="Small"))
-    card = _card(body, [])
-    if withheld:
-        body.append(_text(WITHHELD_NOTICE, isSubtle=True, size="Small"))
-        chat = personal_chat_url(bot_app_id)
-        if chat:
-            card["actions"] = [
-                {"type": "Action.OpenUrl", "title": PERSONAL_CHAT_ACTION, "url": chat}
-            ]
-    return card
 
 
 def _clean_points(raw: Any) -> list[str]:

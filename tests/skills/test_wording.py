@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.extensions import Paper, paper_card
+from bot.render.outlook import Paper, paper_card
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, policy_qa
 from skills.allris_query import parse_council_query
