@@ -10,7 +10,8 @@ then mixed: `keyword_weight · bm25 + (1 − keyword_weight) · vector`.
 The vector leg widens and re-ranks what the keyword leg finds; it never answers alone (see
 `fuse`). A keyword candidate outside the vector leg's list is scored by its own similarity; a passage
 that was not chosen for embedding (a council file's later passages) by its document's best
-similarity, so it is not punished for having no vector of its own.
+similarity, so it is not punished for having no vector of its own; a document with no vector
+at all (embedding still pending) keeps its keyword rank.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def fuse(
         similarity = nearest.similarity(chunk_id)
         if similarity is None:
             similarity = nearest.document_similarity(doc_id)
-        fused = w * (score / best_keyword) + (1 - w) * vector_part(similarity)
-        out[chunk_id] = Fused(chunk_id, fused, keyword=True)
+        keyword_part = score / best_keyword
+        # A document without any vector yet (its embedding is pending, or failed) ranks as
+        # the keywords rank it, instead of losing the vector share.
+        semantic = keyword_part if similarity is None else vector_part(similarity)
+        out[chunk_id] = Fused(chunk_id, w * keyword_part + (1 - w) * semantic, keyword=True)
     for c in nearest.candidates:
         if c.chunk_id not in out:
             out[c.chunk_id] = Fused(c.chunk_id, (1 - w) * vector_part(c.similarity), False)

@@ -95,3 +95,10 @@ def test_policies_are_embedded_fully_council_files_by_their_first_passages() -> 
     first = [*range(1, 1 + COUNCIL_PASSAGES_PER_FILE), *range(6, 6 + COUNCIL_PASSAGES_PER_FILE)]
     expected = {overview.id} | {f"{paper.doc_id}#{n}" for n in first}
     assert chosen - {c.id for c in policies} == expected
+
+
+def test_a_document_still_waiting_for_vectors_keeps_its_keyword_rank() -> None:
+    nearest = MATRIX.nearest(QUERY, SearchQuery(text="x"), depth=3)
+    fused = fuse([("z#0", "z", 10.0), ("a#0", "a", 5.0)], nearest, Fusion())
+    assert [f.chunk_id for f in fused][:2] == ["z#0", "a#0"]
+    assert fused[0].score == 1.0
