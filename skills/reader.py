@@ -43,6 +43,7 @@ MIN_COVERAGE = 0.5  # share of the question's weighted concepts an answering sen
 RANKED_COVERAGE = 0.45
 HEADING_WEIGHT = 0.7  # a concept in the section heading or the document title counts 0.7
 UNKNOWN_WEIGHT = 1.5  # a concept no sentence has weighs 1.5x the rarest one
+ALTERNATIVE_MIN = 0.8  # an administrative term matches by inflection at least, not by its head
 VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
 
 _WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß][0-9A-Za-zÄÖÜäöüß\-]*")
@@ -438,11 +439,15 @@ _CLAUSE_END_PARTICLE = re.compile(
 )
 
 
+_ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
 @lru_cache(maxsize=50_000)
 def sentence_stems(text: str) -> frozenset[str]:
     """Stems of a sentence's words; a separable verb's particle at the end of a clause is also
     joined to the sentence's words: "reichen … ein" -> "einreich", "setzt … voraus"."""
-    tokens = [fold(t) for t in _tokens(text)]
+    # An address is no word of the sentence: "ki-werkstatt@luebeck.de" does not speak of Lübeck.
+    tokens = [fold(t) for t in _tokens(_ADDRESS.sub(" ", text))]
     words = [t for t in tokens if t not in STOPWORDS and len(t) > 1 and "-" not in t]
     out = {match_stem(t) for t in words}
     for particle in {fold(m.group(1)) for m in _CLAUSE_END_PARTICLE.finditer(text)}:
@@ -455,8 +460,11 @@ def match_strength(concept: Concept, stems: frozenset[str]) -> float:
     compound heads and one-letter typos; 0 when the sentence does not speak of it."""
     best = _stem_strength(concept.stem, stems)
     for alternative in concept.alternatives if best < 1.0 else ():
-        # An administrative term counts as the word itself, as far as all its stems match.
-        best = max(best, min(_stem_strength(s, stems) for s in alternative))
+        # An administrative term counts as the word itself, as far as all its stems match; not
+        # through its own compound head ("Telearbeit" is no "Arbeit") or a typo it never had.
+        found = min(_stem_strength(s, stems) for s in alternative)
+        if found >= ALTERNATIVE_MIN:
+            best = max(best, found)
     return best
 
 

@@ -280,3 +280,18 @@ def test_whom_to_turn_to_drops_the_light_verb_and_knows_every_form_of_an_entry()
     text = "Fragen zur Zeiterfassung beantwortet der Personalservice."
     question = "An wen wende ich mich bei Problemen mit der Zeiterfassung?"
     assert read(question, [passage(1, text)]).answerable
+
+
+def test_an_administrative_term_does_not_match_through_its_own_compound_head() -> None:
+    # "Homeoffice" stands for "Telearbeit"; "Arbeit" alone is not that ("Darf ich im
+    # Homeoffice arbeiten?" was answered from "… unterstützen die Arbeit der Verwaltung").
+    (concept,) = concepts_of("Homeoffice")
+    assert match_strength(concept, sentence_stems("KI unterstützt die Arbeit der Verwaltung.")) == 0
+    assert match_strength(concept, sentence_stems("Telearbeit ist zu beantragen.")) == 1.0
+
+
+def test_an_e_mail_address_is_no_word_of_the_sentence() -> None:
+    stems = sentence_stems(
+        "Fragen beantwortet die KI-Werkstatt per E-Mail an ki-werkstatt@luebeck.de."
+    )
+    assert "lubeck" not in stems and "werkstatt" in stems
