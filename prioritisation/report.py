@@ -4,6 +4,9 @@ The report is written for a Vorlage to the Bürgerschaft: the method in plain wo
 (file name and SHA-256), every parameter and the formula, so any figure can be recomputed.
 All files are first written into a temporary folder next to the target and moved into place
 only when every file is complete: a failure never leaves half a result behind.
+
+Longer than the ~400 lines the project aims at: a third of it is the report's German prose
+(`report_blocks`), written once for both Markdown and PDF; each output format is one function.
 """
 
 from __future__ import annotations
