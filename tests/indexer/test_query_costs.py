@@ -6,32 +6,14 @@ match) were computed for all of them; the query now says what it needs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from indexer.azure_search import AzureSearchIndex
-from indexer.embedded import EmbeddedIndex
 from indexer.model import SearchIndex, SearchQuery
-from tests.indexer import search_corpus as corpus
-from tests.indexer.azure_search_server import FakeSearchService, serve
 
 
-@pytest.fixture(params=["embedded", "azure"])
-async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SearchIndex]:
-    if request.param == "embedded":
-        idx: SearchIndex = EmbeddedIndex(tmp_path / "index")
-        await idx.upsert(corpus.ALL_CHUNKS)
-        yield idx
-        await idx.close()
-        return
-    service = FakeSearchService()
-    async with serve(service) as endpoint:
-        azure = AzureSearchIndex(endpoint, service.api_key, "kiw-costs")
-        await azure.upsert(corpus.ALL_CHUNKS)
-        yield azure
-        await azure.close()
+@pytest.fixture
+def index(corpus_index: SearchIndex) -> SearchIndex:
+    return corpus_index  # both backends (tests/indexer/conftest.py)
 
 
 async def test_by_default_every_hit_has_a_snippet_and_facets_are_counted(

@@ -3,37 +3,21 @@ not in hits, totals, facets, snippets, document_chunks or find_reference."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from indexer.azure_search import AzureSearchIndex
-from indexer.embedded import EmbeddedIndex
 from indexer.model import PUBLIC, SearchIndex, SearchQuery
 from tests.indexer import search_corpus as corpus
-from tests.indexer.azure_search_server import FakeSearchService, serve
 
 INTERNAL = corpus.FACTION_INTERNAL[0]
 OUTSIDERS = [frozenset({PUBLIC}), frozenset({PUBLIC, "fraktion-spd", "bauausschuss"})]
 MEMBER = frozenset({PUBLIC, corpus.FACTION})
 
 
-@pytest.fixture(params=["embedded", "azure"])
-async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SearchIndex]:
-    if request.param == "embedded":
-        idx: SearchIndex = EmbeddedIndex(tmp_path / "index")
-        await idx.upsert(corpus.ALL_CHUNKS)
-        yield idx
-        await idx.close()
-        return
-    service = FakeSearchService()
-    async with serve(service) as endpoint:
-        azure = AzureSearchIndex(endpoint, service.api_key, "kiw-trim")
-        await azure.upsert(corpus.ALL_CHUNKS)
-        yield azure
-        await azure.close()
+@pytest.fixture
+def index(corpus_index: SearchIndex) -> SearchIndex:
+    return corpus_index  # both backends (tests/indexer/conftest.py)
 
 
 def leaks(results: object) -> list[str]:
