@@ -41,20 +41,25 @@ class Services:
             index=self.index,
             generator=self.generator,
             directory=self.directory,
-            config=SkillConfig(
-                kipass_training_url=s.kipass_training_url,
-                kipass_contact=s.kipass_contact,
-                policy_contact=s.policy_contact,
-                privacy_contact=s.privacy_contact,
-                council_contact=s.council_contact,
-                allris_host=s.allris_host,
-            ),
+            config=skill_config(s),
         )
 
     async def aclose(self) -> None:
         await self.index.close()
         await self.directory.close()
         await self.generator.close()
+
+
+def skill_config(settings: Settings) -> SkillConfig:
+    """What skills need from the settings: contacts, the training link, the ALLRIS host."""
+    return SkillConfig(
+        kipass_training_url=settings.kipass_training_url,
+        kipass_contact=settings.kipass_contact,
+        policy_contact=settings.policy_contact,
+        privacy_contact=settings.privacy_contact,
+        council_contact=settings.council_contact,
+        allris_host=settings.allris_host,
+    )
 
 
 def index_path(settings: Settings) -> Path:

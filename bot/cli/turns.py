@@ -19,7 +19,7 @@ from bot.pipeline import Invocation, Pipeline
 from bot.settings import Settings
 from graph.principal import Directory, UnknownUser
 from skills.audience import Audience
-from skills.context import SkillConfig, SkillContext
+from skills.context import SkillContext
 from skills.registry import all_skills
 from skills.types import Attachment, Scope
 
@@ -37,22 +37,11 @@ class NoDirectory:
         return None
 
 
-def skill_config(settings: Settings) -> SkillConfig:
-    return SkillConfig(
-        kipass_training_url=settings.kipass_training_url,
-        kipass_contact=settings.kipass_contact,
-        policy_contact=settings.policy_contact,
-        privacy_contact=settings.privacy_contact,
-        council_contact=settings.council_contact,
-        allris_host=settings.allris_host,
-    )
-
-
 @asynccontextmanager
 async def cli_pipeline(settings: Settings, *, needs_directory: bool) -> AsyncIterator[Pipeline]:
     """The pipeline over the configured seams, closed afterwards. `needs_directory`: a user or
     an audience is to be looked up; otherwise no directory is opened (nor has to exist)."""
-    from bot.services import build_directory, build_generator, build_index
+    from bot.services import build_directory, build_generator, build_index, skill_config
 
     index = build_index(settings)
     generator = build_generator(settings)
