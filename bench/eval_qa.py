@@ -282,7 +282,7 @@ async def eval_rules(
     show_failures: bool = True,
     semantic: bool = True,
 ) -> dict[str, dict[str, Any]]:
-    """Policy Q&A over the five rule documents: figures per split, by wording and question type.
+    """Policy Q&A over the rule documents: figures per split, by wording and question type.
     Failures are listed for dev only, so that nobody tunes on test by reading them.
     `semantic`: the production index (keywords + e5 vectors); False: keywords only."""
     with tempfile.TemporaryDirectory() as tmp_dir:

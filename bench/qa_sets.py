@@ -78,7 +78,7 @@ def rule_doc_id(path: str) -> str:
 
 
 def rules_chunks() -> list[Chunk]:
-    """The five rule documents as the policies collection, one chunk per section."""
+    """The rule documents as the policies collection, one chunk per section."""
     out: list[Chunk] = []
     for doc in rules_spec()["documents"].values():
         doc_id = rule_doc_id(doc["path"])
@@ -91,6 +91,7 @@ def rules_questions() -> tuple[list[Question], list[Question]]:
     """(answerable, unanswerable), each wording its own question."""
     spec = rules_spec()
     docs = spec["documents"]
+    check_rules_spec(spec)
     answerable = [
         q
         for item in spec["answerable"]
@@ -107,6 +108,33 @@ def rules_questions() -> tuple[list[Question], list[Question]]:
         for q in _expand(item, docs[item["near"]]["split"], (), "")
     ]
     return answerable, unanswerable
+
+
+def check_rules_spec(spec: dict[str, Any]) -> None:
+    """Raises ValueError naming every entry whose fact is not a verbatim substring of its
+    document, whose wordings are not three, or whose id is used twice: a fact that the
+    document does not contain would count a correct answer as a miss."""
+    texts = {
+        name: (REPO / doc["path"]).read_text(encoding="utf-8")
+        for name, doc in spec["documents"].items()
+    }
+    problems: list[str] = []
+    seen: set[str] = set()
+    for item in spec["answerable"] + spec["unanswerable"]:
+        if item["id"] in seen:
+            problems.append(f"{item['id']}: id used twice")
+        seen.add(item["id"])
+        if len(item["q"]) != len(WORDINGS):
+            problems.append(f"{item['id']}: {len(item['q'])} wordings, not {len(WORDINGS)}")
+        doc = item.get("doc") or item.get("near")
+        if doc not in texts:
+            problems.append(f"{item['id']}: unknown document {doc!r}")
+            continue
+        for fact in _facts(item.get("fact")):
+            if fact not in texts[doc]:
+                problems.append(f"{item['id']}: fact {fact!r} is not in {doc}")
+    if problems:
+        raise ValueError("bench/questions/rules.yaml: " + "; ".join(problems))
 
 
 # ---------------------------------------------------------------- council

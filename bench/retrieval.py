@@ -3,7 +3,7 @@
     .venv/bin/python bench/retrieval.py            # dev and test, keywords vs. hybrid
     .venv/bin/python bench/retrieval.py --sweep    # fusion weights and depth, dev split only
 
-The five rule documents of bench/questions/rules.yaml go into a temporary EmbeddedIndex with
+The rule documents of bench/questions/rules.yaml go into a temporary EmbeddedIndex with
 the production encoder (E5Encoder). Each answerable question is searched the way policy Q&A
 searches (`search_terms` of the question, collection policies); a hit is right when it is the
 passage the question was written from (its document and heading). Figures by split and wording
