@@ -137,7 +137,6 @@ def _help_card_json(skills: tuple[Skill, ...], bot_name: str) -> str:
     return json.dumps(
         fill(
             "help",
-            notice="",
             title=HELP_TITLE,
             intro="Schreiben Sie einen Befehl und danach Ihr Anliegen, zum Beispiel "
             "„frage Darf ich ChatGPT für Bürgeranfragen nutzen?“ oder „suche Radverkehr“.",
@@ -153,7 +152,6 @@ def welcome_card(skills: Sequence[Skill]) -> dict[str, Any]:
     starters or a long welcome, not both); „hilfe“ lists every command of `skills`."""
     return fill(
         "help",
-        notice="",
         title=WELCOME_TITLE,
         intro="Ich beantworte Fragen zu den KI-Regelungen der Stadt, durchsuche ALLRIS und "
         "fasse Vorlagen zusammen. Beispiele zum Ausprobieren schlägt Teams Ihnen vor; "
