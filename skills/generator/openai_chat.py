@@ -1,11 +1,8 @@
 """The production generator: any OpenAI-compatible chat endpoint through the `openai` package.
 
-- OpenAI, or an on-premise server (vLLM, Ollama, LiteLLM) by `base_url`;
-- Azure OpenAI by `azure_endpoint` + deployment (`model`) + `api_version`, with an API key or,
-  without one, an Entra ID token (azure-identity's DefaultAzureCredential).
-
-Retries on 429/5xx honouring Retry-After are the openai client's own (`max_retries`); the
-timeout is per request. Passages go into a delimited, numbered context (skills.grounding),
+The endpoint (OpenAI, an on-premise server, or Azure OpenAI with the deployment as `model`) and
+its client come from `kiw_common.openai_connection`, shared with the embeddings encoder.
+Passages go into a delimited, numbered context (skills.grounding),
 budgeted to `max_context_tokens` by dropping the lowest-ranked ones. Unless the endpoint is
 on-premise, personal data is masked before the call (skills.privacy) and only what the user
 typed comes back in the reply. Every answer is validated: uncited sentences and citations of
@@ -26,6 +23,7 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionChunk
 
+from kiw_common.openai_connection import OpenAIConnection
 from skills.generator.base import (
     Generated,
     GeneratorUnavailable,
@@ -64,7 +62,6 @@ ASKED = {
 ANSWER_MAX_TOKENS = 600
 SUMMARY_MAX_TOKENS = 1_500
 CHARS_PER_TOKEN = 3.0  # German text in GPT-style tokenizers: ~3-4 chars; 3 errs on the safe side
-AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 _LANGUAGE_NAMES = {"de": "Deutsch", "en": "Englisch (English)"}
 
 
@@ -107,45 +104,19 @@ class OpenAIGenerator:
         self,
         *,
         model: str,
-        base_url: str | None = None,
-        azure_endpoint: str | None = None,
-        api_key: str | None = None,
-        api_version: str | None = None,
-        on_premise: bool = False,
-        timeout_seconds: float = 60.0,
+        connection: OpenAIConnection,
         max_context_tokens: int = 12_000,
-        max_retries: int = 2,
         temperature: float = 0.0,
         azure_token_provider: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
+        """`model`: the model name, or on Azure the deployment."""
         self.model = model
-        self.on_premise = on_premise
+        self.on_premise = connection.on_premise
         self.max_context_tokens = max_context_tokens
         self.temperature = temperature
-        self._client: openai.AsyncOpenAI
-        if azure_endpoint:
-            token_provider = azure_token_provider
-            if not api_key and token_provider is None:
-                from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
-
-                token_provider = get_bearer_token_provider(DefaultAzureCredential(), AZURE_SCOPE)
-            self._client = openai.AsyncAzureOpenAI(
-                azure_endpoint=azure_endpoint,
-                azure_deployment=model,
-                api_version=api_version,
-                api_key=api_key or None,
-                azure_ad_token_provider=token_provider,
-                timeout=timeout_seconds,
-                max_retries=max_retries,
-            )
-        else:
-            # Local servers (Ollama, vLLM) accept any key; the client insists on one.
-            self._client = openai.AsyncOpenAI(
-                base_url=base_url,
-                api_key=api_key or "not-needed",
-                timeout=timeout_seconds,
-                max_retries=max_retries,
-            )
+        self._client = connection.async_client(
+            azure_deployment=model, token_provider=azure_token_provider
+        )
 
     # ---- helpers
 

@@ -18,6 +18,7 @@ from indexer.azure_vectors import ENCODER_FIELD, HASH_FIELD, vector_field_name
 from indexer.encoder_openai import OpenAIEmbeddingEncoder
 from indexer.encoders import E5Encoder
 from indexer.model import PUBLIC, SearchQuery
+from kiw_common.openai_connection import OpenAIConnection
 from tests.indexer import search_corpus as corpus
 from tests.indexer.azure_search_server import FakeSearchService, serve
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
@@ -164,7 +165,9 @@ async def test_an_index_from_before_vectors_gets_them_from_its_stored_text(
     async with SearchClient(endpoint, INDEX, credential) as client:
         await client.upload_documents([to_document(c) for c in corpus.ALL_CHUNKS])
     assert ENCODER_FIELD not in str(service.indexes[INDEX])
-    encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=openai.base_url)
+    encoder = OpenAIEmbeddingEncoder(
+        model="emb", connection=OpenAIConnection(base_url=openai.base_url), dim=64
+    )
     idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder, page_size=4)
     # A bot started before the upgrade searches by keywords only, without an error.
     before = await idx.search(SearchQuery(text="Radverkehr"))
@@ -202,7 +205,9 @@ async def test_a_changed_encoder_revectorises_into_its_own_field(
     first = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=FixedEncoder())
     await first.upsert(corpus.ALL_CHUNKS)
     await first.close()
-    encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=openai.base_url)
+    encoder = OpenAIEmbeddingEncoder(
+        model="emb", connection=OpenAIConnection(base_url=openai.base_url), dim=64
+    )
     idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder, page_size=4)
     seen: list[tuple[int, int]] = []
     report = await idx.embed_pending(progress=lambda done, total: seen.append((done, total)))
@@ -226,7 +231,9 @@ async def test_a_changed_encoder_revectorises_into_its_own_field(
 async def test_unchanged_passages_keep_their_vectors_on_replace(
     service: FakeSearchService, endpoint: str, openai: FakeOpenAI
 ) -> None:
-    encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=openai.base_url)
+    encoder = OpenAIEmbeddingEncoder(
+        model="emb", connection=OpenAIConnection(base_url=openai.base_url), dim=64
+    )
     idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder)
     policy = corpus.POLICY
     await idx.replace_documents({policy[0].doc_id: policy}, [])
@@ -249,7 +256,9 @@ async def test_an_encoder_outage_loses_nothing_and_the_next_run_adds_the_vectors
 ) -> None:
     async with openai_server(FakeOpenAI()) as fake:
         fake.embedding_replies += [Reply(status=500, headers={"retry-after-ms": "1"})] * 3
-        encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=fake.base_url)
+        encoder = OpenAIEmbeddingEncoder(
+            model="emb", connection=OpenAIConnection(base_url=fake.base_url), dim=64
+        )
         idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder)
         await idx.upsert(corpus.POLICY)
         assert len(service.docs[INDEX]) == 3

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from indexer.encoder_openai import EmbeddingError, OpenAIEmbeddingEncoder
+from kiw_common.openai_connection import OpenAIConnection
 from tests.skills.openai_server import FakeOpenAI, Reply, hashed_embedding, openai_server
 
 
@@ -18,7 +19,10 @@ def _norm(v: list[float]) -> float:
 async def test_plain_endpoint_base64_wire_format_normalised_in_order() -> None:
     async with openai_server() as fake:
         encoder = OpenAIEmbeddingEncoder(
-            model="e5-passage", query_model="e5-query", dim=64, base_url=fake.base_url
+            model="e5-passage",
+            connection=OpenAIConnection(base_url=fake.base_url),
+            query_model="e5-query",
+            dim=64,
         )
         texts = ["Der KI-Pass gilt zwei Jahre", "Sitzung des Bauausschusses", "KI-Pass"]
         vectors = await asyncio.to_thread(encoder.embed_passages, texts)
@@ -45,10 +49,10 @@ async def test_azure_deployment_path_dimensions_and_batches() -> None:
     async with openai_server() as fake:
         encoder = OpenAIEmbeddingEncoder(
             model="text-embedding-3-small",
+            connection=OpenAIConnection(
+                azure_endpoint=fake.root_url, api_key="azure-key", api_version="2024-10-21"
+            ),
             dim=32,
-            azure_endpoint=fake.root_url,
-            api_key="azure-key",
-            api_version="2024-10-21",
             batch_size=2,
         )
         vectors = await asyncio.to_thread(encoder.embed_passages, ["a b", "c", "d e f"])
@@ -64,7 +68,9 @@ async def test_azure_deployment_path_dimensions_and_batches() -> None:
 
 async def test_wrong_dimensions_and_refusals_are_named() -> None:
     async with openai_server(FakeOpenAI(embedding_dim=48)) as fake:
-        encoder = OpenAIEmbeddingEncoder(model="bge-m3", dim=1024, base_url=fake.base_url)
+        encoder = OpenAIEmbeddingEncoder(
+            model="bge-m3", connection=OpenAIConnection(base_url=fake.base_url), dim=1024
+        )
         with pytest.raises(EmbeddingError, match=r"48 dimensions.*set it to 48"):
             await asyncio.to_thread(encoder.embed_query, "Frage")
         fake.embedding_replies.append(Reply(status=400))
@@ -76,7 +82,9 @@ async def test_wrong_dimensions_and_refusals_are_named() -> None:
 async def test_throttling_is_retried_by_the_client() -> None:
     async with openai_server() as fake:
         fake.embedding_replies.append(Reply(status=429, headers={"retry-after-ms": "10"}))
-        encoder = OpenAIEmbeddingEncoder(model="m", dim=64, base_url=fake.base_url)
+        encoder = OpenAIEmbeddingEncoder(
+            model="m", connection=OpenAIConnection(base_url=fake.base_url), dim=64
+        )
         vectors = await asyncio.to_thread(encoder.embed_passages, ["Text", ""])
         encoder.close()
     assert len(fake.received) == 2 and len(vectors) == 2
@@ -85,6 +93,51 @@ async def test_throttling_is_retried_by_the_client() -> None:
 
 def test_settings_mistakes_fail_at_once() -> None:
     with pytest.raises(ValueError, match="KIW_OPENAI_EMBEDDING_MODEL"):
-        OpenAIEmbeddingEncoder(model="", dim=8, base_url="http://127.0.0.1:9")
+        OpenAIEmbeddingEncoder(
+            model="", connection=OpenAIConnection(base_url="http://127.0.0.1:9"), dim=8
+        )
     with pytest.raises(ValueError, match="KIW_OPENAI_EMBEDDING_DIMENSIONS"):
-        OpenAIEmbeddingEncoder(model="m", dim=0, base_url="http://127.0.0.1:9")
+        OpenAIEmbeddingEncoder(
+            model="m", connection=OpenAIConnection(base_url="http://127.0.0.1:9"), dim=0
+        )
+
+
+async def test_settings_give_the_encoder_the_chat_models_endpoint_or_its_own() -> None:
+    # One connection from settings (bot/services.py): the encoder reaches the Azure endpoint
+    # the generator uses, unless KIW_OPENAI_EMBEDDING_BASE_URL names an endpoint of its own.
+    from bot.services import build_encoder, build_generator
+    from bot.settings import load_settings
+    from tests.skills.helpers import passage
+
+    async with (
+        openai_server(FakeOpenAI(replies=[Reply("Ja [1].")])) as azure,
+        openai_server() as own,
+    ):
+        common: dict[str, object] = {
+            "env_file": None,
+            "generator_backend": "openai",
+            "embeddings": "openai",
+            "openai_azure_endpoint": azure.root_url,
+            "openai_api_key": "azure-key",
+            "openai_api_version": "2024-10-21",
+            "openai_model": "chat-deployment",
+            "openai_embedding_model": "text-embedding-3-small",
+            "openai_embedding_dimensions": 32,
+        }
+        shared = load_settings(**common)  # type: ignore[arg-type]
+        separate = load_settings(**common, openai_embedding_base_url=own.base_url)  # type: ignore[arg-type]
+        generator = build_generator(shared)
+        await generator.answer("Darf ich?", [passage(1, "Sie dürfen.")])
+        await generator.close()
+        for settings in (shared, separate):
+            encoder = build_encoder(settings)
+            assert isinstance(encoder, OpenAIEmbeddingEncoder)
+            await asyncio.to_thread(encoder.embed_query, "KI-Pass")
+            encoder.close()
+    assert [r.path for r in azure.received] == [
+        "/openai/deployments/chat-deployment/chat/completions",
+        "/openai/deployments/text-embedding-3-small/embeddings",
+    ]
+    assert all(r.headers.get("api-key") == "azure-key" for r in azure.received)
+    [separately] = own.received
+    assert separately.path == "/v1/embeddings" and "api-key" not in separately.headers

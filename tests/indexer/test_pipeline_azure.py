@@ -14,6 +14,7 @@ from indexer.azure_vectors import ENCODER_FIELD, vector_field_name
 from indexer.encoder_openai import OpenAIEmbeddingEncoder
 from indexer.jobs import index_files, index_oparl
 from indexer.model import PUBLIC
+from kiw_common.openai_connection import OpenAIConnection
 from tests.conftest import shared_path
 from tests.indexer.azure_search_server import FakeSearchService, serve
 from tests.indexer.oparl_server import OParlTestServer, RunningServer
@@ -64,7 +65,9 @@ async def test_oparl_crawl_into_azure_and_delete(
 async def test_files_embed_only_new_passages_in_azure(tmp_path: Path, data_dir: Path) -> None:
     service = FakeSearchService()
     async with serve(service) as url, openai_server() as fake:
-        encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=fake.base_url)
+        encoder = OpenAIEmbeddingEncoder(
+            model="emb", connection=OpenAIConnection(base_url=fake.base_url), dim=64
+        )
         azure = AzureSearchIndex(url, service.api_key, "kiw-ingest", encoder=encoder)
         doc = tmp_path / "dv.md"
         sections = [f"# § {n} Abschnitt {n}\nRegel Nummer {n} gilt für alle." for n in (1, 2, 3)]
@@ -97,7 +100,9 @@ async def test_next_oparl_run_vectorises_an_old_index_without_downloading(
         await plain.close()
         assert first.complete and first.embedded == 0 and first.files > 0
         downloads = _downloads(server)
-        encoder = OpenAIEmbeddingEncoder(model="emb", dim=64, base_url=fake.base_url)
+        encoder = OpenAIEmbeddingEncoder(
+            model="emb", connection=OpenAIConnection(base_url=fake.base_url), dim=64
+        )
         azure = AzureSearchIndex(url, service.api_key, "kiw-ingest", encoder=encoder)
         again = await index_oparl(server.system_url, azure, data_dir, backoff_seconds=0.01)
         assert again.embedded == len(service.docs["kiw-ingest"]) == first.chunks

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
+from kiw_common.openai_connection import OpenAIConnection
 from skills.generator.base import GeneratorUnavailable
 from skills.generator.openai_chat import OpenAIGenerator, budget_passages, estimate_tokens
 from tests.skills.helpers import passage
@@ -18,10 +20,10 @@ HOSTILE = (
 )
 
 
-def generator(fake: FakeOpenAI, **kwargs: object) -> OpenAIGenerator:
-    options: dict[str, object] = {"model": "test-model", "base_url": fake.base_url}
-    options.update(kwargs)
-    return OpenAIGenerator(**options)  # type: ignore[arg-type]
+def generator(fake: FakeOpenAI, **connection: Any) -> OpenAIGenerator:
+    return OpenAIGenerator(
+        model="test-model", connection=OpenAIConnection(base_url=fake.base_url, **connection)
+    )
 
 
 async def test_answer_keeps_cited_sentences_and_drops_uncited_and_invalid_ones() -> None:
@@ -187,9 +189,9 @@ async def test_azure_openai_uses_deployment_path_api_version_and_key() -> None:
     async with openai_server(FakeOpenAI(replies=[Reply("Nicht erlaubt [1].")])) as fake:
         gen = OpenAIGenerator(
             model="gpt4o-lhl",
-            azure_endpoint=fake.root_url,
-            api_key="azure-key",
-            api_version="2024-10-21",
+            connection=OpenAIConnection(
+                azure_endpoint=fake.root_url, api_key="azure-key", api_version="2024-10-21"
+            ),
         )
         result = await gen.answer("Darf ich?", [passage(1, RULE)])
         await gen.close()
@@ -208,7 +210,10 @@ async def test_ping_lists_models() -> None:
 
 async def test_ping_fails_clearly_when_nothing_listens() -> None:
     gen = OpenAIGenerator(
-        model="m", base_url="http://127.0.0.1:9/v1", max_retries=0, timeout_seconds=1
+        model="m",
+        connection=OpenAIConnection(
+            base_url="http://127.0.0.1:9/v1", max_retries=0, timeout_seconds=1
+        ),
     )
     with pytest.raises(GeneratorUnavailable):
         await gen.ping()
@@ -230,8 +235,7 @@ async def test_azure_openai_with_entra_id_token_sends_a_bearer_token() -> None:
     async with openai_server(FakeOpenAI(replies=[Reply("Nicht erlaubt [1].")])) as fake:
         gen = OpenAIGenerator(
             model="gpt4o-lhl",
-            azure_endpoint=fake.root_url,
-            api_version="2024-10-21",
+            connection=OpenAIConnection(azure_endpoint=fake.root_url, api_version="2024-10-21"),
             azure_token_provider=token,
         )
         await gen.answer("Darf ich?", [passage(1, RULE)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.model import POLICIES, Chunk
+from kiw_common.openai_connection import OpenAIConnection
 from skills import policy_qa
 from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
@@ -87,7 +88,7 @@ async def test_non_public_policy_is_not_used_for_the_public(tmp_path: Path) -> N
 async def test_openai_backend_answer_is_labelled_ai_generated_and_validated(tmp_path: Path) -> None:
     fake = FakeOpenAI(replies=[Reply("Nein, das ist verboten [1]. Außerdem droht Kündigung [8].")])
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
         result, _ = await ask(
             tmp_path, "Darf ich personenbezogene Daten in ChatGPT eingeben?", generator=gen
         )
@@ -100,7 +101,7 @@ async def test_openai_backend_answer_is_labelled_ai_generated_and_validated(tmp_
 async def test_openai_backend_uncited_reply_becomes_keine_aussage(tmp_path: Path) -> None:
     fake = FakeOpenAI(replies=[Reply("Ja, das ist selbstverständlich erlaubt.")])
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
         result, _ = await ask(
             tmp_path, "Darf ich personenbezogene Daten in ChatGPT eingeben?", generator=gen
         )
@@ -112,7 +113,7 @@ async def test_personal_data_in_the_question_is_masked_and_the_user_is_told(tmp_
     fake = FakeOpenAI(replies=[Reply("Nein, auch nicht mit [EMAIL_1] [1].")])
     question = "Darf ich personenbezogene Daten wie max.muster@example.org in ChatGPT eingeben?"
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
         result, _ = await ask(tmp_path, question, generator=gen)
         await gen.close()
     assert "max.muster@example.org" not in fake.received[0].text
@@ -138,7 +139,7 @@ async def test_the_model_judges_answerability_over_the_passages_the_reader_kept(
     assert extractive.outcome == "no_answer"
     fake = FakeOpenAI()  # answers KEINE_AUSSAGE
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
         judged, request = await ask(tmp_path / "m", question, generator=gen)
         await gen.close()
     assert judged.outcome == "no_answer" and len(fake.received) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiw_common.openai_connection import OpenAIConnection
 from skills.generator.openai_chat import OpenAIGenerator
 from skills.privacy import Masker, contains_personal_data
 from tests.skills.helpers import passage
@@ -61,7 +62,9 @@ async def test_external_endpoint_receives_no_personal_data() -> None:
         replies=[Reply("Nein, auch nicht für [EMAIL_1] [1]. Fragen Sie [PERSON_1] [1].")]
     )
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url, on_premise=False)
+        gen = OpenAIGenerator(
+            model="m", connection=OpenAIConnection(base_url=fake.base_url, on_premise=False)
+        )
         result = await gen.answer(question, [passage(1, DOCUMENT)])
         await gen.close()
     sent = fake.received[0].text
@@ -85,7 +88,9 @@ async def test_external_endpoint_receives_no_personal_data() -> None:
 async def test_on_premise_endpoint_gets_the_text_unmasked() -> None:
     fake = FakeOpenAI(replies=[Reply("Nein [1].")])
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url, on_premise=True)
+        gen = OpenAIGenerator(
+            model="m", connection=OpenAIConnection(base_url=fake.base_url, on_premise=True)
+        )
         await gen.answer("Mail an max@example.org?", [passage(1, DOCUMENT)])
         await gen.close()
     sent = fake.received[0].text
@@ -96,7 +101,7 @@ async def test_summaries_are_masked_too() -> None:
     reply = '{"key_points": [{"text": "Kontakt über [EMAIL_1].", "cited": [1]}]}'
     fake = FakeOpenAI(replies=[Reply(reply)])
     async with openai_server(fake):
-        gen = OpenAIGenerator(model="m", base_url=fake.base_url)
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
         summary = await gen.summarise([passage(1, DOCUMENT)], title="Vorlage")
         await gen.close()
     assert "anna.schmidt@luebeck.de" not in fake.received[0].text

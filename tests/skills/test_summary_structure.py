@@ -15,6 +15,7 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from kiw_common.openai_connection import OpenAIConnection
 from skills import summarise
 from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
@@ -414,7 +415,9 @@ async def test_a_model_words_the_summary_from_the_structure_under_the_same_check
 
     paper = (FIXTURES / "2026-0049-beschlussvorlage.txt").read_text(encoding="utf-8")
     async with openai_server(FakeOpenAI(default=reply)) as fake:
-        generator = OpenAIGenerator(model="test-model", base_url=fake.base_url, on_premise=True)
+        generator = OpenAIGenerator(
+            model="test-model", connection=OpenAIConnection(base_url=fake.base_url, on_premise=True)
+        )
         result = await summary_of(tmp_path, SkillRequest(text=paper), generator)
         await generator.close()
     data = result.data

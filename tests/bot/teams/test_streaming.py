@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kiw_common.openai_connection import OpenAIConnection
 from skills import help as help_skill
 from skills import policy_qa
 from skills.context import Skill, SkillContext
@@ -227,7 +228,9 @@ async def test_policy_answer_from_a_model_streams_with_final_numbering(
     pieces = [answer[i : i + 12] for i in range(0, len(answer), 12)]
     fake = FakeOpenAI(replies=[Reply(answer, chunks=pieces, chunk_delay=0.03)])
     async with openai_server(fake), sample_context(tmp_path) as ctx:
-        generator = OpenAIGenerator(model="test-model", base_url=fake.base_url, on_premise=True)
+        generator = OpenAIGenerator(
+            model="test-model", connection=OpenAIConnection(base_url=fake.base_url, on_premise=True)
+        )
         services = make_services(
             make_settings(data_dir, **FAST), index=ctx.index, generator=generator
         )
