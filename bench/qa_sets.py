@@ -40,6 +40,7 @@ class Question:
     kind: str  # the answer type the question asks for (rule, duration, who, …)
     facts: tuple[str, ...]  # any of them must appear in the answer; () for unanswerable
     doc_id: str = ""  # where the supporting passage is
+    document: str = ""  # the rules set's document key (an unanswerable one: the one it is near)
 
 
 def _facts(value: str | list[str] | None) -> tuple[str, ...]:
@@ -49,7 +50,7 @@ def _facts(value: str | list[str] | None) -> tuple[str, ...]:
 
 
 def _expand(
-    item: dict[str, Any], split: str, facts: tuple[str, ...], doc_id: str
+    item: dict[str, Any], split: str, facts: tuple[str, ...], doc_id: str, document: str = ""
 ) -> list[Question]:
     return [
         Question(
@@ -60,6 +61,7 @@ def _expand(
             kind=str(item.get("type", "none")),
             facts=facts,
             doc_id=doc_id,
+            document=document,
         )
         for wording, text in zip(WORDINGS, item["q"], strict=True)
     ]
@@ -100,12 +102,13 @@ def rules_questions() -> tuple[list[Question], list[Question]]:
             docs[item["doc"]]["split"],
             _facts(item["fact"]),
             rule_doc_id(docs[item["doc"]]["path"]),
+            item["doc"],
         )
     ]
     unanswerable = [
         q
         for item in spec["unanswerable"]
-        for q in _expand(item, docs[item["near"]]["split"], (), "")
+        for q in _expand(item, docs[item["near"]]["split"], (), "", item["near"])
     ]
     return answerable, unanswerable
 
