@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kiw_common.citations import citation_label
 from skills.types import Citation
 from skills.wording import clip, german_quotes
 
@@ -101,17 +102,6 @@ def is_feedback_action(action: Element) -> bool:
     return isinstance(data, dict) and FEEDBACK_KEY in data
 
 
-def _citation_label(citation: Citation) -> str:
-    parts = [citation.title]
-    if citation.reference:
-        parts.append(citation.reference)
-    if citation.heading:
-        parts.append(citation.heading)
-    if citation.page:
-        parts.append(f"S. {citation.page}")
-    return ", ".join(p for p in parts if p)
-
-
 def citation_list(citations: Sequence[Citation], *, max_quote_chars: int = 300) -> list[Element]:
     """Numbered sources, each with its passage; the title links to the document if it has a URL."""
     if not citations:
@@ -127,7 +117,7 @@ def citation_list(citations: Sequence[Citation], *, max_quote_chars: int = 300) 
         }
     ]
     for citation in citations:
-        label = _citation_label(citation)
+        label = citation_label(citation)
         title = f"[{label}]({citation.url})" if citation.url else label
         items.append(text_block(f"[{citation.n}] {title}", size="Small"))
         # Cut at a word, and the source's own »quotes« as „quotes“ inside our „…“.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from indexer.model import Hit, SearchQuery
+from kiw_common.citations import citation_label
 from skills.context import SkillContext
 from skills.generator.base import Passage
 from skills.german import (
@@ -191,8 +192,5 @@ def sources_text(citations: list[Citation]) -> str:
     """Plain-text source list (fallback when a card cannot render, CLI without --json)."""
     lines = []
     for c in citations:
-        where = ", ".join(
-            p for p in (c.title, c.reference, c.heading, f"Seite {c.page}" if c.page else None) if p
-        )
-        lines.append(f"[{c.n}] {where}" + (f" – {c.url}" if c.url else ""))
+        lines.append(f"[{c.n}] {citation_label(c)}" + (f" – {c.url}" if c.url else ""))
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from indexer.model import Chunk, Hit
+from kiw_common.citations import source_label
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage
 from skills.german import content_stems, split_sentences, tokens
 from skills.types import Citation
@@ -80,15 +81,8 @@ def passages_from_chunks(chunks: Sequence[Chunk]) -> list[Passage]:
     return [Passage(n=i, chunk=chunk, score=0.0) for i, chunk in enumerate(chunks, start=1)]
 
 
-def source_label(chunk: Chunk) -> str:
-    parts = [chunk.title]
-    if chunk.reference:
-        parts.append(chunk.reference)
-    if chunk.heading:
-        parts.append(chunk.heading)
-    if chunk.page:
-        parts.append(f"Seite {chunk.page}")
-    return ", ".join(p for p in parts if p)
+def chunk_label(chunk: Chunk) -> str:
+    return source_label(chunk.title, chunk.reference, chunk.heading, chunk.page)
 
 
 def numbered_context(passages: Sequence[Passage], texts: Sequence[str] | None = None) -> str:
@@ -101,7 +95,7 @@ def numbered_context(passages: Sequence[Passage], texts: Sequence[str] | None = 
     for i, passage in enumerate(passages):
         body = texts[i] if texts is not None else passage.chunk.text
         body = _DELIMITER_LOOKALIKE.sub("»", body)
-        label = _DELIMITER_LOOKALIKE.sub("»", source_label(passage.chunk))
+        label = _DELIMITER_LOOKALIKE.sub("»", chunk_label(passage.chunk))
         blocks.append(
             f"<<<QUELLE {passage.n}>>>\nHerkunft: {label}\n{body.strip()}\n"
             f"<<<ENDE QUELLE {passage.n}>>>"

@@ -26,6 +26,7 @@ from bot.cli.audience import add_audience_option, report_withheld
 from bot.cli.common import add_common, emit_json, settings_from_args
 from bot.cli.gate import add_user_option, print_refusal
 from indexer.model import COLLECTIONS, PUBLIC, Hit, SearchQuery, SearchResults
+from kiw_common.citations import page_label
 
 MAX_TOP = 100
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -158,7 +159,7 @@ def render(results: SearchResults, rows: list[PaperRow], *, color: bool) -> str:
             snippet = _BOLD.sub("\033[1m\\1\033[0m", hit.snippet) if color else hit.snippet
             where = " · ".join(
                 x
-                for x in (f"Seite {hit.chunk.page}" if hit.chunk.page else None,
+                for x in (page_label(hit.chunk.page) if hit.chunk.page else None,
                           hit.chunk.file_name)
                 if x
             )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kiw_common.citations import page_label
 from skills.types import Citation
 
 MESSAGE_ENTITY_TYPE = "https://schema.org/Message"
@@ -34,7 +35,7 @@ def citation_claims(citations: Sequence[Citation]) -> list[dict[str, Any]]:
             appearance["url"] = citation.url
         keywords = [k for k in (citation.reference, citation.heading) if k]
         if citation.page:
-            keywords.append(f"S. {citation.page}")
+            keywords.append(page_label(citation.page))
         if keywords:
             appearance["keywords"] = keywords[:3]
         claims.append({"@type": "Claim", "position": citation.n, "appearance": appearance})

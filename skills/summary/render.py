@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.model import Chunk
+from kiw_common.citations import page_label
 from skills import cardkit
 from skills.grounding import citation_for, citation_json
 from skills.summary.document import Quote, Statement
@@ -128,7 +129,7 @@ def _line(point: dict[str, Any]) -> str:
     pages = point["pages"]
     where = ""
     if pages:
-        where = f" (S. {pages[0]})" if len(pages) == 1 else f" (S. {pages[0]}–{pages[-1]})"
+        where = f" ({page_label(pages)})"
     marks = "".join(f"[{n}]" for n in point["citations"])
     return f"{point['text']} {marks}{where}".strip()
 

@@ -94,7 +94,7 @@ def test_human_output_lists_the_facts(data_dir: Path, capsys: pytest.CaptureFixt
         "01.06.2025",
         "Bauausschuss",
         "https://ris.example.test/vo020?VOLFDNR=2",
-        "Seite 1",
+        "S. 1",
     ):
         assert fact in out, fact
     assert "**Radverkehrsförderung**" in out or "Radverkehrsförderung" in out
