@@ -21,8 +21,9 @@ the one turn pipeline (bot/pipeline.py: gate with the tenant, audience, deadline
 extension gives the same results, masking and limits as the chat. Link unfurling is a lookup, not
 a search: it passes the same gate (`Pipeline.admit`), asks the index for the linked paper
 (access-trimmed) and never shows more than its card. This module only translates invokes into
-invocations and outcomes into invoke responses; it writes one audit line per invoke (what the
-pane showed), so the pipeline runs them unaudited.
+invocations and outcomes into invoke responses; its audit line is one per invoke (what the pane
+showed), written through the pipeline's `record` like every other line, so the pipeline runs the
+invoke's skill unaudited.
 
 In a group chat or channel (`audience` set by the Teams handler, bot/teams/audience.py) what is
 *inserted* into the conversation carries only what every member may read: a search result the
@@ -111,7 +112,7 @@ class Invoke:
 
     def invocation(self, skill: str, command: str, text: str = "", **fields: Any) -> Invocation:
         """This invoke as the pipeline runs it: the named skill, the caller's tenant, unaudited
-        (handle_invoke writes the invoke's own line)."""
+        (handle_invoke writes the invoke's own line through `Pipeline.record`)."""
         return Invocation(
             text,
             self.user_id,
@@ -186,7 +187,7 @@ async def handle_invoke(
     finally:
         # Usage figures for the Werkstatt: which skill, which entry point, how it ended — never
         # the search text or the message.
-        services.audit.write(
+        extension.pipeline.record(
             "extension",
             skill=_SKILL_OF.get(name),
             reason=name.removeprefix("composeExtension/"),

@@ -88,8 +88,8 @@ class Invocation:
     # Only the CLI sets it; a missing Teams id is UNKNOWN_TEAMS_USER, never the operator.
     operator: bool = False
     deadline_seconds: float | None = None  # a tighter deadline than the pipeline's (invokes)
-    # False where the front end writes its own audit line (message extensions: the outcome is
-    # what the pane showed) or none at all.
+    # False where the front end audits the invocation by a line of its own (message extensions,
+    # through `Pipeline.record`: the outcome is what the pane showed) or not at all.
     audited: bool = True
 
 
@@ -310,10 +310,15 @@ class Pipeline:
             return SkillResult(text=STOPPED_TEXT, outcome="stopped")
         return running.result()
 
+    def record(self, event: str, *, user_id: str | None, scope: Scope, **fields: Any) -> None:
+        """One audit line (bot/audit.py), the one way every front end writes one: the turn's
+        own lines below, and a message extension's line per invoke (what the pane showed)."""
+        if self.audit is not None:
+            self.audit.write(event, user_id=user_id, scope=scope, **fields)
+
     def _audit(self, invocation: Invocation, event: str, **fields: Any) -> None:
-        if self.audit is None or not invocation.audited:
-            return
-        self.audit.write(event, user_id=invocation.user_id, scope=invocation.scope, **fields)
+        if invocation.audited:
+            self.record(event, user_id=invocation.user_id, scope=invocation.scope, **fields)
 
     def _finish(
         self,

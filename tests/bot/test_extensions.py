@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from bot.audit import AUDIT_KEYS, AuditLog
 from bot.extensions import handle_invoke
+from bot.pipeline import Pipeline
 from bot.services import Services
 from tests.bot.extension_kit import (
     HOME_TENANT,
@@ -284,6 +286,29 @@ async def test_audit_outcomes(services: Services) -> None:
     await run(services, "composeExtension/fetchTask", invoke("fetch_task_summarise.json")["value"])
     outcomes = [(line["skill"], line["outcome"]) for line in audit_lines(services)]
     assert outcomes == [("allris_search", "hint"), ("allris_search", "empty"), ("summarise", "ok")]
+
+
+async def test_the_invoke_line_goes_through_the_pipelines_audit(
+    services: Services, tmp_path: Path
+) -> None:
+    """One audit path: the line lands in the log of the pipeline that ran the invoke, with the
+    same fields as a turn's line (the Personalrat's reader knows one schema), and nowhere else."""
+    own_log = AuditLog(tmp_path / "pipeline-audit", b"k" * 32)
+    pipeline = Pipeline.for_services(services)
+    pipeline.audit = own_log
+    value = invoke("query_teams.json")["value"]
+    await handle_invoke(
+        "composeExtension/query", value, USER_WITH_PASS, "t", services, pipeline=pipeline
+    )
+    assert audit_lines(services) == []
+    [path] = own_log.files()
+    [line] = [json.loads(raw) for raw in path.read_text("utf-8").splitlines()]
+    assert tuple(line) == AUDIT_KEYS
+    assert (line["event"], line["skill"], line["reason"], line["outcome"], line["scope"]) == (
+        "extension", "allris_search", "query", "ok", "extension",
+    )  # fmt: skip
+    assert line["user"] == own_log.pseudonym(USER_WITH_PASS)
+    assert "Radverkehr" not in json.dumps(line)
 
 
 # ---- issue 12 item 6: the tenant check holds in message extensions too ----
