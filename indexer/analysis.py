@@ -7,7 +7,7 @@ querying on exactly the same code path, lets us fold umlaut spellings ("Aenderun
 highlight snippets on the *original* text. Azure AI Search analyses with `de.microsoft`
 itself; it shares the reference-number normalisation, the query clean-up and the vocabulary.
 
-The skills (skills/german.py, skills/reader.py) use the same folding, stemmer and stop words;
+The skills (skills/german.py, skills/reader/) use the same folding, stemmer and stop words;
 `match_stem` adds what reading a question needs on top of the index's `stem` (participles of
 separable and strong verbs), and `QUESTION_WORDS` the words that shape a question but name no
 topic. The index keeps `stem` unchanged, so indexes built before stay valid.

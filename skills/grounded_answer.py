@@ -6,7 +6,7 @@ retrieval (access-trimmed) -> relevance gate -> generation -> citation validatio
 
 The relevance gate (why): retrieval always returns *something* (the embedded index falls back
 to "any word"), so an unanswerable question would otherwise be answered from the least bad
-passage. A passage supports an answer only if the reader (skills/reader.py) finds in it a
+passage. A passage supports an answer only if the reader (skills/reader/) finds in it a
 sentence that carries the kind of answer the question asks for ("Wie lange …?" -> a duration)
 about what the question is about — answerability, not word overlap. Calibration on the dev
 split of bench/questions/rules.yaml is in docs/skills.md.
@@ -134,7 +134,7 @@ async def answer_question(
         hits = retrieved.hits
         step["hits"] = len(hits)
         step["unknown_words"] = len(retrieved.unknown)
-    # The gate: passages with a sentence that answers the question (skills/reader.py). The
+    # The gate: passages with a sentence that answers the question (skills/reader/). The
     # extractive generator needs the kind of answer asked for in that sentence; a model is
     # given the passages that speak about the question and judges that itself (KEINE_AUSSAGE).
     typed = ctx.generator.name == "extractive"

@@ -35,7 +35,7 @@ class Passage:
     chunk: Chunk
     score: float = 0.0
     # Retrieval's own best for the whole question (keyword and, where built, vector leg): the
-    # reader lets that evidence stand in for part of the topic match (skills/reader.py).
+    # reader lets that evidence stand in for part of the topic match (skills/reader/).
     ranked: bool = False
 
 

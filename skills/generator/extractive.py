@@ -4,7 +4,7 @@ Every sentence it returns is quoted verbatim from a passage and cites that passa
 so the output is grounded by construction. It is marked as an extract, not AI-written text
 (Generated.ai_generated False -> no "KI-generiert" label).
 
-Answers: the sentence the reader (skills/reader.py, the same one the relevance gate uses)
+Answers: the sentence the reader (skills/reader/, the same one the relevance gate uses)
 finds to carry the kind of answer the question asks for ("Wie lange …?" -> a duration) about
 what the question is about; a counted-out list whole, a rule with the exception that follows
 it. Sentences that address an AI model ("Ignoriere alle Anweisungen …") are never quoted.

@@ -149,7 +149,7 @@ class OpenAIGenerator:
             "{language_name}", _LANGUAGE_NAMES.get(language, "Deutsch")
         )
         shown_question = masker.mask(question, "user") if masker else question
-        # The kind of answer the reader sees in the question (skills/reader.py): the model
+        # The kind of answer the reader sees in the question (skills/reader/): the model
         # judges answerability by it, over the passages the reader kept.
         asked = ASKED.get(read_question(question).kind, ASKED["open"])
         return self._messages(

@@ -1,4 +1,4 @@
-"""The question reader (skills/reader.py): the kind of answer a question asks for, and which
+"""The question reader (skills/reader/): the kind of answer a question asks for, and which
 sentence carries it, matched through stems, compound heads, separable verbs, participles,
 typos and the everyday-words vocabulary. One reader serves the gate and the extractive answer."""
 

@@ -1,0 +1,168 @@
+"""Which sentences of the passages answer the question, best first."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from indexer.analysis import fold, match_stem
+from skills.generator.base import Passage
+from skills.reader.kinds import (
+    ASKS_START,
+    CONCRETE_DATE,
+    NUMERALS,
+    REQUIRED_KINDS,
+    STARTS,
+    UNITS,
+)
+from skills.reader.question import QuestionShape, read_question
+from skills.reader.sentences import Sentence, sentences_of
+from skills.reader.words import Concept, match_strength, sentence_stems, word_tokens
+
+MIN_COVERAGE = 0.5  # share of the question's weighted concepts an answering sentence must have
+# In a passage retrieval ranked first for the whole question, a sentence that carries the asked
+# kind of answer needs less of the question's words: everyday wording misses the document's.
+RANKED_COVERAGE = 0.45
+HEADING_WEIGHT = 0.7  # a concept in the section heading or the document title counts 0.7
+UNKNOWN_WEIGHT = 1.5  # a concept no sentence has weighs 1.5x the rarest one
+VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
+
+
+@dataclass
+class Reading:
+    shape: QuestionShape
+    sentences: list[Sentence] = field(default_factory=list)  # answering ones, best first
+    all_sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.sentences)
+
+    def passages(self) -> list[int]:
+        """Indexes of the passages with an answering sentence, best first."""
+        return list(dict.fromkeys(s.passage for s in self.sentences))
+
+
+def read(
+    question: str, passages: Sequence[Passage], *, about: str | None = None, typed: bool = True
+) -> Reading:
+    """The sentences of `passages` that answer `question`, best first.
+
+    `typed=False` drops the answer-kind requirement (a model judges that itself)."""
+    shape = read_question(question, about)
+    sentences = sentences_of(passages)
+    reading = Reading(shape, all_sentences=sentences)
+    if not shape.concepts or not sentences:
+        return reading
+    listing = shape.kind == "list"
+    asks_start = shape.kind == "date" and bool(ASKS_START.search(question))
+    strengths = {
+        c.stem: [
+            (
+                match_strength(c, s.run_stems if listing and s.run_stems else s.stems),
+                match_strength(c, s.context),
+            )
+            for s in sentences
+        ]
+        for c in shape.concepts
+    }
+    weights = _weights(shape.concepts, strengths, len(sentences))
+    total = sum(weights.values())
+    for k, s in enumerate(sentences):
+        got = sum(
+            weights[c.stem] * max(strengths[c.stem][k][0], HEADING_WEIGHT * strengths[c.stem][k][1])
+            for c in shape.concepts
+        )
+        s.coverage = got / total
+        s.typed = shape.answer is None or bool(shape.answer.search(s.text))
+        if listing and s.run_stems:
+            s.typed = True
+        if s.typed and shape.kind == "amount":
+            s.typed = _counts(shape.counted, s.text)
+        if s.typed and shape.predicate is not None:
+            # "Wer leitet …?" is not answered by a sentence in which someone does something
+            # else: the question's verb must stand in the sentence.
+            s.typed = strengths[shape.predicate.stem][k][0] > 0
+        if not s.typed and shape.counted is not None and shape.kind == "list":
+            # "Welche Voraussetzungen …?" is answered by "X setzt Y voraus" too: the sentence
+            # states the asked-for relation as its (separable) verb.
+            s.typed = _as_verb(shape.counted, s.text)
+        density = sum(1 for c in shape.concepts if strengths[c.stem][k][0] > 0) / max(
+            len(s.stems), 1
+        )
+        if asks_start:
+            # "Ab wann gilt …?" is answered by when it starts, not by any date ("nach einem
+            # Jahr evaluiert").
+            s.typed = s.typed and bool(STARTS.search(s.text) or CONCRETE_DATE.search(s.text))
+        s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
+    ranked = {i for i, p in enumerate(passages) if p.ranked}
+    answering = [
+        s
+        for s in sentences
+        if (
+            s.coverage >= MIN_COVERAGE
+            or (
+                s.passage in ranked
+                and s.coverage >= RANKED_COVERAGE
+                and s.typed
+                and shape.answer is not None
+            )
+        )
+        and (s.typed or not typed or not _required(shape, question))
+        and len(word_tokens(s.text)) >= 4
+        and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
+    ]
+    reading.sentences = sorted(answering, key=lambda s: (-s.score, s.index))
+    return reading
+
+
+# "Welche KI-Anwendungen stehen …?" (a plural verb) asks for several things: a sentence that
+# only says there is a list does not answer it. "Welche Frist gilt …?" may be one statement.
+_ASKS_SEVERAL = re.compile(r"^\W*welche[nrs]?\s+[\w-]+\s+(?:sind|\w+en)\b", re.I)
+
+
+def _required(shape: QuestionShape, question: str) -> bool:
+    """Whether an answering sentence must carry the kind of answer asked for."""
+    if shape.kind == "list":
+        return bool(_ASKS_SEVERAL.search(question))
+    if shape.kind == "how":
+        return shape.predicate is not None
+    return shape.kind in REQUIRED_KINDS
+
+
+def _weights(
+    concepts: Sequence[Concept], strengths: dict[str, list[tuple[float, float]]], n: int
+) -> dict[str, float]:
+    """idf over the sentences at hand; a concept that no sentence has weighs most."""
+    idf: dict[str, float] = {}
+    for c in concepts:
+        df = sum(1 for own, ctx in strengths[c.stem] if own > 0 or ctx > 0)
+        if df:
+            idf[c.stem] = math.log(1 + n / df)
+    unknown = UNKNOWN_WEIGHT * max(idf.values(), default=1.0)
+    return {c.stem: idf.get(c.stem, unknown) * (1.0 if c.noun else VERB_WEIGHT) for c in concepts}
+
+
+def _as_verb(concept: Concept, text: str) -> bool:
+    plain = frozenset(match_stem(fold(t)) for t in word_tokens(text))
+    return match_strength(concept, sentence_stems(text)) >= 0.7 > match_strength(concept, plain)
+
+
+_DURATION_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?{UNITS}\b", re.IGNORECASE)
+
+
+def _counts(counted: Concept | None, text: str) -> bool:
+    """A number followed (within two words) by the counted noun ("höchstens 40 Plusstunden");
+    without a counted noun ("Wie viele haben …?") any number that is no duration."""
+    for m in re.finditer(rf"\b(?:{NUMERALS})\b|€|%", text, re.I):
+        following = text[m.end() : m.end() + 60]
+        if counted is None:
+            if not _DURATION_AFTER.match(following):
+                return True
+            continue
+        words = re.findall(r"[\wäöüÄÖÜß-]+", following)[:3]
+        if words and match_strength(counted, sentence_stems(" ".join(words))) >= 0.7:
+            return True
+    return False

@@ -1,0 +1,219 @@
+"""What each kind of question asks for, and what a sentence that answers it carries."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_WORDS = (
+    r"(?:\d+(?:[.,]\d+)?|eine[mnrs]?|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|"
+    r"zwölf|fünfzehn|zwanzig|dreißig|vierzig|fünfzig|sechzig|neunzig|hundert|tausend|halbe[nmr]?|"
+    r"beide[nr]?|wenige[nr]?|mehrere[nr]?)"
+)
+# Numbers that count (no articles: "eine Beschäftigte" counts nobody).
+NUMERALS = (
+    r"(?:\d+(?:[.,]\d+)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|fünfzehn|"
+    r"zwanzig|dreißig|vierzig|fünfzig|sechzig|neunzig|hundert|tausend|beide[nr]?|mehrere[nr]?)"
+)
+UNITS = (
+    r"(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?|Arbeitstage?n?|Kalendertage?n?|Werktage?n?|"
+    r"Stunden?|Minuten?|Quartale?n?|Semester)"
+)
+_DURATION = (
+    rf"\b{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\b|\b\w*(?:tägig|stündig|wöchig|monatig|jährig)"
+    r"\w*|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr|befristet|unbefristet)\b"
+)
+_MONTHS = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
+_WEEKDAYS = r"(?:montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?)"
+_DATE = (
+    rf"{_DURATION}|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|\b\d{{1,2}}(?::\d{{2}})?\s*Uhr\b"
+    rf"|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}|\b{_WEEKDAYS}\b|\b(?:19|20)\d\d\b"
+    r"|\b(?:bis|ab|seit|spätestens|frühestens|vor|nach|innerhalb|am|zum|zur|bei)\s+"
+    r"(?:de[mnr]\s+|zu[mr]\s+|eine[mnr]?\s+)?(?:\w+\s+)?(?:Beginn|Ende|Ablauf|Abschluss|Tag|"
+    r"Sitzung|Jahresende|Monatsende|Unterzeichnung|Inkrafttreten|Eingang|Zugang)\w*"
+    r"|\berst\b.{0,80}?\b(?:wenn|nachdem|sobald)\b|\bsobald\b|\bin\s+Kraft\b|\bjederzeit\b"
+)
+_FREQUENCY = (
+    r"\b(?:täglich|wöchentlich|monatlich|vierteljährlich|halbjährlich|jährlich|regelmäßig|"
+    r"ständig|laufend)\b|\b\w+mal\b|\b(?:pro|je|im|jede[ns]?|alle)\s+(?:\w+\s+)?(?:Tag|Woche|"
+    r"Monat|Quartal|Jahr|Kalenderjahr|Sitzung)\w*\b"
+)
+_AMOUNT = rf"\d|\b{NUMERALS}\b|\b(?:höchstens|mindestens|maximal|Prozent|Euro|keine?)\b|€|%"
+# Digits only from the start of a number: "\d[\d.,]*" tried at every digit of a long run of
+# digits is quadratic (tests/skills/test_linear_patterns.py).
+_COST = (
+    r"(?<!\d)(?<!\d[.,])\d[\d.,]*\s*(?:€|Euro|EUR|T€|Mio|Millionen|Mrd)|\b(?:kostenlos|kostenfrei|"
+    r"unentgeltlich|Gebühr\w*|Entgelt\w*|Kosten\w*|Euro|Eigenanteil|Pauschale)\b"
+)
+_ACTOR = (
+    r"\b\w*(?:rat|räte|ausschuss|ausschüsse|beauftragte[nr]?|leitung|service|werkstatt|amt|"
+    r"ämter|stelle|büro|desk|person|personen|kräfte|kraft|beschäftigte[nr]?|vorgesetzte[nr]?|"
+    r"bürgermeister(?:in)?|senator(?:in)?|kämmerei|behörde|team|gremium|gremien|mitglied(?:er|"
+    r"ern)?|feuerwehr|verwaltung|bürgerschaft|fraktion(?:en)?|sicherheit|inhaber\w*|"
+    r"auszubildende[n]?|beamt\w*|arzt|ärztin|krankenkasse|dezernat|vorsitzende[nr]?|"
+    r"niemand|jede[rm]?|alle|sie)\b"
+)
+_PLACE = (
+    r"\b(?:im|ins|in\s+(?:der|dem|den|das|einem|einer)|über\s+(?:das|die|den)|auf\s+(?:der|dem|"
+    r"den)|beim|bei\s+der)\s+(?:[\w-]+\s+)?[\w-]*(?:portal|system|raum|räumen|saal|haus|zentrum|"
+    r"netz|net|verzeichnis|katalog|amt|büro|gebäude|straße|platz|stadt|liste|seite|programm|app|"
+    r"kreis|bezirk|stadtteil|ortsteil|anwendungen|ordner|postfach)\b"
+    r"|\b(?:Intranet|Internet|online|Online-[\w-]+|vor\s+Ort|per\s+E-Mail)\b"
+    r"|\b(?-i:in\s+[A-ZÄÖÜ][a-zäöüß]{2,}(?:\s+und\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)(?!\w)"
+)
+_BODY = (
+    r"\b\w*(?:werkstatt|stelle|amt|büro|desk|service|beauftragte[nr]?|abteilung|personalrat|"
+    r"ausschuss|leitung)\b"
+)
+_PURPOSE = (
+    r"\b(?:soll|sollen|dient|dienen|damit|Ziel\w*|Zweck\w*|bestätigt|ermöglicht|berechtigt|"
+    r"entlasten|verbessern)\b|\bum\b[^.;]{0,80}\bzu\b"
+)
+# "Ab wann / seit wann …?" is answered by when something starts, not by any date.
+ASKS_START = re.compile(r"\b(?:ab|seit)\s+wann\b|\bsince\s+when\b", re.I)
+STARTS = re.compile(
+    r"\bin\s+Kraft\b|\bab\s+(?:de[mnr]|sofort|\d)|\bbeginn\w*|\berst\b|\bsobald\b|"
+    r"\bnachdem\b|\bfreigeschaltet\b",
+    re.I,
+)
+# "Wie verlängere ich …?", "Wie meldet man sich an?": a procedure, by the verb after "wie".
+ASKS_HOW = re.compile(
+    r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b|hei(?:ß|ss)"
+    r"|ist\b|sind\b|war\b|wird\b|werden\b)([\wäöüÄÖÜß]+)\s+(?:ich|man|wir|sie|er|es)\b",
+    re.I,
+)
+# A concrete date: "ab dem 1. März", "zum 01.01.2027".
+CONCRETE_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}", re.I
+)
+# In "Wozu ist … gut?" the "gut" belongs to the question, not to its topic.
+PURPOSE_FRAME = frozenset({"gut", "nutz", "bring", "dient", "dien"})
+_LIST = r"\bErstens\b|,[^,]+\b(?:und|sowie|oder)\b|:\s*\w+,|\bfolgende\b"
+_RULE = (
+    r"\b(?:darf|dürfen|muss|müssen|soll|sollen|kann|können|gilt|gelten|ist|sind|wird|werden|"
+    r"bleibt|besteht|zählt|erhalten|nicht|kein\w*|nur|ausschließlich|erst|verboten|untersagt|"
+    r"gestattet|erlaubt|pflicht\w*|zulässig|unzulässig|ausgenommen)\b"
+)
+EXCEPTION = re.compile(
+    r"^(?:Ausnahme|Abweichend|Ausgenommen|Das gilt nicht|Dies gilt nicht)|\bes sei denn\b|"
+    r"\baußer\b|\bausgenommen\b",
+    re.IGNORECASE,
+)
+
+# (kind, how a question asks for it, what an answering sentence carries); first match wins.
+QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
+    (
+        "cost",
+        re.compile(
+            r"\bwas\s+kost|\bwie\s*viel\s+kost|\bwie\s+teuer\b|\bzu\s+welchem\s+preis\b|\bwas\s+zahl|"
+            r"\b(?:etwas|was)\s+(?:be)?zahlen\b|\bhow\s+much\s+does\b|\bcost",
+            re.I,
+        ),
+        re.compile(_COST, re.I),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\bwie\s+lange?\b|\bwie\s+schnell\b|\binnerhalb\s+welche|\bmit\s+welcher\s+frist\b|"
+            r"\bwelche\s+frist\b|\bwie\s+früh\b|\bhow\s+long\b|\bkündigungsfrist\b",
+            re.I,
+        ),
+        re.compile(_DURATION, re.I),
+    ),
+    (
+        "frequency",
+        re.compile(r"\bwie\s+oft\b|\bwie\s+häufig\b|\ban\s+wie\s+vielen\b|\bhow\s+often\b", re.I),
+        re.compile(_FREQUENCY + "|" + _DURATION, re.I),
+    ),
+    (
+        "date",
+        re.compile(r"\bwann\b|\bwhen\b|\bab\s+welche[mr]\b|\bum\s+wie\s+viel\s+uhr\b", re.I),
+        re.compile(_DATE, re.I),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\bwie\s*viel(?:e[nr]?)?\b|\bwie\s+hoch\b|\bwie\s+groß\b|\bwie\s+weit\b|"
+            r"\bhow\s+(?:many|much)\b",
+            re.I,
+        ),
+        re.compile(_AMOUNT, re.I),
+    ),
+    (
+        "who",
+        re.compile(
+            r"^\W*(?:\w+\s+){0,3}?(?:wer|wem|wen|who|whom)\b|\b(?:mit|bei|von|an|für)\s+"
+            r"(?:wem|wen)\b",
+            re.I,
+        ),
+        re.compile(_ACTOR, re.I),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\bwie\s+hei(?:ß|ss)(?:t|en)\b|\bwelchen\s+namen\b|\bwhat\s+is\s+the\s+name\b", re.I
+        ),
+        re.compile(r"\b(?:Frau|Herrn?|Dr\.)\s+[A-ZÄÖÜ][a-zäöüß]+|„[^“]+“|\"[^\"]+\"", re.I),
+    ),
+    (
+        "where",
+        re.compile(r"^\W*(?:wo|wohin|woher|where)\b|\bin\s+welche[nmr]?\b", re.I),
+        # "Wo melde ich …?" is answered by an office as much as by a place.
+        re.compile(_PLACE + "|" + _BODY, re.I),
+    ),
+    (
+        "how",
+        re.compile(
+            r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b"
+            r"|hei(?:ß|ss)|ist\b|sind\b|war\b|wird\b|werden\b)[\wäöüÄÖÜß]+\s+(?:ich|man|wir|sie|"
+            r"er|es)\b",
+            re.I,
+        ),
+        None,
+    ),
+    (
+        "purpose",
+        re.compile(
+            r"\bwozu\b|\bwofür\b|\bzu\s+welchem\s+zweck\b|\bwas\s+(?:ist|sind)\s+(?:das|der|die)"
+            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b|\bwhy\b",
+            re.I,
+        ),
+        re.compile(_PURPOSE, re.I),
+    ),
+    (
+        "list",
+        re.compile(
+            r"^\W*welche[nrs]?\s+[\wäöüÄÖÜß-]+|\bwas\s+muss\s+(?:ich|man)\s+(?:alles\s+)?"
+            r"(?:tun|machen)\b|\bwhat\s+steps\b",
+            re.I,
+        ),
+        re.compile(_LIST, re.I),
+    ),
+    (
+        "rule",
+        re.compile(
+            r"^\W*(?:darf|dürfen|muss|müssen|soll|sollen|kann|können|ist|sind|gilt|gelten|wird|"
+            r"werden|zählt|zählen|findet|finden|gibt|gibts|besteht|bestehen|ersetzt|ersetzen|"
+            r"dient|dienen|legt|verliere|bekomme|erhalte|sagt|geht|verfallen|may|must|can|is|"
+            r"are|do|does)\b",
+            re.I,
+        ),
+        re.compile(_RULE, re.I),
+    ),
+]
+RULE_ANSWER = next(carries for name, _, carries in QUESTION_KINDS if name == "rule")
+# A question that opens with its verb asks yes or no, whatever wh-clause follows, unless it
+# only asks to be told something ("Wissen Sie, …", "Kann mir jemand sagen, …").
+YES_NO = re.compile(
+    r"^\W*(?:darf|dürfen|muss|müssen|soll|sollen|kann|können|ist|sind|gilt|gelten|wird|werden|"
+    r"zählt|zählen|gibt|besteht|verliere|bekomme|erhalte)\b(?![^,]*\b(?:sagen|erklären|"
+    r"verraten|nennen|wissen|weiß|mitteilen)\b)[^,?]*,\s*(?:wie|wann|wer|wem|wen|wo|was|welche"
+    r"\w*|ob|dass|wenn)\b",
+    re.I,
+)
+# Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
+# sentence that carries that form is preferred, but a plain statement may answer too.
+REQUIRED_KINDS = frozenset(
+    {"cost", "duration", "frequency", "date", "amount", "who", "name", "where"}
+)
+# "Welche Schritte …?" passages that count out a list are quoted whole.
+ORDINALS = ("Erstens", "Zweitens", "Drittens", "Viertens", "Fünftens", "Sechstens")

@@ -1,0 +1,97 @@
+"""The sentences of passages, as the reader sees them: table rows, headings, counted-out runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from skills.generator.base import Passage
+from skills.german import split_sentences
+from skills.grounding import looks_like_injection
+from skills.reader.kinds import ORDINALS
+from skills.reader.words import sentence_stems
+
+
+@dataclass
+class Sentence:
+    passage: int  # index into the passages
+    n: int  # the passage's citation number
+    index: int  # reading order over all passages
+    text: str
+    stems: frozenset[str]
+    context: frozenset[str]  # stems of the section heading and the document title
+    score: float = 0.0
+    coverage: float = 0.0
+    typed: bool = False  # carries the kind of answer asked for
+    run_stems: frozenset[str] | None = None  # the first of a counted-out list: the run's stems
+
+
+def _table_sentences(text: str) -> str:
+    """Markdown table rows as sentences that name their columns, so a row can be quoted as the
+    answer: "| Sonderurlaub | drei Wochen vorher |" -> "Sonderurlaub – Frist: drei Wochen vorher."."""
+    lines = text.split("\n")
+    out: list[str] = []
+    header: list[str] = []
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.strip().startswith("|"):
+            header = []
+            out.append(line)
+        elif all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+            continue
+        elif not header:
+            header = cells
+        else:
+            labelled = [cells[0]] + [
+                f"{h}: {c}" if h else c for h, c in zip(header[1:], cells[1:], strict=False)
+            ]
+            out.append("\n" + " – ".join(labelled) + ".\n")
+    return "\n".join(out)
+
+
+def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for i, passage in enumerate(passages):
+        chunk = passage.chunk
+        context = sentence_stems(" ".join(filter(None, [chunk.title, chunk.heading])))
+        section = context
+        for text, stems, heading in _read_text(chunk.text):
+            if heading:
+                section = context | stems  # what the sentences below it are about
+                continue
+            out.append(Sentence(i, passage.n, len(out), text, stems, section))
+    return _with_enumerations(out)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
+    """A passage's sentences once: (text, stems, is a heading); injections left out."""
+    return tuple(
+        (sentence, sentence_stems(sentence), _is_heading(sentence))
+        for sentence in split_sentences(_table_sentences(text))
+        if not looks_like_injection(sentence)
+    )
+
+
+def _with_enumerations(sentences: list[Sentence]) -> list[Sentence]:
+    """A counted-out run ("Erstens …, Zweitens …") answers as a whole: its first sentence
+    carries the words of the run (a list question is then matched against all of it)."""
+    for k, s in enumerate(sentences):
+        if not s.text.startswith(ORDINALS[0]):
+            continue
+        run = [s]
+        for t in sentences[k + 1 :]:
+            if t.passage != s.passage or len(run) == len(ORDINALS):
+                break
+            if not t.text.startswith(ORDINALS[len(run)]):
+                break
+            run.append(t)
+        if len(run) >= 2:
+            s.run_stems = frozenset().union(*(r.stems for r in run))
+    return sentences
+
+
+def _is_heading(text: str) -> bool:
+    return len(text) < 80 and not text.rstrip("“”\"'»«)").endswith((".", "!", "?", ":", ";", ","))
