@@ -166,7 +166,8 @@ def _report(args: argparse.Namespace, label: str, summaries: list[tuple[str, Any
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    from indexer.embedded import IndexBusyError, IndexVersionError
+    from indexer.embedded import IndexVersionError
+    from indexer.embedded_writer import IndexBusyError
     from indexer.oparl.client import OParlError
 
     return (OParlError, IndexBusyError, IndexVersionError, OSError)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embedded import EmbeddedIndex, IndexBusyError
+from indexer.embedded import EmbeddedIndex
+from indexer.embedded_writer import IndexBusyError
 from indexer.model import COUNCIL, POLICIES, PUBLIC, SearchQuery
 from tests.conftest import REPO
 from tests.indexer import search_corpus as corpus
@@ -165,7 +166,8 @@ def _run_writer(path: Path, body: str) -> subprocess.CompletedProcess[str]:
     head = [
         "import asyncio, sys",
         "from pathlib import Path",
-        "from indexer.embedded import EmbeddedIndex, IndexBusyError",
+        "from indexer.embedded import EmbeddedIndex",
+        "from indexer.embedded_writer import IndexBusyError",
         "from indexer.model import Chunk",
         "async def main():",
         f"    idx = EmbeddedIndex(Path({str(path)!r}))",
