@@ -22,6 +22,8 @@ _DURATION = (
     rf"\b{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\b|\b\w*(?:tägig|stündig|wöchig|monatig|jährig)"
     r"\w*|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr|befristet|unbefristet)\b"
 )
+# A number and what it counts or measures: "höchstens 150 Zeichen", "12 Punkt", "sechs Monaten".
+_MEASURE = rf"\b{_NUMBER_WORDS}\s+(?:[\w-]+\s+)?(?-i:[A-ZÄÖÜ])\w+"
 _MONTHS = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
 _WEEKDAYS = r"(?:montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?)"
 _DATE = (
@@ -109,6 +111,13 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
             re.I,
         ),
         re.compile(_COST, re.I),
+    ),
+    (
+        # "Wie lang darf ein Alternativtext sein?" (no "e"): a length of any unit, a duration
+        # included ("Wie lang gilt der KI-Pass?").
+        "measure",
+        re.compile(r"\bwie\s+lang\b(?!\s+(?:dauer|brauch|wart))", re.I),
+        re.compile(_MEASURE + "|" + _DURATION, re.I),
     ),
     (
         "duration",
@@ -213,7 +222,7 @@ YES_NO = re.compile(
 # Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
 # sentence that carries that form is preferred, but a plain statement may answer too.
 REQUIRED_KINDS = frozenset(
-    {"cost", "duration", "frequency", "date", "amount", "who", "name", "where"}
+    {"cost", "measure", "duration", "frequency", "date", "amount", "who", "name", "where"}
 )
 # "Welche Schritte …?" passages that count out a list are quoted whole.
 ORDINALS = ("Erstens", "Zweitens", "Drittens", "Viertens", "Fünftens", "Sechstens")

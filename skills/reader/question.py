@@ -52,7 +52,12 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
     if kind in asked:
         m = re.search(asked[kind], question, re.I)
         if m:
-            counted = next((c for c in concepts if c.word == fold(m.group(1))), None)
+            word = fold(m.group(1))
+            counted = next((c for c in concepts if c.word == word), None)
+            if counted is None and "-" in word:
+                # "Barrierefreiheits-Lotsinnen": the compound's head is what is counted.
+                head = word.rsplit("-", 1)[1]
+                counted = next((c for c in concepts if c.word == head), None)
     predicate = _predicate(question, concepts) if kind == "who" else None
     if kind == "how":  # "Wie verlängere ich …?" is answered by how one does that
         m = ASKS_HOW.search(question)

@@ -57,12 +57,25 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
         chunk = passage.chunk
         context = sentence_stems(" ".join(filter(None, [chunk.title, chunk.heading])))
         section = context
+        previous: frozenset[str] = frozenset()
         for text, stems, heading in _read_text(chunk.text):
             if heading:
                 section = context | stems  # what the sentences below it are about
+                previous = frozenset()
                 continue
-            out.append(Sentence(i, passage.n, len(out), text, stems, section))
+            # "Ihr gehören … an.", "Ausgenommen sind …": a sentence that points back speaks of
+            # what the sentence before it named.
+            about = section | previous if _POINTS_BACK.match(text) else section
+            out.append(Sentence(i, passage.n, len(out), text, stems, about))
+            previous = stems
     return _with_enumerations(out)
+
+
+# Openers that refer to the sentence before: pronouns, demonstratives, connectives.
+_POINTS_BACK = re.compile(
+    r"(?:Er|Es|Ihr|Ihm|Ihnen|Ihre[nmrs]?|Sein\w*|Dies\w*|Das|Dabei|Dafür|Dazu|Daher|Darüber|"
+    r"Dort|Deren|Dessen|Ausgenommen|Ebenfalls|Außerdem|Zudem|Hierfür|Hierzu|Diese\w*)\b"
+)
 
 
 @lru_cache(maxsize=4096)

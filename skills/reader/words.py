@@ -53,6 +53,9 @@ def sentence_stems(text: str) -> frozenset[str]:
     tokens = [fold(t) for t in word_tokens(_ADDRESS.sub(" ", text))]
     words = [t for t in tokens if t not in STOPWORDS and len(t) > 1 and "-" not in t]
     out = {match_stem(t) for t in words}
+    # A hyphenated compound is also the compound written in one: "E-Mail" ~ "Email",
+    # "Barrierefreiheits-Check" ~ "Barrierefreiheitscheck" (its parts are words of their own).
+    out.update(match_stem(t.replace("-", "")) for t in tokens if "-" in t and len(t) >= 5)
     for particle in {fold(m.group(1)) for m in CLAUSE_END_PARTICLE.finditer(text)}:
         out.update(match_stem(particle + t) for t in words if len(t) >= 3 and t != particle)
     return frozenset(out)
