@@ -21,7 +21,7 @@ import yaml
 from indexer.chunking import split_page_markers, split_passages
 from indexer.model import POLICIES, Chunk
 from indexer.oparl.documents import Lookups, meeting_document, paper_document
-from indexer.pipeline import ChunkSplitter, ParsedFile
+from indexer.parts import ChunkSplitter, ParsedFile
 from tests.skills.corpus import chunks_of_file
 
 REPO = Path(__file__).resolve().parent.parent

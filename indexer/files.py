@@ -38,7 +38,7 @@ from indexer.analysis import allris_source_ids
 from indexer.checkpoint import Checkpoint
 from indexer.extract import MAX_INPUT_BYTES, mime_for_name
 from indexer.model import PUBLIC
-from indexer.pipeline import DocumentMeta, FileRef, Skip, SourceBatch, SourceDocument
+from indexer.source import DocumentMeta, FileRef, Skip, SourceBatch, SourceDocument
 from indexer.titles import document_title
 
 log = logging.getLogger(__name__)

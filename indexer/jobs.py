@@ -13,8 +13,10 @@ from indexer.files import FilesSource
 from indexer.model import PUBLIC, SearchIndex
 from indexer.oparl.client import OParlClient
 from indexer.oparl.crawler import MAX_DELETE_SHARE, OParlSource
-from indexer.pipeline import IndexJob, IndexSink, Summary
+from indexer.parts import IndexSink
+from indexer.pipeline import IndexJob
 from indexer.progress import Progress
+from indexer.summary import Summary
 
 USER_AGENT = "KI-Werkstatt-Assistent-Indexer/0.1 (+OParl)"
 

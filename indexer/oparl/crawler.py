@@ -29,8 +29,8 @@ from indexer.oparl.documents import (
 )
 from indexer.oparl.listing import ListTally
 from indexer.oparl.quirks import parse_datetime
-from indexer.pipeline import FileRef, Skip, SourceBatch, SourceDocument
 from indexer.progress import Progress
+from indexer.source import FileRef, Skip, SourceBatch, SourceDocument
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from indexer.oparl.quirks import (
     parse_datetime,
     text,
 )
-from indexer.pipeline import DocumentMeta, FileRef, SourceDocument
+from indexer.source import DocumentMeta, FileRef, SourceDocument
 from kiw_common.references import allris_ids_in_url
 
 _PLACEHOLDER_MEETING = re.compile(r"Sammeldatum|Sammeltermin|Dummy-?Sitzung", re.IGNORECASE)

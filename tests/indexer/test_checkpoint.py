@@ -7,7 +7,8 @@ from pathlib import Path
 
 from indexer.checkpoint import Checkpoint, checkpoint_path
 from indexer.oparl.documents import Lookups
-from indexer.pipeline import MAX_ITEMS_KEPT, Skip, Summary
+from indexer.source import Skip
+from indexer.summary import MAX_ITEMS_KEPT, Summary
 
 
 def test_disk_map_is_a_mapping(tmp_path: Path) -> None:

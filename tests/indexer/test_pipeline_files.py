@@ -18,7 +18,9 @@ from indexer.embedded import EmbeddedIndex
 from indexer.files import FilesSource, FrontMatterError, split_front_matter
 from indexer.jobs import index_files
 from indexer.model import POLICIES, PUBLIC, Chunk
-from indexer.pipeline import FileRef, IndexJob, IndexSink, TextParser
+from indexer.parts import IndexSink, TextParser
+from indexer.pipeline import IndexJob
+from indexer.source import FileRef
 
 DV = """---
 title: Muster-Dienstvereinbarung KI

@@ -12,7 +12,8 @@ import pytest
 
 from indexer.chunking import Passage
 from indexer.model import COUNCIL
-from indexer.pipeline import ChunkSplitter, DocumentMeta, FileRef, ParsedFile, SourceDocument
+from indexer.parts import ChunkSplitter, ParsedFile
+from indexer.source import DocumentMeta, FileRef, SourceDocument
 from indexer.submitters import (
     FactionNames,
     faction_names,

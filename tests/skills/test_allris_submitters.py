@@ -10,7 +10,8 @@ import pytest
 from indexer.azure_search import AzureSearchIndex
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, Chunk
-from indexer.pipeline import ChunkSplitter, DocumentMeta, FileRef, ParsedFile, SourceDocument
+from indexer.parts import ChunkSplitter, ParsedFile
+from indexer.source import DocumentMeta, FileRef, SourceDocument
 from skills import allris_search
 from skills.allris_query import parse_council_query
 from skills.context import SkillConfig, SkillContext
