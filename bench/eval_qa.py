@@ -72,7 +72,7 @@ from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
 from skills.german import detect_language, search_terms  # noqa: E402
 from skills.grounded_answer import answer_question, retrieve  # noqa: E402
 from skills.privacy import without_personal_data  # noqa: E402
-from skills.types import SkillRequest  # noqa: E402
+from skills.types import SkillOptions, SkillRequest  # noqa: E402
 from tests.skills.corpus import sample_chunks  # noqa: E402
 
 KARLSRUHE = REPO.parent / "shared" / "data" / "karlsruhe"
@@ -228,7 +228,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         ids = [p.chunk.doc_id for p in papers]
         text_recall.append(1.0 if item["paper"] in ids[:5] else 0.0)
         text_rr.append(1.0 / (ids.index(item["paper"]) + 1) if item["paper"] in ids else 0.0)
-        ask = SkillRequest(text=item["q"], command="suche", options={"mode": "answer"})
+        ask = SkillRequest(text=item["q"], command="suche", options=SkillOptions(mode="answer"))
         t = time.perf_counter()
         result = await allris_search.run(ask, ctx)
         answer_ms.append((time.perf_counter() - t) * 1000)
@@ -240,7 +240,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     refused = []
     for question in spec.get("unanswerable", []):
         result = await allris_search.run(
-            SkillRequest(text=question, command="suche", options={"mode": "answer"}), ctx
+            SkillRequest(text=question, command="suche", options=SkillOptions(mode="answer")), ctx
         )
         refused.append(1.0 if result.outcome == "no_answer" else 0.0)
     await index.close()
@@ -417,7 +417,7 @@ async def eval_council(
                      "recall": 1.0 if rank else 0.0, "rr": 1.0 / rank if rank else 0.0})  # fmt: skip
     qa: list[dict[str, Any]] = []
     for q in questions:
-        request = SkillRequest(text=q.text, command="suche", options={"mode": "answer"})
+        request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
         t = time.perf_counter()
         result = await allris_search.run(request, ctx)
         ms = (time.perf_counter() - t) * 1000

@@ -31,7 +31,7 @@ from indexer.embedded import EmbeddedIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
-from skills.types import SkillRequest
+from skills.types import SkillOptions, SkillRequest
 
 CATEGORIES = ("topic", "reference", "submitter", "committee", "date")
 TODAY = date(2026, 11, 27)  # the day the set was written against ("im Oktober" = Oct 2026)
@@ -112,7 +112,7 @@ async def run_council(out: Path, rebuild: bool, usable: bool) -> None:
         rows.append(Row(s.text, s.split, s.category, ms, cpu_ms, rank))
     asked: list[tuple[str, float, float]] = []
     for q in council_questions():
-        request = SkillRequest(text=q.text, command="suche", options={"mode": "answer"})
+        request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
         start, cpu = time.perf_counter(), time.process_time()
         await allris_search.run(request, ctx)
         wall = (time.perf_counter() - start) * 1000

@@ -61,7 +61,7 @@ from skills.allris_search import PAGE_SIZE
 from skills.audience import Audience
 from skills.results import DocumentSummary
 from skills.summarise import NAME as SUMMARISE_SKILL
-from skills.types import SkillError
+from skills.types import SkillError, SkillOptions
 
 log = logging.getLogger("kiw.extensions")
 
@@ -272,7 +272,7 @@ async def _query(invoke: Invoke, ext: Extension) -> InvokeResult:
     page = _bounded(options.get("skip"), 0, MAX_SKIP, 0) // PAGE_SIZE
     # The list is the user's own (only they see it): the skill runs without the audience; what
     # a pick inserts is checked against the audience's groups below.
-    invocation = invoke.invocation(SEARCH_SKILL, "suche", text, options={"page": page})
+    invocation = invoke.invocation(SEARCH_SKILL, "suche", text, options=SkillOptions(page=page))
     outcome = await ext.pipeline.run(invocation)
     refused = _refusal(invoke, outcome)
     if refused is not None:
@@ -380,7 +380,7 @@ async def _summary_for(invoke: Invoke, ext: Extension) -> Summarised | InvokeRes
         SUMMARISE_SKILL,
         "zusammenfassen",
         text,
-        options={"budget_seconds": budget},
+        options=SkillOptions(budget_seconds=budget),
         audience=invoke.audience,
     )
     outcome = await ext.pipeline.run(invocation)

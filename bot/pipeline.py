@@ -39,7 +39,7 @@ from skills.progress import NO_PROGRESS, Progress
 from skills.registry import all_skills
 from skills.router import Route, route
 from skills.trace import Trace
-from skills.types import Attachment, Scope, SkillError, SkillRequest, SkillResult
+from skills.types import Attachment, Scope, SkillError, SkillOptions, SkillRequest, SkillResult
 from skills.types import Outcome as ResultOutcome
 
 log = logging.getLogger("kiw.turn")
@@ -73,7 +73,7 @@ class Invocation:
     scope: Scope = "personal"
     tenant_id: str | None = None  # the tenant the request came from (gate: foreign principals)
     attachments: tuple[Attachment, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
+    options: SkillOptions = field(default_factory=SkillOptions)
     correlation_id: str = field(default_factory=new_correlation_id)
     progress: Progress = NO_PROGRESS  # where the skill's progress goes (Teams streaming)
     stop: asyncio.Event | None = None  # set when the user stops the answer (Teams' Stop button)
@@ -238,7 +238,7 @@ class Pipeline:
             user=user,
             scope=invocation.scope,
             attachments=invocation.attachments,
-            options=dict(invocation.options),
+            options=invocation.options,
             trace=trace,
             progress=invocation.progress,
             audience=invocation.audience.access if invocation.audience else None,

@@ -12,7 +12,6 @@ asks through `Skill.needs_kipass_for`; docs/identity.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -35,7 +34,7 @@ from skills.german import split_sentences
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question
 from skills.grounding import looks_like_injection, renumber
 from skills.policy_qa import bad_input, result_from_answer
-from skills.types import SkillRequest, SkillResult
+from skills.types import SkillOptions, SkillRequest, SkillResult
 from skills.wording import clip, committee_label, count_of, german_quotes
 
 NAME = "allris_search"
@@ -257,7 +256,7 @@ async def _about_paper(
     base = SearchQuery(text=q.text, doc_id=doc_id)
     question = without_reference(query_text)
     answer = await answer_question(question, request, ctx, collection=COUNCIL, query=base)
-    if answer.grounded or request.options.get("mode") == "answer":
+    if answer.grounded or request.options.mode == "answer":
         return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
     chunks = await ctx.index.document_chunks(doc_id, request.access)
     paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
@@ -338,28 +337,19 @@ def _listing(
 MORE_WORDS = ("mehr", "more", "weiter")
 
 
-def answers_question(text: str, options: Mapping[str, Any]) -> bool:
+def answers_question(text: str, options: SkillOptions) -> bool:
     """Whether `run` would have the generator answer (an AI feature) rather than list papers.
     Errs towards True: a wrongly gated search costs a refusal, a wrongly open answer the rule."""
     words = text.strip()
-    if options.get("mode") == "answer":
+    if options.mode == "answer":
         return True
-    if words.lower() in MORE_WORDS or (not words and options.get("query")):
+    if words.lower() in MORE_WORDS or (not words and options.query):
         # "Mehr Treffer" lists further pages, except for a question about one named paper,
         # which `run` answers from that paper whatever the page (card data can be forged).
-        query = str(options.get("query") or "").strip()[:MAX_QUESTION_CHARS]
+        query = options.query.strip()[:MAX_QUESTION_CHARS]
         parsed = parse_council_query(query, date.today())
         return bool(parsed.reference and parsed.text) and is_question(query)
     return is_question(words)
-
-
-def _page_option(value: object) -> int:
-    """The page a card button asked for; card data is user-forgeable, so parse defensively."""
-    try:
-        page = int(str(value))
-    except ValueError:
-        return 0
-    return min(max(page, 0), MAX_PAGE)
 
 
 _DECISION_QUESTION = re.compile(
@@ -477,9 +467,9 @@ async def _meetings(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     text = request.text.strip()
-    page = request.page or _page_option(request.options.get("page"))
-    if text.lower() in MORE_WORDS or (not text and request.options.get("query")):
-        text = str(request.options.get("query") or "").strip()[:MAX_QUESTION_CHARS]
+    page = min(request.options.page, MAX_PAGE)
+    if text.lower() in MORE_WORDS or (not text and request.options.query):
+        text = request.options.query.strip()[:MAX_QUESTION_CHARS]
         if not text:
             return bad_input(MORE_WITHOUT_QUERY)
         page = max(page, 1)
@@ -497,9 +487,9 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         return await _by_link(request, ctx, q, link)
     if q.reference and not q.text:
         return await _by_reference(request, ctx, q, text)
-    if q.reference and (is_question(text) or request.options.get("mode") == "answer"):
+    if q.reference and (is_question(text) or request.options.mode == "answer"):
         return await _about_paper(request, ctx, q, text)
-    if request.options.get("mode") == "answer":
+    if request.options.mode == "answer":
         # `kiw ask --collection council`: always the answer shape, never a hit list.
         answer = await answer_question(text, request, ctx, collection=COUNCIL)
         no_answer = f"{NO_COUNCIL_ANSWER} {council_contact_sentence(ctx)}"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from indexer.model import SearchIndex
 
 if TYPE_CHECKING:
     from graph.principal import Directory
     from skills.generator.base import Generator
+    from skills.options import SkillOptions
     from skills.types import SkillRequest, SkillResult
 
 
@@ -66,7 +67,7 @@ class Skill:
     # For a skill that needs no KI-Pass for its plain work but lets a model write for some
     # requests (allris_search: a search is a lookup, a question gets a generated answer): true
     # for (text, options) the gate must treat as an AI feature. See docs/identity.md.
-    needs_kipass_for: Callable[[str, Mapping[str, Any]], bool] | None = None
+    needs_kipass_for: Callable[[str, SkillOptions], bool] | None = None
     # More spellings the router accepts as the command, not shown on the help card.
     aliases: tuple[str, ...] = ()
     # Free text this skill answers without a command, and in which order the router asks the

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
 from skills.kipass import german_date, next_step, render_template, step_facts
-from skills.types import SkillResult
+from skills.types import SkillOptions, SkillResult
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +77,13 @@ class GateDecision:
         return None if self.allowed else ERROR_CODES.get(self.reason, "kipass_check_failed")
 
 
-def needs_kipass(skill: Skill, text: str = "", options: Mapping[str, Any] | None = None) -> bool:
+def needs_kipass(skill: Skill, text: str = "", options: SkillOptions | None = None) -> bool:
     """Whether this request of `skill` is an AI feature (a model writes) and needs the KI-Pass."""
     if skill.requires_kipass:
         return True
-    return skill.needs_kipass_for is not None and skill.needs_kipass_for(text, options or {})
+    return skill.needs_kipass_for is not None and skill.needs_kipass_for(
+        text, options or SkillOptions()
+    )
 
 
 async def gate(
@@ -92,7 +93,7 @@ async def gate(
     *,
     tenant_id: str | None = None,
     text: str = "",
-    options: Mapping[str, Any] | None = None,
+    options: SkillOptions | None = None,
 ) -> GateDecision:
     """Decide whether `user_id` may run `skill` on `text`/`options` (what the skill receives).
     `tenant_id`: the tenant the request came from; a principal of another tenant is refused

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from prioritisation import Analysis, Source, analyse
 from prioritisation.inventory import InventoryError, parse_inventory, template_headers
 from prioritisation.report import de
-from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS, Quarter
+from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from prioritisation.scoring import Parameters
 from skills import cardkit
 from skills.context import Skill, SkillContext, Utterance
@@ -67,7 +66,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         attachment = request.attachments[0]
     if attachment is None:
         return SkillResult(text=_how_to(), outcome="bad_input", data={"error": "no_inventory"})
-    capacity = _capacity(request.text, request.options)
+    capacity = _capacity(request.text, request.options.capacity)
     try:
         # Parsing a spreadsheet and ranking are CPU work: off the event loop, which keeps
         # answering other turns meanwhile.
@@ -96,9 +95,9 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             data={"error": "invalid_inventory", "problems": [str(p) for p in exc.problems]},
             payload=InventoryProblems(attachment.name, tuple(exc.lines())),
         )
-    net_hours = request.options.get("net_hours_per_fte")
-    params = Parameters(net_hours_per_fte=float(net_hours)) if net_hours else None
-    start = request.options.get("start")
+    net_hours = request.options.net_hours_per_fte
+    params = Parameters(net_hours_per_fte=net_hours) if net_hours else None
+    start = request.options.start
     with request.trace.timed("prioritise", processes=len(processes)) as step:
         analysis = await asyncio.to_thread(
             analyse,
@@ -106,7 +105,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             Source.of(attachment.name, attachment.data),
             params=params,
             capacity=capacity,
-            start=start if isinstance(start, Quarter) else None,
+            start=start,
             created=ctx.today(),
         )
         step["quick_wins"] = len(analysis.quick_wins)
@@ -119,11 +118,10 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     )
 
 
-def _capacity(text: str, options: dict[str, Any]) -> float:
-    """Person-days per quarter: the dashboard's field (`options["capacity"]`), else a number
+def _capacity(text: str, given: float | None) -> float:
+    """Person-days per quarter: the dashboard's field (`SkillOptions.capacity`), else a number
     in the message ("priorisieren 60"), else the default."""
-    given = options.get("capacity")
-    if isinstance(given, int | float) and not isinstance(given, bool):
+    if given is not None:
         return float(given)
     match = _CAPACITY.search(text or "")
     if not match:

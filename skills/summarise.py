@@ -413,7 +413,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     body = compose.body_passages(outline, template, first_n=len(lead) + 1)
     passages = lead + body or [Passage(n=i, chunk=c) for i, c in enumerate(source.chunks, 1)]
     await request.progress.inform(f"Ich fasse „{source.title}“ zusammen …"[:1000])
-    budget = float(request.options.get("budget_seconds", DEFAULT_BUDGET_SECONDS))
+    budget = request.options.budget_seconds or DEFAULT_BUDGET_SECONDS
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
         summary, read = await summarise_passages(
             passages, ctx, title=source.title, budget_seconds=budget, request=request

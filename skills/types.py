@@ -7,28 +7,26 @@ from typing import Any, Literal
 
 from graph.principal import Principal
 from kiw_common.vocabulary import PUBLIC, Citation
+from skills.errors import BadInput, SkillError
+from skills.options import SkillOptions
 from skills.progress import NO_PROGRESS, Progress
 from skills.results import Payload
 from skills.trace import Trace
 
 Scope = Literal["personal", "team", "groupChat", "cli", "extension", "dashboard"]
 Outcome = Literal["ok", "no_answer", "not_found", "denied", "error", "bad_input", "stopped"]
-
-
-class SkillError(Exception):
-    """A domain error with a German message the user sees; `code` goes to the audit log."""
-
-    code = "skill_error"
-
-    def __init__(self, user_message: str, code: str | None = None) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
-        if code:
-            self.code = code
-
-
-class BadInput(SkillError):
-    code = "bad_input"
+# Re-exported: a skill imports its request, result, options and errors from here.
+__all__ = [
+    "Attachment",
+    "BadInput",
+    "Citation",
+    "Outcome",
+    "Scope",
+    "SkillError",
+    "SkillOptions",
+    "SkillRequest",
+    "SkillResult",
+]
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,7 @@ class SkillRequest:
     scope: Scope = "personal"
     attachments: tuple[Attachment, ...] = ()
     locale: str = "de-DE"
-    page: int = 0  # "mehr": which page of results
-    options: dict[str, Any] = field(default_factory=dict)  # CLI filters, card submit data
+    options: SkillOptions = field(default_factory=SkillOptions)  # page, query, mode, budget …
     trace: Trace = field(default_factory=Trace)
     progress: Progress = NO_PROGRESS  # what a front end may show while the skill works
     # Groups every reader of the reply may read (skills/audience.py): set in group chats and

@@ -18,14 +18,13 @@ import asyncio
 import mimetypes
 import sys
 from pathlib import Path
-from typing import Any
 
 from bot.cli import common
 from bot.cli.audience import add_audience_option, report_withheld
 from bot.cli.gate import add_user_option, print_refusal
 from bot.cli.turns import cli_invocation, cli_pipeline
 from indexer.model import COUNCIL, POLICIES
-from skills.types import Attachment, SkillResult
+from skills.types import Attachment, SkillOptions, SkillResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MAX_FILE_BYTES = 60_000_000
@@ -56,7 +55,7 @@ async def _run_skill(
     command: str,
     text: str,
     *,
-    options: dict[str, Any] | None = None,
+    options: SkillOptions | None = None,
     attachments: tuple[Attachment, ...] = (),
 ) -> int:
     """`skill` on `text` through the turn pipeline, as `--user` in an `--audience` would get it."""
@@ -106,7 +105,7 @@ def _ask(args: argparse.Namespace) -> int:
     from skills import allris_search, policy_qa
 
     skill = policy_qa.SKILL if args.collection == POLICIES else allris_search.SKILL
-    options = {"mode": "answer"} if args.collection == COUNCIL else {}
+    options = SkillOptions(mode="answer") if args.collection == COUNCIL else SkillOptions()
     run = _run_skill(args, skill.name, skill.commands[0], args.question, options=options)
     return asyncio.run(run)
 

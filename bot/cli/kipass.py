@@ -111,6 +111,7 @@ async def status_report(
     from skills.context import SkillConfig, SkillContext
     from skills.gate import gate
     from skills.registry import all_skills
+    from skills.types import SkillOptions
 
     report: dict[str, Any] = {"user": user, "backend": settings.directory_backend.value}
     ctx = SkillContext(
@@ -136,7 +137,9 @@ async def status_report(
             entry["message"] = decision.result.data.get("message")
         if skill.needs_kipass_for is not None:
             # Gated only for its generated answers (allris_search): report that part too.
-            answers = await gate(skill, user, ctx, tenant_id=tenant, options={"mode": "answer"})
+            answers = await gate(
+                skill, user, ctx, tenant_id=tenant, options=SkillOptions(mode="answer")
+            )
             entry["answers_allowed"] = answers.allowed
             entry["answers_reason"] = answers.reason
         decisions[skill.name] = entry

@@ -21,7 +21,7 @@ from graph.principal import Directory, UnknownUser
 from skills.audience import Audience
 from skills.context import SkillContext
 from skills.registry import all_skills
-from skills.types import Attachment, Scope
+from skills.types import Attachment, Scope, SkillOptions
 
 
 class NoDirectory:
@@ -63,7 +63,7 @@ async def cli_invocation(
     *,
     skill: str | None = None,
     command: str = "",
-    options: dict[str, Any] | None = None,
+    options: SkillOptions | None = None,
     attachments: tuple[Attachment, ...] = (),
     scope: Scope = "cli",
 ) -> Invocation:
@@ -78,7 +78,7 @@ async def cli_invocation(
         scope,
         home_tenant(settings),
         attachments=attachments,
-        options=options or {},
+        options=options or SkillOptions(),
         audience=audience,
         skill=skill,
         command=command,

@@ -44,7 +44,7 @@ from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.router import route
 from skills.trace import Trace
-from skills.types import Scope, SkillResult
+from skills.types import Scope, SkillOptions, SkillResult
 
 log = logging.getLogger("kiw.handler")
 
@@ -277,14 +277,16 @@ class KiwTeamsHandler(TeamsActivityHandler):
         links = file_attachments(activity.attachments) if scope == "personal" else []
         if links and not text:
             text = _command_for_names([str(getattr(link, "name", "") or "") for link in links])
-        options: dict[str, Any] = {}
+        options = SkillOptions()
         submitted = activity.value if isinstance(activity.value, dict) else {}
         if not text and isinstance(submitted.get("command"), str):
             # A card button (Action.Submit) of a skill: {"command": "suche", "page": 1, ...}.
             # Routed like the typed command; the rest reaches the skill as (untrusted) options.
             text = submitted["command"].strip()[:50]
-            options = {k: v for k, v in submitted.items() if k != "command"}
-            trace.add("card_submit", command=text, keys=sorted(options))
+            options = SkillOptions.from_card(submitted)
+            trace.add(
+                "card_submit", command=text, keys=sorted(k for k in submitted if k != "command")
+            )
         audience = await self._audience(turn_context, scope, trace)
         delivery = self.deliveries.open(turn_context, scope, trace)
         turn_context.turn_state[DELIVERY_KEY] = delivery  # the error boundary answers through it

@@ -40,7 +40,7 @@ from bot.werkstatt.auth import (
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from prioritisation.schedule import Quarter
 from skills.results import InventoryProblems, Ranking
-from skills.types import Attachment
+from skills.types import Attachment, BadInput, SkillOptions
 
 if TYPE_CHECKING:
     from prioritisation import Analysis
@@ -143,15 +143,10 @@ class Werkstatt:
         try:
             capacity = _number(fields.get("capacity"), 50.0, "Kapazität")
             net_hours = _number(fields.get("net_hours"), 1600.0, "Netto-Jahresarbeitszeit")
-            if capacity < 0:
-                raise ValueError("Die Kapazität darf nicht negativ sein.")
-            if net_hours <= 0:
-                raise ValueError("Die Netto-Jahresarbeitszeit muss größer als 0 sein.")
-        except ValueError as exc:
-            return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
-        try:
             start = _quarter(fields.get("start"))
-        except ValueError as exc:
+            # The ranges (capacity not negative, net hours above 0) are the options' own checks.
+            options = SkillOptions(capacity=capacity, net_hours_per_fte=net_hours, start=start)
+        except (ValueError, BadInput) as exc:
             return web.json_response({"ok": False, "problems": [str(exc)]}, status=400)
         # The same pipeline as a chat's "priorisieren" (bot/pipeline.py). The guard has admitted
         # an admin, and the skill reads no document and needs no KI-Pass: the operator runs it.
@@ -161,7 +156,7 @@ class Werkstatt:
             None,
             "dashboard",
             attachments=(Attachment(file_name, _content_type(file_name), data),),
-            options={"capacity": capacity, "net_hours_per_fte": net_hours, "start": start},
+            options=options,
             skill="prioritise",
             operator=True,
             audited=False,

@@ -10,7 +10,7 @@ import pytest
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
-from skills.types import SkillRequest
+from skills.types import SkillOptions, SkillRequest
 from tests.skills.helpers import TODAY, member_of, sample_context
 
 
@@ -103,11 +103,10 @@ async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
         assert first.data["total"] > 5
         action = next(a for a in first.card["actions"] if a["title"] == "Mehr Treffer")  # type: ignore[index]
         assert action["data"] == {"command": "suche", "query": "Beispieldokument", "page": 1}
-        options = {k: v for k, v in action["data"].items() if k != "command"}
+        options = SkillOptions.from_card(action["data"])
         second = await allris_search.run(SkillRequest(text="", options=options), ctx)
-        forged = await allris_search.run(
-            SkillRequest(text="", options={"query": "Beispieldokument", "page": "x"}), ctx
-        )
+        forged_page = SkillOptions.from_card({"query": "Beispieldokument", "page": "x"})
+        forged = await allris_search.run(SkillRequest(text="", options=forged_page), ctx)
     assert second.data["page"] == 1
     assert {h["doc_id"] for h in second.data["hits"]}.isdisjoint(
         h["doc_id"] for h in first.data["hits"]

@@ -18,6 +18,7 @@ from graph.principal import DirectoryUnavailable, Principal
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.gate import GateDecision, gate, needs_kipass
 from skills.registry import all_skills, skill_named
+from skills.types import SkillOptions
 from tests.bot.card_schema import assert_valid_card
 
 TODAY = date(2026, 11, 27)
@@ -124,21 +125,21 @@ def test_registry_declares_the_gate_for_every_skill() -> None:
 @pytest.mark.parametrize(
     ("text", "options", "ai"),
     [
-        ("Radverkehr Innenstadt", {}, False),
-        ("Anträge der Grünen zum Radverkehr seit 2025", {}, False),
-        ("VO/2026/1001", {}, False),
-        ("mehr", {"query": "Was hat der Bauausschuss beschlossen?", "page": 1}, False),
-        ("", {"query": "Radverkehr", "page": 2}, False),
-        ("Was hat der Bauausschuss im Oktober beschlossen?", {}, True),
-        ("Wie viele Stellplätze braucht der Bahnhof", {}, True),
-        ("Radverkehr", {"mode": "answer"}, True),
+        ("Radverkehr Innenstadt", SkillOptions(), False),
+        ("Anträge der Grünen zum Radverkehr seit 2025", SkillOptions(), False),
+        ("VO/2026/1001", SkillOptions(), False),
+        ("mehr", SkillOptions(query="Was hat der Bauausschuss beschlossen?", page=1), False),
+        ("", SkillOptions(query="Radverkehr", page=2), False),
+        ("Was hat der Bauausschuss im Oktober beschlossen?", SkillOptions(), True),
+        ("Wie viele Stellplätze braucht der Bahnhof", SkillOptions(), True),
+        ("Radverkehr", SkillOptions(mode="answer"), True),
         # A question about one named paper is answered from it on any page.
-        ("mehr", {"query": "Was kostet der Radweg laut VO/2026/1001?", "page": 1}, True),
-        ("", {"query": "Welche Kosten nennt VO/2026/1001?", "page": 2}, True),
+        ("mehr", SkillOptions(query="Was kostet der Radweg laut VO/2026/1001?", page=1), True),
+        ("", SkillOptions(query="Welche Kosten nennt VO/2026/1001?", page=2), True),
     ],
 )
 def test_council_search_needs_the_kipass_only_for_answers(
-    text: str, options: dict[str, Any], ai: bool
+    text: str, options: SkillOptions, ai: bool
 ) -> None:
     """A search is a lookup (no model): no KI-Pass. A question gets a generated answer."""
     search = skill_named(all_skills(), "allris_search")
@@ -146,7 +147,9 @@ def test_council_search_needs_the_kipass_only_for_answers(
     for name in ("policy_qa", "summarise"):
         assert needs_kipass(skill_named(all_skills(), name), text, options)
     for name in ("help", "kipass"):
-        assert not needs_kipass(skill_named(all_skills(), name), "Was ist das?", {"mode": "answer"})
+        assert not needs_kipass(
+            skill_named(all_skills(), name), "Was ist das?", SkillOptions(mode="answer")
+        )
 
 
 @pytest.mark.parametrize("user", ["open-steps", "expired", "nobody-knows-me", "urn:kiw:x"])

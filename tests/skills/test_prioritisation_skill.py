@@ -10,7 +10,7 @@ from typing import Any
 from skills.context import SkillContext
 from skills.prioritise import SKILL
 from skills.registry import all_skills
-from skills.types import Attachment, SkillRequest
+from skills.types import Attachment, SkillOptions, SkillRequest
 from tests.bot.card_schema import assert_valid_card
 from tests.conftest import REPO
 
@@ -126,7 +126,7 @@ async def test_the_result_is_typed_and_takes_typed_options() -> None:
     from prioritisation.schedule import Quarter
     from skills.results import InventoryProblems, Ranking
 
-    options = {"capacity": 40.0, "net_hours_per_fte": 1500.0, "start": Quarter.parse("2027-Q1")}
+    options = SkillOptions(capacity=40.0, net_hours_per_fte=1500.0, start=Quarter.parse("2027-Q1"))
     request = SkillRequest(text="", scope="dashboard", attachments=(sample(),), options=options)
     result = await SKILL.run(request, ctx())
     assert isinstance(result.payload, Ranking)

@@ -14,7 +14,7 @@ from indexer.model import COUNCIL, Chunk
 from skills import summarise
 from skills.generator.base import Generator, Passage, Summary
 from skills.generator.extractive import ExtractiveGenerator
-from skills.types import Attachment, Citation, SkillRequest, SkillResult
+from skills.types import Attachment, Citation, SkillOptions, SkillRequest, SkillResult
 from tests.conftest import REPO
 from tests.skills.helpers import member_of, sample_context
 
@@ -245,7 +245,9 @@ class SlowGenerator(ExtractiveGenerator):
 
 async def test_time_budget_gives_a_partial_summary_that_says_so(tmp_path: Path) -> None:
     attachment = Attachment("radverkehrsplan.pdf", PDF, await asyncio.to_thread(long_pdf, 120))
-    request = SkillRequest(text="", attachments=(attachment,), options={"budget_seconds": 0.5})
+    request = SkillRequest(
+        text="", attachments=(attachment,), options=SkillOptions(budget_seconds=0.5)
+    )
     result = await run(tmp_path, request, generator=SlowGenerator())
     data = result.data
     assert data["partial"] is True and "ersten" in data["summary"]

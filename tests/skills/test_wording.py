@@ -16,7 +16,7 @@ from skills import allris_search, policy_qa
 from skills.allris_query import parse_council_query
 from skills.context import SkillConfig
 from skills.summary.render import render_text
-from skills.types import SkillRequest
+from skills.types import SkillOptions, SkillRequest
 from skills.wording import clip, committee_label, count_of, german_quotes
 from tests.skills.helpers import TODAY, sample_context
 
@@ -122,7 +122,7 @@ async def test_council_no_answer_names_the_council_contact(tmp_path: Path) -> No
     async with sample_context(tmp_path) as ctx:
         ctx.config = SkillConfig(council_contact="das Büro der Bürgerschaft (Tel. 122-1000)")
         request = SkillRequest(
-            text="Wie viel Urlaub haben Ratsmitglieder?", options={"mode": "answer"}
+            text="Wie viel Urlaub haben Ratsmitglieder?", options=SkillOptions(mode="answer")
         )
         result = await allris_search.run(request, ctx)
     assert result.outcome == "no_answer"

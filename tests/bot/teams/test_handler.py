@@ -13,7 +13,7 @@ import pytest
 
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
-from skills.types import Citation, SkillError, SkillRequest, SkillResult
+from skills.types import Citation, SkillError, SkillOptions, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
     BOT_ID,
@@ -684,7 +684,7 @@ async def test_citation_style_card_sends_the_skills_card_instead_of_text(
 async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    seen: list[tuple[str, str, dict[str, Any]]] = []
+    seen: list[tuple[str, str, SkillOptions]] = []
 
     async def _search(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         seen.append((request.command, request.text, request.options))
@@ -696,7 +696,7 @@ async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
     )
     value = {"command": "suche", "query": "Radverkehr", "page": 1}
     await _post_ok(bot, message("", connector.service_url, value=value))
-    assert seen == [("suche", "", {"query": "Radverkehr", "page": 1})]
+    assert seen == [("suche", "", SkillOptions(page=1, query="Radverkehr"))]
     assert bot.traces[0].step("card_submit").details == {
         "command": "suche",
         "keys": ["page", "query"],
