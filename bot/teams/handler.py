@@ -1,16 +1,14 @@
 """The Teams activity handler: activity in, replies out, one error boundary around it all.
 
-Per turn: tenant allow-list -> dedupe by activity id -> dispatch (message, conversationUpdate,
-invoke). Messages are normalised (bot mention and HTML removed) and run through the turn
-pipeline (bot/pipeline.py); the turn's delivery (bot/teams/delivery.py) decides how the reply goes
-out (plain, streamed, or placeholder then update for long work). Replies are built in
-bot/teams/replies.py.
+Per turn: tenant allow-list (bot/teams/activity.py) -> dedupe by activity id -> dispatch
+(message, conversationUpdate, invoke). Messages are normalised (bot mention and HTML removed)
+and run through the turn pipeline (bot/pipeline.py); the turn's delivery (bot/teams/delivery.py)
+decides how the reply goes out (plain, streamed, or placeholder then update for long work).
+Replies are built in bot/teams/replies.py; invokes are answered in bot/teams/invokes.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -20,15 +18,22 @@ from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
-from bot import extensions
-from bot.cards import voted_card
 from bot.pipeline import Invocation, Outcome, Pipeline, new_correlation_id
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
+from bot.teams.activity import (
+    aad_object_id,
+    allowed_tenants,
+    conversation_scope,
+    tenant_allowed,
+    tenant_claims,
+    tenant_id,
+)
 from bot.teams.audience import AudienceResolver
 from bot.teams.delivery import Deliveries, Delivery
-from bot.teams.feedback import FeedbackMemory, card_vote, vote_response
+from bot.teams.feedback import FeedbackMemory
+from bot.teams.invokes import Invokes, audit_feedback, error_body, send_invoke_response
 from bot.teams.normalise import bot_name, message_text
 from bot.teams.personal import PersonalChat
 from bot.teams.replies import (
@@ -50,8 +55,6 @@ log = logging.getLogger("kiw.handler")
 
 CORRELATION_KEY = "kiw.correlation_id"
 DELIVERY_KEY = "kiw.delivery"
-# How long a message-extension invoke waits for the conversation's roster (public only after).
-INVOKE_ROSTER_SECONDS = 1.5
 # New members joining a team in a burst get one short welcome per conversation in this window.
 MEMBER_WELCOME_WINDOW_SECONDS = 600.0
 
@@ -67,52 +70,6 @@ MEMBER_WELCOME = (
     "Willkommen! Ich bin der KI-Werkstatt Assistent. Erwähnen Sie mich mit @ und schreiben Sie "
     "„hilfe“, um zu sehen, was ich kann."
 )
-
-
-def conversation_scope(activity: Activity) -> Scope:
-    kind = activity.conversation.conversation_type if activity.conversation else None
-    if kind == "channel":
-        return "team"
-    if kind == "groupChat":
-        return "groupChat"
-    return "personal"
-
-
-def aad_object_id(activity: Activity) -> str | None:
-    sender = activity.from_property
-    return (sender.aad_object_id or None) if sender else None
-
-
-def _tenant_claims(activity: Activity) -> tuple[str | None, str | None]:
-    """(conversation.tenantId, channelData.tenant.id) as sent.
-
-    botbuilder's ConversationAccount maps the key `tenantID`, but Teams sends `tenantId`, which
-    the SDK leaves in `additional_properties`: read both spellings."""
-    conversation = None
-    if activity.conversation:
-        extra = getattr(activity.conversation, "additional_properties", None) or {}
-        conversation = activity.conversation.tenant_id or extra.get("tenantId")
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    channel_data = tenant.get("id") if tenant else None
-    return (
-        str(conversation) if conversation else None,
-        str(channel_data) if channel_data else None,
-    )
-
-
-def tenant_conflict(activity: Activity) -> bool:
-    """Both places name a tenant, and not the same one: a forged or confused activity."""
-    conversation, channel_data = _tenant_claims(activity)
-    return bool(conversation and channel_data and conversation.lower() != channel_data.lower())
-
-
-def tenant_id(activity: Activity) -> str | None:
-    """The activity's tenant; None if it names none, or two different ones."""
-    if tenant_conflict(activity):
-        return None
-    conversation, channel_data = _tenant_claims(activity)
-    return conversation or channel_data
 
 
 class KiwTeamsHandler(TeamsActivityHandler):
@@ -138,38 +95,20 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.feedback = FeedbackMemory(state)
         self.deliveries = Deliveries(adapter, state, settings, self.feedback, self._emit)
         self.personal_chat = PersonalChat(adapter, settings.microsoft_app_id)
-        self.allowed_tenants = self._allowed_tenants(settings)
+        self.allowed_tenants = allowed_tenants(settings)
         self.audiences = AudienceResolver(services.directory, settings.directory_cache_ttl_seconds)
+        self.invokes = Invokes(
+            services=services,
+            pipeline=pipeline,
+            skills=skills,
+            audiences=self.audiences,
+            feedback=self.feedback,
+        )
         self.download_policy = DownloadPolicy(
             hosts=settings.attachment_hosts,
             local_mode=settings.local_mode,
             deadline_seconds=settings.attachment_deadline_seconds,
         )
-
-    # ---- tenant allow-list ----
-    @staticmethod
-    def _allowed_tenants(settings: Settings) -> frozenset[str] | None:
-        """None = every tenant (local mode only). Outside local mode an empty list falls back to
-        the app's own tenant; with neither, nobody is answered (fail closed)."""
-        tenants = {t.lower() for t in settings.allowed_tenants}
-        if not tenants and settings.local_mode:
-            return None
-        if not tenants and settings.microsoft_app_tenant_id:
-            tenants = {settings.microsoft_app_tenant_id.lower()}
-        if not tenants:
-            log.error(
-                "KIW_ALLOWED_TENANTS is empty and MicrosoftAppTenantId is not set: "
-                "every activity will be rejected. Set KIW_ALLOWED_TENANTS."
-            )
-        return frozenset(tenants)
-
-    def tenant_allowed(self, activity: Activity) -> bool:
-        if tenant_conflict(activity):
-            return False  # refused even in local mode: no honest client sends two tenants
-        if self.allowed_tenants is None:
-            return True
-        tenant = tenant_id(activity)
-        return tenant is not None and tenant.lower() in self.allowed_tenants
 
     # ---- the turn-level boundary ----
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -177,18 +116,18 @@ class KiwTeamsHandler(TeamsActivityHandler):
         correlation_id = new_correlation_id()
         turn_context.turn_state[CORRELATION_KEY] = correlation_id
         try:
-            if not self.tenant_allowed(activity):
+            if not tenant_allowed(self.allowed_tenants, activity):
                 log.warning(
                     "rejected activity %s (%s): tenant %s is not allowed",
                     activity.id,
                     activity.type,
                     tenant_id(activity)
                     or "(none; conversation / channelData: {} / {})".format(
-                        *_tenant_claims(activity)
+                        *tenant_claims(activity)
                     ),
                 )
                 if activity.type == ActivityTypes.invoke:
-                    await self._send_invoke_response(turn_context, HTTPStatus.FORBIDDEN, {})
+                    await send_invoke_response(turn_context, HTTPStatus.FORBIDDEN, {})
                 return
             if not await self._first_sighting(activity):
                 log.info("duplicate activity %s ignored (Teams retry)", activity.id)
@@ -217,12 +156,8 @@ class KiwTeamsHandler(TeamsActivityHandler):
         try:
             if activity.type == ActivityTypes.invoke:
                 message = f"{ERROR_TEXT} (Fehler-ID: {correlation_id})"
-                body = (
-                    _extension_message(message)
-                    if (activity.name or "").startswith("composeExtension/")
-                    else {"error": message, "correlationId": correlation_id}
-                )
-                await self._send_invoke_response(turn_context, HTTPStatus.OK, body)
+                body = error_body(activity, message, correlation_id)
+                await send_invoke_response(turn_context, HTTPStatus.OK, body)
             elif activity.type == ActivityTypes.message and activity.conversation:
                 delivery: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
                 if delivery is not None:
@@ -231,17 +166,6 @@ class KiwTeamsHandler(TeamsActivityHandler):
                     await turn_context.send_activity(error_activity(correlation_id))
         except Exception:
             log.exception("could not send the error reply (correlation=%s)", correlation_id)
-
-    @staticmethod
-    async def _send_invoke_response(
-        turn_context: TurnContext, status: int, body: dict[str, Any]
-    ) -> None:
-        await turn_context.send_activity(
-            Activity(
-                type=ActivityTypes.invoke_response,
-                value=InvokeResponse(status=int(status), body=body),
-            )
-        )
 
     # ---- messages ----
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -415,120 +339,22 @@ class KiwTeamsHandler(TeamsActivityHandler):
             return
         self.services.audit.write("welcome", outcome="ok", scope=scope)
 
-    # ---- invokes ----
+    # ---- invokes (bot/teams/invokes.py) ----
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        activity = turn_context.activity
-        name = activity.name or ""
-        value = activity.value if isinstance(activity.value, dict) else {}
-        if name.startswith("composeExtension/"):
-            return await self._extension_invoke(turn_context, name, value)
-        vote = card_vote(value) if name == "adaptiveCard/action" else None
-        if vote is not None:
-            # A 👍/👎 button (Action.Execute): audited, and the buttons become the vote in place.
-            reaction, named = vote
-            skill = named if named in {s.name for s in self.skills()} else None
-            self._audit_feedback(turn_context, reaction, skill)
-            return InvokeResponse(
-                status=int(HTTPStatus.OK), body=vote_response(voted_card(reaction))
-            )
-        if name == "message/submitAction" and value.get("actionName") == "feedback":
-            raw_action = value.get("actionValue")
-            action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-            reaction = {"like": "up", "dislike": "down"}.get(str(action.get("reaction")))
-            conversation = activity.conversation.id if activity.conversation else None
-            skill = await self.feedback.skill_of(conversation, activity.reply_to_id)
-            self._audit_feedback(turn_context, reaction, skill, commented=_has_comment(action))
-            return InvokeResponse(status=int(HTTPStatus.OK), body={})
-        log.info("unknown invoke %r answered with 501", name)
-        return InvokeResponse(
-            status=int(HTTPStatus.NOT_IMPLEMENTED),
-            body={"error": f"invoke '{name}' is not supported by this bot"},
-        )
+        return await self.invokes.answer(turn_context)
 
-    async def _extension_invoke(
-        self, turn_context: TurnContext, name: str, value: dict[str, Any]
-    ) -> InvokeResponse:
-        activity = turn_context.activity
-        status, body = await extensions.handle_invoke(
-            name,
-            value,
-            aad_object_id(activity),
-            tenant_id(activity),
-            self.services,
-            audience=await self._invoke_audience(turn_context),
-            pipeline=self.pipeline,
-        )
-        return InvokeResponse(status=int(status), body=body)
-
-    async def _invoke_audience(self, turn_context: TurnContext) -> Audience | None:
-        """Who reads what a message extension inserts. None only in the bot's own 1:1 chat
-        (its conversation ids start with "a:"); a chat between people is asked for its roster
-        like a group chat (the bot is no member there, so that fails closed); Outlook and
-        anything else without a roster: public documents only."""
-        conversation = turn_context.activity.conversation
-        kind = conversation.conversation_type if conversation else None
-        if kind == "personal" and str(conversation.id or "").startswith("a:"):
-            return None
-        if kind not in ("channel", "groupChat", "personal"):
-            return Audience.public_only("no_roster")
-        scope: Scope = "team" if kind == "channel" else "groupChat"
-        try:
-            # Teams waits only seconds for an invoke, and the extension needs its own budget
-            # after this; a roster still being read keeps going (and is cached) for later.
-            async with asyncio.timeout(INVOKE_ROSTER_SECONDS):
-                lookup = await self.audiences.resolve(turn_context, scope)
-        except TimeoutError:
-            return Audience.public_only("roster_unreadable")
-        return lookup.audience if lookup else Audience.public_only("no_roster")
-
-    # ---- feedback ----
+    # ---- feedback sent as a message (a card's Action.Submit) ----
     async def _feedback(self, turn_context: TurnContext, raw: Any) -> None:
         reaction = raw if raw in ("up", "down") else None
         value = turn_context.activity.value
         named = value.get("skill") if isinstance(value, dict) else None
         # The card's data names the skill; only a registered name reaches the audit log.
-        skill = named if named in {s.name for s in self.skills()} else None
-        self._audit_feedback(turn_context, reaction, skill)
+        skill = self.invokes.known_skill(named)
+        audit_feedback(self.services.audit, turn_context.activity, reaction, skill)
         await turn_context.send_activity(MessageFactory.text(FEEDBACK_THANKS))
-
-    def _audit_feedback(
-        self,
-        turn_context: TurnContext,
-        reaction: str | None,
-        skill: str | None = None,
-        *,
-        commented: bool = False,
-    ) -> None:
-        activity = turn_context.activity
-        if reaction is None:
-            log.info("feedback without a known reaction ignored (activity %s)", activity.id)
-            return
-        self.services.audit.write(
-            "feedback",
-            skill=skill,
-            outcome=reaction,
-            reason="with_comment" if commented else None,
-            user_id=aad_object_id(activity),
-            scope=conversation_scope(activity),
-        )
-
-
-def _has_comment(action: dict[str, Any]) -> bool:
-    """Whether Teams' feedback form carried a comment (`feedback` is a JSON string with
-    `feedbackText`). Only that fact is audited, never the words."""
-    raw = action.get("feedback")
-    try:
-        form = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return False
-    return isinstance(form, dict) and bool(str(form.get("feedbackText") or "").strip())
 
 
 def _command_for_names(names: Sequence[str]) -> str:
     """A spreadsheet is most likely a process inventory, anything else a document to summarise."""
     spreadsheet = any(name.lower().endswith((".csv", ".xlsx", ".xlsm")) for name in names)
     return "priorisieren" if spreadsheet else "zusammenfassen"
-
-
-def _extension_message(text: str) -> dict[str, Any]:
-    return {"composeExtension": {"type": "message", "text": text}}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import bot.teams.handler as teams_handler
+import bot.teams.invokes as teams_invokes
 from skills.audience import WITHHELD_NOTICE
 from tests.bot.audience_kit import (
     ALEX,
@@ -167,7 +167,7 @@ async def test_an_invoke_does_not_wait_long_for_a_roster(
     bot: Any, connector: ConnectorRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Teams gives an invoke seconds: a roster that is slow to come means public inserts now."""
-    monkeypatch.setattr(teams_handler, "INVOKE_ROSTER_SECONDS", 0.2)
+    monkeypatch.setattr(teams_invokes, "INVOKE_ROSTER_SECONDS", 0.2)
     connector.roster_delay = 1.0
     query = "Kompromisslinie Radverkehrsbudget Klausurvorlage"
     body = await post(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.teams.handler import tenant_conflict, tenant_id
+from bot.teams.activity import tenant_conflict, tenant_id
 from bot.teams_files import FILE_DOWNLOAD_INFO
 from tests.bot.kit import TENANT, message, start_bot
 from tests.support.connector import ConnectorRecorder
