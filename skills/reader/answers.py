@@ -19,7 +19,13 @@ from skills.reader.kinds import (
 )
 from skills.reader.question import QuestionShape, read_question
 from skills.reader.sentences import Sentence, sentences_of
-from skills.reader.words import Concept, match_strength, sentence_stems, word_tokens
+from skills.reader.words import (
+    Concept,
+    match_strength,
+    sentence_stems,
+    typo_strength,
+    word_tokens,
+)
 
 MIN_COVERAGE = 0.5  # share of the question's weighted concepts an answering sentence must have
 # In a passage retrieval ranked first for the whole question, a sentence that carries the asked
@@ -28,6 +34,12 @@ RANKED_COVERAGE = 0.45
 HEADING_WEIGHT = 0.7  # a concept in the section heading or the document title counts 0.7
 UNKNOWN_WEIGHT = 1.5  # a concept no sentence has weighs 1.5x the rarest one
 VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
+# The question's focus (its weightiest noun) must stand in the answering sentence or its
+# context at least this strongly: by inflection, as a compound's part, a typo or the vocabulary,
+# not only through its own compound head ("Gebärdensprache" is no "Leichte Sprache").
+FOCUS_MIN = 0.75
+# Kinds whose "welch-" noun is the kind itself ("Innerhalb welcher Zeit …?"): no instance named.
+_KIND_NOUNS = frozenset({"duration", "date", "measure", "frequency", "amount", "cost"})
 
 
 @dataclass
@@ -61,7 +73,10 @@ def read(
     strengths = {
         c.stem: [
             (
-                match_strength(c, s.run_stems if listing and s.run_stems else s.stems),
+                max(
+                    match_strength(c, s.run_stems if listing and s.run_stems else s.stems),
+                    typo_strength(c.word, s.words),
+                ),
                 match_strength(c, s.context),
             )
             for s in sentences
@@ -70,6 +85,20 @@ def read(
     }
     weights = _weights(shape.concepts, strengths, len(sentences))
     total = sum(weights.values())
+    # Generic words alone never make a question answerable: its most specific noun (the
+    # rarest over the sentences at hand; one no sentence has weighs most) must stand in one of
+    # them, and the noun a "welch-" question asks an instance of in the answering one.
+    focus = _focus(shape, weights)
+    if focus is not None and not any(
+        max(own, ctx) >= FOCUS_MIN for own, ctx in strengths[focus.stem]
+    ):
+        return reading  # the question's key noun stands nowhere in what was found
+    needed = [shape.asked] if shape.asked is not None and shape.kind not in _KIND_NOUNS else []
+    # The answering sentence speaks of at least one noun of the question's topic (the noun a
+    # "welch-" question asks about is no topic): "bis zur nächsten Sitzung" shares only an
+    # adjective with "Wann ist der nächste Kurs?", "Raum 2.17" only what is asked for.
+    # A verb the vocabulary knows ("unkenntlich machen" ~ schwärzen) is topic as well.
+    topic = [c for c in shape.concepts if (c.noun or c.alternatives) and c is not shape.asked]
     for k, s in enumerate(sentences):
         got = sum(
             weights[c.stem] * max(strengths[c.stem][k][0], HEADING_WEIGHT * strengths[c.stem][k][1])
@@ -81,6 +110,10 @@ def read(
             s.typed = True
         if s.typed and shape.kind == "amount":
             s.typed = _counts(shape.counted, s.text)
+        if s.typed and shape.kind == "who":
+            # "Wer leitet die Stelle?" is not answered by "die Leitung der Stelle": the body
+            # must be someone other than what the question itself names.
+            s.typed = _names_someone(shape, s.text)
         if s.typed and shape.predicate is not None:
             # "Wer leitet …?" is not answered by a sentence in which someone does something
             # else: the question's verb must stand in the sentence.
@@ -111,6 +144,17 @@ def read(
             )
         )
         and (s.typed or not typed or not _required(shape, question))
+        and all(
+            max(strengths[c.stem][s.index][0], strengths[c.stem][s.index][1]) >= FOCUS_MIN
+            for c in needed
+        )
+        and (
+            not topic
+            or any(
+                max(strengths[c.stem][s.index][0], strengths[c.stem][s.index][1]) >= FOCUS_MIN
+                for c in topic
+            )
+        )
         and len(word_tokens(s.text)) >= 4
         and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
     ]
@@ -121,6 +165,20 @@ def read(
 # "Welche KI-Anwendungen stehen …?" (a plural verb) asks for several things: a sentence that
 # only says there is a list does not answer it. "Welche Frist gilt …?" may be one statement.
 _ASKS_SEVERAL = re.compile(r"^\W*welche[nrs]?\s+[\w-]+\s+(?:sind|\w+en)\b", re.I)
+
+
+def _focus(shape: QuestionShape, weights: dict[str, float]) -> Concept | None:
+    nouns = [c for c in shape.concepts if c.noun and c is not shape.asked]
+    return max(nouns, key=lambda c: weights[c.stem]) if nouns else None
+
+
+def _names_someone(shape: QuestionShape, text: str) -> bool:
+    assert shape.answer is not None
+    for m in shape.answer.finditer(text):
+        stems = sentence_stems(m.group(0))
+        if not any(match_strength(c, stems) >= 0.8 for c in shape.concepts):
+            return True
+    return False
 
 
 def _required(shape: QuestionShape, question: str) -> bool:

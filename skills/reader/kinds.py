@@ -26,8 +26,16 @@ _DURATION = (
 _MEASURE = rf"\b{_NUMBER_WORDS}\s+(?:[\w-]+\s+)?(?-i:[A-ZÄÖÜ])\w+"
 _MONTHS = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
 _WEEKDAYS = r"(?:montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?)"
+# A duration answers "wann" only when it is anchored to a point ("nach 90 Tagen", "innerhalb von
+# vier Wochen", "drei Wochen vor der Sitzung", "zwei Jahre gültig"); "dauert drei Stunden" does not.
+_ANCHORED_DURATION = (
+    rf"\b(?:nach|innerhalb|binnen|vor|spätestens|frühestens|seit|ab|alle|bis\s+zu|von)\s+"
+    rf"(?:\w+\s+){{0,2}}?{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\b"
+    rf"|\b{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\s+(?:vor|nach|vorher|später|früher|lang|gültig|"
+    r"befristet)\b|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr)\b"
+)
 _DATE = (
-    rf"{_DURATION}|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|\b\d{{1,2}}(?::\d{{2}})?\s*Uhr\b"
+    rf"{_ANCHORED_DURATION}|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|\b\d{{1,2}}(?::\d{{2}})?\s*Uhr\b"
     rf"|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}|\b{_WEEKDAYS}\b|\b(?:19|20)\d\d\b"
     r"|\b(?:bis|ab|seit|spätestens|frühestens|vor|nach|innerhalb|am|zum|zur|bei)\s+"
     r"(?:de[mnr]\s+|zu[mr]\s+|eine[mnr]?\s+)?(?:\w+\s+)?(?:Beginn|Ende|Ablauf|Abschluss|Tag|"
@@ -159,7 +167,7 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         "name",
         re.compile(
-            r"\bwie\s+hei(?:ß|ss)(?:t|en)\b|\bwelchen\s+namen\b|\bwhat\s+is\s+the\s+name\b", re.I
+            r"\bwie\s+hei(?:ß|ss|s)(?:t|en)\b|\bwelchen\s+namen\b|\bwhat\s+is\s+the\s+name\b", re.I
         ),
         re.compile(r"\b(?:Frau|Herrn?|Dr\.)\s+[A-ZÄÖÜ][a-zäöüß]+|„[^“]+“|\"[^\"]+\"", re.I),
     ),

@@ -19,6 +19,8 @@ class QuestionShape:
     # the answer counts or lists
     answer: re.Pattern[str] | None = None  # what an answering sentence carries
     predicate: Concept | None = None  # "Wer prüft …?": the verb a "wer" answer must contain
+    asked: Concept | None = None  # "In welchem Raum …?", "Welches Gesetz …?": the noun the
+    # answer names an instance of
 
 
 def read_question(question: str, about: str | None = None) -> QuestionShape:
@@ -58,12 +60,26 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
                 # "Barrierefreiheits-Lotsinnen": the compound's head is what is counted.
                 head = word.rsplit("-", 1)[1]
                 counted = next((c for c in concepts if c.word == head), None)
+    asked_noun = _asked_noun(question, concepts)
     predicate = _predicate(question, concepts) if kind == "who" else None
     if kind == "how":  # "Wie verlängere ich …?" is answered by how one does that
         m = ASKS_HOW.search(question)
         verb = match_stem(fold(m.group(1))) if m else ""
         predicate = next((c for c in concepts if c.stem == verb), None)
-    return QuestionShape(kind, concepts, counted, answer, predicate)
+    return QuestionShape(kind, concepts, counted, answer, predicate, asked_noun)
+
+
+def _asked_noun(question: str, concepts: Sequence[Concept]) -> Concept | None:
+    """The noun after "welch-" ("In welchem Raum …?"); the head of a hyphenated one."""
+    m = re.search(r"\bwelche[nmrs]?\s+([\wäöüÄÖÜß-]+)", question, re.I)
+    if not m:
+        return None
+    word = fold(m.group(1))
+    for candidate in (word, word.rsplit("-", 1)[-1]):
+        found = next((c for c in concepts if c.word == candidate), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _predicate(question: str, concepts: Sequence[Concept]) -> Concept | None:

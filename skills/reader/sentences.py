@@ -11,7 +11,7 @@ from skills.generator.base import Passage
 from skills.german import split_sentences
 from skills.grounding import looks_like_injection
 from skills.reader.kinds import ORDINALS
-from skills.reader.words import sentence_stems
+from skills.reader.words import sentence_stems, sentence_words
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Sentence:
     coverage: float = 0.0
     typed: bool = False  # carries the kind of answer asked for
     run_stems: frozenset[str] | None = None  # the first of a counted-out list: the run's stems
+    words: frozenset[str] = frozenset()  # its long words as written (typos the stems hide)
 
 
 def _table_sentences(text: str) -> str:
@@ -66,7 +67,9 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
             # "Ihr gehören … an.", "Ausgenommen sind …": a sentence that points back speaks of
             # what the sentence before it named.
             about = section | previous if _POINTS_BACK.match(text) else section
-            out.append(Sentence(i, passage.n, len(out), text, stems, about))
+            out.append(
+                Sentence(i, passage.n, len(out), text, stems, about, words=sentence_words(text))
+            )
             previous = stems
     return _with_enumerations(out)
 

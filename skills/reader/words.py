@@ -61,6 +61,31 @@ def sentence_stems(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=50_000)
+def sentence_words(text: str) -> frozenset[str]:
+    """The sentence's long words as written (folded), for typos the stemmer would hide:
+    "Dokumnet" stems to "dokumn", but is one swap from "Dokument"."""
+    return frozenset(
+        t for t in (fold(w) for w in word_tokens(_ADDRESS.sub(" ", text))) if len(t) >= 4
+    )
+
+
+@lru_cache(maxsize=200_000)
+def typo_strength(word: str, words: frozenset[str]) -> float:
+    """0.75 when the question's word is one edit (a swap counts as one) from a word of the
+    sentence or from the end of a compound of it ("Ergbnisse" ~ "Arbeitsergebnisse")."""
+    if len(word) < 5 or "-" in word:
+        return 0.0
+    for w in words:
+        if abs(len(w) - len(word)) <= 1 and _one_edit(word, w):
+            return 0.75
+        if len(w) >= len(word) + 3:
+            for d in (-1, 0, 1):
+                if _one_edit(word, w[-(len(word) + d) :]):
+                    return 0.75
+    return 0.0
+
+
 def match_strength(concept: Concept, stems: frozenset[str]) -> float:
     """1.0 for the same stem or an administrative word it stands for; less for inflection,
     compound heads and one-letter typos; 0 when the sentence does not speak of it."""
@@ -105,13 +130,13 @@ def _pair_strength(term: str, s: str) -> tuple[float, str]:
         elif term.endswith(s) and len(s) >= 5:
             best, modifier = 0.7, term[: -len(s)]  # the passage has the compound's head
     if (
-        best < 0.7
+        best < 0.75
         and len(term) >= 5
         and len(s) >= 5
         and abs(len(term) - len(s)) <= 1
         and _one_edit(term, s)
     ):
-        best = 0.7  # one typo in a long word
+        best = 0.75  # one typo in a long word (more than a compound's head alone)
     if best < 0.8 and len(term) >= 5 and len(s) >= 4 and root(term) == root(s):
         best = 0.8  # a verb and its noun: "prüft" ~ "Prüfung"
     if best < 0.8 and len(term) >= 3 and _undoubled(term) == _undoubled(s):
@@ -134,7 +159,8 @@ def root(stem: str) -> str:
     """A stem without what verb forms and their nouns add: "gefalscht"/"falschung" -> "falsch"."""
     if stem.startswith("ge") and stem.endswith("t") and len(stem) >= 8:
         stem = stem[2:]
-    for suffix in ("ungen", "ung", "st", "t"):
+    # "meldend"/"Meldung" -> "meld": a present participle and its noun
+    for suffix in ("ungen", "ung", "ende", "end", "st", "t"):
         if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
             return stem[: -len(suffix)]
     return stem

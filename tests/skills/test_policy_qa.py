@@ -146,4 +146,5 @@ async def test_the_model_judges_answerability_over_the_passages_the_reader_kept(
     sent = str(fake.received[0].body["messages"][-1]["content"])
     assert "<<<QUELLE 1>>>" in sent and "Schulung" in sent
     gate = request.trace.step("relevance")
-    assert gate and gate.details["typed"] is False and 1 <= gate.details["kept"] <= 5
+    assert gate and gate.details["typed"] is False and gate.details["kept"] >= 1
+    assert 1 <= sent.count("<<<QUELLE ") <= 5  # the model sees at most five of them

@@ -58,3 +58,56 @@ def test_how_many_of_a_hyphenated_compound_counts_its_head() -> None:
     assert [s.text for s in reading.sentences] == [
         "Jedes Amt hat mindestens zwei Brandschutz-Helferinnen."
     ]
+
+
+# ---- refusing on-topic questions the passages do not answer
+
+PARKING = [
+    passage(
+        1,
+        "Beschäftigte können einen Stellplatz in der Tiefgarage am Rathaus mieten. "
+        "Die Miete beträgt 30 Euro im Monat. Anträge nimmt die Hausverwaltung entgegen. "
+        "Die Tiefgarage ist werktags von 6 Uhr bis 20 Uhr geöffnet.",
+    )
+]
+
+
+def test_a_key_noun_that_stands_nowhere_makes_a_question_unanswerable() -> None:
+    # "Ladesäule" is in no sentence; "Tiefgarage" and "Beschäftigte" alone do not answer.
+    assert not read(
+        "Gibt es in der Tiefgarage eine Ladesäule für Beschäftigte?", PARKING
+    ).answerable
+    assert read("Gibt es in der Tiefgarage Stellplätze für Beschäftigte?", PARKING).answerable
+
+
+def test_what_a_which_question_asks_an_instance_of_must_be_named() -> None:
+    # "Welche Firma …?" is not answered by a sentence that names no firm.
+    assert not read("Welche Firma betreibt die Tiefgarage am Rathaus?", PARKING).answerable
+
+
+def test_an_answer_speaks_of_a_noun_of_the_question_not_only_of_what_is_asked() -> None:
+    # "20 Uhr" is a time, but of the Tiefgarage, not of the Kantine.
+    text = PARKING[0].chunk.text + " Die Kantine liegt im Erdgeschoss."
+    assert not read("Bis wann ist die Kantine geöffnet?", [passage(1, text)]).answerable
+    assert read("Bis wann ist die Tiefgarage geöffnet?", PARKING).answerable
+
+
+def test_a_duration_answers_when_only_if_it_is_anchored() -> None:
+    text = "Der Erste-Hilfe-Kurs dauert acht Stunden. Er wird jedes Frühjahr angeboten."
+    assert not read("Wann ist der nächste Erste-Hilfe-Kurs?", [passage(1, text)]).answerable
+    anchored = "Die Bescheinigung wird spätestens zwei Wochen nach dem Kurs verschickt."
+    assert read("Wann wird die Bescheinigung verschickt?", [passage(1, anchored)]).answerable
+
+
+def test_who_is_not_answered_by_the_question_restated_as_a_body() -> None:
+    # "die Leitung des Bürgerbüros" restates "Wer leitet das Bürgerbüro?"; it names nobody.
+    text = "Dem Arbeitskreis gehört die Leitung des Bürgerbüros an."
+    assert not read("Wer leitet das Bürgerbüro?", [passage(1, text)]).answerable
+
+
+def test_typos_are_matched_on_the_words_as_written() -> None:
+    # "Dokumnet" stems to something else than "Dokument"; as written it is one swap away.
+    text = "Ein Dokument mit Unterschrift darf nicht gescannt werden."
+    assert read("Darf ich ein Dokumnet mit Unterschrift scannen?", [passage(1, text)]).answerable
+    ends = "Die Arbeitsergebnisse prüft die Amtsleitung."
+    assert read("Wer prüft die Ergbnisse?", [passage(1, ends)]).answerable
