@@ -102,15 +102,16 @@ def measure(folder: Path, days: int) -> None:
     from bot.werkstatt.labels import skill_rows
     from bot.werkstatt.periods import Weeks
     from bot.werkstatt.published import figures
+    from skills.registry import all_skills
 
     # The row names come from the skill registry; importing the skills is start-up cost (the
     # bot has them loaded anyway), not memory of the aggregation.
-    skill_rows()
+    rows = skill_rows(all_skills())
 
     baseline = rss_mb()
     start = time.perf_counter()
     cpu_start = time.process_time()
-    acc = aggregate(folder, Weeks(START, (days + 6) // 7))
+    acc = aggregate(folder, Weeks(START, (days + 6) // 7), rows)
     data = figures(acc)
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start  # what the work costs, whatever else runs

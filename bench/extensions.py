@@ -27,12 +27,14 @@ sys.path.insert(0, str(REPO))
 
 from bot.audit import AuditLog  # noqa: E402
 from bot.extensions import handle_invoke  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from graph.local import LocalDirectory  # noqa: E402
 from graph.principal import Principal  # noqa: E402
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
+from skills.registry import all_skills  # noqa: E402
 
 QUERIES = ["Radverkehr", "Klimaschutz", "Sozialticket", "Schule Kücknitz", "Travemünde", "Hafen"]
 MESSAGE = (
@@ -87,6 +89,7 @@ async def run(rounds: int) -> None:
             generator=ExtractiveGenerator(),
             audit=AuditLog(data_dir / "audit", b"bench"),
         )
+        pipeline = Pipeline.for_services(services, all_skills)  # as bot/app.py builds it once
         try:
 
             async def search(n: int) -> tuple[int, dict[str, Any]]:
@@ -96,7 +99,7 @@ async def run(rounds: int) -> None:
                     "queryOptions": {"skip": 0, "count": 25},
                 }
                 return await handle_invoke(
-                    "composeExtension/query", value, "bench-user", None, services
+                    "composeExtension/query", value, "bench-user", None, services, pipeline=pipeline
                 )
 
             async def summarise(_: int) -> object:
@@ -105,13 +108,23 @@ async def run(rounds: int) -> None:
                     "messagePayload": {"body": {"contentType": "html", "content": MESSAGE}},
                 }
                 return await handle_invoke(
-                    "composeExtension/fetchTask", value, "bench-user", None, services
+                    "composeExtension/fetchTask",
+                    value,
+                    "bench-user",
+                    None,
+                    services,
+                    pipeline=pipeline,
                 )
 
             async def unfurl(_: int) -> object:
                 value = {"url": "https://ratsinfo.luebeck.de/bi/vo020.asp?VOLFDNR=1001"}
                 return await handle_invoke(
-                    "composeExtension/queryLink", value, "bench-user", None, services
+                    "composeExtension/queryLink",
+                    value,
+                    "bench-user",
+                    None,
+                    services,
+                    pipeline=pipeline,
                 )
 
             # Warm the index reader, and show that the searches find something.

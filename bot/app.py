@@ -35,6 +35,7 @@ SETTINGS = web.AppKey("kiw.settings", Settings)
 SERVICES = web.AppKey("kiw.services", Services)
 STATE = web.AppKey("kiw.state", object)
 HANDLER = web.AppKey("kiw.handler", KiwTeamsHandler)
+PIPELINE = web.AppKey("kiw.pipeline", Pipeline)
 ADAPTER = web.AppKey("kiw.adapter", object)
 SESSION = web.AppKey("kiw.session", ClientSession)
 
@@ -87,6 +88,7 @@ def create_app(
             app[STATE] = built_state
             app[ADAPTER] = adapter
             app[HANDLER] = handler
+            app[PIPELINE] = pipeline
             log.info(
                 "bot ready: %s mode, index=%s directory=%s generator=%s",
                 "LOCAL (no token check)" if settings.local_mode else "authenticated",
@@ -110,7 +112,8 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz_handler(lambda: _pings(app)))
-    add_werkstatt_routes(app, lambda: app[SERVICES])  # /werkstatt dashboard (issue 7)
+    # /werkstatt dashboard (issue 7): the same pipeline and registry as the chat
+    add_werkstatt_routes(app, lambda: app[SERVICES], lambda: app[PIPELINE])
     return app
 
 

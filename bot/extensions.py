@@ -158,13 +158,13 @@ async def handle_invoke(
     services: Services,
     *,
     audience: Audience | None = None,
-    pipeline: Pipeline | None = None,
+    pipeline: Pipeline,
 ) -> InvokeResult:
     """(HTTP status, invoke response body) for one `composeExtension/*` invoke. `pipeline`:
-    the app's (bot/app.py); without one, a pipeline over `services` and the registry."""
+    the app's (bot/app.py), with the registry create_app read."""
     invoke = Invoke(name, value if isinstance(value, dict) else {}, user_id, tenant_id, audience)
     handler = _HANDLERS.get(name)
-    extension = Extension(pipeline or Pipeline.for_services(services), services)
+    extension = Extension(pipeline, services)
     # The registry the pipeline runs decides: an invoke of a skill it lacks gets the same hint.
     if handler is None or _SKILL_OF[name] not in {s.name for s in extension.pipeline.skills()}:
         log.info("message-extension invoke %r is not supported", name)

@@ -36,7 +36,6 @@ from skills.audience import Audience, WithheldWatch
 from skills.context import Skill, SkillContext
 from skills.gate import ERROR_CODES, GateDecision, gate
 from skills.progress import NO_PROGRESS, Progress
-from skills.registry import all_skills
 from skills.router import Route, route
 from skills.trace import Trace
 from skills.types import Attachment, Scope, SkillError, SkillOptions, SkillRequest, SkillResult
@@ -154,11 +153,10 @@ class Pipeline:
         self.deadline_seconds = deadline_seconds
 
     @classmethod
-    def for_services(
-        cls, services: Services, skills: Callable[[], Sequence[Skill]] = all_skills
-    ) -> Pipeline:
-        """The pipeline over the app's seams (bot/app.py builds it once; tests and benchmarks
-        that drive a front end alone get the same one)."""
+    def for_services(cls, services: Services, skills: Callable[[], Sequence[Skill]]) -> Pipeline:
+        """The pipeline over the app's seams and the registry `skills` (bot/app.py builds it
+        once with the registry create_app read; tests and benchmarks that drive a front end
+        alone pass theirs)."""
         return cls(
             services.skill_context(),
             services.audit,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import add_common, emit_json, settings_from_args
 from bot.settings import DirectoryBackend, Settings
@@ -29,6 +30,9 @@ from graph.principal import (
     DirectoryFileError,
     Principal,
 )
+
+if TYPE_CHECKING:
+    from skills.context import Skill
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,12 +109,14 @@ def explain(principal: Principal, settings: Settings, today: date) -> list[str]:
 
 
 async def status_report(
-    directory: Directory, user: str, settings: Settings, today: date
+    directory: Directory, user: str, settings: Settings, today: date, skills: Sequence[Skill]
 ) -> dict[str, Any]:
+    """The person's KI-Pass and the gate's decision for each of `skills` (the registry the
+    CLI runs), with the bot's own skill configuration (bot/services.py skill_config)."""
     from bot.cli.gate import home_tenant
-    from skills.context import SkillConfig, SkillContext
+    from bot.services import skill_config
+    from skills.context import SkillContext
     from skills.gate import gate
-    from skills.registry import all_skills
     from skills.types import SkillOptions
 
     report: dict[str, Any] = {"user": user, "backend": settings.directory_backend.value}
@@ -118,15 +124,12 @@ async def status_report(
         index=None,  # type: ignore[arg-type]  # the gate needs the directory only
         generator=None,  # type: ignore[arg-type]
         directory=directory,
-        config=SkillConfig(
-            kipass_training_url=settings.kipass_training_url,
-            kipass_contact=settings.kipass_contact,
-        ),
+        config=skill_config(settings),
         today=lambda: today,
     )
     decisions: dict[str, Any] = {}
     tenant = home_tenant(settings)
-    for skill in all_skills():
+    for skill in skills:
         decision = await gate(skill, user, ctx, tenant_id=tenant)
         entry: dict[str, Any] = {
             "requires_kipass": skill.requires_kipass,
@@ -223,8 +226,10 @@ def _run_status(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> dict[str, Any]:
+        from skills.registry import all_skills  # the CLI's composition: the project's registry
+
         try:
-            return await status_report(directory, args.user, settings, date.today())
+            return await status_report(directory, args.user, settings, date.today(), all_skills())
         finally:
             await directory.close()
 

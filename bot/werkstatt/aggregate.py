@@ -37,9 +37,9 @@ from typing import Any
 from bot.werkstatt.labels import (
     DENIAL_REASONS,
     FAILURE_REASONS,
+    Rows,
     reason_rows,
     row_key,
-    skill_rows,
 )
 from bot.werkstatt.periods import Weeks
 from bot.werkstatt.suppression import MIN_DISTINCT_USERS, Tally, hidden_beside_a_total, released
@@ -92,11 +92,11 @@ class Week:
 class WeekReader:
     """Counts the lines of one week."""
 
-    def __init__(self, monday: date) -> None:
+    def __init__(self, monday: date, rows: Rows) -> None:
         self.week = Week(monday)
         # ISO day string -> weekday index: one dict lookup per line, no date parsing.
         self._days = {(monday + timedelta(days=i)).isoformat(): i for i in range(7)}
-        self._skills = frozenset(name for name, _ in skill_rows())
+        self._skills = frozenset(name for name, _ in rows)
         # One string object per pseudonym, however many sets hold it (each line decodes anew).
         self._people: dict[str, str] = {}
 
@@ -204,8 +204,8 @@ def _share(part: Tally, rest: Tally, turns_shown: bool) -> Share:
     return Share(part.count, whole, turns_shown and released(part) and released(rest))
 
 
-def summarise_week(week: Week) -> WeekSummary:
-    rows = [name for name, _ in skill_rows()]
+def summarise_week(week: Week, skill_rows: Rows) -> WeekSummary:
+    rows = [name for name, _ in skill_rows]
     # Days and skills both add up to the week's turns: protect each column against subtraction.
     day_hidden = hidden_beside_a_total(week.days)
     skill_weeks = [week.skills.get(name, _NO_SKILL_WEEK) for name in rows]
@@ -264,13 +264,14 @@ def read_lines(paths: Iterable[Path]) -> Iterator[dict[str, Any] | None]:
 @dataclass
 class Aggregate:
     weeks: Weeks
+    skill_rows: Rows  # the dashboard's rows of skills (labels.skill_rows of the registry)
     summaries: list[WeekSummary] = field(default_factory=list)
     lines: int = 0
     bad_lines: int = 0
 
 
-def read_week(directory: Path, monday: date) -> Week:
-    reader = WeekReader(monday)
+def read_week(directory: Path, monday: date, rows: Rows) -> Week:
+    reader = WeekReader(monday, rows)
     add = reader.add
     for line in read_lines(audit_files(directory, monday, monday + timedelta(days=6))):
         if line is None:
@@ -280,12 +281,12 @@ def read_week(directory: Path, monday: date) -> Week:
     return reader.week
 
 
-def aggregate(directory: Path, weeks: Weeks) -> Aggregate:
+def aggregate(directory: Path, weeks: Weeks, skill_rows: Rows) -> Aggregate:
     """Each week read, summarised and its pseudonyms dropped before the next is read."""
-    result = Aggregate(weeks)
+    result = Aggregate(weeks, skill_rows)
     for monday in weeks.mondays():
-        week = read_week(directory, monday)
+        week = read_week(directory, monday, skill_rows)
         result.lines += week.lines
         result.bad_lines += week.bad_lines
-        result.summaries.append(summarise_week(week))
+        result.summaries.append(summarise_week(week, skill_rows))
     return result

@@ -1,15 +1,16 @@
 """German names for what the audit log records by code: the one mapping the dashboard shows.
 
 Skills are named by the title each skill declares (skills.context.Skill.title, the same words
-as on the help card), in the registry's order. Reason codes get a German label here; a code
+as on the help card), in the order of the registry the app runs. Reason codes get a German label here; a code
 without one, and a skill name the registry no longer knows (old audit lines), is counted
 under OTHER. The row lists are fixed, so whether a row appears says nothing about who used what.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
-from functools import cache
+from collections.abc import Container, Iterable
+
+from skills.context import Skill
 
 OTHER = "other"
 OTHER_SKILL_LABEL = "Sonstige (ohne Zuordnung)"
@@ -50,15 +51,17 @@ METRICS: dict[str, str] = {
 }
 
 
-@cache
-def skill_rows() -> tuple[tuple[str, str], ...]:
-    """(name, German title) of every registered skill, then the row for everything else."""
-    from skills.registry import all_skills
-
-    return (*((s.name, s.title) for s in all_skills()), (OTHER, OTHER_SKILL_LABEL))
+# (name, German title) per dashboard row.
+Rows = tuple[tuple[str, str], ...]
 
 
-def reason_rows(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def skill_rows(skills: Iterable[Skill]) -> Rows:
+    """(name, German title) of every skill of the registry the app runs (create_app builds it,
+    bot/app.py), then the row for everything else."""
+    return (*((s.name, s.title) for s in skills), (OTHER, OTHER_SKILL_LABEL))
+
+
+def reason_rows(labels: dict[str, str]) -> Rows:
     return (*labels.items(), (OTHER, OTHER_REASON_LABEL))
 
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.werkstatt.aggregate import Aggregate, Latency, Share
-from bot.werkstatt.labels import DENIAL_REASONS, FAILURE_REASONS, METRICS, reason_rows, skill_rows
+from bot.werkstatt.labels import DENIAL_REASONS, FAILURE_REASONS, METRICS, reason_rows
 from bot.werkstatt.suppression import (
     MIN_DISTINCT_USERS,
     SUPPRESSED,
@@ -90,7 +90,7 @@ def figures(agg: Aggregate) -> dict[str, Any]:
         for offset, (count, shown) in enumerate(w.days)
     ]
     skills = []
-    for name, label in skill_rows():
+    for name, label in agg.skill_rows:
         cells = [w.skills[name] for w in weeks]
         p50, p95 = percentiles_of_weeks(c.latency for c in cells)
         skills.append(

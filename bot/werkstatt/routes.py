@@ -7,7 +7,7 @@
   GET  /werkstatt/export.csv?from=&to=     the same figures as CSV
   POST /werkstatt/prioritise               inventory upload -> ranking JSON (or ?format=zip)
 Every route is behind the guard in auth.py (admin group via Entra ID, or loopback in local
-mode). The composition root calls `add_werkstatt_routes(app, services)` once.
+mode). The composition root calls `add_werkstatt_routes(app, services, pipeline)` once.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from bot.werkstatt.auth import (
     guarded,
     session_key,
 )
+from bot.werkstatt.labels import skill_rows
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from prioritisation.schedule import Quarter
 from skills.results import InventoryProblems, Ranking
@@ -67,16 +68,26 @@ SECURITY_HEADERS = {
 }
 
 ServicesRef = Services | Callable[[], Services]
+PipelineRef = Pipeline | Callable[[], Pipeline]
 
 
 class Werkstatt:
-    def __init__(self, services: ServicesRef, guard: Guard | None = None) -> None:
+    def __init__(
+        self, services: ServicesRef, pipeline: PipelineRef, guard: Guard | None = None
+    ) -> None:
         self._services = services
+        self._pipeline = pipeline
         self._guard = guard
 
     @property
     def services(self) -> Services:
         return self._services() if callable(self._services) else self._services
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The app's pipeline: its registry names the dashboard's rows, and the inventory
+        upload runs through it."""
+        return self._pipeline() if callable(self._pipeline) else self._pipeline
 
     # ------------------------------------------------------------ guard
     def guard(self) -> Guard:
@@ -121,7 +132,8 @@ class Werkstatt:
         )
 
     def _figures(self, weeks: Weeks) -> dict[str, Any]:
-        acc = aggregate.aggregate(self.services.audit.directory, weeks)
+        rows = skill_rows(self.pipeline.skills())
+        acc = aggregate.aggregate(self.services.audit.directory, weeks, rows)
         if acc.bad_lines:
             # For the operator only: a count of broken lines is no figure about people, but it
             # is no figure for the page either.
@@ -161,7 +173,7 @@ class Werkstatt:
             operator=True,
             audited=False,
         )
-        outcome = await Pipeline.for_services(self.services).run(invocation)
+        outcome = await self.pipeline.run(invocation)
         payload = outcome.result.payload
         if isinstance(payload, InventoryProblems):
             return web.json_response({"ok": False, "problems": list(payload.lines)}, status=422)
@@ -204,10 +216,15 @@ def build_guard(services: Services) -> Guard:
 
 
 def add_werkstatt_routes(
-    app: web.Application, services: ServicesRef, *, guard: Guard | None = None
+    app: web.Application,
+    services: ServicesRef,
+    pipeline: PipelineRef,
+    *,
+    guard: Guard | None = None,
 ) -> None:
-    """Mount the dashboard. `services` may be a callable when the app builds them on start-up."""
-    werkstatt = Werkstatt(services, guard)
+    """Mount the dashboard. `services` and `pipeline` may be callables when the app builds them
+    on start-up."""
+    werkstatt = Werkstatt(services, pipeline, guard)
 
     def protect(handler: Any) -> Any:
         async def wrapper(request: web.Request) -> web.StreamResponse:

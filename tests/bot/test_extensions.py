@@ -16,6 +16,7 @@ from bot.audit import AUDIT_KEYS, AuditLog
 from bot.extensions import handle_invoke
 from bot.pipeline import Pipeline
 from bot.services import Services
+from skills.registry import all_skills
 from tests.bot.extension_kit import (
     HOME_TENANT,
     OPARL,
@@ -41,7 +42,9 @@ async def services(data_dir: Path) -> AsyncIterator[Services]:
 async def run(
     services: Services, name: str, value: dict[str, Any], user: str | None = USER_WITH_PASS
 ) -> tuple[int, dict[str, Any]]:
-    status, body = await handle_invoke(name, value, user, "tenant", services)
+    status, body = await handle_invoke(
+        name, value, user, "tenant", services, pipeline=Pipeline.for_services(services, all_skills)
+    )
     json.dumps(body)  # the body must be plain JSON for the Bot Framework invoke response
     return status, body
 
@@ -294,7 +297,7 @@ async def test_the_invoke_line_goes_through_the_pipelines_audit(
     """One audit path: the line lands in the log of the pipeline that ran the invoke, with the
     same fields as a turn's line (the Personalrat's reader knows one schema), and nowhere else."""
     own_log = AuditLog(tmp_path / "pipeline-audit", b"k" * 32)
-    pipeline = Pipeline.for_services(services)
+    pipeline = Pipeline.for_services(services, all_skills)
     pipeline.audit = own_log
     value = invoke("query_teams.json")["value"]
     await handle_invoke(
@@ -336,7 +339,9 @@ async def _through(services: Services, path: str, user: str, tenant: str) -> dic
         value["messagePayload"] = {"body": {"contentType": "html", "content": "VO/2026/1003"}}
         value.pop("data", None)
         name = activity["name"]
-    _, body = await handle_invoke(name, value, user, tenant, services)
+    _, body = await handle_invoke(
+        name, value, user, tenant, services, pipeline=Pipeline.for_services(services, all_skills)
+    )
     return body
 
 

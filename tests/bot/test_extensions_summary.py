@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.extensions import handle_invoke
+from bot.pipeline import Pipeline
 from bot.services import Services
+from skills.registry import all_skills
 from tests.bot.extension_kit import cards_in, invoke, make_services
 from tests.bot.kit import USER_WITH_PASS
 
@@ -24,7 +26,12 @@ async def test_the_dialog_shows_proposal_money_and_deadline_first(services: Serv
     # The recorded message: a committee's recommendation, its cost and a deadline.
     activity = invoke("fetch_task_summarise.json")
     status, body = await handle_invoke(
-        activity["name"], activity["value"], USER_WITH_PASS, "tenant", services
+        activity["name"],
+        activity["value"],
+        USER_WITH_PASS,
+        "tenant",
+        services,
+        pipeline=Pipeline.for_services(services, all_skills),
     )
     assert status == 200
     [dialog] = cards_in(body)

@@ -7,14 +7,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from bot.audit import AuditLog
+from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
+from bot.werkstatt.auth import Guard
+from bot.werkstatt.labels import skill_rows
 from bot.werkstatt.periods import reference_day
+from bot.werkstatt.routes import add_werkstatt_routes
 from graph.principal import Directory
+from skills.registry import all_skills
 from tests.bot.kit import FakeDirectory, make_services
 
 ADMIN_GROUP = "ki-werkstatt-admins"
+# The dashboard's skill rows of the project's registry (the app passes the one it runs).
+ROWS = skill_rows(all_skills())
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -110,3 +119,9 @@ def services_for(
     # Settings as given, not load_settings: some tests need an incomplete production setup.
     unchecked = Settings(_env_file=None, data_dir=data_dir, **settings)  # type: ignore[call-arg]
     return make_services(unchecked, directory=directory or FakeDirectory())
+
+
+def mount(app: web.Application, services: Services, *, guard: Guard | None = None) -> None:
+    """The dashboard over `services` and a pipeline with the project's registry, as create_app
+    mounts it."""
+    add_werkstatt_routes(app, services, Pipeline.for_services(services, all_skills), guard=guard)

@@ -22,7 +22,7 @@ from bot.werkstatt.suppression import (
     sum_of_weeks,
 )
 from tests.bot.kit import AUDIT_KEY
-from tests.bot.werkstatt.support import at, write_usage
+from tests.bot.werkstatt.support import ROWS, at, write_usage
 
 FIRST = date(2026, 11, 2)  # a Monday (KW 45/2026)
 WEEK = Weeks(FIRST, 1)
@@ -111,7 +111,7 @@ def usage_week(tmp_path: Path) -> Path:
 
 
 def test_figures_are_hand_checked(tmp_path: Path) -> None:
-    data = figures(aggregate(usage_week(tmp_path), WEEK))
+    data = figures(aggregate(usage_week(tmp_path), WEEK, ROWS))
     qa = skill(data, "policy_qa")
     assert qa["label"] == "Fragen zu den KI-Regeln"
     # a day: 10 ok + 5 no_answer; five days
@@ -135,7 +135,7 @@ def test_figures_are_hand_checked(tmp_path: Path) -> None:
 
 
 def test_every_cell_of_a_four_person_skill_is_suppressed(tmp_path: Path) -> None:
-    data = figures(aggregate(usage_week(tmp_path), WEEK))
+    data = figures(aggregate(usage_week(tmp_path), WEEK, ROWS))
     allris = skill(data, "allris_search")
     for metric in ("turns", "latency_p50_ms", "latency_p95_ms", "citation_share"):
         assert allris[metric] == {"value": None, "status": "suppressed", "left_out_weeks": 1}
@@ -171,7 +171,7 @@ def test_forty_turns_from_five_people_with_empty_days_are_shown(tmp_path: Path) 
                 "turn", skill=name, outcome="ok", latency_ms=1100, user_id=f"p{u}", cited=True,
                 now=at(FIRST + timedelta(days=offset), 14),
             )  # fmt: skip
-    data = figures(aggregate(audit.directory, Weeks(FIRST, 3)))  # two more weeks: all empty
+    data = figures(aggregate(audit.directory, Weeks(FIRST, 3), ROWS))  # two more weeks: all empty
     assert value(data["totals"]["turns"]) == 40
     assert [value(d["turns"]) for d in data["per_day"][:7]] == [10, 10, 0, 10, 10, 0, 0]
     assert all(value(d["turns"]) == 0 for d in data["per_day"][7:])
@@ -189,14 +189,14 @@ def test_a_skill_used_by_exactly_five_people_is_shown_by_four_not(tmp_path: Path
     for u in range(4):
         audit.write("turn", skill="summarise", outcome="ok", latency_ms=100, user_id=f"u{u}",
                     now=at(FIRST))  # fmt: skip
-    data = figures(aggregate(audit.directory, WEEK))
+    data = figures(aggregate(audit.directory, WEEK, ROWS))
     assert skill(data, "summarise")["turns"]["status"] == "suppressed"
     # total minus policy_qa would give summarise: policy_qa is withheld with it
     assert skill(data, "policy_qa")["turns"]["status"] == "suppressed"
     assert value(data["totals"]["turns"]) == 24
     audit.write("turn", skill="summarise", outcome="ok", latency_ms=100, user_id="u4",
                 now=at(FIRST + timedelta(days=2)))  # fmt: skip
-    data = figures(aggregate(audit.directory, WEEK))
+    data = figures(aggregate(audit.directory, WEEK, ROWS))
     assert value(skill(data, "summarise")["turns"]) == 5
     assert value(skill(data, "policy_qa")["turns"]) == 20
 
@@ -206,12 +206,12 @@ def test_a_share_needs_five_people_on_both_sides(tmp_path: Path) -> None:
     for u in range(8):  # two of eight pressed Stop: 25 % would tell the two
         outcome = "stopped" if u < 2 else "ok"
         audit.write("turn", skill="policy_qa", outcome=outcome, user_id=f"u{u}", now=at(FIRST))
-    qa = skill(figures(aggregate(audit.directory, WEEK)), "policy_qa")
+    qa = skill(figures(aggregate(audit.directory, WEEK, ROWS)), "policy_qa")
     assert value(qa["turns"]) == 8
     assert qa["stopped_rate"]["status"] == "suppressed"
     for u in range(2, 5):
         audit.write("turn", skill="policy_qa", outcome="stopped", user_id=f"u{u}", now=at(FIRST))
-    qa = skill(figures(aggregate(audit.directory, WEEK)), "policy_qa")
+    qa = skill(figures(aggregate(audit.directory, WEEK, ROWS)), "policy_qa")
     assert value(qa["stopped_rate"]) == round(5 / 11, 4)  # five stopped, six (u2..u7) answered
 
 
@@ -219,7 +219,7 @@ def test_lines_without_user_never_count_as_people(tmp_path: Path) -> None:
     audit = AuditLog(tmp_path / "audit", AUDIT_KEY)
     for _ in range(50):
         audit.write("turn", skill="help", outcome="ok", latency_ms=5, scope="cli", now=at(FIRST))
-    data = figures(aggregate(audit.directory, WEEK))
+    data = figures(aggregate(audit.directory, WEEK, ROWS))
     assert data["totals"]["turns"]["status"] == "suppressed"
     assert skill(data, "help")["turns"]["status"] == "suppressed"
 
@@ -231,7 +231,7 @@ def test_unknown_codes_are_counted_under_a_german_other_row(tmp_path: Path) -> N
                     user_id=f"u{u}", now=at(FIRST))  # fmt: skip
         audit.write("gate", skill="policy_qa", outcome="denied", reason="brand_new_reason",
                     user_id=f"u{u}", now=at(FIRST))  # fmt: skip
-    data = figures(aggregate(audit.directory, WEEK))
+    data = figures(aggregate(audit.directory, WEEK, ROWS))
     assert value(skill(data, "other")["turns"]) == 5
     assert [value(f["count"]) for f in data["failures"] if f["key"] == "other"] == [5]
     assert [value(d["count"]) for d in data["kipass_denials"] if d["key"] == "other"] == [5]
@@ -241,8 +241,8 @@ def test_unknown_codes_are_counted_under_a_german_other_row(tmp_path: Path) -> N
 
 def test_rows_are_fixed_whatever_was_used(tmp_path: Path) -> None:
     """Which rows appear, and in which order, must not tell what a lone person did."""
-    empty = figures(aggregate(AuditLog(tmp_path / "a", AUDIT_KEY).directory, WEEK))
-    busy = figures(aggregate(usage_week(tmp_path), WEEK))
+    empty = figures(aggregate(AuditLog(tmp_path / "a", AUDIT_KEY).directory, WEEK, ROWS))
+    busy = figures(aggregate(usage_week(tmp_path), WEEK, ROWS))
     for section in ("per_skill", "kipass_denials", "failures"):
         assert [r["key"] for r in empty[section]] == [r["key"] for r in busy[section]]
     assert [r["key"] for r in busy["per_skill"]][:3] == ["help", "policy_qa", "allris_search"]
@@ -254,8 +254,8 @@ def test_period_selects_files_and_lines(tmp_path: Path) -> None:
         "audit-2026-11-03.jsonl",
         "audit-2026-11-04.jsonl",
     ]
-    assert aggregate(directory, Weeks(FIRST + timedelta(days=7), 1)).lines == 0
-    data = figures(aggregate(directory, Weeks(FIRST - timedelta(days=7), 2)))
+    assert aggregate(directory, Weeks(FIRST + timedelta(days=7), 1), ROWS).lines == 0
+    data = figures(aggregate(directory, Weeks(FIRST - timedelta(days=7), 2), ROWS))
     assert len(data["per_day"]) == 14
     assert value(data["totals"]["turns"]) == 100
 
@@ -270,7 +270,7 @@ def test_broken_lines_are_counted_not_fatal(tmp_path: Path) -> None:
         fh.write('{"ts": "2026-11-02T10:00:00Z", "event": "turn", "skill": ["x"], "user": 7}\n')
         fh.write("[" * 100_000 + "\n")  # nesting deeper than the parser's recursion
         fh.write("\n")
-    acc = aggregate(directory, WEEK)
+    acc = aggregate(directory, WEEK, ROWS)
     assert acc.bad_lines == 4
     data = figures(acc)
     assert value(data["per_day"][0]["turns"]) == 21  # the odd line counts, under "other"
@@ -288,7 +288,7 @@ def test_percentile_nearest_rank() -> None:
 
 
 def test_csv_export_is_german_and_marks_withheld_cells(tmp_path: Path) -> None:
-    data: dict[str, Any] = figures(aggregate(usage_week(tmp_path), WEEK))
+    data: dict[str, Any] = figures(aggregate(usage_week(tmp_path), WEEK, ROWS))
     text = figures_csv(data)
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0] == ["Bereich", "Eintrag", "Kennzahl", "Wert", "Hinweis"]

@@ -24,13 +24,13 @@ import pytest
 from aiohttp import web
 
 from bot.werkstatt.auth import EntraSignIn, session_key
-from bot.werkstatt.routes import add_werkstatt_routes
 from graph.principal import Principal
 from tests.bot.kit import AUDIT_KEY, FakeDirectory
 from tests.bot.werkstatt.support import (
     ADMIN_GROUP,
     at,
     closed_monday,
+    mount,
     services_for,
     write_usage,
 )
@@ -112,7 +112,7 @@ async def test_dashboard_in_chromium(browser: Any, data_dir: Path) -> None:
     old_first = closed_monday(17)
     write_usage(services.audit, old_first, days=2, users=6)
     app = web.Application()
-    add_werkstatt_routes(app, services)
+    mount(app, services)
     runner, port = await serve(app)
     try:
         page = await browser.new_page()
@@ -225,7 +225,7 @@ async def test_forty_turns_from_five_people_with_an_empty_day(browser: Any, data
                 now=at(monday + dt.timedelta(days=offset), 16),
             )
     app = web.Application()
-    add_werkstatt_routes(app, services)
+    mount(app, services)
     runner, port = await serve(app)
     try:
         page = await browser.new_page(viewport={"width": 1280, "height": 2000}, locale="de-DE")
@@ -409,7 +409,7 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
         verify=str(cert),
     )
     app = web.Application()
-    add_werkstatt_routes(app, services, guard=guard)
+    mount(app, services, guard=guard)
     runner, port = await serve(app)
     base = f"http://127.0.0.1:{port}"
     try:

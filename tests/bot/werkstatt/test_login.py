@@ -17,9 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.werkstatt.auth import FLOW_COOKIE, EntraSignIn, SignedCookie, session_key
-from bot.werkstatt.routes import add_werkstatt_routes
 from tests.bot.kit import AUDIT_KEY, FakeDirectory
-from tests.bot.werkstatt.support import ADMIN_GROUP, services_for
+from tests.bot.werkstatt.support import ADMIN_GROUP, mount, services_for
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 
@@ -54,7 +53,7 @@ async def dashboard(aiohttp_client: Any, data_dir: Path, port: int) -> TestClien
         timeout=0.5,
     )
     app = web.Application()
-    add_werkstatt_routes(app, services_for(data_dir, directory=directory), guard=guard)
+    mount(app, services_for(data_dir, directory=directory), guard=guard)
     return await aiohttp_client(app)
 
 

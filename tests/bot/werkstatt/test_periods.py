@@ -19,7 +19,7 @@ from bot.werkstatt.aggregate import aggregate
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from bot.werkstatt.published import figures
 from tests.bot.kit import AUDIT_KEY
-from tests.bot.werkstatt.support import at
+from tests.bot.werkstatt.support import ROWS, at
 
 W1 = date(2026, 11, 2)  # Monday, KW 45
 TODAY = date(2026, 11, 25)  # Wednesday of KW 48: KW 45-47 are closed, KW 48 is open
@@ -94,7 +94,7 @@ def test_differencing_any_two_choosable_periods_isolates_no_day(tmp_path: Path) 
         except PeriodError:
             assert a > TODAY - timedelta(days=3)  # only dates inside the open week are refused
     assert len(periods) == 10  # the runs of whole weeks in KW 44-47: nothing finer exists
-    results = {weeks: figures(aggregate(directory, weeks)) for weeks in periods}
+    results = {weeks: figures(aggregate(directory, weeks, ROWS)) for weeks in periods}
     single = {w.first: counts(results[w]) for w in periods if w.count == 1}
 
     for weeks, data in results.items():
@@ -118,13 +118,15 @@ def test_differencing_any_two_choosable_periods_isolates_no_day(tmp_path: Path) 
         assert all(d["turns"]["value"] is None for d in saturday)
 
     # The attack of issue 12.8: "up to Saturday" minus "up to Friday" gave the lone count (3).
-    to_saturday = figures(aggregate(directory, whole_weeks(W1, LONE_SATURDAY, TODAY)))
-    to_friday = figures(aggregate(directory, whole_weeks(W1, LONE_SATURDAY - timedelta(1), TODAY)))
+    to_saturday = figures(aggregate(directory, whole_weeks(W1, LONE_SATURDAY, TODAY), ROWS))
+    to_friday = figures(
+        aggregate(directory, whole_weeks(W1, LONE_SATURDAY - timedelta(1), TODAY), ROWS)
+    )
     assert counts(to_saturday) == counts(to_friday)
 
 
 def test_withheld_days_beside_the_week_total_rest_on_five_people(tmp_path: Path) -> None:
-    data = figures(aggregate(world(tmp_path), Weeks(W1 + timedelta(days=7), 1)))
+    data = figures(aggregate(world(tmp_path), Weeks(W1 + timedelta(days=7), 1), ROWS))
     week_total = data["totals"]["turns"]["value"]
     assert week_total == 5 * 6 + 3 + 1  # seven people stand behind it: it is shown
     withheld = [d["day"] for d in data["per_day"] if d["turns"]["value"] is None]
@@ -146,7 +148,7 @@ def test_the_lone_persons_week_reveals_only_withheld_cells(tmp_path: Path) -> No
     for _ in range(7):
         audit.write("turn", skill="allris_search", outcome="ok", latency_ms=300, user_id="lone",
                     now=at(LONE_SATURDAY))  # fmt: skip
-    data = figures(aggregate(audit.directory, Weeks(W1 + timedelta(days=7), 1)))
+    data = figures(aggregate(audit.directory, Weeks(W1 + timedelta(days=7), 1), ROWS))
     values = [counts(data)[name] for name in counts(data)]
     assert set(values) <= {None, 0}
     assert data["totals"]["turns"]["value"] is None

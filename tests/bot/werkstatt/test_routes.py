@@ -14,8 +14,7 @@ from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from bot.werkstatt.auth import LoopbackOnly, is_loopback
-from bot.werkstatt.routes import add_werkstatt_routes
-from tests.bot.werkstatt.support import closed_monday, services_for, write_usage
+from tests.bot.werkstatt.support import closed_monday, mount, services_for, write_usage
 from tests.conftest import REPO
 
 FIRST = date(2026, 11, 2)
@@ -26,7 +25,7 @@ async def client(aiohttp_client: Any, data_dir: Path) -> TestClient:
     services = services_for(data_dir)
     write_usage(services.audit, FIRST, days=5)
     app = web.Application()
-    add_werkstatt_routes(app, lambda: services)
+    mount(app, services)
     return await aiohttp_client(app)
 
 
@@ -215,7 +214,30 @@ async def test_unconfigured_production_lets_nobody_in(aiohttp_client: Any, data_
         audit_key="k",
     )
     app = web.Application()
-    add_werkstatt_routes(app, services)
+    mount(app, services)
     client = await aiohttp_client(app)
     assert (await client.get("/werkstatt")).status == 503
     assert (await client.get("/werkstatt/api/figures")).status == 503
+
+
+async def test_the_rows_are_the_skills_of_the_registry_the_app_runs(
+    aiohttp_client: Any, data_dir: Path
+) -> None:
+    # The dashboard is handed the app's pipeline; a skill outside its registry is "Sonstige".
+    from bot.pipeline import Pipeline
+    from bot.werkstatt.routes import add_werkstatt_routes
+    from skills import policy_qa
+
+    services = services_for(data_dir)
+    write_usage(services.audit, FIRST, days=5)
+    app = web.Application()
+    add_werkstatt_routes(app, services, Pipeline.for_services(services, lambda: [policy_qa.SKILL]))
+    client = await aiohttp_client(app)
+    response = await client.get(
+        "/werkstatt/api/figures", params={"from": "2026-11-02", "to": "2026-11-08"}
+    )
+    rows = {row["key"]: row for row in (await response.json())["per_skill"]}
+    assert list(rows) == ["policy_qa", "other"]
+    assert rows["policy_qa"]["label"] == policy_qa.SKILL.title
+    # The week's 20 ALLRIS searches and 5 summaries (write_usage) fall under "other" now.
+    assert rows["other"]["turns"]["value"] == 25
