@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.pipeline import Invocation, Outcome, Pipeline
-from bot.plain_text import html_to_text, tidy
+from bot.plain_text import plain_text
 from bot.render.outlook import (
     ADAPTIVE,
     Paper,
@@ -346,7 +346,7 @@ def _message_text(value: dict[str, Any]) -> str:
     content = body.get("content") if isinstance(body, dict) else None
     if not isinstance(content, str):
         return ""
-    return tidy(html_to_text(content))
+    return plain_text(content)
 
 
 @dataclass(frozen=True)

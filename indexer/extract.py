@@ -1,5 +1,5 @@
 """Text out of documents: PDF (pypdfium2, page by page), DOCX (python-docx, headings kept),
-HTML (bs4), Markdown and plain text.
+HTML (kiw_common/html_text.py, the rule chat text is read by too), Markdown and plain text.
 
 Every format comes out the same way: a list of pages of Markdown-like text (headings as `#`
 lines, list items as `-`/`1.` lines, table rows as `a | b` lines), which indexer.chunking
@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from indexer.chunking import PageText, split_page_markers
+from kiw_common.html_text import html_to_text
 
 MAX_INPUT_BYTES = 60_000_000
 MAX_PAGES = 300  # a 500-page PDF is indexed up to here; the rest is reported as cut
@@ -92,7 +93,8 @@ def extract(data: bytes, *, mime_type: str | None = None, name: str = "") -> Ext
     if mime == DOCX or (mime.startswith("application/") and data[:4] == b"PK\x03\x04"):
         return _docx(data)
     if mime in (HTML, "application/xhtml+xml"):
-        return Extracted(pages=[PageText(None, html_to_text(decode_text(data)))], mime_type=HTML)
+        text = html_to_text(decode_text(data))
+        return Extracted(pages=[PageText(None, text)], mime_type=HTML)
     if mime.startswith("text/") or mime in ("application/octet-stream", MARKDOWN):
         raw = decode_text(data)
         if "\x00" in raw:
@@ -209,43 +211,3 @@ def _docx(data: bytes) -> Extracted:
     if not text:
         raise Unreadable("DOCX without text")
     return Extracted(pages=[PageText(None, text)], mime_type=DOCX)
-
-
-# ---------------------------------------------------------------- HTML
-
-
-def html_to_text(html: str) -> str:
-    """Markdown-like text from HTML: headings, paragraphs, list items and table rows kept."""
-    from bs4 import BeautifulSoup, Tag
-
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "form"]):
-        tag.decompose()
-    lines: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if not isinstance(child, Tag):
-                text = str(child).strip()
-                if text:
-                    lines.append(" ".join(text.split()))
-                continue
-            name = child.name or ""
-            if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                lines.extend(["", "#" * int(name[1]) + " " + child.get_text(" ", strip=True), ""])
-            elif name == "li":
-                lines.append("- " + child.get_text(" ", strip=True))
-            elif name == "tr":
-                cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
-                lines.append(" | ".join(cells))
-            elif name in ("p", "pre", "blockquote"):
-                lines.extend(["", child.get_text(" ", strip=True), ""])
-            elif name == "br":
-                lines.append("")
-            else:
-                walk(child)
-                if name in ("div", "section", "article", "table", "ul", "ol", "main"):
-                    lines.append("")
-
-    walk(soup)
-    return "\n".join(lines).strip()

@@ -16,7 +16,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from bot.plain_text import html_to_text, tidy
+from bot.plain_text import plain_text
 
 # Linear in the text (user input, before any size cap of the router): no pattern may scan to
 # the end of the text from each of many start positions ("<at>" × 5,000 took 0.6 s). Hence the
@@ -89,7 +89,7 @@ def message_text(activity: Activity) -> tuple[str, bool]:
     """(normalised text, whether a bot mention was removed)."""
     raw = activity.text or ""
     text, removed = strip_bot_mention(raw, activity)
-    return tidy(html_to_text(text)), removed
+    return plain_text(text), removed
 
 
 def bot_name(activity: Activity) -> str | None:

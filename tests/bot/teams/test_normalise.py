@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from botbuilder.schema import Activity
 
-from bot.plain_text import html_to_text, tidy
+from bot.plain_text import tidy
 from bot.teams.normalise import message_text, strip_bot_mention
+from kiw_common.html_text import html_to_text
 
 BOT = {"id": "28:bot", "name": "KI-Assistent"}
 
