@@ -1,9 +1,8 @@
 """The production directory: Microsoft Graph through msgraph-sdk, app token through msal.
 
-- Authentication: msal ConfidentialClientApplication (client credentials, secret or certificate).
-  msal keeps the token in its cache and hands out the same token until shortly before it expires.
-  msgraph-sdk normally takes an azure-identity credential; here a small kiota AccessTokenProvider
-  (`MsalTokenProvider`) feeds the msal token to kiota's BaseBearerTokenAuthenticationProvider.
+- Authentication: the one msal wrapper (graph/entra.py: client credentials, secret or
+  certificate; msal hands out the cached token until shortly before it expires), fed to
+  kiota's BaseBearerTokenAuthenticationProvider by `MsalTokenProvider` (graph/graph_token.py).
 - Calls: `GET /users/{id}?$select=id,displayName,userPrincipalName[,<expiry attribute>]` and
   `GET /users/{id}/transitiveMemberOf/graph.group?$select=id,displayName&$top=999` (paged via
   @odata.nextLink, header ConsistencyLevel: eventual).
@@ -19,6 +18,7 @@
   DirectoryUnavailable with a plain reason, 404 raises UnknownUser: the gate fails closed.
 
 Needed application permissions (admin consent): User.Read.All and GroupMember.Read.All.
+The attributes are read in graph/attributes.py; `kiw kipass check` is graph/diagnosis.py.
 """
 
 from __future__ import annotations
@@ -29,17 +29,13 @@ import logging
 import re
 import ssl
 import warnings
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Awaitable
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-import msal
-import requests
-import requests.adapters
 
 # msgraph-sdk's generated modules warn about their own deprecated classes when they are first
 # imported, and the request builders import them lazily. Import every module this file
@@ -47,11 +43,7 @@ import requests.adapters
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from kiota_abstractions.api_error import APIError
-    from kiota_abstractions.authentication import (
-        AccessTokenProvider,
-        AllowedHostsValidator,
-        BaseBearerTokenAuthenticationProvider,
-    )
+    from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from kiota_abstractions.request_information import RequestInformation
     from kiota_http.middleware.options import RetryHandlerOption
@@ -59,7 +51,9 @@ with warnings.catch_warnings():
     from msgraph.generated.groups.groups_request_builder import (  # noqa: F401
         GroupsRequestBuilder,
     )
-    from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
+    from msgraph.generated.groups.item.group_item_request_builder import (  # noqa: F401
+        GroupItemRequestBuilder,
+    )
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
     from msgraph.generated.users.item.transitive_member_of.graph_group.graph_group_request_builder import (
         GraphGroupRequestBuilder,
@@ -68,22 +62,20 @@ with warnings.catch_warnings():
         TransitiveMemberOfRequestBuilder,
     )
     from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
-    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder  # noqa: F401
     from msgraph_core import GraphClientFactory
 
-from graph.principal import (
-    KIPASS_STEPS,
-    NO_EXPIRY,
-    DirectoryFileError,
-    DirectoryUnavailable,
-    Principal,
-    UnknownUser,
-)
+from graph.attributes import parse_expiry, parse_steps
+from graph.entra import EntraApp, authority_url, load_certificate_credential
+from graph.graph_token import MsalTokenProvider
+from graph.principal import NO_EXPIRY, DirectoryUnavailable, Principal, UnknownUser
 from kiw_common.vocabulary import PUBLIC
+
+if TYPE_CHECKING:
+    from graph.diagnosis import CheckStep
 
 log = logging.getLogger(__name__)
 
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 PERMISSIONS = "User.Read.All and GroupMember.Read.All"
 MAX_GROUP_PAGES = 50  # 50 x 999 groups: far beyond any real user; stops a looping nextLink
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12,13}$")
@@ -92,197 +84,9 @@ UPN = re.compile(r"^[^\s/\\?#@]+(#EXT#)?@[^\s/\\?#@]+$", re.IGNORECASE)
 T = TypeVar("T")
 
 
-class TokenUnavailable(DirectoryUnavailable):
-    """msal could not get an app token (wrong secret, unknown app or tenant, no connection)."""
-
-
-# AADSTS codes admins meet most, in plain words.
-_AADSTS_HINTS = {
-    "AADSTS7000215": "the client secret is wrong (KIW_GRAPH_CLIENT_SECRET)",
-    "AADSTS7000222": "the client secret has expired: create a new one in the app registration",
-    "AADSTS700016": "no app with this client id exists in the tenant (KIW_GRAPH_CLIENT_ID)",
-    "AADSTS90002": "the tenant does not exist (KIW_GRAPH_TENANT_ID)",
-    "AADSTS700027": "the certificate is not registered with the app or its signature is invalid",
-    "AADSTS65001": "admin consent for the app's permissions is missing",
-}
-
-
-def plain_token_error(result: dict[str, Any]) -> str:
-    description = str(result.get("error_description") or "")
-    for code, hint in _AADSTS_HINTS.items():
-        if code in description:
-            return f"token request refused: {hint} ({code})"
-    error = result.get("error") or "unknown_error"
-    first_line = description.splitlines()[0] if description else ""
-    return f"token request refused: {error}" + (f" ({first_line})" if first_line else "")
-
-
-def load_certificate_credential(path: Path) -> dict[str, Any]:
-    """msal client_credential for a certificate: .pfx/.p12, or PEM with key and certificate."""
-    if not path.is_file():
-        raise DirectoryFileError(
-            f"client certificate {path} not found (KIW_GRAPH_CLIENT_CERTIFICATE)"
-        )
-    if path.suffix.lower() in (".pfx", ".p12"):
-        return {"private_key_pfx_path": str(path), "public_certificate": True}
-    text = path.read_text(encoding="utf-8", errors="replace")
-    key = re.search(
-        r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.*?-----END (?:RSA |EC )?PRIVATE KEY-----",
-        text,
-        re.S,
-    )
-    cert = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
-    if not key or not cert:
-        raise DirectoryFileError(
-            f"client certificate {path} must hold the private key and the certificate in PEM "
-            "(or be a .pfx file)"
-        )
-    return {"private_key": key.group(0), "public_certificate": cert.group(0)}
-
-
-class MsalTokenProvider(AccessTokenProvider):
-    """kiota's token source, backed by one msal ConfidentialClientApplication.
-
-    msal is synchronous (requests) and talks to the authority when the app is created, so both
-    happen in a worker thread, once, on first use: building the directory never blocks start-up.
-    """
-
-    def __init__(
-        self,
-        *,
-        authority: str,
-        client_id: str,
-        credential: str | dict[str, Any],
-        allowed_host: str,
-        verify: bool | str = True,
-        timeout_seconds: float = 10.0,
-    ) -> None:
-        self._authority = authority
-        self._client_id = client_id
-        self._credential = credential
-        self._verify = verify
-        self._timeout = timeout_seconds
-        self._validator = AllowedHostsValidator([allowed_host])
-        self._app: msal.ConfidentialClientApplication | None = None
-        self._session = _session(verify, timeout_seconds)
-        self._lock = asyncio.Lock()
-        self.token_requests = 0  # how often msal was asked (not how often it hit the network)
-
-    def _build_app(self) -> msal.ConfidentialClientApplication:
-        try:
-            return msal.ConfidentialClientApplication(
-                self._client_id,
-                http_client=self._session,
-                client_credential=self._credential,
-                authority=self._authority,
-                # The authority host is configured (KIW_GRAPH_AUTHORITY_HOST); no need to ask
-                # login.microsoftonline.com whether it is a known instance.
-                instance_discovery=False,
-                token_cache=msal.TokenCache(),
-            )
-        except ValueError as exc:  # unknown tenant, authority unreachable/malformed
-            raise TokenUnavailable(f"cannot use the authority {self._authority}: {exc}") from None
-        except Exception as exc:  # requests' connection errors and friends
-            raise TokenUnavailable(
-                f"cannot reach the authority {self._authority}: {type(exc).__name__}"
-            ) from None
-
-    def _acquire(self) -> str:
-        if self._app is None:
-            self._app = self._build_app()
-        try:
-            result = self._app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
-        except Exception as exc:
-            raise TokenUnavailable(f"token request failed: {type(exc).__name__}: {exc}") from None
-        token = result.get("access_token") if isinstance(result, dict) else None
-        if not token:
-            raise TokenUnavailable(plain_token_error(result if isinstance(result, dict) else {}))
-        return str(token)
-
-    async def token(self) -> str:
-        self.token_requests += 1
-        async with self._lock:  # one msal call at a time: a cold burst fetches one token
-            return await asyncio.to_thread(self._acquire)
-
-    async def get_authorization_token(
-        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-    ) -> str:
-        if not self._validator.is_url_host_valid(uri):
-            # Never send the Graph token to a host other than the configured Graph endpoint.
-            raise DirectoryUnavailable(
-                f"refusing to send the Graph token to {urlsplit(uri).netloc}"
-            )
-        return await self.token()
-
-    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-        return self._validator
-
-    def close(self) -> None:
-        self._session.close()
-
-
-class _VerifyingSession(requests.Session):
-    """requests lets REQUESTS_CA_BUNDLE override a session's `verify`; per request it cannot."""
-
-    def __init__(self, verify: bool | str, timeout: float) -> None:
-        super().__init__()
-        self.verify = verify
-        self._timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("verify", self.verify)
-        kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, url, *args, **kwargs)
-
-
-def _session(verify: bool | str, timeout: float) -> requests.Session:
-    session = _VerifyingSession(verify, timeout)
-    # msal's own default: one retry on connection errors.
-    adapter = requests.adapters.HTTPAdapter(max_retries=1)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
 def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     """httpx wants an SSLContext for a CA bundle (a path is deprecated there)."""
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
-@dataclass(frozen=True)
-class CheckStep:
-    """One line of `kiw kipass check`: what was tried, whether it worked, what to do."""
-
-    name: str
-    ok: bool
-    detail: str
-
-
-def parse_steps(raw: Any, attribute: str | None = None) -> dict[str, bool]:
-    """The KI-Pass steps a user has done, from a directory attribute: a string of step names
-    ("schulung, dienstvereinbarung") or a list of them. Every known step gets done/not done;
-    unknown names are ignored with a warning for the admin (the steps only inform the user: the
-    KI-Pass itself is the group membership and the expiry date)."""
-    if raw in (None, ""):
-        names: list[str] = []
-    elif isinstance(raw, str):
-        names = [n for n in re.split(r"[,;\s]+", raw.lower()) if n]
-    elif isinstance(raw, list) and all(isinstance(n, str) for n in raw):
-        names = [n.strip().lower() for n in raw if n.strip()]
-    else:
-        log.warning(
-            "KI-Pass steps attribute %s holds an unreadable value; steps unknown", attribute
-        )
-        return {}
-    unknown = sorted(set(names) - set(KIPASS_STEPS))
-    if unknown:
-        log.warning(
-            "KI-Pass steps attribute %s names unknown steps %s (known: %s)",
-            attribute,
-            ", ".join(unknown),
-            ", ".join(KIPASS_STEPS),
-        )
-    return {step: step in names for step in KIPASS_STEPS}
 
 
 class GraphDirectory:
@@ -322,14 +126,14 @@ class GraphDirectory:
         self.timeout_seconds = timeout_seconds
         self.graph_base_url = graph_base_url.rstrip("/")
         graph_host = urlsplit(self.graph_base_url).hostname or ""
-        self.tokens = MsalTokenProvider(
-            authority=f"{authority_host.rstrip('/')}/{tenant_id}",
+        entra = EntraApp(
             client_id=client_id,
             credential=credential,
-            allowed_host=graph_host,
+            authority=authority_url(tenant_id, authority_host),
             verify=verify,
             timeout_seconds=timeout_seconds,
         )
+        self.tokens = MsalTokenProvider(entra, allowed_host=graph_host)
         # Our own transport: msgraph-core wraps it in a transport whose aclose() does not close
         # the wrapped one, so close() closes it itself.
         self._transport = httpx.AsyncHTTPTransport(verify=_ssl_context(verify))
@@ -371,8 +175,8 @@ class GraphDirectory:
         timeout) rather than cancelling one another: a request cancelled mid-flight can leave
         its connection behind in httpcore."""
         results: list[Any] = await asyncio.gather(
-            self._call(self._get_user(user_id), "/users/{id}"),
-            self._call(self._get_groups(user_id), "transitiveMemberOf"),
+            self.call(self.get_user(user_id), "/users/{id}"),
+            self.call(self.get_groups(user_id), "transitiveMemberOf"),
             return_exceptions=True,
         )
         errors = [e for e in results if isinstance(e, BaseException)]
@@ -383,7 +187,7 @@ class GraphDirectory:
         groups: dict[str, str] = results[1]
         return user, groups
 
-    async def _get_json(self, request_info: RequestInformation, what: str) -> dict[str, Any]:
+    async def get_json(self, request_info: RequestInformation, what: str) -> dict[str, Any]:
         """Send one request the SDK built; parse and check the JSON ourselves.
 
         The typed models would quietly turn a malformed answer into empty fields (a group list
@@ -404,7 +208,7 @@ class GraphDirectory:
             raise DirectoryUnavailable(f"Graph sent JSON that is not an object for {what}")
         return data
 
-    async def _get_user(self, user_id: str) -> dict[str, Any]:
+    async def get_user(self, user_id: str) -> dict[str, Any]:
         select = ["id", "displayName", "userPrincipalName"]
         select += [a for a in (self.kipass_expiry_attribute, self.kipass_steps_attribute) if a]
         config = RequestConfiguration(
@@ -413,7 +217,7 @@ class GraphDirectory:
             )
         )
         builder = self.client.users.by_user_id(user_id)
-        data = await self._get_json(builder.to_get_request_information(config), "/users/{id}")
+        data = await self.get_json(builder.to_get_request_information(config), "/users/{id}")
         user_id_value = data.get("id")
         if not isinstance(user_id_value, str) or not user_id_value:
             raise DirectoryUnavailable("unexpected JSON from Graph for /users/{id}: no text 'id'")
@@ -429,7 +233,7 @@ class GraphDirectory:
             "steps": data.get(self.kipass_steps_attribute) if self.kipass_steps_attribute else None,
         }
 
-    async def _get_groups(self, object_id: str) -> dict[str, str]:
+    async def get_groups(self, object_id: str) -> dict[str, str]:
         """Transitive group memberships: id (lower case) -> display name, all pages."""
         builder = self.client.users.by_user_id(object_id).transitive_member_of.graph_group
         config = RequestConfiguration(
@@ -444,7 +248,7 @@ class GraphDirectory:
         graph_netloc = urlsplit(self.graph_base_url).netloc
         groups: dict[str, str] = {}
         for _ in range(MAX_GROUP_PAGES):
-            page = await self._get_json(request_info, "transitiveMemberOf")
+            page = await self.get_json(request_info, "transitiveMemberOf")
             value = page.get("value")
             if not isinstance(value, list):
                 raise DirectoryUnavailable(
@@ -467,7 +271,7 @@ class GraphDirectory:
             request_info = builder.with_url(next_link).to_get_request_information(next_config)
         raise DirectoryUnavailable(f"transitiveMemberOf has more than {MAX_GROUP_PAGES} pages")
 
-    async def _call(self, call: Awaitable[T], what: str) -> T:
+    async def call(self, call: Awaitable[T], what: str) -> T:
         """Run one SDK call; turn every failure into UnknownUser or a plain DirectoryUnavailable."""
         try:
             return await call
@@ -540,85 +344,10 @@ class GraphDirectory:
             raise DirectoryUnavailable("token request timed out") from None
 
     async def diagnose(self, probe_user: str | None = None) -> list[CheckStep]:
-        """What `kiw kipass check` prints: token, a /users call, a transitiveMemberOf call, and
-        whether the configured KI-Pass and access groups exist."""
-        steps: list[CheckStep] = []
+        """What `kiw kipass check` prints (graph/diagnosis.py)."""
+        from graph.diagnosis import diagnose
 
-        async def step(name: str, action: Callable[[], Awaitable[str]]) -> bool:
-            try:
-                async with asyncio.timeout(self.timeout_seconds * 2):
-                    detail = await action()
-                steps.append(CheckStep(name, True, detail))
-                return True
-            except TimeoutError:
-                steps.append(
-                    CheckStep(name, False, "no answer in time (network, proxy, firewall?)")
-                )
-            except (DirectoryUnavailable, UnknownUser) as exc:
-                steps.append(CheckStep(name, False, str(exc)))
-            return False
-
-        async def token() -> str:
-            await self.tokens.token()
-            return "app token acquired from the authority"
-
-        probe: dict[str, str] = {}
-
-        async def users() -> str:
-            if probe_user:
-                user = await self._call(self._get_user(probe_user), "/users/{id}")
-                probe["id"] = user["id"]
-                return "read the given user"
-            config = RequestConfiguration(
-                query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
-                    select=["id"], top=1
-                )
-            )
-            request_info = self.client.users.to_get_request_information(config)
-            page = await self._call(self._get_json(request_info, "/users"), "/users")
-            value = page.get("value")
-            if not isinstance(value, list) or not value or not isinstance(value[0], dict):
-                raise DirectoryUnavailable("Graph returned no users for /users")
-            probe["id"] = str(value[0].get("id"))
-            return "read a user (User.Read.All works)"
-
-        async def member_of() -> str:
-            groups = await self._call(self._get_groups(probe["id"]), "transitiveMemberOf")
-            return f"read group memberships (GroupMember.Read.All works; {len(groups)} groups)"
-
-        async def configured_groups() -> str:
-            # A typo in KIW_KIPASS_GROUP_ID would make nobody hold a KI-Pass: check it exists.
-            named = {self.kipass_group_id: "KI-Pass group (KIW_KIPASS_GROUP_ID)"}
-            for gid, access in self.access_groups_by_id.items():
-                named.setdefault(gid, f"access group '{access}' (KIW_ACCESS_GROUP_MAP)")
-            found = []
-            for gid, role in named.items():
-                name = await self._call(self._get_group_name(gid), f"/groups/{gid}")
-                found.append(f"{role}: '{name}'")
-            return "; ".join(found)
-
-        if await step("token", token) and await step("users", users):
-            await step("transitiveMemberOf", member_of)
-            await step("configured groups", configured_groups)
-        return steps
-
-    async def _get_group_name(self, group_id: str) -> str:
-        config = RequestConfiguration(
-            query_parameters=GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
-                select=["id", "displayName"]
-            )
-        )
-        builder = self.client.groups.by_group_id(group_id)
-        try:
-            data = await self._get_json(builder.to_get_request_information(config), "/groups/{id}")
-        except APIError as exc:
-            if exc.response_status_code == 404:
-                raise DirectoryUnavailable(
-                    f"group {group_id} does not exist in the tenant: check the configured id"
-                ) from None
-            raise
-        name = data.get("displayName")
-        return name if isinstance(name, str) else group_id
+        return await diagnose(self, probe_user)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -648,22 +377,3 @@ def describe_status(status: int, what: str, code: str = "") -> str:
     if status >= 500:
         return f"Graph failed on {what} ({status})"
     return f"Graph answered {status} {code} on {what}".replace("  ", " ")
-
-
-def parse_expiry(raw: Any) -> date | None:
-    """ISO date ("2027-06-30") or date-time ("2027-06-30T00:00:00Z"); None if unreadable."""
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else None
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None

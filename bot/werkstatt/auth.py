@@ -10,17 +10,15 @@ from KIW_AUDIT_KEY, so all instances accept it), HttpOnly, SameSite=Lax, 8 hours
 
 Local mode (no MicrosoftAppId): there is no sign-in to check, so only requests from a loopback
 address are served, whatever KIW_HOST says.
+
+msal is reached through the one wrapper (graph/entra.py); the refusal pages are in
+bot/werkstatt/pages.py, the signed cookies in bot/werkstatt/cookies.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import html
 import ipaddress
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +27,19 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.werkstatt.cookies import SignedCookie
+from bot.werkstatt.pages import (
+    LOGIN_PATH,
+    SIGN_IN_AGAIN,
+    entra_unreachable,
+    not_in_group,
+    redirect,
+    refusal,
+    sign_in_expired,
+    sign_in_failed,
+    wants_json,
+)
+from graph.entra import BOT_SETTINGS, EntraApp, EntraError
 from graph.principal import Directory, DirectoryError, UnknownUser
 
 log = logging.getLogger("kiw.werkstatt.auth")
@@ -40,9 +51,10 @@ FLOW_SECONDS = 600
 CALLBACK_PATH = "/werkstatt/auth/callback"
 # Each call to Entra ID (metadata, token) gets this long; a sign-in page that hangs helps no one.
 ENTRA_TIMEOUT_SECONDS = 10.0
-# The errors that mean "Entra ID cannot be reached or read" (see entra_unreachable).
-ENTRA_DOWN = (OSError, TimeoutError, ValueError)
-LOGIN_PATH = "/werkstatt/login"
+# The errors that mean "Entra ID cannot be reached or read" (see entra_unreachable): the
+# wrapper's own, requests' (RequestException is an OSError), timeouts, and msal's ValueError
+# when the tenant's OpenID metadata cannot be read.
+ENTRA_DOWN = (EntraError, OSError, TimeoutError, ValueError)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -63,79 +75,6 @@ def is_loopback(remote: str | None) -> bool:
         return False
 
 
-# Where a person can go from a refusal page: (href, German link text).
-SIGN_IN_AGAIN = (LOGIN_PATH, "Erneut anmelden")
-TO_DASHBOARD = ("/werkstatt", "Zum Werkstatt-Dashboard")
-
-
-def refusal(
-    status: int,
-    message: str,
-    *,
-    wants_json: bool,
-    title: str = "Kein Zugang",
-    way_back: tuple[str, str] | None = None,
-) -> web.Response:
-    if wants_json:
-        return web.json_response({"error": message}, status=status)
-    link = (
-        f"<p><a id='way-back' href='{html.escape(way_back[0])}'>{html.escape(way_back[1])}</a></p>"
-        if way_back
-        else ""
-    )
-    page = (
-        "<!doctype html><html lang='de'><head><meta charset='utf-8'>"
-        f"<title>KI-Werkstatt – {html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1><p id='refusal'>{html.escape(message)}</p>{link}"
-        "</body></html>"
-    )
-    return web.Response(text=page, status=status, content_type="text/html")
-
-
-def entra_unreachable(exc: BaseException) -> web.Response:
-    # OSError covers requests' exceptions (RequestException is an IOError) and socket errors;
-    # msal raises ValueError when the tenant's OpenID metadata cannot be read.
-    log.warning("werkstatt sign-in: Entra ID not reachable (%s: %s)", type(exc).__name__, exc)
-    return refusal(
-        503,
-        "Die Anmeldung über Microsoft Entra ID ist gerade nicht erreichbar. Bitte versuchen Sie "
-        "es in einigen Minuten erneut; besteht das Problem weiter, wenden Sie sich an den Betrieb.",
-        wants_json=False,
-        title="Anmeldung nicht möglich",
-        way_back=SIGN_IN_AGAIN,
-    )
-
-
-def sign_in_expired() -> web.Response:
-    return refusal(
-        400,
-        "Die Anmeldung ist abgelaufen oder wurde in einem anderen Fenster begonnen. "
-        "Bitte melden Sie sich erneut an.",
-        wants_json=False,
-        title="Anmeldung abgelaufen",
-        way_back=SIGN_IN_AGAIN,
-    )
-
-
-def sign_in_failed() -> web.Response:
-    return refusal(
-        403,
-        "Die Anmeldung wurde abgebrochen oder von Microsoft Entra ID abgelehnt.",
-        wants_json=False,
-        title="Anmeldung fehlgeschlagen",
-        way_back=SIGN_IN_AGAIN,
-    )
-
-
-def redirect(location: str) -> web.Response:
-    # A plain 302 response (not a raised HTTPFound) so cookies can be set on it.
-    return web.Response(status=302, headers={"Location": location})
-
-
-def _wants_json(request: web.Request) -> bool:
-    return "/api/" in request.path or request.path.endswith((".csv", "/prioritise"))
-
-
 class Guard(Protocol):
     async def check(self, request: web.Request) -> Admin | web.Response: ...
 
@@ -149,7 +88,7 @@ class LoopbackOnly:
         return refusal(
             403,
             "Im lokalen Modus ist das Werkstatt-Dashboard nur auf dem Rechner selbst erreichbar.",
-            wants_json=_wants_json(request),
+            wants_json=wants_json(request),
         )
 
 
@@ -164,40 +103,8 @@ class NotConfigured:
         return refusal(
             503,
             "Das Werkstatt-Dashboard ist nicht eingerichtet. Bitte wenden Sie sich an den Betrieb.",
-            wants_json=_wants_json(request),
+            wants_json=wants_json(request),
         )
-
-
-class SignedCookie:
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def dump(self, payload: dict[str, Any]) -> str:
-        body = base64.urlsafe_b64encode(
-            json.dumps(payload, separators=(",", ":")).encode()
-        ).decode()
-        return f"{body}.{self._sign(body)}"
-
-    def load(self, value: str | None) -> dict[str, Any] | None:
-        if not value or "." not in value:
-            return None
-        body, signature = value.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._sign(body)):
-            return None
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(body.encode()))
-        except ValueError:
-            return None
-        if not isinstance(payload, dict) or payload.get("exp", 0) < time.time():
-            return None
-        return payload
-
-    def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
-
-
-def session_key(audit_key: bytes) -> bytes:
-    return hmac.new(audit_key, b"kiw-werkstatt-session-v1", hashlib.sha256).digest()
 
 
 class EntraSignIn:
@@ -217,41 +124,30 @@ class EntraSignIn:
         verify: bool | str = True,  # a CA bundle path for tests against a local HTTPS server
         timeout: float = ENTRA_TIMEOUT_SECONDS,
     ) -> None:
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._authority = authority
+        self._entra = EntraApp(
+            client_id=client_id,
+            credential=client_secret,
+            authority=authority,
+            verify=verify,
+            timeout_seconds=timeout,
+            settings=BOT_SETTINGS,  # the bot's own app registration signs people in
+        )
         self._tenant_id = tenant_id
         self._admin_group = admin_group
         self._directory = directory
         self._cookies = SignedCookie(key)
         self._public_base_url = public_base_url.rstrip("/") if public_base_url else None
-        self._verify = verify
         self._timeout = timeout
-        self._msal: Any = None
-        self._lock = asyncio.Lock()
 
     async def _app(self) -> Any:
-        # msal discovers the tenant's endpoints over the network when the object is built, so
-        # build it lazily, once, off the event loop.
-        async with self._lock:
-            if self._msal is None:
-                import msal
+        # msal discovers the tenant's endpoints when the client is built: the first sign-in
+        # builds it, off the event loop.
+        return await self._entra_call(self._entra.client)
 
-                self._msal = await self._entra(
-                    msal.ConfidentialClientApplication,
-                    self._client_id,
-                    client_credential=self._client_secret,
-                    authority=self._authority,
-                    verify=self._verify,
-                    timeout=self._timeout,
-                    instance_discovery=False,
-                )
-            return self._msal
-
-    async def _entra(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def _entra_call(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking msal call off the event loop, abandoned if it outlives its deadline.
 
-        msal's own timeout (per HTTP request) ends the thread; the outer deadline covers the
+        The wrapper's timeout (per HTTP request) ends the thread; the outer deadline covers the
         few requests one call may make."""
         return await asyncio.wait_for(
             asyncio.to_thread(call, *args, **kwargs), timeout=3 * self._timeout
@@ -259,12 +155,7 @@ class EntraSignIn:
 
     async def close(self) -> None:
         """Close msal's HTTP session (its pooled connections to the token endpoint)."""
-        if self._msal is not None:
-            http_client = getattr(self._msal, "http_client", None)
-            close = getattr(http_client, "close", None)
-            if close is not None:
-                await asyncio.to_thread(close)
-            self._msal = None
+        await asyncio.to_thread(self._entra.close)
 
     def _redirect_uri(self, request: web.Request) -> str:
         base = self._public_base_url or str(request.url.origin())
@@ -308,7 +199,7 @@ class EntraSignIn:
     async def check(self, request: web.Request) -> Admin | web.Response:
         session = self._cookies.load(request.cookies.get(SESSION_COOKIE))
         if session is None:
-            if _wants_json(request):
+            if wants_json(request):
                 return refusal(401, "Bitte melden Sie sich an.", wants_json=True)
             return redirect(LOGIN_PATH)
         allowed = await self._is_admin(str(session.get("oid", "")))
@@ -316,16 +207,16 @@ class EntraSignIn:
             return refusal(
                 503,
                 "Die Berechtigung kann gerade nicht geprüft werden. Bitte später erneut versuchen.",
-                wants_json=_wants_json(request),
+                wants_json=wants_json(request),
             )
         if not allowed:
-            return _not_in_group(request)
+            return not_in_group(request)
         return Admin(str(session["oid"]))
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         try:
             msal_app = await self._app()
-            flow = await self._entra(
+            flow = await self._entra_call(
                 msal_app.initiate_auth_code_flow,
                 [],
                 redirect_uri=self._redirect_uri(request),
@@ -352,7 +243,7 @@ class EntraSignIn:
         flow.pop("exp", None)
         try:
             msal_app = await self._app()
-            result = await self._entra(msal_app.acquire_token_by_auth_code_flow, flow, answer)
+            result = await self._entra_call(msal_app.acquire_token_by_auth_code_flow, flow, answer)
         except ENTRA_DOWN as exc:
             return entra_unreachable(exc)
         claims = result.get("id_token_claims") if isinstance(result, dict) else None
@@ -378,7 +269,7 @@ class EntraSignIn:
                 way_back=SIGN_IN_AGAIN,
             )
         if not allowed:
-            return _not_in_group(request)
+            return not_in_group(request)
         response = redirect("/werkstatt")
         session = {"oid": oid, "exp": time.time() + SESSION_SECONDS}
         self._set_cookie(
@@ -404,15 +295,6 @@ async def _auth_response(request: web.Request) -> dict[str, str]:
     if request.method == "POST":
         return {k: str(v) for k, v in (await request.post()).items()}
     return dict(request.query)
-
-
-def _not_in_group(request: web.Request) -> web.Response:
-    return refusal(
-        403,
-        "Das Werkstatt-Dashboard ist dem Team der KI-Werkstatt und dem Personalrat vorbehalten. "
-        "Ihr Konto ist nicht in der berechtigten Gruppe.",
-        wants_json=_wants_json(request),
-    )
 
 
 def guarded(guard: Guard, handler: Handler) -> Handler:

@@ -29,14 +29,8 @@ from aiohttp import BodyPartReader, web
 from bot.pipeline import Invocation, Pipeline
 from bot.services import Services, audit_key
 from bot.werkstatt import aggregate, published
-from bot.werkstatt.auth import (
-    EntraSignIn,
-    Guard,
-    LoopbackOnly,
-    NotConfigured,
-    guarded,
-    session_key,
-)
+from bot.werkstatt.auth import EntraSignIn, Guard, LoopbackOnly, NotConfigured, guarded
+from bot.werkstatt.cookies import session_key
 from bot.werkstatt.labels import skill_rows
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
 from prioritisation.schedule import Quarter

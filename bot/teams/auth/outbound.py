@@ -3,8 +3,9 @@
 Why: botbuilder 4.17.1 builds a new `MicrosoftAppCredentials` (and with it a new MSAL client with
 an empty cache) for every turn, and asks for the token synchronously inside the event loop while
 signing the reply. In production that is one blocking round trip to Entra ID per reply.
-Here one MSAL client lives as long as the adapter; the token is fetched in a worker thread
-(MSAL is synchronous), one fetch at a time, and reused until `refresh_margin` before it expires.
+Here one MSAL client (graph/entra.py, the wrapper the directory and the dashboard's sign-in use
+too) lives as long as the adapter; the token is fetched in a worker thread (MSAL is
+synchronous), one fetch at a time, and reused until `refresh_margin` before it expires.
 """
 
 from __future__ import annotations
@@ -17,15 +18,24 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import msal
-import requests
 from botframework.connector.auth import AppCredentials
+
+from graph.entra import (
+    BOT_SETTINGS,
+    DEFAULT_AUTHORITY_HOST,
+    EntraApp,
+    EntraHttp,
+    EntraRefused,
+    EntraUnreachable,
+    authority_url,
+    read_token,
+)
 
 log = logging.getLogger(__name__)
 
 BOT_CONNECTOR_SCOPE = "https://api.botframework.com"
 # Tenant used for multi-tenant bots' outbound tokens (Bot Framework convention).
 MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
-DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 # All tries for one token together; inside Teams' ~15 s, leaving room for the reply itself.
 DEFAULT_DEADLINE_SECONDS = 8.0
 
@@ -39,25 +49,7 @@ class OutboundTokenUnavailable(OutboundTokenError):
 
 
 Acquire = Callable[[], Mapping[str, Any]]
-
-# Answers of the authority that mean "try again" rather than "your credentials are wrong".
-_TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
-
-
-class DeadlineSession(requests.Session):
-    """MSAL's HTTP client, with a timeout on every request.
-
-    MSAL passes no timeout when it is given its own session, and requests waits forever by
-    default: one authority that accepts but never answers used to hold every turn for minutes.
-    The provider sets `timeout` to what is left of its deadline before each try."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        return super().request(method, url, *args, **kwargs)
+_WHAT = "Could not get the bot's access token for the Bot Connector"
 
 
 class OutboundTokenProvider:
@@ -77,7 +69,7 @@ class OutboundTokenProvider:
         *,
         refresh_margin_seconds: float = 300.0,
         clock: Callable[[], float] = time.time,
-        http: DeadlineSession | None = None,
+        http: EntraHttp | None = None,
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
         attempts: int = 3,
         backoff_seconds: float = 0.25,
@@ -113,30 +105,22 @@ class OutboundTokenProvider:
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     ) -> OutboundTokenProvider:
         """SingleTenant (tenant id given) or MultiTenant (botframework.com) app registration."""
-        authority = f"{authority_host.rstrip('/')}/{tenant_id or MULTI_TENANT_AUTHORITY_TENANT}"
+        # No retry of msal's own: the provider retries with backoff within its deadline.
+        entra = EntraApp(
+            client_id=app_id,
+            credential=secret,
+            authority=authority_url(tenant_id or MULTI_TENANT_AUTHORITY_TENANT, authority_host),
+            timeout_seconds=deadline_seconds,
+            retries=0,
+            settings=BOT_SETTINGS,
+        )
         scopes = [scope.rstrip("/") + "/.default"]
-        apps: list[msal.ConfidentialClientApplication] = []
-        http = DeadlineSession(deadline_seconds)
 
         def acquire() -> Mapping[str, Any]:
-            # Built on first use, in the worker thread: MSAL's constructor already calls the
-            # authority's discovery endpoint with blocking I/O.
-            if not apps:
-                apps.append(
-                    msal.ConfidentialClientApplication(
-                        client_id=app_id,
-                        client_credential=secret,
-                        authority=authority,
-                        # The authority comes from the admin's configuration; instance discovery
-                        # would call login.microsoftonline.com even for a sovereign or test host.
-                        instance_discovery=False,
-                        http_client=http,
-                    )
-                )
-            result: Mapping[str, Any] = apps[0].acquire_token_for_client(scopes=scopes)
+            result: Mapping[str, Any] = entra.client().acquire_token_for_client(scopes=scopes)
             return result
 
-        return cls(acquire, http=http, deadline_seconds=deadline_seconds)
+        return cls(acquire, http=entra.http, deadline_seconds=deadline_seconds)
 
     @classmethod
     def for_managed_identity(
@@ -148,7 +132,7 @@ class OutboundTokenProvider:
     ) -> OutboundTokenProvider:
         """UserAssignedMSI: the platform's managed identity endpoint issues the token."""
         clients: list[msal.ManagedIdentityClient] = []
-        http = DeadlineSession(deadline_seconds)
+        http = EntraHttp(timeout=deadline_seconds, retries=0)
 
         def acquire() -> Mapping[str, Any]:
             if not clients:
@@ -277,18 +261,14 @@ class OutboundTokenProvider:
                     f"token authority unreachable: {type(exc).__name__}: {str(exc)[:300]}"
                 ) from exc
             self.fetch_count += 1
-            token = result.get("access_token")
-            if not isinstance(token, str) or not token:
-                error = str(result.get("error", "unknown error"))
-                kind = (
-                    OutboundTokenUnavailable if error in _TRANSIENT_ERRORS else OutboundTokenError
-                )
-                raise kind(
-                    "Could not get the bot's access token for the Bot Connector: "
-                    f"{error}: {str(result.get('error_description', ''))[:300]}"
-                )
-            lifetime = float(result.get("expires_in") or 3600)
-            self._token = token
+            try:
+                token = read_token(result, BOT_SETTINGS)
+            except EntraUnreachable as exc:
+                raise OutboundTokenUnavailable(f"{_WHAT}: {exc}") from None
+            except EntraRefused as exc:
+                raise OutboundTokenError(f"{_WHAT}: {exc}") from None
+            lifetime = token.expires_in
+            self._token = token.access_token
             self._expires_at = now + lifetime
             # Never refetch more often than every 30 s, even if the issuer hands out short tokens.
             self._refresh_at = now + max(lifetime - self._margin, min(30.0, lifetime / 2))

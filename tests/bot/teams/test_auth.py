@@ -250,5 +250,10 @@ async def test_outbound_token_failure_is_a_plain_error() -> None:
     provider = OutboundTokenProvider(
         lambda: {"error": "invalid_client", "error_description": "AADSTS7000215: bad secret"}
     )
-    with pytest.raises(OutboundTokenError, match="invalid_client"):
+    with pytest.raises(OutboundTokenError) as refused:
         await provider.token()
+    # The setting the bot's own registration is configured by, not the directory's.
+    assert str(refused.value) == (
+        "Could not get the bot's access token for the Bot Connector: token request refused: "
+        "the client secret is wrong (MicrosoftAppPassword) (AADSTS7000215)"
+    )

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.werkstatt.auth import EntraSignIn, session_key
+from bot.werkstatt.auth import EntraSignIn
+from bot.werkstatt.cookies import session_key
 from graph.principal import Principal
 from tests.bot.kit import AUDIT_KEY, FakeDirectory
 from tests.bot.werkstatt.support import (

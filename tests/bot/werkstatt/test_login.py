@@ -16,7 +16,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.werkstatt.auth import FLOW_COOKIE, EntraSignIn, SignedCookie, session_key
+from bot.werkstatt.auth import FLOW_COOKIE, EntraSignIn
+from bot.werkstatt.cookies import SignedCookie, session_key
 from tests.bot.kit import AUDIT_KEY, FakeDirectory
 from tests.bot.werkstatt.support import ADMIN_GROUP, mount, services_for
 
