@@ -43,17 +43,7 @@ from azure.search.documents.indexes.models import (
 )
 from azure.search.documents.models import IndexDocumentsBatch, VectorFilterMode, VectorizedQuery
 
-from indexer.analysis import (
-    REFERENCE,
-    STOPWORDS,
-    WORD_PATTERN,
-    allris_source_ids,
-    fold,
-    fold_key,
-    parse_query,
-    reference_key,
-    vocabulary,
-)
+from indexer.analysis import STOPWORDS, WORD_PATTERN, fold, fold_key
 from indexer.azure_vectors import (
     ENCODER_FIELD,
     HASH_FIELD,
@@ -67,8 +57,11 @@ from indexer.azure_vectors import (
 from indexer.embedding import EmbedReport
 from indexer.encoders import Encoder
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
+from indexer.queries import parse_query
 from indexer.snippets import clip
 from indexer.vectors import embedding_text, text_hash
+from indexer.vocabulary import vocabulary
+from kiw_common.references import WRITTEN_REFERENCE, allris_source_ids, reference_key
 
 log = logging.getLogger(__name__)
 
@@ -680,7 +673,7 @@ class AzureSearchIndex:
         # References are matched by filter below, not as words.
         raw_words = [
             w
-            for w in WORD_PATTERN.findall(REFERENCE.sub(" ", query.text))
+            for w in WORD_PATTERN.findall(WRITTEN_REFERENCE.sub(" ", query.text))
             if fold(w) not in STOPWORDS
         ]
         raw_words = list(dict.fromkeys(raw_words))[:_MAX_QUERY_WORDS]

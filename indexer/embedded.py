@@ -40,13 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import tantivy
 
-from indexer.analysis import (
-    Decompounder,
-    ParsedQuery,
-    allris_source_ids,
-    parse_query,
-    reference_key,
-)
+from indexer.compounds import Decompounder
 from indexer.embedded_query import QueryClauses
 from indexer.embedded_schema import (
     SCHEMA_VERSION,
@@ -63,7 +57,9 @@ from indexer.embedding import EMBED_BATCH, EmbedReport, embed_pending
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion
 from indexer.model import Chunk, SearchQuery, SearchResults
+from indexer.queries import ParsedQuery, parse_query
 from indexer.vectors import Nearest, VectorStore
+from kiw_common.references import allris_source_ids, reference_key
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 
 import tantivy
 
-from indexer.analysis import Decompounder, ParsedQuery, QueryWord, fold_key, stems
+from indexer.analysis import fold_key, stems
+from indexer.compounds import Decompounder
 from indexer.embedded_schema import as_datetime
 from indexer.model import PUBLIC, SearchQuery
+from indexer.queries import ParsedQuery, QueryWord
 from indexer.snippets import Highlighter
 
 # Boosts: a title match counts double, a compound-part match a little less than the word.

@@ -23,16 +23,10 @@ from typing import Any
 
 import tantivy
 
-from indexer.analysis import (
-    Decompounder,
-    allris_source_ids,
-    fold_key,
-    reference_key,
-    stems,
-    stems_of,
-    words,
-)
+from indexer.analysis import fold_key, stems, stems_of, words
+from indexer.compounds import Decompounder
 from indexer.model import Chunk
+from kiw_common.references import allris_source_ids, reference_key
 
 SCHEMA_VERSION = 3
 TERMS = "kiw_terms"  # whitespace tokenizer over pre-analysed terms

@@ -16,11 +16,12 @@ from dataclasses import replace
 
 import tantivy
 
-from indexer.analysis import ParsedQuery, QueryWord, cached_stem
+from indexer.analysis import cached_stem
 from indexer.embedded_query import QueryClauses
 from indexer.embedded_schema import FACET_FIELDS, FACET_SIZE, chunk_from_json, facets_of
 from indexer.fusion import Fusion, fuse
 from indexer.model import Chunk, Hit, SearchQuery, SearchResults
+from indexer.queries import ParsedQuery, QueryWord
 from indexer.snippets import Highlighter
 from indexer.vectors import Nearest
 

@@ -19,7 +19,7 @@ from typing import IO
 
 import tantivy
 
-from indexer.analysis import Decompounder
+from indexer.compounds import Decompounder
 from indexer.embedded_schema import analyse, chunk_from_json, to_document
 from indexer.model import Chunk
 

@@ -34,12 +34,12 @@ from typing import Any
 
 import yaml
 
-from indexer.analysis import allris_source_ids
 from indexer.checkpoint import Checkpoint
 from indexer.extract import MAX_INPUT_BYTES, mime_for_name
 from indexer.model import PUBLIC
 from indexer.source import DocumentMeta, FileRef, Skip, SourceBatch, SourceDocument
 from indexer.titles import document_title
+from kiw_common.references import allris_source_ids
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from indexer.analysis import QUESTION_WORDS, fold, match_stem
+from indexer.analysis import QUESTION_WORDS, fold
 from indexer.analysis import STOPWORDS as FUNCTION_WORDS
 from indexer.chunking import join_broken_words
+from indexer.verbs import match_stem
 
 # Function words and question words that say nothing about the topic of a question (folded
 # spelling: "für" is "fuer"). The one list lives in indexer/analysis.py.
@@ -98,7 +99,7 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """The stem skills compare words by (indexer.analysis.match_stem: folded, participles
+    """The stem skills compare words by (indexer.verbs.match_stem: folded, participles
     turned into their verb, Snowball German)."""
     return match_stem(word)
 

@@ -7,7 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from indexer.analysis import fold, match_stem
+from indexer.analysis import fold
+from indexer.verbs import match_stem
 from skills.generator.base import Passage
 from skills.reader.kinds import (
     ASKS_START,

@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.analysis import QUESTION_WORDS, STOPWORDS, fold, match_stem, vocabulary
+from indexer.analysis import QUESTION_WORDS, STOPWORDS, fold
+from indexer.verbs import match_stem
+from indexer.vocabulary import vocabulary
 from skills.reader.kinds import ASKS_HOW, PURPOSE_FRAME, QUESTION_KINDS, RULE_ANSWER, YES_NO
 from skills.reader.words import CLAUSE_END_PARTICLE, Concept, root, word_tokens
 

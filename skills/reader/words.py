@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from indexer.analysis import SEPARABLE_PARTICLES, STOPWORDS, fold, match_stem
+from indexer.analysis import STOPWORDS, fold
+from indexer.verbs import SEPARABLE_PARTICLES, match_stem
 
 ALTERNATIVE_MIN = 0.8  # an administrative term matches by inflection at least, not by its head
 

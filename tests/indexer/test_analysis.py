@@ -1,15 +1,9 @@
 from __future__ import annotations
 
-from indexer.analysis import (
-    Decompounder,
-    fold,
-    fold_key,
-    parse_query,
-    reference_key,
-    stem,
-    stems,
-    words,
-)
+from indexer.analysis import fold, fold_key, stem, stems, words
+from indexer.compounds import Decompounder
+from indexer.queries import parse_query
+from kiw_common.references import reference_key
 
 
 def test_fold_treats_umlaut_spellings_alike() -> None:

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import yaml
 
-from indexer.analysis import VOCABULARY_FILE, match_stem, parse_query, vocabulary
 from indexer.azure_search import AzureSearchIndex
 from indexer.embedded import EmbeddedIndex
 from indexer.model import SearchQuery
+from indexer.queries import parse_query
+from indexer.verbs import match_stem
+from indexer.vocabulary import VOCABULARY_FILE, vocabulary
 from tests.indexer import search_corpus as corpus
 from tests.indexer.azure_search_server import FakeSearchService, serve
 
