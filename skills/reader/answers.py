@@ -169,7 +169,7 @@ _ASKS_SEVERAL = re.compile(r"^\W*welche[nrs]?\s+[\w-]+\s+(?:sind|\w+en)\b", re.I
 
 
 def _focus(shape: QuestionShape, weights: dict[str, float]) -> Concept | None:
-    nouns = [c for c in shape.concepts if c.noun and c is not shape.asked]
+    nouns = [c for c in shape.concepts if c.noun and not c.part and c is not shape.asked]
     return max(nouns, key=lambda c: weights[c.stem]) if nouns else None
 
 

@@ -132,6 +132,7 @@ def concepts_of(question: str) -> tuple[Concept, ...]:
     # ("freischalten" ~ "Freischaltung"); it is no concept of its own.
     particles = {fold(m.group(1)) for m in CLAUSE_END_PARTICLE.finditer(question)}
     covered.update(particles)
+    parts: set[str] = set()
     for i, token in enumerate(tokens):
         if token in STOPWORDS or token in QUESTION_WORDS or len(token) < 2 or token in covered:
             continue
@@ -146,8 +147,9 @@ def concepts_of(question: str) -> tuple[Concept, ...]:
                 covered.update(token.split("-"))
                 whole = match_stem(token.replace("-", ""))
                 out.setdefault(whole, Concept(token, whole, alternatives, noun))
+            parts.update(token.split("-"))
             continue  # otherwise its parts follow as tokens of their own
         s = match_stem(token)
         if s not in out:
-            out[s] = Concept(token, s, alternatives, noun)
+            out[s] = Concept(token, s, alternatives, noun, part=token in parts)
     return tuple(out.values())

@@ -22,6 +22,7 @@ class Concept:
     stem: str
     alternatives: tuple[tuple[str, ...], ...] = ()  # administrative terms (all stems match)
     noun: bool = True  # capitalised in the question (or no capitals typed at all)
+    part: bool = False  # a part of a hyphenated word ("KI-Anfragen"): evidence, not the focus
 
 
 def word_tokens(text: str, keep_case: bool = False) -> list[str]:
@@ -43,6 +44,9 @@ CLAUSE_END_PARTICLE = re.compile(
 )
 
 
+_TRUNCATED = re.compile(
+    r"\b([A-Za-zÄÖÜäöüß]{3,})-\s+(?:und|oder|sowie|bzw\.)\s+([A-Za-zÄÖÜäöüß]{7,})\b"
+)
 _ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 
 
@@ -54,6 +58,11 @@ def sentence_stems(text: str) -> frozenset[str]:
     tokens = [fold(t) for t in word_tokens(_ADDRESS.sub(" ", text))]
     words = [t for t in tokens if t not in STOPWORDS and len(t) > 1 and "-" not in t]
     out = {match_stem(t) for t in words}
+    # "Leistungs- oder Verhaltenskontrolle": the first compound shares the second's head
+    # (Ergänzungsstrich); every split of the second word is tried, only the true one will match.
+    for m in _TRUNCATED.finditer(text):
+        first, second = fold(m.group(1)), fold(m.group(2))
+        out.update(match_stem(first + second[i:]) for i in range(3, len(second) - 3))
     # A hyphenated compound is also the compound written in one: "E-Mail" ~ "Email",
     # "Barrierefreiheits-Check" ~ "Barrierefreiheitscheck" (its parts are words of their own).
     out.update(match_stem(t.replace("-", "")) for t in tokens if "-" in t and len(t) >= 5)
@@ -149,7 +158,10 @@ def _has_modifier(modifier: str, stems: frozenset[str]) -> bool:
     for link in ("s", "es", "n", "en", ""):
         part = modifier[: -len(link)] if link and modifier.endswith(link) else modifier
         if len(part) >= 4 and any(
-            s == part or (s.startswith(part) and len(s) - len(part) <= 2) for s in stems
+            s == part
+            or (s.startswith(part) and len(s) - len(part) <= 2)
+            or (part.startswith(s) and len(part) - len(s) <= 2 and len(s) >= 4)  # stemmed
+            for s in stems
         ):
             return True
     return False

@@ -111,3 +111,25 @@ def test_typos_are_matched_on_the_words_as_written() -> None:
     assert read("Darf ich ein Dokumnet mit Unterschrift scannen?", [passage(1, text)]).answerable
     ends = "Die Arbeitsergebnisse prüft die Amtsleitung."
     assert read("Wer prüft die Ergbnisse?", [passage(1, ends)]).answerable
+
+
+def test_a_truncated_compound_shares_the_head_of_the_next() -> None:
+    # Ergänzungsstrich: "Kranken- und Pflegeversicherung" speaks of the Krankenversicherung.
+    (concept,) = concepts_of("Krankenversicherung")
+    stems = sentence_stems("Die Beiträge zur Kranken- und Pflegeversicherung trägt die Stadt.")
+    assert match_strength(concept, stems) == 1.0
+
+
+def test_a_compound_said_in_two_words_with_a_stemmed_modifier() -> None:
+    # "Wasserverbrauch" ~ "… verbrauchen viel Wasser" (the modifier's stem is "wass").
+    (concept,) = concepts_of("Wasserverbrauchs")
+    stems = sentence_stems("Die Kühlanlagen verbrauchen viel Wasser.")
+    assert match_strength(concept, stems) >= 0.9
+
+
+def test_a_part_of_a_hyphenated_word_is_no_key_noun() -> None:
+    # "KI-Anfragen": the sentence speaks of the rest; "Anfragen" standing nowhere does not
+    # make the question unanswerable.
+    text = "Dienstliche Daten dürfen nicht über private Geräte in KI-Anwendungen eingegeben werden."
+    question = "Darf ich mein privates Gerät für dienstliche KI-Anfragen nutzen?"
+    assert read(question, [passage(1, text)]).answerable
