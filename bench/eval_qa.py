@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/eval_qa.py [--karlsruhe-papers 500] [--skip-karlsruhe]
     .venv/bin/python bench/eval_qa.py --skip-council --skip-karlsruhe --skip-summaries --split dev
+    .venv/bin/python bench/eval_qa.py --skip-rules --skip-karlsruhe --skip-summaries --split dev
 
 Rules set (bench/questions/rules.yaml): figures per split; for dev also per document (a change
 must not lower any one of them) and each miss with its cause (retrieval, gate refusal, wrong
@@ -54,6 +55,7 @@ sys.path.insert(0, str(REPO))
 from qa_sets import (  # noqa: E402  (bench/qa_sets.py, beside this script)
     council_questions,
     council_searches,
+    council_unanswerable,
     karlsruhe_chunks,
     karlsruhe_texts,
     rules_chunks,
@@ -393,12 +395,15 @@ def _shown_documents(result: Any) -> list[str]:
 
 
 async def eval_council(
-    tmp: Path, limit: int, show_failures: bool = True
+    tmp: Path, limit: int, show_failures: bool = True, splits: tuple[str, ...] = ("dev", "test")
 ) -> dict[str, dict[str, Any]]:
-    """Council search by category and council questions, per split, on a crawler-like subset."""
+    """Council search by category and council questions, per split, on a crawler-like subset.
+    The papers of every question are indexed whichever `splits` are asked (the index is the
+    same for dev and test); only the questions of `splits` are asked."""
     searches = council_searches()
     questions = council_questions()
-    wanted = {e for s in searches for e in s.expect} | {q.doc_id for q in questions}
+    unanswerable = council_unanswerable()
+    wanted = {e for s in searches for e in s.expect} | {q.doc_id for q in questions + unanswerable}
     start = time.perf_counter()
     chunks = await asyncio.to_thread(karlsruhe_chunks, limit, wanted)
     index = EmbeddedIndex(tmp / "council")
@@ -407,6 +412,8 @@ async def eval_council(
     ctx = _context(index, ExtractiveGenerator())
     rows: list[dict[str, Any]] = []
     for s in searches:
+        if s.split not in splits:
+            continue
         request = SkillRequest(text=s.text, command="suche")
         t = time.perf_counter()
         result = await allris_search.run(request, ctx)
@@ -416,18 +423,27 @@ async def eval_council(
         rows.append({"s": s, "split": s.split, "cat": s.category, "ms": ms,
                      "recall": 1.0 if rank else 0.0, "rr": 1.0 / rank if rank else 0.0})  # fmt: skip
     qa: list[dict[str, Any]] = []
-    for q in questions:
+    for q in questions + unanswerable:
+        if q.split not in splits:
+            continue
         request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
         t = time.perf_counter()
         result = await allris_search.run(request, ctx)
         ms = (time.perf_counter() - t) * 1000
         answer = str(result.data.get("answer", ""))
-        qa.append({"q": q, "split": q.split, "wording": q.wording, "ms": ms, "answer": answer,
-                   "fact": 1.0 if result.grounded and _has_fact(answer, q.facts) else 0.0,
-                   "cites": 1.0 if any(c.doc_id == q.doc_id for c in result.citations) else 0.0})  # fmt: skip
+        row: dict[str, Any] = {"q": q, "split": q.split, "wording": q.wording, "ms": ms,
+                               "answer": answer, "named": "names the paper" if q.names_paper
+                               else "topic only"}  # fmt: skip
+        if q.facts:
+            row["fact"] = 1.0 if result.grounded and _has_fact(answer, q.facts) else 0.0
+            row["answered"] = 1.0 if result.grounded else 0.0
+            row["cites"] = 1.0 if any(c.doc_id == q.doc_id for c in result.citations) else 0.0
+        else:
+            row["refused"] = 1.0 if result.outcome == "no_answer" else 0.0
+        qa.append(row)
     await index.close()
     out: dict[str, dict[str, Any]] = {}
-    for split in ("dev", "test"):
+    for split in splits:
         mine = [r for r in rows if r["split"] == split]
         asked = [r for r in qa if r["split"] == split]
         figures: dict[str, Any] = {
@@ -438,17 +454,24 @@ async def eval_council(
             "MRR": _by(mine, "cat", "rr"),
             "search turn ms p50 / p95": f"{_p([r['ms'] for r in mine], 0.5):.1f} / "
             f"{_p([r['ms'] for r in mine], 0.95):.1f}",
+            "questions answerable / unanswerable": f"{sum(1 for r in asked if 'fact' in r)} / "
+            f"{sum(1 for r in asked if 'refused' in r)}",
             "questions: answer contains fact": _by(asked, "wording", "fact"),
-            "questions: cites the paper": _pct([r["cites"] for r in asked]),
-            "question turn ms p95": f"{_p([r['ms'] for r in asked], 0.95):.1f}",
+            "  by naming the paper": _by(asked, "named", "fact"),
+            "questions: cites the paper": _by(asked, "wording", "cites"),
+            "questions: answered (grounded)": _by(asked, "wording", "answered"),
+            "questions: unanswerable refused": _by(asked, "wording", "refused"),
+            "question turn ms p50 / p95": f"{_p([r['ms'] for r in asked], 0.5):.1f} / "
+            f"{_p([r['ms'] for r in asked], 0.95):.1f}",
         }
         if show_failures and split == "dev":
             figures["failures"] = [
                 f"  missed [{r['cat']}] {r['s'].text}" for r in mine if not r["recall"]
             ] + [
-                f"  missed [{r['q'].id}] {r['q'].text}\n      -> {r['answer'][:160]!r}"
+                f"  {'answered' if 'refused' in r else 'missed'} [{r['q'].id}] {r['q'].text}"
+                f"\n      -> {r['answer'][:160]!r}"
                 for r in asked
-                if not r["fact"]
+                if r.get("fact") == 0.0 or r.get("refused") == 0.0
             ]
         out[split] = figures
     return out
@@ -561,6 +584,9 @@ async def main() -> int:
     )
     parser.add_argument("--skip-council", action="store_true", help="rules set only (~5 s)")
     parser.add_argument(
+        "--skip-rules", action="store_true", help="council set only (no rules questions)"
+    )
+    parser.add_argument(
         "--keywords-only",
         action="store_true",
         help="rules set on a keyword-only index (KIW_SEMANTIC=off), the figures before vectors",
@@ -575,15 +601,17 @@ async def main() -> int:
         "--split",
         choices=("dev", "test", "both"),
         default="both",
-        help="which rules-set questions to ask; tune with 'dev' (test figures not computed)",
+        help="which questions (rules and council sets) to ask; tune with 'dev' "
+        "(test figures not computed)",
     )
     args = parser.parse_args()
     semantic = not args.keywords_only
     splits = ("dev", "test") if args.split == "both" else (args.split,)
-    rules = await eval_rules(ExtractiveGenerator(), semantic=semantic, splits=splits)
-    for split, figures in rules.items():
-        _print(f"rules set, {split} split / extractive", figures)
-    if os.environ.get("KIW_OPENAI_BASE_URL"):
+    if not args.skip_rules:
+        rules = await eval_rules(ExtractiveGenerator(), semantic=semantic, splits=splits)
+        for split, figures in rules.items():
+            _print(f"rules set, {split} split / extractive", figures)
+    if os.environ.get("KIW_OPENAI_BASE_URL") and not args.skip_rules:
         from kiw_common.openai_connection import OpenAIConnection
         from skills.generator.openai_chat import OpenAIGenerator
 
@@ -601,7 +629,8 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         if not args.skip_council:
-            for split, figures in (await eval_council(tmp, args.karlsruhe_papers)).items():
+            council = await eval_council(tmp, args.karlsruhe_papers, splits=splits)
+            for split, figures in council.items():
                 _print(f"council set, {split} split / extractive", figures)
         if not args.old_sets:
             return 0

@@ -41,6 +41,7 @@ class Question:
     facts: tuple[str, ...]  # any of them must appear in the answer; () for unanswerable
     doc_id: str = ""  # where the supporting passage is
     document: str = ""  # the rules set's document key (an unanswerable one: the one it is near)
+    names_paper: bool = False  # council: the question names its paper (reference or link)
 
 
 def _facts(value: str | list[str] | None) -> tuple[str, ...]:
@@ -62,6 +63,7 @@ def _expand(
             facts=facts,
             doc_id=doc_id,
             document=document,
+            names_paper=bool(item.get("ref")),
         )
         for wording, text in zip(WORDINGS, item["q"], strict=True)
     ]
@@ -173,13 +175,63 @@ def council_searches() -> list[CouncilSearch]:
 
 
 def council_questions() -> list[Question]:
+    """The answerable council questions, each wording its own question; checked first."""
+    spec = council_spec()
+    check_council_spec(spec)
     return [
         q
-        for item in council_spec()["answerable"]
+        for item in spec["answerable"]
         for q in _expand(
             item, _split_of(item["paper"]), _facts(item["fact"]), _full_id(item["paper"])
         )
     ]
+
+
+def council_unanswerable() -> list[Question]:
+    """Council questions no paper answers; `doc_id` is the paper each is near (its split)."""
+    return [
+        q
+        for item in council_spec().get("unanswerable", [])
+        for q in _expand(item, _split_of(item["near"]), (), _full_id(item["near"]))
+    ]
+
+
+def _paper_texts(short_ids: Iterable[str]) -> dict[str, str]:
+    """Each paper's files' texts joined, whitespace collapsed (as passages join lines)."""
+    wanted = {_full_id(s) for s in short_ids}
+    files = {
+        f["id"].rsplit("/", 1)[1]: p["id"]
+        for p in _read_jsonl("papers.jsonl.gz")
+        if p["id"] in wanted
+        for f in p.get("auxiliaryFile", [])
+    }
+    joined: dict[str, list[str]] = {}
+    for file_id, text in karlsruhe_texts(files).items():
+        joined.setdefault(files[file_id], []).append(text)
+    return {paper: " ".join(" ".join(texts).split()) for paper, texts in joined.items()}
+
+
+def check_council_spec(spec: dict[str, Any]) -> None:
+    """Raises ValueError naming every answerable entry whose fact is not in its paper's texts
+    (whitespace collapsed), whose wordings are not three, or whose id is used twice."""
+    items = spec["answerable"] + spec.get("unanswerable", [])
+    texts = _paper_texts(item["paper"] for item in spec["answerable"])
+    problems: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            problems.append(f"{item['id']}: id used twice")
+        seen.add(item["id"])
+        if len(item["q"]) != len(WORDINGS):
+            problems.append(f"{item['id']}: {len(item['q'])} wordings, not {len(WORDINGS)}")
+        if "paper" not in item:
+            continue
+        text = texts.get(_full_id(item["paper"]), "")
+        for fact in _facts(item.get("fact")):
+            if fact not in text:
+                problems.append(f"{item['id']}: fact {fact!r} is not in {item['paper']}")
+    if problems:
+        raise ValueError("bench/questions/council.yaml: " + "; ".join(problems))
 
 
 def _full_id(short: str) -> str:
