@@ -96,7 +96,7 @@ def serve(target: str, config: dict[str, Any]) -> None:
         app.router.add_post("/api/messages", messages)
     else:
         from bot.app import create_app
-        from bot.settings import load_settings
+        from bot.settings_problems import load_settings
 
         settings = load_settings(env_file=None, **config["settings"])
         app = create_app(settings)

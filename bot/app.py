@@ -16,7 +16,8 @@ from aiohttp import ClientSession, ClientTimeout, web
 from bot.health import Ping, healthz, readyz_handler
 from bot.pipeline import Pipeline
 from bot.services import Services, build_services
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
+from bot.settings_problems import SettingsError, problems
 from bot.state import StateStore, build_state_store
 from bot.teams.adapter import build_adapter
 from bot.teams.handler import KiwTeamsHandler
@@ -48,9 +49,9 @@ def create_app(
     skills: Callable[[], Sequence[Skill]] = all_skills,
     trace_sink: Callable[[Trace], None] | None = None,
 ) -> web.Application:
-    problems = settings.problems()
-    if problems:
-        raise SettingsError(problems)
+    found = problems(settings)
+    if found:
+        raise SettingsError(found)
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
 

@@ -1,8 +1,8 @@
 """One frozen, typed settings object, read from the environment (and an optional `.env` file).
 
 Bot Framework settings keep the names admins know from Azure (`MicrosoftAppId`, ...); the
-project's own settings are prefixed `KIW_`. `load_settings()` names every missing or malformed
-variable at once, in plain words, before anything starts.
+project's own settings are prefixed `KIW_`. `load_settings()` (bot/settings_problems.py) names
+every missing or malformed variable at once, in plain words, before anything starts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -52,14 +52,6 @@ class StateBackend(StrEnum):
 
 
 CsvList = Annotated[tuple[str, ...], NoDecode]
-
-
-class SettingsError(Exception):
-    """Raised with every problem found in the configuration, in plain words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("Configuration problems:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def _alias(name: str) -> Any:
@@ -285,129 +277,5 @@ class Settings(BaseSettings):
         except ValueError:
             return False
 
-    def problems(self) -> list[str]:
-        """Cross-field checks; each problem in plain words."""
-        out: list[str] = []
-        if (
-            self.local_mode
-            and not self.host_is_loopback
-            and not self.insecure_local_mode_on_network
-        ):
-            out.append(
-                f"KIW_HOST={self.host} is not a loopback address, but MicrosoftAppId is empty "
-                "(local mode, no token check). Set MicrosoftAppId, bind to 127.0.0.1, or set "
-                "KIW_INSECURE_LOCAL_MODE_ON_NETWORK=true if you really mean it."
-            )
-        if not self.local_mode:
-            if (
-                self.microsoft_app_type != AppType.user_assigned_msi
-                and not self.microsoft_app_password
-            ):
-                out.append(
-                    "MicrosoftAppPassword is missing (needed for SingleTenant and MultiTenant)."
-                )
-            if self.microsoft_app_type != AppType.multi_tenant and not self.microsoft_app_tenant_id:
-                out.append(
-                    "MicrosoftAppTenantId is missing (needed for SingleTenant and UserAssignedMSI)."
-                )
-            if not self.audit_key:
-                out.append(
-                    "KIW_AUDIT_KEY is missing (the secret that pseudonymises user ids in the audit log)."
-                )
-        if self.state_backend == StateBackend.redis and not self.redis_url:
-            out.append("KIW_REDIS_URL is missing (KIW_STATE_BACKEND=redis).")
-        if self.index_backend == IndexBackend.azure and not self.azure_search_endpoint:
-            out.append("KIW_AZURE_SEARCH_ENDPOINT is missing (KIW_INDEX_BACKEND=azure).")
-        if self.generator_backend == GeneratorBackend.openai:
-            if not (self.openai_base_url or self.openai_azure_endpoint):
-                out.append(
-                    "KIW_OPENAI_BASE_URL or KIW_OPENAI_AZURE_ENDPOINT is missing (KIW_GENERATOR=openai)."
-                )
-            if not self.openai_model:
-                out.append("KIW_OPENAI_MODEL is missing (model or Azure deployment name).")
-            if self.openai_azure_endpoint and not self.openai_api_version:
-                out.append("KIW_OPENAI_API_VERSION is missing (needed for Azure OpenAI).")
-        if self.embeddings == EmbeddingsBackend.openai:
-            out += self._embedding_problems()
-        if self.directory_backend == DirectoryBackend.graph:
-            for name, value in (
-                ("KIW_GRAPH_TENANT_ID", self.graph_tenant_id),
-                ("KIW_GRAPH_CLIENT_ID", self.graph_client_id),
-                ("KIW_KIPASS_GROUP_ID", self.kipass_group_id),
-            ):
-                if not value:
-                    out.append(f"{name} is missing (KIW_DIRECTORY_BACKEND=graph).")
-            if not self.graph_client_secret and not self.graph_client_certificate:
-                out.append("KIW_GRAPH_CLIENT_SECRET or KIW_GRAPH_CLIENT_CERTIFICATE is missing.")
-        for entry in self.access_group_map:
-            if "=" not in entry or not all(entry.split("=", 1)):
-                out.append(f"KIW_ACCESS_GROUP_MAP entry '{entry}' is not 'groupId=accessGroup'.")
-        return out
-
-    def _embedding_problems(self) -> list[str]:
-        out = []
-        if not (
-            self.openai_embedding_base_url or self.openai_base_url or self.openai_azure_endpoint
-        ):
-            out.append(
-                "KIW_OPENAI_EMBEDDING_BASE_URL, KIW_OPENAI_BASE_URL or KIW_OPENAI_AZURE_ENDPOINT "
-                "is missing (KIW_EMBEDDINGS=openai)."
-            )
-        if not self.openai_embedding_model:
-            out.append(
-                "KIW_OPENAI_EMBEDDING_MODEL is missing (embedding model or Azure deployment name, "
-                "e.g. text-embedding-3-small)."
-            )
-        if not self.openai_embedding_dimensions:
-            out.append(
-                "KIW_OPENAI_EMBEDDING_DIMENSIONS is missing (the vector size the index is built "
-                "with, e.g. 1536 for text-embedding-3-small, 384 for e5-small)."
-            )
-        if (
-            self.openai_azure_endpoint
-            and not self.openai_embedding_base_url
-            and not self.openai_api_version
-        ):
-            out.append("KIW_OPENAI_API_VERSION is missing (needed for Azure OpenAI embeddings).")
-        return out
-
     def access_groups_by_entra_id(self) -> dict[str, str]:
         return dict(entry.split("=", 1) for entry in self.access_group_map if "=" in entry)
-
-
-def _plain(error: dict[str, Any]) -> str:
-    loc = error.get("loc") or ("?",)
-    name = str(loc[0])
-    value = error.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    return f"{name}: {error.get('msg', 'invalid value')}{shown}"
-
-
-def _field_for(alias: str) -> str | None:
-    for name, info in Settings.model_fields.items():
-        choices = info.validation_alias
-        names = choices.choices if isinstance(choices, AliasChoices) else [choices]
-        if alias == name or alias in names:
-            return name
-    return None
-
-
-def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Read settings; raise SettingsError listing *every* problem at once."""
-    malformed: list[str] = []
-    try:
-        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
-    except ValidationError as exc:
-        malformed = [_plain(dict(e)) for e in exc.errors()]
-        # Fall back to defaults for the malformed fields so the cross-field checks still run
-        # and the admin sees every problem in one go.
-        by_alias = {_field_for(str(e["loc"][0])) for e in exc.errors() if e.get("loc")}
-        defaults = {name: Settings.model_fields[name].default for name in by_alias if name}
-        try:
-            settings = Settings(_env_file=env_file, **{**overrides, **defaults})  # type: ignore[call-arg]
-        except ValidationError:
-            raise SettingsError(malformed) from None
-    problems = malformed + settings.problems()
-    if problems:
-        raise SettingsError(problems)
-    return settings

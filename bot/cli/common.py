@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings
+from bot.settings_problems import SettingsError, load_settings
 
 __all__ = ["SettingsError", "add_common", "emit_json", "settings_from_args"]
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from bot.audit import AuditLog
 from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from bot.settings_problems import load_settings
 from graph.principal import Directory, DirectoryUnavailable, Principal, UnknownUser
 from indexer.model import Chunk, SearchIndex, SearchQuery, SearchResults
 from skills.generator.base import Generator

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.settings import SAMPLE_ALLRIS_HOST, load_settings
+from bot.settings import SAMPLE_ALLRIS_HOST
+from bot.settings_problems import load_settings
 from tests.bot.audience_kit import (
     ALEX,
     REPO,

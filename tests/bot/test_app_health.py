@@ -9,7 +9,7 @@ import pytest
 
 from bot import health
 from bot.app import create_app
-from bot.settings import SettingsError
+from bot.settings_problems import SettingsError
 from tests.bot.kit import (
     FakeDirectory,
     FakeGenerator,

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import AppType, SettingsError, load_settings
+from bot.settings import AppType
+from bot.settings_problems import SettingsError, load_settings
 
 
 def test_defaults_are_local_mode_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,7 @@ async def test_settings_give_the_encoder_the_chat_models_endpoint_or_its_own() -
     # One connection from settings (bot/services.py): the encoder reaches the Azure endpoint
     # the generator uses, unless KIW_OPENAI_EMBEDDING_BASE_URL names an endpoint of its own.
     from bot.services import build_encoder, build_generator
-    from bot.settings import load_settings
+    from bot.settings_problems import load_settings
     from tests.skills.helpers import passage
 
     async with (

@@ -246,7 +246,7 @@ async def test_azure_openai_with_entra_id_token_sends_a_bearer_token() -> None:
 
 async def test_settings_build_the_openai_generator_the_bot_uses() -> None:
     from bot.services import build_generator
-    from bot.settings import load_settings
+    from bot.settings_problems import load_settings
 
     async with openai_server(FakeOpenAI(replies=[Reply("Nicht erlaubt [1].")])) as fake:
         settings = load_settings(
