@@ -17,6 +17,7 @@ from skills.reader.kinds import (
     REQUIRED_KINDS,
     STARTS,
     UNITS,
+    YES_NO_ANSWER,
 )
 from skills.reader.question import QuestionShape, read_question
 from skills.reader.sentences import Sentence, sentences_of
@@ -131,6 +132,9 @@ def read(
             # Jahr evaluiert").
             s.typed = s.typed and bool(STARTS.search(s.text) or CONCRETE_DATE.search(s.text))
         s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
+        if shape.kind == "rule" and k and YES_NO_ANSWER.match(sentences[k - 1].text):
+            # the sentence after an FAQ's "Ja."/"Nein." is its direct answer to the question
+            s.score += 0.2 if sentences[k - 1].passage == s.passage else 0.0
     ranked = {i for i, p in enumerate(passages) if p.ranked}
     answering = [
         s

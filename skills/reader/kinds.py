@@ -78,6 +78,8 @@ _PURPOSE = (
     r"\b(?:soll|sollen|dient|dienen|damit|Ziel\w*|Zweck\w*|bestätigt|ermöglicht|berechtigt|"
     r"entlasten|verbessern)\b|\bum\b[^.;]{0,80}\bzu\b"
 )
+# An FAQ answers a yes/no question first: "Nein." then the reason.
+YES_NO_ANSWER = re.compile(r"^(?:Ja|Nein|Nur)\b[^.!?]{0,40}[.!]$")
 # "Ab wann / seit wann …?" is answered by when something starts, not by any date.
 ASKS_START = re.compile(r"\b(?:ab|seit)\s+wann\b|\bsince\s+when\b", re.I)
 STARTS = re.compile(
@@ -191,15 +193,18 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "purpose",
         re.compile(
             r"\bwozu\b|\bwofür\b|\bzu\s+welchem\s+zweck\b|\bwas\s+(?:ist|sind)\s+(?:das|der|die)"
-            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b|\bwhy\b",
+            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b|\bwhy\b"
+            r"|\bwarum\b|\bweshalb\b|\bwieso\b",
             re.I,
         ),
-        re.compile(_PURPOSE, re.I),
+        # "Warum …?" is answered by a purpose or a cause ("weil", "denn", "deshalb").
+        re.compile(_PURPOSE + r"|\b(?:weil|denn|deshalb|daher|darum)\b", re.I),
     ),
     (
         "list",
         re.compile(
-            r"^\W*welche[nrs]?\s+[\wäöüÄÖÜß-]+|\bwas\s+muss\s+(?:ich|man)\s+(?:alles\s+)?"
+            r"^\W*(?:(?:für|an|bei|von|zu|auf|über|unter|aus|nach)\s+)?welche[nrs]?\s+"
+            r"[\wäöüÄÖÜß-]+|\bwas\s+muss\s+(?:ich|man)\s+(?:alles\s+)?"
             r"(?:tun|machen)\b|\bwhat\s+steps\b",
             re.I,
         ),

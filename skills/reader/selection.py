@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skills.reader.answers import Reading
-from skills.reader.kinds import EXCEPTION, ORDINALS
+from skills.reader.kinds import EXCEPTION, ORDINALS, YES_NO_ANSWER
 from skills.reader.sentences import Sentence
 
 
@@ -18,16 +18,26 @@ def chosen_sentences(reading: Reading, limit: int = 2) -> list[Sentence]:
         if run:
             return run
     chosen = [best]
+    before = _previous_in_passage(reading, best)
+    if reading.shape.kind == "rule" and before is not None and YES_NO_ANSWER.match(before.text):
+        chosen.insert(0, before)  # "Nein." is the answer; the sentence quoted says why
     following = _next_in_passage(reading, best)
     if following is not None and EXCEPTION.search(following.text):
-        return [best, following]
+        return [*chosen, following]
     for s in reading.sentences[1:]:
-        if len(chosen) == limit or s.score < 0.85 * best.score:
+        if len(chosen) >= limit or s.score < 0.85 * best.score:
             break
         if s.passage != best.passage or _similar(s, best):
             continue
         chosen.append(s)
     return sorted(chosen, key=lambda s: s.index)
+
+
+def _previous_in_passage(reading: Reading, s: Sentence) -> Sentence | None:
+    if s.index == 0:
+        return None
+    before = reading.all_sentences[s.index - 1]
+    return before if before.passage == s.passage else None
 
 
 def _next_in_passage(reading: Reading, s: Sentence) -> Sentence | None:

@@ -4,6 +4,7 @@ evaluation's documents, and failed before its mechanism."""
 
 from __future__ import annotations
 
+from skills.generator.extractive import ExtractiveGenerator
 from skills.reader import concepts_of, match_strength, read, read_question, sentence_stems
 from tests.skills.helpers import passage
 
@@ -133,3 +134,23 @@ def test_a_part_of_a_hyphenated_word_is_no_key_noun() -> None:
     text = "Dienstliche Daten dürfen nicht über private Geräte in KI-Anwendungen eingegeben werden."
     question = "Darf ich mein privates Gerät für dienstliche KI-Anfragen nutzen?"
     assert read(question, [passage(1, text)]).answerable
+
+
+def test_why_asks_for_a_purpose_or_a_cause() -> None:
+    assert read_question("Warum gibt es eine Kernzeit?").kind == "purpose"
+    assert read_question("Weshalb muss ich mich abmelden?").kind == "purpose"
+
+
+async def test_an_faq_yes_or_no_is_quoted_with_the_sentence_that_says_why() -> None:
+    text = (
+        "Nein. Das Dienstfahrrad darf privat nicht genutzt werden, nur für Dienstwege. "
+        "Die Fahrräder stehen im Hof des Rathauses."
+    )
+    question = "Darf ich das Dienstfahrrad privat nutzen?"
+    answer = await ExtractiveGenerator().answer(question, [passage(1, text)])
+    assert "„Nein.“" in answer.text and "nur für Dienstwege" in answer.text
+
+
+def test_which_after_a_preposition_asks_for_a_list() -> None:
+    assert read_question("Für welche Dokumente gilt die Pflicht?").kind == "list"
+    assert read_question("In welchem Raum findet der Kurs statt?").kind == "where"
