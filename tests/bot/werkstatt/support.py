@@ -1,5 +1,5 @@
 """Shared pieces of the Werkstatt tests: audit lines written by the real AuditLog, Services for the
-dashboard (the kit's builder, tests/bot/kit.py)."""
+dashboard (the kit's builder, tests/bot/kit.py), the sign-in against an "Entra ID" on loopback."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from bot.audit import AuditLog
 from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
-from bot.werkstatt.auth import Guard
+from bot.werkstatt.auth import EntraSignIn, Guard
+from bot.werkstatt.cookies import session_key
 from bot.werkstatt.labels import skill_rows
 from bot.werkstatt.periods import reference_day
 from bot.werkstatt.routes import add_werkstatt_routes
 from graph.principal import Directory
 from skills.registry import all_skills
-from tests.bot.kit import FakeDirectory, make_services
+from tests.bot.kit import AUDIT_KEY, TENANT, FakeDirectory, make_services
 
 ADMIN_GROUP = "ki-werkstatt-admins"
 # The dashboard's skill rows of the project's registry (the app passes the one it runs).
@@ -125,3 +126,20 @@ def mount(app: web.Application, services: Services, *, guard: Guard | None = Non
     """The dashboard over `services` and a pipeline with the project's registry, as create_app
     mounts it."""
     add_werkstatt_routes(app, services, Pipeline.for_services(services, all_skills), guard=guard)
+
+
+def entra_sign_in(
+    directory: Directory, port: int, *, client_id: str = "app", **options: Any
+) -> EntraSignIn:
+    """The dashboard's sign-in (msal for real) against an "Entra ID" on loopback `port`, for
+    the kit's tenant, with the session key the kit's audit key gives."""
+    return EntraSignIn(
+        client_id=client_id,
+        client_secret="secret",
+        authority=f"https://127.0.0.1:{port}/{TENANT}",
+        tenant_id=TENANT,
+        admin_group=ADMIN_GROUP,
+        directory=directory,
+        key=session_key(AUDIT_KEY),
+        **options,
+    )

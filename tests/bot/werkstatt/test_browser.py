@@ -23,14 +23,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.werkstatt.auth import EntraSignIn
-from bot.werkstatt.cookies import session_key
 from graph.principal import Principal
-from tests.bot.kit import AUDIT_KEY, FakeDirectory
+from tests.bot.kit import TENANT, FakeDirectory
 from tests.bot.werkstatt.support import (
     ADMIN_GROUP,
     at,
     closed_monday,
+    entra_sign_in,
     mount,
     services_for,
     write_usage,
@@ -48,7 +47,6 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "00000000-0000-0000-0000-00000000b07"
 ADMIN = "aaaaaaaa-0000-0000-0000-000000000001"
 OUTSIDER = "bbbbbbbb-0000-0000-0000-000000000002"
@@ -399,16 +397,7 @@ async def test_sign_in_admits_admin_group_and_refuses_others(
     )
     services = services_for(data_dir, directory=directory)
     write_usage(services.audit, closed_monday(1), days=3)
-    guard = EntraSignIn(
-        client_id=CLIENT_ID,
-        client_secret="secret",
-        authority=f"https://127.0.0.1:{entra.https_port}/{TENANT}",
-        tenant_id=TENANT,
-        admin_group=ADMIN_GROUP,
-        directory=directory,
-        key=session_key(AUDIT_KEY),
-        verify=str(cert),
-    )
+    guard = entra_sign_in(directory, entra.https_port, client_id=CLIENT_ID, verify=str(cert))
     app = web.Application()
     mount(app, services, guard=guard)
     runner, port = await serve(app)

@@ -16,12 +16,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.werkstatt.auth import FLOW_COOKIE, EntraSignIn
+from bot.werkstatt.auth import FLOW_COOKIE
 from bot.werkstatt.cookies import SignedCookie, session_key
 from tests.bot.kit import AUDIT_KEY, FakeDirectory
-from tests.bot.werkstatt.support import ADMIN_GROUP, mount, services_for
-
-TENANT = "11111111-2222-3333-4444-555555555555"
+from tests.bot.werkstatt.support import entra_sign_in, mount, services_for
 
 
 @pytest.fixture
@@ -43,16 +41,7 @@ def hanging_port() -> Iterator[int]:
 
 async def dashboard(aiohttp_client: Any, data_dir: Path, port: int) -> TestClient:
     directory = FakeDirectory()
-    guard = EntraSignIn(
-        client_id="app",
-        client_secret="secret",
-        authority=f"https://127.0.0.1:{port}/{TENANT}",
-        tenant_id=TENANT,
-        admin_group=ADMIN_GROUP,
-        directory=directory,
-        key=session_key(AUDIT_KEY),
-        timeout=0.5,
-    )
+    guard = entra_sign_in(directory, port, timeout=0.5)
     app = web.Application()
     mount(app, services_for(data_dir, directory=directory), guard=guard)
     return await aiohttp_client(app)
@@ -84,9 +73,13 @@ async def test_login_with_entra_unreachable_is_a_german_503(
     assert FLOW_COOKIE not in login.cookies
 
 
-def flow_cookie(state: str) -> str:
-    flow = {"state": state, "redirect_uri": "http://x/cb", "exp": time.time() + 600}
-    return SignedCookie(session_key(AUDIT_KEY)).dump(flow)
+async def signing_in(aiohttp_client: Any, data_dir: Path, port: int) -> TestClient:
+    """The dashboard with a sign-in in progress in this browser (its flow cookie, state "mine")."""
+    client = await dashboard(aiohttp_client, data_dir, port)
+    flow = {"state": "mine", "redirect_uri": "http://x/cb", "exp": time.time() + 600}
+    cookie = SignedCookie(session_key(AUDIT_KEY)).dump(flow)
+    client.session.cookie_jar.update_cookies({FLOW_COOKIE: cookie})
+    return client
 
 
 async def test_callback_without_a_sign_in_in_progress(
@@ -102,8 +95,7 @@ async def test_callback_without_a_sign_in_in_progress(
 async def test_callback_with_a_foreign_state_is_refused_before_entra_is_asked(
     aiohttp_client: Any, data_dir: Path, refusing_port: int
 ) -> None:
-    client = await dashboard(aiohttp_client, data_dir, refusing_port)
-    client.session.cookie_jar.update_cookies({FLOW_COOKIE: flow_cookie("mine")})
+    client = await signing_in(aiohttp_client, data_dir, refusing_port)
     r = await client.post("/werkstatt/auth/callback", data={"code": "c", "state": "forged"})
     await assert_german_page(r, 400, "anderen Fenster")
 
@@ -112,8 +104,7 @@ async def test_callback_when_entra_reports_an_error(
     aiohttp_client: Any, data_dir: Path, refusing_port: int
 ) -> None:
     """The person declined consent or cancelled: Entra posts error=... back to the callback."""
-    client = await dashboard(aiohttp_client, data_dir, refusing_port)
-    client.session.cookie_jar.update_cookies({FLOW_COOKIE: flow_cookie("mine")})
+    client = await signing_in(aiohttp_client, data_dir, refusing_port)
     r = await client.post(
         "/werkstatt/auth/callback",
         data={"error": "access_denied", "error_description": "AADSTS65004", "state": "mine"},
@@ -125,8 +116,7 @@ async def test_callback_when_entra_reports_an_error(
 async def test_callback_when_the_token_endpoint_is_unreachable(
     aiohttp_client: Any, data_dir: Path, hanging_port: int
 ) -> None:
-    client = await dashboard(aiohttp_client, data_dir, hanging_port)
-    client.session.cookie_jar.update_cookies({FLOW_COOKIE: flow_cookie("mine")})
+    client = await signing_in(aiohttp_client, data_dir, hanging_port)
     r = await client.post("/werkstatt/auth/callback", data={"code": "c", "state": "mine"})
     await assert_german_page(r, 503, "nicht erreichbar")
 
