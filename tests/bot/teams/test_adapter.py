@@ -248,8 +248,12 @@ async def test_refused_outbound_credentials_are_503_with_a_plain_log_line(
             await runner.cleanup()
             await adapter.close()
     assert status == 503
-    assert "invalid_client" not in body  # the reason is for the admin's log, not the caller
-    assert any("invalid_client" in r.getMessage() for r in caplog.records)
+    # The reason, with the setting to fix, is for the admin's log, not the caller.
+    assert "MicrosoftAppPassword" not in body and "AADSTS" not in body
+    assert any(
+        "the client secret is wrong (MicrosoftAppPassword) (AADSTS7000215)" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 async def test_multi_tenant_bot_gets_its_token_from_the_botframework_tenant(
