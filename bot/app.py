@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.settings_problems import SettingsError, problems
 from bot.state import StateStore, build_state_store
 from bot.teams.adapter import build_adapter
+from bot.teams.clock import Clock
 from bot.teams.handler import KiwTeamsHandler
 from bot.werkstatt.routes import add_werkstatt_routes
 from skills.context import Skill
@@ -48,6 +49,7 @@ def create_app(
     state: StateStore | None = None,
     skills: Callable[[], Sequence[Skill]] = all_skills,
     trace_sink: Callable[[Trace], None] | None = None,
+    clock: Clock | None = None,
 ) -> web.Application:
     found = problems(settings)
     if found:
@@ -83,6 +85,7 @@ def create_app(
                 pipeline=pipeline,
                 skills=skills,
                 trace_sink=trace_sink,
+                clock=clock,
             )
             app[SESSION] = session
             app[SERVICES] = built_services

@@ -15,7 +15,8 @@ chunks, final message). The handler opens a `Delivery` for the turn, gives the s
   continue_conversation), or sends a new message if Teams refuses the update.
 
 Teams retries a request it has no answer to after ~15 s and a 200-page PDF takes longer, hence
-the budget. The delivery also keeps the feedback id: whichever way the answer went out, the ids
+the budget. Every wait reads an injected clock (bot/teams/clock.py: the loop's in production,
+one the test moves in tests). The delivery also keeps the feedback id: whichever way the answer went out, the ids
 Teams may later report a 👍/👎 under (the sent message, the stream, the updated placeholder) are
 remembered with the answer's skill (bot/teams/feedback.py) — nothing is tagged onto the Activity.
 """
@@ -23,7 +24,6 @@ remembered with the answer's skill (bot/teams/feedback.py) — nothing is tagged
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -34,6 +34,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference, Re
 from bot.pipeline import Outcome
 from bot.settings import Settings
 from bot.state import StateStore
+from bot.teams.clock import Clock, LoopClock, done_within
 from bot.teams.feedback import FeedbackMemory
 from bot.teams.replies import WORKING_TEXT, Reply, error_activity, working_activity
 from bot.teams.streaming import TeamsStream
@@ -61,8 +62,10 @@ class Deliveries:
         settings: Settings,
         feedback: FeedbackMemory,
         on_done: Callable[[Trace], None],
+        clock: Clock | None = None,
     ) -> None:
         self.adapter = adapter
+        self.clock: Clock = clock or LoopClock()
         self.state = state
         self.settings = settings
         self.feedback = feedback
@@ -93,6 +96,7 @@ class Deliveries:
             send,
             interval=self.settings.stream_interval_seconds,
             start_after=self.settings.stream_after_seconds,
+            clock=self.clock,
         )
 
     async def continue_conversation(
@@ -148,10 +152,8 @@ class Delivery:
         """Run `work` and deliver `render(output)`: at once if it ends within the budget, else
         through a progress line or placeholder now and the result later (in the background)."""
         running = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait(
-            {running}, timeout=self._shared.settings.long_work_budget_seconds
-        )
-        if running in done:
+        budget = self._shared.settings.long_work_budget_seconds
+        if await done_within(self._shared.clock, running, budget):
             reply = render(running.result())  # re-raises into the turn boundary
             streamed = await self._send_now(reply)
             self.trace.add("reply", long_work=False, streamed=streamed)
@@ -189,11 +191,11 @@ class Delivery:
         assert self.stream is not None
         self.stream.start_now()
         await self.stream.inform(WORKING_TEXT)
-        opened = False
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(STREAM_OPEN_TIMEOUT_SECONDS):
-                opened = await self.stream.wait_open()
-        return opened
+        answered = asyncio.ensure_future(self.stream.wait_open())
+        if await done_within(self._shared.clock, answered, STREAM_OPEN_TIMEOUT_SECONDS):
+            return answered.result()
+        answered.cancel()
+        return False
 
     async def _finish_streamed(
         self, work: asyncio.Future[Outcome], reference: ConversationReference, render: Render
@@ -310,8 +312,8 @@ class Delivery:
     ) -> None:
         """Teams shows "… schreibt" for a few seconds per typing activity: repeat it."""
         while not work.done():
-            done, _ = await asyncio.wait({work}, timeout=self._shared.typing_interval_seconds)
-            if done:
+            interval = self._shared.typing_interval_seconds
+            if await done_within(self._shared.clock, work, interval):
                 return
 
             async def typing(context: TurnContext) -> None:

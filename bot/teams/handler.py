@@ -31,6 +31,7 @@ from bot.teams.activity import (
     tenant_id,
 )
 from bot.teams.audience import AudienceResolver
+from bot.teams.clock import Clock
 from bot.teams.delivery import Deliveries, Delivery
 from bot.teams.feedback import FeedbackMemory
 from bot.teams.invokes import Invokes, audit_feedback, error_body, send_invoke_response
@@ -83,7 +84,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         pipeline: Pipeline,
         skills: Callable[[], Sequence[Skill]],
         trace_sink: Callable[[Trace], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock`: what the replies' delivery waits by (the loop's; tests move their own)."""
         super().__init__()
         self.settings = settings
         self.services = services
@@ -93,7 +96,9 @@ class KiwTeamsHandler(TeamsActivityHandler):
         self.skills = skills
         self.trace_sink = trace_sink
         self.feedback = FeedbackMemory(state)
-        self.deliveries = Deliveries(adapter, state, settings, self.feedback, self._emit)
+        self.deliveries = Deliveries(
+            adapter, state, settings, self.feedback, self._emit, clock=clock
+        )
         self.personal_chat = PersonalChat(adapter, settings.microsoft_app_id)
         self.allowed_tenants = allowed_tenants(settings)
         self.audiences = AudienceResolver(services.directory, settings.directory_cache_ttl_seconds)

@@ -22,7 +22,6 @@ never floods the connector. Any failure falls back to an ordinary message (`fini
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +30,7 @@ from typing import Any, Literal
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from msrest.exceptions import HttpOperationError
 
+from bot.teams.clock import Clock, LoopClock, set_within
 from bot.teams.entities import RawEntity, message_entities
 from skills.types import Citation
 
@@ -66,11 +66,18 @@ def refusal(exc: Exception) -> tuple[int | None, str]:
 
 
 class TeamsStream:
-    def __init__(self, send: Send, *, interval: float = 1.5, start_after: float = 1.0) -> None:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        interval: float = 1.5,
+        start_after: float = 1.0,
+        clock: Clock | None = None,
+    ) -> None:
         self._send = send
         self.interval = interval
-        self._loop = asyncio.get_running_loop()
-        self._start_at = self._loop.time() + start_after
+        self._clock: Clock = clock or LoopClock()
+        self._start_at = self._clock.time() + start_after
         self._pending: tuple[StreamType, str, tuple[Citation, ...]] | None = None
         self._wake = asyncio.Event()  # an update is pending
         self._nudge = asyncio.Event()  # the start time moved
@@ -117,7 +124,7 @@ class TeamsStream:
         return self.state == "open"
 
     def start_now(self) -> None:
-        self._start_at = min(self._start_at, self._loop.time())
+        self._start_at = min(self._start_at, self._clock.time())
         self._nudge.set()
 
     def _send_at(self) -> float:
@@ -127,11 +134,9 @@ class TeamsStream:
     async def _run(self) -> None:
         while self.usable:
             await self._wake.wait()
-            while (delay := self._send_at() - self._loop.time()) > 0:
+            while (delay := self._send_at() - self._clock.time()) > 0:
                 self._nudge.clear()
-                with contextlib.suppress(TimeoutError):  # start_now() shortens the wait
-                    async with asyncio.timeout(delay):
-                        await self._nudge.wait()
+                await set_within(self._clock, self._nudge, delay)  # start_now() cuts it short
             self._wake.clear()
             item, self._pending = self._pending, None
             if item is not None:
@@ -159,7 +164,7 @@ class TeamsStream:
                 self._refused(exc)
                 return
             finally:
-                self._last_sent = self._loop.time()
+                self._last_sent = self._clock.time()
                 self._settled.set()
             self.sequence = sequence
             if self.stream_id is None:
@@ -209,9 +214,9 @@ class TeamsStream:
         final.entities = [*(reply.entities or []), RawEntity({"type": STREAM_INFO, **info})]
         channel_data = reply.channel_data if isinstance(reply.channel_data, dict) else {}
         final.channel_data = {**channel_data, **info}
-        gap = self._last_sent + self.interval - self._loop.time()
+        gap = self._last_sent + self.interval - self._clock.time()
         if gap > 0:
-            await asyncio.sleep(gap)
+            await self._clock.sleep(gap)
         try:
             response = await self._send(final)
         except Exception as exc:

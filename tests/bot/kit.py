@@ -262,8 +262,10 @@ async def start_bot(
     *,
     skills: Any = None,
     services: Services | None = None,
+    clock: Any = None,
     **overrides: Any,
 ) -> BotUnderTest:
+    """`clock`: what the replies' delivery waits by (tests/support/clock.py), else the loop's."""
     from bot.app import create_app
 
     settings = make_settings(data_dir, **overrides)
@@ -272,5 +274,7 @@ async def start_bot(
     kwargs: dict[str, Any] = {"services": services, "trace_sink": traces.append}
     if skills is not None:
         kwargs["skills"] = skills
+    if clock is not None:
+        kwargs["clock"] = clock
     client = await aiohttp_client(create_app(settings, **kwargs))
     return BotUnderTest(client, connector, services, traces)
