@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import date
@@ -104,10 +103,6 @@ async def _plant(path: Path, chunks: list[Chunk]) -> None:
         await index.upsert(chunks)
     finally:
         await index.close()
-
-
-def copy_index(indexed: Path, data_dir: Path) -> None:
-    shutil.copytree(indexed / "index", data_dir / "index")
 
 
 async def start_sample_bot(

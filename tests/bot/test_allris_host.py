@@ -21,7 +21,6 @@ from tests.bot.audience_kit import (
     ALEX,
     REPO,
     TENANT,
-    copy_index,
     start_sample_bot,
 )
 from tests.bot.extension_kit import cards_in, invoke
@@ -66,13 +65,11 @@ def test_a_url_or_a_host_with_path_is_reduced_to_the_host(given: str) -> None:
 async def test_make_run_unfurls_a_sample_link(
     aiohttp_client: Any,
     connector: ConnectorRecorder,
-    data_dir: Path,
-    indexed: Path,
+    sample_data: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("KIW_ALLRIS_HOST", raising=False)
-    copy_index(indexed, data_dir)
-    bot = await start_sample_bot(aiohttp_client, connector, data_dir)  # no allris_host given
+    bot = await start_sample_bot(aiohttp_client, connector, sample_data)  # no allris_host given
     activity = invoke("query_link.json", connector.service_url)
     activity["from"]["aadObjectId"] = ALEX
     activity["conversation"] = {

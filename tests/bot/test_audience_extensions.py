@@ -22,7 +22,6 @@ from tests.bot.audience_kit import (
     INTERNAL_LINK,
     SECRET_MARKERS,
     TENANT,
-    copy_index,
     roster,
     start_sample_bot,
 )
@@ -35,14 +34,11 @@ CHAT = "19:group-chat-haushalt@thread.v2"
 
 
 @pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, indexed: Path
-) -> Any:
-    copy_index(indexed, data_dir)
+async def bot(aiohttp_client: Any, connector: ConnectorRecorder, sample_data: Path) -> Any:
     connector.rosters[MIXED_TEAM] = roster(DIRK, EVA)
     connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
     return await start_sample_bot(
-        aiohttp_client, connector, data_dir, allris_host="allris.luebeck.de"
+        aiohttp_client, connector, sample_data, allris_host="allris.luebeck.de"
     )
 
 

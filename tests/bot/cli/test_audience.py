@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from tests.bot.audience_kit import SECRET_MARKERS, copy_index
-from tests.conftest import REPO
+from tests.bot.audience_kit import SECRET_MARKERS
+from tests.bot.cli.conftest import KiwRun
 
 DIRK = "dirk.moeller@luebeck.de"  # fraktion-gruene
 ALEX = "alexw@example.com"  # fraktion-gruene, ausschuss-bau
@@ -21,19 +20,7 @@ EVA = "eva.schulz@luebeck.de"  # fraktion-cdu
 QUERY = "Kompromisslinie Radverkehrsbudget Klausurvorlage"
 
 
-@pytest.fixture
-def data(indexed: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_index(indexed, data_dir)
-    for name in ("KIW_GENERATOR", "KIW_INDEX_BACKEND", "KIW_DIRECTORY_BACKEND"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KIW_DIRECTORY", str(REPO / "samples" / "directory.yaml"))
-    return data_dir
-
-
-def kiw(data: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--env-file", "/nonexistent", *args, "--data-dir", str(data)])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("sample_env")
 
 
 def leaked(text: str) -> list[str]:
@@ -41,50 +28,48 @@ def leaked(text: str) -> list[str]:
 
 
 def test_search_for_an_audience_shows_what_all_members_may_read(
-    data: Path, capsys: pytest.CaptureFixture[str]
+    sample_data: Path, kiw: KiwRun
 ) -> None:
-    code, out, err = kiw(data, capsys, "search", QUERY, "--audience", DIRK, ALEX, "--json")
+    code, out, err = kiw(sample_data, "search", QUERY, "--audience", DIRK, ALEX, "--json")
     assert code == 0
     assert leaked(out)  # a Grünen-only chat may read the faction's paper
     assert "Audience of 2: documents of fraktion-gruene, public." in err
 
-    code, out, err = kiw(data, capsys, "search", QUERY, "--audience", DIRK, ALEX, EVA, "--json")
+    code, out, err = kiw(sample_data, "search", QUERY, "--audience", DIRK, ALEX, EVA, "--json")
     assert code == 0 and not leaked(out)
     assert "Audience of 3: documents of public." in err
     assert "withheld" not in err  # the operator stands in for the audience: nothing more to see
 
 
 def test_search_as_a_user_in_a_mixed_audience_notes_the_withheld(
-    data: Path, capsys: pytest.CaptureFixture[str]
+    sample_data: Path, kiw: KiwRun
 ) -> None:
     args = ["search", QUERY, "--user", DIRK, "--json"]
-    code, out, err = kiw(data, capsys, *args, "--audience", DIRK, EVA)
+    code, out, err = kiw(sample_data, *args, "--audience", DIRK, EVA)
     assert code == 0 and not leaked(out)
     assert "Some results were withheld" in err
-    code, alone, _ = kiw(data, capsys, *args)
+    code, alone, _ = kiw(sample_data, *args)
     assert leaked(alone)  # control: Dirk alone finds it
 
 
-def test_an_unknown_member_means_public_only(
-    data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = kiw(data, capsys, "search", QUERY, "--audience", DIRK, "nobody@luebeck.de")
+def test_an_unknown_member_means_public_only(sample_data: Path, kiw: KiwRun) -> None:
+    code, out, err = kiw(sample_data, "search", QUERY, "--audience", DIRK, "nobody@luebeck.de")
     assert code == 0 and not leaked(out)
     assert "public documents only (a member is not in the directory)" in err
 
 
-def test_ask_and_summarise_for_an_audience(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_and_summarise_for_an_audience(sample_data: Path, kiw: KiwRun) -> None:
     question = ["ask", "Welche Kompromisslinie gilt für das Radverkehrsbudget 2027?"]
     question += ["--collection", "council", "--user", DIRK, "--json"]
-    code, out, err = kiw(data, capsys, *question, "--audience", DIRK, EVA)
+    code, out, err = kiw(sample_data, *question, "--audience", DIRK, EVA)
     assert code == 0 and not leaked(out)
     assert "Some results were withheld" in err
-    code, own, _ = kiw(data, capsys, *question, "--audience", DIRK, ALEX)
+    code, own, _ = kiw(sample_data, *question, "--audience", DIRK, ALEX)
     assert code == 0 and leaked(own)
 
     summary = ["summarise", "GR-INTERN/2026/07", "--json"]
-    code, out, _ = kiw(data, capsys, *summary, "--audience", DIRK, EVA)
+    code, out, _ = kiw(sample_data, *summary, "--audience", DIRK, EVA)
     assert code == 1 and not leaked(out)
     assert json.loads(out)["error"] == "not_found"
-    code, own, _ = kiw(data, capsys, *summary, "--audience", DIRK, ALEX)
+    code, own, _ = kiw(sample_data, *summary, "--audience", DIRK, ALEX)
     assert code == 0 and leaked(own)

@@ -19,10 +19,8 @@ from tests.bot.audience_kit import (
     CHAT_PATHS,
     DIRK,
     EVA,
-    REPO,
     SECRET_MARKERS,
     TENANT,
-    copy_index,
     group_chat,
     roster,
     start_sample_bot,
@@ -39,19 +37,15 @@ MESSAGE_ENTITY = "https://schema.org/Message"
 async def bot(
     aiohttp_client: Any,
     connector: ConnectorRecorder,
-    data_dir: Path,
-    indexed: Path,
+    sample_data: Path,
+    sample_env: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> BotUnderTest:
-    copy_index(indexed, data_dir)
-    # The CLI reads the environment: the same directory and tenant as the bot below.
-    for name in ("KIW_GENERATOR", "KIW_INDEX_BACKEND", "KIW_DIRECTORY_BACKEND", "MicrosoftAppId"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KIW_DIRECTORY", str(REPO / "samples" / "directory.yaml"))
+    # The CLI reads the environment: the same directory (sample_env) and tenant as the bot.
     monkeypatch.setenv("KIW_ALLOWED_TENANTS", TENANT)
     # A quick answer is one ordinary message either way; without streaming it stays one under
     # load too (kiw chat prints the final message, never the stream's updates).
-    return await start_sample_bot(aiohttp_client, connector, data_dir, streaming=False)
+    return await start_sample_bot(aiohttp_client, connector, sample_data, streaming=False)
 
 
 def shown(body: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ the internal paper, so a test cannot pass by finding nothing.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +24,8 @@ from tests.bot.audience_kit import (
     STRANGER,
     ask,
     channel_post,
-    copy_index,
     group_chat,
     roster,
-    start_sample_bot,
 )
 from tests.support.connector import ConnectorRecorder
 
@@ -37,21 +34,13 @@ GRUENE_TEAM = "19:team-gruene@thread.tacv2"
 CHAT = "19:group-chat-radverkehr@thread.v2"
 
 
-@pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, indexed: Path
-) -> Any:
-    copy_index(indexed, data_dir)
-    return await start_sample_bot(aiohttp_client, connector, data_dir)
-
-
 @pytest.mark.parametrize("path", sorted(CHAT_PATHS))
 async def test_channel_with_two_factions_sees_no_internal_paper(
-    bot: Any, connector: ConnectorRecorder, path: str
+    sample_bot: Any, connector: ConnectorRecorder, path: str
 ) -> None:
     text = CHAT_PATHS[path]
     connector.rosters[TEAM] = roster(DIRK, EVA)
-    mixed = await ask(bot, channel_post(text, connector, DIRK, TEAM))
+    mixed = await ask(sample_bot, channel_post(text, connector, DIRK, TEAM))
     assert not mixed.leaked(), f"{path}: internal paper posted to a mixed channel"
     assert mixed.withheld, f"{path}: the asker could read more: the reply must say so"
     details = mixed.audience()
@@ -65,16 +54,16 @@ async def test_channel_with_two_factions_sees_no_internal_paper(
 
     # Control: a channel of the faction alone sees it, and nothing is withheld there.
     connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
-    own = await ask(bot, channel_post(text, connector, DIRK, GRUENE_TEAM))
+    own = await ask(sample_bot, channel_post(text, connector, DIRK, GRUENE_TEAM))
     assert own.leaked(), f"{path}: the faction's own channel must find the paper"
     assert not own.withheld
 
 
 async def test_group_chat_roster_is_the_chats_and_the_notice_names_nothing(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, EVA, ALEX)
-    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not seen.leaked()
     assert seen.withheld
     assert "Klausurvorlage" not in seen.text and "GR-INTERN" not in seen.text
@@ -82,46 +71,46 @@ async def test_group_chat_roster_is_the_chats_and_the_notice_names_nothing(
 
 
 async def test_a_member_unknown_to_the_directory_means_public_only(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX, STRANGER)
-    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "unknown_member"
     assert seen.withheld
 
 
 async def test_a_member_without_entra_id_means_public_only(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX, None)
-    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "unknown_member"
 
 
 async def test_an_unreadable_roster_means_public_only_and_is_asked_again(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX)
     connector.fail_rosters = 500
-    failed = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    failed = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not failed.leaked()
     assert failed.audience()["fallback"] == "roster_unreadable"
     assert failed.withheld
 
     # The failure is not cached: once the roster answers, the faction's chat sees its paper.
     connector.fail_rosters = None
-    recovered = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    recovered = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert recovered.leaked()
     assert recovered.audience()["fallback"] is None
 
 
-async def test_every_roster_page_counts(bot: Any, connector: ConnectorRecorder) -> None:
+async def test_every_roster_page_counts(sample_bot: Any, connector: ConnectorRecorder) -> None:
     """Eva stands on the last page: a bot that read only the first would leak."""
     connector.roster_page_size = 1
     connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
-    seen = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    seen = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
     assert not seen.leaked()
     assert seen.audience()["roster_size"] == 3
     assert [c.split("?")[0] for c in connector.roster_calls] == [
@@ -131,12 +120,12 @@ async def test_every_roster_page_counts(bot: Any, connector: ConnectorRecorder) 
 
 
 async def test_a_private_channel_gets_public_documents_only(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     """The team's roster is not a private or shared channel's: fail closed."""
     connector.rosters[TEAM] = roster(DIRK, ALEX)
     seen = await ask(
-        bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM, channel_type="shared")
+        sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM, channel_type="shared")
     )
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "channel_roster"
@@ -144,11 +133,11 @@ async def test_a_private_channel_gets_public_documents_only(
 
 
 async def test_the_roster_is_cached_and_a_new_sender_refreshes_it(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[TEAM] = roster(DIRK, ALEX)
-    first = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
-    second = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, ALEX, TEAM))
+    first = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    second = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, ALEX, TEAM))
     assert first.leaked() and second.leaked()
     assert (first.audience()["cached"], second.audience()["cached"]) == (False, True)
     assert len(connector.roster_calls) == 1
@@ -156,21 +145,23 @@ async def test_the_roster_is_cached_and_a_new_sender_refreshes_it(
     # Eva joined, and Teams' conversationUpdate has not arrived yet: her own message shows the
     # cached roster is stale, so the bot reads it again.
     connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
-    third = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, EVA, TEAM))
+    third = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, EVA, TEAM))
     assert not third.leaked()
     assert third.audience()["cached"] is False
 
 
 async def test_mehr_treffer_pages_follow_the_audience(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     """The "Mehr Treffer" button sends the query and page back; the next page is trimmed too."""
     more = {"command": "suche", "query": MORE_QUERY, "page": 1}
     connector.rosters[TEAM] = roster(DIRK, EVA)
     connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
-    own_first = await ask(bot, channel_post(f"suche {MORE_QUERY}", connector, DIRK, GRUENE_TEAM))
-    own = await ask(bot, channel_post("", connector, DIRK, GRUENE_TEAM, value=more))
-    mixed = await ask(bot, channel_post("", connector, DIRK, TEAM, value=more))
+    own_first = await ask(
+        sample_bot, channel_post(f"suche {MORE_QUERY}", connector, DIRK, GRUENE_TEAM)
+    )
+    own = await ask(sample_bot, channel_post("", connector, DIRK, GRUENE_TEAM, value=more))
+    mixed = await ask(sample_bot, channel_post("", connector, DIRK, TEAM, value=more))
     # Control: for the faction the paper stands on page 2, not page 1.
     assert "Klausurvorlage" not in own_first.text
     assert "Klausurvorlage" in own.text
@@ -180,30 +171,30 @@ async def test_mehr_treffer_pages_follow_the_audience(
 
 
 async def test_audit_records_the_audience_without_members(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, EVA, STRANGER)
-    await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
-    lines = [line for line in bot.audit() if line["event"] == "audience"]
+    await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    lines = [line for line in sample_bot.audit() if line["event"] == "audience"]
     assert len(lines) == 1
     assert lines[0]["roster"] == 3
     assert (lines[0]["outcome"], lines[0]["reason"]) == ("public_only", "unknown_member")
-    flat = str(bot.audit())
+    flat = str(sample_bot.audit())
     for member_id in (DIRK, EVA, STRANGER, "Mitglied"):
         assert member_id not in flat
 
 
 async def test_a_roster_beyond_the_limit_means_public_only(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     """Looking up thousands of members costs more than the answer is worth: public only,
     decided from the roster alone (no directory lookups)."""
     connector.roster_page_size = 500
     members = [f"cccccccc-0000-4000-8000-{n:012d}" for n in range(MAX_ROSTER + 1)]
     connector.rosters[TEAM] = roster(DIRK, *members)
-    directory = bot.services.directory
+    directory = sample_bot.services.directory
     before = directory.stats()
-    seen = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    seen = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "roster_too_large"
     after = directory.stats()
@@ -211,39 +202,42 @@ async def test_a_roster_beyond_the_limit_means_public_only(
 
 
 async def test_a_roster_that_does_not_come_in_time_means_public_only(
-    bot: Any, connector: ConnectorRecorder, monkeypatch: pytest.MonkeyPatch
+    sample_bot: Any, connector: ConnectorRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(audience_module, "ROSTER_TIMEOUT_SECONDS", 0.3)
     connector.rosters[CHAT] = roster(DIRK, ALEX)
     connector.roster_delay = 2.0
-    seen = await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "roster_unreadable"
 
 
 async def test_a_shared_channel_never_uses_its_teams_cached_roster(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     """A shared channel can hold people from outside the team: the team's roster, even cached
     from a standard channel a moment ago, does not speak for it."""
     connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
-    standard = await ask(bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM))
+    standard = await ask(
+        sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM)
+    )
     assert standard.leaked()  # the team's own standard channel
     shared = await ask(
-        bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM, channel_type="shared")
+        sample_bot,
+        channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM, channel_type="shared"),
     )
     assert not shared.leaked()
     assert shared.audience()["fallback"] == "channel_roster"
 
 
 async def test_a_burst_of_mentions_reads_the_roster_once(
-    bot: Any, connector: ConnectorRecorder
+    sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[TEAM] = roster(DIRK, EVA)
     connector.roster_delay = 0.3  # long enough for the burst to overlap
     posts = [channel_post("hilfe", connector, DIRK, TEAM) for _ in range(5)]
-    responses = await asyncio.gather(*(bot.post(p) for p in posts))
+    responses = await asyncio.gather(*(sample_bot.post(p) for p in posts))
     assert all(r.status in (200, 201) for r in responses)
     assert len(connector.roster_calls) == 1
-    steps = [t.step("audience").details for t in bot.traces]
+    steps = [t.step("audience").details for t in sample_bot.traces]
     assert len(steps) == 5 and all(s["roster_size"] == 2 for s in steps)

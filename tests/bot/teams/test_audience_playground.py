@@ -17,14 +17,12 @@ import pytest
 import yaml
 
 from skills.trace import Trace
-from tests.bot.audience_kit import ALEX, DIRK, EVA, REPO, copy_index
-from tests.bot.kit import make_settings
+from tests.bot.audience_kit import ALEX, DIRK, EVA
 from tests.bot.teams.playground import (
     mention_bot,
     playground_page,
-    require_tools,
+    sample_bot,
     say,
-    serve_bot,
     wait_for_trace,
 )
 
@@ -75,14 +73,11 @@ def playground_config() -> str:
 
 
 async def test_channel_with_two_factions_in_the_playground(
-    aiohttp_server: Any, data_dir: Path, tmp_path: Path, indexed: Path
+    aiohttp_server: Any, sample_data: Path, tmp_path: Path
 ) -> None:
-    require_tools()
-    copy_index(indexed, data_dir)
     (tmp_path / ".m365agentsplayground.yml").write_text(playground_config(), "utf-8")
     traces: list[Trace] = []
-    settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
-    bot_url = await serve_bot(aiohttp_server, settings, traces)
+    bot_url = await sample_bot(aiohttp_server, sample_data, traces)
 
     async with playground_page(bot_url, tmp_path) as (page, editor):
         await page.get_by_role("treeitem", name="General").click()
