@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.teams.streaming import TeamsStream
 from kiw_common.openai_connection import OpenAIConnection
 from skills import help as help_skill
 from skills import policy_qa
@@ -27,21 +28,44 @@ from tests.bot.kit import (
 )
 from tests.skills.helpers import sample_context
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
+from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorCall, ConnectorRecorder
 
-FAST: dict[str, Any] = {"stream_after_seconds": 0.05, "stream_interval_seconds": 0.05}
+# The stream starts a second after the question on CLOCK (the test moves it there), then sends
+# every update when it comes: no pacing (tests/bot/teams/test_stream_timing.py has the pace).
+FAST: dict[str, Any] = {"stream_after_seconds": 1, "stream_interval_seconds": 0}
 PREVIEWS = ["Nein", "Nein, das ist", "Nein, das ist nicht erlaubt [1]."]
 CANCELLED: list[bool] = []
+CLOCK = ManualClock()
+
+
+async def _answered(progress: object, text: str | None = None) -> None:
+    """Until Teams has answered the stream's first update, or the update with `text`
+    (accepted, refused, or Stop pressed). Nothing to wait for without a stream."""
+    if not isinstance(progress, TeamsStream):
+        return
+    if text is None:
+        await progress.wait_open()
+        return
+    # The stream signals no event per answer; the connector's answer is a few loop turns away.
+    while progress.usable and progress.streamed_text != text:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+    if progress.state == "stopped":
+        await asyncio.Event().wait()  # still working when Stop arrives: the stop cancels it
 
 
 async def _written(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    """Like policy Q&A over a model: progress, the answer as it is written, then the result."""
+    """Like policy Q&A over a model: progress, the answer as it is written, then the result.
+    "frage 0.4": the work takes 0.4 s on CLOCK first (long work)."""
     try:
         await request.progress.inform("Ich durchsuche die Regelungen …")
-        await asyncio.sleep(float(request.text) if request.text[:1].isdigit() else 0.15)
+        if request.text[:1].isdigit():
+            await CLOCK.sleep(float(request.text))
+        else:
+            await _answered(request.progress)
         for text in PREVIEWS:
             await request.progress.preview(text)
-            await asyncio.sleep(0.1)
+            await _answered(request.progress, text)
     except asyncio.CancelledError:
         CANCELLED.append(True)
         raise
@@ -61,7 +85,7 @@ async def _quick(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 
 async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     await request.progress.inform("Ich durchsuche die Ratsunterlagen …")
-    await asyncio.sleep(0.2)
+    await _answered(request.progress)  # the stream is open when the failure comes
     raise RuntimeError("index file vanished")
 
 
@@ -76,8 +100,35 @@ def _skills() -> list[Skill]:
 
 @pytest.fixture
 async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
+    global CLOCK
     CANCELLED.clear()
-    return await start_bot(aiohttp_client, connector, data_dir, skills=_skills, **FAST)
+    CLOCK = ManualClock()
+    return await start_bot(aiohttp_client, connector, data_dir, skills=_skills, clock=CLOCK, **FAST)
+
+
+async def _ask_streamed(bot: BotUnderTest, text: str) -> None:
+    """A question in a 1:1 chat whose skill reports progress: once the stream waits for its
+    start (and the delivery for its budget), a second passes and the stream opens."""
+    post = asyncio.create_task(bot.post(message(text, bot.connector.service_url)))
+    await CLOCK.waiting(2)
+    await CLOCK.advance(1)
+    response = await post
+    assert response.status in (200, 201), await response.text()
+    async with asyncio.timeout(10):
+        await bot.handler.drain()
+
+
+async def _ask_long(bot: BotUnderTest, text: str, *, waits: int) -> None:
+    """A question whose work (on CLOCK) outlasts the 0.1 s budget: the budget passes once
+    `waits` timers wait, the POST returns, then the work ends and the result follows."""
+    post = asyncio.create_task(bot.post(message(text, bot.connector.service_url)))
+    await CLOCK.waiting(waits)
+    await CLOCK.advance(0.1)
+    response = await post
+    assert response.status in (200, 201), await response.text()
+    await CLOCK.advance(1)
+    async with asyncio.timeout(10):
+        await bot.handler.drain()
 
 
 def _info(call: ConnectorCall) -> dict[str, Any]:
@@ -93,7 +144,7 @@ async def _ask(bot: BotUnderTest, text: str, **kwargs: Any) -> None:
 
 
 async def test_answer_streams_progress_then_text_then_the_final_message(bot: BotUnderTest) -> None:
-    await _ask(bot, "frage Darf ich?")
+    await _ask_streamed(bot, "frage Darf ich?")
     calls = bot.connector.calls
     assert bot.connector.stream_violations == []
     [stream_id] = bot.connector.streams
@@ -150,7 +201,7 @@ async def test_streaming_can_be_switched_off(
 
 async def test_stop_button_cancels_the_work_and_sends_nothing_more(bot: BotUnderTest) -> None:
     bot.connector.refuse_stream = (2, "Content stream was cancelled by user.")
-    await _ask(bot, "frage 0.3")
+    await _ask_streamed(bot, "frage Darf ich?")
     assert CANCELLED == [True]  # the skill (and a model call in it) was stopped
     assert len(bot.connector.calls) == 2  # two updates, then Stop: no final message
     [turn] = [line for line in bot.audit() if line["event"] == "turn"]
@@ -159,7 +210,7 @@ async def test_stop_button_cancels_the_work_and_sends_nothing_more(bot: BotUnder
 
 async def test_streaming_not_allowed_gives_an_ordinary_message(bot: BotUnderTest) -> None:
     bot.connector.refuse_stream = (0, "Content stream is not allowed")
-    await _ask(bot, "frage Darf ich?")
+    await _ask_streamed(bot, "frage Darf ich?")
     [reply] = bot.connector.calls
     assert reply.body["text"] == PREVIEWS[-1] and "streaminfo" not in str(reply.body)
 
@@ -168,7 +219,7 @@ async def test_final_refused_after_two_minutes_is_sent_as_a_new_message(
     bot: BotUnderTest,
 ) -> None:
     bot.connector.refuse_final = "Content stream finished due to exceeded streaming time."
-    await _ask(bot, "frage Darf ich?")
+    await _ask_streamed(bot, "frage Darf ich?")
     last = bot.connector.calls[-1]
     assert last.body["type"] == "message" and last.body["text"] == PREVIEWS[-1]
     assert "streaminfo" not in str(last.body)
@@ -178,16 +229,19 @@ async def test_final_refused_after_two_minutes_is_sent_as_a_new_message(
 async def test_long_work_streams_instead_of_a_placeholder_card(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
+    global CLOCK
+    CLOCK = ManualClock()
     bot = await start_bot(
         aiohttp_client,
         connector,
         data_dir,
         skills=_skills,
+        clock=CLOCK,
         long_work_budget_seconds=0.1,
         stream_after_seconds=10,  # the budget, not the delay, opens the stream
-        stream_interval_seconds=0.05,
+        stream_interval_seconds=0,
     )
-    await _ask(bot, "frage 0.4")
+    await _ask_long(bot, "frage 0.4", waits=3)  # the budget, the skill, the stream's delay
     calls = connector.calls
     assert connector.stream_violations == []
     assert calls[0].body["text"] == "Ich arbeite daran …"
@@ -200,18 +254,25 @@ async def test_long_work_streams_instead_of_a_placeholder_card(
 async def test_long_work_falls_back_to_the_placeholder_when_streaming_is_refused(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
+    global CLOCK
+    CLOCK = ManualClock()
     connector.refuse_stream = (0, "Content stream is not allowed")
     bot = await start_bot(
-        aiohttp_client, connector, data_dir, skills=_skills, long_work_budget_seconds=0.1
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=_skills,
+        clock=CLOCK,
+        long_work_budget_seconds=0.1,
     )
-    await _ask(bot, "frage 0.4")
+    await _ask_long(bot, "frage 0.4", waits=3)  # the budget, the skill, the stream's delay
     kinds = [(c.method, c.body["type"]) for c in connector.calls]
     assert kinds[:2] == [("POST", "typing"), ("POST", "message")]  # typing, placeholder card
     assert kinds[-1] == ("PUT", "message")
 
 
 async def test_a_failure_mid_stream_ends_the_stream_with_the_error(bot: BotUnderTest) -> None:
-    await _ask(bot, "suche Radverkehr")
+    await _ask_streamed(bot, "suche Radverkehr")
     final = bot.connector.calls[-1]
     assert _info(final)["streamType"] == "final"
     assert "Fehler-ID" in final.body["summary"]
@@ -231,8 +292,10 @@ async def test_policy_answer_from_a_model_streams_with_final_numbering(
         generator = OpenAIGenerator(
             model="test-model", connection=OpenAIConnection(base_url=fake.base_url, on_premise=True)
         )
+        # The loop's clock; the stream opens at once and sends each piece when it comes.
+        timing = {"stream_after_seconds": 0, "stream_interval_seconds": 0}
         services = make_services(
-            make_settings(data_dir, **FAST), index=ctx.index, generator=generator
+            make_settings(data_dir, **timing), index=ctx.index, generator=generator
         )
         bot = await start_bot(
             aiohttp_client,
@@ -240,7 +303,7 @@ async def test_policy_answer_from_a_model_streams_with_final_numbering(
             data_dir,
             services=services,
             skills=lambda: [help_skill.SKILL, policy_qa.SKILL],
-            **FAST,
+            **timing,
         )
         await _ask(bot, "frage Wie lange ist der KI-Pass gültig?", user=USER_WITH_PASS)
         await generator.close()
