@@ -38,7 +38,6 @@ import gzip
 import io
 import json
 import os
-import statistics
 import sys
 import tarfile
 import tempfile
@@ -52,11 +51,9 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from eval_council import eval_council  # noqa: E402  (bench/, beside this script)
+from qa_common import by_group, context, has_fact, pct, percentile  # noqa: E402
 from qa_sets import (  # noqa: E402  (bench/qa_sets.py, beside this script)
-    council_questions,
-    council_searches,
-    council_unanswerable,
-    karlsruhe_chunks,
     karlsruhe_texts,
     rules_chunks,
     rules_questions,
@@ -68,7 +65,7 @@ from indexer.encoders import E5Encoder  # noqa: E402
 from indexer.model import COUNCIL, POLICIES, Chunk, SearchQuery  # noqa: E402
 from skills import allris_search, policy_qa  # noqa: E402
 from skills.allris_query import parse_council_query  # noqa: E402
-from skills.context import SkillConfig, SkillContext  # noqa: E402
+from skills.context import SkillContext  # noqa: E402
 from skills.generator.base import Generator  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
 from skills.german import detect_language, search_terms  # noqa: E402
@@ -81,43 +78,11 @@ KARLSRUHE = REPO.parent / "shared" / "data" / "karlsruhe"
 QUESTIONS = REPO / "bench" / "questions"
 
 
-class _NoDirectory:
-    async def lookup(self, user_id: str) -> Any:
-        raise LookupError(user_id)
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
-def _context(index: EmbeddedIndex, generator: Generator) -> SkillContext:
-    return SkillContext(
-        index=index,
-        generator=generator,
-        directory=_NoDirectory(),
-        config=SkillConfig(),
-        today=lambda: date(2026, 11, 27),
-    )
-
-
-def _pct(values: list[float]) -> str:
-    return f"{statistics.mean(values):.3f}" if values else "n/a"
-
-
-def _p(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def eval_policies(
     index: EmbeddedIndex, generator: Generator, *, subtract_model: bool = True
 ) -> dict[str, Any]:
     spec = yaml.safe_load((QUESTIONS / "policies.yaml").read_text(encoding="utf-8"))
-    ctx = _context(index, generator)
+    ctx = context(index, generator)
     chunk_text = {(c.doc_id, c.heading): c.text for c in sample_chunks()}
     recall, rr, precision, contains, answered, latency = [], [], [], [], [], []
     failures: list[str] = []
@@ -156,14 +121,14 @@ async def eval_policies(
             failures.append(f"  answered unanswerable: {question}")
     return {
         "questions": len(spec["answerable"]) + len(spec["unanswerable"]),
-        "recall@5": _pct(recall),
-        "mrr": _pct(rr),
-        "citation_precision": _pct(precision),
-        "answer_contains_fact": _pct(contains),
-        "answerable_answered": _pct(answered),
-        "unanswerable_refused": _pct(refused),
-        "latency_ms_p50": f"{_p(latency, 0.5):.1f}",
-        "latency_ms_p95": f"{_p(latency, 0.95):.1f}",
+        "recall@5": pct(recall),
+        "mrr": pct(rr),
+        "citation_precision": pct(precision),
+        "answer_contains_fact": pct(contains),
+        "answerable_answered": pct(answered),
+        "unanswerable_refused": pct(refused),
+        "latency_ms_p50": f"{percentile(latency, 0.5):.1f}",
+        "latency_ms_p95": f"{percentile(latency, 0.95):.1f}",
         "failures": failures,
     }
 
@@ -208,7 +173,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     index = EmbeddedIndex(tmp / "karlsruhe")
     await index.upsert(chunks)
     build_s = time.perf_counter() - start
-    ctx = _context(index, ExtractiveGenerator())
+    ctx = context(index, ExtractiveGenerator())
     recall, rr, latency = [], [], []
     for item in spec["questions"]:
         request = SkillRequest(text=item["q"], command="suche")
@@ -251,35 +216,20 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         "chunks": len(chunks),
         "index_build_s": f"{build_s:.1f}",
         "questions": len(spec["questions"]),
-        "recall@5": _pct(recall),
-        "mrr": _pct(rr),
-        "search_turn_ms_p95": f"{_p(latency, 0.95):.1f}",
+        "recall@5": pct(recall),
+        "mrr": pct(rr),
+        "search_turn_ms_p95": f"{percentile(latency, 0.95):.1f}",
         "text_questions": len(text_questions),
-        "text_recall@5": _pct(text_recall),
-        "text_mrr": _pct(text_rr),
-        "text_answer_grounded": _pct(grounded),
-        "text_answer_cites_paper": _pct(cites_paper),
-        "text_answer_ms_p95": f"{_p(answer_ms, 0.95):.1f}",
-        "unanswerable_refused": f"{_pct(refused)} of {len(refused)}",
+        "text_recall@5": pct(text_recall),
+        "text_mrr": pct(text_rr),
+        "text_answer_grounded": pct(grounded),
+        "text_answer_cites_paper": pct(cites_paper),
+        "text_answer_ms_p95": f"{percentile(answer_ms, 0.95):.1f}",
+        "unanswerable_refused": f"{pct(refused)} of {len(refused)}",
     }
 
 
 # ---------------------------------------------------------------- the dev/test sets (issue 13)
-
-
-def _has_fact(answer: str, facts: tuple[str, ...]) -> bool:
-    lowered = answer.lower()
-    return any(f.lower() in lowered for f in facts)
-
-
-def _by(rows: list[dict[str, Any]], key: str, value: str) -> str:
-    values = [r[value] for r in rows if r.get(value) is not None]
-    groups: dict[str, list[float]] = {}
-    for r in rows:
-        if r.get(value) is not None:
-            groups.setdefault(str(r[key]), []).append(r[value])
-    parts = " ".join(f"{k} {statistics.mean(v):.2f}" for k, v in sorted(groups.items()))
-    return f"{_pct(values)}  ({parts})" if values else "n/a"
 
 
 async def eval_rules(
@@ -303,7 +253,7 @@ async def eval_rules(
         await index.upsert(chunks)
         await index.embed_pending()
         passage_text = {(c.doc_id, c.heading): c.text for c in chunks}
-        ctx = _context(index, generator)
+        ctx = context(index, generator)
         answerable, unanswerable = rules_questions()
         rows: list[dict[str, Any]] = []
         for q in answerable + unanswerable:
@@ -320,12 +270,12 @@ async def eval_rules(
             row["ms"] = total_ms - model_ms
             row["document"] = q.document
             if q.facts:
-                row["fact"] = 1.0 if result.grounded and _has_fact(answer, q.facts) else 0.0
+                row["fact"] = 1.0 if result.grounded and has_fact(answer, q.facts) else 0.0
                 row["answered"] = 1.0 if result.grounded else 0.0
                 for c in result.citations:
                     passage = passage_text.get((c.doc_id, c.heading), c.quote)
                     rows.append(
-                        {"split": q.split, "cited": 1.0 if _has_fact(passage, q.facts) else 0.0}
+                        {"split": q.split, "cited": 1.0 if has_fact(passage, q.facts) else 0.0}
                     )
                 if row["fact"] == 0.0 and q.split == "dev":
                     row["cause"] = await _miss_cause(q, result.grounded, ctx)
@@ -342,17 +292,17 @@ async def eval_rules(
         figures: dict[str, Any] = {
             "answerable / unanswerable": f"{sum(1 for r in asked if 'fact' in r)} / "
             f"{sum(1 for r in asked if 'refused' in r)}",
-            "answer contains fact": _by(asked, "wording", "fact"),
-            "  by question type": _by(asked, "type", "fact"),
-            "answerable answered": _by(asked, "wording", "answered"),
-            "unanswerable refused": _by(asked, "wording", "refused"),
-            "citation precision": _pct([r["cited"] for r in mine if "cited" in r]),
-            "latency ms p50 / p95": f"{_p([r['ms'] for r in asked], 0.5):.1f} / "
-            f"{_p([r['ms'] for r in asked], 0.95):.1f}",
+            "answer contains fact": by_group(asked, "wording", "fact"),
+            "  by question type": by_group(asked, "type", "fact"),
+            "answerable answered": by_group(asked, "wording", "answered"),
+            "unanswerable refused": by_group(asked, "wording", "refused"),
+            "citation precision": pct([r["cited"] for r in mine if "cited" in r]),
+            "latency ms p50 / p95": f"{percentile([r['ms'] for r in asked], 0.5):.1f} / "
+            f"{percentile([r['ms'] for r in asked], 0.95):.1f}",
         }
         # Per document: a change must not lower any one of them (leave-one-document-out).
-        figures["fact by document"] = _by(asked, "document", "fact")
-        figures["refused by document"] = _by(asked, "document", "refused")
+        figures["fact by document"] = by_group(asked, "document", "fact")
+        figures["refused by document"] = by_group(asked, "document", "refused")
         if show_failures and split == "dev":
             misses = [r for r in asked if r.get("fact") == 0.0 or r.get("refused") == 0.0]
             figures["misses by cause"] = (
@@ -379,102 +329,11 @@ async def _miss_cause(q: Any, grounded: bool, ctx: SkillContext) -> str:
         q.text, SkillRequest(text=q.text, command="frage"), ctx, collection=POLICIES
     )
     retrieved = any(
-        h.chunk.doc_id == q.doc_id and _has_fact(h.chunk.text, q.facts) for h in found.hits
+        h.chunk.doc_id == q.doc_id and has_fact(h.chunk.text, q.facts) for h in found.hits
     )
     if not retrieved:
         return "retrieval"
     return "wrong sentence" if grounded else "gate refusal"
-
-
-def _shown_documents(result: Any) -> list[str]:
-    """What Teams shows for a search: the listed papers, or the papers an answer cites."""
-    hits = result.data.get("hits") if isinstance(result.data, dict) else None
-    if hits:
-        return list(dict.fromkeys(str(h["doc_id"]) for h in hits))
-    return list(dict.fromkeys(c.doc_id for c in result.citations if c.doc_id))
-
-
-async def eval_council(
-    tmp: Path, limit: int, show_failures: bool = True, splits: tuple[str, ...] = ("dev", "test")
-) -> dict[str, dict[str, Any]]:
-    """Council search by category and council questions, per split, on a crawler-like subset.
-    The papers of every question are indexed whichever `splits` are asked (the index is the
-    same for dev and test); only the questions of `splits` are asked."""
-    searches = council_searches()
-    questions = council_questions()
-    unanswerable = council_unanswerable()
-    wanted = {e for s in searches for e in s.expect} | {q.doc_id for q in questions + unanswerable}
-    start = time.perf_counter()
-    chunks = await asyncio.to_thread(karlsruhe_chunks, limit, wanted)
-    index = EmbeddedIndex(tmp / "council")
-    await index.upsert(chunks)
-    build_s = time.perf_counter() - start
-    ctx = _context(index, ExtractiveGenerator())
-    rows: list[dict[str, Any]] = []
-    for s in searches:
-        if s.split not in splits:
-            continue
-        request = SkillRequest(text=s.text, command="suche")
-        t = time.perf_counter()
-        result = await allris_search.run(request, ctx)
-        ms = (time.perf_counter() - t) * 1000
-        shown = _shown_documents(result)[:5]
-        rank = next((i + 1 for i, d in enumerate(shown) if d in s.expect), None)
-        rows.append({"s": s, "split": s.split, "cat": s.category, "ms": ms,
-                     "recall": 1.0 if rank else 0.0, "rr": 1.0 / rank if rank else 0.0})  # fmt: skip
-    qa: list[dict[str, Any]] = []
-    for q in questions + unanswerable:
-        if q.split not in splits:
-            continue
-        request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
-        t = time.perf_counter()
-        result = await allris_search.run(request, ctx)
-        ms = (time.perf_counter() - t) * 1000
-        answer = str(result.data.get("answer", ""))
-        row: dict[str, Any] = {"q": q, "split": q.split, "wording": q.wording, "ms": ms,
-                               "answer": answer, "named": "names the paper" if q.names_paper
-                               else "topic only"}  # fmt: skip
-        if q.facts:
-            row["fact"] = 1.0 if result.grounded and _has_fact(answer, q.facts) else 0.0
-            row["answered"] = 1.0 if result.grounded else 0.0
-            row["cites"] = 1.0 if any(c.doc_id == q.doc_id for c in result.citations) else 0.0
-        else:
-            row["refused"] = 1.0 if result.outcome == "no_answer" else 0.0
-        qa.append(row)
-    await index.close()
-    out: dict[str, dict[str, Any]] = {}
-    for split in splits:
-        mine = [r for r in rows if r["split"] == split]
-        asked = [r for r in qa if r["split"] == split]
-        figures: dict[str, Any] = {
-            "index": f"{len({c.doc_id for c in chunks})} documents, {len(chunks)} chunks, "
-            f"built in {build_s:.1f} s",
-            "searches": len(mine),
-            "Recall@5 (first five documents)": _by(mine, "cat", "recall"),
-            "MRR": _by(mine, "cat", "rr"),
-            "search turn ms p50 / p95": f"{_p([r['ms'] for r in mine], 0.5):.1f} / "
-            f"{_p([r['ms'] for r in mine], 0.95):.1f}",
-            "questions answerable / unanswerable": f"{sum(1 for r in asked if 'fact' in r)} / "
-            f"{sum(1 for r in asked if 'refused' in r)}",
-            "questions: answer contains fact": _by(asked, "wording", "fact"),
-            "  by naming the paper": _by(asked, "named", "fact"),
-            "questions: cites the paper": _by(asked, "wording", "cites"),
-            "questions: answered (grounded)": _by(asked, "wording", "answered"),
-            "questions: unanswerable refused": _by(asked, "wording", "refused"),
-            "question turn ms p50 / p95": f"{_p([r['ms'] for r in asked], 0.5):.1f} / "
-            f"{_p([r['ms'] for r in asked], 0.95):.1f}",
-        }
-        if show_failures and split == "dev":
-            figures["failures"] = [
-                f"  missed [{r['cat']}] {r['s'].text}" for r in mine if not r["recall"]
-            ] + [
-                f"  {'answered' if 'refused' in r else 'missed'} [{r['q'].id}] {r['q'].text}"
-                f"\n      -> {r['answer'][:160]!r}"
-                for r in asked
-                if r.get("fact") == 0.0 or r.get("refused") == 0.0
-            ]
-        out[split] = figures
-    return out
 
 
 def _parrot(body: dict[str, Any]) -> str:
@@ -533,7 +392,7 @@ async def eval_summaries(index: EmbeddedIndex) -> dict[str, Any]:
     from skills import summarise
     from skills.types import Attachment
 
-    ctx = _context(index, ExtractiveGenerator())
+    ctx = context(index, ExtractiveGenerator())
     figures: dict[str, Any] = {}
     with tarfile.open(KARLSRUHE / "texts.tar.gz") as tar:
         members = sorted((m for m in tar if m.isfile()), key=lambda m: -m.size)[:3]

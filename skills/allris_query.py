@@ -189,11 +189,32 @@ def parse_council_query(text: str, today: date) -> CouncilQuery:
     return q
 
 
+# The words that name the paper beside its reference or link ("laut Vorlage", "nach der
+# Stellungnahme zur Anfrage", "Antrag DHH", "(Drucksache"): they say which paper, not what the
+# question asks of it, so the reader must not look for them in the paper's sentences.
+_NAMING_WORDS = re.compile(
+    r"(?:\b(?:laut|lt\.|gemäß|nach|in|im|aus|bei|zu|zur|zum|mit|von|vom)\s+)?"
+    r"(?:\b(?:der|dem|den|die|das|des)\s+)?"
+    r"(?:\bStellungnahme\s+(?:der\s+Verwaltung\s+)?(?:zur|zum|zu)\s+(?:der\s+|dem\s+)?)?"
+    r"\(?\s*(?:\b(?:Beschlussvorlage|Informationsvorlage|Vorlage|Vorl\.|Änderungsantrag|"
+    r"Ergänzungsantrag|Haushaltsantrag|Antrag|Antr\.|Anfrage|Anfr\.|Drucksache|DS|Offenlage|"
+    r"Papier|Vorgang)\s*)?(?:\b(?:DHH|VO)\s*)?\(?\s*$",
+    re.IGNORECASE,
+)
+
+
 def without_reference(text: str) -> str:
-    """The words of a question around the paper it names ("Was beschließt VO/2025/1?")."""
-    text = _LINK.sub(" ", text)
-    ref = typed_reference(text)
-    return re.sub(r"\s+", " ", text.replace(ref.group(0), " ") if ref else text).strip()
+    """The words of a question around the paper it names ("Was beschließt VO/2025/1?"),
+    without the words that name it ("Wer genehmigt laut 2024-0352 die Clubs?" -> "Wer
+    genehmigt die Clubs?")."""
+    named = _LINK.search(text) or typed_reference(text)
+    if named is None:
+        return re.sub(r"\s+", " ", text).strip()
+    before = _NAMING_WORDS.sub(" ", text[: named.start()])
+    after = re.sub(r"^\s*\)", " ", text[named.end() :])
+    rest = re.sub(r"\(\s*\)", " ", f"{before} {after}")
+    rest = re.sub(r"\s*[,;:]+\s*([?!.])", r"\1", re.sub(r"\s+", " ", rest))
+    return re.sub(r"\s+([?!.,;:])", r"\1", rest).strip(" ,;:")
 
 
 def _parse_dates(rest: str, q: CouncilQuery, today: date) -> str:

@@ -41,6 +41,12 @@ from skills.reader import read
 from skills.types import Citation, SkillRequest
 
 RETRIEVE_TOP = 8
+# A question about one document (a council paper named by its reference or link) reads that
+# document's passages beyond the retrieved ones: the reader, not the question's words, finds
+# the answering sentence ("Wer genehmigt laut 2024-0352 die Cannabis-Clubs?" shares no word
+# with "… auf das Regierungspräsidium Freiburg übergeht"). Capped for very long papers; the
+# retrieved passages come first.
+MAX_DOCUMENT_PASSAGES = 80
 RANKED_PASSAGES = 1  # calibrated on the dev split (docs/skills.md): 2 let unanswerables through
 MAX_PASSAGES = 5
 MAX_QUESTION_CHARS = 2_000
@@ -104,6 +110,17 @@ async def retrieve(ctx: SkillContext, query: SearchQuery) -> Retrieved:
     return Retrieved(list(merged.values()), frozenset(unknown), ranked)
 
 
+async def _rest_of_document(
+    ctx: SkillContext, doc_id: str, request: SkillRequest, hits: list[Hit]
+) -> list[Hit]:
+    """The document's passages retrieval did not return, in the document's order (only what
+    the caller may read: `document_chunks` trims by access like every search)."""
+    seen = {h.chunk.id for h in hits}
+    chunks = await ctx.index.document_chunks(doc_id, request.access)
+    rest = [Hit(chunk=c, score=0.0, snippet="") for c in chunks if c.id not in seen]
+    return rest[: max(0, MAX_DOCUMENT_PASSAGES - len(hits))]
+
+
 async def answer_question(
     question: str,
     request: SkillRequest,
@@ -132,6 +149,8 @@ async def answer_question(
     with request.trace.timed("retrieval", collection=collection) as step:
         retrieved = await retrieve(ctx, query)
         hits = retrieved.hits
+        if query.doc_id:
+            hits = hits + await _rest_of_document(ctx, query.doc_id, request, hits)
         step["hits"] = len(hits)
         step["unknown_words"] = len(retrieved.unknown)
     # The gate: passages with a sentence that answers the question (skills/reader/). The

@@ -60,7 +60,11 @@ _ACTOR = (
     r"bürgermeister(?:in)?|senator(?:in)?|kämmerei|behörde|team|gremium|gremien|mitglied(?:er|"
     r"ern)?|feuerwehr|verwaltung|bürgerschaft|fraktion(?:en)?|sicherheit|inhaber\w*|"
     r"auszubildende[n]?|beamt\w*|arzt|ärztin|krankenkasse|dezernat|vorsitzende[nr]?|"
-    r"niemand|jede[rm]?|alle|sie)\b"
+    r"niemand|jede[rm]?|alle|sie|"
+    # Council papers name bodies outside the administration: the Regierungspräsidium, a
+    # Förderverein or Zweckverband, a company or cooperative that buys or runs something.
+    r"präsidium|verein|verband|gesellschaft|genossenschaft|ministerium|träger|firma|"
+    r"unternehmen|polizei)\b|\be\.\s?V\.|\b(?:GmbH|eG|AG|KG)\b"
 )
 _PLACE = (
     r"\b(?:im|ins|in\s+(?:der|dem|den|das|einem|einer)|über\s+(?:das|die|den)|auf\s+(?:der|dem|"

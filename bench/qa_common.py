@@ -1,0 +1,59 @@
+"""What the question-set benchmarks share: a skill context over an index, and the figures
+(shares, percentiles, a share by group, whether an answer holds its fact)."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date
+from typing import Any
+
+from indexer.embedded import EmbeddedIndex
+from skills.context import SkillConfig, SkillContext
+from skills.generator.base import Generator
+
+
+class NoDirectory:
+    async def lookup(self, user_id: str) -> Any:
+        raise LookupError(user_id)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def context(index: EmbeddedIndex, generator: Generator) -> SkillContext:
+    return SkillContext(
+        index=index,
+        generator=generator,
+        directory=NoDirectory(),
+        config=SkillConfig(),
+        today=lambda: date(2026, 11, 27),
+    )
+
+
+def pct(values: list[float]) -> str:
+    return f"{statistics.mean(values):.3f}" if values else "n/a"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def has_fact(answer: str, facts: tuple[str, ...]) -> bool:
+    lowered = answer.lower()
+    return any(f.lower() in lowered for f in facts)
+
+
+def by_group(rows: list[dict[str, Any]], key: str, value: str) -> str:
+    values = [r[value] for r in rows if r.get(value) is not None]
+    groups: dict[str, list[float]] = {}
+    for r in rows:
+        if r.get(value) is not None:
+            groups.setdefault(str(r[key]), []).append(r[value])
+    parts = " ".join(f"{k} {statistics.mean(v):.2f}" for k, v in sorted(groups.items()))
+    return f"{pct(values)}  ({parts})" if values else "n/a"
