@@ -100,7 +100,12 @@ def read(
     # "welch-" question asks about is no topic): "bis zur nächsten Sitzung" shares only an
     # adjective with "Wann ist der nächste Kurs?", "Raum 2.17" only what is asked for.
     # A verb the vocabulary knows ("unkenntlich machen" ~ schwärzen) is topic as well.
-    topic = [c for c in shape.concepts if (c.noun or c.alternatives) and c is not shape.asked]
+    # The role a "wer" question names ("Wer ist Chef …?") is what is asked, no topic either.
+    topic = [
+        c
+        for c in shape.concepts
+        if (c.noun or c.alternatives) and c is not shape.asked and c is not shape.predicate
+    ]
     for k, s in enumerate(sentences):
         got = sum(
             weights[c.stem] * max(strengths[c.stem][k][0], HEADING_WEIGHT * strengths[c.stem][k][1])
@@ -120,6 +125,11 @@ def read(
             # "Wer leitet …?" is not answered by a sentence in which someone does something
             # else: the question's verb must stand in the sentence.
             s.typed = strengths[shape.predicate.stem][k][0] > 0
+            if s.typed and shape.kind == "who" and shape.answer is not None:
+                # ... and not only as the body's own name: "die Leitung der Stelle" says who
+                # belongs to a group, not who leads the Stelle.
+                rest = sentence_stems(shape.answer.sub(" ", s.text))
+                s.typed = match_strength(shape.predicate, rest) > 0
         if not s.typed and shape.counted is not None and shape.kind == "list":
             # "Welche Voraussetzungen …?" is answered by "X setzt Y voraus" too: the sentence
             # states the asked-for relation as its (separable) verb.
@@ -156,7 +166,8 @@ def read(
         and (
             not topic
             or any(
-                max(strengths[c.stem][s.index][0], strengths[c.stem][s.index][1]) >= FOCUS_MIN
+                strengths[c.stem][s.index][0] >= FOCUS_MIN
+                or strengths[c.stem][s.index][1] >= FOCUS_MIN
                 for c in topic
             )
         )

@@ -226,6 +226,7 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(_RULE, re.I),
     ),
 ]
+NAME_ANSWER = next(carries for name, _, carries in QUESTION_KINDS if name == "name")
 RULE_ANSWER = next(carries for name, _, carries in QUESTION_KINDS if name == "rule")
 # A question that opens with its verb asks yes or no, whatever wh-clause follows, unless it
 # only asks to be told something ("Wissen Sie, …", "Kann mir jemand sagen, …").

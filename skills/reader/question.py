@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from indexer.analysis import QUESTION_WORDS, STOPWORDS, fold
 from indexer.verbs import match_stem
 from indexer.vocabulary import vocabulary
-from skills.reader.kinds import ASKS_HOW, PURPOSE_FRAME, QUESTION_KINDS, RULE_ANSWER, YES_NO
+from skills.reader.kinds import (
+    ASKS_HOW,
+    NAME_ANSWER,
+    PURPOSE_FRAME,
+    QUESTION_KINDS,
+    RULE_ANSWER,
+    YES_NO,
+)
 from skills.reader.words import CLAUSE_END_PARTICLE, Concept, root, word_tokens
 
 
@@ -37,6 +44,9 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         # "Kann mein Chef sehen, wie oft ich …?" asks yes or no; the "wie oft" is part of what
         # it asks about. ("Können Sie mir sagen, wie lange …?" still asks for the duration.)
         kind, answer = "rule", RULE_ANSWER
+    if kind == "who" and _ASKS_NAME.search(question):
+        # "Wer ist die Datenschutzbeauftragte?" asks for her name, not for a body.
+        kind, answer = "name", NAME_ANSWER
     concepts = concepts_of(question if about is None else about)
     if kind == "purpose":
         concepts = tuple(c for c in concepts if c.stem not in PURPOSE_FRAME)
@@ -69,6 +79,14 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         verb = match_stem(fold(m.group(1))) if m else ""
         predicate = next((c for c in concepts if c.stem == verb), None)
     return QuestionShape(kind, concepts, counted, answer, predicate, asked_noun)
+
+
+# "Wer ist der/die <Rolle> …?": a person's name is asked ("Wer ist Ansprechpartner" is not).
+_ASKS_NAME = re.compile(
+    r"^\W*wer\s+ist\s+(?:der|die|unser|unsere|mein|meine)\s+(?!ansprech|kontakt|zuständig)"
+    r"(?-i:[A-ZÄÖÜ])",
+    re.I,
+)
 
 
 def _asked_noun(question: str, concepts: Sequence[Concept]) -> Concept | None:

@@ -56,19 +56,27 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
     out: list[Sentence] = []
     for i, passage in enumerate(passages):
         chunk = passage.chunk
-        context = sentence_stems(" ".join(filter(None, [chunk.title, chunk.heading])))
-        section = context
+        title = sentence_stems(chunk.title or "")
+        section = sentence_stems(chunk.heading or "")
         previous: frozenset[str] = frozenset()
         for text, stems, heading in _read_text(chunk.text):
             if heading:
-                section = context | stems  # what the sentences below it are about
+                section = section | stems  # what the sentences below it are about
                 previous = frozenset()
                 continue
             # "Ihr gehören … an.", "Ausgenommen sind …": a sentence that points back speaks of
             # what the sentence before it named.
-            about = section | previous if _POINTS_BACK.match(text) else section
+            local = section | previous if _POINTS_BACK.match(text) else section
             out.append(
-                Sentence(i, passage.n, len(out), text, stems, about, words=sentence_words(text))
+                Sentence(
+                    i,
+                    passage.n,
+                    len(out),
+                    text,
+                    stems,
+                    title | local,
+                    words=sentence_words(text),
+                )
             )
             previous = stems
     return _with_enumerations(out)
@@ -76,7 +84,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
 
 # Openers that refer to the sentence before: pronouns, demonstratives, connectives.
 _POINTS_BACK = re.compile(
-    r"(?:Er|Es|Ihr|Ihm|Ihnen|Ihre[nmrs]?|Sein\w*|Dies\w*|Das|Dabei|Dafür|Dazu|Daher|Darüber|"
+    r"(?:Sie|Er|Es|Ihr|Ihm|Ihnen|Ihre[nmrs]?|Sein\w*|Dies\w*|Das|Dabei|Dafür|Dazu|Daher|Darüber|"
     r"Dort|Deren|Dessen|Ausgenommen|Ebenfalls|Außerdem|Zudem|Hierfür|Hierzu|Diese\w*)\b"
 )
 

@@ -154,3 +154,35 @@ async def test_an_faq_yes_or_no_is_quoted_with_the_sentence_that_says_why() -> N
 def test_which_after_a_preposition_asks_for_a_list() -> None:
     assert read_question("Für welche Dokumente gilt die Pflicht?").kind == "list"
     assert read_question("In welchem Raum findet der Kurs statt?").kind == "where"
+
+
+def test_who_is_the_role_asks_for_a_name() -> None:
+    shape = read_question("Wer ist die Gleichstellungsbeauftragte der Stadt?")
+    assert shape.kind == "name"
+    text = "Die Gleichstellungsbeauftragte berät Beschäftigte in allen Fragen der Gleichstellung."
+    question = "Wer ist die Gleichstellungsbeauftragte der Stadt?"
+    assert not read(question, [passage(1, text)]).answerable
+    named = "Gleichstellungsbeauftragte der Stadt ist Frau Jansen."
+    assert read(question, [passage(1, named)]).answerable
+    assert read_question("Wer ist Ansprechpartner für den Dienstausweis?").kind == "who"
+
+
+def test_the_asked_act_is_not_found_in_the_name_of_a_body() -> None:
+    # "Wer leitet …?" — "die Leitung des Arbeitskreises" is a member named by its role.
+    text = (
+        "Dem Lenkungskreis gehören die Leitung des Arbeitskreises und die Amtsleitung "
+        "des Bürgeramts an."
+    )
+    assert not read("Wer leitet den Arbeitskreis?", [passage(1, text)]).answerable
+    led = "Den Arbeitskreis leitet das Bürgeramt."
+    assert read("Wer leitet den Arbeitskreis?", [passage(1, led)]).answerable
+
+
+def test_she_points_back_to_the_sentence_before() -> None:
+    text = (
+        "Die Hausordnung wird jährlich überprüft. "
+        "Sie kann mit einer Frist von drei Monaten geändert werden."
+    )
+    assert read(
+        "Mit welcher Frist kann die Hausordnung geändert werden?", [passage(1, text)]
+    ).answerable
