@@ -1,4 +1,7 @@
-"""Fixtures shared by the tests of bot/ (the builders themselves are in tests/bot/kit.py)."""
+"""Fixtures shared by the tests of bot/ (the builders themselves are in tests/bot/kit.py).
+
+`bot` is the plain bot under test; a module that needs other skills or settings defines its own
+`bot` fixture, which takes precedence there."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.bot.audience_kit import index_samples_once, start_sample_bot
-from tests.bot.kit import BotUnderTest
+from tests.bot.kit import BotUnderTest, start_bot
 from tests.support.connector import ConnectorRecorder
 
 
@@ -33,3 +36,9 @@ async def sample_bot(
 ) -> BotUnderTest:
     """The real bot over the sample index and the sample directory (audience_kit)."""
     return await start_sample_bot(aiohttp_client, connector, sample_data)
+
+
+@pytest.fixture
+async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
+    """The real app in local mode, the kit's fake seams and the project's skills (start_bot)."""
+    return await start_bot(aiohttp_client, connector, data_dir)

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from tests.bot.kit import (
     BotUnderTest,
     message,
-    start_bot,
 )
-from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
-    return await start_bot(aiohttp_client, connector, data_dir)
 
 
 async def test_hilfe_in_personal_chat_gets_help_card(bot: BotUnderTest) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,14 +12,7 @@ from tests.bot.kit import (
     BotUnderTest,
     mention,
     message,
-    start_bot,
 )
-from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
-    return await start_bot(aiohttp_client, connector, data_dir)
 
 
 async def _still_answers(bot: BotUnderTest) -> None:

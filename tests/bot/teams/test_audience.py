@@ -22,6 +22,7 @@ from tests.bot.audience_kit import (
     EVA,
     MORE_QUERY,
     STRANGER,
+    Seen,
     ask,
     channel_post,
     group_chat,
@@ -32,6 +33,18 @@ from tests.support.connector import ConnectorRecorder
 TEAM = "19:team-fraktionen@thread.tacv2"
 GRUENE_TEAM = "19:team-gruene@thread.tacv2"
 CHAT = "19:group-chat-radverkehr@thread.v2"
+
+
+async def search_in_chat(bot: Any, connector: ConnectorRecorder) -> Seen:
+    """Dirk's search (`suche …`) in the group chat CHAT, whose roster the test has set."""
+    return await ask(bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+
+
+async def search_in_channel(
+    bot: Any, connector: ConnectorRecorder, user: str, team: str, **channel: Any
+) -> Seen:
+    """`user`'s search (`suche …`) in a channel of `team`, whose roster the test has set."""
+    return await ask(bot, channel_post(CHAT_PATHS["suche"], connector, user, team, **channel))
 
 
 @pytest.mark.parametrize("path", sorted(CHAT_PATHS))
@@ -63,7 +76,7 @@ async def test_group_chat_roster_is_the_chats_and_the_notice_names_nothing(
     sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, EVA, ALEX)
-    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await search_in_chat(sample_bot, connector)
     assert not seen.leaked()
     assert seen.withheld
     assert "Klausurvorlage" not in seen.text and "GR-INTERN" not in seen.text
@@ -74,7 +87,7 @@ async def test_a_member_unknown_to_the_directory_means_public_only(
     sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX, STRANGER)
-    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await search_in_chat(sample_bot, connector)
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "unknown_member"
     assert seen.withheld
@@ -84,7 +97,7 @@ async def test_a_member_without_entra_id_means_public_only(
     sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX, None)
-    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await search_in_chat(sample_bot, connector)
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "unknown_member"
 
@@ -94,14 +107,14 @@ async def test_an_unreadable_roster_means_public_only_and_is_asked_again(
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, ALEX)
     connector.fail_rosters = 500
-    failed = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    failed = await search_in_chat(sample_bot, connector)
     assert not failed.leaked()
     assert failed.audience()["fallback"] == "roster_unreadable"
     assert failed.withheld
 
     # The failure is not cached: once the roster answers, the faction's chat sees its paper.
     connector.fail_rosters = None
-    recovered = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    recovered = await search_in_chat(sample_bot, connector)
     assert recovered.leaked()
     assert recovered.audience()["fallback"] is None
 
@@ -110,7 +123,7 @@ async def test_every_roster_page_counts(sample_bot: Any, connector: ConnectorRec
     """Eva stands on the last page: a bot that read only the first would leak."""
     connector.roster_page_size = 1
     connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
-    seen = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    seen = await search_in_channel(sample_bot, connector, DIRK, TEAM)
     assert not seen.leaked()
     assert seen.audience()["roster_size"] == 3
     assert [c.split("?")[0] for c in connector.roster_calls] == [
@@ -124,9 +137,7 @@ async def test_a_private_channel_gets_public_documents_only(
 ) -> None:
     """The team's roster is not a private or shared channel's: fail closed."""
     connector.rosters[TEAM] = roster(DIRK, ALEX)
-    seen = await ask(
-        sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM, channel_type="shared")
-    )
+    seen = await search_in_channel(sample_bot, connector, DIRK, TEAM, channel_type="shared")
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "channel_roster"
     assert connector.roster_calls == []
@@ -136,8 +147,8 @@ async def test_the_roster_is_cached_and_a_new_sender_refreshes_it(
     sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[TEAM] = roster(DIRK, ALEX)
-    first = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
-    second = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, ALEX, TEAM))
+    first = await search_in_channel(sample_bot, connector, DIRK, TEAM)
+    second = await search_in_channel(sample_bot, connector, ALEX, TEAM)
     assert first.leaked() and second.leaked()
     assert (first.audience()["cached"], second.audience()["cached"]) == (False, True)
     assert len(connector.roster_calls) == 1
@@ -145,7 +156,7 @@ async def test_the_roster_is_cached_and_a_new_sender_refreshes_it(
     # Eva joined, and Teams' conversationUpdate has not arrived yet: her own message shows the
     # cached roster is stale, so the bot reads it again.
     connector.rosters[TEAM] = roster(DIRK, ALEX, EVA)
-    third = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, EVA, TEAM))
+    third = await search_in_channel(sample_bot, connector, EVA, TEAM)
     assert not third.leaked()
     assert third.audience()["cached"] is False
 
@@ -174,7 +185,7 @@ async def test_audit_records_the_audience_without_members(
     sample_bot: Any, connector: ConnectorRecorder
 ) -> None:
     connector.rosters[CHAT] = roster(DIRK, EVA, STRANGER)
-    await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    await search_in_chat(sample_bot, connector)
     lines = [line for line in sample_bot.audit() if line["event"] == "audience"]
     assert len(lines) == 1
     assert lines[0]["roster"] == 3
@@ -194,7 +205,7 @@ async def test_a_roster_beyond_the_limit_means_public_only(
     connector.rosters[TEAM] = roster(DIRK, *members)
     directory = sample_bot.services.directory
     before = directory.stats()
-    seen = await ask(sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, TEAM))
+    seen = await search_in_channel(sample_bot, connector, DIRK, TEAM)
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "roster_too_large"
     after = directory.stats()
@@ -207,7 +218,7 @@ async def test_a_roster_that_does_not_come_in_time_means_public_only(
     monkeypatch.setattr(audience_module, "ROSTER_TIMEOUT_SECONDS", 0.3)
     connector.rosters[CHAT] = roster(DIRK, ALEX)
     connector.roster_delay = 2.0
-    seen = await ask(sample_bot, group_chat(CHAT_PATHS["suche"], connector, DIRK, CHAT))
+    seen = await search_in_chat(sample_bot, connector)
     assert not seen.leaked()
     assert seen.audience()["fallback"] == "roster_unreadable"
 
@@ -218,13 +229,10 @@ async def test_a_shared_channel_never_uses_its_teams_cached_roster(
     """A shared channel can hold people from outside the team: the team's roster, even cached
     from a standard channel a moment ago, does not speak for it."""
     connector.rosters[GRUENE_TEAM] = roster(DIRK, ALEX)
-    standard = await ask(
-        sample_bot, channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM)
-    )
+    standard = await search_in_channel(sample_bot, connector, DIRK, GRUENE_TEAM)
     assert standard.leaked()  # the team's own standard channel
-    shared = await ask(
-        sample_bot,
-        channel_post(CHAT_PATHS["suche"], connector, DIRK, GRUENE_TEAM, channel_type="shared"),
+    shared = await search_in_channel(
+        sample_bot, connector, DIRK, GRUENE_TEAM, channel_type="shared"
     )
     assert not shared.leaked()
     assert shared.audience()["fallback"] == "channel_roster"
