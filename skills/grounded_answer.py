@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indexer.model import Hit, SearchQuery
+from indexer.model import COUNCIL, Hit, SearchQuery
 from kiw_common.citations import citation_label
 from skills.context import SkillContext
+from skills.council_text import readable
 from skills.generator.base import Passage
 from skills.german import (
     STOPWORDS,
@@ -157,6 +158,11 @@ async def answer_question(
     # extractive generator needs the kind of answer asked for in that sentence; a model is
     # given the passages that speak about the question and judges that itself (KEINE_AUSSAGE).
     typed = ctx.generator.name == "extractive"
+    found = hits
+    if collection == COUNCIL:
+        # Passages read and quoted without the papers' form furniture (skills/council_text.py);
+        # the answer's `hits` (cards, paper lists) stay as the index returned them.
+        hits = [replace(h, chunk=replace(h.chunk, text=readable(h.chunk.text))) for h in hits]
     with request.trace.timed("relevance", typed=typed) as gate:
         passages_read = [
             replace(p, ranked=i < retrieved.ranked) for i, p in enumerate(passages_from_hits(hits))
@@ -173,7 +179,7 @@ async def answer_question(
         else:
             supported = [hits[i] for i in answering[:MAX_PASSAGES]]
         gate.update(kind=reading.shape.kind, kept=len(answering), of=len(hits))
-    out = GroundedAnswer(text="", language=language, hits=hits)
+    out = GroundedAnswer(text="", language=language, hits=found)
     out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:
         return out
