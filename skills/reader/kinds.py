@@ -64,7 +64,10 @@ _ACTOR = (
     # Council papers name bodies outside the administration: the Regierungspräsidium, a
     # Förderverein or Zweckverband, a company or cooperative that buys or runs something.
     r"präsidium|verein|verband|gesellschaft|genossenschaft|ministerium|träger|firma|"
-    r"unternehmen|polizei)\b|\be\.\s?V\.|\b(?:GmbH|eG|AG|KG)\b"
+    r"unternehmen|polizei|gruppe[n]?|vertretung(?:en)?|redaktion|kommission|kreis)\b"
+    r"|\be\.\s?V\.|\b(?:GmbH|eG|AG|KG)\b"
+    # the agent of a passive sentence: "wird von einer Prüfgruppe gegengelesen"
+    r"|\b(?:von|vom|durch)\s+(?:de[rmn]|die|das|eine[rmn]?)\s+(?:[\w-]+\s+)?(?-i:[A-ZÄÖÜ])[\w-]+"
 )
 _PLACE = (
     r"\b(?:im|ins|in\s+(?:der|dem|den|das|einem|einer)|über\s+(?:das|die|den)|auf\s+(?:der|dem|"

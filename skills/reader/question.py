@@ -17,7 +17,7 @@ from skills.reader.kinds import (
     RULE_ANSWER,
     YES_NO,
 )
-from skills.reader.words import CLAUSE_END_PARTICLE, Concept, root, word_tokens
+from skills.reader.words import CLAUSE_END_PARTICLE, Concept, root, without_infix, word_tokens
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,8 @@ def concepts_of(question: str) -> tuple[Concept, ...]:
             parts.update(token.split("-"))
             continue  # otherwise its parts follow as tokens of their own
         s = match_stem(token)
+        if without_infix(token):
+            alternatives += ((match_stem(without_infix(token)),),)
         if s not in out:
             out[s] = Concept(token, s, alternatives, noun, part=token in parts)
     return tuple(out.values())

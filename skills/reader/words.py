@@ -58,6 +58,9 @@ def sentence_stems(text: str) -> frozenset[str]:
     tokens = [fold(t) for t in word_tokens(_ADDRESS.sub(" ", text))]
     words = [t for t in tokens if t not in STOPWORDS and len(t) > 1 and "-" not in t]
     out = {match_stem(t) for t in words}
+    # A separable verb's participle is its particle, "ge" and the verb: "freigeschaltet" ~
+    # "freischalten", "gegengelesen" ~ "gegenlesen".
+    out.update(match_stem(w) for w in map(without_infix, words) if w)
     # "Leistungs- oder Verhaltenskontrolle": the first compound shares the second's head
     # (Ergänzungsstrich); every split of the second word is tried, only the true one will match.
     for m in _TRUNCATED.finditer(text):
@@ -94,6 +97,20 @@ def typo_strength(word: str, words: frozenset[str]) -> float:
                 if _one_edit(word, w[-(len(word) + d) :]):
                     return 0.75
     return 0.0
+
+
+_PARTICLES = tuple(sorted(SEPARABLE_PARTICLES | {"gegen"}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=100_000)
+def without_infix(word: str) -> str:
+    """A separable verb's participle without its "ge" ("freigeschalten" -> "freischalten"),
+    or "" when the word is none."""
+    for particle in _PARTICLES:
+        rest = word[len(particle) :]
+        if word.startswith(particle) and rest.startswith("ge") and len(rest) >= 6:
+            return particle + rest[2:]
+    return ""
 
 
 def match_strength(concept: Concept, stems: frozenset[str]) -> float:

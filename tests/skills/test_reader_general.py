@@ -186,3 +186,17 @@ def test_she_points_back_to_the_sentence_before() -> None:
     assert read(
         "Mit welcher Frist kann die Hausordnung geändert werden?", [passage(1, text)]
     ).answerable
+
+
+def test_a_separable_participle_without_its_ge_matches_the_verb() -> None:
+    (concept,) = [c for c in concepts_of("Wann werde ich freigeschalten?") if c.word != "wann"]
+    assert match_strength(concept, sentence_stems("Die Konten werden freigeschaltet.")) >= 0.8
+    (concept,) = concepts_of("Freischaltung")
+    assert match_strength(concept, sentence_stems("Das Konto wird freigeschaltet.")) >= 0.8
+
+
+def test_the_agent_of_a_passive_sentence_answers_who() -> None:
+    text = "Jeder Bescheid wird von einer Prüfgruppe der Rechtsabteilung gegengelesen."
+    assert read("Wer liest Bescheide gegen?", [passage(1, text)]).shape.kind == "who"
+    reading = read("Von wem werden Bescheide gegengelesen?", [passage(1, text)])
+    assert reading.answerable
