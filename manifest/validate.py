@@ -1,7 +1,6 @@
 """Check a Teams app package (zip or folder) and list EVERY problem in plain words.
 
-Checks: the official JSON schema matching `manifestVersion` (Draft-7 validator: the official
-files declare draft-04 but use `const`, which a draft-04 validator silently ignores), files the
+Checks: the official JSON schema matching `manifestVersion` (manifest/schema_check.py), files the
 manifest names are present, icon sizes and colours, a semver version that increased over the last
 build, GUIDs, `validDomains` against the bot's and ALLRIS host, unfilled template placeholders,
 and the localisation files against their schema. Command titles over the schema's length limits
@@ -10,7 +9,6 @@ are named as such. Nothing here raises on bad input: every finding is a string i
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import io
 import json
@@ -18,17 +16,22 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator, ValidationError, validators
 from PIL import Image, UnidentifiedImageError
 
-BUNDLED_SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+from manifest.schema_check import (
+    BUNDLED_SCHEMA_DIR,
+    GUID,
+    json_path,
+    schema_file,
+    schema_problems,
+    short,
+)
+
 MANIFEST = "manifest.json"
 MAX_PACKAGE_BYTES = 10 * 1024 * 1024  # far above any real package; stops zip bombs early
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 HOST = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$", re.I)
 PLACEHOLDER = re.compile(r"\$\{\{[^}]*\}\}")
@@ -100,103 +103,6 @@ def version_tuple(version: str) -> tuple[int, int, int] | None:
     return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
-# ---------------------------------------------------------------- schema
-
-
-def _python_pattern(pattern: str) -> str:
-    r"""Python's `re` lacks `\p{L}` (any letter); `[^\W\d_]` is the same class."""
-    letter = r"[^\W\d_]"
-
-    def in_class(m: re.Match[str]) -> str:
-        rest = m[1] + m[2]
-        return f"(?:{letter}|[{rest}])" if rest else letter
-
-    return re.sub(r"\[([^\]]*?)\\p\{L\}([^\]]*)\]", in_class, pattern).replace(r"\p{L}", letter)
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    if not validator.is_type(instance, "string"):
-        return
-    try:
-        matcher = re.compile(_python_pattern(pattern))
-    except re.error:
-        return  # a pattern Python cannot read: not the package's fault
-    if not matcher.search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-ManifestValidator = validators.extend(Draft7Validator, {"pattern": _pattern})
-
-
-def schema_file(schema_dir: Path, manifest_version: str, localization: bool = False) -> Path:
-    folder = manifest_version if manifest_version == "devPreview" else f"v{manifest_version}"
-    name = (
-        "MicrosoftTeams.Localization.schema.json" if localization else "MicrosoftTeams.schema.json"
-    )
-    return schema_dir / folder / name
-
-
-@cache
-def _load_validator(path: Path) -> Any:
-    return ManifestValidator(json.loads(path.read_text(encoding="utf-8")))
-
-
-def _json_path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _plain_schema_error(file: str, error: ValidationError) -> str:
-    where = f"{file}: {_json_path(error.absolute_path)}"
-    v, inst, sch = error.validator, error.instance, error.schema
-    if v == "maxLength" and isinstance(inst, str):
-        what = "command title" if _is_command_title(error.absolute_path) else "text"
-        return (
-            f"{where}: {what} '{_short(inst)}' is {len(inst)} characters long; "
-            f"the schema allows at most {error.validator_value}"
-        )
-    if v == "additionalProperties" and isinstance(inst, dict) and isinstance(sch, dict):
-        known = list(sch.get("properties", {}))
-        patterns = [re.compile(p) for p in sch.get("patternProperties", {})]
-        extra = [k for k in inst if k not in known and not any(p.search(k) for p in patterns)]
-        hints = []
-        for key in extra:
-            close = difflib.get_close_matches(key, known, n=1)
-            hints.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        return f"{where}: unknown field {', '.join(hints)} — the schema does not allow it"
-    if v == "required":
-        return (
-            f"{where}: {error.message.replace('is a required property', 'is required but missing')}"
-        )
-    if v in ("enum", "const"):
-        allowed = error.validator_value if v == "enum" else [error.validator_value]
-        shown = ", ".join(_short(a, 30) for a in allowed)
-        return f"{where}: '{_short(inst)}' is not allowed here (allowed: {shown})"
-    if v == "pattern" and error.validator_value == GUID.pattern:
-        return f"{where}: '{_short(inst)}' is not a GUID"
-    if v == "type":
-        return f"{where}: should be of type {error.validator_value}, not {type(inst).__name__}"
-    return f"{where}: {_short(error.message, 200)}"
-
-
-def _is_command_title(path: Any) -> bool:
-    # Manifest paths are lists ("commands", 0, "title"); localisation keys are one flat string.
-    return bool(re.search(r"commands\[\d+\]\.title$", _json_path(path)))
-
-
-def _schema_problems(file: str, document: Any, schema_path: Path) -> list[str]:
-    validator = _load_validator(schema_path)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    return [_plain_schema_error(file, e) for e in errors]
-
-
 # ---------------------------------------------------------------- the checks
 
 
@@ -226,7 +132,7 @@ def validate_package(
     else:
         path = schema_file(schema_dir, version)
         if path.is_file():
-            problems += _schema_problems(MANIFEST, manifest, path)
+            problems += schema_problems(MANIFEST, manifest, path)
         else:
             problems.append(
                 f"{MANIFEST}: no schema for manifestVersion '{version}' in {schema_dir} "
@@ -256,7 +162,7 @@ def _walk_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tupl
 
 def _placeholder_problems(file: str, document: Any) -> list[str]:
     return [
-        f"{file}: {_json_path(path)}: template placeholder {m[0]} was not filled in"
+        f"{file}: {json_path(path)}: template placeholder {m[0]} was not filled in"
         for path, text in _walk_strings(document)
         for m in PLACEHOLDER.finditer(text)
     ]
@@ -304,7 +210,7 @@ def _guid_problems(manifest: dict[str, Any]) -> list[str]:
     for i, bot_id in enumerate(bot_ids):
         if not isinstance(bot_id, str) or not GUID.match(bot_id):
             out.append(
-                f"{MANIFEST}: bots[{i}].botId: bot id '{_short(bot_id)}' is not a GUID "
+                f"{MANIFEST}: bots[{i}].botId: bot id '{short(bot_id)}' is not a GUID "
                 "(use the Microsoft App ID of the Azure Bot, MicrosoftAppId)"
             )
     for i, ext in enumerate(extensions):
@@ -323,7 +229,7 @@ def _guid_problems(manifest: dict[str, Any]) -> list[str]:
         resource = sso.get("resource")
         if isinstance(resource, str) and bot_ids[0] not in resource:
             out.append(
-                f"{MANIFEST}: webApplicationInfo.resource '{_short(resource)}' does not name the "
+                f"{MANIFEST}: webApplicationInfo.resource '{short(resource)}' does not name the "
                 f"bot id (expected api://botid-{bot_ids[0]})"
             )
     return out
@@ -343,7 +249,7 @@ def _link_domain_problems(manifest: dict[str, Any], expect: Expectations) -> lis
                     continue
                 if not HOST.match(domain):
                     out.append(
-                        f"{where}[{k}]: '{_short(domain)}' is not a bare host name "
+                        f"{where}[{k}]: '{short(domain)}' is not a bare host name "
                         "(no https://, no path), e.g. ratsinfo.luebeck.de"
                     )
                 elif expect.allris_host and not _host_matches(domain, expect.allris_host):
@@ -370,7 +276,7 @@ def _domain_problems(manifest: dict[str, Any], expect: Expectations) -> list[str
             continue  # reported as an unfilled placeholder
         if not HOST.match(entry):
             out.append(
-                f"{MANIFEST}: validDomains[{i}]: '{_short(entry)}' is not a bare host name "
+                f"{MANIFEST}: validDomains[{i}]: '{short(entry)}' is not a bare host name "
                 "(no https://, no path, no port), e.g. kiw.luebeck.de"
             )
         elif expect.bot_domain and not (
@@ -462,6 +368,6 @@ def _localization_problems(
             out.append(f"{name}: not valid JSON: {exc}")
             continue
         if schema_path.is_file():
-            out += _schema_problems(name, strings, schema_path)
+            out += schema_problems(name, strings, schema_path)
         out += _placeholder_problems(name, strings)
     return out

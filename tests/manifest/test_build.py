@@ -16,7 +16,8 @@ from manifest.build import (
     bump_version,
     fill,
 )
-from manifest.validate import BUNDLED_SCHEMA_DIR, Expectations, read_package, validate_package
+from manifest.schema_check import BUNDLED_SCHEMA_DIR
+from manifest.validate import Expectations, read_package, validate_package
 from tests.manifest.conftest import ALLRIS_HOST, APP_ID, BOT_DOMAIN, BOT_ID
 
 

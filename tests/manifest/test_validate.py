@@ -13,15 +13,8 @@ import pytest
 from PIL import Image
 
 from manifest.build import TEMPLATE, LastBuildStore, ManifestValues, build_package, render_files
-from manifest.validate import (
-    BUNDLED_SCHEMA_DIR,
-    Expectations,
-    ManifestValidator,
-    PackageError,
-    read_package,
-    schema_file,
-    validate_package,
-)
+from manifest.schema_check import BUNDLED_SCHEMA_DIR, ManifestValidator, schema_file
+from manifest.validate import Expectations, PackageError, read_package, validate_package
 from tests.manifest.conftest import ALLRIS_HOST, APP_ID, BOT_DOMAIN, BOT_ID
 
 Edit = Callable[[Callable[[dict[str, Any]], None]], None]
