@@ -11,13 +11,18 @@ from typing import Any
 
 from bot.services import Services
 from bot.settings import Settings
-from graph.principal import Principal
+from graph.principal import Directory, Principal
 from indexer.embedded import EmbeddedIndex
 from indexer.model import COUNCIL, PUBLIC, Chunk
 from skills.generator.extractive import ExtractiveGenerator
 from tests.bot.card_schema import card_errors
-from tests.bot.kit import USER_WITH_PASS, USER_WITHOUT_PASS, FakeDirectory, make_settings
-from tests.bot.kit import make_services as kit_services
+from tests.bot.kit import (
+    USER_WITH_PASS,
+    USER_WITHOUT_PASS,
+    FakeDirectory,
+    make_services,
+    make_settings,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "invokes"
 ALLRIS = "ratsinfo.luebeck.de"
@@ -92,13 +97,20 @@ def principals() -> list[Principal]:
     ]
 
 
-async def make_services(data_dir: Path, **overrides: Any) -> Services:
-    """The kit's Services with an embedded index holding PAPERS and the extractive generator."""
+async def seeded_services(
+    data_dir: Path, *, directory: Directory | None = None, **overrides: Any
+) -> Services:
+    """The kit's Services (make_services) with an embedded index holding PAPERS, the
+    extractive generator and a directory of `principals()` (or the one given)."""
     settings: Settings = make_settings(data_dir, allris_host=ALLRIS, **overrides)
     index = EmbeddedIndex(data_dir / "index")
     await index.upsert(PAPERS)
-    directory = FakeDirectory(principals())
-    return kit_services(settings, index=index, directory=directory, generator=ExtractiveGenerator())
+    return make_services(
+        settings,
+        index=index,
+        directory=directory or FakeDirectory(principals()),
+        generator=ExtractiveGenerator(),
+    )
 
 
 def invoke(name: str, service_url: str = "https://smba.trafficmanager.net/emea/") -> dict[str, Any]:

@@ -27,14 +27,14 @@ from tests.bot.extension_kit import (
     assert_outlook_safe,
     cards_in,
     invoke,
-    make_services,
+    seeded_services,
 )
 from tests.bot.kit import USER_WITH_PASS, USER_WITHOUT_PASS, audit_lines
 
 
 @pytest.fixture
 async def services(data_dir: Path) -> AsyncIterator[Services]:
-    built = await make_services(data_dir)
+    built = await seeded_services(data_dir)
     yield built
     await built.aclose()
 

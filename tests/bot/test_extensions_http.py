@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot.extension_kit import assert_outlook_safe, cards_in, invoke, make_services
+from tests.bot.extension_kit import assert_outlook_safe, cards_in, invoke, seeded_services
 from tests.bot.kit import (
     BotUnderTest,
     start_bot,
@@ -22,7 +22,7 @@ from tests.support.connector import ConnectorRecorder
 async def bot(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> AsyncIterator[BotUnderTest]:
-    services = await make_services(data_dir)
+    services = await seeded_services(data_dir)
     yield await start_bot(
         aiohttp_client, connector, data_dir, services=services, allris_host="ratsinfo.luebeck.de"
     )

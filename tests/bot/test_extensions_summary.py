@@ -11,13 +11,13 @@ from bot.extensions import handle_invoke
 from bot.pipeline import Pipeline
 from bot.services import Services
 from skills.registry import all_skills
-from tests.bot.extension_kit import cards_in, invoke, make_services
+from tests.bot.extension_kit import cards_in, invoke, seeded_services
 from tests.bot.kit import USER_WITH_PASS
 
 
 @pytest.fixture
 async def services(data_dir: Path) -> AsyncIterator[Services]:
-    built = await make_services(data_dir)
+    built = await seeded_services(data_dir)
     yield built
     await built.aclose()
 

@@ -20,10 +20,8 @@ from aiohttp import ClientSession, web
 from bot.app import create_app
 from bot.withheld import OPEN_PERSONAL_CHAT, SENT_PRIVATELY, open_personal_chat_line
 from graph.principal import Principal
-from indexer.embedded import EmbeddedIndex
 from indexer.model import PUBLIC
-from skills.generator.extractive import ExtractiveGenerator
-from tests.bot.extension_kit import ALLRIS, FACTION, PAPERS
+from tests.bot.extension_kit import FACTION, seeded_services
 from tests.bot.kit import (
     BOT_ID,
     TENANT,
@@ -88,11 +86,8 @@ def people() -> list[Principal]:
 async def bot(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> AsyncIterator[BotUnderTest]:
-    settings = make_settings(data_dir, allris_host=ALLRIS, long_work_budget_seconds=5)
-    index = EmbeddedIndex(data_dir / "index")
-    await index.upsert(PAPERS)
-    services = make_services(
-        settings, index=index, directory=FakeDirectory(people()), generator=ExtractiveGenerator()
+    services = await seeded_services(
+        data_dir, directory=FakeDirectory(people()), long_work_budget_seconds=5
     )
     yield await start_bot(aiohttp_client, connector, data_dir, services=services)
     await services.aclose()
