@@ -63,7 +63,7 @@ from indexer.chunking import split_page_markers, split_passages  # noqa: E402
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
 from indexer.model import COUNCIL, POLICIES, Chunk, SearchQuery  # noqa: E402
-from skills import allris_search, policy_qa  # noqa: E402
+from skills import allris_papers, allris_search, policy_qa  # noqa: E402
 from skills.allris_query import parse_council_query  # noqa: E402
 from skills.context import SkillContext  # noqa: E402
 from skills.generator.base import Generator  # noqa: E402
@@ -180,7 +180,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
         t = time.perf_counter()
         await allris_search.run(request, ctx)
         latency.append((time.perf_counter() - t) * 1000)
-        papers = await allris_search._search(
+        papers = await allris_papers.search(
             ctx, request, parse_council_query(item["q"], date(2026, 11, 27))
         )
         ids = [p.chunk.doc_id for p in papers]
@@ -189,7 +189,7 @@ async def eval_karlsruhe(tmp: Path, limit: int) -> dict[str, Any]:
     text_recall, text_rr, grounded, cites_paper, answer_ms = [], [], [], [], []
     for item in text_questions:
         request = SkillRequest(text=item["q"], command="suche")
-        papers = await allris_search._search(
+        papers = await allris_papers.search(
             ctx, request, parse_council_query(item["q"], date(2026, 11, 27))
         )
         ids = [p.chunk.doc_id for p in papers]

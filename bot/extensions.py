@@ -45,7 +45,6 @@ from bot.pipeline import Invocation, Outcome, Pipeline
 from bot.plain_text import plain_text
 from bot.render.outlook import (
     ADAPTIVE,
-    Paper,
     add_withheld_notice,
     paper_attachment,
     summary_card,
@@ -56,10 +55,10 @@ from graph.principal import Principal
 from indexer.links import chunks_for_link
 from indexer.model import PUBLIC
 from kiw_common.references import is_link_to_host
+from skills.allris_papers import PAGE_SIZE, paper_of
 from skills.allris_search import NAME as SEARCH_SKILL
-from skills.allris_search import PAGE_SIZE
 from skills.audience import Audience
-from skills.results import DocumentSummary
+from skills.results import DocumentSummary, Paper, PaperList
 from skills.summarise import NAME as SUMMARISE_SKILL
 from skills.types import SkillError, SkillOptions
 
@@ -278,11 +277,10 @@ async def _query(invoke: Invoke, ext: Extension) -> InvokeResult:
     if refused is not None:
         return refused
     result = outcome.result
-    hits = result.data.get("hits")
-    if not isinstance(hits, list):
+    if not isinstance(result.payload, PaperList):
         # Bad input, or a question the skill answered in prose: its words are the hint.
         return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
-    papers = [Paper.from_json(h) for h in hits if isinstance(h, dict)]
+    papers = result.payload.papers
     if not papers:
         return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
     inserted = inserted_access(invoke, outcome.principal)
@@ -334,7 +332,7 @@ async def _query_link(invoke: Invoke, ext: Extension) -> InvokeResult:
 async def _paper_for_url(url: str, access: frozenset[str], services: Services) -> Paper | None:
     """The visible paper behind an ALLRIS URL (indexer/links.py says how a link names one)."""
     chunks = await chunks_for_link(services.index, url, access)
-    return Paper.from_chunk(chunks[0], chunks[0].text) if chunks else None
+    return paper_of(chunks[0], chunks[0].text) if chunks else None
 
 
 # ---------------------------------------------------------------- message action (summarise)

@@ -12,36 +12,34 @@ asks through `Skill.needs_kipass_for`; docs/identity.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from indexer.links import chunks_for_link
-from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
-from indexer.submitters import faction_names
+from indexer.model import COUNCIL, SearchQuery
 from kiw_common.references import is_link_to_host, mentions_reference
-from skills import cardkit
+from skills.allris_decisions import DECISION_QUESTION, decisions
+from skills.allris_papers import (
+    MAX_PAGE,
+    SNIPPET_CHARS,
+    PaperHit,
+    listing,
+    meetings,
+    not_found,
+    search,
+)
 from skills.allris_query import (
     CouncilQuery,
-    in_type_family,
     is_question,
     parse_council_query,
     without_reference,
 )
 from skills.context import Skill, SkillContext, Utterance
-from skills.generator.base import EXTRACT_NOTE, Generated, Passage
-from skills.german import split_sentences
-from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question
-from skills.grounding import looks_like_injection, renumber
+from skills.grounded_answer import MAX_QUESTION_CHARS, answer_question
 from skills.policy_qa import bad_input, result_from_answer
 from skills.types import SkillOptions, SkillRequest, SkillResult
-from skills.wording import clip, committee_label, count_of, german_quotes
+from skills.wording import clip
 
 NAME = "allris_search"
-PAGE_SIZE = 5
-SNIPPET_CHARS = 240  # the passage under a paper on the card
-FETCH_CHUNKS = 200  # chunks fetched to group into papers; paging runs over these
-MAX_PAGE = FETCH_CHUNKS // PAGE_SIZE
 
 EMPTY_SEARCH = (
     "Bitte geben Sie an, wonach ich suchen soll, zum Beispiel: "
@@ -60,169 +58,6 @@ MORE_WITHOUT_QUERY = (
 )
 
 
-@dataclass(frozen=True)
-class PaperHit:
-    chunk: Chunk  # the best chunk of the paper
-    score: float
-    snippet: str
-
-
-def _group_by_paper(hits: tuple[Hit, ...] | list[Hit]) -> list[PaperHit]:
-    papers: dict[str, PaperHit] = {}
-    for hit in hits:
-        if hit.chunk.doc_id not in papers:
-            papers[hit.chunk.doc_id] = PaperHit(hit.chunk, hit.score, hit.snippet)
-    return list(papers.values())
-
-
-def paper_json(paper: PaperHit) -> dict[str, Any]:
-    c = paper.chunk
-    return {
-        "title": c.title,
-        "reference": c.reference,
-        "paper_type": c.paper_type,
-        "date": c.date.isoformat() if c.date else None,
-        "organizations": list(c.organizations),
-        "status": c.status,
-        "url": c.url,
-        "doc_id": c.doc_id,
-        "snippet": paper.snippet,
-    }
-
-
-def _allris_url(chunk: Chunk, host: str) -> str | None:
-    return chunk.url or (f"{host.rstrip('/')}" if host else None)
-
-
-async def _search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
-    text = " ".join(filter(None, [q.reference, q.text])) or q.organization or q.paper_type
-    text = text or "Vorlage"
-    # A faction's papers are its motions and queries whatever the council calls their type
-    # ("Haushalt THH 1200" for a budget motion): with a faction the type ranks, it does not
-    # filter.
-    engine_type = None if q.factions else q.paper_type
-    query = SearchQuery(
-        text=text,
-        access=request.access,
-        collection=COUNCIL,
-        paper_type=engine_type,
-        organization=q.organization,
-        date_from=q.date_from,
-        date_to=q.date_to,
-        top=FETCH_CHUNKS,
-        facets=False,
-        snippets="first_per_document",  # the card shows a paper's best passage
-    )
-    with request.trace.timed("retrieval", collection=COUNCIL, filters=sorted(q.filters())) as step:
-        results = await ctx.index.search(query)
-        if not results.hits and q.organization:
-            # Papers indexed before submitters were read (or a council that names its
-            # committees differently) may name the faction only in their text: the user's own
-            # words ("Grünen", "Umweltausschuss") are searched as text.
-            words = q.organization_words or q.organization.replace("Fraktion", "")
-            results = await ctx.index.search(
-                replace(
-                    query,
-                    text=f"{q.text} {words.replace('-', ' ')}".strip(),
-                    organization=None,
-                )
-            )
-            step["organization_in_text"] = True
-        step["hits"] = len(results.hits)
-    papers = _group_by_paper(results.hits)
-    if q.paper_type and engine_type is None:
-        # Stable: within each group the engine's order stands.
-        papers.sort(key=lambda p: not in_type_family(p.chunk.paper_type, q.paper_type or ""))
-    if len(q.factions) > 1:
-        wanted = set(q.factions)
-        papers.sort(key=lambda p: not wanted <= set(p.chunk.organizations))
-    if q.last_meeting and papers:
-        latest = max((p.chunk.date for p in papers if p.chunk.date), default=None)
-        papers = [p for p in papers if p.chunk.date == latest] if latest else papers
-    return papers
-
-
-def _bodies_and_factions(organizations: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Committees apart from the factions that submitted the paper (indexer/submitters.py
-    records both as organizations, so that both are engine filters)."""
-    canonical = faction_names().canonical
-    factions = [o for o in organizations if o in canonical]
-    return [o for o in organizations if o not in canonical], factions
-
-
-def search_card(
-    q: CouncilQuery, query_text: str, papers: list[PaperHit], page: int, host: str, intro: str = ""
-) -> dict[str, Any]:
-    shown = papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    body: list[dict[str, Any]] = [cardkit.heading("Ergebnisse aus dem Ratsinformationssystem")]
-    if intro:
-        body.append(cardkit.text_block(intro))
-    filters = q.filters()
-    if filters:
-        body.append(
-            cardkit.text_block(
-                "Verstanden als: " + " · ".join(f"{k}: {v}" for k, v in filters.items()),
-                subtle=True,
-                size="Small",
-            )
-        )
-    body.append(
-        cardkit.text_block(
-            f"{count_of(len(papers), 'Vorgang', 'Vorgänge')}, Seite {page + 1}",
-            subtle=True,
-            size="Small",
-        )
-    )
-    for paper in shown:
-        c = paper.chunk
-        url = _allris_url(c, host)
-        title = f"[{c.title}]({url})" if url else c.title
-        bodies, factions = _bodies_and_factions(c.organizations)
-        facts = [
-            ("Aktenzeichen", c.reference or "–"),
-            ("Art", c.paper_type or "–"),
-            ("Datum", f"{c.date:%d.%m.%Y}" if c.date else "–"),
-            (committee_label(len(bodies)), ", ".join(bodies) or "–"),
-        ]
-        if factions:
-            facts.append(("Eingereicht von", ", ".join(factions)))
-        if c.status:
-            facts.append(("Beratung", c.status))
-        container = {
-            "type": "Container",
-            "separator": True,
-            "items": [
-                cardkit.text_block(f"**{title}**"),
-                cardkit.fact_set(facts),
-                cardkit.text_block(german_quotes(paper.snippet), subtle=True, size="Small"),
-            ],
-        }
-        body.append(container)
-    actions: list[dict[str, Any]] = []
-    if (page + 1) * PAGE_SIZE < len(papers):
-        actions.append(
-            cardkit.submit_action(
-                "Mehr Treffer", {"command": "suche", "query": query_text, "page": page + 1}
-            )
-        )
-    actions.extend(cardkit.feedback_actions(NAME))
-    return cardkit.card(body, actions)
-
-
-def _plain_list(papers: list[PaperHit], page: int) -> str:
-    lines = []
-    for i, paper in enumerate(papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], start=1):
-        c = paper.chunk
-        when = f"{c.date:%d.%m.%Y}" if c.date else ""
-        meta = ", ".join(p for p in (c.reference, c.paper_type, when) if p)
-        lines.append(
-            f"{i + page * PAGE_SIZE}. {c.title} ({meta})" + (f" – {c.url}" if c.url else "")
-        )
-        if c.status:
-            lines.append(f"   Beratung: {c.status}")
-    return "\n".join(lines)
-
-
 async def _by_reference(
     request: SkillRequest, ctx: SkillContext, q: CouncilQuery, query_text: str
 ) -> SkillResult:
@@ -232,7 +67,7 @@ async def _by_reference(
     if not chunks:
         return not_found(q.reference)
     paper = PaperHit(chunks[0], 1.0, clip(chunks[0].text, SNIPPET_CHARS))
-    return _listing(q, query_text, [paper], 0, ctx)
+    return listing(q, query_text, [paper], 0, ctx)
 
 
 async def _paper_id(request: SkillRequest, ctx: SkillContext, reference: str) -> str | None:
@@ -260,7 +95,7 @@ async def _about_paper(
         return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
     chunks = await ctx.index.document_chunks(doc_id, request.access)
     paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
-    return _listing(
+    return listing(
         q, query_text, [paper], 0, ctx,
         intro="Eine direkte Antwort steht nicht in diesem Vorgang; hier ist er:",
     )  # fmt: skip
@@ -286,52 +121,10 @@ async def _by_link(
     if not chunks:
         return not_found(url)
     paper = PaperHit(chunks[0], 1.0, clip(chunks[0].text, SNIPPET_CHARS))
-    result = _listing(q, url, [paper], 0, ctx)
     reference = chunks[0].reference
-    if result.card is not None and reference:
-        # The button sends the typed command back (bot/teams/handler.py: card submits).
-        summarise = cardkit.submit_action(
-            "Zusammenfassen", {"command": f"zusammenfassen {reference}"}
-        )
-        result.card["actions"] = [summarise, *result.card.get("actions", [])]
-        result.data["summarise"] = f"zusammenfassen {reference}"
-    return result
-
-
-def not_found(what: str) -> SkillResult:
-    text = f"Zu „{what}“ habe ich nichts gefunden."
-    return SkillResult(
-        text=text, outcome="not_found", grounded=False,
-        data={"query": what, "total": 0, "hits": []},
-    )  # fmt: skip
-
-
-def _listing(
-    q: CouncilQuery, query_text: str, papers: list[PaperHit], page: int, ctx: SkillContext,
-    intro: str = "",
-) -> SkillResult:  # fmt: skip
-    if not papers or page * PAGE_SIZE >= len(papers):
-        if page:
-            return SkillResult(
-                text="Keine weiteren Treffer.", outcome="not_found",
-                data={"query": query_text, "total": len(papers), "page": page, "hits": []},
-            )  # fmt: skip
-        return not_found(query_text)
-    shown = papers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    text = (intro + "\n" if intro else "") + _plain_list(papers, page)
-    return SkillResult(
-        text=text,
-        card=search_card(q, query_text, papers, page, ctx.config.allris_host, intro),
-        outcome="ok",
-        grounded=True,
-        data={
-            "query": query_text,
-            "filters": q.filters(),
-            "total": len(papers),
-            "page": page,
-            "hits": [paper_json(p) for p in shown],
-        },
-    )
+    # The card's „Zusammenfassen“ button sends the typed command back (bot/teams/handler.py).
+    summarise = f"zusammenfassen {reference}" if reference else ""
+    return listing(q, url, [paper], 0, ctx, summarise_command=summarise)
 
 
 MORE_WORDS = ("mehr", "more", "weiter")
@@ -352,85 +145,6 @@ def answers_question(text: str, options: SkillOptions) -> bool:
     return is_question(words)
 
 
-_DECISION_QUESTION = re.compile(
-    r"\b(beschlossen|beschließen|entschieden|abgestimmt|empfohlen|abgelehnt|ergebnis\w*)\b",
-    re.IGNORECASE,
-)
-# "lehnt … ab" and "stimmt … zu" tempered to the next "lehnt"/"stimmt": `.*` scanned to the end
-# of the sentence from each of them, quadratic in a sentence that repeats the verb.
-_DECISION_SENTENCE = re.compile(
-    r"\b(beschließt|beschlossen|empfiehlt|empfohlen|abgelehnt|lehnt\b(?:(?!\blehnt\b).)*\bab\b|"
-    r"zur\s+Kenntnis|vertagt|verwiesen|stimmt\b(?:(?!\bstimmt\b).)*\bzu\b)",
-    re.IGNORECASE,
-)
-MAX_DECISIONS = 6
-
-
-def _in_range(day: date | None, q: CouncilQuery) -> bool:
-    if day is None:
-        return not (q.date_from or q.date_to)
-    return (q.date_from is None or day >= q.date_from) and (q.date_to is None or day <= q.date_to)
-
-
-def _status_entries(status: str | None, q: CouncilQuery) -> list[str]:
-    """Consultation results ("Bürgerschaft 29.10.2026: einstimmig beschlossen") of the asked
-    Gremium within the asked period: the meeting date, not the paper's date, counts here."""
-    out = []
-    for entry in (status or "").split(";"):
-        entry = entry.strip()
-        found = re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", entry)
-        if not entry or (q.organization and q.organization not in entry):
-            continue
-        day = date(int(found.group(3)), int(found.group(2)), int(found.group(1))) if found else None
-        if _in_range(day, q) or not (q.date_from or q.date_to):
-            out.append(entry)
-    return out
-
-
-async def _decisions(
-    request: SkillRequest, ctx: SkillContext, q: CouncilQuery
-) -> GroundedAnswer | None:
-    """ "Was hat der Bauausschuss im Oktober beschlossen?": decision sentences and consultation
-    results, quoted and cited, from the papers the filters select (the filters *are* the
-    question's topic here)."""
-    undated = CouncilQuery(text=q.text, paper_type=q.paper_type, organization=q.organization)
-    papers = await _search(ctx, request, undated if (q.date_from or q.date_to) else q)
-    if q.last_meeting and papers:
-        latest = max((p.chunk.date for p in papers if p.chunk.date), default=None)
-        papers = [p for p in papers if p.chunk.date == latest]
-    passages: list[Passage] = []
-    lines: list[str] = []
-    seen: set[str] = set()
-    for paper in papers[: PAGE_SIZE * 4]:
-        if len(lines) >= MAX_DECISIONS:
-            break  # no need to read the other papers' chunks
-        chunks = await ctx.index.document_chunks(paper.chunk.doc_id, request.access)
-        for index, chunk in enumerate(chunks):
-            label = f"{chunk.title} ({chunk.reference})" if chunk.reference else chunk.title
-            statuses = _status_entries(chunk.status, q) if index == 0 else []
-            quotes = [f"{label}: {entry}" for entry in statuses]
-            if _in_range(paper.chunk.date, q) or q.last_meeting:
-                quotes += [
-                    s
-                    for s in split_sentences(chunk.text)
-                    if _DECISION_SENTENCE.search(s) and not looks_like_injection(s)
-                ]
-            quotes = [quote for quote in quotes if quote not in seen]
-            if not quotes or len(lines) >= MAX_DECISIONS:
-                continue
-            seen.update(quotes)
-            n = len(passages) + 1
-            passages.append(Passage(n=n, chunk=chunk))
-            lines.extend(f"„{quote}“ [{n}]" for quote in quotes[: MAX_DECISIONS - len(lines)])
-    if not lines:
-        return None
-    generated = Generated(
-        text="\n".join([EXTRACT_NOTE["de"], *lines]), cited=[p.n for p in passages]
-    )
-    cited = renumber(generated, passages)
-    return GroundedAnswer(text=cited.text, citations=cited.citations, grounded=True)
-
-
 # "Was hat der Gemeinderat am 25. November beraten?": what a body discussed on a day or in a
 # month is the agenda of its meeting (one document per meeting, indexer/oparl/documents.py),
 # not a sentence of some paper that happens to name the date.
@@ -438,31 +152,6 @@ _AGENDA_QUESTION = re.compile(
     r"\b(beraten|besprochen|diskutiert|behandelt|verhandelt|getagt|tagesordnung\w*|sitzung\w*)\b",
     re.IGNORECASE,
 )
-MEETING_TYPE = "Sitzung"  # the paper_type the crawler gives a meeting
-
-
-async def _meetings(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
-    """The body's meetings in the asked period (the latest one for "letzte Sitzung")."""
-    results = await ctx.index.search(
-        SearchQuery(
-            text=q.text or "Tagesordnung",
-            access=request.access,
-            collection=COUNCIL,
-            paper_type=MEETING_TYPE,
-            organization=q.organization,
-            date_from=q.date_from,
-            date_to=q.date_to,
-            top=PAGE_SIZE * 10,
-            facets=False,
-            snippets="first_per_document",
-        )
-    )
-    request.trace.add("meetings", hits=len(results.hits))
-    meetings = _group_by_paper(results.hits)
-    if q.last_meeting and meetings:
-        latest = max((m.chunk.date for m in meetings if m.chunk.date), default=None)
-        meetings = [m for m in meetings if m.chunk.date == latest]
-    return meetings
 
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -496,12 +185,12 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         return result_from_answer(answer, ctx, skill=NAME, no_answer=no_answer)
     if is_question(text) and page == 0:
         if q.organization and (q.date_from or q.last_meeting) and _AGENDA_QUESTION.search(text):
-            meetings = await _meetings(ctx, request, q)
-            if meetings:
-                ids = {m.chunk.doc_id for m in meetings}
-                papers = [p for p in await _search(ctx, request, q) if p.chunk.doc_id not in ids]
-                return _listing(
-                    q, text, meetings + papers, 0, ctx,
+            held = await meetings(ctx, request, q)
+            if held:
+                ids = {m.chunk.doc_id for m in held}
+                papers = [p for p in await search(ctx, request, q) if p.chunk.doc_id not in ids]
+                return listing(
+                    q, text, held + papers, 0, ctx,
                     intro="Was beraten wurde, steht in der Tagesordnung der Sitzung:",
                 )  # fmt: skip
         base = SearchQuery(
@@ -514,19 +203,19 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         answer = await answer_question(text, request, ctx, collection=COUNCIL, query=base)
         if (
             not answer.grounded
-            and _DECISION_QUESTION.search(text)
+            and DECISION_QUESTION.search(text)
             and (q.organization or q.date_from or q.last_meeting)
         ):
-            answer = await _decisions(request, ctx, q) or answer
+            answer = await decisions(request, ctx, q) or answer
         if answer.grounded:
             return result_from_answer(answer, ctx, skill=NAME, no_answer="")
-        papers = await _search(ctx, request, q)
-        return _listing(
+        papers = await search(ctx, request, q)
+        return listing(
             q, text, papers, 0, ctx,
             intro="Eine direkte Antwort steht nicht in den Unterlagen; diese Vorgänge passen:",
         )  # fmt: skip
-    papers = await _search(ctx, request, q)
-    return _listing(q, text, papers, page, ctx)
+    papers = await search(ctx, request, q)
+    return listing(q, text, papers, page, ctx)
 
 
 _COUNCIL_WORDS = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the library is imported by the skill that builds the result, not here
@@ -77,4 +78,77 @@ class DocumentSummary:
         ]
 
 
-Payload = Ranking | InventoryProblems | DocumentSummary
+@dataclass(frozen=True)
+class Paper:
+    """One council paper as a list shows it: its facts and the passage that matched."""
+
+    doc_id: str
+    title: str
+    reference: str | None
+    date: date | None
+    organizations: tuple[str, ...]  # committees and submitting factions, as indexed
+    paper_type: str | None
+    url: str | None
+    snippet: str
+    status: str | None = None  # the consultation so far ("Bauausschuss 14.10.2026: beschlossen")
+    factions: tuple[str, ...] = ()  # of `organizations`: the factions that submitted it
+
+    @property
+    def committees(self) -> tuple[str, ...]:
+        """The bodies that deal with the paper: its organizations without the submitters."""
+        return tuple(o for o in self.organizations if o not in self.factions)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "reference": self.reference,
+            "paper_type": self.paper_type,
+            "date": self.date.isoformat() if self.date else None,
+            "organizations": list(self.organizations),
+            "status": self.status,
+            "url": self.url,
+            "doc_id": self.doc_id,
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True)
+class PaperList:
+    """`suche`: one page of the council papers found, and what paging needs."""
+
+    query: str  # the search as asked; "Mehr Treffer" repeats it
+    papers: tuple[Paper, ...]  # the papers of this page
+    total: int  # papers found in all
+    page: int = 0
+    page_size: int = 5
+    # How the words were understood ("Art": "Antrag", "Fraktion": …), in the order shown.
+    filters: tuple[tuple[str, str], ...] = ()
+    intro: str = ""  # why a list answers a question ("Eine direkte Antwort steht nicht …")
+    # A paper named by a pasted link: the command a „Zusammenfassen“ button sends; "" for none.
+    summarise_command: str = ""
+    home_url: str | None = None  # the ALLRIS start page, for a paper without its own link
+
+    @property
+    def has_more(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @property
+    def first_number(self) -> int:
+        """The number of this page's first paper in the whole list (1-based)."""
+        return self.page * self.page_size + 1
+
+    def as_json(self) -> dict[str, Any]:
+        """What `kiw` prints with --json (and what `SkillResult.data` carried before)."""
+        out: dict[str, Any] = {
+            "query": self.query,
+            "filters": dict(self.filters),
+            "total": self.total,
+            "page": self.page,
+            "hits": [paper.as_json() for paper in self.papers],
+        }
+        if self.summarise_command:
+            out["summarise"] = self.summarise_command
+        return out
+
+
+Payload = Ranking | InventoryProblems | DocumentSummary | PaperList

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from bot import cards
 from bot.pipeline import Outcome
+from bot.render.chat_cards import result_card
 from bot.render.entities import message_entity
 from bot.withheld import withheld_card
 from skills.context import Skill
@@ -141,10 +142,9 @@ def _reply(
         )
     if result.answer_in_text and not (citation_style == "card" and result.card):
         return text_answer(skill, result, scope)
-    feedback = False
-    if result.card:
-        answer, feedback = cards.without_feedback(result.card)
-        message = card_message(answer, cards.summary_line(result.text))
+    drawn, feedback = result_card(result)
+    if drawn is not None:
+        message = card_message(drawn, cards.summary_line(result.text))
     elif cards.summary_line(result.text) == result.text.strip():
         message = ChatMessage(text=result.text)  # one short line: no card needed
     else:

@@ -7,13 +7,12 @@ ALLRIS link, the summary dialog and what it inserts (bot/extensions.py calls the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.withheld import personal_chat_url, withheld_card
-from indexer.model import Chunk
 from skills.audience import PERSONAL_CHAT_ACTION, WITHHELD_NOTICE
+from skills.results import Paper
 from skills.wording import clip, committee_label, german_quotes
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
@@ -23,53 +22,6 @@ SNIPPET_CHARS = 300
 HINT_NOT_FOR_EVERYONE = (
     "Nur für einen Teil dieser Unterhaltung sichtbar – eingefügt wird nur ein Hinweis."
 )
-
-
-@dataclass(frozen=True)
-class Paper:
-    """One council paper as a result card shows it."""
-
-    doc_id: str
-    title: str
-    reference: str | None
-    date: date | None
-    organizations: tuple[str, ...]
-    paper_type: str | None
-    url: str | None
-    snippet: str
-
-    @classmethod
-    def from_chunk(cls, chunk: Chunk, snippet: str) -> Paper:
-        return cls(
-            chunk.doc_id,
-            chunk.title,
-            chunk.reference,
-            chunk.date,
-            chunk.organizations,
-            chunk.paper_type,
-            chunk.url,
-            snippet,
-        )
-
-    @classmethod
-    def from_json(cls, hit: dict[str, Any]) -> Paper:
-        """A hit as the allris_search skill reports it in `SkillResult.data["hits"]`."""
-        raw_date = hit.get("date")
-        try:
-            when = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-        except ValueError:
-            when = None
-        organizations = hit.get("organizations")
-        return cls(
-            str(hit.get("doc_id") or ""),
-            str(hit.get("title") or ""),
-            hit.get("reference") or None,
-            when,
-            tuple(str(o) for o in organizations) if isinstance(organizations, list) else (),
-            hit.get("paper_type") or None,
-            hit.get("url") or None,
-            str(hit.get("snippet") or ""),
-        )
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.render.chat_cards import result_card
 from indexer.embedded import EmbeddedIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
@@ -53,8 +54,9 @@ async def test_a_pasted_link_shows_the_linked_paper_with_a_summarise_button(
     assert result.outcome == "ok"
     [hit] = result.data["hits"]
     assert hit["url"] == RADVERKEHR and hit["reference"]
-    assert result.card is not None
-    first = result.card["actions"][0]
+    card, _ = result_card(result)
+    assert card is not None
+    first = card["actions"][0]
     assert first["title"] == "Zusammenfassen"
     assert first["data"] == {"command": f"zusammenfassen {hit['reference']}"}
     assert len(first["data"]["command"]) <= 50  # the handler's cap on a card's command

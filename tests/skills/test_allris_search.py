@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.chat_cards import result_card
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
@@ -94,14 +95,16 @@ async def test_search_card_lists_hits_with_filters(tmp_path: Path) -> None:
     assert "Bürgerschaft 28.05.2026" in hit["status"]
     assert hit["url"].startswith("https://allris.luebeck.de/")
     assert result.data["filters"]["Art"] == "Antrag"
-    assert result.card and "Radwege" in str(result.card)
+    assert "Radwege" in str(result_card(result)[0])
 
 
 async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         first = await allris_search.run(SkillRequest(text="Beispieldokument"), ctx)
         assert first.data["total"] > 5
-        action = next(a for a in first.card["actions"] if a["title"] == "Mehr Treffer")  # type: ignore[index]
+        card, _ = result_card(first)
+        assert card is not None
+        action = next(a for a in card["actions"] if a["title"] == "Mehr Treffer")
         assert action["data"] == {"command": "suche", "query": "Beispieldokument", "page": 1}
         options = SkillOptions.from_card(action["data"])
         second = await allris_search.run(SkillRequest(text="", options=options), ctx)

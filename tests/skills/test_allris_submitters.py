@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.chat_cards import result_card
 from indexer.azure_search import AzureSearchIndex
 from indexer.chunking import Passage
 from indexer.model import COUNCIL, Chunk
@@ -123,7 +124,7 @@ async def test_a_faction_finds_its_papers_whatever_their_type(tmp_path: Path) ->
     assert _listed(queries)[0] == "2025/9003"
     # A faction-internal paper only for the faction.
     assert "2025/9004" not in _listed(greens) and "2025/9004" in _listed(member)
-    card = str(greens.card)
+    card = str(result_card(greens)[0])
     assert "Fraktion: Bündnis 90/Die Grünen" in card and "Eingereicht von" in card
 
 

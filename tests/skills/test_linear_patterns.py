@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from skills import allris_search, german
+from skills import allris_decisions, german
 from skills.privacy import Masker
 from skills.reader import read_question
 
@@ -44,7 +44,7 @@ CASES: dict[str, tuple[Callable[[str], object], list[str]]] = {
     # Sentence splitting of any document or pasted text: page markers (20 KB of blank lines).
     "page markers": (german.split_sentences, ["\n", " \n", "\n\t"]),
     # Decisions in search hits: "lehnt … ab" (20 KB of "lehnt ": 1.9 s).
-    "decision sentence": (allris_search._DECISION_SENTENCE.search, ["lehnt ", "stimmt "]),
+    "decision sentence": (allris_decisions.DECISION_SENTENCE.search, ["lehnt ", "stimmt "]),
     # Amounts for "Was kostet …?": a run of digits (20 KB of "0": 42 s).
     "amount": (_amount_in_a_cost_answer, ["0", "0.", "1,"]),
     # The answer reader on a hostile passage: every kind of answer it looks for.
@@ -74,8 +74,8 @@ def test_the_linear_patterns_still_find_what_they_found() -> None:
         "Erster Satz.",
         "Zweiter Satz.",
     ]
-    assert allris_search._DECISION_SENTENCE.search("Der Ausschuss lehnt den Antrag ab.")
-    assert allris_search._DECISION_SENTENCE.search("Der Rat stimmt dem Antrag mehrheitlich zu.")
-    assert not allris_search._DECISION_SENTENCE.search("Die Verwaltung lehnt sich an Kiel an.")
+    assert allris_decisions.DECISION_SENTENCE.search("Der Ausschuss lehnt den Antrag ab.")
+    assert allris_decisions.DECISION_SENTENCE.search("Der Rat stimmt dem Antrag mehrheitlich zu.")
+    assert not allris_decisions.DECISION_SENTENCE.search("Die Verwaltung lehnt sich an Kiel an.")
     for amount in ("rd.500.000 €", "ca. 1,2 Mio", "4.500 Euro"):
         assert _amount_in_a_cost_answer(f"Die Kosten betragen {amount}."), amount

@@ -1,9 +1,10 @@
-"""Every card the three skills build is valid Adaptive Card 1.5 (the schema Teams renders)."""
+"""Every card of the three skills' results is valid Adaptive Card 1.5 (the schema Teams renders)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bot.render.chat_cards import result_card
 from skills import allris_search, policy_qa, summarise
 from skills.types import SkillRequest
 from tests.bot.card_schema import assert_valid_card
@@ -22,13 +23,13 @@ async def test_cards_of_answers_searches_and_summaries_are_valid(tmp_path: Path)
             ),
             await summarise.run(SkillRequest(text="VO/2026/14311"), ctx),
         ]
-    # "Keine Aussage" (the second) is plain text; every other result brings its card (answers'
+    # "Keine Aussage" (the second) is plain text; every other result is drawn as a card (answers'
     # cards are the fallback for KIW_CITATION_STYLE=card).
-    assert results[1].card is None and results[1].answer_in_text
-    cards = [r.card for i, r in enumerate(results) if i != 1]
-    assert all(cards)
-    for card in cards:
+    drawn = [result_card(r) for r in results]
+    assert drawn[1] == (None, False) and results[1].answer_in_text
+    for card, feedback in drawn[:1] + drawn[2:]:
         assert card is not None
         assert_valid_card(card)
-        # Feedback buttons on every card (the bot records only up/down in the audit log).
-        assert any(a.get("data", {}).get("kiwFeedback") for a in card.get("actions", []))
+        assert not any(a.get("data", {}).get("kiwFeedback") for a in card.get("actions", []))
+        # Feedback on every card, as buttons below it (the bot records only up/down).
+        assert feedback

@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 
-from bot.render.outlook import Paper, paper_card
+from bot.render.chat_cards import paper_list_card
+from bot.render.outlook import paper_card
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, policy_qa
-from skills.allris_query import parse_council_query
+from skills.allris_papers import paper_of
 from skills.context import SkillConfig
+from skills.results import Paper, PaperList
 from skills.summary.render import render_text
 from skills.types import SkillOptions, SkillRequest
 from skills.wording import clip, committee_label, count_of, german_quotes
-from tests.skills.helpers import TODAY, sample_context
+from tests.skills.helpers import sample_context
 
 
 def test_counts_use_the_singular_for_one_only() -> None:
@@ -148,7 +150,7 @@ def test_contacts_are_settings(tmp_path: Path) -> None:
 
 
 # ---- helpers ----
-def _paper(organizations: tuple[str, ...], n: int = 1) -> allris_search.PaperHit:
+def _paper(organizations: tuple[str, ...], n: int = 1) -> Paper:
     chunk = Chunk(
         id=f"p{n}#0",
         doc_id=f"p{n}",
@@ -159,12 +161,11 @@ def _paper(organizations: tuple[str, ...], n: int = 1) -> allris_search.PaperHit
         date=date(2026, 10, 1),
         organizations=organizations,
     )
-    return allris_search.PaperHit(chunk, 1.0, "Text")
+    return paper_of(chunk, "Text")
 
 
-def _chat_card(papers: list[allris_search.PaperHit]) -> dict[str, Any]:
-    q = parse_council_query("Radverkehr", TODAY)
-    return allris_search.search_card(q, "Radverkehr", papers, 0, "")
+def _chat_card(papers: list[Paper]) -> dict[str, Any]:
+    return paper_list_card(PaperList("Radverkehr", tuple(papers), len(papers)))
 
 
 def _fact_titles(card: dict[str, Any]) -> list[str]:

@@ -1,0 +1,87 @@
+"""The chat's Adaptive Card 1.5 of each typed result kind (skills/results.py), drawn once here.
+
+A skill returns data; the chat message (bot/render/chat.py) asks `result_card` for its card, the
+CLI's `kiw chat` prints the same. Feedback buttons are not drawn here: the chat puts them on a
+card of their own below the answer (`wants_feedback_card` says which kinds get them), so a vote
+replaces the buttons and never the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards import without_feedback
+from skills import cardkit
+from skills.results import Paper, PaperList
+from skills.types import SkillResult
+from skills.wording import committee_label, count_of, german_quotes
+
+Card = dict[str, Any]
+
+SEARCH_HEADING = "Ergebnisse aus dem Ratsinformationssystem"
+MORE_BUTTON = "Mehr Treffer"
+SUMMARISE_BUTTON = "Zusammenfassen"
+SEARCH_COMMAND = "suche"  # what "Mehr Treffer" sends back (bot/teams/handler.py: card submits)
+
+
+def result_card(result: SkillResult) -> tuple[Card | None, bool]:
+    """(the card of the result's kind, whether feedback buttons go below it); (None, False)
+    for a result without a card. A skill's own `card` (the kinds not drawn here yet) loses
+    its feedback buttons, which then go below it too."""
+    payload = result.payload
+    if isinstance(payload, PaperList) and payload.papers:
+        return paper_list_card(payload), True
+    if result.card:
+        return without_feedback(result.card)
+    return None, False
+
+
+def _paper_facts(paper: Paper) -> list[tuple[str, str]]:
+    committees = paper.committees
+    facts = [
+        ("Aktenzeichen", paper.reference or "–"),
+        ("Art", paper.paper_type or "–"),
+        ("Datum", f"{paper.date:%d.%m.%Y}" if paper.date else "–"),
+        (committee_label(len(committees)), ", ".join(committees) or "–"),
+    ]
+    if paper.factions:
+        facts.append(("Eingereicht von", ", ".join(paper.factions)))
+    if paper.status:
+        facts.append(("Beratung", paper.status))
+    return facts
+
+
+def paper_list_card(papers: PaperList) -> Card:
+    """One page of papers: how the words were understood, the count, each paper with its facts
+    and best passage; „Mehr Treffer“ while there are more, „Zusammenfassen“ for a linked paper."""
+    body: list[Card] = [cardkit.heading(SEARCH_HEADING)]
+    if papers.intro:
+        body.append(cardkit.text_block(papers.intro))
+    if papers.filters:
+        understood = " · ".join(f"{k}: {v}" for k, v in papers.filters)
+        body.append(cardkit.text_block(f"Verstanden als: {understood}", subtle=True, size="Small"))
+    counted = f"{count_of(papers.total, 'Vorgang', 'Vorgänge')}, Seite {papers.page + 1}"
+    body.append(cardkit.text_block(counted, subtle=True, size="Small"))
+    for paper in papers.papers:
+        url = paper.url or papers.home_url
+        title = f"[{paper.title}]({url})" if url else paper.title
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    cardkit.text_block(f"**{title}**"),
+                    cardkit.fact_set(_paper_facts(paper)),
+                    cardkit.text_block(german_quotes(paper.snippet), subtle=True, size="Small"),
+                ],
+            }
+        )
+    actions: list[Card] = []
+    if papers.summarise_command:
+        actions.append(
+            cardkit.submit_action(SUMMARISE_BUTTON, {"command": papers.summarise_command})
+        )
+    if papers.has_more:
+        more = {"command": SEARCH_COMMAND, "query": papers.query, "page": papers.page + 1}
+        actions.append(cardkit.submit_action(MORE_BUTTON, more))
+    return cardkit.card(body, actions)
