@@ -92,7 +92,7 @@ async def _about_paper(
     question = without_reference(query_text)
     answer = await answer_question(question, request, ctx, collection=COUNCIL, query=base)
     if answer.grounded or request.options.mode == "answer":
-        return result_from_answer(answer, ctx, skill=NAME, no_answer=NO_COUNCIL_ANSWER)
+        return result_from_answer(answer, no_answer=NO_COUNCIL_ANSWER)
     chunks = await ctx.index.document_chunks(doc_id, request.access)
     paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
     return listing(
@@ -182,7 +182,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         # `kiw ask --collection council`: always the answer shape, never a hit list.
         answer = await answer_question(text, request, ctx, collection=COUNCIL)
         no_answer = f"{NO_COUNCIL_ANSWER} {council_contact_sentence(ctx)}"
-        return result_from_answer(answer, ctx, skill=NAME, no_answer=no_answer)
+        return result_from_answer(answer, no_answer=no_answer)
     if is_question(text) and page == 0:
         if q.organization and (q.date_from or q.last_meeting) and _AGENDA_QUESTION.search(text):
             held = await meetings(ctx, request, q)
@@ -208,7 +208,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         ):
             answer = await decisions(request, ctx, q) or answer
         if answer.grounded:
-            return result_from_answer(answer, ctx, skill=NAME, no_answer="")
+            return result_from_answer(answer, no_answer="")
         papers = await search(ctx, request, q)
         return listing(
             q, text, papers, 0, ctx,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from indexer.model import POLICIES
-from skills import cardkit
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
+from skills.results import Answer
 from skills.types import SkillRequest, SkillResult
 
 NAME = "policy_qa"
@@ -60,6 +60,11 @@ def no_answer_text(contact: str, language: str) -> str:
     return f"Dazu enthalten die Regelungen keine Aussage. Bitte wenden Sie sich an {contact}."
 
 
+def with_privacy_note(answer: Answer) -> str:
+    """The answer's words, and below them the note when personal data was masked."""
+    return f"{answer.text}\n\n{PRIVACY_NOTE}" if answer.masked_personal_data else answer.text
+
+
 def bad_input(message: str) -> SkillResult:
     return SkillResult(
         text=message,
@@ -79,36 +84,23 @@ def check_question(text: str) -> SkillResult | None:
     return None
 
 
-def answer_card(answer: GroundedAnswer, skill: str, title: str = "Antwort") -> dict[str, object]:
-    body = [cardkit.heading(title), cardkit.text_block(answer.text)]
-    if answer.masked_personal_data:
-        body.append(cardkit.text_block(PRIVACY_NOTE, subtle=True, size="Small"))
-    body.extend(cardkit.citation_list(answer.citations))
-    links = [(f"[{c.n}] öffnen", c.url or "") for c in answer.citations[:3]]
-    actions = cardkit.action_buttons(links) + cardkit.feedback_actions(skill)
-    return cardkit.card(body, actions)
-
-
-def result_from_answer(
-    answer: GroundedAnswer, ctx: SkillContext, *, skill: str, no_answer: str
-) -> SkillResult:
+def result_from_answer(answer: GroundedAnswer, *, no_answer: str) -> SkillResult:
+    """The typed `Answer` (or the plain "no answer" with whom to ask), its plain text with the
+    source list (the CLI's, the logs') and its JSON."""
     if not answer.grounded:
         data = {"answer": no_answer, "citations": [], "grounded": False}
+        said = Answer(no_answer, grounded=False, language=answer.language)
         return SkillResult(
-            text=no_answer, grounded=False, outcome="no_answer", data=data, answer_in_text=True
+            text=no_answer, grounded=False, outcome="no_answer", data=data, payload=said
         )
-    chat_text = answer.text
-    if answer.masked_personal_data:
-        chat_text = f"{chat_text}\n\n{PRIVACY_NOTE}"
-    text = chat_text
+    typed = Answer(answer.text, True, answer.language, answer.masked_personal_data)
+    text = with_privacy_note(typed)
     if answer.citations:  # plain-text source list: CLI, logs; Teams shows citations instead
         heading = "Sources" if answer.language == "en" else "Quellen"
         text = f"{text}\n\n{heading}:\n{sources_text(answer.citations)}"
     return SkillResult(
         text=text,
-        chat_text=chat_text,
-        answer_in_text=True,
-        card=answer_card(answer, skill, "Answer" if answer.language == "en" else "Antwort"),
+        payload=typed,
         citations=answer.citations,
         ai_generated=answer.ai_generated,
         grounded=True,
@@ -124,10 +116,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     question = request.text.strip()
     answer = await answer_question(question, request, ctx, collection=POLICIES)
     return result_from_answer(
-        answer,
-        ctx,
-        skill=NAME,
-        no_answer=no_answer_text(contact_for(question, ctx.config), answer.language),
+        answer, no_answer=no_answer_text(contact_for(question, ctx.config), answer.language)
     )
 
 

@@ -2,9 +2,9 @@
 
 A front end draws each kind itself (the dashboard its charts and report, a chat its card), so a
 skill needs no knowledge of the surface. `SkillResult.payload` holds at most one of these.
-Kinds so far: the prioritisation of a process inventory (`Ranking`, `InventoryProblems`) and the
-summary of a document (`DocumentSummary`); the other skills still report through
-`SkillResult.data` and their own cards (issue 16).
+Kinds so far: the prioritisation of a process inventory (`Ranking`, `InventoryProblems`), the
+summary of a document (`DocumentSummary`), a page of council papers (`PaperList`) and an
+answer with citations (`Answer`). bot/render/ draws them for each surface.
 """
 
 from __future__ import annotations
@@ -151,4 +151,25 @@ class PaperList:
         return out
 
 
-Payload = Ranking | InventoryProblems | DocumentSummary | PaperList
+@dataclass(frozen=True)
+class Answer:
+    """A question answered from numbered passages (`frage`, a council question): the words with
+    [n] markers for `SkillResult.citations`; or, not grounded, the plain statement that the
+    sources say nothing and whom to ask. The chat sends it as text (Teams cites in text)."""
+
+    text: str
+    grounded: bool = True
+    language: str = "de"
+    # The question had personal data the external model did not see: a note says so below.
+    masked_personal_data: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A few words of the assistant's own, shown as they are (chat text, never a card): the
+    neutral line a shared conversation gets for a personal result."""
+
+    text: str
+
+
+Payload = Ranking | InventoryProblems | DocumentSummary | PaperList | Answer | Notice

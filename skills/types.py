@@ -76,10 +76,6 @@ class SkillResult:
     grounded: bool = True
     outcome: Outcome = "ok"
     data: dict[str, Any] = field(default_factory=dict)  # JSON the CLI prints with --json
-    # True: the answer itself goes out as chat text (Teams places citation markers only in text);
-    # `card`, if any, is then the fallback for deployments that show answers as cards.
-    answer_in_text: bool = False
-    chat_text: str | None = None  # the chat message when it differs from `text` (no source list)
     # True: about the person (KI-Pass status, refusal reasons, open steps, access groups). Front
     # ends show it only to that person: the bot sends it to the 1:1 chat (bot/teams/personal.py).
     personal: bool = False

@@ -26,6 +26,8 @@ from bot.render.chat_cards import result_card
 from bot.render.entities import message_entity
 from bot.withheld import withheld_card
 from skills.context import Skill
+from skills.policy_qa import with_privacy_note
+from skills.results import Answer, Notice
 from skills.types import Scope, SkillResult
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
@@ -99,9 +101,9 @@ def _entities(result: SkillResult, *, with_citations: bool) -> list[dict[str, An
     return [entity] if entity else []
 
 
-def text_answer(skill: Skill, result: SkillResult, scope: Scope) -> ChatMessage:
+def text_answer(skill: Skill, result: SkillResult, answer: Answer, scope: Scope) -> ChatMessage:
     """The answer as chat text with citation entities; feedback in Teams' footer or a card."""
-    message = ChatMessage(text=result.chat_text or result.text)
+    message = ChatMessage(text=with_privacy_note(answer))
     if wants_feedback(result) or result.outcome == "no_answer":
         # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels; there
         # a card carries the buttons. Either way the bot records only up/down.
@@ -140,8 +142,11 @@ def _reply(
             cards.help_card(skills, bot_name=bot_name),
             cards.help_summary(skills),
         )
-    if result.answer_in_text and not (citation_style == "card" and result.card):
-        return text_answer(skill, result, scope)
+    if isinstance(result.payload, Notice):
+        return ChatMessage(text=result.payload.text, entities=[])
+    answer = result.payload if isinstance(result.payload, Answer) else None
+    if answer is not None and not (citation_style == "card" and answer.grounded):
+        return text_answer(skill, result, answer, scope)
     drawn, feedback = result_card(result)
     if drawn is not None:
         message = card_message(drawn, cards.summary_line(result.text))

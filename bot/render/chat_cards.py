@@ -8,11 +8,14 @@ replaces the buttons and never the answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.cards import without_feedback
+from kiw_common.vocabulary import Citation
 from skills import cardkit
-from skills.results import Paper, PaperList
+from skills.policy_qa import PRIVACY_NOTE
+from skills.results import Answer, Paper, PaperList
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of, german_quotes
 
@@ -31,6 +34,10 @@ def result_card(result: SkillResult) -> tuple[Card | None, bool]:
     payload = result.payload
     if isinstance(payload, PaperList) and payload.papers:
         return paper_list_card(payload), True
+    if isinstance(payload, Answer):
+        # The card of an answer is the fallback for KIW_CITATION_STYLE=card; "no answer" is a
+        # line of text anyway.
+        return (answer_card(payload, result.citations), True) if payload.grounded else (None, False)
     if result.card:
         return without_feedback(result.card)
     return None, False
@@ -85,3 +92,14 @@ def paper_list_card(papers: PaperList) -> Card:
         more = {"command": SEARCH_COMMAND, "query": papers.query, "page": papers.page + 1}
         actions.append(cardkit.submit_action(MORE_BUTTON, more))
     return cardkit.card(body, actions)
+
+
+def answer_card(answer: Answer, citations: Sequence[Citation]) -> Card:
+    """The answer with its numbered sources and a button to each of the first three."""
+    body = [cardkit.heading("Answer" if answer.language == "en" else "Antwort")]
+    body.append(cardkit.text_block(answer.text))
+    if answer.masked_personal_data:
+        body.append(cardkit.text_block(PRIVACY_NOTE, subtle=True, size="Small"))
+    body.extend(cardkit.citation_list(citations))
+    links = [(f"[{c.n}] öffnen", c.url or "") for c in citations[:3]]
+    return cardkit.card(body, cardkit.action_buttons(links))

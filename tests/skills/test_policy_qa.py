@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.render.chat_cards import result_card
 from indexer.model import POLICIES, Chunk
 from kiw_common.openai_connection import OpenAIConnection
 from skills import policy_qa
 from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
+from skills.policy_qa import with_privacy_note
+from skills.results import Answer
 from skills.types import SkillRequest, SkillResult
 from tests.skills.helpers import sample_context
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
@@ -34,7 +37,8 @@ async def test_answer_cites_the_rule_it_stands_on(tmp_path: Path) -> None:
     assert citation.n == 1 and citation.heading and citation.heading.startswith("§ 4")
     assert citation.url == "https://intranet.luebeck.de/ki/dienstvereinbarung-beispiel"
     assert "[1]" in result.data["answer"]
-    assert result.card and result.card["type"] == "AdaptiveCard"
+    # Data, not presentation: the typed answer carries the words; the chat draws it.
+    assert isinstance(result.payload, Answer) and result.payload.text == result.data["answer"]
     assert request.trace.names()[:3] == ["retrieval", "relevance", "generation"]
 
 
@@ -119,6 +123,10 @@ async def test_personal_data_in_the_question_is_masked_and_the_user_is_told(tmp_
     assert "max.muster@example.org" not in fake.received[0].text
     assert "max.muster@example.org" in result.data["answer"]  # the user typed it
     assert "unkenntlich gemacht" in result.text
+    assert isinstance(result.payload, Answer) and result.payload.masked_personal_data
+    # The chat's text and the card (KIW_CITATION_STYLE=card) both say it too.
+    assert "unkenntlich gemacht" in with_privacy_note(result.payload)
+    assert "unkenntlich gemacht" in str(result_card(result)[0])
 
 
 async def test_on_premise_or_extractive_answers_carry_no_privacy_note(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.render.chat_cards import result_card
 from skills import allris_search, policy_qa, summarise
+from skills.results import Answer
 from skills.types import SkillRequest
 from tests.bot.card_schema import assert_valid_card
 from tests.skills.helpers import sample_context
@@ -26,7 +27,7 @@ async def test_cards_of_answers_searches_and_summaries_are_valid(tmp_path: Path)
     # "Keine Aussage" (the second) is plain text; every other result is drawn as a card (answers'
     # cards are the fallback for KIW_CITATION_STYLE=card).
     drawn = [result_card(r) for r in results]
-    assert drawn[1] == (None, False) and results[1].answer_in_text
+    assert drawn[1] == (None, False) and isinstance(results[1].payload, Answer)
     for card, feedback in drawn[:1] + drawn[2:]:
         assert card is not None
         assert_valid_card(card)

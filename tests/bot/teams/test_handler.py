@@ -13,6 +13,7 @@ import pytest
 
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
+from skills.results import Answer
 from skills.types import Citation, SkillError, SkillOptions, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
@@ -41,7 +42,8 @@ async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         text=f"Antwort auf „{request.text}“ [1].",
         citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")],
         ai_generated=True,
-        answer_in_text=True,  # as policy Q&A: the answer is the chat text, Teams cites in it
+        # As policy Q&A: the answer is the chat text, Teams cites in it.
+        payload=Answer(f"Antwort auf „{request.text}“ [1]."),
     )
 
 

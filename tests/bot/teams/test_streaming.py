@@ -16,6 +16,7 @@ from skills import help as help_skill
 from skills import policy_qa
 from skills.context import Skill, SkillContext
 from skills.generator.openai_chat import OpenAIGenerator
+from skills.results import Answer
 from skills.types import Citation, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
@@ -73,14 +74,14 @@ async def _written(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         text=PREVIEWS[-1],
         citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Verboten.")],
         ai_generated=True,
-        answer_in_text=True,
+        payload=Answer(PREVIEWS[-1]),
     )
 
 
 async def _quick(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     await request.progress.inform("Ich durchsuche die Regelungen …")
     await request.progress.preview("Ja [1].")
-    return SkillResult(text="Ja.", answer_in_text=True)
+    return SkillResult(text="Ja.", payload=Answer("Ja."))
 
 
 async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
