@@ -31,3 +31,16 @@ async def corpus_index(
         await azure.upsert(corpus.ALL_CHUNKS)
         yield azure
         await azure.close()
+
+
+@pytest.fixture
+def service() -> FakeSearchService:
+    """The loopback Azure AI Search service (tests/indexer/azure_search_server.py), empty."""
+    return FakeSearchService()
+
+
+@pytest.fixture
+async def endpoint(service: FakeSearchService) -> AsyncIterator[str]:
+    """`service` served over HTTP on loopback: its base URL."""
+    async with serve(service) as url:
+        yield url

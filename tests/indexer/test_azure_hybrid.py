@@ -49,17 +49,6 @@ def e5() -> E5Encoder:
 
 
 @pytest.fixture
-def service() -> FakeSearchService:
-    return FakeSearchService()
-
-
-@pytest.fixture
-async def endpoint(service: FakeSearchService) -> AsyncIterator[str]:
-    async with serve(service) as url:
-        yield url
-
-
-@pytest.fixture
 async def openai() -> AsyncIterator[FakeOpenAI]:
     async with openai_server() as fake:
         yield fake

@@ -18,21 +18,10 @@ from indexer.azure_search import (
 )
 from indexer.model import POLICIES, PUBLIC, SearchQuery
 from tests.indexer import search_corpus as corpus
-from tests.indexer.azure_search_server import FakeSearchService, Fault, compile_filter, serve
+from tests.indexer.azure_search_server import FakeSearchService, Fault, compile_filter
 
 INDEX = "kiw-test"
 PUBLIC_ONLY = frozenset({PUBLIC})
-
-
-@pytest.fixture
-def service() -> FakeSearchService:
-    return FakeSearchService()
-
-
-@pytest.fixture
-async def endpoint(service: FakeSearchService) -> AsyncIterator[str]:
-    async with serve(service) as url:
-        yield url
 
 
 @pytest.fixture
