@@ -34,12 +34,14 @@ WRITTEN_REFERENCE = re.compile(
 )
 
 # Typed: the written forms and "2024-0453", "2025 0900", "DHH-2025-6607", "dhh/2025/5004",
-# "2023-0901-2". Not a date ("18.09.2025": no "." on either side).
+# "2023-0901-2", and an amendment typed with spaces only, "2025 0381 1" (a space between year and
+# number; a bare "2025/0381 1" keeps its "1" out). Not a date ("18.09.2025": no "." on either side).
 TYPED_REFERENCE = re.compile(
     r"(?<![\w/.-])(?:(?P<prefix>[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü-]{0,11})\s*/\s*"
     r"|(?P<dprefix>[A-Za-zÄÖÜäöü]{1,6})\s*-\s*|(?P<caps>[A-ZÄÖÜ]{2,4})\s+)?"
-    r"(?P<year>(?:19|20)\d{2})\s*(?:[/-]|\s)\s*(?P<number>\d{2,6})"
-    r"(?:\s*[/-]\s*(?P<sub>\d{1,3}))?(?![\w/.])"
+    r"(?P<year>(?:19|20)\d{2})(?:\s*[/-]\s*|(?P<spaced>\s+))(?P<number>\d{2,6})"
+    r"(?:\s*[/-]\s*(?P<sub>\d{1,3})|(?(spaced)\s+(?P<spaced_sub>\d{1,2})(?![\w/.])))?"
+    r"(?![\w/.])"
 )
 
 # ALLRIS's own row ids (VOLFDNR = Vorlage, SILFDNR = Sitzung, ...) anywhere in a text or link.
@@ -74,13 +76,19 @@ def _fold_prefix(prefix: str) -> str:
     return prefix.casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
 
 
+def _sub(m: re.Match[str]) -> str | None:
+    """The amendment number of a match, typed "2025/0381/1", "2025-0381-1" or "2025 0381 1"."""
+    groups = m.groupdict()
+    return groups.get("sub") or groups.get("spaced_sub")
+
+
 def key_from_match(m: re.Match[str]) -> ReferenceKey:
     """The comparable key of a match of either pattern."""
     groups = m.groupdict()
     prefix = _fold_prefix(groups.get("prefix") or groups.get("dprefix") or groups.get("caps") or "")
     year, number = m.group("year"), str(int(m.group("number")))
     family = f"{year}/{number}"
-    sub = m.group("sub")
+    sub = _sub(m)
     core = f"{family}/{int(sub)}" if sub else family
     return ReferenceKey(prefix=prefix, core=core, family=family)
 
@@ -111,7 +119,7 @@ def typed_reference(text: str) -> re.Match[str] | None:
     """The first reference as people type it, skipping spans of years ("2026/2027")."""
     for m in TYPED_REFERENCE.finditer(text):
         year, number = int(m.group("year")), m.group("number")
-        if len(number) == 4 and 0 < int(number) - year <= 5 and not m.group("sub"):
+        if len(number) == 4 and 0 < int(number) - year <= 5 and not _sub(m):
             continue  # "Doppelhaushalt 2026/2027" is a span of years
         return m
     return None
@@ -123,8 +131,8 @@ def written_form(m: re.Match[str]) -> str:
     groups = m.groupdict()
     prefix = (groups.get("prefix") or groups.get("dprefix") or groups.get("caps") or "").upper()
     core = f"{m.group('year')}/{m.group('number')}"
-    if m.group("sub"):
-        core += f"/{m.group('sub')}"
+    if sub := _sub(m):
+        core += f"/{sub}"
     return f"{prefix}/{core}" if prefix else core
 
 

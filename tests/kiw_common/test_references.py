@@ -69,6 +69,9 @@ def test_find_references_gives_each_with_its_span() -> None:
         ("DHH-2025-6607", "DHH/2025/6607"),
         ("dhh/2025/5004", "DHH/2025/5004"),
         ("2023-0901-2", "2023/0901/2"),
+        ("Vorlage 2025 0381 1", "2025/0381/1"),  # an amendment typed with spaces only
+        ("Was steht in 2025 0381 1?", "2025/0381/1"),
+        ("2025/0381 1", "2025/0381"),  # slashes: the trailing "1" is not part of it
         ("AN 2025/12", "AN/2025/12"),
         ("Bau-A/2025/12", "BAU-A/2025/12"),
         ("Doppelhaushalt 2026/2027 und 2025/0900", "2025/0900"),  # a span of years is skipped
