@@ -170,6 +170,7 @@ def read(
                 or strengths[c.stem][s.index][1] >= FOCUS_MIN
                 for c in topic
             )
+            or _continues_topic(shape, s, topic, strengths)
         )
         and len(word_tokens(s.text)) >= 4
         and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
@@ -204,6 +205,22 @@ def _required(shape: QuestionShape, question: str) -> bool:
     if shape.kind == "how":
         return shape.predicate is not None
     return shape.kind in REQUIRED_KINDS
+
+
+def _continues_topic(
+    shape: QuestionShape,
+    s: Sentence,
+    topic: Sequence[Concept],
+    strengths: dict[str, list[tuple[float, float]]],
+) -> bool:
+    """A sentence that names what a "welch-" question asks for continues the topic of the
+    sentence before it: "… fordert eine Erhöhung des Radverkehrsbudgets. Als Kompromisslinie
+    gilt eine Erhöhung auf 3 Mio. Euro." answers "Welche Kompromisslinie gilt für das
+    Radverkehrsbudget?"."""
+    asked = shape.asked
+    if asked is None or not s.before or strengths[asked.stem][s.index][0] < FOCUS_MIN:
+        return False
+    return any(match_strength(c, s.before) >= FOCUS_MIN for c in topic)
 
 
 def _weights(

@@ -27,6 +27,7 @@ class Sentence:
     typed: bool = False  # carries the kind of answer asked for
     run_stems: frozenset[str] | None = None  # the first of a counted-out list: the run's stems
     words: frozenset[str] = frozenset()  # its long words as written (typos the stems hide)
+    before: frozenset[str] = frozenset()  # stems of the sentence before it under one heading
 
 
 def _table_sentences(text: str) -> str:
@@ -76,6 +77,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
                     stems,
                     title | local,
                     words=sentence_words(text),
+                    before=previous,
                 )
             )
             previous = stems

@@ -200,3 +200,23 @@ def test_the_agent_of_a_passive_sentence_answers_who() -> None:
     assert read("Wer liest Bescheide gegen?", [passage(1, text)]).shape.kind == "who"
     reading = read("Von wem werden Bescheide gegengelesen?", [passage(1, text)])
     assert reading.answerable
+
+
+def test_a_sentence_naming_the_asked_noun_continues_the_topic_of_the_one_before() -> None:
+    text = (
+        "Das Amt plant für 2027 einen neuen Fuhrpark mit zwanzig Elektroautos. "
+        "Als Übergangslösung dienen bis dahin geleaste Kleinwagen."
+    )
+    reading = read("Welche Übergangslösung gilt für den Fuhrpark?", [passage(1, text)])
+    assert reading.answerable
+    assert reading.sentences[0].text.startswith("Als Übergangslösung")
+
+
+def test_the_topic_in_the_sentence_before_does_not_answer_a_question_about_something_else() -> (
+    None
+):
+    text = (
+        "Das Amt plant für 2027 einen neuen Fuhrpark mit zwanzig Elektroautos. "
+        "Als Übergangslösung dienen bis dahin geleaste Kleinwagen."
+    )
+    assert not read("Welche Übergangslösung gilt für die Kantine?", [passage(1, text)]).answerable
