@@ -212,9 +212,7 @@ def test_a_sentence_naming_the_asked_noun_continues_the_topic_of_the_one_before(
     assert reading.sentences[0].text.startswith("Als Übergangslösung")
 
 
-def test_the_topic_in_the_sentence_before_does_not_answer_a_question_about_something_else() -> (
-    None
-):
+def test_the_topic_in_the_sentence_before_does_not_answer_a_question_about_something_else() -> None:
     text = (
         "Das Amt plant für 2027 einen neuen Fuhrpark mit zwanzig Elektroautos. "
         "Als Übergangslösung dienen bis dahin geleaste Kleinwagen."
