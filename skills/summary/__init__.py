@@ -5,6 +5,8 @@ Finanzielle Auswirkungen (check boxes and money fields), Sachverhalt/Begründung
 These modules find those parts line by line and page by page, so every statement a summary
 makes is a verbatim quote with the page it stands on:
 
+- source.py: what is summarised — a sent file, a paper by reference or link, pasted text — as
+  passages within one page each and as the pages the structure is read from;
 - document.py: pages -> lines -> the documents inside one file (Vorlage, Stellungnahme,
   Anlagen), line-break hyphens joined, letterheads and form placeholders marked;
 - sections.py: Betreff, proposal (Beschlussantrag, Antrag, the questions of an Anfrage),
