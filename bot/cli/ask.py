@@ -23,6 +23,7 @@ from bot.cli import common
 from bot.cli.audience import add_audience_option, report_withheld
 from bot.cli.gate import add_user_option, print_refusal
 from bot.cli.turns import cli_invocation, cli_pipeline
+from bot.render.text import result_text
 from indexer.model import COUNCIL, POLICIES
 from skills.types import Attachment, SkillOptions, SkillResult
 
@@ -93,7 +94,7 @@ def _emit(result: SkillResult, *, as_json: bool) -> int:
         common.emit_json(data)
     else:
         stream = sys.stdout if result.outcome in ("ok", "no_answer") else sys.stderr
-        print(result.text, file=stream)
+        print(result_text(result), file=stream)
     if result.outcome == "bad_input":
         return EXIT_USAGE
     if result.outcome in ("not_found", "error"):

@@ -13,7 +13,9 @@ would show — for admins checking a user's view, and for tests.
 - `--json`: the messages as the Bot Framework activity carries them (`text`, `summary`,
   `attachments` with the Adaptive Cards, `entities` with the AI label and citations,
   `channelData`), under `messages`, each with `to`: "conversation" or "personal_chat".
-  Without it: the text, and each card as indented JSON.
+  Without it: what each message shows as text — a cited answer with its sources, a page of papers
+  with their facts (bot/render/text.py, from the same result kinds the chat draws), else the
+  message's text or its card's one-line summary, and the withheld notice where it applies.
 
 Differences from Teams, on purpose: no streaming and no "Ich arbeite daran …" placeholder (the
 final message is what counts), nothing is audited (an admin's check is no usage), and the text
@@ -25,9 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.cli import common
 from bot.cli.audience import add_audience_option
@@ -35,8 +36,11 @@ from bot.cli.gate import add_user_option
 from bot.cli.turns import cli_invocation, cli_pipeline
 from bot.pipeline import Outcome
 from bot.render.chat import ChatMessage, chat_reply
+from bot.render.text import result_text
 from bot.withheld import private_notice
-from skills.types import Scope
+from skills.audience import WITHHELD_NOTICE
+from skills.results import Answer
+from skills.types import Scope, SkillResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,8 +52,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-async def replies(args: argparse.Namespace) -> list[tuple[str, ChatMessage]]:
-    """(recipient, message) pairs: what the conversation (and the 1:1 chat) would show."""
+@dataclass(frozen=True)
+class Reply:
+    """One message the conversation (or the 1:1 chat) would show, and the result it shows."""
+
+    to: str  # "conversation" | "personal_chat"
+    message: ChatMessage
+    result: SkillResult
+    withheld: bool = False  # the withheld notice follows the answer
+
+    def as_text(self) -> str:
+        """A cited answer with its sources, a page of papers with their facts (the kinds
+        bot/render/text.py draws); a card's content as the skill's plain text; else the
+        message's own text (a line of the bot's)."""
+        drawn = isinstance(self.result.payload, Answer) or self.message.text is None
+        text = result_text(self.result) if drawn else str(self.message.text)
+        return f"{text}\n{WITHHELD_NOTICE}" if self.withheld else text
+
+
+async def replies(args: argparse.Namespace) -> list[Reply]:
+    """What the conversation (and the 1:1 chat) would show."""
     settings = common.settings_from_args(args)
     scope: Scope = "groupChat" if args.audience else "personal"
     needs_directory = bool(args.user or args.audience)
@@ -63,30 +85,32 @@ async def replies(args: argparse.Namespace) -> list[tuple[str, ChatMessage]]:
     def render(scope: Scope, shown: Outcome = outcome) -> ChatMessage:
         return chat_reply(shown, scope, skills, citation_style=style, bot_app_id=app_id)
 
-    if scope == "personal" or not outcome.result.personal:
-        return [("conversation", render(scope))]
+    result = outcome.result
+    if scope == "personal" or not result.personal:
+        return [Reply("conversation", render(scope), result, outcome.withheld)]
     # As the Teams handler does (bot/teams/personal.py): the person's own message goes to the
     # 1:1 chat, the shared conversation gets a line that names nothing about them.
     shared = replace(outcome, result=private_notice(True, app_id), withheld=False)
-    return [("conversation", render(scope, shared)), ("personal_chat", render("personal"))]
+    return [
+        Reply("conversation", render(scope, shared), shared.result),
+        Reply("personal_chat", render("personal"), result),
+    ]
 
 
-def as_text(messages: list[tuple[str, ChatMessage]]) -> str:
+def as_text(messages: list[Reply]) -> str:
     parts: list[str] = []
-    for to, message in messages:
+    for reply in messages:
         if len(messages) > 1:
-            parts.append(f"--- {'1:1 chat' if to == 'personal_chat' else 'conversation'} ---")
-        if message.text is not None:
-            parts.append(message.text)
-        for card in message.cards:
-            parts.append(json.dumps(card, ensure_ascii=False, indent=2))
+            parts.append(f"--- {'1:1 chat' if reply.to == 'personal_chat' else 'conversation'} ---")
+        parts.append(reply.as_text())
     return "\n".join(parts)
 
 
 def run(args: argparse.Namespace) -> int:
     messages = asyncio.run(replies(args))
     if args.json:
-        common.emit_json({"messages": [{"to": to, **m.as_json()} for to, m in messages]})
+        shown = [{"to": reply.to, **reply.message.as_json()} for reply in messages]
+        common.emit_json({"messages": shown})
     else:
         print(as_text(messages), file=sys.stdout)
     return 0

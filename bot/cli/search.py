@@ -25,8 +25,10 @@ from typing import Any
 from bot.cli.audience import add_audience_option, report_withheld
 from bot.cli.common import add_common, emit_json, settings_from_args
 from bot.cli.gate import add_user_option, print_refusal
+from bot.render.text import paper_lines
 from indexer.model import COLLECTIONS, PUBLIC, Hit, SearchQuery, SearchResults
 from kiw_common.citations import page_label
+from skills.allris_papers import paper_of
 
 MAX_TOP = 100
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -143,18 +145,10 @@ def render(results: SearchResults, rows: list[PaperRow], *, color: bool) -> str:
         return "No hits."
     lines = [f"{results.total} matching passages; best {len(rows)} documents:", ""]
     for n, row in enumerate(rows, 1):
-        c = row.best.chunk
-        facts = [
-            c.reference,
-            c.paper_type,
-            c.date.strftime("%d.%m.%Y") if c.date else None,
-            ", ".join(c.organizations) or None,
-        ]
-        lines.append(f"{n}. {c.title}  [{row.best.score:.2f}]")
-        if any(facts):
-            lines.append("   " + " · ".join(f for f in facts if f))
-        if c.url:
-            lines.append("   " + c.url)
+        # The paper's lines as the chat's text shows a paper (bot/render/text.py), its score,
+        # then its best passages with where they stand.
+        title, *facts = paper_lines(paper_of(row.best.chunk, ""), n)
+        lines += [f"{title}  [{row.best.score:.2f}]", *facts]
         for hit in row.hits:
             snippet = _BOLD.sub("\033[1m\\1\033[0m", hit.snippet) if color else hit.snippet
             where = " · ".join(

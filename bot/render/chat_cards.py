@@ -1,8 +1,8 @@
 """The chat's Adaptive Card 1.5 of each typed result kind (skills/results.py), drawn once here.
 
 A skill returns data; the chat message (bot/render/chat.py) asks `result_card` for its card, the
-CLI's `kiw chat` prints the same. Feedback buttons are not drawn here: the chat puts them on a
-card of their own below the answer (`wants_feedback_card` says which kinds get them), so a vote
+CLI's `kiw chat --json` prints the same. Feedback buttons are not drawn here: the chat puts them
+on a card of their own below the answer (`result_card` says which cards get them), so a vote
 replaces the buttons and never the answer.
 """
 

@@ -148,3 +148,20 @@ async def test_a_kipass_refusal_asked_in_a_group_goes_to_the_1to1_chat(
     assert line["text"] == SENT_PRIVATELY and not line["cards"]
     [refusal] = cli["personal_chat"]
     assert "brauchen Sie einen gültigen KI-Pass" in refusal["summary"]
+
+
+async def test_kiw_chat_prints_the_papers_as_text_and_the_withheld_notice(
+    sample_data: Path, sample_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--env-file", "/nonexistent", "chat", CHAT_PATHS["suche"], "--user", DIRK]
+    args += ["--audience", DIRK, EVA, "--data-dir", str(sample_data)]
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, args)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("Ergebnisse aus dem Ratsinformationssystem\n")
+    assert "Vorgänge, Seite 1" in out and '"type": "AdaptiveCard"' not in out
+    assert not [marker for marker in SECRET_MARKERS if marker in out]
+    assert out.rstrip().endswith(WITHHELD_NOTICE)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
