@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -80,20 +79,34 @@ CHAT_PATHS = {
 }
 
 
-def index_samples_once(target: Path) -> Path:
-    """`kiw index samples` into `target` (once per module; tests copy the result)."""
+async def index_samples(data_dir: Path) -> None:
+    """`kiw index samples` into `data_dir`: a real run of the console script, off the loop."""
     if not KIW.exists():
         pytest.fail(f"{KIW} is missing: `make install` installs the kiw console script")
-    done = subprocess.run(
-        [str(KIW), "index", "samples", "--data-dir", str(target)],
+    proc = await asyncio.create_subprocess_exec(
+        str(KIW),
+        "index",
+        "samples",
+        "--data-dir",
+        str(data_dir),
         cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    if done.returncode != 0:
-        pytest.fail("kiw index samples failed:\n" + done.stdout + done.stderr)
-    asyncio.run(_plant(target / "index", [INTERNAL_POLICY, *PUBLIC_BUDGET_PAPERS]))
+    output, _ = await proc.communicate()
+    if proc.returncode != 0:
+        pytest.fail("kiw index samples failed:\n" + output.decode(errors="replace"))
+
+
+def index_samples_once(target: Path) -> Path:
+    """The samples and the planted papers above in `target` (once per run, the `indexed`
+    fixture; tests take a copy, `sample_data`)."""
+
+    async def build() -> None:
+        await index_samples(target)
+        await _plant(target / "index", [INTERNAL_POLICY, *PUBLIC_BUDGET_PAPERS])
+
+    asyncio.run(build())
     return target
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.services import build_services
+from tests.bot.audience_kit import REPO, index_samples
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import make_settings, message, start_bot
-from tests.bot.test_cards_skills import REPO, _index_samples
 from tests.bot.test_faction_isolation import CDU, GRUENE, SECRET_MARKERS, TENANT
 from tests.support.connector import ConnectorRecorder
 
@@ -29,7 +29,7 @@ UNKNOWN = "https://allris.luebeck.de/public/vo020?VOLFDNR=99999"
 async def test_a_pasted_link_shows_the_paper_and_offers_its_summary(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
     bot = await start_bot(aiohttp_client, connector, data_dir, services=build_services(settings))
 
@@ -59,7 +59,7 @@ async def test_a_pasted_link_shows_the_paper_and_offers_its_summary(
 async def test_a_link_the_reader_may_not_read_is_not_found_like_a_missing_one(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
     bot = await start_bot(aiohttp_client, connector, data_dir, services=build_services(settings))
     for link in (FACTION_ONLY, UNKNOWN):

@@ -5,13 +5,13 @@ directory, the extractive generator), typical requests, replies from a loopback 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.services import build_services
+from tests.bot.audience_kit import index_samples
 from tests.bot.card_schema import card_errors
 from tests.bot.kit import (
     make_settings,
@@ -21,7 +21,6 @@ from tests.bot.kit import (
 from tests.support.connector import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parents[2]
-KIW = Path(sys.executable).with_name("kiw")
 ALEX = "00000000-0000-0000-0000-0000000000020"  # sample directory: valid KI-Pass, faction groups
 
 REQUESTS = [
@@ -41,29 +40,11 @@ REQUESTS = [
 ]
 
 
-async def _index_samples(data_dir: Path) -> None:
-    if not KIW.exists():
-        pytest.fail(f"{KIW} is missing: `make install` installs the kiw console script")
-    proc = await asyncio.create_subprocess_exec(
-        str(KIW),
-        "index",
-        "samples",
-        "--data-dir",
-        str(data_dir),
-        cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await proc.communicate()
-    if proc.returncode != 0:
-        pytest.fail("kiw index samples failed:\n" + output.decode(errors="replace"))
-
-
 @pytest.mark.parametrize("user", [ALEX, None])
 async def test_every_skill_card_is_valid(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, user: str | None
 ) -> None:
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
     bot = await start_bot(aiohttp_client, connector, data_dir, services=build_services(settings))
     for text in REQUESTS:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.services import build_services
+from tests.bot.audience_kit import REPO, index_samples
 from tests.bot.kit import (
     make_settings,
     message,
     start_bot,
 )
-from tests.bot.test_cards_skills import REPO, _index_samples
 from tests.support.connector import ConnectorRecorder
 
 GRUENE = "5d0c3a51-8f0e-4c39-9a57-0d7d2f1a0004"  # Dirk Möller, fraktion-gruene
@@ -78,7 +78,7 @@ async def _everything_seen(bot: Any, connector: ConnectorRecorder, user: str) ->
 async def test_faction_internal_paper_stays_in_its_faction(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     settings = make_settings(
         data_dir,
         directory_file=REPO / "samples" / "directory.yaml",
@@ -103,7 +103,7 @@ async def test_pasted_allris_link_is_summarised_for_the_entitled_only(
 ) -> None:
     """ALLRIS web links carry ALLRIS's row id (VOLFDNR), which the indexer keeps beside the
     OParl id; the link resolves for the faction and is "nicht gefunden" for everyone else."""
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     settings = make_settings(data_dir, directory_file=REPO / "samples" / "directory.yaml")
     bot = await start_bot(aiohttp_client, connector, data_dir, services=build_services(settings))
     link = "https://allris.luebeck.de/public/vo020?VOLFDNR=90007"

@@ -151,8 +151,12 @@ async def sample_bot(
     return await serve_bot(aiohttp_server, settings, traces)
 
 
-async def say(page: Any, editor: Any, text: str) -> None:
-    """Type `text` into the message editor and send it, as a user does."""
+async def say(page: Any, editor: Any, text: str, *, mention: bool = False) -> None:
+    """Type `text` into the message editor and send it, as a user does; `mention`: @mention
+    the bot from the mention list first (a group chat or channel)."""
     await editor.click()
+    if mention:
+        await mention_bot(page)
+        text = " " + text
     await page.keyboard.type(text)
     await page.keyboard.press("Enter")

@@ -19,7 +19,6 @@ import yaml
 from skills.trace import Trace
 from tests.bot.audience_kit import ALEX, DIRK, EVA
 from tests.bot.teams.playground import (
-    mention_bot,
     playground_page,
     sample_bot,
     say,
@@ -82,10 +81,7 @@ async def test_channel_with_two_factions_in_the_playground(
     async with playground_page(bot_url, tmp_path) as (page, editor):
         await page.get_by_role("treeitem", name="General").click()
         await page.get_by_text("Start a new post").first.wait_for()
-        await editor.click()
-        await mention_bot(page)
-        await page.keyboard.type(f" {SEARCH}")
-        await page.keyboard.press("Enter")
+        await say(page, editor, SEARCH, mention=True)
         await wait_for_trace(traces, 1)
         await page.get_by_text(NOTICE).first.wait_for()
         channel_leaks = await page.get_by_text("Fraktionsinterne").count()

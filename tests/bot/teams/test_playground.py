@@ -17,7 +17,6 @@ from skills.trace import Trace
 from tests.bot.kit import make_settings
 from tests.bot.teams.playground import (
     REPO,
-    mention_bot,
     playground_page,
     require_tools,
     sample_bot,
@@ -47,10 +46,7 @@ async def test_user_talks_to_the_bot_through_the_playground(
         # Group chat: @mention the bot from the mention list, then the command.
         await page.get_by_role("treeitem", name="Group Chat").click()
         await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
-        await editor.click()
-        await mention_bot(page)
-        await page.keyboard.type(" suche Radverkehr")
-        await page.keyboard.press("Enter")
+        await say(page, editor, "suche Radverkehr", mention=True)
         await wait_for_trace(traces, 2)
         group = traces[1]
         assert group.step("normalise").details["mention_removed"] is True  # type: ignore[union-attr]
@@ -60,10 +56,7 @@ async def test_user_talks_to_the_bot_through_the_playground(
         # Channel: the reply lands in the thread of the post that mentioned the bot.
         await page.get_by_role("treeitem", name="General").click()
         await page.get_by_text("Start a new post").first.wait_for()
-        await editor.click()
-        await mention_bot(page)
-        await page.keyboard.type(" hilfe")
-        await page.keyboard.press("Enter")
+        await say(page, editor, "hilfe", mention=True)
         await wait_for_trace(traces, 3)
         channel = traces[2]
         assert channel.step("normalise").details["scope"] == "team"  # type: ignore[union-attr]
@@ -78,14 +71,14 @@ async def test_streamed_answer_through_the_playground(
     the stream (it answers the first update with the stream id and refuses protocol errors)
     and shows the final answer once, with the AI label and citation pills."""
     require_tools()
-    from tests.bot.test_cards_skills import _index_samples
+    from tests.bot.audience_kit import index_samples
     from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 
     answer = "Der KI-Pass ist zwei Jahre gültig [1]. Danach braucht es eine Auffrischung [1]."
     words = answer.split(" ")
     pieces = [w + " " for w in words[:-1]] + [words[-1]]
     fake = FakeOpenAI(replies=[Reply(answer, chunks=pieces, chunk_delay=0.2)])
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     traces: list[Trace] = []
     async with openai_server(fake):
         settings = make_settings(

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from skills.trace import Trace
+from tests.bot.audience_kit import index_samples
 from tests.bot.teams.playground import (
     playground_page,
     sample_bot,
     say,
     wait_for_trace,
 )
-from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ TITLE = "Sichere Radwege auf der Altstadtinsel"
 async def test_help_name_pasted_link_and_vote_in_the_playground(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    await _index_samples(data_dir)
+    await index_samples(data_dir)
     traces: list[Trace] = []
     bot_url = await sample_bot(aiohttp_server, data_dir, traces)
 

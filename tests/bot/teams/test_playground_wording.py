@@ -23,16 +23,15 @@ import yaml
 
 from bot.extensions import SEARCH_COMMAND
 from skills.trace import Trace
-from tests.bot.kit import make_settings
+from tests.bot.audience_kit import index_samples
 from tests.bot.teams.playground import (
     REPO,
-    mention_bot,
     playground_page,
     require_tools,
-    serve_bot,
+    sample_bot,
+    say,
     wait_for_trace,
 )
-from tests.bot.test_cards_skills import _index_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -106,23 +105,13 @@ async def _conversation_text(page: Any) -> str:
     return text
 
 
-async def _send(page: Any, editor: Any, text: str, *, mention: bool = False) -> None:
-    await editor.click()
-    if mention:
-        await mention_bot(page)
-        text = " " + text
-    await page.keyboard.type(text)
-    await page.keyboard.press("Enter")
-
-
 async def test_every_command_reads_german_in_the_playground(
     aiohttp_server: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    require_tools()
-    await _index_samples(data_dir)
+    require_tools()  # before the slow indexing
+    await index_samples(data_dir)
     traces: list[Trace] = []
-    settings = make_settings(data_dir, directory_file=DIRECTORY)
-    bot_url = await serve_bot(aiohttp_server, settings, traces)
+    bot_url = await sample_bot(aiohttp_server, data_dir, traces)
     shots = os.environ.get("KIW_PLAYGROUND_SCREENSHOTS")
     ids = _group_ids()
     replies: dict[str, str] = {}
@@ -131,7 +120,7 @@ async def test_every_command_reads_german_in_the_playground(
 
         async def step(name: str, text: str, wait_for: str, *, mention: bool = False) -> None:
             before = len(traces)
-            await _send(page, editor, text, mention=mention)
+            await say(page, editor, text, mention=mention)
             await wait_for_trace(traces, before + 1)
             await page.get_by_text(wait_for).first.wait_for()
             await page.wait_for_timeout(500)  # the feedback card follows the answer
@@ -200,9 +189,8 @@ async def test_message_extension_search_reads_german_in_the_playground(
     """The compose box's search (Playground: „Search Command“; without a manifest it asks for
     the command id and parameter name, as a developer would fill them)."""
     require_tools()
-    await _index_samples(data_dir)
-    settings = make_settings(data_dir, directory_file=DIRECTORY)
-    bot_url = await serve_bot(aiohttp_server, settings, [])
+    await index_samples(data_dir)
+    bot_url = await sample_bot(aiohttp_server, data_dir, [])
     async with playground_page(bot_url, tmp_path) as (page, _editor):
         await page.get_by_label("Trigger Message Extension App").click()
         await page.get_by_role("menuitem", name="Search Command").click()
