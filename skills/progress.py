@@ -9,10 +9,9 @@ front end that listens (CLI, message extensions, tests) `NO_PROGRESS` swallows t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:  # skills.types imports this module
-    from skills.types import Citation
+from kiw_common.vocabulary import Citation
 
 
 class Progress(Protocol):
