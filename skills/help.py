@@ -7,6 +7,7 @@ list as a card (bot/cards); the CLI prints the text or, with --json, `data`.
 from __future__ import annotations
 
 from skills.context import Skill, SkillContext
+from skills.results import Help
 from skills.types import SkillRequest, SkillResult
 
 WELCOME = "Willkommen beim KI-Werkstatt Assistenten der Hansestadt Lübeck."
@@ -73,13 +74,18 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
                 _kipass_sentence(skill),
             ]
         ).strip()
-        return SkillResult(text=text, data={"skills": [_entry(skill)], "focused": True})
+        return SkillResult(
+            text=text,
+            data={"skills": [_entry(skill)], "focused": True},
+            payload=Help(request.bot_name, focused=skill.name),
+        )
     lines = [WELCOME, "Das kann ich für Sie tun:", *(_line(s) for s in skills)]
     if request.scope != "cli":
         lines.append(mention_hint(request.bot_name))
     return SkillResult(
         text="\n".join(lines),
         data={"skills": [_entry(s) for s in skills], "bot_name": request.bot_name},
+        payload=Help(request.bot_name),
     )
 
 

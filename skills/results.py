@@ -172,4 +172,14 @@ class Notice:
     text: str
 
 
-Payload = Ranking | InventoryProblems | DocumentSummary | PaperList | Answer | Notice
+@dataclass(frozen=True)
+class Help:
+    """`hilfe`: what the assistant can do. The front end lists the registry it runs (the chat's
+    card, bot/cards); `focused` names the one command asked about ("hilfe suche"), whose
+    explanation is the result's text."""
+
+    bot_name: str = ""  # the name people @mention the bot by here ("" outside Teams)
+    focused: str = ""  # the skill asked about; "" for every skill
+
+
+Payload = Ranking | InventoryProblems | DocumentSummary | PaperList | Answer | Notice | Help

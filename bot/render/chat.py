@@ -27,7 +27,7 @@ from bot.render.entities import message_entity
 from bot.withheld import withheld_card
 from skills.context import Skill
 from skills.policy_qa import with_privacy_note
-from skills.results import Answer, Notice
+from skills.results import Answer, Help, Notice
 from skills.types import Scope, SkillResult
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
@@ -136,10 +136,9 @@ def _reply(
     outcome: Outcome, scope: Scope, skills: Sequence[Skill], citation_style: CitationStyle
 ) -> ChatMessage:
     skill, result = outcome.skill, outcome.result
-    if skill.name == "help" and not result.card and not result.data.get("focused"):
-        bot_name = str(result.data.get("bot_name") or "")
+    if isinstance(result.payload, Help) and not result.payload.focused:
         return card_message(
-            cards.help_card(skills, bot_name=bot_name),
+            cards.help_card(skills, bot_name=result.payload.bot_name),
             cards.help_summary(skills),
         )
     if isinstance(result.payload, Notice):

@@ -62,3 +62,14 @@ async def test_lists_the_registry_it_is_given_not_a_global_one() -> None:
     assert focused.data["focused"] is True
     unknown = await help_skill.run(SkillRequest(text="suche"), ctx=ctx)  # not registered here
     assert "focused" not in unknown.data
+
+
+async def test_help_is_a_typed_result_the_front_end_draws() -> None:
+    """Data, not a card: the chat lists its own registry for `Help()`, and explains one command
+    in text for a focused one."""
+    from skills.results import Help
+
+    everything = await help_skill.run(SkillRequest(text="", bot_name="Assistent"), ctx=CTX)
+    one = await help_skill.run(SkillRequest(text="suche"), ctx=CTX)
+    assert everything.payload == Help("Assistent") and everything.card is None
+    assert one.payload == Help("", focused="allris_search") and "suche" in one.text
