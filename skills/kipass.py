@@ -20,6 +20,7 @@ from typing import Any
 from graph.principal import KIPASS_STEPS, NO_EXPIRY, Principal
 from indexer.model import PUBLIC
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
+from skills.results import KipassStatus
 from skills.types import SkillRequest, SkillResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -203,6 +204,26 @@ def expiry_reminder(principal: Principal, today: date) -> str:
 # ---------------------------------------------------------------- status (the skill)
 
 
+def status_card(status: KipassStatus) -> dict[str, Any]:
+    """The status as the chat's card (Adaptive Card 1.5, skills/templates/kipass_status.json;
+    bot/render/chat_cards.py draws it with this)."""
+    title, url = status.link or ("", "")
+    return render_template(
+        "kipass_status",
+        {
+            "headline": status.headline,
+            "headline_color": "Good" if status.valid else "Attention",
+            "reminder": status.reminder,
+            "facts": [{"title": t, "value": v} for t, v in status.facts],
+            "steps": [{"title": t, "value": v} for t, v in status.steps],
+            "next_step": status.next_step,
+            "contact": status.contact,
+            "training_title": title,
+            "training_url": url,
+        },
+    )
+
+
 def status_result(principal: Principal, today: date, config: SkillConfig) -> SkillResult:
     state = principal.kipass_state(today)
     until = principal.kipass_valid_until
@@ -239,19 +260,16 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
     step = next_step(principal, today, config)
     next_text = " ".join(filter(None, [_open_steps_sentence(principal), step.sentence]))
     button = step.button or ("Auffrischung buchen" if reminder else "")
-    card = render_template(
-        "kipass_status",
-        {
-            "headline": headline,
-            "headline_color": color,
-            "reminder": reminder,
-            "facts": facts,
-            "steps": steps,
-            "next_step": next_text,
-            "contact": config.kipass_contact,
-            "training_title": button,
-            "training_url": config.kipass_training_url if button else "",
-        },
+    url = config.kipass_training_url if button else ""
+    status = KipassStatus(
+        headline=headline,
+        valid=color == "Good",
+        facts=tuple((f["title"], f["value"]) for f in facts),
+        steps=tuple((s["title"], s["value"]) for s in steps),
+        reminder=reminder,
+        next_step=next_text,
+        contact=config.kipass_contact,
+        link=(button, url) if button and url else None,
     )
     lines = [headline]
     if reminder:
@@ -266,7 +284,7 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
     days_left = principal.kipass_days_left(today)
     return SkillResult(
         text="\n".join(lines),
-        card=card,
+        payload=status,
         data={
             "kipass": state,
             "valid_until": None if until in (None, NO_EXPIRY) else until.isoformat(),

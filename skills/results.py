@@ -182,4 +182,28 @@ class Help:
     focused: str = ""  # the skill asked about; "" for every skill
 
 
-Payload = Ranking | InventoryProblems | DocumentSummary | PaperList | Answer | Notice | Help
+@dataclass(frozen=True)
+class KipassStatus:
+    """`kipass`: the person's own KI-Pass — valid until when, the steps done and open, what to
+    do next. Personal: front ends show it to that person only."""
+
+    headline: str  # "Ihr KI-Pass ist gültig bis 31.12.2027."
+    valid: bool  # the headline reads as good news (else as needing attention)
+    facts: tuple[tuple[str, str], ...] = ()  # (label, value): status, valid until, access
+    steps: tuple[tuple[str, str], ...] = ()  # (step, "✓ erledigt" | "offen"), the city's order
+    reminder: str = ""  # the pass ends soon
+    next_step: str = ""
+    contact: str = ""  # who answers questions ("die KI-Werkstatt (…)")
+    link: tuple[str, str] | None = None  # (button title, URL): the training or the KI-Pass page
+
+
+Payload = (
+    Ranking
+    | InventoryProblems
+    | DocumentSummary
+    | PaperList
+    | Answer
+    | Notice
+    | Help
+    | KipassStatus
+)

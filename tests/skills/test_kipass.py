@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from bot.render.chat_cards import result_card
 from graph.principal import NO_EXPIRY, Principal
 from skills import kipass
 from skills.context import SkillConfig, SkillContext
 from skills.gate import gate
-from skills.types import SkillRequest
+from skills.results import KipassStatus
+from skills.types import SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 
 TODAY = date(2026, 11, 27)
@@ -40,6 +42,14 @@ def person(until: date | None, steps: dict[str, bool] | None = None, **kw: Any) 
     return Principal(id="u", name="U", kipass_valid_until=until, kipass_steps=steps or {}, **kw)
 
 
+def drawn(result: SkillResult) -> dict[str, Any]:
+    """The status card as the chat draws it from the typed result (bot/render/chat_cards.py)."""
+    assert isinstance(result.payload, KipassStatus)
+    card, feedback = result_card(result)
+    assert card is not None and not feedback
+    return card
+
+
 async def test_valid_far_from_expiry_no_reminder() -> None:
     result = await status(
         person(date(2027, 6, 30), ALL_DONE, access_groups=frozenset({"fraktion-cdu"}))
@@ -48,8 +58,8 @@ async def test_valid_far_from_expiry_no_reminder() -> None:
     assert result.data["kipass"] == "valid" and result.data["reminder"] is False
     assert result.data["access_groups"] == ["fraktion-cdu", "public"]
     assert "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente." in result.text
-    assert_valid_card(result.card)
-    assert "actions" not in result.card  # nothing to book
+    assert_valid_card(drawn(result))
+    assert "actions" not in drawn(result)  # nothing to book
 
 
 @pytest.mark.parametrize(
@@ -61,8 +71,8 @@ async def test_reminder_within_30_days(days: int, phrase: str) -> None:
     result = await status(person(until, ALL_DONE))
     assert result.data["reminder"] is True and result.data["days_left"] == days
     assert f"Ihr KI-Pass läuft {phrase} ab" in result.text
-    assert_valid_card(result.card)
-    assert result.card["actions"][0]["title"] == "Auffrischung buchen"
+    assert_valid_card(drawn(result))
+    assert drawn(result)["actions"][0]["title"] == "Auffrischung buchen"
 
 
 async def test_no_reminder_at_31_days_or_without_end_date() -> None:
@@ -81,7 +91,7 @@ async def test_expired_shows_date_and_booking() -> None:
         "type": "Action.OpenUrl",
         "title": "Auffrischung buchen",
         "url": CONFIG.kipass_training_url,
-    } in result.card["actions"]
+    } in drawn(result)["actions"]
 
 
 async def test_none_lists_steps_done_and_open() -> None:
@@ -95,10 +105,10 @@ async def test_none_lists_steps_done_and_open() -> None:
         "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
         in result.text
     )
-    assert_valid_card(result.card)
+    assert_valid_card(drawn(result))
     # The training is done: the next step is the KI-Leitlinien, not another booking.
     assert "Ihr nächster Schritt: Nehmen Sie die KI-Leitlinien zur Kenntnis." in result.text
-    assert result.card["actions"][0]["title"] == "Zum KI-Pass im Intranet"
+    assert drawn(result)["actions"][0]["title"] == "Zum KI-Pass im Intranet"
 
 
 async def test_without_principal_says_status_unknown() -> None:
@@ -146,7 +156,7 @@ async def test_groups_are_shown_by_display_name_never_by_raw_id() -> None:
     result = await status(
         person(date(2027, 6, 30), ALL_DONE, access_groups=groups, access_group_names=names)
     )
-    shown = result.text + json.dumps(result.card, ensure_ascii=False)
+    shown = result.text + json.dumps(drawn(result), ensure_ascii=False)
     assert "Grüne im Rathaus, KI-Werkstatt, öffentliche Dokumente, eine weitere Gruppe" in shown
     for raw in ("fraktion-gruene", "ki-werkstatt-admins", "intern-xyz"):
         assert raw not in shown
