@@ -50,6 +50,7 @@ from indexer.azure_vectors import (
     bookkeeping_fields,
     has_field,
     merged_schema,
+    not_embedded,
     vector_field,
     vector_field_name,
     vector_search,
@@ -57,9 +58,9 @@ from indexer.azure_vectors import (
 from indexer.embedding import EmbedReport
 from indexer.encoders import Encoder
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
+from indexer.passage_choice import chosen_for_embedding, embedding_text, text_hash
 from indexer.queries import parse_query
 from indexer.snippets import clip
-from indexer.vectors import embedding_text, text_hash
 from indexer.vocabulary import vocabulary
 from kiw_common.references import WRITTEN_REFERENCE, allris_source_ids, reference_key
 
@@ -436,6 +437,8 @@ class AzureSearchIndex:
         self, chunks: Sequence[Chunk], known: dict[str, tuple[str | None, str | None]]
     ) -> None:
         docs = list({c.id: (c, to_document(c)) for c in chunks}.values())
+        # The same passages as the embedded backend (whole documents arrive here).
+        chosen = chosen_for_embedding(chunks) if self._encoder is not None else set()
         for i in range(0, len(docs), self._batch_size):
             batch = docs[i : i + self._batch_size]
             if self._encoder is None:
@@ -443,8 +446,13 @@ class AzureSearchIndex:
                 continue
             name = self._encoder.name
             field = vector_field_name(name)
-            kept, fresh = [], []
+            kept, fresh, unchosen = [], [], []
             for chunk, doc in batch:
+                if chunk.id not in chosen:
+                    # Done for this encoder without a vector: keyword search only, like the
+                    # embedded backend's later passages of a council file.
+                    unchosen.append({**doc, ENCODER_FIELD: not_embedded(name), HASH_FIELD: None})
+                    continue
                 passage = embedding_text(chunk)
                 digest = text_hash(passage)
                 if known.get(doc["key"]) == (name, digest):
@@ -453,7 +461,7 @@ class AzureSearchIndex:
                 else:
                     fresh.append((doc, passage, digest))
             vectors = await self._embed([p for _, p, _ in fresh])
-            uploads = []
+            uploads = unchosen  # "upload" replaces the document: a vector it had is dropped
             for n, (doc, _, digest) in enumerate(fresh):
                 if vectors is not None:
                     doc = {**doc, field: vectors[n], ENCODER_FIELD: name}
@@ -514,13 +522,17 @@ class AzureSearchIndex:
 
     def _pending_filter(self) -> str:
         name = self._encoder.name if self._encoder else ""
-        return f"{ENCODER_FIELD} ne {odata_string(name)}"
+        return (
+            f"{ENCODER_FIELD} ne {odata_string(name)} and "
+            f"{ENCODER_FIELD} ne {odata_string(not_embedded(name))}"
+        )
 
     async def vectorise_pending(self, on_progress: Callable[[int], None] | None = None) -> int:
-        """Give every document without a vector of the current encoder one, from the text
-        stored in the index (an index from before vectors, or after an encoder change).
-        Resumable: what is done no longer matches the filter. `on_progress` gets the running
-        count. Returns how many were done."""
+        """Give every chosen passage without a vector of the current encoder one, from the text
+        stored in the index (an index from before vectors, or after an encoder change), and
+        mark the others done. Resumable: what is done no longer matches the filter.
+        `on_progress` gets the running count of passages looked at. Returns how many passages
+        were embedded."""
         if self._encoder is None:
             return 0
         await self.ensure_index()
@@ -528,7 +540,7 @@ class AzureSearchIndex:
         field = vector_field_name(name)
         pending = self._pending_filter()
         page = min(self._page_size, self._batch_size)
-        done, last = 0, ""
+        seen, embedded, last = 0, 0, ""
         while True:
             after = f" and key gt {odata_string(last)}" if last else ""
             docs, _, _ = await self._fetch(
@@ -539,25 +551,39 @@ class AzureSearchIndex:
                 top=page,
             )
             if not docs:
-                return done
-            passages = [embedding_text(from_document(d)) for d in docs]
+                return embedded
+            chosen = await self._chosen_of_documents({d["doc_id"] for d in docs})
+            work = [d for d in docs if d["id"] in chosen]
+            passages = [embedding_text(from_document(d)) for d in work]
             vectors = await asyncio.to_thread(self._encoder.embed_passages, passages)
             merges = [
-                {
-                    "key": d["key"],
-                    field: vector,
-                    ENCODER_FIELD: name,
-                    HASH_FIELD: text_hash(passage),
-                }
-                for d, passage, vector in zip(docs, passages, vectors, strict=True)
+                {"key": d["key"], field: vector, ENCODER_FIELD: name, HASH_FIELD: text_hash(p)}
+                for d, p, vector in zip(work, passages, vectors, strict=True)
+            ]
+            merges += [
+                {"key": d["key"], ENCODER_FIELD: not_embedded(name), HASH_FIELD: None}
+                for d in docs
+                if d["id"] not in chosen
             ]
             await self._send(merges, action="merge")
-            done += len(docs)
+            seen += len(docs)
+            embedded += len(work)
             if on_progress is not None:
-                on_progress(done)
+                on_progress(seen)
             if len(docs) < page:
-                return done
+                return embedded
             last = docs[-1]["key"]
+
+    async def _chosen_of_documents(self, doc_ids: Iterable[str]) -> set[str]:
+        """The chunk ids of these documents that get a vector (indexer/passage_choice.py):
+        the choice needs each document's whole list of passages, not one page of them."""
+        placed = []
+        for doc_id in sorted(doc_ids):
+            found = await self._scan(
+                f"doc_id eq {odata_string(doc_id)}", ["id", "doc_id", "collection", "file_id"]
+            )
+            placed += [from_document(d) for d in found]
+        return chosen_for_embedding(placed)
 
     async def _send(self, docs: list[dict[str, Any]], *, action: str) -> None:
         """One batch; documents that fail with a transient per-item status are sent again.

@@ -10,8 +10,11 @@ existing index grows into a hybrid one. The I/O (uploads, queries) stays in azur
   the stored vector (merge without the vector field); anything else is embedded again. A
   document whose `vector_encoder` is not the current one is vectorised on the next index run
   from the text already in the index — nothing is downloaded again.
-- What is embedded is what the embedded backend embeds (`indexer/vectors.py: embedding_text`:
-  title, heading, the start of the passage), so both backends hold the same vectors.
+- What is embedded is what the embedded backend embeds, chosen by the same rule
+  (`indexer/passage_choice.py`: every policy passage, a council paper's overview and the first
+  passages of each file; of each title, heading and the start of the passage), so both
+  backends hold the same vectors. A passage not chosen has no vector and says so in
+  `vector_encoder` (`not_embedded(name)`), so the embedding step does not pick it up again.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ _FIELD_CHARS = re.compile(r"[^a-z0-9]+")
 def vector_field_name(encoder_name: str) -> str:
     """A valid Azure field name (letters, digits, '_'; at most 128) for this encoder's vectors."""
     return ("vec_" + _FIELD_CHARS.sub("_", encoder_name.lower()).strip("_"))[:128]
+
+
+def not_embedded(encoder_name: str) -> str:
+    """`vector_encoder` of a passage not chosen for a vector: done for this encoder, no vector
+    (`vector_hash` is not filterable in indexes made before, so the mark lives here)."""
+    return f"{encoder_name}|none"
 
 
 def bookkeeping_fields() -> list[SearchField]:

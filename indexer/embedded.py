@@ -57,6 +57,7 @@ from indexer.embedding import EMBED_BATCH, EmbedReport, embed_pending
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion
 from indexer.model import Chunk, SearchQuery, SearchResults
+from indexer.passage_choice import COUNCIL_PASSAGES_PER_FILE
 from indexer.queries import ParsedQuery, parse_query
 from indexer.vectors import Nearest, VectorStore
 from kiw_common.references import allris_source_ids, reference_key
@@ -86,12 +87,17 @@ class EmbeddedIndex:
         writer_heap_bytes: int = WRITER_HEAP,
         encoder: Encoder | None = None,
         fusion: Fusion | None = None,
+        passages_per_file: int | None = COUNCIL_PASSAGES_PER_FILE,
     ) -> None:
-        """`encoder`: turns the vector leg on (None: keywords only, as in most tests)."""
+        """`encoder`: turns the vector leg on (None: keywords only, as in most tests).
+        `passages_per_file`: how many passages of each council file get a vector (None: all;
+        indexer/passage_choice.py)."""
         self._path = Path(path)
         self._encoder = encoder
         self._fusion = fusion or Fusion()
-        self._vectors = VectorStore(self._path, encoder.name if encoder else None)
+        self._vectors = VectorStore(
+            self._path, encoder.name if encoder else None, passages_per_file
+        )
         self._query_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._query_lock = threading.Lock()
         self._writer_heap = writer_heap_bytes

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from indexer.encoders import Encoder
 from indexer.model import Chunk
-from indexer.vectors import VectorStore, embedding_text
+from indexer.passage_choice import embedding_text
+from indexer.vectors import VectorStore
 
 EMBED_BATCH = 32  # passages per encoder call and per commit of the vector store
 _SYNC_BATCH = 1000  # chunks read back from the index at a time when the store catches up

@@ -21,7 +21,6 @@ against the tantivy document (current access and filters) before it becomes a hi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -35,19 +34,16 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.analysis import fold_key, stems
-from indexer.model import POLICIES, PUBLIC, Chunk, SearchQuery
+from indexer.model import PUBLIC, Chunk, SearchQuery
+from indexer.passage_choice import (
+    COUNCIL_PASSAGES_PER_FILE,
+    chosen_for_embedding,
+    embedding_text,
+    text_hash,
+)
 
 STORE_FILE = "vectors.sqlite"
 RELOAD_SECONDS = 10.0  # another process's commits show up within this
-# What is embedded of a passage: title and heading carry its subject (measured: they lift the
-# right passage into the top 5), the first characters of the text the rest. The cost grows
-# with the length: on Karlsruhe passages 1,000 characters are ~176 tokens and 276 ms of CPU,
-# 600 characters ~126 tokens and 194 ms (bench/embed.py, docs/search.md).
-EMBED_CHARS = 600
-# Council papers: the overview (title, type, Beratungsfolge) and the first passages of each
-# file — the proposal and its reasons stand at the start. Karlsruhe: 16,079 of 40,900 chunks
-# (3 per file: 19,728), about 52 min of one core; everything would be ~2 h.
-COUNCIL_PASSAGES_PER_FILE = 2
 _NO_DAY = np.iinfo(np.int32).min
 _EPOCH = date(1970, 1, 1)
 
@@ -72,40 +68,6 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (text_hash, encoder)
 ) WITHOUT ROWID;
 """
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """The text the encoder sees for a chunk: title, heading, then the start of the passage."""
-    head = "\n".join(p for p in (chunk.title, chunk.heading or "") if p)
-    body = " ".join(chunk.text.split())
-    return f"{head}\n{body}"[:EMBED_CHARS]
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def chosen_for_embedding(chunks: Sequence[Chunk]) -> set[str]:
-    """Which of these chunks (whole documents) get a vector: every policy passage; of a council
-    document its overview and the first `COUNCIL_PASSAGES_PER_FILE` passages of each file."""
-    chosen: set[str] = set()
-    per_file: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
-    for c in chunks:
-        if c.collection == POLICIES:
-            chosen.add(c.id)
-        else:
-            per_file.setdefault((c.doc_id, c.file_id), []).append((_seq(c.id), c.id))
-    for (_, file_id), members in per_file.items():
-        members.sort()
-        # Passages without a file: the overview (chunk 0) and text the source itself carries.
-        keep = members if file_id is None else members[:COUNCIL_PASSAGES_PER_FILE]
-        chosen.update(chunk_id for _, chunk_id in keep)
-    return chosen
-
-
-def _seq(chunk_id: str) -> int:
-    tail = chunk_id.rpartition("#")[2]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _day(d: date | None) -> int | None:
@@ -253,9 +215,15 @@ class VectorStore:
     """The SQLite side (see module docstring). Thread-safe; one instance per index folder and
     process. Writes commit at once, so an interrupted embedding run keeps every finished batch."""
 
-    def __init__(self, folder: Path, encoder_name: str | None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        encoder_name: str | None,
+        passages_per_file: int | None = COUNCIL_PASSAGES_PER_FILE,
+    ) -> None:
         self._path = Path(folder) / STORE_FILE
         self.encoder_name = encoder_name
+        self._passages_per_file = passages_per_file  # the choice (indexer/passage_choice.py)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._matrix: VectorMatrix | None = None
@@ -276,7 +244,7 @@ class VectorStore:
 
     def record(self, chunks: Sequence[Chunk]) -> None:
         """Rows for these chunks (whole documents), replacing earlier rows of the same ids."""
-        chosen = chosen_for_embedding(chunks)
+        chosen = chosen_for_embedding(chunks, self._passages_per_file)
         rows = [
             (
                 c.id,

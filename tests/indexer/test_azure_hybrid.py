@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from azure.core.credentials import AzureKeyCredential
@@ -14,10 +15,11 @@ from azure.search.documents.aio import SearchClient
 from azure.search.documents.indexes.aio import SearchIndexClient
 
 from indexer.azure_search import AzureSearchIndex, _text_schema, to_document
-from indexer.azure_vectors import ENCODER_FIELD, HASH_FIELD, vector_field_name
+from indexer.azure_vectors import ENCODER_FIELD, HASH_FIELD, not_embedded, vector_field_name
+from indexer.embedded import EmbeddedIndex
 from indexer.encoder_openai import OpenAIEmbeddingEncoder
 from indexer.encoders import E5Encoder
-from indexer.model import PUBLIC, SearchQuery
+from indexer.model import COUNCIL, PUBLIC, Chunk, SearchQuery
 from kiw_common.openai_connection import OpenAIConnection
 from tests.indexer import search_corpus as corpus
 from tests.indexer.azure_search_server import FakeSearchService, serve
@@ -271,3 +273,89 @@ async def test_vector_fields_are_not_searched_as_words(
     assert (await keywords.search(SearchQuery(text="Radverkehr"))).total > 0
     await keywords.close()
     await writer.close()
+
+
+class CountingEncoder(FixedEncoder):
+    """FixedEncoder that remembers every passage it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.passages: list[str] = []
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        self.passages += texts
+        return super().embed_passages(texts)
+
+
+def council_paper_with_files() -> list[Chunk]:
+    """An overview (no file), a long file of five passages and a short one: the choice keeps
+    the overview, the long file's first two passages and the short file's only one."""
+    doc_id = "https://ris.example.test/oparl/papers/90"
+    files = [None, *["file-long"] * 5, "file-short"]
+    return [
+        Chunk(
+            id=f"{doc_id}#{n}",
+            doc_id=doc_id,
+            collection=COUNCIL,
+            title="Sanierung der Stadtbibliothek",
+            text=f"Abschnitt {n}: Die Stadtbibliothek erhält neue Fenster und eine Rampe.",
+            access=(PUBLIC,),
+            paper_type="Beschlussvorlage",
+            file_id=file_id,
+        )
+        for n, file_id in enumerate(files)
+    ]
+
+
+def with_vectors(service: FakeSearchService, encoder_name: str) -> set[str]:
+    field = vector_field_name(encoder_name)
+    return {str(d["id"]) for d in stored(service) if d.get(field)}
+
+
+async def test_azure_embeds_the_same_passages_as_the_embedded_backend(
+    service: FakeSearchService, endpoint: str, tmp_path: Path
+) -> None:
+    chunks = council_paper_with_files()
+    expected = {c.id for c in chunks if c.id.rsplit("#")[1] in {"0", "1", "2", "6"}}
+    local = EmbeddedIndex(tmp_path / "index", encoder=FixedEncoder())
+    await local.upsert(chunks)
+    local_report = await local.embed_pending()
+    assert local_report.vectors == len(expected)
+    await local.close()
+    encoder = CountingEncoder()
+    idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder)
+    await idx.replace_documents({chunks[0].doc_id: chunks}, [])
+    assert with_vectors(service, encoder.name) == expected
+    assert len(encoder.passages) == len(expected)
+    others = [d for d in stored(service) if d["id"] not in expected]
+    assert {d[ENCODER_FIELD] for d in others} == {not_embedded(encoder.name)}
+    # The later passages are still found by their words, and nothing is pending.
+    found = await idx.search(SearchQuery(text="Abschnitt 4 Stadtbibliothek", semantic=False))
+    assert f"{chunks[0].doc_id}#4" in hit_ids(found)
+    report = await idx.embed_pending()
+    assert (report.embedded, report.vectors) == (0, len(expected))
+    assert len(encoder.passages) == len(expected)
+    await idx.close()
+
+
+async def test_an_old_index_gets_vectors_for_the_chosen_passages_only(
+    service: FakeSearchService, endpoint: str
+) -> None:
+    chunks = council_paper_with_files()
+    expected = {c.id for c in chunks if c.id.rsplit("#")[1] in {"0", "1", "2", "6"}}
+    credential = AzureKeyCredential(service.api_key)
+    async with SearchIndexClient(endpoint, credential) as admin:
+        await admin.create_or_update_index(_text_schema(INDEX))
+    async with SearchClient(endpoint, INDEX, credential) as client:
+        await client.upload_documents([to_document(c) for c in chunks])
+    encoder = CountingEncoder()
+    # Pages of three: the choice still sees the whole document, not the page.
+    idx = AzureSearchIndex(endpoint, service.api_key, INDEX, encoder=encoder, page_size=3)
+    seen: list[tuple[int, int]] = []
+    report = await idx.embed_pending(progress=lambda done, total: seen.append((done, total)))
+    assert (report.embedded, report.vectors) == (len(expected), len(expected))
+    assert seen[-1] == (len(chunks), len(chunks))
+    assert with_vectors(service, encoder.name) == expected
+    again = await idx.embed_pending()
+    assert (again.embedded, again.vectors) == (0, len(expected))
+    assert len(encoder.passages) == len(expected)
+    await idx.close()

@@ -9,7 +9,8 @@ import numpy as np
 
 from indexer.fusion import Fusion, fuse
 from indexer.model import PUBLIC, SearchQuery
-from indexer.vectors import COUNCIL_PASSAGES_PER_FILE, VectorMatrix, chosen_for_embedding
+from indexer.passage_choice import COUNCIL_PASSAGES_PER_FILE, chosen_for_embedding
+from indexer.vectors import VectorMatrix
 from tests.indexer import search_corpus as corpus
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.azure_search import AzureSearchIndex
-from indexer.azure_vectors import ENCODER_FIELD, vector_field_name
+from indexer.azure_search import AzureSearchIndex, from_document
+from indexer.azure_vectors import ENCODER_FIELD, not_embedded, vector_field_name
 from indexer.encoder_openai import OpenAIEmbeddingEncoder
 from indexer.jobs import index_files, index_oparl
 from indexer.model import PUBLIC
+from indexer.passage_choice import chosen_for_embedding
 from kiw_common.openai_connection import OpenAIConnection
 from tests.conftest import shared_path
 from tests.indexer.azure_search_server import FakeSearchService, serve
@@ -105,10 +106,16 @@ async def test_next_oparl_run_vectorises_an_old_index_without_downloading(
         )
         azure = AzureSearchIndex(url, service.api_key, "kiw-ingest", encoder=encoder)
         again = await index_oparl(server.system_url, azure, data_dir, backoff_seconds=0.01)
-        assert again.embedded == len(service.docs["kiw-ingest"]) == first.chunks
-        assert again.vectors == first.chunks
+        docs = list(service.docs["kiw-ingest"].values())
+        # The passages the embedded backend would embed (a council file's first ones).
+        chosen = chosen_for_embedding([from_document(d) for d in docs])
+        assert len(docs) == first.chunks and 0 < len(chosen) <= first.chunks
+        assert again.embedded == again.vectors == len(chosen)
         assert again.files == 0 and _downloads(server) == downloads  # nothing fetched again
-        assert all(d[ENCODER_FIELD] == encoder.name for d in service.docs["kiw-ingest"].values())
+        assert {d["id"] for d in docs if d[ENCODER_FIELD] == encoder.name} == chosen
+        assert all(
+            d[ENCODER_FIELD] == not_embedded(encoder.name) for d in docs if d["id"] not in chosen
+        )
         await asyncio.to_thread(encoder.close)
         await azure.close()
 
