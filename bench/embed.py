@@ -10,6 +10,15 @@ production embedding step (E5Encoder, batches committed one by one) for at most 
 and prints passages per second, the extrapolated time for everything chosen (and for every
 chunk), the vector store's size on disk and the in-memory matrix's size. Run it again and it
 continues where it stopped (that is the resumable step itself); `--seconds 0` runs to the end.
+
+    .venv/bin/python bench/embed.py --compare 500     # how to use two cores: throughput
+
+`--compare N` takes N chosen passages spread over the index (every k-th, so all kinds of
+papers) and embeds the same texts once per way of running the engine, each in a fresh process
+(OpenMP's thread count is fixed when the engine loads): one thread in batches of 32 (before),
+one thread in batches of 8 and 1, two OpenMP threads in one process, and two worker processes
+with one thread each (indexer/encoder_pool.py, what `kiw index` uses). It prints passages per
+second (wall), CPU time per passage of the process and its workers, and the load average.
 """
 
 from __future__ import annotations
@@ -17,8 +26,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
 import resource
+import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +42,16 @@ sys.path.insert(0, str(REPO))
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.embedding import EmbedReport  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
+from indexer.passage_choice import embedding_text  # noqa: E402
 from indexer.vectors import STORE_FILE, VectorStore  # noqa: E402
+
+# name: (OpenMP threads, worker processes, batch size)
+STRATEGIES = {
+    "1 thread, batches of 32 (before)": (1, 1, 32),
+    "1 thread, one passage per call": (1, 1, 1),
+    "2 OpenMP threads, batches of 32": (2, 1, 32),
+    "2 worker processes, batches of 32": (1, 2, 32),
+}
 
 
 class Stop(Exception):
@@ -39,11 +62,19 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=REPO / "bench" / "out" / "karlsruhe")
     parser.add_argument("--seconds", type=float, default=300.0, help="budget; 0: to the end")
+    parser.add_argument("--compare", type=int, default=0, metavar="N", help="compare strategies")
+    parser.add_argument("--only", default=None, help="with --compare: these strategies (a,b)")
+    parser.add_argument("--strategy", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--texts", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.strategy:
+        return _run_strategy(args.strategy, args.texts)
     path = args.data_dir / "index"
     if not (path / "meta.json").exists():
         print(f"No index at {path}: run bench/index.py first.", file=sys.stderr)
         return 1
+    if args.compare:
+        return _compare(await _sample(path, args.compare), args.only)
     encoder = E5Encoder()
     index = EmbeddedIndex(path, encoder=encoder)
     store = VectorStore(path, encoder.name)
@@ -89,6 +120,70 @@ async def main() -> int:
             f"finished: {report.embedded} embedded, {report.pruned} pruned in {report.seconds:.0f} s"
         )
     store.close()
+    return 0
+
+
+async def _sample(path: Path, count: int) -> list[str]:
+    """`count` chosen passages' embedded texts, every k-th of the chosen chunks by id."""
+    with contextlib.closing(sqlite3.connect(path / STORE_FILE)) as db:
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT chunk_id FROM chunks WHERE chosen_for_embedding = 1 ORDER BY chunk_id"
+            )
+        ]
+    step = max(1, len(ids) // count)
+    picked = ids[::step][:count]
+    index = EmbeddedIndex(path)
+    try:
+        chunks = index.chunks_by_id(picked)
+    finally:
+        await index.close()
+    return [embedding_text(chunks[i]) for i in picked if i in chunks]
+
+
+def _compare(texts: list[str], only: str | None) -> int:
+    chars = sum(len(t) for t in texts) / max(len(texts), 1)
+    print(
+        f"{len(texts)} chosen passages ({chars:.0f} characters on average), {os.cpu_count()} CPUs"
+    )
+    wanted = [n for n in STRATEGIES if not only or any(o in n for o in only.split(","))]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(texts, f)
+    try:
+        for name in wanted:
+            before = os.getloadavg()[0]
+            child = subprocess.run(
+                [sys.executable, __file__, "--strategy", name, "--texts", f.name],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(child.stdout.strip().splitlines()[-1])
+            print(
+                f"  {name:<36} {row['rate']:>6.2f} passages/s  "
+                f"CPU {row['cpu_ms']:>4.0f} ms/passage  load {before:.1f}->{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    finally:
+        os.unlink(f.name)
+    return 0
+
+
+def _run_strategy(name: str, texts_file: Path) -> int:
+    """In a fresh process: embed the texts the way `name` says, print the figures as JSON."""
+    threads, workers, batch = STRATEGIES[name]
+    texts = json.loads(texts_file.read_text())
+    encoder = E5Encoder(threads=threads, workers=workers)
+    # Load the model and start the workers before timing (a run pays that once).
+    encoder.embed_passages([f"Aufwärmen {i}" for i in range(4 * workers)])
+    cpu0, started = os.times(), time.perf_counter()
+    for i in range(0, len(texts), batch):
+        encoder.embed_passages(texts[i : i + batch])
+    encoder.close()  # waits for the workers, so their CPU time is counted
+    wall, cpu1 = time.perf_counter() - started, os.times()
+    cpu = sum(cpu1[:4]) - sum(cpu0[:4])
+    print(json.dumps({"rate": len(texts) / wall, "cpu_ms": 1000 * cpu / len(texts)}))
     return 0
 
 

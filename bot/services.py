@@ -70,7 +70,9 @@ def index_path(settings: Settings) -> Path:
     return settings.data_dir / "index"
 
 
-def build_index(settings: Settings) -> SearchIndex:
+def build_index(settings: Settings, *, embed_workers: int = 1) -> SearchIndex:
+    """`embed_workers`: processes for passage embedding (the index commands; the bot embeds
+    questions only and keeps 1)."""
     if settings.index_backend == IndexBackend.azure:
         from indexer.azure_search import AzureSearchIndex
 
@@ -78,16 +80,19 @@ def build_index(settings: Settings) -> SearchIndex:
             endpoint=settings.azure_search_endpoint,
             api_key=settings.azure_search_key or None,
             index_name=settings.azure_search_index,
-            encoder=build_encoder(settings),
+            encoder=build_encoder(settings, embed_workers=embed_workers),
             vector_weight=settings.azure_vector_weight,
         )
     from indexer.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(index_path(settings), encoder=build_encoder(settings))
+    return EmbeddedIndex(
+        index_path(settings), encoder=build_encoder(settings, embed_workers=embed_workers)
+    )
 
 
-def build_encoder(settings: Settings) -> Encoder | None:
-    """The encoder of the vector leg (KIW_EMBEDDINGS), or None for keyword search only."""
+def build_encoder(settings: Settings, *, embed_workers: int = 1) -> Encoder | None:
+    """The encoder of the vector leg (KIW_EMBEDDINGS), or None for keyword search only.
+    `embed_workers` applies to e5 (indexer/encoder_pool.py)."""
     if settings.embeddings == EmbeddingsBackend.off or not settings.semantic:
         return None
     if settings.embeddings == EmbeddingsBackend.openai:
@@ -101,7 +106,7 @@ def build_encoder(settings: Settings) -> Encoder | None:
         )
     from indexer.encoders import E5Encoder
 
-    return E5Encoder()
+    return E5Encoder(workers=embed_workers)
 
 
 def build_directory(settings: Settings) -> Directory:

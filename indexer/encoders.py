@@ -18,6 +18,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from indexer.encoder_pool import PassagePool
+
 
 class Encoder(Protocol):
     name: str  # model and version, stored with each vector ("e5-small-q4/1")
@@ -41,13 +43,16 @@ class E5Encoder:
     threads, fixed when the first model of the process loads. One thread by default: on a
     shared 2-core machine under load a query took 46 ms with one thread and 480 ms with two
     (OpenMP threads spin-wait for each other), and the index run parses files on the other core.
+    `workers`: passage batches of the index run's embedding step go to that many worker
+    processes with one thread each (indexer/encoder_pool.py); 1 embeds in this process.
     """
 
     name = "e5-small-q4/1"
     dim = 384
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, *, threads: int = 1, workers: int = 1) -> None:
         self._threads = threads
+        self._pool = PassagePool(workers)
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -56,7 +61,10 @@ class E5Encoder:
             found = {t: _PASSAGES[t] for t in texts if t in _PASSAGES}
             todo = [t for t in dict.fromkeys(texts) if t not in found]
             if todo:
-                matrix = _model(self._threads).passage(todo)
+                if self._pool.shares(len(todo)) > 1:
+                    matrix = self._pool.embed(todo)
+                else:
+                    matrix = _model(self._threads).passage(todo)
                 for text, row in zip(todo, matrix, strict=True):
                     found[text] = _PASSAGES[text] = [float(x) for x in row]
                 while len(_PASSAGES) > _PASSAGES_KEPT:
@@ -67,6 +75,10 @@ class E5Encoder:
         with _LOCK:
             vector = _model(self._threads).query(text)
         return [float(x) for x in vector]
+
+    def close(self) -> None:
+        """End the worker processes, if any were started (they also end with this process)."""
+        self._pool.close()
 
 
 _LOCK = threading.Lock()  # the native engine is not documented as thread-safe

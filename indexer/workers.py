@@ -108,3 +108,10 @@ class ParserPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def embedding_workers() -> int:
+    """Processes for the index run's passage embedding (indexer/encoder_pool.py): one per core,
+    at most two — the step runs after the keyword index is written, so nothing of the run
+    competes, and more than two was not measured (this project's machines have two cores)."""
+    return max(1, min(2, os.cpu_count() or 1))

@@ -30,11 +30,14 @@ from typing import Any
 
 from bot.cli.common import add_common, emit_json, settings_from_args
 from indexer.model import COLLECTIONS, COUNCIL, POLICIES, PUBLIC, SearchIndex
+from indexer.workers import embedding_workers
 
 REPO = Path(__file__).resolve().parents[2]
 # Files are parsed in one worker process (started only when a file needs parsing): a PDF that
 # crashes pdfium costs that file, not the run, and parsing overlaps the index writer.
 PARSE_WORKERS = 1
+# Passages are embedded in worker processes, one per core (indexer/encoder_pool.py).
+EMBED_WORKERS = embedding_workers()
 EXIT_INCOMPLETE = 3
 
 
@@ -114,7 +117,7 @@ def _run_with_index(
     from bot.services import build_index
 
     settings = settings_from_args(args)
-    index = build_index(settings)
+    index = build_index(settings, embed_workers=EMBED_WORKERS)
 
     async def go() -> Any:
         try:
@@ -282,7 +285,7 @@ def _run_vectors(args: argparse.Namespace) -> int:
             "Semantic retrieval is off (KIW_SEMANTIC=off): no vectors to compute.", file=sys.stderr
         )
         return 2
-    index = build_index(settings)
+    index = build_index(settings, embed_workers=EMBED_WORKERS)
     if not isinstance(index, EmbedsPassages):
         print(
             f"The {settings.index_backend.value} index backend does not keep vectors here.",
