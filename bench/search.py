@@ -4,6 +4,7 @@
     .venv/bin/python bench/search.py --compare-fts5  # also SQLite FTS5 + PyStemmer, same chunks
     .venv/bin/python bench/search.py --council       # also the blind council set by category
     .venv/bin/python bench/search.py --council-only  # only that (bench/search_council.py)
+    .venv/bin/python bench/search.py --council-vectors 200  # its recall with/without vectors
 
 Uses the index that bench/index.py builds (bench/out/karlsruhe/index) when it exists; otherwise
 builds one here from ../shared/data/karlsruhe with a simple direct loader (papers + file texts,
@@ -33,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from council_vectors import run_council_vectors  # noqa: E402  (bench/council_vectors.py)
 from search_council import run_council  # noqa: E402  (bench/search_council.py, beside this)
 
 from indexer.analysis import STOPWORDS, fold, stems  # noqa: E402
@@ -475,7 +477,18 @@ def main() -> int:
         "(full corpus with meetings, crawler-like; bench/search_council.py)",
     )
     parser.add_argument("--council-only", action="store_true", help="only the council set")
+    parser.add_argument(
+        "--council-vectors",
+        type=int,
+        default=0,
+        metavar="PAPERS",
+        help="only: the council set keywords-only vs vectors for the chosen passages vs every "
+        "passage, on a subset of PAPERS papers (bench/council_vectors.py)",
+    )
     args = parser.parse_args()
+    if args.council_vectors:
+        asyncio.run(run_council_vectors(OUT, args.council_vectors))
+        return 0
     if args.council_only:
         council = OUT / "council-karlsruhe" / "index"
         asyncio.run(run_council(OUT, args.rebuild, _usable(council)))

@@ -28,6 +28,7 @@ from typing import Any
 from qa_sets import council_questions, council_searches, karlsruhe_chunks
 
 from indexer.embedded import EmbeddedIndex
+from indexer.model import SearchIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
@@ -71,6 +72,50 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] if values else 0
 
 
+async def evaluate(index: SearchIndex) -> tuple[list[Row], list[tuple[str, float, float]]]:
+    """Every council search (ranked as Teams shows it) and every council question (answer
+    mode, extractive), with the wall and CPU time of each turn."""
+    ctx = SkillContext(
+        index=index,
+        generator=ExtractiveGenerator(),
+        directory=_NoDirectory(),
+        config=SkillConfig(),
+        today=lambda: TODAY,
+    )
+    searches = council_searches()
+    await allris_search.run(SkillRequest(text=searches[0].text, command="suche"), ctx)  # warm
+    rows: list[Row] = []
+    for s in searches:
+        start, cpu = time.perf_counter(), time.process_time()
+        result = await allris_search.run(SkillRequest(text=s.text, command="suche"), ctx)
+        ms = (time.perf_counter() - start) * 1000
+        cpu_ms = (time.process_time() - cpu) * 1000
+        shown = shown_documents(result)[:5]
+        rank = next((i + 1 for i, d in enumerate(shown) if d in s.expect), None)
+        rows.append(Row(s.text, s.split, s.category, ms, cpu_ms, rank))
+    asked: list[tuple[str, float, float]] = []
+    for q in council_questions():
+        request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
+        start, cpu = time.perf_counter(), time.process_time()
+        await allris_search.run(request, ctx)
+        wall = (time.perf_counter() - start) * 1000
+        asked.append((q.split, wall, (time.process_time() - cpu) * 1000))
+    return rows, asked
+
+
+def recall_by_category(rows: list[Row], split: str) -> dict[str, tuple[int, float, float]]:
+    """category (and "all") → (searches, Recall@5, MRR) on one split."""
+    mine = [r for r in rows if r.split == split]
+    out = {}
+    for name in ("all", *CATEGORIES):
+        group = [r for r in mine if name in ("all", r.category)]
+        if group:
+            recall = statistics.mean(1.0 if r.rank else 0.0 for r in group)
+            mrr = statistics.mean(1.0 / r.rank if r.rank else 0.0 for r in group)
+            out[name] = (len(group), recall, mrr)
+    return out
+
+
 async def _build(path: Path) -> tuple[int, float]:
     searches = council_searches()
     wanted = {e for s in searches for e in s.expect} | {q.doc_id for q in council_questions()}
@@ -90,33 +135,9 @@ async def run_council(out: Path, rebuild: bool, usable: bool) -> None:
         n, took = await _build(path)
         print(f"council index: built {n} chunks in {took:.1f} s ({n / took:.0f} chunks/s)")
     index = EmbeddedIndex(path)
-    ctx = SkillContext(
-        index=index,
-        generator=ExtractiveGenerator(),
-        directory=_NoDirectory(),
-        config=SkillConfig(),
-        today=lambda: TODAY,
-    )
     print(f"council index: {path}, {index.count_chunks()} chunks")
-    searches = council_searches()
-    await allris_search.run(SkillRequest(text=searches[0].text, command="suche"), ctx)  # warm
     load_before = os.getloadavg()[0]
-    rows: list[Row] = []
-    for s in searches:
-        start, cpu = time.perf_counter(), time.process_time()
-        result = await allris_search.run(SkillRequest(text=s.text, command="suche"), ctx)
-        ms = (time.perf_counter() - start) * 1000
-        cpu_ms = (time.process_time() - cpu) * 1000
-        shown = shown_documents(result)[:5]
-        rank = next((i + 1 for i, d in enumerate(shown) if d in s.expect), None)
-        rows.append(Row(s.text, s.split, s.category, ms, cpu_ms, rank))
-    asked: list[tuple[str, float, float]] = []
-    for q in council_questions():
-        request = SkillRequest(text=q.text, command="suche", options=SkillOptions(mode="answer"))
-        start, cpu = time.perf_counter(), time.process_time()
-        await allris_search.run(request, ctx)
-        wall = (time.perf_counter() - start) * 1000
-        asked.append((q.split, wall, (time.process_time() - cpu) * 1000))
+    rows, asked = await evaluate(index)
     await index.close()
     print(
         f"blind council set (bench/questions/council.yaml), suche skill, first five distinct "
@@ -126,13 +147,8 @@ async def run_council(out: Path, rebuild: bool, usable: bool) -> None:
     for split in ("dev", "test"):
         mine = [r for r in rows if r.split == split]
         print(f"  {split}: {len(mine)} searches")
-        for name in ("all", *CATEGORIES):
-            group = [r for r in mine if name in ("all", r.category)]
-            if not group:
-                continue
-            recall = statistics.mean(1.0 if r.rank else 0.0 for r in group)
-            mrr = statistics.mean(1.0 / r.rank if r.rank else 0.0 for r in group)
-            print(f"    {name:10s} n={len(group):2d}  Recall@5 {recall:.2f}  MRR {mrr:.2f}")
+        for name, (n, recall, mrr) in recall_by_category(rows, split).items():
+            print(f"    {name:10s} n={n:2d}  Recall@5 {recall:.2f}  MRR {mrr:.2f}")
         if split == "dev":  # misses listed for dev only, so that nobody tunes on test
             for r in mine:
                 if not r.rank:
