@@ -259,10 +259,24 @@ class EmbeddedIndex:
     ) -> EmbedReport:
         """Embed every chosen chunk that has no vector under the current encoder, committing
         each batch: an interrupted run continues where it stopped. `progress(done, total)`
-        after each batch. Without an encoder this only brings the store up to date."""
-        return await asyncio.to_thread(
-            embed_pending, self, self._vectors, self._encoder, progress, full_sync, batch_size
-        )
+        after each batch. Without an encoder this only brings the store up to date.
+        Cancelled (Ctrl-C on `kiw index`), the step ends after the batch it is computing —
+        a thread cannot be stopped from outside, and the process would wait for all of it."""
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(
+                embed_pending,
+                self,
+                self._vectors,
+                self._encoder,
+                progress,
+                full_sync,
+                batch_size,
+                stop.is_set,
+            )
+        except asyncio.CancelledError:
+            stop.set()
+            raise
 
     # ---- documents and references
 

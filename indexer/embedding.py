@@ -83,15 +83,17 @@ def embed_pending(
     progress: Callable[[int, int], None] | None = None,
     full_sync: bool = False,
     batch_size: int = EMBED_BATCH,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> EmbedReport:
-    """Embed every chosen chunk without a vector under `encoder` (see module docstring)."""
+    """Embed every chosen chunk without a vector under `encoder` (see module docstring).
+    `stopped` is asked before each batch: true ends the step early (what is done stays)."""
     started = time.monotonic()
     report = EmbedReport(recorded=sync_store(index, store, full=full_sync))
     if encoder is None:
         return report
     report.encoder = encoder.name
     total = store.pending_count()
-    while True:
+    while not stopped():
         todo = store.pending(batch_size)
         if not todo:
             break

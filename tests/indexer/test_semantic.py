@@ -4,7 +4,10 @@ an older index catching up, the switch to turn it off."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -227,6 +230,49 @@ async def test_an_interrupted_embedding_run_resumes(data_dir: Path) -> None:
         assert report.embedded == len(CORPUS) + len(more) - 6 and report.vectors == 10
     finally:
         await resumed.close()
+
+
+class HeldOnFirstBatch(E5Encoder):
+    """The real encoder; its first batch waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        self.batches += 1
+        self.started.set()
+        self.release.wait()
+        return super().embed_passages(texts)
+
+
+async def test_a_cancelled_embedding_step_ends_after_its_batch(data_dir: Path) -> None:
+    # Ctrl-C on `kiw index` cancels the run; the step's thread cannot be stopped from outside,
+    # so it must notice and end after the batch it is computing (which is kept).
+    executor = ThreadPoolExecutor(max_workers=1)  # a job queued behind the step runs after it
+    asyncio.get_running_loop().set_default_executor(executor)
+    more = [
+        chunk(20 + n, f"Regel {n}: Urlaub ist {n} Wochen vorher zu beantragen.") for n in range(6)
+    ]
+    encoder = HeldOnFirstBatch()
+    index = EmbeddedIndex(data_dir / "index", encoder=encoder)
+    await index.upsert(CORPUS + more)
+    step = asyncio.create_task(index.embed_pending(batch_size=3))
+    with ThreadPoolExecutor(max_workers=1) as waiter:
+        await asyncio.get_running_loop().run_in_executor(waiter, encoder.started.wait)
+    step.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await step
+    encoder.release.set()
+    await asyncio.get_running_loop().run_in_executor(None, lambda: None)  # the step has ended
+    assert encoder.batches == 1
+    resumed = await index.embed_pending(batch_size=3)
+    assert resumed.embedded == len(CORPUS) + len(more) - 3
+    assert resumed.vectors == len(CORPUS) + len(more)
+    await index.close()
+    executor.shutdown()
 
 
 async def test_an_index_built_before_vectors_gets_them_from_its_stored_text(
