@@ -45,7 +45,8 @@ class CachedE5:
         self._e5 = E5Encoder(workers=embedding_workers())
         self.name, self.dim = self._e5.name, self._e5.dim
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        # The embedding step calls from a worker thread (one call at a time).
+        self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS v (h TEXT PRIMARY KEY, vector BLOB)")
         self.embedded = 0
 
