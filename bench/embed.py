@@ -16,7 +16,7 @@ continues where it stopped (that is the resumable step itself); `--seconds 0` ru
 `--compare N` takes N chosen passages spread over the index (every k-th, so all kinds of
 papers) and embeds the same texts once per way of running the engine, each in a fresh process
 (OpenMP's thread count is fixed when the engine loads): one thread in batches of 32 (before),
-one thread in batches of 8 and 1, two OpenMP threads in one process, and two worker processes
+one thread with one passage per call, two OpenMP threads in one process, and two worker processes
 with one thread each (indexer/encoder_pool.py, what `kiw index` uses). It prints passages per
 second (wall), CPU time per passage of the process and its workers, and the load average.
 """
@@ -44,6 +44,7 @@ from indexer.embedding import EmbedReport  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
 from indexer.passage_choice import embedding_text  # noqa: E402
 from indexer.vectors import STORE_FILE, VectorStore  # noqa: E402
+from indexer.workers import embedding_workers  # noqa: E402
 
 # name: (OpenMP threads, worker processes, batch size)
 STRATEGIES = {
@@ -75,7 +76,7 @@ async def main() -> int:
         return 1
     if args.compare:
         return _compare(await _sample(path, args.compare), args.only)
-    encoder = E5Encoder()
+    encoder = E5Encoder(workers=embedding_workers())  # as `kiw index` embeds
     index = EmbeddedIndex(path, encoder=encoder)
     store = VectorStore(path, encoder.name)
     chunks = index.count_chunks()
@@ -98,6 +99,8 @@ async def main() -> int:
         report = await index.embed_pending(progress=progress)
     elapsed = time.perf_counter() - sync_started
     await index.close()
+    encoder.close()  # the workers end, so their CPU time is counted below
+    cpu = sum(os.times()[:4])
     vectors = store.vector_count()
     pending = store.pending_count()
     chosen = vectors + pending
@@ -107,7 +110,15 @@ async def main() -> int:
     print(f"chunks in the index             {chunks}")
     print(f"chosen for embedding            {chosen} ({100 * chosen / max(chunks, 1):.0f} %)")
     print(f"embedded now / in the store     {embedded} / {vectors}; still pending {pending}")
-    print(f"rate                            {rate:.1f} passages/s (e5, one thread)")
+    print(
+        f"rate                            {rate:.1f} passages/s "
+        f"(e5, {embedding_workers()} worker processes)"
+    )
+    print(
+        f"CPU time, this process + workers {cpu:.0f} s "
+        f"({1000 * cpu / max(embedded, 1):.0f} ms per passage embedded now); load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     print(f"all chosen, extrapolated        {chosen / max(rate, 1e-9) / 60:.0f} min")
     print(f"every chunk, extrapolated       {chunks / max(rate, 1e-9) / 60:.0f} min")
     print(f"vector store on disk            {store_mb:.1f} MB")
