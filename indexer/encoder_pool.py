@@ -7,8 +7,9 @@ often descheduled and the other spins, so two threads cost more CPU per passage 
 little. Two processes with one thread each never wait for each other; each holds its own model
 (the 4-bit weights are a memory-mapped file, so the page cache holds them once).
 
-A pool of `workers` processes started on the first batch large enough to share, kept for the
-life of the process; they die with it (indexer/workers.py). The query side never uses it:
+A pool of `workers` processes started on the first batch large enough to share, one per
+process (`shared_pool`), kept until `close` or the end of the process; they die with it
+(indexer/workers.py). The query side never uses it:
 one question is embedded in the calling process.
 """
 
@@ -90,3 +91,14 @@ class PassagePool:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
+
+
+_SHARED: dict[int, PassagePool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(workers: int) -> PassagePool:
+    """The process's pool of `workers` processes: every encoder of a process shares it, so a
+    process that builds many indexes (tests, benchmarks) never holds more than one set."""
+    with _SHARED_LOCK:
+        return _SHARED.setdefault(workers, PassagePool(workers))

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from indexer.encoder_pool import PassagePool
+from indexer.encoder_pool import shared_pool
 
 
 class Encoder(Protocol):
@@ -52,7 +52,7 @@ class E5Encoder:
 
     def __init__(self, *, threads: int = 1, workers: int = 1) -> None:
         self._threads = threads
-        self._pool = PassagePool(workers)
+        self._pool = shared_pool(workers)  # one per process, like the model
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -77,7 +77,8 @@ class E5Encoder:
         return [float(x) for x in vector]
 
     def close(self) -> None:
-        """End the worker processes, if any were started (they also end with this process)."""
+        """End the worker processes, if any were started (they also end with this process;
+        another encoder of this process that needs them starts them again)."""
         self._pool.close()
 
 

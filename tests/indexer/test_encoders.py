@@ -51,6 +51,8 @@ def test_worker_processes_give_the_same_vectors_in_the_same_order() -> None:
         ]
         assert len(encoder.embed_passages(fresh)) == len(fresh)
         assert encoder._pool._executor is not None
+        # Every encoder of the process shares the one set of workers (no pile-up in tests).
+        assert E5Encoder(workers=2)._pool is encoder._pool
     finally:
         encoder.close()
 
