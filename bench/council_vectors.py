@@ -94,7 +94,7 @@ async def run_council_vectors(out: Path, papers: int) -> None:
         index = EmbeddedIndex(
             path,
             encoder=encoder if per_file != 0 else None,
-            passages_per_file=per_file or COUNCIL_PASSAGES_PER_FILE,
+            passages_per_file=COUNCIL_PASSAGES_PER_FILE if per_file == 0 else per_file,
         )
         started, before = time.perf_counter(), encoder.embedded
         for i in range(0, len(chunks), 2000):
