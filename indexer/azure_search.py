@@ -14,7 +14,7 @@
   the same filter applies to the vector leg *before* the nearest neighbours are chosen
   (`vectorFilterMode=preFilter`). Vector fields and re-vectorising: indexer/azure_vectors.py.
 
-The module is longer than most (~880 lines) because it is the one place that speaks to the
+The module is longer than most (~900 lines) because it is the one place that speaks to the
 service: schema, writes with their retries, the query cascade and the listings belong together.
 """
 
