@@ -31,7 +31,8 @@ from typing import Any, Final
 
 from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
-from skills.kipass import german_date, next_step, render_template, step_facts
+from skills.kipass import german_date, next_step, step_facts
+from skills.results import Refusal
 from skills.types import SkillOptions, SkillResult
 
 log = logging.getLogger(__name__)
@@ -195,19 +196,14 @@ def _deny(
     if reason == KIPASS_CHECK_FAILED_REASON:
         next_text = "Das liegt nicht an Ihnen. Wenn es länger dauert, melden Sie sich bitte."
     url = config.kipass_training_url if button else ""
-    card = render_template(
-        "kipass_refusal",
-        {
-            "title": title,
-            "message": message,
-            "steps_heading": "Ihre Schritte zum KI-Pass",
-            "steps": steps,
-            "next_step": next_text,
-            "contact": config.kipass_contact,
-            "training_title": button,
-            "training_url": url,
-            "show_status_button": principal is not None,
-        },
+    refusal = Refusal(
+        title=title,
+        message=message,
+        steps=tuple((s["title"], s["value"]) for s in steps),
+        next_step=next_text,
+        contact=config.kipass_contact,
+        link=(button, url) if button and url else None,
+        offer_status=principal is not None,
     )
     lines = [message]
     if reason == KIPASS_REQUIRED and open_steps:
@@ -223,6 +219,6 @@ def _deny(
     if step is not None and step.step:
         data["next_step"] = step.step
     result = SkillResult(
-        text="\n".join(lines), card=card, outcome="denied", data=data, personal=True
+        text="\n".join(lines), payload=refusal, outcome="denied", data=data, personal=True
     )
     return GateDecision(False, reason, principal, result)

@@ -20,7 +20,7 @@ from typing import Any
 from graph.principal import KIPASS_STEPS, NO_EXPIRY, Principal
 from indexer.model import PUBLIC
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
-from skills.results import KipassStatus
+from skills.results import KipassStatus, Refusal
 from skills.types import SkillRequest, SkillResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -220,6 +220,25 @@ def status_card(status: KipassStatus) -> dict[str, Any]:
             "contact": status.contact,
             "training_title": title,
             "training_url": url,
+        },
+    )
+
+
+def refusal_card(refusal: Refusal) -> dict[str, Any]:
+    """The gate's refusal as the chat's card (skills/templates/kipass_refusal.json)."""
+    title, url = refusal.link or ("", "")
+    return render_template(
+        "kipass_refusal",
+        {
+            "title": refusal.title,
+            "message": refusal.message,
+            "steps_heading": "Ihre Schritte zum KI-Pass",
+            "steps": [{"title": t, "value": v} for t, v in refusal.steps],
+            "next_step": refusal.next_step,
+            "contact": refusal.contact,
+            "training_title": title,
+            "training_url": url,
+            "show_status_button": refusal.offer_status,
         },
     )
 

@@ -197,6 +197,20 @@ class KipassStatus:
     link: tuple[str, str] | None = None  # (button title, URL): the training or the KI-Pass page
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """The gate said no (skills/gate.py): why, in German, the person's steps to the KI-Pass,
+    what to do next and whom to ask. Personal: front ends show it to that person only."""
+
+    title: str  # "KI-Pass erforderlich"
+    message: str  # why
+    steps: tuple[tuple[str, str], ...] = ()  # (step, "✓ erledigt" | "offen")
+    next_step: str = ""
+    contact: str = ""
+    link: tuple[str, str] | None = None  # (button title, URL) to the training or KI-Pass page
+    offer_status: bool = False  # a known person: a button shows their KI-Pass status
+
+
 Payload = (
     Ranking
     | InventoryProblems
@@ -206,4 +220,5 @@ Payload = (
     | Notice
     | Help
     | KipassStatus
+    | Refusal
 )

@@ -26,7 +26,7 @@ from skills.grounding import citation_json
 from skills.results import CitedPoint, DocumentSummary
 from skills.summary import compose, render
 from skills.summary.outline import Outline, read_outline
-from skills.summary.source import Refusal, Source, load_source
+from skills.summary.source import Source, Unusable, load_source
 from skills.types import Citation, SkillRequest, SkillResult
 
 NAME = "summarise"
@@ -234,8 +234,8 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             source = await load_source(request, ctx)
             step["kind"] = source.kind
             step["chunks"] = len(source.chunks)
-    except Refusal as refusal:
-        return refusal.result
+    except Unusable as unusable:
+        return unusable.result
     with request.trace.timed("outline") as step:
         outline = await asyncio.to_thread(read_outline, source.pages)
         step["kind"] = outline.kind

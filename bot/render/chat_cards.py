@@ -14,9 +14,9 @@ from typing import Any
 from bot.cards import without_feedback
 from kiw_common.vocabulary import Citation
 from skills import cardkit
-from skills.kipass import status_card
+from skills.kipass import refusal_card, status_card
 from skills.policy_qa import PRIVACY_NOTE
-from skills.results import Answer, KipassStatus, Paper, PaperList
+from skills.results import Answer, KipassStatus, Paper, PaperList, Refusal
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of, german_quotes
 
@@ -37,6 +37,8 @@ def result_card(result: SkillResult) -> tuple[Card | None, bool]:
         return paper_list_card(payload), True
     if isinstance(payload, KipassStatus):
         return status_card(payload), False
+    if isinstance(payload, Refusal):
+        return refusal_card(payload), False
     if isinstance(payload, Answer):
         # The card of an answer is the fallback for KIW_CITATION_STYLE=card; "no answer" is a
         # line of text anyway.

@@ -56,19 +56,19 @@ class Source:
     pages: list[PageText]  # the text page by page, as the structure is read from it
 
 
-class Refusal(Exception):
+class Unusable(Exception):
     def __init__(self, result: SkillResult) -> None:
         super().__init__(result.text)
         self.result = result
 
 
-def _refuse(text: str, outcome: str = "bad_input", code: str = "bad_input") -> Refusal:
-    return Refusal(
+def _refuse(text: str, outcome: str = "bad_input", code: str = "bad_input") -> Unusable:
+    return Unusable(
         SkillResult(text=text, outcome=outcome, grounded=False, data={"error": code})  # type: ignore[arg-type]
     )
 
 
-def not_found(what: str) -> Refusal:
+def not_found(what: str) -> Unusable:
     # Same words whether the paper does not exist or the caller may not read it.
     return _refuse(
         f"„{what}“ habe ich nicht gefunden. Bitte prüfen Sie das Aktenzeichen.",

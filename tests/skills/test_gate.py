@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 import skills.gate as gate_module
+from bot.render.chat_cards import result_card
 from graph.local import LocalDirectory, parse_directory
 from graph.principal import DirectoryUnavailable, Principal
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.gate import GateDecision, gate, needs_kipass
 from skills.registry import all_skills, skill_named
+from skills.results import Refusal
 from skills.types import SkillOptions
 from tests.bot.card_schema import assert_valid_card
 
@@ -122,6 +124,14 @@ def test_registry_declares_the_gate_for_every_skill() -> None:
     assert all(s.needs_kipass_for is None for s in REGISTERED if s.name in {"help", "kipass"})
 
 
+def refusal_card_of(decision: GateDecision) -> dict[str, Any]:
+    """The refusal card as the chat draws it from the typed result (bot/render/chat_cards.py)."""
+    assert decision.result is not None and isinstance(decision.result.payload, Refusal)
+    card, feedback = result_card(decision.result)
+    assert card is not None and not feedback
+    return card
+
+
 @pytest.mark.parametrize(
     ("text", "options", "ai"),
     [
@@ -204,8 +214,8 @@ async def test_without_valid_kipass_ai_skills_refuse(
     assert (decision.reason, decision.error_code) == (reason, error)
     assert decision.result is not None and decision.result.outcome == "denied"
     assert decision.result.data["error"] == error
-    assert decision.result.card is not None
-    assert_valid_card(decision.result.card)
+    assert refusal_card_of(decision) is not None
+    assert_valid_card(refusal_card_of(decision))
     assert CONTACT in decision.result.text
 
 
@@ -282,8 +292,8 @@ def _card_texts(card: dict[str, Any]) -> str:
 async def test_refusal_card_lists_open_steps_training_and_contact() -> None:
     ai = AI_PROBE
     decision = await gate(ai, "open-steps", context())
-    assert decision.result is not None and decision.result.card is not None
-    card = decision.result.card
+    assert decision.result is not None and refusal_card_of(decision) is not None
+    card = refusal_card_of(decision)
     texts = _card_texts(card)
     assert "KI-Pass erforderlich" in texts
     assert "KI-Leitlinien zur Kenntnis genommen" in texts
@@ -313,9 +323,11 @@ async def test_expired_card_names_the_date() -> None:
 async def test_check_failed_card_has_no_training_button() -> None:
     ai = AI_PROBE
     decision = await gate(ai, "valid", context(DownDirectory()))
-    assert decision.result is not None and decision.result.card is not None
-    assert_valid_card(decision.result.card)
-    assert not any(a["type"] == "Action.OpenUrl" for a in decision.result.card.get("actions", []))
+    assert decision.result is not None and refusal_card_of(decision) is not None
+    assert_valid_card(refusal_card_of(decision))
+    assert not any(
+        a["type"] == "Action.OpenUrl" for a in refusal_card_of(decision).get("actions", [])
+    )
 
 
 async def test_gate_logs_no_names_or_upns_above_debug(caplog: pytest.LogCaptureFixture) -> None:
@@ -360,8 +372,8 @@ async def test_refusal_card_names_the_right_next_step(
     user: str, next_step: str, button: str | None, not_said: str
 ) -> None:
     decision = await gate(AI_PROBE, user, context())
-    assert decision.result is not None and decision.result.card is not None
-    card = decision.result.card
+    assert decision.result is not None and refusal_card_of(decision) is not None
+    card = refusal_card_of(decision)
     assert_valid_card(card)
     texts = _card_texts(card)
     assert next_step in texts and next_step in decision.result.text
@@ -379,8 +391,8 @@ async def test_refusal_card_names_the_right_next_step(
 
 async def test_refusal_card_lists_done_and_open_steps() -> None:
     decision = await gate(AI_PROBE, "all-but-checklist", context())
-    assert decision.result is not None and decision.result.card is not None
-    facts = next(b for b in decision.result.card["body"] if b["type"] == "FactSet")["facts"]
+    assert decision.result is not None and refusal_card_of(decision) is not None
+    facts = next(b for b in refusal_card_of(decision)["body"] if b["type"] == "FactSet")["facts"]
     assert facts == [
         {"title": "Schulung besucht", "value": "✓ erledigt"},
         {"title": "Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen", "value": "✓ erledigt"},
