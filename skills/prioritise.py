@@ -111,7 +111,6 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         step["quick_wins"] = len(analysis.quick_wins)
     return SkillResult(
         text=_summary_text(analysis),
-        card=_card(analysis),
         ai_generated=False,
         data=analysis.as_dict(),
         payload=Ranking(analysis),
@@ -129,7 +128,7 @@ def _capacity(text: str, given: float | None) -> float:
     return float(match.group(1).replace(",", "."))
 
 
-def _line(rank: int, name: str, potential: float, effort: float) -> str:
+def ranking_line(rank: int, name: str, potential: float, effort: float) -> str:
     return f"{rank}. {name} – {de(potential)} VZÄ Potenzial, {de(effort, 0)} PT Aufwand"
 
 
@@ -141,7 +140,7 @@ def _summary_text(analysis: Analysis) -> str:
         "Die besten Kandidaten:",
     ]
     lines += [
-        _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
+        ranking_line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
         for s in analysis.ranked[:TOP_N]
     ]
     lines.append(
@@ -152,11 +151,11 @@ def _summary_text(analysis: Analysis) -> str:
             else "keine"
         )
     )
-    lines.append(_plan_line(analysis))
+    lines.append(plan_line(analysis))
     return "\n".join(lines)
 
 
-def _plan_line(analysis: Analysis) -> str:
+def plan_line(analysis: Analysis) -> str:
     plan = analysis.plan
     if plan is None:
         return analysis.plan_message or "Kein Zeitplan."
@@ -167,50 +166,6 @@ def _plan_line(analysis: Analysis) -> str:
         f"Zeitplan ab {plan.start} mit {de(plan.capacity, 0)} Personentagen pro Quartal; "
         f"erste Welle: {', '.join(first_wave)}."
     )
-
-
-def _card(analysis: Analysis) -> dict[str, object]:
-    p = analysis.params
-    body = [
-        cardkit.heading("Priorisierung Ihrer Inventarliste"),
-        cardkit.fact_set(
-            [
-                ("Prozesse", str(len(analysis.ranked))),
-                ("Gebundene Kapazität", f"{de(analysis.total_staffing_fte)} VZÄ"),
-                ("Einsparpotenzial", f"{de(analysis.total_potential_fte)} VZÄ"),
-                ("Quick Wins", str(len(analysis.quick_wins))),
-            ]
-        ),
-        cardkit.heading("Die besten Kandidaten"),
-        cardkit.text_block(
-            "\n".join(
-                "- "
-                + _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
-                + (" (Quick Win)" if s.quick_win else "")
-                for s in analysis.ranked[:TOP_N]
-            )
-        ),
-        cardkit.heading("Quick Wins"),
-        cardkit.text_block(
-            "\n".join(
-                "- " + _line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
-                for s in analysis.quick_wins
-            )
-            or "Kein Prozess erfüllt alle Bedingungen eines Quick Wins."
-        ),
-        cardkit.text_block(_plan_line(analysis)),
-        cardkit.text_block(
-            f"Berechnung ohne KI: Potenzial = Fälle × Minuten / {de(p.net_minutes_per_fte, 0)} "
-            "Minuten je Vollzeitstelle × automatisierbarer Anteil; Rang = Potenzial je "
-            "Personentag Aufwand, gewichtet nach Datenschutzrisiko. Quick Win: mindestens "
-            f"{de(p.quick_win_min_potential_fte)} VZÄ, höchstens "
-            f"{de(p.quick_win_max_effort_days, 0)} PT, keine Art.-9-Daten. Tabellen, Diagramme "
-            "und Bericht (PDF) erstellt das Werkstatt-Dashboard oder `kiw prioritise`.",
-            subtle=True,
-            size="Small",
-        ),
-    ]
-    return cardkit.card(body)
 
 
 _PRIORITISE = re.compile(r"\b(priorisier\w*|quick[- ]?wins?|prioriti[sz]e)\b", re.IGNORECASE)

@@ -13,10 +13,12 @@ from typing import Any
 
 from bot.cards import without_feedback
 from kiw_common.vocabulary import Citation
+from prioritisation.report import de
 from skills import cardkit
 from skills.kipass import refusal_card, status_card
 from skills.policy_qa import PRIVACY_NOTE
-from skills.results import Answer, KipassStatus, Paper, PaperList, Refusal
+from skills.prioritise import TOP_N, plan_line, ranking_line
+from skills.results import Answer, KipassStatus, Paper, PaperList, Ranking, Refusal
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of, german_quotes
 
@@ -35,6 +37,8 @@ def result_card(result: SkillResult) -> tuple[Card | None, bool]:
     payload = result.payload
     if isinstance(payload, PaperList) and payload.papers:
         return paper_list_card(payload), True
+    if isinstance(payload, Ranking):
+        return ranking_card(payload), False
     if isinstance(payload, KipassStatus):
         return status_card(payload), False
     if isinstance(payload, Refusal):
@@ -108,3 +112,55 @@ def answer_card(answer: Answer, citations: Sequence[Citation]) -> Card:
     body.extend(cardkit.citation_list(citations))
     links = [(f"[{c.n}] öffnen", c.url or "") for c in citations[:3]]
     return cardkit.card(body, cardkit.action_buttons(links))
+
+
+def ranking_card(ranking: Ranking) -> Card:
+    """`priorisieren`: the figures, the best candidates, the quick wins, the plan and how it was
+    calculated (no AI); charts and the report are the dashboard's."""
+    analysis = ranking.analysis
+    p = analysis.params
+    body = [
+        cardkit.heading("Priorisierung Ihrer Inventarliste"),
+        cardkit.fact_set(
+            [
+                ("Prozesse", str(len(analysis.ranked))),
+                ("Gebundene Kapazität", f"{de(analysis.total_staffing_fte)} VZÄ"),
+                ("Einsparpotenzial", f"{de(analysis.total_potential_fte)} VZÄ"),
+                ("Quick Wins", str(len(analysis.quick_wins))),
+            ]
+        ),
+        cardkit.heading("Die besten Kandidaten"),
+        cardkit.text_block(
+            "\n".join(
+                "- "
+                + ranking_line(
+                    s.rank, s.process.name, s.potential_fte, s.process.effort_person_days
+                )
+                + (" (Quick Win)" if s.quick_win else "")
+                for s in analysis.ranked[:TOP_N]
+            )
+        ),
+        cardkit.heading("Quick Wins"),
+        cardkit.text_block(
+            "\n".join(
+                "- "
+                + ranking_line(
+                    s.rank, s.process.name, s.potential_fte, s.process.effort_person_days
+                )
+                for s in analysis.quick_wins
+            )
+            or "Kein Prozess erfüllt alle Bedingungen eines Quick Wins."
+        ),
+        cardkit.text_block(plan_line(analysis)),
+        cardkit.text_block(
+            f"Berechnung ohne KI: Potenzial = Fälle × Minuten / {de(p.net_minutes_per_fte, 0)} "
+            "Minuten je Vollzeitstelle × automatisierbarer Anteil; Rang = Potenzial je "
+            "Personentag Aufwand, gewichtet nach Datenschutzrisiko. Quick Win: mindestens "
+            f"{de(p.quick_win_min_potential_fte)} VZÄ, höchstens "
+            f"{de(p.quick_win_max_effort_days, 0)} PT, keine Art.-9-Daten. Tabellen, Diagramme "
+            "und Bericht (PDF) erstellt das Werkstatt-Dashboard oder `kiw prioritise`.",
+            subtle=True,
+            size="Small",
+        ),
+    ]
+    return cardkit.card(body)

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.render.chat_cards import result_card
 from skills.context import SkillContext
 from skills.prioritise import SKILL
 from skills.registry import all_skills
@@ -52,9 +53,10 @@ async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
     assert result.data["parameters"]["start"] == "Q1/2027"
     top = [r["name"] for r in result.data["ranking"][:5]]
     assert top[0] in result.text
-    assert result.card is not None and result.card["type"] == "AdaptiveCard"
-    assert_valid_card(result.card)
-    body = str(result.card["body"])
+    card, _ = result_card(result)  # drawn from the typed Ranking (bot/render/chat_cards.py)
+    assert card is not None and card["type"] == "AdaptiveCard"
+    assert_valid_card(card)
+    body = str(card["body"])
     for name in top:
         assert name in body
     quick = [r["name"] for r in result.data["ranking"] if r["quick_win"]]
@@ -110,7 +112,7 @@ async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
     assert output.skill.name == "prioritise"
     assert output.result.outcome == "ok"
     assert output.result.data["parameters"]["capacity_person_days_per_quarter"] == 40
-    assert output.result.card is not None
+    assert result_card(output.result)[0] is not None
     (line,) = [
         json.loads(raw)
         for path in services.audit.files()
