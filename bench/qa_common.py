@@ -7,9 +7,11 @@ import statistics
 from datetime import date
 from typing import Any
 
-from indexer.embedded import EmbeddedIndex
+from indexer.model import SearchIndex
 from skills.context import SkillConfig, SkillContext
 from skills.generator.base import Generator
+
+TODAY = date(2026, 11, 27)  # the day the sets were written against ("im Oktober" = Oct 2026)
 
 
 class NoDirectory:
@@ -23,13 +25,13 @@ class NoDirectory:
         return None
 
 
-def context(index: EmbeddedIndex, generator: Generator) -> SkillContext:
+def context(index: SearchIndex, generator: Generator) -> SkillContext:
     return SkillContext(
         index=index,
         generator=generator,
         directory=NoDirectory(),
         config=SkillConfig(),
-        today=lambda: date(2026, 11, 27),
+        today=lambda: TODAY,
     )
 
 

@@ -21,32 +21,19 @@ import shutil
 import statistics
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from qa_common import context
 from qa_sets import council_questions, council_searches, karlsruhe_chunks
 
 from indexer.embedded import EmbeddedIndex
 from indexer.model import SearchIndex
 from skills import allris_search
-from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
 from skills.types import SkillOptions, SkillRequest
 
 CATEGORIES = ("topic", "reference", "submitter", "committee", "date")
-TODAY = date(2026, 11, 27)  # the day the set was written against ("im Oktober" = Oct 2026)
-
-
-class _NoDirectory:
-    async def lookup(self, user_id: str) -> Any:
-        raise LookupError(user_id)
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
 
 
 @dataclass
@@ -75,13 +62,7 @@ def _percentile(values: list[float], pct: float) -> float:
 async def evaluate(index: SearchIndex) -> tuple[list[Row], list[tuple[str, float, float]]]:
     """Every council search (ranked as Teams shows it) and every council question (answer
     mode, extractive), with the wall and CPU time of each turn."""
-    ctx = SkillContext(
-        index=index,
-        generator=ExtractiveGenerator(),
-        directory=_NoDirectory(),
-        config=SkillConfig(),
-        today=lambda: TODAY,
-    )
+    ctx = context(index, ExtractiveGenerator())
     searches = council_searches()
     await allris_search.run(SkillRequest(text=searches[0].text, command="suche"), ctx)  # warm
     rows: list[Row] = []
