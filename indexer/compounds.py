@@ -55,14 +55,9 @@ class Decompounder:
             right = word[i:]
             if self._is_word(right):
                 found.append(right)
-            left_raw = word[:i]
-            for link in _LINKS:
-                if link and not left_raw.endswith(link):
-                    continue
-                left = left_raw[: len(left_raw) - len(link)] if link else left_raw
-                if self._is_word(left):
-                    found.append(left)
-                    break
+            left = self._known_left(word[:i])
+            if left is not None:
+                found.append(left)
         return tuple(sorted(dict.fromkeys(found), key=len, reverse=True)[:2])
 
     def _is_word(self, surface: str) -> bool:
@@ -72,6 +67,17 @@ class Decompounder:
             and self._known(cached_stem(surface))
         )
 
+    def _known_left(self, left_raw: str) -> str | None:
+        """The known word before a compound's head, without its linking element
+        ("Arbeits" -> "Arbeit"), trying the links in `_LINKS` order; None if there is none."""
+        for link in _LINKS:
+            if link and not left_raw.endswith(link):
+                continue
+            left = left_raw[: len(left_raw) - len(link)] if link else left_raw
+            if self._is_word(left):
+                return left
+        return None
+
     def _split(self, word: str, depth: int) -> list[str]:
         if depth > 3 or len(word) < 2 * MIN_PART:
             return []
@@ -80,14 +86,10 @@ class Decompounder:
             right = word[i:]
             if not self._is_word(right):
                 continue
-            left_raw = word[:i]
-            for link in _LINKS:
-                if link and not left_raw.endswith(link):
-                    continue
-                left = left_raw[: len(left_raw) - len(link)] if link else left_raw
-                if self._is_word(left):
-                    out = [cached_stem(left), cached_stem(right)]
-                    out += self._split(left, depth + 1)
-                    out += self._split(right, depth + 1)
-                    return out
+            left = self._known_left(word[:i])
+            if left is not None:
+                out = [cached_stem(left), cached_stem(right)]
+                out += self._split(left, depth + 1)
+                out += self._split(right, depth + 1)
+                return out
         return []
