@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_common import context, has_fact  # noqa: E402  (bench/, beside this script)
-from qa_sets import Question, rules_chunks, rules_questions  # noqa: E402
+from qa_sets import Question, rules_chunks, rules_questions, rules_spec  # noqa: E402
 
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
@@ -406,7 +406,7 @@ def print_cost(cache: VectorCache, encoder: E5Encoder, cases: list[Case]) -> Non
     print(f"\nindex-time cost: {ms:.0f} ms per sentence ({cache.embedded} embedded in batches)")
     for name, chunks in (
         ("samples/policies", sample_chunks()),
-        ("rules set, seven documents", rules_chunks()),
+        (f"rules set, {len(rules_spec()['documents'])} documents", rules_chunks()),
     ):
         count = len({s.text for s in sentences_of(passages_from_chunks(chunks))})
         print(f"  {name:28} {count:5} sentences  ~{count * ms / 1000:.0f} s to embed")
