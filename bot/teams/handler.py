@@ -193,7 +193,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             reply = TOO_LONG_TEXT.format(
                 chars=f"{chars:,}".replace(",", "."), limit=f"{limit:,}".replace(",", ".")
             )
-            self.services.audit.write(
+            self.pipeline.record(
                 "turn", outcome="bad_input", reason="too_long", user_id=user_id, scope=scope
             )
             await turn_context.send_activity(MessageFactory.text(reply))
@@ -263,7 +263,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
     def _files_unavailable(self, turn: Invocation, names: Sequence[str]) -> Outcome:
         quoted = ", ".join(f"„{name}“" for name in names) or "„datei“"
         text = FILES_UNAVAILABLE.format(names=quoted)
-        self.services.audit.write(
+        self.pipeline.record(
             "turn",
             outcome="bad_input",
             reason="attachment_unavailable",
@@ -342,7 +342,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
             await turn_context.send_activity(MessageFactory.text(MEMBER_WELCOME))
         else:
             return
-        self.services.audit.write("welcome", outcome="ok", scope=scope)
+        self.pipeline.record("welcome", outcome="ok", user_id=None, scope=scope)
 
     # ---- invokes (bot/teams/invokes.py) ----
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -355,7 +355,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         named = value.get("skill") if isinstance(value, dict) else None
         # The card's data names the skill; only a registered name reaches the audit log.
         skill = self.invokes.known_skill(named)
-        audit_feedback(self.services.audit, turn_context.activity, reaction, skill)
+        audit_feedback(self.pipeline, turn_context.activity, reaction, skill)
         await turn_context.send_activity(MessageFactory.text(FEEDBACK_THANKS))
 
 

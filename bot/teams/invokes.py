@@ -21,7 +21,6 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
 from bot import extensions
-from bot.audit import AuditLog
 from bot.cards import voted_card
 from bot.pipeline import Pipeline
 from bot.services import Services
@@ -65,7 +64,7 @@ class Invokes:
         vote = card_vote(value) if name == "adaptiveCard/action" else None
         if vote is not None:
             reaction, named = vote
-            audit_feedback(self.services.audit, activity, reaction, self.known_skill(named))
+            audit_feedback(self.pipeline, activity, reaction, self.known_skill(named))
             return InvokeResponse(
                 status=int(HTTPStatus.OK), body=vote_response(voted_card(reaction))
             )
@@ -75,9 +74,7 @@ class Invokes:
             reaction = {"like": "up", "dislike": "down"}.get(str(action.get("reaction")))
             conversation = activity.conversation.id if activity.conversation else None
             skill = await self.feedback.skill_of(conversation, activity.reply_to_id)
-            audit_feedback(
-                self.services.audit, activity, reaction, skill, commented=_has_comment(action)
-            )
+            audit_feedback(self.pipeline, activity, reaction, skill, commented=_has_comment(action))
             return InvokeResponse(status=int(HTTPStatus.OK), body={})
         log.info("unknown invoke %r answered with 501", name)
         return InvokeResponse(
@@ -148,18 +145,19 @@ async def send_invoke_response(
 
 
 def audit_feedback(
-    audit: AuditLog,
+    pipeline: Pipeline,
     activity: Activity,
     reaction: str | None,
     skill: str | None = None,
     *,
     commented: bool = False,
 ) -> None:
-    """The audit line of a 👍/👎 (a button, Teams' footer, or a card submit in a message)."""
+    """The audit line of a 👍/👎 (a button, Teams' footer, or a card submit in a message),
+    through the pipeline's one audit path."""
     if reaction is None:
         log.info("feedback without a known reaction ignored (activity %s)", activity.id)
         return
-    audit.write(
+    pipeline.record(
         "feedback",
         skill=skill,
         outcome=reaction,
