@@ -18,7 +18,8 @@ from bot.pipeline import Pipeline
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.settings_problems import SettingsError, problems
-from bot.state import StateStore, build_state_store
+from bot.state import build_state_store
+from bot.state_store import StateStore
 from bot.teams.adapter import build_adapter
 from bot.teams.clock import Clock
 from bot.teams.handler import KiwTeamsHandler

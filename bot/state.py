@@ -1,8 +1,8 @@
 """Conversation state the bot keeps between turns: dedupe marks, welcome marks, references.
 
-`StateStore` is the seam a shared store (Redis, Cosmos) implements so several instances can run;
-`MemoryStateStore` is the embedded default for one process. Everything here is small and
-short-lived: no message content is ever stored.
+`StateStore` (bot/state_store.py) is the seam a shared store (Redis, Cosmos) implements so
+several instances can run; `MemoryStateStore` is the embedded default for one process.
+Everything here is small and short-lived: no message content is ever stored.
 """
 
 from __future__ import annotations
@@ -10,34 +10,10 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from bot.settings import Settings, StateBackend
-
-# Teams retries a request that took longer than ~15 s, up to a few times; an hour is far beyond.
-DEDUPE_TTL_SECONDS = 3600.0
-# A reference is needed only until the long-running skill finishes (bounded by its deadline).
-REFERENCE_TTL_SECONDS = 24 * 3600.0
-
-
-class StateStore(Protocol):
-    async def claim(self, key: str, ttl_seconds: float | None) -> bool:
-        """Set `key` if absent (atomically); True the first time, False while it is held."""
-
-    async def save_reference(self, key: str, reference: dict[str, Any]) -> None:
-        """Keep a serialised conversation reference (for proactive updates)."""
-
-    async def load_reference(self, key: str) -> dict[str, Any] | None: ...
-
-    async def close(self) -> None: ...
-
-
-def dedupe_key(conversation_id: str, activity_id: str) -> str:
-    return f"activity:{conversation_id}:{activity_id}"
-
-
-def welcomed_key(conversation_id: str) -> str:
-    return f"welcomed:{conversation_id}"
+from bot.state_store import REFERENCE_TTL_SECONDS, StateStore
 
 
 class MemoryStateStore:

@@ -1,6 +1,6 @@
 """The shared state store for several bot instances: Redis (KIW_STATE_BACKEND=redis).
 
-Implements bot/state.py's `StateStore`: dedupe claims and welcome marks are `SET key NX PX ttl`
+Implements `StateStore` (bot/state_store.py): dedupe claims and welcome marks are `SET key NX PX ttl`
 (atomic across instances: of two instances that receive the same Teams retry, exactly one gets
 the claim), conversation references are JSON strings with an expiry. Keys carry a prefix so
 several environments can share one Redis. No message content is ever stored.
@@ -19,7 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.state import REFERENCE_TTL_SECONDS
+from bot.state_store import REFERENCE_TTL_SECONDS
 
 log = logging.getLogger("kiw.state.redis")
 

@@ -1,5 +1,8 @@
 """`kiw kipass check` against Microsoft Graph: each step tried in turn, with what to do when it
-fails (a token, a /users call, a transitiveMemberOf call, the configured groups exist)."""
+fails (a token, a /users call, a transitiveMemberOf call, the configured groups exist).
+
+Beside the directory, not a method of it: this module imports graph/msgraph.py, never the
+reverse (no import cycle); the CLI calls `diagnose(directory)`."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import asyncio
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 with warnings.catch_warnings():  # see graph/msgraph.py: kiota's modules warn on first import
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -16,10 +18,8 @@ with warnings.catch_warnings():  # see graph/msgraph.py: kiota's modules warn on
     from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
     from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
+from graph.msgraph import GraphDirectory
 from graph.principal import DirectoryUnavailable, UnknownUser
-
-if TYPE_CHECKING:
-    from graph.msgraph import GraphDirectory
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Awaitable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,9 +70,6 @@ from graph.entra import EntraApp, authority_url, load_certificate_credential
 from graph.graph_token import MsalTokenProvider
 from graph.principal import NO_EXPIRY, DirectoryUnavailable, Principal, UnknownUser
 from kiw_common.vocabulary import PUBLIC
-
-if TYPE_CHECKING:
-    from graph.diagnosis import CheckStep
 
 log = logging.getLogger(__name__)
 
@@ -342,12 +339,6 @@ class GraphDirectory:
                 await self.tokens.token()
         except TimeoutError:
             raise DirectoryUnavailable("token request timed out") from None
-
-    async def diagnose(self, probe_user: str | None = None) -> list[CheckStep]:
-        """What `kiw kipass check` prints (graph/diagnosis.py)."""
-        from graph.diagnosis import diagnose
-
-        return await diagnose(self, probe_user)
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -277,12 +277,13 @@ def _check_local(settings: Settings) -> dict[str, Any]:
 
 
 async def _check_graph(settings: Settings, probe_user: str | None) -> dict[str, Any]:
+    from graph.diagnosis import diagnose
     from graph.msgraph import GraphDirectory
 
     directory = _build(settings)
     assert isinstance(directory, GraphDirectory)
     try:
-        steps = await directory.diagnose(probe_user)
+        steps = await diagnose(directory, probe_user)
     finally:
         await directory.close()
     mapping = settings.access_groups_by_entra_id()

@@ -33,7 +33,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference, Re
 
 from bot.pipeline import Outcome
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.state_store import StateStore
 from bot.teams.clock import Clock, LoopClock, done_within
 from bot.teams.feedback import FeedbackMemory
 from bot.teams.replies import WORKING_TEXT, Reply, error_activity, working_activity

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from bot.state import StateStore
+from bot.state_store import StateStore
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_KEY, FEEDBACK_VERB
 
 log = logging.getLogger("kiw.feedback")

@@ -21,7 +21,7 @@ from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 from bot.pipeline import Invocation, Outcome, Pipeline, new_correlation_id
 from bot.services import Services
 from bot.settings import Settings
-from bot.state import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
+from bot.state_store import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
 from bot.teams.activity import (
     aad_object_id,
     allowed_tenants,

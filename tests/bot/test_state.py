@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.state import MemoryStateStore, build_state_store, dedupe_key, welcomed_key
+from bot.state import MemoryStateStore, build_state_store
+from bot.state_store import dedupe_key, welcomed_key
 from tests.bot.kit import make_settings
 
 

@@ -18,8 +18,9 @@ import pytest
 from redis.exceptions import RedisError
 
 from bot.settings import StateBackend
-from bot.state import build_state_store, dedupe_key
+from bot.state import build_state_store
 from bot.state_redis import RedisStateStore
+from bot.state_store import dedupe_key
 from tests.bot.kit import (
     BOT_ID,
     TENANT,

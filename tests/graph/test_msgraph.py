@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from graph.diagnosis import diagnose
 from graph.msgraph import GraphDirectory
 from graph.principal import (
     KIPASS_STEPS,
@@ -301,7 +302,7 @@ def test_missing_certificate_file_is_a_start_up_error(tmp_path: Path) -> None:
 
 
 async def test_diagnose_reports_each_step(server: GraphServer, directory: GraphDirectory) -> None:
-    steps = await directory.diagnose()
+    steps = await diagnose(directory)
     assert [(s.name, s.ok) for s in steps] == [
         ("token", True),
         ("users", True),
@@ -314,7 +315,7 @@ async def test_diagnose_reports_each_step(server: GraphServer, directory: GraphD
 
 async def test_diagnose_catches_a_wrong_kipass_group_id(server: GraphServer) -> None:
     directory = make_directory(server, kipass_group_id="9a8b7c6d-0000-4000-8000-0000000000ff")
-    steps = await directory.diagnose()
+    steps = await diagnose(directory)
     assert steps[-1].name == "configured groups" and not steps[-1].ok
     assert "9a8b7c6d-0000-4000-8000-0000000000ff does not exist" in steps[-1].detail
     await directory.close()
@@ -324,7 +325,7 @@ async def test_diagnose_explains_missing_permission(
     server: GraphServer, directory: GraphDirectory
 ) -> None:
     server.deny_permission = "groups"
-    steps = await directory.diagnose()
+    steps = await diagnose(directory)
     assert [(s.name, s.ok) for s in steps][:3] == [
         ("token", True),
         ("users", True),
