@@ -113,6 +113,44 @@ async def run_council_vectors(out: Path, papers: int) -> None:
             flush=True,
         )
     encoder.close()
+    _print_table(table)
+    with contextlib.suppress(OSError):
+        print(f"  passage vector cache: {(folder / 'passages.sqlite').stat().st_size / 1e6:.1f} MB")
+
+
+async def run_council_on_index(path: Path) -> None:
+    """The council set on an existing index with its vectors (bench/index.py --embed over the
+    full corpus): keywords only (no encoder) and hybrid (e5), the same index and the same
+    searches, so the difference is the vector leg alone."""
+    table: dict[str, dict[str, dict[str, tuple[int, float, float]]]] = {}
+    encoder = E5Encoder()
+    db = sqlite3.connect(f"file:{path / 'vectors.sqlite'}?mode=ro", uri=True)
+    chosen, embedded = db.execute(
+        "SELECT count(DISTINCT c.text_hash), count(DISTINCT v.text_hash) FROM chunks c "
+        "LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.encoder = ? "
+        "WHERE c.chosen_for_embedding = 1",
+        (encoder.name,),
+    ).fetchone()
+    db.close()
+    print(f"  {path}: {embedded:,} of {chosen:,} chosen passages have a vector ({encoder.name})")
+    for name, with_vectors in (("keywords only", False), ("hybrid (e5)", True)):
+        index = EmbeddedIndex(path, encoder=encoder if with_vectors else None)
+        load = os.getloadavg()[0]
+        rows, _questions = await evaluate(index)
+        await index.close()
+        table[name] = {split: recall_by_category(rows, split) for split in ("dev", "test")}
+        walls = [r.ms for r in rows]
+        print(
+            f"  {name}: {index.count_chunks()} chunks; search turn p50 "
+            f"{_percentile(walls, 50):.0f} ms, p95 {_percentile(walls, 95):.0f} ms at load "
+            f"{load:.1f}",
+            flush=True,
+        )
+    encoder.close()
+    _print_table(table)
+
+
+def _print_table(table: dict[str, dict[str, dict[str, tuple[int, float, float]]]]) -> None:
     for split in ("dev", "test"):
         print(f"  {split}: Recall@5 (MRR)")
         print("    " + f"{'':12s}" + "".join(f"{n[:30]:>32s}" for n in table))
@@ -122,5 +160,3 @@ async def run_council_vectors(out: Path, papers: int) -> None:
                 n, recall, mrr = table[name][split].get(category, (0, 0.0, 0.0))
                 cells.append(f"{recall:.2f} ({mrr:.2f}) n={n}")
             print(f"    {category:12s}" + "".join(f"{c:>32s}" for c in cells))
-    with contextlib.suppress(OSError):
-        print(f"  passage vector cache: {(folder / 'passages.sqlite').stat().st_size / 1e6:.1f} MB")

@@ -5,6 +5,7 @@
     .venv/bin/python bench/search.py --council       # also the blind council set by category
     .venv/bin/python bench/search.py --council-only  # only that (bench/search_council.py)
     .venv/bin/python bench/search.py --council-vectors 200  # its recall with/without vectors
+    .venv/bin/python bench/search.py --council-index bench/out/karlsruhe-vectors/index  # full
 
 Uses the index that bench/index.py builds (bench/out/karlsruhe/index) when it exists; otherwise
 builds one here from ../shared/data/karlsruhe with a simple direct loader (papers + file texts,
@@ -34,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from council_vectors import run_council_vectors  # noqa: E402  (bench/council_vectors.py)
+from council_vectors import run_council_on_index, run_council_vectors  # noqa: E402  (bench/council_vectors.py)
 from search_council import run_council  # noqa: E402  (bench/search_council.py, beside this)
 
 from indexer.analysis import STOPWORDS, fold, stems  # noqa: E402
@@ -485,7 +486,18 @@ def main() -> int:
         help="only: the council set keywords-only vs vectors for the chosen passages vs every "
         "passage, on a subset of PAPERS papers (bench/council_vectors.py)",
     )
+    parser.add_argument(
+        "--council-index",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="only: the council set keywords-only vs hybrid on an existing index with vectors, "
+        "e.g. bench/out/karlsruhe-vectors/index from bench/index.py --embed",
+    )
     args = parser.parse_args()
+    if args.council_index:
+        asyncio.run(run_council_on_index(args.council_index))
+        return 0
     if args.council_vectors:
         asyncio.run(run_council_vectors(OUT, args.council_vectors))
         return 0

@@ -555,6 +555,12 @@ async def _serve_forever(args: argparse.Namespace) -> None:
     )
     if args.prerender:
         await asyncio.to_thread(server.prerender, True)
+    if args.touch_paper:
+        # One changed paper between two runs (bench/index.py --touch-one): the newest paper
+        # with a file gets a new name, so its overview and every passage change text.
+        paper = next(p for p in server.papers.values() if p.get("auxiliaryFile"))
+        server.touch_paper(paper["id"], name=f"{paper.get('name', '')} (geändert)")
+        print(f"touched {paper['id']}", flush=True)  # before the URL line
     async with RunningServer(server, port=args.port) as s:
         print(s.system_url, flush=True)
         await asyncio.Event().wait()
@@ -613,4 +619,7 @@ if __name__ == "__main__":  # pragma: no cover
     parser.add_argument("--cache", type=Path, default=Path("bench/out/pdf-cache"))
     parser.add_argument("--emit-origin", action="store_true", help="keep Karlsruhe's ids")
     parser.add_argument("--prerender", action="store_true", help="render all PDFs before serving")
+    parser.add_argument(
+        "--touch-paper", action="store_true", help="serve the newest paper with a file as changed"
+    )
     asyncio.run(_serve_forever(parser.parse_args()))
