@@ -17,7 +17,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -75,11 +75,17 @@ class InventoryError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
     def lines(self, limit: int = MAX_REPORTED_PROBLEMS) -> list[str]:
-        shown = [str(p) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            more = count_of(len(self.problems) - limit, "weiteres Problem", "weitere Probleme")
-            shown.append(f"… und {more}.")
-        return shown
+        return problem_lines([str(p) for p in self.problems], limit)
+
+
+def problem_lines(problems: Sequence[str], limit: int = MAX_REPORTED_PROBLEMS) -> list[str]:
+    """The first `limit` problems, one line each, then how many more ("… und 3 weitere
+    Probleme.")."""
+    shown = list(problems[:limit])
+    if len(problems) > limit:
+        more = count_of(len(problems) - limit, "weiteres Problem", "weitere Probleme")
+        shown.append(f"… und {more}.")
+    return shown
 
 
 @dataclass(frozen=True)

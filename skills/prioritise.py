@@ -1,6 +1,7 @@
 """`priorisieren`: rank an attached process inventory (CSV/XLSX) in a 1:1 chat.
 
-Replies with a card: the top candidates, the quick wins and the first waves of the timeline.
+Returns the typed `Ranking` (or `InventoryProblems`); the chat's card of the top candidates, the
+quick wins and the first waves of the timeline is drawn in bot/render/chat_cards.py.
 The full output (tables, charts, PDF report) comes from `kiw prioritise` or the upload on the
 Werkstatt dashboard; a chat card is for a first look.
 
@@ -16,17 +17,23 @@ import asyncio
 import re
 
 from prioritisation import Analysis, Source, analyse
-from prioritisation.inventory import InventoryError, parse_inventory, template_headers
+from prioritisation.inventory import (
+    InventoryError,
+    parse_inventory,
+    problem_lines,
+    template_headers,
+)
 from prioritisation.report import de
 from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from prioritisation.scoring import Parameters
-from skills import cardkit
 from skills.context import Skill, SkillContext, Utterance
 from skills.results import InventoryProblems, Ranking
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import count_of
 
 TOP_N = 5
+CHAT_PROBLEMS = 15  # problems of an unusable inventory a chat reply lists (then how many more)
+FIX_AND_RESEND = "Bitte korrigieren Sie die Datei und senden Sie sie erneut."
 _CAPACITY = re.compile(r"(\d+(?:[.,]\d+)?)")
 _SPREADSHEET_TYPES = (
     "text/csv",
@@ -72,28 +79,17 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         # answering other turns meanwhile.
         processes = await asyncio.to_thread(parse_inventory, attachment.data, attachment.name)
     except InventoryError as exc:
-        lines = exc.lines(limit=15)
+        problems = tuple(str(p) for p in exc.problems)
         text = (
             f"Die Inventarliste „{attachment.name}“ kann ich nicht auswerten:\n"
-            + "\n".join(f"- {line}" for line in lines)
-            + "\nBitte korrigieren Sie die Datei und senden Sie sie erneut."
-        )
-        card = cardkit.card(
-            [
-                cardkit.heading("Inventarliste nicht verwendbar"),
-                cardkit.text_block(f"„{attachment.name}“ hat folgende Probleme:"),
-                cardkit.text_block("\n".join(f"- {line}" for line in lines)),
-                cardkit.text_block(
-                    "Bitte korrigieren Sie die Datei und senden Sie sie erneut.", subtle=True
-                ),
-            ]
+            + "\n".join(f"- {line}" for line in problem_lines(problems, CHAT_PROBLEMS))
+            + f"\n{FIX_AND_RESEND}"
         )
         return SkillResult(
             text=text,
-            card=card,
             outcome="bad_input",
-            data={"error": "invalid_inventory", "problems": [str(p) for p in exc.problems]},
-            payload=InventoryProblems(attachment.name, tuple(exc.lines())),
+            data={"error": "invalid_inventory", "problems": list(problems)},
+            payload=InventoryProblems(attachment.name, problems),
         )
     net_hours = request.options.net_hours_per_fte
     params = Parameters(net_hours_per_fte=net_hours) if net_hours else None

@@ -28,10 +28,11 @@ class Ranking:
 @dataclass(frozen=True)
 class InventoryProblems:
     """`priorisieren` on an inventory that cannot be used: what is wrong, in German, one line
-    per problem (at most MAX_REPORTED_PROBLEMS, then how many more)."""
+    per problem, every problem (`prioritisation.inventory.problem_lines` shows the first few
+    and how many more: the dashboard up to 50, the chat's card 15)."""
 
     file_name: str
-    lines: tuple[str, ...]
+    problems: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class CitedPoint:
 @dataclass(frozen=True)
 class DocumentSummary:
     """`zusammenfassen`: the parts of a summary in the order a reader needs them — proposal,
-    the administration's statement, key points, money item by item, consultation, deadlines."""
+    the administration's statement, key points, money item by item, consultation, deadlines,
+    the Anlagen — and what the council system reports as decided."""
 
     title: str
     decision_proposal: CitedPoint | None = None
@@ -65,10 +67,14 @@ class DocumentSummary:
     finance: tuple[CitedPoint, ...] = ()
     consultation: tuple[CitedPoint, ...] = ()
     deadlines: tuple[CitedPoint, ...] = ()
+    attachments: tuple[CitedPoint, ...] = ()  # the Anlagen shown, each labelled "Anlage"
+    more_attachments: int = 0  # Anlagen the length budget left out
+    results: tuple[str, ...] = ()  # decisions the council system reports ("… beschlossen")
     partial: bool = False  # the time ran out before the whole document was read
+    note: str = ""  # then: how much was read, in German ("… auf den ersten 3 von 8 Abschnitten")
 
     def points(self) -> list[CitedPoint]:
-        """Every statement once, in reading order."""
+        """Every statement once, in reading order (the Anlagen are a list, not statements)."""
         parts = [self.decision_proposal, self.administration]
         return [p for p in parts if p] + [
             *self.key_points,

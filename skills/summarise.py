@@ -155,7 +155,9 @@ def build_result(
         )
     ai = summary.ai_generated
 
-    def data_of(current: render.Sections) -> tuple[dict[str, Any], list[Citation]]:
+    def data_of(
+        current: render.Sections,
+    ) -> tuple[dict[str, Any], DocumentSummary, list[Citation]]:
         numbering = render.Numbering(source.chunks)
         data: dict[str, Any] = {
             "title": source.title,
@@ -176,13 +178,34 @@ def build_result(
             "results": current.results,
         }
         data["more_attachments"] = len(outline.attachments) - len(current.attachments)
-        data["summary"] = render.render_text(title, data, ai, note)
-        return data, numbering.citations()
+
+        def points(key: str) -> tuple[CitedPoint, ...]:
+            return tuple(CitedPoint.of(p) for p in data[key])
+
+        def point(key: str) -> CitedPoint | None:
+            return CitedPoint.of(data[key]) if data[key] else None
+
+        typed = DocumentSummary(
+            title=title,
+            decision_proposal=point("decision_proposal"),
+            administration=point("administration"),
+            key_points=points("key_points"),
+            finance=points("finance"),
+            consultation=points("consultation"),
+            deadlines=points("deadlines"),
+            attachments=points("attachments"),
+            more_attachments=data["more_attachments"],
+            results=tuple(current.results),
+            partial=partial,
+            note=note,
+        )
+        data["summary"] = render.render_text(typed, ai)
+        return data, typed, numbering.citations()
 
     source_chars = sum(len(p.text) for p in source.pages)
     size = render.budget(source_chars, page_count, title)
     sections = render.fit(sections, size, lambda current: len(data_of(current)[0]["summary"]))
-    data, citations = data_of(sections)
+    data, summary_kind, citations = data_of(sections)
     finance = data["finance"]
     data.update(
         financial_impact=(
@@ -199,26 +222,8 @@ def build_result(
         citations=[citation_json(c) for c in citations],
     )
     empty = not (data["key_points"] or data["decision_proposal"] or finance)
-
-    def points(key: str) -> tuple[CitedPoint, ...]:
-        return tuple(CitedPoint.of(p) for p in data[key])
-
-    def point(key: str) -> CitedPoint | None:
-        return CitedPoint.of(data[key]) if data[key] else None
-
-    summary_kind = DocumentSummary(
-        title=title,
-        decision_proposal=point("decision_proposal"),
-        administration=point("administration"),
-        key_points=points("key_points"),
-        finance=points("finance"),
-        consultation=points("consultation"),
-        deadlines=points("deadlines"),
-        partial=partial,
-    )
     return SkillResult(
         text=data["summary"],
-        card=render.render_card(title, data, citations, ai, note, NAME),
         citations=citations,
         ai_generated=ai,
         grounded=not empty,

@@ -70,7 +70,6 @@ class SkillRequest:
 @dataclass
 class SkillResult:
     text: str  # plain-text answer (also the fallback when a card cannot render)
-    card: dict[str, Any] | None = None  # Adaptive Card 1.5 JSON, if the skill builds one
     citations: list[Citation] = field(default_factory=list)
     ai_generated: bool = False  # True: Teams shows the "KI-generiert" label
     grounded: bool = True

@@ -3,8 +3,8 @@
 - Answers with citations (policy Q&A, council questions) go out as text: Teams turns the [n]
   markers in `text` into citation pills with a reference list (the message entity in
   bot/render/entities.py). Feedback is Teams' own 👍/👎 footer in chats; channels have none, so
-  there a small card carries the buttons. With KIW_CITATION_STYLE=card the skill's card
-  (answer + numbered sources) is sent instead, for clients that do not render citations.
+  there a small card carries the buttons. With KIW_CITATION_STYLE=card the answer's card
+  (answer + numbered sources, bot/render/chat_cards.py) is sent instead, for clients that do not render citations.
 - Everything else with structure (search hits, summaries, help, KI-Pass) is a card only;
   the one-line fallback travels in `summary`, never in `text` (Teams would show both).
 - In a group chat or channel where the asker could read more than everyone there, the withheld

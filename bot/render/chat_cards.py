@@ -11,14 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.cards import without_feedback
 from kiw_common.vocabulary import Citation
+from prioritisation.inventory import problem_lines
 from prioritisation.report import de
 from skills import cardkit
 from skills.kipass import refusal_card, status_card
 from skills.policy_qa import PRIVACY_NOTE
-from skills.prioritise import TOP_N, plan_line, ranking_line
-from skills.results import Answer, KipassStatus, Paper, PaperList, Ranking, Refusal
+from skills.prioritise import CHAT_PROBLEMS, FIX_AND_RESEND, TOP_N, plan_line, ranking_line
+from skills.results import (
+    Answer,
+    DocumentSummary,
+    InventoryProblems,
+    KipassStatus,
+    Paper,
+    PaperList,
+    Ranking,
+    Refusal,
+)
+from skills.summary.render import AI_LABEL, EXTRACT_LABEL, point_line, sections
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of, german_quotes
 
@@ -32,13 +42,16 @@ SEARCH_COMMAND = "suche"  # what "Mehr Treffer" sends back (bot/teams/handler.py
 
 def result_card(result: SkillResult) -> tuple[Card | None, bool]:
     """(the card of the result's kind, whether feedback buttons go below it); (None, False)
-    for a result without a card. A skill's own `card` (the kinds not drawn here yet) loses
-    its feedback buttons, which then go below it too."""
+    for a result without a card."""
     payload = result.payload
     if isinstance(payload, PaperList) and payload.papers:
         return paper_list_card(payload), True
+    if isinstance(payload, DocumentSummary):
+        return summary_card(payload, result.citations, ai=result.ai_generated), True
     if isinstance(payload, Ranking):
         return ranking_card(payload), False
+    if isinstance(payload, InventoryProblems):
+        return inventory_problems_card(payload), False
     if isinstance(payload, KipassStatus):
         return status_card(payload), False
     if isinstance(payload, Refusal):
@@ -47,8 +60,6 @@ def result_card(result: SkillResult) -> tuple[Card | None, bool]:
         # The card of an answer is the fallback for KIW_CITATION_STYLE=card; "no answer" is a
         # line of text anyway.
         return (answer_card(payload, result.citations), True) if payload.grounded else (None, False)
-    if result.card:
-        return without_feedback(result.card)
     return None, False
 
 
@@ -163,4 +174,34 @@ def ranking_card(ranking: Ranking) -> Card:
             size="Small",
         ),
     ]
+    return cardkit.card(body)
+
+
+def inventory_problems_card(problems: InventoryProblems) -> Card:
+    """`priorisieren` on an inventory that cannot be used: the first problems, how to go on."""
+    lines = problem_lines(problems.problems, CHAT_PROBLEMS)
+    body = [
+        cardkit.heading("Inventarliste nicht verwendbar"),
+        cardkit.text_block(f"„{problems.file_name}“ hat folgende Probleme:"),
+        cardkit.text_block("\n".join(f"- {line}" for line in lines)),
+        cardkit.text_block(FIX_AND_RESEND, subtle=True),
+    ]
+    return cardkit.card(body)
+
+
+def summary_card(summary: DocumentSummary, citations: Sequence[Citation], *, ai: bool) -> Card:
+    """`zusammenfassen`: the sections as the text has them (skills/summary/render.py), each
+    point with its sources and pages, what the council system reports, the numbered sources."""
+    body = [cardkit.heading(f"Zusammenfassung: {summary.title}")]
+    body.append(cardkit.text_block(AI_LABEL if ai else EXTRACT_LABEL, subtle=True))
+    if summary.note:
+        body.append(cardkit.text_block(summary.note, subtle=True))
+    for heading, points, _as_list in sections(summary):
+        if points:
+            body.append(cardkit.text_block(f"**{heading}**"))
+            body.append(cardkit.text_block("\n".join(f"- {point_line(p)}" for p in points)))
+    if summary.results:
+        body.append(cardkit.text_block("**Ergebnis laut Ratsinformationssystem**"))
+        body.append(cardkit.text_block("\n".join(f"- {r}" for r in summary.results)))
+    body.extend(cardkit.citation_list(list(citations)))
     return cardkit.card(body)

@@ -33,6 +33,7 @@ from bot.werkstatt.auth import EntraSignIn, Guard, LoopbackOnly, NotConfigured, 
 from bot.werkstatt.cookies import session_key
 from bot.werkstatt.labels import skill_rows
 from bot.werkstatt.periods import PeriodError, Weeks, recent_weeks, reference_day, whole_weeks
+from prioritisation.inventory import problem_lines
 from prioritisation.schedule import Quarter
 from skills.results import InventoryProblems, Ranking
 from skills.types import Attachment, BadInput, SkillOptions
@@ -170,7 +171,8 @@ class Werkstatt:
         outcome = await self.pipeline.run(invocation)
         payload = outcome.result.payload
         if isinstance(payload, InventoryProblems):
-            return web.json_response({"ok": False, "problems": list(payload.lines)}, status=422)
+            problems = problem_lines(payload.problems)
+            return web.json_response({"ok": False, "problems": problems}, status=422)
         if not isinstance(payload, Ranking):
             return web.json_response({"ok": False, "problems": [outcome.result.text]}, status=400)
         want_zip = request.query.get("format") == "zip"

@@ -1,5 +1,6 @@
-"""The summary as text, card and JSON: sections in a fixed order, each point with the pages
-its words stand on, within a length budget.
+"""The summary as text and JSON: sections in a fixed order, each point with the pages its words
+stand on, within a length budget. The chat's card is drawn from the typed `DocumentSummary` in
+bot/render/chat_cards.py, with the sections and lines of this module.
 
 Budget: never more than 40 % of the source (MAX_SHARE leaves room for the marks) and about a
 screen in Teams for a short paper. What goes first when it does not fit: Anlagen beyond a
@@ -17,8 +18,8 @@ from typing import Any
 
 from indexer.model import Chunk
 from kiw_common.citations import page_label
-from skills import cardkit
 from skills.grounding import citation_for, citation_json
+from skills.results import CitedPoint, DocumentSummary
 from skills.summary.document import Quote, Statement
 from skills.types import Citation
 from skills.wording import count_of
@@ -125,68 +126,50 @@ class Numbering:
         return next((c for c in on_page if wanted in squeeze(c.text)), on_page[0])
 
 
-def _line(point: dict[str, Any]) -> str:
-    pages = point["pages"]
-    where = ""
-    if pages:
-        where = f" ({page_label(pages)})"
-    marks = "".join(f"[{n}]" for n in point["citations"])
-    return f"{point['text']} {marks}{where}".strip()
+def point_line(point: CitedPoint) -> str:
+    """ "Text [1][2] (S. 4–5)": a statement, the sources it rests on and its pages."""
+    where = f" ({page_label(point.pages)})" if point.pages else ""
+    marks = "".join(f"[{n}]" for n in point.citations)
+    return f"{point.text} {marks}{where}".strip()
 
 
-def _blocks(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], bool]]:
-    """(heading, points, as a list?) in the order a council member reads them."""
-    proposal = data["decision_proposal"]
-    administration = data["administration"]
+def sections(summary: DocumentSummary) -> list[tuple[str, list[CitedPoint], bool]]:
+    """(heading, points, as a list?) in the order a council member reads them; the chat's card
+    (bot/render/chat_cards.py) and the text below show the same."""
+    proposal, administration = summary.decision_proposal, summary.administration
     return [
-        (proposal["label"] if proposal else "", [proposal] if proposal else [], False),
+        (proposal.label if proposal else "", [proposal] if proposal else [], False),
         ("Stellungnahme der Verwaltung", [administration] if administration else [], False),
-        ("Kernaussagen", data["key_points"], True),
-        ("Finanzielle Auswirkungen", data["finance"], True),
-        ("Fristen/Termine", data["consultation"] + data["deadlines"], True),
-        ("Anlagen", data["attachments"], True),
+        ("Kernaussagen", list(summary.key_points), True),
+        ("Finanzielle Auswirkungen", list(summary.finance), True),
+        ("Fristen/Termine", [*summary.consultation, *summary.deadlines], True),
+        ("Anlagen", list(summary.attachments), True),
     ]
 
 
-def render_text(title: str, data: dict[str, Any], ai: bool, note: str) -> str:
-    lines = [f"Zusammenfassung: {title}", AI_LABEL if ai else EXTRACT_LABEL]
-    if note:
-        lines.append(note)
-    for heading, points, as_list in _blocks(data):
+def render_text(summary: DocumentSummary, ai: bool) -> str:
+    """The summary as plain text: the skill's `SkillResult.text`, which the length budget
+    measures and the CLI prints."""
+    lines = [f"Zusammenfassung: {summary.title}", AI_LABEL if ai else EXTRACT_LABEL]
+    if summary.note:
+        lines.append(summary.note)
+    for heading, points, as_list in sections(summary):
         if points:
             lines += ["", f"{heading}:"]
-            lines += [f"- {_line(p)}" if as_list else _line(p) for p in points]
-    more = data.get("more_attachments") or 0
+            lines += [f"- {point_line(p)}" if as_list else point_line(p) for p in points]
+    more = summary.more_attachments
     if more:
-        if not data["attachments"]:
+        if not summary.attachments:
             lines += ["", "Anlagen:"]
         lines.append(
             f"- … und {count_of(more, 'weitere Anlage', 'weitere Anlagen')}"
-            if data["attachments"]
+            if summary.attachments
             else f"- {count_of(more, 'Anlage', 'Anlagen')}"
         )
-    if data.get("results"):
+    if summary.results:
         lines += ["", "Ergebnis laut Ratsinformationssystem:"]
-        lines += [f"- {r}" for r in data["results"]]
+        lines += [f"- {r}" for r in summary.results]
     return "\n".join(lines)
-
-
-def render_card(
-    title: str, data: dict[str, Any], citations: list[Citation], ai: bool, note: str, skill: str
-) -> dict[str, Any]:
-    body = [cardkit.heading(f"Zusammenfassung: {title}")]
-    body.append(cardkit.text_block(AI_LABEL if ai else EXTRACT_LABEL, subtle=True))
-    if note:
-        body.append(cardkit.text_block(note, subtle=True))
-    for heading, points, _as_list in _blocks(data):
-        if points:
-            body.append(cardkit.text_block(f"**{heading}**"))
-            body.append(cardkit.text_block("\n".join(f"- {_line(p)}" for p in points)))
-    if data.get("results"):
-        body.append(cardkit.text_block("**Ergebnis laut Ratsinformationssystem**"))
-        body.append(cardkit.text_block("\n".join(f"- {r}" for r in data["results"])))
-    body.extend(cardkit.citation_list(citations))
-    return cardkit.card(body, cardkit.feedback_actions(skill))
 
 
 def budget(source_chars: int, pages: int, title: str = "") -> int:

@@ -73,8 +73,9 @@ async def test_bad_inventory_lists_problems() -> None:
     result = await SKILL.run(SkillRequest(text="", attachments=(bad,)), ctx())
     assert result.outcome == "bad_input"
     assert "Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in result.text
-    assert result.card is not None and "Spalte fehlt" in str(result.card)
-    assert_valid_card(result.card)
+    card, feedback = result_card(result)  # the chat's card of the typed InventoryProblems
+    assert card is not None and "Spalte fehlt" in str(card) and not feedback
+    assert_valid_card(card)
 
 
 async def test_without_attachment_explains_what_to_send() -> None:
@@ -143,4 +144,4 @@ async def test_the_result_is_typed_and_takes_typed_options() -> None:
     refused = await SKILL.run(request, ctx())
     assert refused.outcome == "bad_input"
     assert isinstance(refused.payload, InventoryProblems)
-    assert refused.payload.file_name == "notizen.txt" and refused.payload.lines
+    assert refused.payload.file_name == "notizen.txt" and refused.payload.problems

@@ -15,6 +15,7 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from bot.render.chat_cards import result_card
 from kiw_common.openai_connection import OpenAIConnection
 from skills import summarise
 from skills.generator.base import Generator
@@ -368,7 +369,7 @@ async def test_a_summary_without_a_model_is_labelled_an_extract_on_the_card(
     assert result.ai_generated is False
     assert "Auszug aus den Quellen, nicht KI-formuliert" in result.text
     assert "Auszug aus den Quellen, nicht KI-formuliert" in json.dumps(
-        result.card, ensure_ascii=False
+        result_card(result)[0], ensure_ascii=False
     )
 
 

@@ -16,7 +16,7 @@ from indexer.model import COUNCIL, Chunk
 from skills import allris_search, policy_qa
 from skills.allris_papers import paper_of
 from skills.context import SkillConfig
-from skills.results import Paper, PaperList
+from skills.results import CitedPoint, DocumentSummary, Paper, PaperList
 from skills.summary.render import render_text
 from skills.types import SkillOptions, SkillRequest
 from skills.wording import clip, committee_label, count_of, german_quotes
@@ -83,19 +83,9 @@ def test_extension_snippet_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 
 def test_attachment_overflow_counts_one_in_the_singular() -> None:
-    attachment = {"text": "Lageplan", "citations": [], "pages": []}
-    data = {
-        "decision_proposal": None,
-        "administration": None,
-        "key_points": [],
-        "finance": [],
-        "consultation": [],
-        "deadlines": [],
-        "attachments": [attachment],
-        "more_attachments": 1,
-    }
-    assert "… und 1 weitere Anlage" in render_text("Titel", data, False, "")
-    assert "1 weitere Anlagen" not in render_text("Titel", data, False, "")
+    summary = DocumentSummary("Titel", attachments=(CitedPoint("Lageplan"),), more_attachments=1)
+    assert "… und 1 weitere Anlage" in render_text(summary, False)
+    assert "1 weitere Anlagen" not in render_text(summary, False)
 
 
 def test_no_answer_names_the_right_contact_per_question() -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.pipeline import Outcome
 from bot.teams.replies import reply_activity
-from skills import cardkit
 from skills.cardkit import CONTENT_TYPE, FEEDBACK_VERB
 from skills.registry import all_skills, skill_named
+from skills.results import Paper, PaperList
 from skills.router import Route
 from skills.types import SkillResult
 from tests.bot.card_schema import assert_valid_card
@@ -70,14 +70,9 @@ async def test_channel_answer_is_one_message_and_a_vote_replaces_the_buttons(
 
 def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
     skill = skill_named(all_skills(), "allris_search")
-    answer_card = cardkit.card(
-        [cardkit.text_block("1 Vorgang, Seite 1")],
-        [
-            cardkit.submit_action("Mehr Treffer", {"command": "suche"}),
-            *cardkit.feedback_actions(skill.name),
-        ],
-    )
-    result = SkillResult(text="1 Vorgang", card=answer_card, outcome="ok", grounded=True)
+    paper = Paper("p1", "Radverkehr", "VO/2026/1", None, (), "Antrag", None, "Radwege")
+    page = PaperList("Radverkehr", (paper,), total=6)  # more than one page: „Mehr Treffer“
+    result = SkillResult(text="6 Vorgänge", payload=page, outcome="ok", grounded=True)
     for scope in ("personal", "groupChat", "team"):
         reply = reply_activity(
             Outcome(Route(skill, "suche", "x", "command"), result, None, 1.0), scope, [skill]

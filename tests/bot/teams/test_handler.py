@@ -13,7 +13,7 @@ import pytest
 
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
-from skills.results import Answer
+from skills.results import Answer, CitedPoint, DocumentSummary
 from skills.types import Citation, SkillError, SkillOptions, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
@@ -679,14 +679,12 @@ async def test_file_sent_without_words_goes_to_the_matching_skill(
 async def test_skill_card_is_sent_once_without_citation_markers(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    from skills import cardkit
-
     citation = Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")
 
     async def _carded(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         text = "Zusammenfassung: Vorlage\nKernaussagen: Radwege [1]."
-        card = cardkit.card([cardkit.text_block(text)], cardkit.feedback_actions("summarise"))
-        return SkillResult(text=text, card=card, citations=[citation], ai_generated=True)
+        summary = DocumentSummary("Vorlage", key_points=(CitedPoint("Radwege", citations=(1,)),))
+        return SkillResult(text=text, payload=summary, citations=[citation], ai_generated=True)
 
     carded = Skill("summarise", ("zusammenfassen",), "Fassen", "Fasst.", False, _carded)
     bot = await start_bot(
@@ -709,19 +707,10 @@ async def test_skill_card_is_sent_once_without_citation_markers(
     assert_valid_card(reply.body["attachments"][0]["content"])
 
 
-async def test_citation_style_card_sends_the_skills_card_instead_of_text(
+async def test_citation_style_card_sends_the_answers_card_instead_of_text(
     aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
 ) -> None:
-    from skills import cardkit
-
-    async def _answer_with_card(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-        result = await _answer(request, ctx)
-        result.card = cardkit.card([cardkit.text_block(result.text)])
-        return result
-
-    bot = await _answering_bot(
-        aiohttp_client, connector, data_dir, _answer_with_card, citation_style="card"
-    )
+    bot = await _answering_bot(aiohttp_client, connector, data_dir, _answer, citation_style="card")
     await _post_ok(bot, message("frage Darf ich?", connector.service_url))
     [reply] = connector.messages()
     assert "text" not in reply.body
