@@ -9,6 +9,17 @@ result line before them. Sentence splitting then sees one long run that shares m
 question's words, and quotes it. `readable` drops checkbox lines and sets the other furniture
 apart as its own blocks (a blank line ends a sentence, skills/german.py `split_sentences`); the
 words of the prose are unchanged, so a quoted sentence stands in the paper as written.
+
+Results are the exception that gets one character more. A protocol writes its vote as a line
+without a final full stop ("Abstimmungsergebnis: Mehrheitlich abgelehnt (7 Ja, 38 Nein)"),
+often run into the chair's next words, and the overview lists each consultation's result the
+same way ("- Gemeinderat 21.11.2023 (Entscheidung): mehrheitlich abgelehnt"); the reader
+takes a short line without a full stop for a heading and never quotes it. Such a result is set
+apart as a sentence of its own and ends with a full stop, and so does the decision text a
+protocol puts right before its result ("Beschluss: Kenntnisnahme von der Vorlage"). Likewise
+a list of bulleted items without full stops under a lead-in that ends with a colon ("… die
+Schließzeiten wie folgt festzulegen:" • "Sommerferienwoche 3, …") is read as one sentence,
+the items joined with semicolons: alone, each item would be a heading.
 """
 
 from __future__ import annotations
@@ -29,16 +40,34 @@ _SPEAKER = re.compile(
     r"^(?:(?:Der|Die)\s+Vorsitzende|(?:Stadtr(?:at|ätin)|Bürgermeister(?:in)?|"
     r"Oberbürgermeister(?:in)?)\s+[^:]{1,60})\s*:"
 )
+# A protocol's vote: "Abstimmungsergebnis:" and the result after it, up to a blank line or the
+# protocol's next part (the chair's words, a speaker, the signature), whichever comes first.
+_RESULT = re.compile(r"\bAbstimmungsergebnis:[ \t]*")
+_RESULT_END = re.compile(
+    r"\n[ \t]*\n|\s(?=(?:Der|Die)\s+Vorsitzende\b|(?:Erste[rn]?\s+)?(?:Ober)?[Bb]ürgermeister"
+    r"(?:in)?\s|Zur\s+Beurkundung\b|Stadtr(?:at|ätin)\s|Ich\s+rufe\b)"
+)
+_MAX_RESULT = 300  # a result runs a few lines at most; longer is no result line
+# A consultation with its result in the index's overview ("- Gemeinderat 21.11.2023
+# (Entscheidung): mehrheitlich abgelehnt").
+_CONSULTATION_RESULT = re.compile(r"^\s*-\s+[^\n]*\([^()\n]+\):\s*\S[^\n]*$")
+_ENDS_SENTENCE = (".", "!", "?", ":", ";")
+# A bulleted item as the extractor writes it.
+_BULLET = re.compile(r"^\s*(?:[•▪◦●*−–]|-(?=\s))\s*(?=\S)")
+_MAX_ITEMS = 12
+_MAX_LIST = 500  # the items' length; a longer run is no short list
 
 
 def readable(text: str) -> str:
     """`text` without checkbox lines, with header fields, page headers and speaker turns set
-    apart as blocks of their own."""
+    apart as blocks of their own, and results and listed items as sentences."""
     out: list[str] = []
-    for line in text.split("\n"):
+    for line in _with_lists(_with_results(text).split("\n")):
         stripped = line.strip()
         if _CHECKBOX.search(stripped):
             out.append("")
+        elif _CONSULTATION_RESULT.match(line):
+            out.extend(["", _full_stop(stripped), ""])
         elif _FURNITURE.match(stripped):
             out.extend(["", line, ""])
         elif _SPEAKER.match(stripped):
@@ -46,3 +75,54 @@ def readable(text: str) -> str:
         else:
             out.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+
+
+def _with_results(text: str) -> str:
+    """Each "Abstimmungsergebnis: …" as a sentence of its own (and the text before it ended)."""
+    pieces: list[str] = []
+    at = 0
+    for found in _RESULT.finditer(text):
+        if found.start() < at:
+            continue  # inside the result before it
+        rest = text[found.end() : found.end() + _MAX_RESULT + 1]
+        end = _RESULT_END.search(rest)
+        result = " ".join((rest[: end.start()] if end else rest).split())
+        if not result or len(result) > _MAX_RESULT:
+            continue
+        before = text[at : found.start()].rstrip()
+        pieces.append(_full_stop(before) if before.strip() else before)
+        pieces.append(f"\n\nAbstimmungsergebnis: {_full_stop(result)}\n\n")
+        at = found.end() + (end.end() if end else len(rest))
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _with_lists(lines: list[str]) -> list[str]:
+    """A lead-in that ends with a colon and the bulleted items below it as one sentence, when
+    the items are no sentences themselves ("… wie folgt festzulegen: • Weihnachtsferienwoche 1
+    • Sommerferienwoche 3, Sommerferienwoche 4" -> "… festzulegen: Weihnachtsferienwoche 1;
+    Sommerferienwoche 3, Sommerferienwoche 4.")."""
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        items: list[str] = []
+        if line.rstrip().endswith(":") and not _FURNITURE.match(line.strip()):
+            for following in lines[k + 1 : k + 1 + _MAX_ITEMS]:
+                bullet = _BULLET.match(following)
+                if not bullet:
+                    break
+                items.append(following[bullet.end() :].strip())
+        listed = "; ".join(items)
+        if items and len(listed) <= _MAX_LIST and not all(i.endswith(".") for i in items):
+            joined = f"{line.strip()} {listed}"
+            out.extend([_full_stop(joined), ""])  # the lead-in may begin on lines above
+            k += 1 + len(items)
+        else:
+            out.append(line)
+            k += 1
+    return out
+
+
+def _full_stop(text: str) -> str:
+    return text if text.rstrip("“”\"'»«)").endswith(_ENDS_SENTENCE) else f"{text}."

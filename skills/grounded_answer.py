@@ -22,7 +22,8 @@ from indexer.model import COUNCIL, Hit, SearchQuery
 from kiw_common.citations import citation_label
 from skills.context import SkillContext
 from skills.council_text import readable
-from skills.generator.base import Passage
+from skills.council_votes import asks_for_vote, recorded_results, vote_topic
+from skills.generator.base import EXTRACT_NOTE, Generated, Passage
 from skills.german import (
     STOPWORDS,
     detect_language,
@@ -158,6 +159,11 @@ async def answer_question(
     # extractive generator needs the kind of answer asked for in that sentence; a model is
     # given the passages that speak about the question and judges that itself (KEINE_AUSSAGE).
     typed = ctx.generator.name == "extractive"
+    votes = collection == COUNCIL and typed and asks_for_vote(question)
+    # A vote question's "abgestimmt", "durchgekommen" say what is asked, not what about: the
+    # reader (gate and extract) looks for the paper's topic, the recorded vote is added below.
+    asked = vote_topic(question) if votes else question
+    about = vote_topic(search_text) if votes else search_text
     found = hits
     if collection == COUNCIL:
         # Passages read and quoted without the papers' form furniture (skills/council_text.py);
@@ -167,7 +173,7 @@ async def answer_question(
         passages_read = [
             replace(p, ranked=i < retrieved.ranked) for i, p in enumerate(passages_from_hits(hits))
         ]
-        reading = read(question, passages_read, about=search_text, typed=typed)
+        reading = read(asked, passages_read, about=about, typed=typed)
         answering = reading.passages()
         if not answering:
             supported: list[Hit] = []
@@ -182,6 +188,8 @@ async def answer_question(
     out = GroundedAnswer(text="", language=language, hits=found)
     out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:
+        if votes and query.doc_id:  # the named paper's vote is the answer (council_votes.py)
+            return await _with_votes(out, Generated(text=""), [], query.doc_id, request, ctx)
         return out
     passages: list[Passage] = [
         replace(p, ranked=passages_read[hits.index(hit)].ranked)
@@ -196,13 +204,15 @@ async def answer_question(
 
     start = time.perf_counter()
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
-        generated = await ctx.generator.answer(
-            question, passages, language=language, on_text=preview
-        )
+        generated = await ctx.generator.answer(asked, passages, language=language, on_text=preview)
         checked = validate_answer(generated.text, passages) if generated.text else generated
         step["cited"] = len(checked.cited)
         step["dropped"] = len(set(generated.cited) - set(checked.cited))
     out.generation_ms = (time.perf_counter() - start) * 1000
+    if votes and (checked.cited or query.doc_id):
+        by_n = {p.n: p for p in passages}
+        paper = query.doc_id or by_n[checked.cited[0]].chunk.doc_id
+        return await _with_votes(out, checked, passages, paper, request, ctx)
     if not checked.cited:
         return out
     cited = renumber(checked, passages)
@@ -210,6 +220,38 @@ async def answer_question(
     out.citations = cited.citations
     out.grounded = True
     out.ai_generated = generated.ai_generated
+    return out
+
+
+async def _with_votes(
+    out: GroundedAnswer,
+    answered: Generated,
+    passages: list[Passage],
+    doc_id: str,
+    request: SkillRequest,
+    ctx: SkillContext,
+) -> GroundedAnswer:
+    """`answered` (the extract so far, maybe empty) with the recorded votes of the paper
+    `doc_id` quoted after it (skills/council_votes.py); `out` unchanged when there are none."""
+    chunks = await ctx.index.document_chunks(doc_id, request.access)
+    results = [(c, s) for c, s in recorded_results(chunks) if s not in answered.text]
+    request.trace.add("recorded_votes", found=len(results))
+    if not results and not answered.cited:
+        return out
+    passages = list(passages)
+    lines = [answered.text] if answered.cited else [EXTRACT_NOTE[out.language]]
+    cited = list(answered.cited)
+    numbers = {p.chunk.id: p.n for p in passages}
+    for chunk, sentence in results:
+        n = numbers.get(chunk.id) or len(passages) + 1
+        if n > len(passages):
+            passages.append(Passage(n=n, chunk=replace(chunk, text=readable(chunk.text))))
+        lines.append(f"„{sentence}“ [{n}]")
+        cited.append(n)
+    generated = Generated(text="\n".join(lines), cited=cited)
+    numbered = renumber(validate_answer(generated.text, passages), passages)
+    out.text, out.citations, out.grounded = numbered.text, numbered.citations, True
+    out.ai_generated = answered.ai_generated
     return out
 
 

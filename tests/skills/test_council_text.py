@@ -1,13 +1,17 @@
 """Council papers are read without their PDF furniture (skills/council_text.py), over real
-Karlsruhe papers: a form's checkbox block no longer glues onto the sentence below it."""
+Karlsruhe papers: a form's checkbox block no longer glues onto the sentence below it, and a
+protocol's result line is a sentence the reader can quote."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from skills import allris_search
 from skills.council_text import readable
+from skills.generator.base import Passage
 from skills.german import split_sentences
+from skills.reader.sentences import sentences_of
 from skills.types import SkillOptions, SkillRequest
 from tests.skills.helpers import sample_context
 from tests.skills.karlsruhe import PAPERS, paper_chunks
@@ -45,3 +49,67 @@ async def test_a_question_is_answered_with_the_sentence_not_the_form(tmp_path: P
     assert "Hohenwettersbach, Stupferich und Wettersbach" in answer
     assert "Relevanz" not in answer and "[x]" not in answer
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{WATER}"}
+
+
+# 2026/0279, Beschlussvorlage "Klarstellung zur Flächendarstellung Teil-Flächennutzungsplan
+# Windenergie" (vo/54436): its protocol runs the vote into the chair's next words.
+WIND = 54436
+
+
+def test_a_protocol_result_is_a_sentence_of_its_own_with_a_full_stop() -> None:
+    protocol = next(c for c in paper_chunks(WIND) if "Abstimmungsergebnis:" in c.text)
+    assert "Abstimmungsergebnis: Mehrheitliche Zustimmung (41 JA-Stimmen, 4 Nein-Stimmen) Der" in (
+        " ".join(protocol.text.split())
+    )
+    sentences = split_sentences(readable(protocol.text))
+    assert "Abstimmungsergebnis: Mehrheitliche Zustimmung (41 JA-Stimmen, 4 Nein-Stimmen)." in (
+        sentences
+    )
+    # The reader takes it for a sentence, not for a heading it would never quote.
+    read = sentences_of([Passage(n=1, chunk=replace(protocol, text=readable(protocol.text)))])
+    assert any(s.text.startswith("Abstimmungsergebnis: Mehrheitliche") for s in read)
+
+
+def test_results_on_their_own_lines_and_the_decision_before_them_end_as_sentences() -> None:
+    text = (
+        "Beschluss:\nKenntnisnahme von der Vorlage\nAbstimmungsergebnis: \nEinstimmige "
+        "Zustimmung (44 Ja) \n \n \nDer Vorsitzende ruft Tagesordnungspunkt 7 zur Behandlung auf."
+    )
+    assert split_sentences(readable(text)) == [
+        "Beschluss: Kenntnisnahme von der Vorlage.",
+        "Abstimmungsergebnis: Einstimmige Zustimmung (44 Ja).",
+        "Der Vorsitzende ruft Tagesordnungspunkt 7 zur Behandlung auf.",
+    ]
+
+
+def test_a_consultation_result_in_the_overview_is_a_sentence_one_without_result_is_not() -> None:
+    overview = (
+        "Beratungsfolge:\n- Integrationsausschuss 03.07.2026 (Vorberatung)\n"
+        "- Gemeinderat 28.07.2026 (Entscheidung): mehrheitlich beschlossen\nDokumente: Vorlage"
+    )
+    sentences = split_sentences(readable(overview))
+    assert "Gemeinderat 28.07.2026 (Entscheidung): mehrheitlich beschlossen." in sentences
+    assert "Integrationsausschuss 03.07.2026 (Vorberatung)" in sentences  # a list line as before
+
+
+def test_a_word_result_in_running_prose_is_left_as_written() -> None:
+    prose = "Die Abstimmungsergebnisse des Gemeinderates stehen weiterhin im Netz."
+    assert readable(prose) == prose
+
+
+# 2025/0952, Informationsvorlage "Schließzeiten Schulkindbetreuung" (vo/52458): the closing
+# weeks stand as bullets under "… wie folgt festzulegen:".
+CLOSING = 52458
+
+
+def test_bullets_under_a_lead_in_are_read_with_it_as_one_sentence() -> None:
+    passage = next(c for c in paper_chunks(CLOSING) if "• Sommerferienwoche 3" in c.text)
+    sentences = split_sentences(readable(passage.text))
+    listed = next(s for s in sentences if "wie folgt festzulegen:" in s)
+    assert listed.endswith(
+        "festzulegen: Weihnachtsferienwoche 1 (die Tage vom 24.12. bis einschließlich mindestens "
+        "01.01.); Sommerferienwoche 3, Sommerferienwoche 4, Sommerferienwoche 5."
+    )
+    # Items that are sentences themselves stay sentences.
+    rules = "Folgende Zeiten sind zu beachten:\n- Täglich 9 Uhr bis 23 Uhr.\n- Ab 22 Uhr Ruhe."
+    assert split_sentences(readable(rules)) == split_sentences(rules)
