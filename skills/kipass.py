@@ -1,32 +1,24 @@
-"""`kipass`: the user's own KI-Pass status, and the cards the gate shows when it refuses.
+"""`kipass`: the user's own KI-Pass status, and the wording the gate's refusal shares with it.
 
-Works without a KI-Pass (that is the point: it tells the user how to get one). Cards are data
-files (skills/templates/kipass_*.json) with `${name}` placeholders and `$when` conditions, the
-Adaptive Card templating syntax, filled by `render_template` below.
+Works without a KI-Pass (that is the point: it tells the user how to get one). Returns the
+typed `KipassStatus` (the gate's refusal is a `Refusal`); their chat cards are drawn in
+bot/render/chat_cards.py from the templates bot/cards/kipass_*.json.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 from graph.principal import KIPASS_STEPS, NO_EXPIRY, Principal
 from indexer.model import PUBLIC
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
-from skills.results import KipassStatus, Refusal
+from skills.results import KipassStatus
 from skills.types import SkillRequest, SkillResult
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 REMINDER_DAYS = 30  # a KI-Pass ending within this many days gets a reminder
-
-PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 # German labels of well-known access groups; others are shown as they are named.
 GROUP_LABELS = {PUBLIC: "öffentliche Dokumente"}
@@ -40,46 +32,6 @@ FACTION_LABELS = {
     "bfl": "BfL",
     "freie-waehler": "Freie Wähler",
 }
-
-
-# ---------------------------------------------------------------- templates
-
-
-@cache
-def _template(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((TEMPLATES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-def render_template(name: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Fill `${key}` placeholders; drop objects whose `$when` key names a falsy value.
-
-    A string that is exactly one placeholder takes the value as it is (a list of facts stays a
-    list); placeholders inside longer strings are replaced by the value's text.
-    """
-
-    def fill(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: fill(v) for k, v in node.items() if k != "$when"}
-        if isinstance(node, list):
-            return [
-                fill(item)
-                for item in node
-                if not (
-                    isinstance(item, dict) and "$when" in item and not values.get(item["$when"])
-                )
-            ]
-        if isinstance(node, str):
-            whole = PLACEHOLDER.fullmatch(node)
-            if whole:
-                return values[whole.group(1)]
-            return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), node)
-        return node
-
-    card: dict[str, Any] = fill(copy.deepcopy(_template(name)))
-    if card.get("actions") == []:
-        del card["actions"]  # every button was conditional and none applies
-    return card
 
 
 # ---------------------------------------------------------------- wording
@@ -202,45 +154,6 @@ def expiry_reminder(principal: Principal, today: date) -> str:
 
 
 # ---------------------------------------------------------------- status (the skill)
-
-
-def status_card(status: KipassStatus) -> dict[str, Any]:
-    """The status as the chat's card (Adaptive Card 1.5, skills/templates/kipass_status.json;
-    bot/render/chat_cards.py draws it with this)."""
-    title, url = status.link or ("", "")
-    return render_template(
-        "kipass_status",
-        {
-            "headline": status.headline,
-            "headline_color": "Good" if status.valid else "Attention",
-            "reminder": status.reminder,
-            "facts": [{"title": t, "value": v} for t, v in status.facts],
-            "steps": [{"title": t, "value": v} for t, v in status.steps],
-            "next_step": status.next_step,
-            "contact": status.contact,
-            "training_title": title,
-            "training_url": url,
-        },
-    )
-
-
-def refusal_card(refusal: Refusal) -> dict[str, Any]:
-    """The gate's refusal as the chat's card (skills/templates/kipass_refusal.json)."""
-    title, url = refusal.link or ("", "")
-    return render_template(
-        "kipass_refusal",
-        {
-            "title": refusal.title,
-            "message": refusal.message,
-            "steps_heading": "Ihre Schritte zum KI-Pass",
-            "steps": [{"title": t, "value": v} for t, v in refusal.steps],
-            "next_step": refusal.next_step,
-            "contact": refusal.contact,
-            "training_title": title,
-            "training_url": url,
-            "show_status_button": refusal.offer_status,
-        },
-    )
 
 
 def status_result(principal: Principal, today: date, config: SkillConfig) -> SkillResult:

@@ -1,8 +1,10 @@
 """The cards the bot itself sends, filled from JSON templates beside this file.
 
 Templates are data (`*.json`): a string leaf that is exactly `${name}` is replaced by
-the value (which may be a list or object); `${name}` inside a longer string is replaced by text.
-Values are never re-read as templates, so user text cannot inject placeholders. After filling,
+the value (which may be a list or object); `${name}` inside a longer string is replaced by text;
+an element with `"$when": "name"` stays only when that value is truthy (the Adaptive Card
+templating syntax). Values are never re-read as templates, so user text cannot inject
+placeholders. After filling,
 empty text blocks, empty containers and empty action lists are dropped (Teams renders them as
 gaps).
 """
@@ -68,10 +70,17 @@ def _substitute(node: Any, values: dict[str, Any]) -> Any:
             return copy.deepcopy(values[whole.group(1)])
         return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), node)
     if isinstance(node, list):
-        return [_substitute(item, values) for item in node]
+        return [_substitute(item, values) for item in node if _wanted(item, values)]
     if isinstance(node, dict):
-        return {key: _substitute(value, values) for key, value in node.items()}
+        return {key: _substitute(value, values) for key, value in node.items() if key != "$when"}
     return node
+
+
+def _wanted(element: Any, values: dict[str, Any]) -> bool:
+    """False for an element whose `$when` names a value that is missing or falsy."""
+    return not (isinstance(element, dict) and "$when" in element) or bool(
+        values.get(element["$when"])
+    )
 
 
 def _is_empty(element: Any) -> bool:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot import cards
 from kiw_common.vocabulary import Citation
 from prioritisation.inventory import problem_lines
 from prioritisation.report import de
 from skills import cardkit
-from skills.kipass import refusal_card, status_card
 from skills.policy_qa import PRIVACY_NOTE
 from skills.prioritise import CHAT_PROBLEMS, FIX_AND_RESEND, TOP_N, plan_line, ranking_line
 from skills.results import (
@@ -205,3 +205,38 @@ def summary_card(summary: DocumentSummary, citations: Sequence[Citation], *, ai:
         body.append(cardkit.text_block("\n".join(f"- {r}" for r in summary.results)))
     body.extend(cardkit.citation_list(list(citations)))
     return cardkit.card(body)
+
+
+def status_card(status: KipassStatus) -> Card:
+    """`kipass`: the person's own KI-Pass (bot/cards/kipass_status.json)."""
+    title, url = status.link or ("", "")
+    return cards.fill(
+        "kipass_status",
+        headline=status.headline,
+        headline_color="Good" if status.valid else "Attention",
+        reminder=status.reminder,
+        facts=[{"title": t, "value": v} for t, v in status.facts],
+        steps=[{"title": t, "value": v} for t, v in status.steps],
+        next_step=status.next_step,
+        contact=status.contact,
+        training_title=title,
+        training_url=url,
+    )
+
+
+def refusal_card(refusal: Refusal) -> Card:
+    """The gate's refusal: why, the steps to the KI-Pass, what next, whom to ask
+    (bot/cards/kipass_refusal.json)."""
+    title, url = refusal.link or ("", "")
+    return cards.fill(
+        "kipass_refusal",
+        title=refusal.title,
+        message=refusal.message,
+        steps_heading="Ihre Schritte zum KI-Pass",
+        steps=[{"title": t, "value": v} for t, v in refusal.steps],
+        next_step=refusal.next_step,
+        contact=refusal.contact,
+        training_title=title,
+        training_url=url,
+        show_status_button=refusal.offer_status,
+    )

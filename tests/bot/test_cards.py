@@ -188,3 +188,32 @@ def test_welcome_is_short_and_leaves_the_examples_to_the_prompt_starters() -> No
     assert [el["type"] for el in card["body"]] == ["TextBlock"] * 3
     words = sum(len(el["text"].split()) for el in card["body"])
     assert words <= 60 and "„hilfe“" in card["body"][1]["text"]
+
+
+def test_fill_keeps_an_element_only_when_its_when_value_is_set() -> None:
+    card = cards.fill(
+        "kipass_refusal",
+        title="T",
+        message="M",
+        steps_heading="S",
+        steps=[],
+        next_step="",
+        contact="C",
+        training_url="",
+        show_status_button=False,
+    )
+    assert card["body"][0]["text"] == "T"
+    assert "S" not in [item.get("text") for item in card["body"]]  # "$when": "steps"
+    assert all("$when" not in str(item) for item in card["body"])
+    assert "actions" not in card  # every button was conditional and none applies
+    shown = cards.fill(
+        "kipass_refusal",
+        title="T",
+        message="M",
+        contact="C",
+        steps=[{"title": "Schulung", "value": "offen"}],
+        steps_heading="S",
+        show_status_button=True,
+    )
+    assert "S" in [item.get("text") for item in shown["body"]]
+    assert [a["title"] for a in shown["actions"]] == ["Meinen KI-Pass-Status anzeigen"]

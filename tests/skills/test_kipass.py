@@ -131,25 +131,6 @@ async def test_kipass_skill_passes_the_gate_without_kipass() -> None:
     assert result.data["kipass"] == "none"
 
 
-def test_render_template_fills_and_drops() -> None:
-    card = kipass.render_template(
-        "kipass_refusal",
-        {
-            "title": "T",
-            "message": "M",
-            "steps_heading": "S",
-            "steps": [],
-            "next_step": "",
-            "contact": "C",
-            "training_url": "",
-            "show_status_button": False,
-        },
-    )
-    assert card["body"][0]["text"] == "T"
-    assert all("$when" not in str(item) for item in card["body"])
-    assert "actions" not in card
-
-
 async def test_groups_are_shown_by_display_name_never_by_raw_id() -> None:
     groups = frozenset({"fraktion-gruene", "ki-werkstatt-admins", "intern-xyz", "public"})
     names = {"fraktion-gruene": "Grüne im Rathaus", "ki-werkstatt-admins": "KI-Werkstatt"}
