@@ -113,6 +113,9 @@ class IndexJob:
                 writing = asyncio.create_task(self._write(batch, documents))
             if writing is not None:
                 await writing
+            # Nothing is parsed any more: the parser workers' memory is freed before the long
+            # embedding step starts its own workers (peak RSS of the run, docs/search.md).
+            self._parsing.close()
             await self._embed_passages()
         finally:
             if writing is not None and not writing.done():

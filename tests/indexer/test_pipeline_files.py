@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from reportlab.pdfgen import canvas
 from indexer.checkpoint import Checkpoint
 from indexer.chunking import Passage
 from indexer.embedded import EmbeddedIndex
+from indexer.encoders import E5Encoder
 from indexer.files import FilesSource, FrontMatterError, split_front_matter
 from indexer.jobs import index_files
 from indexer.model import POLICIES, PUBLIC, Chunk
@@ -236,3 +238,37 @@ async def test_a_file_that_kills_its_parser_process_is_skipped(
     assert await index.document_ids() == {f"file:p/gut{n}.txt" for n in range(4)}
     for n in range(4):
         assert await chunks(index, f"file:p/gut{n}.txt")
+
+
+class CountsChildProcesses(E5Encoder):
+    """The real encoder; records how many child processes are alive when a batch arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.children_seen: list[int] = []
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        self.children_seen.append(len(multiprocessing.active_children()))
+        return super().embed_passages(texts)
+
+
+async def test_the_parser_workers_end_before_the_embedding_step(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    # The embedding step of a large run takes the better part of an hour; the parser
+    # processes would only hold memory meanwhile.
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"regel{n}.md").write_text(
+            f"# Regel {n}\n\nDienstreisen sind {n} Tage vorher zu beantragen."
+        )
+    encoder = CountsChildProcesses()
+    index = EmbeddedIndex(data_dir / "index", encoder=encoder)
+    checkpoint = Checkpoint.load(data_dir / "ck.json", source="t")
+    source = FilesSource([folder], collection=POLICIES, checkpoint=checkpoint, root=tmp_path)
+    job = IndexJob(source, IndexSink(index), checkpoint, parse_workers=1, dedupe=False)
+    summary = await job.run()
+    await index.close()
+    assert summary.changed == 3 and summary.embedded == 3
+    assert encoder.children_seen == [0]
