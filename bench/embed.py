@@ -86,6 +86,8 @@ async def main() -> int:
 
     def progress(done: int, total: int) -> None:
         elapsed = time.perf_counter() - started
+        if not done:  # the step begins (embed_pending reports 0 first)
+            return
         if not first_batch:
             first_batch.append(elapsed)
         if args.seconds and elapsed > args.seconds:

@@ -93,6 +93,8 @@ def embed_pending(
         return report
     report.encoder = encoder.name
     total = store.pending_count()
+    if progress is not None and total:
+        progress(0, total)
     while not stopped():
         todo = store.pending(batch_size)
         if not todo:

@@ -55,7 +55,8 @@ class Progress:
             self._files.set_postfix_str(_human(self._bytes), refresh=False)
 
     def vectors(self, done: int, total: int) -> None:
-        """Passages embedded so far of those the embedding step found to do."""
+        """Passages embedded so far of those the embedding step found to do (0 when the step
+        begins: a line says the keyword index is written, the rate counts from there)."""
         now = time.monotonic()
         if not self._vectors_started:
             self._vectors_started = self._last_line = now
@@ -65,6 +66,14 @@ class Progress:
                     desc="Vektoren", unit=" Abschnitt", total=total, position=2, leave=True
                 )
             self._vectors.update(done - self._vectors.n)
+            return
+        if self._lines and done == 0:
+            # The step begins: everything is searchable by its words from now on.
+            print(
+                f"keyword index written; vectors: {total:,} passages to embed",
+                file=sys.stderr,
+                flush=True,
+            )
             return
         if not self._lines or (now - self._last_line < LINE_SECONDS and done < total):
             return

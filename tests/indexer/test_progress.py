@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from indexer.progress import Progress, wants_progress
+from indexer.progress import Progress, vector_line, wants_progress
 
 
 class _Tty(io.StringIO):
@@ -33,3 +33,18 @@ def test_disabled_progress_writes_nothing(capsys: pytest.CaptureFixture[str]) ->
     bar.file(1000)
     bar.close()
     assert capsys.readouterr() == ("", "")
+
+
+def test_without_a_terminal_the_embedding_step_prints_a_line_now_and_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bar = Progress(enabled=False, lines=True)
+    bar.vectors(0, 15_938)  # the step begins
+    bar.vectors(32, 15_938)  # within 30 s of the last line: nothing
+    bar.close()
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "keyword index written; vectors: 15,938 passages to embed\n"
+    assert vector_line(960, 15_938, 480.0) == (
+        "vectors: 960 of 15,938 passages (6 %), 2.0/s, about 125 min left"
+    )
