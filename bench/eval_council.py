@@ -21,14 +21,15 @@ from skills.allris_query import parse_council_query
 from skills.context import SkillContext
 from skills.generator.extractive import ExtractiveGenerator
 from skills.grounded_answer import answer_question
+from skills.results import PaperList
 from skills.types import SkillOptions, SkillRequest
 
 
 def _shown_documents(result: Any) -> list[str]:
     """What Teams shows for a search: the listed papers, or the papers an answer cites."""
-    hits = result.data.get("hits") if isinstance(result.data, dict) else None
-    if hits:
-        return list(dict.fromkeys(str(h["doc_id"]) for h in hits))
+    papers = result.payload.papers if isinstance(result.payload, PaperList) else ()
+    if papers:
+        return list(dict.fromkeys(paper.doc_id for paper in papers))
     return list(dict.fromkeys(c.doc_id for c in result.citations if c.doc_id))
 
 
@@ -68,7 +69,7 @@ async def eval_council(
         t = time.perf_counter()
         result = await allris_search.run(request, ctx)
         ms = (time.perf_counter() - t) * 1000
-        answer = str(result.data.get("answer", ""))
+        answer = str(result.as_json().get("answer", ""))
         row: dict[str, Any] = {"q": q, "split": q.split, "wording": q.wording, "ms": ms,
                                "answer": answer, "named": "names the paper" if q.names_paper
                                else "topic only"}  # fmt: skip

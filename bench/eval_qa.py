@@ -104,11 +104,11 @@ async def eval_policies(
         model_ms = gen.ms if gen and generator.name != "extractive" and subtract_model else 0.0
         latency.append(total_ms - model_ms)
         answered.append(1.0 if result.grounded else 0.0)
-        contains.append(1.0 if fact in result.data.get("answer", "").lower() else 0.0)
+        contains.append(1.0 if fact in result.as_json().get("answer", "").lower() else 0.0)
         for c in result.citations:
             passage = chunk_text.get((c.doc_id, c.heading), c.quote).lower()
             precision.append(1.0 if fact in passage else 0.0)
-        if not result.grounded or fact not in result.data.get("answer", "").lower():
+        if not result.grounded or fact not in result.as_json().get("answer", "").lower():
             failures.append(f"  missed: {item['q']}")
     refused = []
     for question in spec["unanswerable"]:
@@ -265,7 +265,7 @@ async def eval_rules(
             total_ms = (time.perf_counter() - start) * 1000
             gen = request.trace.step("generation")
             model_ms = gen.ms if gen and generator.name != "extractive" and subtract_model else 0.0
-            answer = str(result.data.get("answer", ""))
+            answer = str(result.as_json().get("answer", ""))
             row: dict[str, Any] = {"q": q, "split": q.split, "wording": q.wording, "type": q.kind}
             row["ms"] = total_ms - model_ms
             row["document"] = q.document
@@ -406,7 +406,7 @@ async def eval_summaries(index: EmbeddedIndex) -> dict[str, Any]:
         result = await summarise.run(request, ctx)
         figures[f"{Path(name).stem} ({len(text) // 1000} kB)"] = (
             f"{(time.perf_counter() - t) * 1000:.0f} ms, {result.outcome}, "
-            f"{len(result.data.get('key_points', []))} key points, pages {result.data.get('pages')}"
+            f"{len(result.as_json().get('key_points', []))} key points, pages {result.as_json().get('pages')}"
         )
     data = await asyncio.to_thread(_long_pdf, 200)
     request = SkillRequest(text="", attachments=(Attachment("lang.pdf", "application/pdf", data),))
@@ -416,7 +416,7 @@ async def eval_summaries(index: EmbeddedIndex) -> dict[str, Any]:
     step = request.trace.step("map")
     figures["synthetic PDF, 200 pages"] = (
         f"{elapsed_ms:.0f} ms incl. text extraction, {result.outcome}, "
-        f"partial={result.data.get('partial')}, map groups={step.details.get('groups') if step else None}"
+        f"partial={result.as_json().get('partial')}, map groups={step.details.get('groups') if step else None}"
     )
     return figures
 

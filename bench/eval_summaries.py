@@ -295,7 +295,7 @@ def score(
         else:
             misses.append(f"citation [{citation.n}] not on p. {citation.page}")
     statements_on_page = statements = 0
-    for point in _points(result.data):
+    for point in _points(result.as_json()):
         if "quotes" in point:  # the verbatim words a statement stands on, page by page
             on = all(
                 squeeze(q["text"]) in squeezed_pages.get(q["page"] or 0, "")

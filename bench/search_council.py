@@ -31,6 +31,7 @@ from indexer.embedded import EmbeddedIndex
 from indexer.model import SearchIndex
 from skills import allris_search
 from skills.generator.extractive import ExtractiveGenerator
+from skills.results import PaperList
 from skills.types import SkillOptions, SkillRequest
 
 CATEGORIES = ("topic", "reference", "submitter", "committee", "date")
@@ -48,9 +49,9 @@ class Row:
 
 def shown_documents(result: Any) -> list[str]:
     """What Teams shows for a search: the listed papers, or the papers an answer cites."""
-    hits = result.data.get("hits") if isinstance(result.data, dict) else None
-    if hits:
-        return list(dict.fromkeys(str(h["doc_id"]) for h in hits))
+    papers = result.payload.papers if isinstance(result.payload, PaperList) else ()
+    if papers:
+        return list(dict.fromkeys(paper.doc_id for paper in papers))
     return list(dict.fromkeys(c.doc_id for c in result.citations if c.doc_id))
 
 

@@ -155,7 +155,7 @@ async def collect(index: EmbeddedIndex) -> list[Case]:
         if q.split != "dev":
             continue
         result = await policy_qa.run(SkillRequest(text=q.text, command="frage"), ctx)
-        answer = str(result.data.get("answer", ""))
+        answer = str(result.as_json().get("answer", ""))
         search_text = search_terms(without_personal_data(q.text), detect_language(q.text))
         query = SearchQuery(
             text=search_text, collection=POLICIES, top=RETRIEVE_TOP, facets=False, snippets="none"

@@ -32,3 +32,17 @@ def source_label(
 
 def citation_label(citation: Citation) -> str:
     return source_label(citation.title, citation.reference, citation.heading, citation.page)
+
+
+def citation_json(citation: Citation) -> dict[str, object]:
+    """The CLI/JSON shape of one citation."""
+    return {
+        "n": citation.n,
+        "title": citation.title,
+        "url": citation.url,
+        "doc_id": citation.doc_id,
+        "page": citation.page,
+        "quote": citation.quote,
+        "heading": citation.heading,
+        "reference": citation.reference,
+    }

@@ -124,7 +124,6 @@ def not_found(what: str) -> SkillResult:
     text = f"Zu „{what}“ habe ich nichts gefunden."
     return SkillResult(
         text=text, outcome="not_found", grounded=False,
-        data={"query": what, "total": 0, "hits": []},
         payload=PaperList(what, (), 0),
     )  # fmt: skip
 
@@ -150,7 +149,6 @@ def listing(
         if page:
             return SkillResult(
                 text=NO_MORE, outcome="not_found",
-                data={"query": query_text, "total": len(papers), "page": page, "hits": []},
                 payload=PaperList(query_text, (), len(papers), page, PAGE_SIZE),
             )  # fmt: skip
         return not_found(query_text)
@@ -172,6 +170,5 @@ def listing(
         text=(intro + "\n" if intro else "") + plain_list(shown),
         outcome="ok",
         grounded=True,
-        data=shown.as_json(),
         payload=shown,
     )

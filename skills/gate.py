@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
@@ -204,6 +204,12 @@ def _deny(
         contact=config.kipass_contact,
         link=(button, url) if button and url else None,
         offer_status=principal is not None,
+        reason=reason,
+        error=ERROR_CODES[reason],
+        open_steps=(
+            tuple(principal.open_kipass_steps()) if reason == KIPASS_REQUIRED and principal else ()
+        ),
+        next_step_code=step.step if step is not None else "",
     )
     lines = [message]
     if reason == KIPASS_REQUIRED and open_steps:
@@ -213,12 +219,5 @@ def _deny(
     if url:
         lines.append(f"{button}: {url}")
     lines.append(f"Fragen beantwortet {config.kipass_contact}.")
-    data: dict[str, Any] = {"error": ERROR_CODES[reason], "reason": reason, "message": message}
-    if reason == KIPASS_REQUIRED and principal:
-        data["open_steps"] = principal.open_kipass_steps()
-    if step is not None and step.step:
-        data["next_step"] = step.step
-    result = SkillResult(
-        text="\n".join(lines), payload=refusal, outcome="denied", data=data, personal=True
-    )
+    result = SkillResult(text="\n".join(lines), payload=refusal, outcome="denied", personal=True)
     return GateDecision(False, reason, principal, result)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from indexer.model import COUNCIL, Hit, SearchQuery
 from kiw_common.citations import citation_label
@@ -33,7 +32,6 @@ from skills.german import (
 )
 from skills.grounding import (
     PreviewCitations,
-    citation_json,
     passages_from_hits,
     renumber,
     validate_answer,
@@ -69,13 +67,6 @@ class GroundedAnswer:
     hits: list[Hit] = field(default_factory=list)  # what retrieval returned (for cards)
     masked_personal_data: bool = False  # the question had personal data the model did not see
     generation_ms: float = 0.0  # time spent in the generator (the model call)
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "answer": self.text,
-            "citations": [citation_json(c) for c in self.citations],
-            "grounded": self.grounded,
-        }
 
 
 @dataclass

@@ -210,20 +210,6 @@ def renumber(generated: Generated, passages: Sequence[Passage]) -> CitedAnswer:
     return CitedAnswer(text=_renumbered(generated.text, new_number), citations=citations)
 
 
-def citation_json(citation: Citation) -> dict[str, object]:
-    """The CLI/JSON shape of one citation."""
-    return {
-        "n": citation.n,
-        "title": citation.title,
-        "url": citation.url,
-        "doc_id": citation.doc_id,
-        "page": citation.page,
-        "quote": citation.quote,
-        "heading": citation.heading,
-        "reference": citation.reference,
-    }
-
-
 def preview_order(text: str, valid: Collection[int]) -> list[int]:
     """Passage numbers in the order the answer-so-far first cites them (only provided ones)."""
     order: list[int] = []

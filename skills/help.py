@@ -7,7 +7,7 @@ list as a card (bot/cards); the CLI prints the text or, with --json, `data`.
 from __future__ import annotations
 
 from skills.context import Skill, SkillContext
-from skills.results import Help
+from skills.results import Help, HelpEntry
 from skills.types import SkillRequest, SkillResult
 
 WELCOME = "Willkommen beim KI-Werkstatt Assistenten der Hansestadt Lübeck."
@@ -47,16 +47,16 @@ def _line(skill: Skill) -> str:
     return f"- {skill.commands[0]}: {skill.title} ({kipass_note(skill)}). {skill.description}"
 
 
-def _entry(skill: Skill) -> dict[str, object]:
-    return {
-        "name": skill.name,
-        "command": skill.commands[0],
-        "aliases": list(skill.commands[1:]),
-        "title": skill.title,
-        "description": skill.description,
-        "requires_kipass": skill.requires_kipass,
-        "kipass": kipass_note(skill),
-    }
+def _entry(skill: Skill) -> HelpEntry:
+    return HelpEntry(
+        skill.name,
+        skill.commands[0],
+        skill.commands[1:],
+        skill.title,
+        skill.description,
+        skill.requires_kipass,
+        kipass_note(skill),
+    )
 
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -76,16 +76,14 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         ).strip()
         return SkillResult(
             text=text,
-            data={"skills": [_entry(skill)], "focused": True},
-            payload=Help(request.bot_name, focused=skill.name),
+            payload=Help(request.bot_name, focused=skill.name, entries=(_entry(skill),)),
         )
     lines = [WELCOME, "Das kann ich für Sie tun:", *(_line(s) for s in skills)]
     if request.scope != "cli":
         lines.append(mention_hint(request.bot_name))
     return SkillResult(
         text="\n".join(lines),
-        data={"skills": [_entry(s) for s in skills], "bot_name": request.bot_name},
-        payload=Help(request.bot_name),
+        payload=Help(request.bot_name, entries=tuple(_entry(s) for s in skills)),
     )
 
 

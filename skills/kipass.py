@@ -15,7 +15,7 @@ from datetime import date
 from graph.principal import KIPASS_STEPS, NO_EXPIRY, Principal
 from indexer.model import PUBLIC
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
-from skills.results import KipassStatus
+from skills.results import KipassStatus, Problem
 from skills.types import SkillRequest, SkillResult
 
 REMINDER_DAYS = 30  # a KI-Pass ending within this many days gets a reminder
@@ -202,6 +202,13 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         next_step=next_text,
         contact=config.kipass_contact,
         link=(button, url) if button and url else None,
+        state=state,
+        valid_until=None if until in (None, NO_EXPIRY) else until,
+        days_left=principal.kipass_days_left(today),
+        step_codes=tuple(principal.kipass_steps.items()),
+        open_steps=tuple(principal.open_kipass_steps()),
+        next_step_code=step.step,
+        access_groups=tuple(sorted(principal.access_groups)),
     )
     lines = [headline]
     if reminder:
@@ -213,22 +220,7 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         lines.append(f"{button}: {config.kipass_training_url}")
     lines.append(f"Ihre Dokumentzugänge: {groups}.")
     lines.append(f"Fragen beantwortet {config.kipass_contact}.")
-    days_left = principal.kipass_days_left(today)
-    return SkillResult(
-        text="\n".join(lines),
-        payload=status,
-        data={
-            "kipass": state,
-            "valid_until": None if until in (None, NO_EXPIRY) else until.isoformat(),
-            "days_left": days_left,
-            "reminder": bool(reminder),
-            "steps": dict(principal.kipass_steps),
-            "open_steps": principal.open_kipass_steps(),
-            "next_step": step.step or None,
-            "access_groups": sorted(principal.access_groups),
-        },
-        personal=True,
-    )
+    return SkillResult(text="\n".join(lines), payload=status, personal=True)
 
 
 NO_STATUS = (
@@ -243,7 +235,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         # The gate lets this skill run without a principal (lookup failed or no identity).
         text = f"{NO_STATUS} Fragen beantwortet {ctx.config.kipass_contact}."
         return SkillResult(
-            text=text, outcome="not_found", data={"kipass": "unknown"}, personal=True
+            text=text, outcome="not_found", payload=Problem("kipass_unknown"), personal=True
         )
     return status_result(request.user, ctx.today(), ctx.config)
 

@@ -11,7 +11,7 @@ import re
 from indexer.model import POLICIES
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
 from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
-from skills.results import Answer
+from skills.results import Answer, Problem
 from skills.types import SkillRequest, SkillResult
 
 NAME = "policy_qa"
@@ -70,7 +70,7 @@ def bad_input(message: str) -> SkillResult:
         text=message,
         outcome="bad_input",
         grounded=False,
-        data={"answer": message, "citations": [], "grounded": False, "error": "bad_input"},
+        payload=Problem("bad_input"),
     )
 
 
@@ -88,11 +88,8 @@ def result_from_answer(answer: GroundedAnswer, *, no_answer: str) -> SkillResult
     """The typed `Answer` (or the plain "no answer" with whom to ask), its plain text with the
     source list (the CLI's, the logs') and its JSON."""
     if not answer.grounded:
-        data = {"answer": no_answer, "citations": [], "grounded": False}
         said = Answer(no_answer, grounded=False, language=answer.language)
-        return SkillResult(
-            text=no_answer, grounded=False, outcome="no_answer", data=data, payload=said
-        )
+        return SkillResult(text=no_answer, grounded=False, outcome="no_answer", payload=said)
     typed = Answer(answer.text, True, answer.language, answer.masked_personal_data)
     text = with_privacy_note(typed)
     if answer.citations:  # plain-text source list: CLI, logs; Teams shows citations instead
@@ -105,7 +102,6 @@ def result_from_answer(answer: GroundedAnswer, *, no_answer: str) -> SkillResult
         ai_generated=answer.ai_generated,
         grounded=True,
         outcome="ok",
-        data=answer.data(),
     )
 
 

@@ -27,7 +27,7 @@ from prioritisation.report import de
 from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from prioritisation.scoring import Parameters
 from skills.context import Skill, SkillContext, Utterance
-from skills.results import InventoryProblems, Ranking
+from skills.results import InventoryProblems, Problem, Ranking
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import count_of
 
@@ -64,7 +64,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             text="Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: "
             "Dateien aus Kanälen und Gruppenchats kann ich nicht auswerten.",
             outcome="bad_input",
-            data={"error": "not_personal_scope"},
+            payload=Problem("not_personal_scope"),
         )
     attachment = _inventory_attachment(request.attachments)
     if attachment is None and request.scope == "dashboard" and request.attachments:
@@ -72,7 +72,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         # is then reported by the parser, line by line, like any other problem.
         attachment = request.attachments[0]
     if attachment is None:
-        return SkillResult(text=_how_to(), outcome="bad_input", data={"error": "no_inventory"})
+        return SkillResult(text=_how_to(), outcome="bad_input", payload=Problem("no_inventory"))
     capacity = _capacity(request.text, request.options.capacity)
     try:
         # Parsing a spreadsheet and ranking are CPU work: off the event loop, which keeps
@@ -88,7 +88,6 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         return SkillResult(
             text=text,
             outcome="bad_input",
-            data={"error": "invalid_inventory", "problems": list(problems)},
             payload=InventoryProblems(attachment.name, problems),
         )
     net_hours = request.options.net_hours_per_fte
@@ -108,7 +107,6 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     return SkillResult(
         text=_summary_text(analysis),
         ai_generated=False,
-        data=analysis.as_dict(),
         payload=Ranking(analysis),
     )
 

@@ -24,6 +24,9 @@ class Ranking:
 
     analysis: Analysis
 
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.analysis.as_dict())
+
 
 @dataclass(frozen=True)
 class InventoryProblems:
@@ -34,6 +37,9 @@ class InventoryProblems:
     file_name: str
     problems: tuple[str, ...]
 
+    def as_json(self) -> dict[str, Any]:
+        return {"error": "invalid_inventory", "problems": list(self.problems)}
+
 
 @dataclass(frozen=True)
 class CitedPoint:
@@ -43,6 +49,7 @@ class CitedPoint:
     label: str = ""
     citations: tuple[int, ...] = ()
     pages: tuple[int, ...] = ()
+    quotes: tuple[tuple[int | None, str], ...] = ()  # (page, the words there) it stands on
 
     @classmethod
     def of(cls, point: Mapping[str, Any]) -> CitedPoint:
@@ -51,7 +58,17 @@ class CitedPoint:
             str(point.get("label") or ""),
             tuple(point.get("citations") or ()),
             tuple(point.get("pages") or ()),
+            tuple((q.get("page"), str(q.get("text") or "")) for q in point.get("quotes") or ()),
         )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "text": self.text,
+            "citations": list(self.citations),
+            "pages": list(self.pages),
+            "quotes": [{"page": page, "text": text} for page, text in self.quotes],
+        }
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,48 @@ class DocumentSummary:
     results: tuple[str, ...] = ()  # decisions the council system reports ("… beschlossen")
     partial: bool = False  # the time ran out before the whole document was read
     note: str = ""  # then: how much was read, in German ("… auf den ersten 3 von 8 Abschnitten")
+    # Where it came from, for the JSON: the source's own title, the Betreff the outline read,
+    # the kind of paper ("beschlussvorlage", …), the source ("file", "reference", …), pages.
+    source_title: str = ""
+    betreff: str | None = None
+    kind: str | None = None
+    source: str = ""
+    page_count: int | None = None
+
+    def as_json(self, text: str) -> dict[str, Any]:
+        """What `kiw summarise --json` prints (without the citations: `SkillResult.as_json`)."""
+
+        def one(point: CitedPoint | None) -> dict[str, Any] | None:
+            return point.as_json() if point else None
+
+        finance = [p.as_json() for p in self.finance]
+        return {
+            "title": self.source_title,
+            "betreff": self.betreff,
+            "kind": self.kind,
+            "source": self.source,
+            "decision_proposal": one(self.decision_proposal),
+            "administration": one(self.administration),
+            "key_points": [p.as_json() for p in self.key_points],
+            "finance": finance,
+            "consultation": [p.as_json() for p in self.consultation],
+            "deadlines": [p.as_json() for p in self.deadlines],
+            "attachments": [p.as_json() for p in self.attachments],
+            "results": list(self.results),
+            "more_attachments": self.more_attachments,
+            "summary": text,
+            "financial_impact": (
+                {
+                    "text": "; ".join(f["text"] for f in finance),
+                    "citations": sorted({n for f in finance for n in f["citations"]}),
+                    "pages": sorted({p for f in finance for p in f["pages"]}),
+                }
+                if finance
+                else None
+            ),
+            "partial": self.partial,
+            "pages": self.page_count,
+        }
 
     def points(self) -> list[CitedPoint]:
         """Every statement once, in reading order (the Anlagen are a list, not statements)."""
@@ -169,6 +228,10 @@ class Answer:
     # The question had personal data the external model did not see: a note says so below.
     masked_personal_data: bool = False
 
+    def as_json(self) -> dict[str, Any]:
+        """Without the citations (`SkillResult.as_json` adds them)."""
+        return {"answer": self.text, "grounded": self.grounded}
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -176,6 +239,45 @@ class Notice:
     neutral line a shared conversation gets for a personal result."""
 
     text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"notice": self.text}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The request cannot be served as asked (no file, wrong chat, an unreadable document, an
+    empty question): the machine code `kiw --json` prints; the German words are the result's
+    text."""
+
+    code: str  # "no_inventory", "not_personal_scope", "unreadable", "bad_input", …
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.code}
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One skill as `hilfe` lists it (for the JSON; the chat draws the registry itself)."""
+
+    name: str
+    command: str
+    aliases: tuple[str, ...]
+    title: str
+    description: str
+    requires_kipass: bool
+    kipass: str  # "KI-Pass nötig", "ohne KI-Pass", …
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "command": self.command,
+            "aliases": list(self.aliases),
+            "title": self.title,
+            "description": self.description,
+            "requires_kipass": self.requires_kipass,
+            "kipass": self.kipass,
+        }
 
 
 @dataclass(frozen=True)
@@ -186,6 +288,15 @@ class Help:
 
     bot_name: str = ""  # the name people @mention the bot by here ("" outside Teams)
     focused: str = ""  # the skill asked about; "" for every skill
+    entries: tuple[HelpEntry, ...] = ()  # the skills listed (the one asked about when focused)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"skills": [e.as_json() for e in self.entries]}
+        if self.focused:
+            out["focused"] = True
+        else:
+            out["bot_name"] = self.bot_name
+        return out
 
 
 @dataclass(frozen=True)
@@ -201,6 +312,28 @@ class KipassStatus:
     next_step: str = ""
     contact: str = ""  # who answers questions ("die KI-Werkstatt (…)")
     link: tuple[str, str] | None = None  # (button title, URL): the training or the KI-Pass page
+    # The same as codes, for the JSON: "valid" | "expired" | "none", the end date (None: none
+    # or no expiry), days left, each known step done or not, the open steps, the next step
+    # ("schulung", "auffrischung", …; "" for none) and the access group ids.
+    state: str = ""
+    valid_until: date | None = None
+    days_left: int | None = None
+    step_codes: tuple[tuple[str, bool], ...] = ()
+    open_steps: tuple[str, ...] = ()
+    next_step_code: str = ""
+    access_groups: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kipass": self.state,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "days_left": self.days_left,
+            "reminder": bool(self.reminder),
+            "steps": dict(self.step_codes),
+            "open_steps": list(self.open_steps),
+            "next_step": self.next_step_code or None,
+            "access_groups": list(self.access_groups),
+        }
 
 
 @dataclass(frozen=True)
@@ -215,6 +348,20 @@ class Refusal:
     contact: str = ""
     link: tuple[str, str] | None = None  # (button title, URL) to the training or KI-Pass page
     offer_status: bool = False  # a known person: a button shows their KI-Pass status
+    # For the JSON: the gate's reason and its error code, the open steps (a KI-Pass is
+    # required), the next step's code ("" for none).
+    reason: str = ""
+    error: str = ""
+    open_steps: tuple[str, ...] = ()
+    next_step_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.error, "reason": self.reason, "message": self.message}
+        if self.open_steps:
+            out["open_steps"] = list(self.open_steps)
+        if self.next_step_code:
+            out["next_step"] = self.next_step_code
+        return out
 
 
 Payload = (
@@ -227,4 +374,5 @@ Payload = (
     | Help
     | KipassStatus
     | Refusal
+    | Problem
 )

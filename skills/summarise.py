@@ -18,12 +18,10 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from skills.context import Skill, SkillContext, Utterance
 from skills.generator.base import Passage, Summary, SummaryPoint
-from skills.grounding import citation_json
-from skills.results import CitedPoint, DocumentSummary
+from skills.results import DocumentSummary
 from skills.summary import compose, render
 from skills.summary.outline import Outline, read_outline
 from skills.summary.source import Source, Unusable, load_source
@@ -155,81 +153,48 @@ def build_result(
         )
     ai = summary.ai_generated
 
-    def data_of(
-        current: render.Sections,
-    ) -> tuple[dict[str, Any], DocumentSummary, list[Citation]]:
+    def summary_of(current: render.Sections) -> tuple[DocumentSummary, list[Citation]]:
         numbering = render.Numbering(source.chunks)
-        data: dict[str, Any] = {
-            "title": source.title,
-            "betreff": outline.betreff,
-            "kind": outline.kind,
-            "source": source.kind,
-            "decision_proposal": numbering.cite(current.proposal) if current.proposal else None,
-            "administration": (
-                numbering.cite(current.administration, "Stellungnahme der Verwaltung")
-                if current.administration
-                else None
-            ),
-            "key_points": [numbering.cite(s) for s in current.key_points],
-            "finance": [numbering.cite(s) for s in current.finance],
-            "consultation": [numbering.cite(s) for s in current.consultation],
-            "deadlines": [numbering.cite(s) for s in current.deadlines],
-            "attachments": [numbering.cite(s, "Anlage") for s in current.attachments],
-            "results": current.results,
-        }
-        data["more_attachments"] = len(outline.attachments) - len(current.attachments)
-
-        def points(key: str) -> tuple[CitedPoint, ...]:
-            return tuple(CitedPoint.of(p) for p in data[key])
-
-        def point(key: str) -> CitedPoint | None:
-            return CitedPoint.of(data[key]) if data[key] else None
-
+        proposal, administration = current.proposal, current.administration
         typed = DocumentSummary(
             title=title,
-            decision_proposal=point("decision_proposal"),
-            administration=point("administration"),
-            key_points=points("key_points"),
-            finance=points("finance"),
-            consultation=points("consultation"),
-            deadlines=points("deadlines"),
-            attachments=points("attachments"),
-            more_attachments=data["more_attachments"],
+            decision_proposal=numbering.cite(proposal) if proposal else None,
+            administration=(
+                numbering.cite(administration, "Stellungnahme der Verwaltung")
+                if administration
+                else None
+            ),
+            key_points=tuple(numbering.cite(s) for s in current.key_points),
+            finance=tuple(numbering.cite(s) for s in current.finance),
+            consultation=tuple(numbering.cite(s) for s in current.consultation),
+            deadlines=tuple(numbering.cite(s) for s in current.deadlines),
+            attachments=tuple(numbering.cite(s, "Anlage") for s in current.attachments),
+            more_attachments=len(outline.attachments) - len(current.attachments),
             results=tuple(current.results),
             partial=partial,
             note=note,
+            source_title=source.title,
+            betreff=outline.betreff,
+            kind=outline.kind,
+            source=source.kind,
+            page_count=page_count or None,
         )
-        data["summary"] = render.render_text(typed, ai)
-        return data, typed, numbering.citations()
+        return typed, numbering.citations()
 
     source_chars = sum(len(p.text) for p in source.pages)
     size = render.budget(source_chars, page_count, title)
-    sections = render.fit(sections, size, lambda current: len(data_of(current)[0]["summary"]))
-    data, summary_kind, citations = data_of(sections)
-    finance = data["finance"]
-    data.update(
-        financial_impact=(
-            {
-                "text": "; ".join(f["text"] for f in finance),
-                "citations": sorted({n for f in finance for n in f["citations"]}),
-                "pages": sorted({p for f in finance for p in f["pages"]}),
-            }
-            if finance
-            else None
-        ),
-        partial=partial,
-        pages=page_count or None,
-        citations=[citation_json(c) for c in citations],
+    sections = render.fit(
+        sections, size, lambda current: len(render.render_text(summary_of(current)[0], ai))
     )
-    empty = not (data["key_points"] or data["decision_proposal"] or finance)
+    typed, citations = summary_of(sections)
+    empty = not (typed.key_points or typed.decision_proposal or typed.finance)
     return SkillResult(
-        text=data["summary"],
+        text=render.render_text(typed, ai),
         citations=citations,
         ai_generated=ai,
         grounded=not empty,
         outcome="no_answer" if empty else "ok",
-        data=data,
-        payload=summary_kind,
+        payload=typed,
     )
 
 

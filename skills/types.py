@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph.principal import Principal
+from kiw_common.citations import citation_json
 from kiw_common.vocabulary import PUBLIC, Citation
 from skills.errors import BadInput, SkillError
 from skills.options import SkillOptions
 from skills.progress import NO_PROGRESS, Progress
-from skills.results import Payload
+from skills.results import Answer, DocumentSummary, Payload
 from skills.trace import Trace
 
 Scope = Literal["personal", "team", "groupChat", "cli", "extension", "dashboard"]
@@ -74,9 +75,23 @@ class SkillResult:
     ai_generated: bool = False  # True: Teams shows the "KI-generiert" label
     grounded: bool = True
     outcome: Outcome = "ok"
-    data: dict[str, Any] = field(default_factory=dict)  # JSON the CLI prints with --json
     # True: about the person (KI-Pass status, refusal reasons, open steps, access groups). Front
     # ends show it only to that person: the bot sends it to the 1:1 chat (bot/teams/personal.py).
     personal: bool = False
     # The typed result (skills/results.py): data a front end draws itself, never presentation.
     payload: Payload | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """What `kiw … --json` prints: the typed result as JSON, and the sources where the
+        result cites ({} for a result of no kind)."""
+        payload = self.payload
+        if payload is None:
+            return {}
+        if isinstance(payload, DocumentSummary):
+            return {**payload.as_json(self.text), "citations": self._citations_json()}
+        if isinstance(payload, Answer):
+            return {**payload.as_json(), "citations": self._citations_json()}
+        return payload.as_json()
+
+    def _citations_json(self) -> list[dict[str, object]]:
+        return [citation_json(c) for c in self.citations]

@@ -78,16 +78,18 @@ async def _run_skill(
         return print_refusal(outcome, as_json=args.json)
     report_withheld(outcome.withheld)
     result = outcome.result
+    error = None
     if result.outcome in ("error", "bad_input") and outcome.reason:
         # A domain error (SkillError) or the deadline: its code for scripts, its German words.
-        result.data = {"error": outcome.reason, "message": result.text}
+        error = outcome.reason
         result.grounded = False
-    return _emit(result, as_json=args.json)
+    return _emit(result, as_json=args.json, error=error)
 
 
-def _emit(result: SkillResult, *, as_json: bool) -> int:
+def _emit(result: SkillResult, *, as_json: bool, error: str | None = None) -> int:
     if as_json:
-        data = dict(result.data)
+        # The typed result's JSON (skills/results.py), or the domain error's code.
+        data = {"error": error, "message": result.text} if error else result.as_json()
         if result.outcome in ("bad_input", "not_found", "error"):
             data.setdefault("error", result.outcome)
             data.setdefault("message", result.text)

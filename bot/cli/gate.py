@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from bot.pipeline import Outcome
 from bot.settings import Settings
+from skills.results import Refusal
 
 EXIT_KIPASS_REFUSED = 3
 
@@ -35,13 +36,14 @@ def add_user_option(parser: argparse.ArgumentParser) -> None:
 
 def refusal_payload(outcome: Outcome) -> dict[str, Any]:
     """The JSON the CLI prints for a refusal: error code and the German message."""
-    data = outcome.result.data
+    refusal = outcome.result.payload
+    refused = refusal if isinstance(refusal, Refusal) else None
     payload: dict[str, Any] = {
         "error": outcome.error_code or "kipass_check_failed",
-        "message": data.get("message") or outcome.result.text,
+        "message": (refused.message if refused else "") or outcome.result.text,
     }
-    if data.get("open_steps"):
-        payload["open_steps"] = data["open_steps"]
+    if refused and refused.open_steps:
+        payload["open_steps"] = list(refused.open_steps)
     return payload
 
 

@@ -117,6 +117,7 @@ async def status_report(
     from bot.services import skill_config
     from skills.context import SkillContext
     from skills.gate import gate
+    from skills.results import Refusal
     from skills.types import SkillOptions
 
     report: dict[str, Any] = {"user": user, "backend": settings.directory_backend.value}
@@ -137,7 +138,8 @@ async def status_report(
             "reason": decision.reason,
         }
         if not decision.allowed and decision.result:
-            entry["message"] = decision.result.data.get("message")
+            refusal = decision.result.payload
+            entry["message"] = refusal.message if isinstance(refusal, Refusal) else None
         if skill.needs_kipass_for is not None:
             # Gated only for its generated answers (allris_search): report that part too.
             answers = await gate(

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.model import Chunk
-from kiw_common.citations import page_label
-from skills.grounding import citation_for, citation_json
+from kiw_common.citations import citation_json, page_label
+from skills.grounding import citation_for
 from skills.results import CitedPoint, DocumentSummary
 from skills.summary.document import Quote, Statement
 from skills.types import Citation
@@ -94,21 +94,21 @@ class Numbering:
         self.order: dict[int | None, int] = {}
         self.quotes: dict[int | None, str] = {}
 
-    def cite(self, s: Statement, label: str = "") -> dict[str, Any]:
-        numbers = []
+    def cite(self, s: Statement, label: str = "") -> CitedPoint:
+        numbers: list[int] = []
         for q in s.quotes:
             if q.page not in self.order:
                 self.order[q.page] = len(self.order) + 1
                 self.quotes[q.page] = q.text
             if self.order[q.page] not in numbers:
                 numbers.append(self.order[q.page])
-        return {
-            "label": s.label or label,
-            "text": s.text,
-            "citations": numbers,
-            "pages": s.pages,
-            "quotes": [{"page": q.page, "text": q.text} for q in s.quotes],
-        }
+        return CitedPoint(
+            s.text,
+            s.label or label,
+            tuple(numbers),
+            tuple(s.pages),
+            tuple((q.page, q.text) for q in s.quotes),
+        )
 
     def citations(self) -> list[Citation]:
         out = []

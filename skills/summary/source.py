@@ -18,6 +18,7 @@ from indexer.links import chunks_for_link
 from indexer.model import Chunk
 from kiw_common.references import TYPED_REFERENCE as REFERENCE
 from skills.context import SkillContext
+from skills.results import Problem
 from skills.types import Attachment, SkillRequest, SkillResult
 from skills.wording import clip
 
@@ -64,7 +65,7 @@ class Unusable(Exception):
 
 def _refuse(text: str, outcome: str = "bad_input", code: str = "bad_input") -> Unusable:
     return Unusable(
-        SkillResult(text=text, outcome=outcome, grounded=False, data={"error": code})  # type: ignore[arg-type]
+        SkillResult(text=text, outcome=outcome, grounded=False, payload=Problem(code))  # type: ignore[arg-type]
     )
 
 

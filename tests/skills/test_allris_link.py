@@ -52,7 +52,7 @@ async def test_a_pasted_link_shows_the_linked_paper_with_a_summarise_button(
 ) -> None:
     result = await _ask(tmp_path, RADVERKEHR)
     assert result.outcome == "ok"
-    [hit] = result.data["hits"]
+    [hit] = result.as_json()["hits"]
     assert hit["url"] == RADVERKEHR and hit["reference"]
     card, _ = result_card(result)
     assert card is not None
@@ -64,12 +64,12 @@ async def test_a_pasted_link_shows_the_linked_paper_with_a_summarise_button(
 
 async def test_a_link_to_a_paper_the_reader_may_not_see_is_not_found(tmp_path: Path) -> None:
     own = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-gruene"))
-    assert own.outcome == "ok" and own.data["hits"][0]["url"] == FACTION_ONLY
+    assert own.outcome == "ok" and own.as_json()["hits"][0]["url"] == FACTION_ONLY
     hidden = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-cdu"))
     missing = await _ask(tmp_path, UNKNOWN, user=member_of("fraktion-cdu"))
     assert hidden.outcome == missing.outcome == "not_found"
     assert hidden.text.replace("90007", "N") == missing.text.replace("99999", "N")
-    assert "Haushaltsstrategie" not in json.dumps(hidden.data, ensure_ascii=False)
+    assert "Haushaltsstrategie" not in json.dumps(hidden.as_json(), ensure_ascii=False)
     # A shared chat: the audience's groups decide, not the asker's.
     shared = await _ask(
         tmp_path,
@@ -83,9 +83,9 @@ async def test_a_link_to_a_paper_the_reader_may_not_see_is_not_found(tmp_path: P
 
 async def test_links_to_other_hosts_and_links_with_words_stay_searches(tmp_path: Path) -> None:
     other = await _ask(tmp_path, "https://example.org/public/vo020?VOLFDNR=14102")
-    assert not other.data.get("summarise")
+    assert not other.as_json().get("summarise")
     worded = await _ask(tmp_path, f"Radverkehr {RADVERKEHR}")
-    assert not worded.data.get("summarise")
+    assert not worded.as_json().get("summarise")
 
 
 async def test_a_question_with_a_link_is_answered_from_the_linked_paper(tmp_path: Path) -> None:
@@ -95,10 +95,10 @@ async def test_a_question_with_a_link_is_answered_from_the_linked_paper(tmp_path
     intended = detect_intent(question, all_skills())
     assert intended is not None and intended.name == "allris_search"
     answered = await _ask(tmp_path, question)
-    assert answered.grounded and "30.09.2026" in answered.data["answer"]
+    assert answered.grounded and "30.09.2026" in answered.as_json()["answer"]
     assert {c.reference for c in answered.citations} == {"VO/2026/14102"}
     hidden = f"Welche Kompromisslinie gilt in {FACTION_ONLY}?"
     outsider = await _ask(tmp_path, hidden, user=member_of("fraktion-cdu"))
     member = await _ask(tmp_path, hidden, user=member_of("fraktion-gruene"))
-    assert outsider.outcome == "not_found" and "3 Mio" not in json.dumps(outsider.data)
-    assert member.grounded and "3 Mio. Euro" in member.data["answer"]
+    assert outsider.outcome == "not_found" and "3 Mio" not in json.dumps(outsider.as_json())
+    assert member.grounded and "3 Mio. Euro" in member.as_json()["answer"]

@@ -36,7 +36,7 @@ async def test_a_question_naming_a_paper_is_answered_from_that_paper(
             SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
         )
     assert result.grounded, result.text
-    assert "110 KV-Leitung" in result.data["answer"]
+    assert "110 KV-Leitung" in result.as_json()["answer"]
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{BLINK}"}
 
 
@@ -70,7 +70,7 @@ async def test_a_paper_the_caller_may_not_read_is_not_found(
         member = await ask(question, "fraktion-gruene")
     assert outsider.outcome == "not_found" and not outsider.citations
     assert outsider.text == missing.text.replace("2023/0997", "2023/0996")
-    assert member.grounded and "110 KV-Leitung" in member.data["answer"]
+    assert member.grounded and "110 KV-Leitung" in member.as_json()["answer"]
 
 
 @pytest.mark.parametrize(

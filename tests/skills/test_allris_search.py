@@ -90,18 +90,18 @@ async def test_search_card_lists_hits_with_filters(tmp_path: Path) -> None:
             SkillRequest(text="Anträge der Grünen zum Radverkehr seit 2025"), ctx
         )
     assert result.outcome == "ok" and result.ai_generated is False
-    hit = result.data["hits"][0]
+    hit = result.as_json()["hits"][0]
     assert hit["reference"] == "VO/2026/14102" and hit["paper_type"] == "Antrag"
     assert "Bürgerschaft 28.05.2026" in hit["status"]
     assert hit["url"].startswith("https://allris.luebeck.de/")
-    assert result.data["filters"]["Art"] == "Antrag"
+    assert result.as_json()["filters"]["Art"] == "Antrag"
     assert "Radwege" in str(result_card(result)[0])
 
 
 async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         first = await allris_search.run(SkillRequest(text="Beispieldokument"), ctx)
-        assert first.data["total"] > 5
+        assert first.as_json()["total"] > 5
         card, _ = result_card(first)
         assert card is not None
         action = next(a for a in card["actions"] if a["title"] == "Mehr Treffer")
@@ -110,9 +110,9 @@ async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
         second = await allris_search.run(SkillRequest(text="", options=options), ctx)
         forged_page = SkillOptions.from_card({"query": "Beispieldokument", "page": "x"})
         forged = await allris_search.run(SkillRequest(text="", options=forged_page), ctx)
-    assert second.data["page"] == 1
-    assert {h["doc_id"] for h in second.data["hits"]}.isdisjoint(
-        h["doc_id"] for h in first.data["hits"]
+    assert second.as_json()["page"] == 1
+    assert {h["doc_id"] for h in second.as_json()["hits"]}.isdisjoint(
+        h["doc_id"] for h in first.as_json()["hits"]
     )
     assert forged.outcome == "ok"
 
@@ -121,7 +121,9 @@ async def test_reference_lookup_and_unknown_reference(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         found = await allris_search.run(SkillRequest(text="VO/2026/14311"), ctx)
         unknown = await allris_search.run(SkillRequest(text="VO/2099/99999"), ctx)
-    assert found.data["hits"][0]["title"].startswith("Sanierung und Erweiterung der Grundschule")
+    assert found.as_json()["hits"][0]["title"].startswith(
+        "Sanierung und Erweiterung der Grundschule"
+    )
     assert unknown.outcome == "not_found" and "nichts gefunden" in unknown.text
 
 
@@ -137,10 +139,10 @@ async def test_faction_paper_is_visible_only_to_the_faction(tmp_path: Path) -> N
             ),
             ctx,
         )
-    assert all(h["reference"] != "GR-INTERN/2026/07" for h in public.data["hits"])
-    assert "Verhandlungslinie" not in str(public.data) and "4,5 Mio" not in public.text
+    assert all(h["reference"] != "GR-INTERN/2026/07" for h in public.as_json()["hits"])
+    assert "Verhandlungslinie" not in str(public.as_json()) and "4,5 Mio" not in public.text
     assert by_ref.outcome == "not_found"
-    assert member.data["hits"][0]["reference"] == "GR-INTERN/2026/07"
+    assert member.as_json()["hits"][0]["reference"] == "GR-INTERN/2026/07"
 
 
 async def test_question_over_council_documents_gets_a_cited_answer(tmp_path: Path) -> None:
@@ -149,7 +151,7 @@ async def test_question_over_council_documents_gets_a_cited_answer(tmp_path: Pat
             SkillRequest(text="Wie viele Beschäftigte haben den KI-Pass erworben?"), ctx
         )
     assert result.outcome == "ok" and result.grounded
-    assert "412 Beschäftigte" in result.data["answer"]
+    assert "412 Beschäftigte" in result.as_json()["answer"]
     assert result.citations[0].reference == "VO/2026/14188"
 
 
@@ -159,7 +161,7 @@ async def test_question_without_direct_answer_lists_matching_papers(tmp_path: Pa
             SkillRequest(text="Was hat der Bauausschuss im Oktober beschlossen?"), ctx
         )
     assert result.outcome == "ok"
-    refs = [h["reference"] for h in result.data.get("hits", [])] or [
+    refs = [h["reference"] for h in result.as_json().get("hits", [])] or [
         c.reference for c in result.citations
     ]
     assert "NS/BA/2026/09" in refs
@@ -184,11 +186,11 @@ async def test_what_a_committee_decided_in_a_month_is_quoted_from_minutes_and_re
             SkillRequest(text="Was hat die Bürgerschaft im Oktober beschlossen?"), ctx
         )
     assert committee.grounded and committee.ai_generated is False
-    assert "beschließt einstimmig, den Entwurf des Bebauungsplans" in committee.data["answer"]
-    assert "in geänderter Fassung empfohlen" not in committee.data["answer"]  # that was April
+    assert "beschließt einstimmig, den Entwurf des Bebauungsplans" in committee.as_json()["answer"]
+    assert "in geänderter Fassung empfohlen" not in committee.as_json()["answer"]  # that was April
     assert {c.reference for c in committee.citations} == {"NS/BA/2026/09"}
     # The Bürgerschaft decided on the school in October although the paper is from September.
-    assert "Bürgerschaft 29.10.2026: einstimmig beschlossen" in council.data["answer"]
+    assert "Bürgerschaft 29.10.2026: einstimmig beschlossen" in council.as_json()["answer"]
     assert council.citations[0].reference == "VO/2026/14311"
 
 
@@ -202,7 +204,7 @@ def test_month_without_year_is_the_latest_one_not_in_the_future() -> None:
 async def test_reference_with_more_words_still_finds_the_paper(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="VO/2026/14311 Mensa"), ctx)
-    assert result.data["hits"][0]["reference"] == "VO/2026/14311"
+    assert result.as_json()["hits"][0]["reference"] == "VO/2026/14311"
 
 
 @pytest.mark.parametrize(
@@ -258,10 +260,10 @@ async def test_a_question_naming_a_paper_is_answered_from_that_paper(tmp_path: P
             ),
             ctx,
         )
-    assert named.grounded and "30.09.2026" in named.data["answer"]
+    assert named.grounded and "30.09.2026" in named.as_json()["answer"]
     assert {c.reference for c in named.citations} == {"VO/2026/14102"}
     assert hidden.outcome == "not_found" and "3 Mio" not in hidden.text
-    assert member.grounded and "3 Mio. Euro" in member.data["answer"]
+    assert member.grounded and "3 Mio. Euro" in member.as_json()["answer"]
 
 
 async def test_an_unknown_committee_name_is_searched_as_words(tmp_path: Path) -> None:
@@ -269,7 +271,7 @@ async def test_an_unknown_committee_name_is_searched_as_words(tmp_path: Path) ->
     # name: its words are searched in the text instead of returning nothing.
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="Umweltausschuss Klimaschutz"), ctx)
-    assert result.outcome == "ok" and result.data["hits"]
+    assert result.outcome == "ok" and result.as_json()["hits"]
 
 
 @pytest.mark.parametrize(
@@ -290,7 +292,7 @@ async def test_a_council_question_names_its_paper_in_any_spelling(
     assert route.skill.name == "allris_search"
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text=route.text), ctx)
-    assert result.grounded and "30.09.2026" in result.data["answer"]
+    assert result.grounded and "30.09.2026" in result.as_json()["answer"]
     assert {c.reference for c in result.citations} == {"VO/2026/14102"}
 
 
@@ -322,7 +324,7 @@ async def test_what_a_body_discussed_on_a_day_is_the_agenda_of_its_meeting(
             ),
             ctx,
         )
-    assert day.data["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/1"
-    assert "meetings/3" not in str(day.data["hits"])  # another body's meeting that day
-    assert month.data["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/2"
+    assert day.as_json()["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/1"
+    assert "meetings/3" not in str(day.as_json()["hits"])  # another body's meeting that day
+    assert month.as_json()["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/2"
     assert "Tagesordnung der Sitzung" in day.text

@@ -103,7 +103,7 @@ def _council() -> list[Chunk]:
 
 
 def _listed(result: object) -> list[str]:
-    return [h["reference"] for h in result.data["hits"]]  # type: ignore[attr-defined]
+    return [h["reference"] for h in result.as_json()["hits"]]  # type: ignore[attr-defined]
 
 
 async def test_a_faction_finds_its_papers_whatever_their_type(tmp_path: Path) -> None:

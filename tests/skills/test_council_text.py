@@ -45,7 +45,7 @@ async def test_a_question_is_answered_with_the_sentence_not_the_form(tmp_path: P
         result = await allris_search.run(
             SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
         )
-    answer = result.data["answer"]
+    answer = result.as_json()["answer"]
     assert "Hohenwettersbach, Stupferich und Wettersbach" in answer
     assert "Relevanz" not in answer and "[x]" not in answer
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{WATER}"}

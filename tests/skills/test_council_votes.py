@@ -66,25 +66,28 @@ async def test_a_vote_question_is_answered_with_the_recorded_vote(
 ) -> None:
     result = await _ask(tmp_path, question)
     assert result.grounded, result.text
-    assert vote in result.data["answer"]
+    assert vote in result.as_json()["answer"]
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{paper}"}
     # The vote is cited.
-    assert re.search(re.escape(vote) + r"[^\n]*“ \[\d\]", result.data["answer"])
+    assert re.search(re.escape(vote) + r"[^\n]*“ \[\d\]", result.as_json()["answer"])
 
 
 async def test_the_decision_is_quoted_before_its_vote(tmp_path: Path) -> None:
     result = await _ask(
         tmp_path, "Was hat der Gemeinderat zum Grundstück Blütenweg 28 beschlossen?"
     )
-    answer = result.data["answer"]
+    answer = result.as_json()["answer"]
     assert answer.index("genehmigt den Verkauf") < answer.index("Einstimmige Zustimmung")
 
 
 async def test_a_named_paper_without_a_recorded_vote_is_no_vote(tmp_path: Path) -> None:
     result = await _ask(tmp_path, "Ist die Vorlage 2023/0996 einstimmig durchgekommen?")
-    assert "Zustimmung" not in result.data["answer"] and "abgelehnt" not in result.data["answer"]
+    assert (
+        "Zustimmung" not in result.as_json()["answer"]
+        and "abgelehnt" not in result.as_json()["answer"]
+    )
 
 
 async def test_a_question_that_asks_no_vote_gets_no_vote(tmp_path: Path) -> None:
     result = await _ask(tmp_path, "An wen verkauft die Stadt das Grundstück Blütenweg 28?")
-    assert "Abstimmungsergebnis" not in result.data["answer"]
+    assert "Abstimmungsergebnis" not in result.as_json()["answer"]

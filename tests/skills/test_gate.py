@@ -213,7 +213,7 @@ async def test_without_valid_kipass_ai_skills_refuse(
     assert not decision.allowed
     assert (decision.reason, decision.error_code) == (reason, error)
     assert decision.result is not None and decision.result.outcome == "denied"
-    assert decision.result.data["error"] == error
+    assert decision.result.as_json()["error"] == error
     assert refusal_card_of(decision) is not None
     assert_valid_card(refusal_card_of(decision))
     assert CONTACT in decision.result.text
@@ -306,7 +306,7 @@ async def test_refusal_card_lists_open_steps_training_and_contact() -> None:
         "title": "Zum KI-Pass im Intranet",
         "url": TRAINING,
     } in actions
-    assert decision.result.data["open_steps"] == ["leitlinien", "checkliste"]
+    assert decision.result.as_json()["open_steps"] == ["leitlinien", "checkliste"]
     assert (
         "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
         in (decision.result.text)
@@ -399,5 +399,5 @@ async def test_refusal_card_lists_done_and_open_steps() -> None:
         {"title": "KI-Leitlinien zur Kenntnis genommen", "value": "✓ erledigt"},
         {"title": "Digitale Checkliste abgeschlossen", "value": "offen"},
     ]
-    assert decision.result.data["open_steps"] == ["checkliste"]
-    assert decision.result.data["next_step"] == "checkliste"
+    assert decision.result.as_json()["open_steps"] == ["checkliste"]
+    assert decision.result.as_json()["next_step"] == "checkliste"

@@ -16,7 +16,7 @@ CTX = cast(SkillContext, type("Ctx", (), {"skills": all_skills()})())
 async def test_lists_every_registered_skill() -> None:
     result = await help_skill.run(SkillRequest(text=""), ctx=CTX)
     skills = all_skills()
-    assert [e["name"] for e in result.data["skills"]] == [s.name for s in skills]
+    assert [e["name"] for e in result.as_json()["skills"]] == [s.name for s in skills]
     for skill in skills:
         assert f"- {skill.commands[0]}: {skill.title}" in result.text
     assert result.outcome == "ok" and not result.ai_generated
@@ -24,16 +24,16 @@ async def test_lists_every_registered_skill() -> None:
 
 async def test_focused_help_for_one_command() -> None:
     result = await help_skill.run(SkillRequest(text="kipass"), ctx=CTX)
-    assert result.data["focused"] is True
-    [entry] = result.data["skills"]
+    assert result.as_json()["focused"] is True
+    [entry] = result.as_json()["skills"]
     assert entry["command"] == "kipass"
     assert result.text.startswith("KI-Pass")
 
 
 async def test_unknown_topic_gets_the_full_list() -> None:
     result = await help_skill.run(SkillRequest(text="wetter"), ctx=CTX)
-    assert "focused" not in result.data
-    assert len(result.data["skills"]) == len(all_skills())
+    assert "focused" not in result.as_json()
+    assert len(result.as_json()["skills"]) == len(all_skills())
 
 
 async def test_help_says_which_commands_need_the_kipass() -> None:
@@ -42,7 +42,7 @@ async def test_help_says_which_commands_need_the_kipass() -> None:
     assert "- frage: " in result.text and "(KI-Pass nötig)" in result.text
     assert "(Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass)" in result.text
     assert "- kipass: KI-Pass (ohne KI-Pass)." in result.text
-    entries = {e["command"]: e["kipass"] for e in result.data["skills"]}
+    entries = {e["command"]: e["kipass"] for e in result.as_json()["skills"]}
     assert entries["suche"] == "Suche ohne KI-Pass, Antworten auf Fragen mit KI-Pass"
     focused = await help_skill.run(SkillRequest(text="suche"), ctx=CTX)
     assert "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen" in focused.text
@@ -57,11 +57,11 @@ async def test_lists_the_registry_it_is_given_not_a_global_one() -> None:
     own = Skill("wetter", ("wetter",), "Wetter", "Sagt das Wetter.", False, run)
     ctx = cast(SkillContext, type("Ctx", (), {"skills": (help_skill.SKILL, own)})())
     result = await help_skill.run(SkillRequest(text=""), ctx=ctx)
-    assert [e["name"] for e in result.data["skills"]] == ["help", "wetter"]
+    assert [e["name"] for e in result.as_json()["skills"]] == ["help", "wetter"]
     focused = await help_skill.run(SkillRequest(text="wetter"), ctx=ctx)
-    assert focused.data["focused"] is True
+    assert focused.as_json()["focused"] is True
     unknown = await help_skill.run(SkillRequest(text="suche"), ctx=ctx)  # not registered here
-    assert "focused" not in unknown.data
+    assert "focused" not in unknown.as_json()
 
 
 async def test_help_is_a_typed_result_the_front_end_draws() -> None:
@@ -71,5 +71,8 @@ async def test_help_is_a_typed_result_the_front_end_draws() -> None:
 
     everything = await help_skill.run(SkillRequest(text="", bot_name="Assistent"), ctx=CTX)
     one = await help_skill.run(SkillRequest(text="suche"), ctx=CTX)
-    assert everything.payload == Help("Assistent")
-    assert one.payload == Help("", focused="allris_search") and "suche" in one.text
+    assert isinstance(everything.payload, Help) and isinstance(one.payload, Help)
+    assert (everything.payload.bot_name, everything.payload.focused) == ("Assistent", "")
+    assert [e.name for e in everything.payload.entries] == [s.name for s in all_skills()]
+    assert one.payload.focused == "allris_search" and "suche" in one.text
+    assert [e.command for e in one.payload.entries] == ["suche"]

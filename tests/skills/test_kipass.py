@@ -55,8 +55,8 @@ async def test_valid_far_from_expiry_no_reminder() -> None:
         person(date(2027, 6, 30), ALL_DONE, access_groups=frozenset({"fraktion-cdu"}))
     )
     assert result.text.startswith("Ihr KI-Pass ist gültig bis 30.06.2027.")
-    assert result.data["kipass"] == "valid" and result.data["reminder"] is False
-    assert result.data["access_groups"] == ["fraktion-cdu", "public"]
+    assert result.as_json()["kipass"] == "valid" and result.as_json()["reminder"] is False
+    assert result.as_json()["access_groups"] == ["fraktion-cdu", "public"]
     assert "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente." in result.text
     assert_valid_card(drawn(result))
     assert "actions" not in drawn(result)  # nothing to book
@@ -69,24 +69,24 @@ async def test_valid_far_from_expiry_no_reminder() -> None:
 async def test_reminder_within_30_days(days: int, phrase: str) -> None:
     until = TODAY + timedelta(days=days)
     result = await status(person(until, ALL_DONE))
-    assert result.data["reminder"] is True and result.data["days_left"] == days
+    assert result.as_json()["reminder"] is True and result.as_json()["days_left"] == days
     assert f"Ihr KI-Pass läuft {phrase} ab" in result.text
     assert_valid_card(drawn(result))
     assert drawn(result)["actions"][0]["title"] == "Auffrischung buchen"
 
 
 async def test_no_reminder_at_31_days_or_without_end_date() -> None:
-    assert (await status(person(TODAY + timedelta(days=31)))).data["reminder"] is False
+    assert (await status(person(TODAY + timedelta(days=31)))).as_json()["reminder"] is False
     unlimited = await status(person(NO_EXPIRY))
-    assert unlimited.data["reminder"] is False
+    assert unlimited.as_json()["reminder"] is False
     assert "ohne Ablaufdatum" in unlimited.text
-    assert unlimited.data["valid_until"] is None
+    assert unlimited.as_json()["valid_until"] is None
 
 
 async def test_expired_shows_date_and_booking() -> None:
     result = await status(person(date(2025, 12, 31), ALL_DONE))
     assert result.text.startswith("Ihr KI-Pass ist am 31.12.2025 abgelaufen.")
-    assert result.data["kipass"] == "expired"
+    assert result.as_json()["kipass"] == "expired"
     assert {
         "type": "Action.OpenUrl",
         "title": "Auffrischung buchen",
@@ -97,8 +97,8 @@ async def test_expired_shows_date_and_booking() -> None:
 async def test_none_lists_steps_done_and_open() -> None:
     steps = {"schulung": True, "dienstvereinbarung": True, "leitlinien": False, "checkliste": False}
     result = await status(person(None, steps))
-    assert result.data["kipass"] == "none"
-    assert result.data["open_steps"] == ["leitlinien", "checkliste"]
+    assert result.as_json()["kipass"] == "none"
+    assert result.as_json()["open_steps"] == ["leitlinien", "checkliste"]
     assert "- Schulung besucht: ✓ erledigt" in result.text
     assert "- KI-Leitlinien zur Kenntnis genommen: offen" in result.text
     assert (
@@ -128,7 +128,7 @@ async def test_kipass_skill_passes_the_gate_without_kipass() -> None:
     decision = await gate(kipass.SKILL, "x", c)
     assert decision.allowed and decision.principal is not None
     result = await kipass.SKILL.run(SkillRequest(text="", user=decision.principal), c)
-    assert result.data["kipass"] == "none"
+    assert result.as_json()["kipass"] == "none"
 
 
 async def test_groups_are_shown_by_display_name_never_by_raw_id() -> None:

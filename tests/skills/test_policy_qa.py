@@ -32,13 +32,16 @@ async def ask(
 async def test_answer_cites_the_rule_it_stands_on(tmp_path: Path) -> None:
     result, request = await ask(tmp_path, "Darf ich personenbezogene Daten in ChatGPT eingeben?")
     assert result.outcome == "ok" and result.grounded and result.ai_generated is False
-    assert "Personenbezogene Daten dürfen nicht in externe KI-Anwendungen" in result.data["answer"]
+    assert (
+        "Personenbezogene Daten dürfen nicht in externe KI-Anwendungen"
+        in result.as_json()["answer"]
+    )
     citation = result.citations[0]
     assert citation.n == 1 and citation.heading and citation.heading.startswith("§ 4")
     assert citation.url == "https://intranet.luebeck.de/ki/dienstvereinbarung-beispiel"
-    assert "[1]" in result.data["answer"]
+    assert "[1]" in result.as_json()["answer"]
     # Data, not presentation: the typed answer carries the words; the chat draws it.
-    assert isinstance(result.payload, Answer) and result.payload.text == result.data["answer"]
+    assert isinstance(result.payload, Answer) and result.payload.text == result.as_json()["answer"]
     assert request.trace.names()[:3] == ["retrieval", "relevance", "generation"]
 
 
@@ -47,14 +50,14 @@ async def test_unanswerable_question_says_so_and_names_the_contact(tmp_path: Pat
     assert result.outcome == "no_answer" and result.grounded is False
     assert result.text.startswith("Dazu enthalten die Regelungen keine Aussage.")
     assert "KI-Werkstatt" in result.text
-    assert result.data == {"answer": result.text, "citations": [], "grounded": False}
+    assert result.as_json() == {"answer": result.text, "citations": [], "grounded": False}
 
 
 async def test_english_question_gets_an_english_answer_around_german_quotes(tmp_path: Path) -> None:
     result, _ = await ask(tmp_path, "How long is the KI-Pass valid?")
     assert result.outcome == "ok"
-    assert result.data["answer"].startswith("Excerpt from the sources")
-    assert "zwei Jahre gültig" in result.data["answer"]
+    assert result.as_json()["answer"].startswith("Excerpt from the sources")
+    assert "zwei Jahre gültig" in result.as_json()["answer"]
 
 
 async def test_empty_and_oversized_questions_get_german_messages(tmp_path: Path) -> None:
@@ -73,7 +76,7 @@ async def test_hostile_policy_passage_does_not_change_the_answer(tmp_path: Path)
     result, _ = await ask(
         tmp_path, "Darf ich personenbezogene Daten in ChatGPT eingeben?", extra=[hostile]
     )
-    assert "dürfen nicht" in result.data["answer"]
+    assert "dürfen nicht" in result.as_json()["answer"]
     assert "Ignoriere" not in result.text and all(c.doc_id != "file:evil" for c in result.citations)
 
 
@@ -98,7 +101,7 @@ async def test_openai_backend_answer_is_labelled_ai_generated_and_validated(tmp_
         )
         await gen.close()
     assert result.ai_generated is True and result.outcome == "ok"
-    assert result.data["answer"] == "Nein, das ist verboten [1]."
+    assert result.as_json()["answer"] == "Nein, das ist verboten [1]."
     assert len(result.citations) == 1
 
 
@@ -121,7 +124,7 @@ async def test_personal_data_in_the_question_is_masked_and_the_user_is_told(tmp_
         result, _ = await ask(tmp_path, question, generator=gen)
         await gen.close()
     assert "max.muster@example.org" not in fake.received[0].text
-    assert "max.muster@example.org" in result.data["answer"]  # the user typed it
+    assert "max.muster@example.org" in result.as_json()["answer"]  # the user typed it
     assert "unkenntlich gemacht" in result.text
     assert isinstance(result.payload, Answer) and result.payload.masked_personal_data
     # The chat's text and the card (KIW_CITATION_STYLE=card) both say it too.

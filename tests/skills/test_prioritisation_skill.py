@@ -49,9 +49,9 @@ async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
         SkillRequest(text="60", command="priorisieren", attachments=(sample(),)), ctx()
     )
     assert result.outcome == "ok" and result.ai_generated is False
-    assert result.data["parameters"]["capacity_person_days_per_quarter"] == 60
-    assert result.data["parameters"]["start"] == "Q1/2027"
-    top = [r["name"] for r in result.data["ranking"][:5]]
+    assert result.as_json()["parameters"]["capacity_person_days_per_quarter"] == 60
+    assert result.as_json()["parameters"]["start"] == "Q1/2027"
+    top = [r["name"] for r in result.as_json()["ranking"][:5]]
     assert top[0] in result.text
     card, _ = result_card(result)  # drawn from the typed Ranking (bot/render/chat_cards.py)
     assert card is not None and card["type"] == "AdaptiveCard"
@@ -59,7 +59,7 @@ async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
     body = str(card["body"])
     for name in top:
         assert name in body
-    quick = [r["name"] for r in result.data["ranking"] if r["quick_win"]]
+    quick = [r["name"] for r in result.as_json()["ranking"] if r["quick_win"]]
     assert quick and all(name in body for name in quick)
     assert "Q1/2027" in body
 
@@ -92,7 +92,7 @@ async def test_only_in_personal_chat() -> None:
 async def test_zero_capacity_in_chat() -> None:
     result = await SKILL.run(SkillRequest(text="0", attachments=(sample(),)), ctx())
     assert result.outcome == "ok"
-    assert result.data["schedule"] is None
+    assert result.as_json()["schedule"] is None
     assert "Kapazität ist 0" in result.text
 
 
@@ -112,7 +112,7 @@ async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:
     output = await pipeline.run(turn, Trace("t1"))
     assert output.skill.name == "prioritise"
     assert output.result.outcome == "ok"
-    assert output.result.data["parameters"]["capacity_person_days_per_quarter"] == 40
+    assert output.result.as_json()["parameters"]["capacity_person_days_per_quarter"] == 40
     assert result_card(output.result)[0] is not None
     (line,) = [
         json.loads(raw)
@@ -135,8 +135,8 @@ async def test_the_result_is_typed_and_takes_typed_options() -> None:
     assert isinstance(result.payload, Ranking)
     analysis = result.payload.analysis
     assert analysis.params.net_hours_per_fte == 1500.0
-    assert result.data["parameters"]["capacity_person_days_per_quarter"] == 40
-    assert result.data["schedule"]["start"] == "Q1/2027"
+    assert result.as_json()["parameters"]["capacity_person_days_per_quarter"] == 40
+    assert result.as_json()["schedule"]["start"] == "Q1/2027"
 
     # The dashboard's upload is the inventory whatever its name; its problems come back typed.
     broken = Attachment("notizen.txt", "text/plain", b"Prozess;Minuten pro Fall\nA;-3\n")

@@ -123,8 +123,11 @@ async def test_the_issues_examples_on_the_sample_policies(tmp_path: Path) -> Non
         help_card = await policy_qa.run(
             SkillRequest(text="Darf ich ChatGPT für Bürgeranfragen nutzen?", command="frage"), ctx
         )
-    assert "zwei Jahre gültig" in duration.data["answer"]
-    assert help_card.grounded and "Personenbezogene Daten dürfen nicht" in help_card.data["answer"]
+    assert "zwei Jahre gültig" in duration.as_json()["answer"]
+    assert (
+        help_card.grounded
+        and "Personenbezogene Daten dürfen nicht" in help_card.as_json()["answer"]
+    )
 
 
 def test_a_place_is_an_answer_to_where_and_a_time_is_not() -> None:

@@ -94,7 +94,7 @@ async def test_reference_summary_keeps_proposal_money_and_dates_within_40_percen
     tmp_path: Path,
 ) -> None:
     result = await run(tmp_path, SkillRequest(text="VO/2026/14311"))
-    data = result.data
+    data = result.as_json()
     assert result.outcome == "ok" and result.ai_generated is False
     assert "Bürgerschaft beschließt die Sanierung" in data["decision_proposal"]["text"]
     assert "31.03.2027" in data["decision_proposal"]["text"]  # the deadline is part of it
@@ -111,7 +111,7 @@ async def test_reference_summary_keeps_proposal_money_and_dates_within_40_percen
 async def test_pdf_attachment_points_carry_their_pages(tmp_path: Path) -> None:
     attachment = Attachment("vorlage.pdf", PDF, pdf(VORLAGE_PAGES))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    data = result.data
+    data = result.as_json()
     assert data["decision_proposal"]["pages"] == [2]
     assert (
         data["financial_impact"]["pages"] == [3]
@@ -169,7 +169,7 @@ async def test_link_to_an_indexed_paper(tmp_path: Path) -> None:
         tmp_path, SkillRequest(text="https://allris.luebeck.de/public/vo020?VOLFDNR=999999")
     )
     assert result.outcome == "ok"
-    assert "40 neue Sitzbänke" in result.data["decision_proposal"]["text"]
+    assert "40 neue Sitzbänke" in result.as_json()["decision_proposal"]["text"]
     assert unknown.outcome == "not_found" and "nicht gefunden" in unknown.text
 
 
@@ -184,7 +184,7 @@ async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> 
     assert len(text) >= 50_000
     result = await run(tmp_path, SkillRequest(text=text))
     assert result.outcome == "ok"
-    assert "350.000 Euro" in result.data["financial_impact"]["text"]
+    assert "350.000 Euro" in result.as_json()["financial_impact"]["text"]
 
 
 async def test_too_short_paste(tmp_path: Path) -> None:
@@ -223,7 +223,7 @@ async def test_long_document_is_summarised_map_reduce_with_late_pages(tmp_path: 
     progress = RecordedProgress()
     request = SkillRequest(text="", attachments=(attachment,), progress=progress)
     result = await run(tmp_path, request)
-    data = result.data
+    data = result.as_json()
     assert data["pages"] >= 118 and data["partial"] is False
     assert data["decision_proposal"]["pages"] == [117]
     assert data["financial_impact"]["pages"][0] in (117, 118)  # a passage starts on 117
@@ -249,7 +249,7 @@ async def test_time_budget_gives_a_partial_summary_that_says_so(tmp_path: Path) 
         text="", attachments=(attachment,), options=SkillOptions(budget_seconds=0.5)
     )
     result = await run(tmp_path, request, generator=SlowGenerator())
-    data = result.data
+    data = result.as_json()
     assert data["partial"] is True and "ersten" in data["summary"]
     assert data["key_points"]
 
@@ -262,7 +262,7 @@ async def test_the_summary_comes_back_typed_as_well(tmp_path: Path) -> None:
     result = await run(tmp_path, SkillRequest(text="VO/2026/14311"))
     summary = result.payload
     assert isinstance(summary, DocumentSummary)
-    data = result.data
+    data = result.as_json()
     assert summary.decision_proposal is not None
     assert summary.decision_proposal.text == data["decision_proposal"]["text"]
     assert summary.decision_proposal.citations == tuple(data["decision_proposal"]["citations"])

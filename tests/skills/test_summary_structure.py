@@ -231,7 +231,7 @@ def squeezed(text: str) -> str:
 
 
 async def test_a_beschluss_heading_on_its_own_line_starts_the_proposal(tmp_path: Path) -> None:
-    data = (await summary_of(tmp_path, SkillRequest(text=INTERESSENBEKUNDUNG))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=INTERESSENBEKUNDUNG))).as_json()
     proposal = data["decision_proposal"]
     assert proposal["text"] == (
         "Der Gemeinderat stimmt nach Vorberatung im Haupt- und Finanzausschuss der Anmeldung "
@@ -241,7 +241,7 @@ async def test_a_beschluss_heading_on_its_own_line_starts_the_proposal(tmp_path:
 
 
 async def test_a_line_beginning_with_anlage_does_not_cut_the_proposal(tmp_path: Path) -> None:
-    data = (await summary_of(tmp_path, SkillRequest(text=SCHUELERBEFOERDERUNG))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=SCHUELERBEFOERDERUNG))).as_json()
     assert data["decision_proposal"]["text"].endswith(
         "die als Anlage 1 beigefügte Neufassung der Satzung über die Erstattung der notwendigen "
         "Beförderungskosten für Schülerinnen und Schüler."
@@ -251,7 +251,7 @@ async def test_a_line_beginning_with_anlage_does_not_cut_the_proposal(tmp_path: 
 
 async def test_letterhead_and_placeholders_are_never_content_nor_repeated(tmp_path: Path) -> None:
     result = await summary_of(tmp_path, SkillRequest(text=HAUSHALTSANTRAG))
-    data = result.data
+    data = result.as_json()
     assert data["betreff"] == "Veränderungen auf der Investitionsliste"
     assert data["decision_proposal"]["label"] == "Antrag"
     assert (
@@ -265,7 +265,7 @@ async def test_letterhead_and_placeholders_are_never_content_nor_repeated(tmp_pa
 
 
 async def test_the_forms_money_fields_reach_finanzen_as_written(tmp_path: Path) -> None:
-    data = (await summary_of(tmp_path, SkillRequest(text=MITTAGSVERPFLEGUNG))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=MITTAGSVERPFLEGUNG))).as_json()
     finance = [p["text"] for p in data["finance"]]
     assert "Gesamtkosten: 2.074.459,38 Euro/Schuljahr 2026/2027" in finance
     assert "Gesamteinzahlung: 2.367.970,00 Euro / Schuljahr 2026/2027" in finance
@@ -281,7 +281,7 @@ async def test_a_form_saying_no_money_is_read_as_no_financial_impact(tmp_path: P
     ).replace(
         "Die Förderung soll in\nder Regel zwischen 250.000 Euro und 8 Millionen Euro liegen.", ""
     )
-    data = (await summary_of(tmp_path, SkillRequest(text=text))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=text))).as_json()
     assert [p["text"] for p in data["finance"]] == ["Laut Formular keine finanziellen Auswirkungen"]
     assert data["finance"][0]["quotes"] == [
         {"page": 1, "text": "Finanzielle Auswirkungen Ja [ ] Nein [x]"}
@@ -289,7 +289,7 @@ async def test_a_form_saying_no_money_is_read_as_no_financial_impact(tmp_path: P
 
 
 async def test_the_consultation_table_gives_body_date_and_publicity(tmp_path: Path) -> None:
-    data = (await summary_of(tmp_path, SkillRequest(text=JAHRESABSCHLUSS))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=JAHRESABSCHLUSS))).as_json()
     assert [c["text"] for c in data["consultation"]] == [
         "Betriebsausschuss Eigenbetrieb Abfallwirtschaft und Stadtreinigung 17.07.2026 "
         "(Vorberatung, nicht öffentlich, TOP 3)",
@@ -302,7 +302,7 @@ async def test_the_consultation_table_gives_body_date_and_publicity(tmp_path: Pa
 async def test_an_anfrage_shows_its_questions_and_the_administrations_answer(
     tmp_path: Path,
 ) -> None:
-    data = (await summary_of(tmp_path, SkillRequest(text=EIGENREINIGUNG))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=EIGENREINIGUNG))).as_json()
     proposal = data["decision_proposal"]
     assert proposal["label"] == "Fragen der Anfrage" and proposal["pages"] == [1]
     assert proposal["text"].startswith("1. Wie hat sich der Anteil der Eigenreinigung entwickelt")
@@ -328,7 +328,7 @@ async def test_each_statement_cites_the_page_its_words_are_on(tmp_path: Path) ->
     ]
     attachment = Attachment("jugendhaus.pdf", PDF, pdf(pages))
     result = await summary_of(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    money = next(p for p in result.data["finance"] if "375.000 Euro" in p["text"])
+    money = next(p for p in result.as_json()["finance"] if "375.000 Euro" in p["text"])
     assert money["pages"] == [2]
     assert [q["page"] for q in money["quotes"]] == [2]
     cited = {c.n: c for c in result.citations}
@@ -357,7 +357,7 @@ async def test_line_break_hyphens_are_joined_the_german_way(tmp_path: Path) -> N
     ]
     attachment = Attachment("verkehr.pdf", PDF, pdf(pages))
     result = await summary_of(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    proposal = result.data["decision_proposal"]["text"]
+    proposal = result.as_json()["decision_proposal"]["text"]
     assert "im Haupt- und Finanzausschuss" in proposal and "Hauptund" not in result.text
     assert "Verkehrsplanung" in proposal and "Online-Beteiligungsplattform" in proposal
 
@@ -378,7 +378,7 @@ async def test_the_summary_stays_within_40_percent_of_the_paper(tmp_path: Path) 
         text = (FIXTURES / name).read_text(encoding="utf-8")
         result = await summary_of(tmp_path, SkillRequest(text=text))
         assert result.outcome == "ok" and len(result.text) <= 0.4 * len(text), result.text
-        assert result.data["decision_proposal"] and result.data["consultation"]
+        assert result.as_json()["decision_proposal"] and result.as_json()["consultation"]
 
 
 def _passages_of(body: dict[str, Any]) -> dict[int, str]:
@@ -421,7 +421,7 @@ async def test_a_model_words_the_summary_from_the_structure_under_the_same_check
         )
         result = await summary_of(tmp_path, SkillRequest(text=paper), generator)
         await generator.close()
-    data = result.data
+    data = result.as_json()
     assert result.ai_generated is True and "KI-generiert" in result.text
     assert data["decision_proposal"]["text"] == (
         "Der Gemeinderat soll der Vergabe an die Caterer zustimmen."
@@ -474,7 +474,7 @@ async def test_the_main_document_comes_first_then_one_line_per_anlage(tmp_path: 
         "1\nAnlage 2\nSynopse der Änderungen gegenüber der bisherigen Satzung\n"
         "Die Tabelle stellt die alte und die neue Fassung nebeneinander.\n\n-- 4 of 4 --\n"
     )
-    data = (await summary_of(tmp_path, SkillRequest(text=vorlage + "\n" + anlagen))).data
+    data = (await summary_of(tmp_path, SkillRequest(text=vorlage + "\n" + anlagen))).as_json()
     assert [(a["text"], a["pages"]) for a in data["attachments"]] == [
         ("Anlage 1 Satzung zur Erstattung der notwendigen Beförderungskosten (2 Seiten)", [2]),
         ("Anlage 2 Synopse der Änderungen gegenüber der bisherigen Satzung", [4]),

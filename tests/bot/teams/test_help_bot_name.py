@@ -44,4 +44,4 @@ async def test_help_falls_back_to_the_manifest_name() -> None:
     assert "„@KI-Assistent suche Radverkehr“" in result.text
     renamed = await help_skill.run(SkillRequest(text="", bot_name="Rathaus-KI"), ctx=CTX)
     assert "„@Rathaus-KI suche Radverkehr“" in renamed.text
-    assert renamed.data["bot_name"] == "Rathaus-KI"
+    assert renamed.as_json()["bot_name"] == "Rathaus-KI"
