@@ -203,7 +203,7 @@ class PaperList:
         return self.page * self.page_size + 1
 
     def as_json(self) -> dict[str, Any]:
-        """What `kiw` prints with --json (and what `SkillResult.data` carried before)."""
+        """What `kiw` prints with --json (`SkillResult.as_json`)."""
         out: dict[str, Any] = {
             "query": self.query,
             "filters": dict(self.filters),
