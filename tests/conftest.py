@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import clock  # noqa: F401 - the one manual clock fixture
 from tests.support.connector import ConnectorRecorder
 
 REPO = Path(__file__).resolve().parent.parent

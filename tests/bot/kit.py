@@ -239,6 +239,9 @@ class BotUnderTest:
     connector: ConnectorRecorder
     services: Services
     traces: list[Any]
+    clock: Any = (
+        None  # the test's clock the delivery waits by (tests/support/clock.py); None: the loop's
+    )
 
     async def post(self, activity: Any, **kwargs: Any) -> Any:
         if isinstance(activity, dict | list):
@@ -277,4 +280,4 @@ async def start_bot(
     if clock is not None:
         kwargs["clock"] = clock
     client = await aiohttp_client(create_app(settings, **kwargs))
-    return BotUnderTest(client, connector, services, traces)
+    return BotUnderTest(client, connector, services, traces, clock)

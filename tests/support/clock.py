@@ -3,6 +3,9 @@
 `sleep` registers its timer when it is called, not when it is first awaited, so the order of
 timers is the order of the calls. `advance` fires the due timers one by one, in time order,
 and lets the woken tasks run before the next, as time passing would.
+
+`clock` is the one fixture of it (tests/conftest.py): a fresh clock per test, which the bot
+under test waits by (`start_bot(clock=…)`, then `bot.clock`) and a test's slow skills sleep on.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+
+import pytest
 
 SETTLE_ROUNDS = 20  # loop iterations a woken task gets before the next timer fires
 
@@ -61,3 +66,9 @@ class ManualClock:
             await settle()
         self.now = target
         await settle()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A fresh clock the test moves, for the bot's delivery and the test's slow skills."""
+    return ManualClock()

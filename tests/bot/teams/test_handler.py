@@ -30,9 +30,9 @@ from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorRecorder
 
 SEEN: list[SkillRequest] = []
-# The test's clock (a fresh one per bot): the delivery's budget, typing indicator and stream
-# wait by it, and the slow skills below "work" on it, so the test decides when time passes.
-CLOCK = ManualClock()
+# The test's clock (the `clock` fixture, tests/support/clock.py): the delivery's budget, typing
+# indicator and stream wait by it, and the slow skills below "work" on it, so the test decides
+# when time passes.
 BUDGET = 0.2  # KIW_LONG_WORK_BUDGET_SECONDS of the `bot` fixture
 
 
@@ -47,9 +47,16 @@ async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     )
 
 
-async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    await CLOCK.sleep(float(request.text or "0.5"))
-    return SkillResult(text="Fertig zusammengefasst.\nKernaussagen: Radwege werden breiter.")
+def slow_on(clock: ManualClock) -> Skill:
+    """`zusammenfassen SECONDS`: works SECONDS (0.5 without) on `clock`, then answers."""
+
+    async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        await clock.sleep(float(request.text or "0.5"))
+        return SkillResult(text="Fertig zusammengefasst.\nKernaussagen: Radwege werden breiter.")
+
+    return Skill(
+        "summarise", ("zusammenfassen",), "Zusammenfassen", "Fasst zusammen.", False, _slow
+    )
 
 
 async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -61,13 +68,12 @@ async def _refusing(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 
 
 ANSWER = Skill("policy_qa", ("frage", "ask"), "Fragen", "Antwortet mit Quellen.", True, _answer)
-SLOW = Skill("summarise", ("zusammenfassen",), "Zusammenfassen", "Fasst zusammen.", False, _slow)
 BROKEN = Skill("allris_search", ("suche",), "ALLRIS-Suche", "Sucht.", False, _broken)
 REFUSING = Skill("kipass", ("kipass",), "KI-Pass", "Status.", False, _refusing)
 
 
-def registered_skills() -> list[Skill]:
-    return [help_skill.SKILL, ANSWER, SLOW, BROKEN, REFUSING]
+def registered_skills(clock: ManualClock) -> list[Skill]:
+    return [help_skill.SKILL, ANSWER, slow_on(clock), BROKEN, REFUSING]
 
 
 async def _answering_bot(
@@ -75,29 +81,29 @@ async def _answering_bot(
     connector: ConnectorRecorder,
     data_dir: Path,
     run: Any,
+    clock: ManualClock,
     **settings: Any,
 ) -> BotUnderTest:
-    """A bot whose policy_qa skill is `run` (and help), with settings overridden."""
-    global CLOCK
-    CLOCK = ManualClock()
+    """A bot whose policy_qa skill is `run` (and help), on `clock`, with settings overridden."""
     answer = Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, run)
     skills = [help_skill.SKILL, answer]
     return await start_bot(
-        aiohttp_client, connector, data_dir, skills=lambda: skills, clock=CLOCK, **settings
+        aiohttp_client, connector, data_dir, skills=lambda: skills, clock=clock, **settings
     )
 
 
 @pytest.fixture
-async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
-    global CLOCK
+async def bot(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
+) -> BotUnderTest:
     SEEN.clear()
-    CLOCK = ManualClock()
+    skills = registered_skills(clock)
     return await start_bot(
         aiohttp_client,
         connector,
         data_dir,
-        skills=registered_skills,
-        clock=CLOCK,
+        skills=lambda: skills,
+        clock=clock,
         long_work_budget_seconds=BUDGET,
         skill_deadline_seconds=3,
     )
@@ -112,15 +118,15 @@ async def _post_long(bot: BotUnderTest, activity: Any, budget: float = BUDGET) -
     """Post a message whose skill outlasts the budget: once the delivery and the skill wait
     on the clock, the budget passes, the placeholder goes out and the POST returns."""
     post = asyncio.create_task(bot.post(activity))
-    await CLOCK.waiting(2)  # the budget and the skill's work
-    await CLOCK.advance(budget)
+    await bot.clock.waiting(2)  # the budget and the skill's work
+    await bot.clock.advance(budget)
     response = await post
     assert response.status in (200, 201), await response.text()
 
 
 async def _finish(bot: BotUnderTest) -> None:
     """Let every slow skill end (time passes) and the background deliveries finish."""
-    await CLOCK.advance(10)
+    await bot.clock.advance(10)
     async with asyncio.timeout(5):
         await bot.handler.drain()
 
@@ -195,15 +201,17 @@ async def test_empty_allow_list_answers_every_tenant_in_local_mode(bot: BotUnder
 
 
 # ---- dedupe ----
-async def test_teams_retry_with_same_activity_id_gets_one_reply(bot: BotUnderTest) -> None:
+async def test_teams_retry_with_same_activity_id_gets_one_reply(
+    bot: BotUnderTest, clock: ManualClock
+) -> None:
     activity = message("hilfe", bot.connector.service_url)
     await _post_ok(bot, activity)
     await _post_ok(bot, activity)
     # ...also when the retry arrives while the first is still running.
     slow = message("zusammenfassen 0.3", bot.connector.service_url, conversation_type="groupChat")
     posts = [asyncio.create_task(bot.post(slow)) for _ in range(3)]
-    await CLOCK.waiting(2)  # one turn runs: its budget and its skill's work
-    await CLOCK.advance(BUDGET)
+    await clock.waiting(2)  # one turn runs: its budget and its skill's work
+    await clock.advance(BUDGET)
     responses = await asyncio.gather(*posts)
     assert all(r.status in (200, 201) for r in responses)
     await _finish(bot)
@@ -289,10 +297,12 @@ async def test_help_works_for_unknown_users(bot: BotUnderTest) -> None:
 
 
 # ---- long work ----
-async def test_long_work_replies_at_once_then_updates_in_place(bot: BotUnderTest) -> None:
+async def test_long_work_replies_at_once_then_updates_in_place(
+    bot: BotUnderTest, clock: ManualClock
+) -> None:
     activity = message("zusammenfassen 0.6", bot.connector.service_url, conversation_type="channel")
     await _post_long(bot, activity)
-    assert CLOCK.pending()[0] == pytest.approx(0.4)  # returned while the skill still works
+    assert clock.pending()[0] == pytest.approx(0.4)  # returned while the skill still works
     typing, working = bot.connector.calls
     assert typing.body["type"] == "typing"
     assert working.body["summary"] == "Ich arbeite daran …"
@@ -319,14 +329,14 @@ async def test_long_work_replies_at_once_then_updates_in_place(bot: BotUnderTest
 
 
 async def test_long_work_text_answer_replaces_the_placeholder_card(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
     async def _slow_answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-        await CLOCK.sleep(0.4)
+        await clock.sleep(0.4)
         return await _answer(request, ctx)
 
     bot = await _answering_bot(
-        aiohttp_client, connector, data_dir, _slow_answer, long_work_budget_seconds=0.1
+        aiohttp_client, connector, data_dir, _slow_answer, clock, long_work_budget_seconds=0.1
     )
     asked = message("frage Darf ich?", connector.service_url, conversation_type="groupChat")
     await _post_long(bot, asked, budget=0.1)
@@ -449,11 +459,12 @@ async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
     data_dir: Path,
     conversation_type: str,
     streamed: bool,
+    clock: ManualClock,
 ) -> None:
     async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         await request.progress.inform("Ich suche …")
         if streamed:
-            await CLOCK.sleep(0.2)
+            await clock.sleep(0.2)
         return await _answer(request, ctx)
 
     bot = await _answering_bot(
@@ -461,6 +472,7 @@ async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
         connector,
         data_dir,
         _slow,
+        clock,
         stream_after_seconds=0.05,
         stream_interval_seconds=0.05,
     )
@@ -473,12 +485,12 @@ async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
     )
     post = asyncio.create_task(bot.post(asked))
     if streamed:
-        await CLOCK.waiting(3)  # the budget, the stream's start delay, the skill's work
-        await CLOCK.advance(0.05)  # the stream opens with the progress line
+        await clock.waiting(3)  # the budget, the stream's start delay, the skill's work
+        await clock.advance(0.05)  # the stream opens with the progress line
         await connector.wait_for(1)
-        await CLOCK.advance(0.15)  # the skill ends
-        await CLOCK.waiting(1)  # the final message keeps the stream's pace
-        await CLOCK.advance(0.05)
+        await clock.advance(0.15)  # the skill ends
+        await clock.waiting(1)  # the final message keeps the stream's pace
+        await clock.advance(0.05)
     assert (await post).status in (200, 201)
     [answer] = connector.messages()
     assert ("streaminfo" in str(answer.body)) is streamed
@@ -498,7 +510,11 @@ async def test_teams_feedback_is_counted_for_the_skill_of_the_rated_answer(
 
 @pytest.mark.parametrize("update_refused", [False, True])
 async def test_teams_feedback_on_a_long_work_answer_counts_for_its_skill(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, update_refused: bool
+    aiohttp_client: Any,
+    connector: ConnectorRecorder,
+    data_dir: Path,
+    update_refused: bool,
+    clock: ManualClock,
 ) -> None:
     """The answer replaces the placeholder (rated under the placeholder's id) or, when Teams
     refuses the update, arrives as a new message (rated under that one's id)."""
@@ -509,13 +525,13 @@ async def test_teams_feedback_on_a_long_work_answer_counts_for_its_skill(
         return await _answer(request, ctx)
 
     bot = await _answering_bot(
-        aiohttp_client, connector, data_dir, _held, long_work_budget_seconds=0.05
+        aiohttp_client, connector, data_dir, _held, clock, long_work_budget_seconds=0.05
     )
     connector.fail_updates = update_refused
     asked = message("frage Darf ich?", connector.service_url, conversation_type="groupChat")
     post = asyncio.create_task(bot.post(asked))
-    await CLOCK.waiting(1)  # the budget
-    await CLOCK.advance(0.05)
+    await clock.waiting(1)  # the budget
+    await clock.advance(0.05)
     assert (await post).status in (200, 201)
     release.set()
     async with asyncio.timeout(5):
@@ -600,12 +616,12 @@ async def test_cited_answer_text_carries_markers_and_feedback_fits_the_scope(
 
 
 async def test_command_of_an_unregistered_skill_gets_help(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
     # The registry create_app was given decides: "suche" names no skill there, so it is free
     # text, and help lists what this bot can do (not what the default registry could).
     bot = await start_bot(
-        aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, SLOW]
+        aiohttp_client, connector, data_dir, skills=lambda: [help_skill.SKILL, slow_on(clock)]
     )
     await _post_ok(bot, message("suche Radverkehr", connector.service_url))
     [reply] = connector.messages()
@@ -708,9 +724,11 @@ async def test_skill_card_is_sent_once_without_citation_markers(
 
 
 async def test_citation_style_card_sends_the_answers_card_instead_of_text(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
-    bot = await _answering_bot(aiohttp_client, connector, data_dir, _answer, citation_style="card")
+    bot = await _answering_bot(
+        aiohttp_client, connector, data_dir, _answer, clock, citation_style="card"
+    )
     await _post_ok(bot, message("frage Darf ich?", connector.service_url))
     [reply] = connector.messages()
     assert "text" not in reply.body
@@ -764,15 +782,17 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
     assert not [line for line in bot.audit() if line["outcome"] == "error"]
 
 
-async def test_typing_indicator_repeats_while_long_work_runs(bot: BotUnderTest) -> None:
+async def test_typing_indicator_repeats_while_long_work_runs(
+    bot: BotUnderTest, clock: ManualClock
+) -> None:
     bot.handler.deliveries.typing_interval_seconds = 0.15
     activity = message(
         "zusammenfassen 0.8", bot.connector.service_url, conversation_type="groupChat"
     )
     await _post_long(bot, activity)  # typing, placeholder
     for sent in (3, 4):  # two intervals pass while the skill works: a typing activity each
-        await CLOCK.waiting(2)  # the skill's work and the typing interval
-        await CLOCK.advance(0.15)
+        await clock.waiting(2)  # the skill's work and the typing interval
+        await clock.advance(0.15)
         await bot.connector.wait_for(sent)
     await _finish(bot)
     kinds = [(c.method, c.body["type"]) for c in bot.connector.calls]

@@ -30,8 +30,7 @@ class Teams:
         return [(round(t - start, 3), kind, text) for t, kind, text in self.sent]
 
 
-async def test_nothing_goes_out_before_the_start_delay() -> None:
-    clock = ManualClock()
+async def test_nothing_goes_out_before_the_start_delay(clock: ManualClock) -> None:
     teams = Teams(clock)
     stream = TeamsStream(teams.send, interval=1.5, start_after=1.0, clock=clock)
     await stream.inform("Ich suche …")
@@ -42,8 +41,9 @@ async def test_nothing_goes_out_before_the_start_delay() -> None:
     await stream.close()
 
 
-async def test_updates_keep_the_interval_and_only_the_latest_text_goes_out() -> None:
-    clock = ManualClock()
+async def test_updates_keep_the_interval_and_only_the_latest_text_goes_out(
+    clock: ManualClock,
+) -> None:
     teams = Teams(clock)
     stream = TeamsStream(teams.send, interval=1.5, start_after=0.5, clock=clock)
     await stream.inform("Ich suche …")
@@ -64,8 +64,7 @@ async def test_updates_keep_the_interval_and_only_the_latest_text_goes_out() -> 
     await stream.close()
 
 
-async def test_the_final_message_keeps_the_pace() -> None:
-    clock = ManualClock()
+async def test_the_final_message_keeps_the_pace(clock: ManualClock) -> None:
     teams = Teams(clock)
     stream = TeamsStream(teams.send, interval=1.5, start_after=0, clock=clock)
     await stream.inform("Ich suche …")

@@ -14,7 +14,7 @@ from bot.teams.streaming import TeamsStream
 from kiw_common.openai_connection import OpenAIConnection
 from skills import help as help_skill
 from skills import policy_qa
-from skills.context import Skill, SkillContext
+from skills.context import Skill, SkillContext, SkillRun
 from skills.generator.openai_chat import OpenAIGenerator
 from skills.results import Answer
 from skills.types import Citation, SkillRequest, SkillResult
@@ -32,12 +32,12 @@ from tests.skills.openai_server import FakeOpenAI, Reply, openai_server
 from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorCall, ConnectorRecorder
 
-# The stream starts a second after the question on CLOCK (the test moves it there), then sends
+# The stream starts a second after the question on the test's clock (the `clock` fixture; the
+# test moves it there), then sends
 # every update when it comes: no pacing (tests/bot/teams/test_stream_timing.py has the pace).
 FAST: dict[str, Any] = {"stream_after_seconds": 1, "stream_interval_seconds": 0}
 PREVIEWS = ["Nein", "Nein, das ist", "Nein, das ist nicht erlaubt [1]."]
 CANCELLED: list[bool] = []
-CLOCK = ManualClock()
 
 
 async def _answered(progress: object, text: str | None = None) -> None:
@@ -55,27 +55,31 @@ async def _answered(progress: object, text: str | None = None) -> None:
         await asyncio.Event().wait()  # still working when Stop arrives: the stop cancels it
 
 
-async def _written(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+def written_on(clock: ManualClock) -> SkillRun:
     """Like policy Q&A over a model: progress, the answer as it is written, then the result.
-    "frage 0.4": the work takes 0.4 s on CLOCK first (long work)."""
-    try:
-        await request.progress.inform("Ich durchsuche die Regelungen …")
-        if request.text[:1].isdigit():
-            await CLOCK.sleep(float(request.text))
-        else:
-            await _answered(request.progress)
-        for text in PREVIEWS:
-            await request.progress.preview(text)
-            await _answered(request.progress, text)
-    except asyncio.CancelledError:
-        CANCELLED.append(True)
-        raise
-    return SkillResult(
-        text=PREVIEWS[-1],
-        citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Verboten.")],
-        ai_generated=True,
-        payload=Answer(PREVIEWS[-1]),
-    )
+    "frage 0.4": the work takes 0.4 s on `clock` first (long work)."""
+
+    async def _written(request: SkillRequest, ctx: SkillContext) -> SkillResult:
+        try:
+            await request.progress.inform("Ich durchsuche die Regelungen …")
+            if request.text[:1].isdigit():
+                await clock.sleep(float(request.text))
+            else:
+                await _answered(request.progress)
+            for text in PREVIEWS:
+                await request.progress.preview(text)
+                await _answered(request.progress, text)
+        except asyncio.CancelledError:
+            CANCELLED.append(True)
+            raise
+        return SkillResult(
+            text=PREVIEWS[-1],
+            citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Verboten.")],
+            ai_generated=True,
+            payload=Answer(PREVIEWS[-1]),
+        )
+
+    return _written
 
 
 async def _quick(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -90,29 +94,32 @@ async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     raise RuntimeError("index file vanished")
 
 
-def _skills() -> list[Skill]:
+def skills_on(clock: ManualClock) -> list[Skill]:
     return [
         help_skill.SKILL,
-        Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, _written),
+        Skill("policy_qa", ("frage",), "Fragen", "Antwortet.", False, written_on(clock)),
         Skill("kipass", ("kipass",), "KI-Pass", "Status.", False, _quick),
         Skill("allris_search", ("suche",), "Suche", "Sucht.", False, _broken),
     ]
 
 
 @pytest.fixture
-async def bot(aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path) -> BotUnderTest:
-    global CLOCK
+async def bot(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
+) -> BotUnderTest:
     CANCELLED.clear()
-    CLOCK = ManualClock()
-    return await start_bot(aiohttp_client, connector, data_dir, skills=_skills, clock=CLOCK, **FAST)
+    skills = skills_on(clock)
+    return await start_bot(
+        aiohttp_client, connector, data_dir, skills=lambda: skills, clock=clock, **FAST
+    )
 
 
 async def _ask_streamed(bot: BotUnderTest, text: str) -> None:
     """A question in a 1:1 chat whose skill reports progress: once the stream waits for its
     start (and the delivery for its budget), a second passes and the stream opens."""
     post = asyncio.create_task(bot.post(message(text, bot.connector.service_url)))
-    await CLOCK.waiting(2)
-    await CLOCK.advance(1)
+    await bot.clock.waiting(2)
+    await bot.clock.advance(1)
     response = await post
     assert response.status in (200, 201), await response.text()
     async with asyncio.timeout(10):
@@ -120,14 +127,14 @@ async def _ask_streamed(bot: BotUnderTest, text: str) -> None:
 
 
 async def _ask_long(bot: BotUnderTest, text: str, *, waits: int) -> None:
-    """A question whose work (on CLOCK) outlasts the 0.1 s budget: the budget passes once
+    """A question whose work (on the bot's clock) outlasts the 0.1 s budget: the budget passes once
     `waits` timers wait, the POST returns, then the work ends and the result follows."""
     post = asyncio.create_task(bot.post(message(text, bot.connector.service_url)))
-    await CLOCK.waiting(waits)
-    await CLOCK.advance(0.1)
+    await bot.clock.waiting(waits)
+    await bot.clock.advance(0.1)
     response = await post
     assert response.status in (200, 201), await response.text()
-    await CLOCK.advance(1)
+    await bot.clock.advance(1)
     async with asyncio.timeout(10):
         await bot.handler.drain()
 
@@ -191,10 +198,16 @@ async def test_no_streaming_outside_one_to_one_chats(
 
 
 async def test_streaming_can_be_switched_off(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
+    # On the loop's clock: without a stream nothing waits (the skill's answer is not slow).
     bot = await start_bot(
-        aiohttp_client, connector, data_dir, skills=_skills, streaming=False, **FAST
+        aiohttp_client,
+        connector,
+        data_dir,
+        skills=lambda: skills_on(clock),
+        streaming=False,
+        **FAST,
     )
     await _ask(bot, "frage Darf ich?")
     assert [c.body["type"] for c in connector.calls] == ["message"]
@@ -228,16 +241,14 @@ async def test_final_refused_after_two_minutes_is_sent_as_a_new_message(
 
 
 async def test_long_work_streams_instead_of_a_placeholder_card(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
-    global CLOCK
-    CLOCK = ManualClock()
     bot = await start_bot(
         aiohttp_client,
         connector,
         data_dir,
-        skills=_skills,
-        clock=CLOCK,
+        skills=lambda: skills_on(clock),
+        clock=clock,
         long_work_budget_seconds=0.1,
         stream_after_seconds=10,  # the budget, not the delay, opens the stream
         stream_interval_seconds=0,
@@ -253,17 +264,15 @@ async def test_long_work_streams_instead_of_a_placeholder_card(
 
 
 async def test_long_work_falls_back_to_the_placeholder_when_streaming_is_refused(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
 ) -> None:
-    global CLOCK
-    CLOCK = ManualClock()
     connector.refuse_stream = (0, "Content stream is not allowed")
     bot = await start_bot(
         aiohttp_client,
         connector,
         data_dir,
-        skills=_skills,
-        clock=CLOCK,
+        skills=lambda: skills_on(clock),
+        clock=clock,
         long_work_budget_seconds=0.1,
     )
     await _ask_long(bot, "frage 0.4", waits=3)  # the budget, the skill, the stream's delay
