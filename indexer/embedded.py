@@ -261,7 +261,10 @@ class EmbeddedIndex:
         each batch: an interrupted run continues where it stopped. `progress(done, total)`
         after each batch. Without an encoder this only brings the store up to date.
         Cancelled (Ctrl-C on `kiw index`), the step ends after the batch it is computing —
-        a thread cannot be stopped from outside, and the process would wait for all of it."""
+        a thread cannot be stopped from outside, and the process would wait for all of it.
+        The keyword side is finished first (compound splits of early chunks, as `close` does):
+        a run stopped during this long step leaves the keyword index complete."""
+        await self._refresh_early_chunks()
         stop = threading.Event()
         try:
             return await asyncio.to_thread(
@@ -350,13 +353,22 @@ class EmbeddedIndex:
     async def ping(self) -> None:
         await asyncio.to_thread(lambda: self._searcher().num_docs)
 
+    async def _refresh_early_chunks(self) -> None:
+        async with self._write_lock:
+            if self._writer is not None:
+                await self._refresh(self._writer)
+
+    @staticmethod
+    async def _refresh(writer: WriterSession) -> None:
+        try:
+            await asyncio.to_thread(writer.refresh_early)
+        except (ValueError, OSError) as exc:  # the data is indexed; only splits lag
+            log.warning("could not refresh compound splits: %s", exc)
+
     async def close(self) -> None:
         async with self._write_lock:
             writer, self._writer = self._writer, None
             if writer is not None:
-                try:
-                    await asyncio.to_thread(writer.refresh_early)
-                except (ValueError, OSError) as exc:  # the data is indexed; only splits lag
-                    log.warning("could not refresh compound splits: %s", exc)
+                await self._refresh(writer)
                 await asyncio.to_thread(writer.wait_merging_threads)
             self._vectors.close()

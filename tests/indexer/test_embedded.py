@@ -246,3 +246,18 @@ async def test_compounds_of_early_chunks_are_split_once_the_vocabulary_grew(
     await idx.close()  # the writer session ends: early chunks are analysed again
     assert await search(idx, "Förderung Radverkehr", doc_id=RAD_VORLAGE) == [RAD_VORLAGE]
     assert await idx.document_chunks(RAD_VORLAGE, frozenset({PUBLIC})) == corpus.RAD_VORLAGE
+
+
+async def test_early_chunks_are_split_again_before_the_embedding_step(tmp_path: Path) -> None:
+    # The embedding step is the long part of a run and the likeliest to be stopped (Ctrl-C,
+    # a deploy): the keyword index must be complete when it begins, not only at close().
+    idx = EmbeddedIndex(tmp_path / "grow")
+    await idx.upsert(corpus.RAD_VORLAGE)
+    await idx.upsert([c for c in corpus.ALL_CHUNKS if c.doc_id != RAD_VORLAGE])
+    await idx.embed_pending()  # no encoder here: the step only brings the vector store up to date
+    bot = EmbeddedIndex(tmp_path / "grow")  # another process's reader, e.g. the bot
+    try:
+        assert await search(bot, "Förderung Radverkehr", doc_id=RAD_VORLAGE) == [RAD_VORLAGE]
+    finally:
+        await bot.close()
+        await idx.close()
