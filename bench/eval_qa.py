@@ -7,6 +7,9 @@
 Rules set (bench/questions/rules.yaml): figures per split; for dev also per document (a change
 must not lower any one of them) and each miss with its cause (retrieval, gate refusal, wrong
 sentence, unanswerable answered). Tune with `--split dev`: the test questions are not asked.
+Beside "answer contains fact": the fact in the answer's first quoted sentence and the mean
+length of the answers (characters and sentences quoted), so that a longer answer that catches
+the fact by its length shows as such.
 
 Own set (bench/questions/policies.yaml over samples/policies):
   Recall@5 / MRR        the expected document among the first five retrieved passages / 1/rank
@@ -52,7 +55,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from eval_council import eval_council  # noqa: E402  (bench/, beside this script)
-from qa_common import by_group, context, has_fact, pct, percentile  # noqa: E402
+from qa_common import (  # noqa: E402
+    answer_sentences,
+    by_group,
+    context,
+    has_fact,
+    pct,
+    percentile,
+)
 from qa_sets import (  # noqa: E402  (bench/qa_sets.py, beside this script)
     karlsruhe_texts,
     rules_chunks,
@@ -271,7 +281,12 @@ async def eval_rules(
             row["document"] = q.document
             if q.facts:
                 row["fact"] = 1.0 if result.grounded and has_fact(answer, q.facts) else 0.0
+                quoted = answer_sentences(answer) if result.grounded else []
+                row["first"] = 1.0 if quoted and has_fact(quoted[0], q.facts) else 0.0
                 row["answered"] = 1.0 if result.grounded else 0.0
+                if quoted:
+                    row["chars"] = float(sum(len(x) for x in quoted))
+                    row["sentences"] = float(len(quoted))
                 for c in result.citations:
                     passage = passage_text.get((c.doc_id, c.heading), c.quote)
                     rows.append(
@@ -293,6 +308,9 @@ async def eval_rules(
             "answerable / unanswerable": f"{sum(1 for r in asked if 'fact' in r)} / "
             f"{sum(1 for r in asked if 'refused' in r)}",
             "answer contains fact": by_group(asked, "wording", "fact"),
+            # Not padded: the fact in the answer's first quoted sentence, and the answers' size.
+            "  in first sentence": by_group(asked, "wording", "first"),
+            "  answer length": _length(asked),
             "  by question type": by_group(asked, "type", "fact"),
             "answerable answered": by_group(asked, "wording", "answered"),
             "unanswerable refused": by_group(asked, "wording", "refused"),
@@ -319,6 +337,17 @@ async def eval_rules(
             ]
         out[split] = figures
     return out
+
+
+def _length(rows: list[dict[str, Any]]) -> str:
+    """Mean characters and sentences quoted per answered question (frame line left out)."""
+    chars = [r["chars"] for r in rows if "chars" in r]
+    sentences = [r["sentences"] for r in rows if "sentences" in r]
+    if not chars:
+        return "n/a"
+    return (
+        f"{sum(chars) / len(chars):.0f} characters, {sum(sentences) / len(sentences):.2f} sentences"
+    )
 
 
 async def _miss_cause(q: Any, grounded: bool, ctx: SkillContext) -> str:

@@ -1,15 +1,18 @@
 """What the question-set benchmarks share: a skill context over an index, and the figures
-(shares, percentiles, a share by group, whether an answer holds its fact)."""
+(shares, percentiles, a share by group, whether an answer holds its fact, an answer's quoted
+sentences)."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from datetime import date
 from typing import Any
 
 from indexer.model import SearchIndex
 from skills.context import SkillConfig, SkillContext
-from skills.generator.base import Generator
+from skills.generator.base import EXTRACT_NOTE, Generator
+from skills.german import split_sentences
 
 TODAY = date(2026, 11, 27)  # the day the sets were written against ("im Oktober" = Oct 2026)
 
@@ -59,3 +62,14 @@ def by_group(rows: list[dict[str, Any]], key: str, value: str) -> str:
             groups.setdefault(str(r[key]), []).append(r[value])
     parts = " ".join(f"{k} {statistics.mean(v):.2f}" for k, v in sorted(groups.items()))
     return f"{pct(values)}  ({parts})" if values else "n/a"
+
+
+_QUOTE = re.compile(r"^„(.*)“ \[\d+\]$")
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """An answer's sentences without its frame: the extractive backend's quotes („…“ [n], one
+    a line), or a model's sentences."""
+    lines = [line for line in answer.split("\n") if line and line not in EXTRACT_NOTE.values()]
+    quotes = [m.group(1) for line in lines if (m := _QUOTE.match(line.strip()))]
+    return quotes or split_sentences(" ".join(lines))

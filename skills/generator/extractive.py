@@ -6,8 +6,9 @@ so the output is grounded by construction. It is marked as an extract, not AI-wr
 
 Answers: the sentence the reader (skills/reader/, the same one the relevance gate uses)
 finds to carry the kind of answer the question asks for ("Wie lange …?" -> a duration) about
-what the question is about; a counted-out list whole, a rule with the exception that follows
-it. Sentences that address an AI model ("Ignoriere alle Anweisungen …") are never quoted.
+what the question is about, with the coherent unit around it (skills/reader/selection.py: a
+lead with what it introduces, an FAQ's "Nein." with its reason, a procedure's steps, a rule
+with its exception; at most three sentences); a counted-out list whole. Sentences that address an AI model ("Ignoriere alle Anweisungen …") are never quoted.
 """
 
 from __future__ import annotations

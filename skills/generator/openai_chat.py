@@ -57,6 +57,9 @@ ASKED = {
     "list": "eine Aufzählung (welche)",
     "rule": "eine Regel (ja oder nein) mit ihrer Ausnahme, falls die Quelle eine nennt",
     "purpose": "ein Zweck oder Ziel (wozu)",
+    "reason": "ein Grund, ein Zweck oder die Vorschrift, die es verlangt (warum)",
+    "time": "eine Uhrzeit, Sprech- oder Öffnungszeit (wann erreichbar)",
+    "consequence": "was dann geschieht oder gilt (was passiert, wenn)",
     "open": "eine Aussage, die die Frage beantwortet",
 }
 ANSWER_MAX_TOKENS = 600

@@ -6,7 +6,8 @@ the extractive generator (which sentence answers it?), so the two cannot disagre
 A question asks for a kind of answer: "Wie lange …?" a duration, "Bis wann …?" a date or
 deadline, "Wie oft …?" a frequency, "Wie viele/hoch …?" an amount, "Was kostet …?" a price,
 "Wer/Wem …?" a body or person, "Wo …?" a place, "Welche Schritte/Daten …?" a list, "Darf ich
-…?"/"Muss ich …?" a rule (with its exception). A sentence answers it when it carries that kind
+…?"/"Muss ich …?" a rule (with its exception), "Warum …?" a reason, "Wann kann ich … anrufen?"
+a time of day, "Was passiert, wenn …?" a consequence, "Wie erstelle ich …?" a procedure. A sentence answers it when it carries that kind
 of answer *and* speaks about what the question is about: the question's concepts, matched
 through stems, inflection, compound heads (Ausschuss ~ Bauausschuss, Fraktionsanträge ~
 Anträge), separable verbs and participles (eingereicht ~ reicht … ein), one-letter typos
@@ -20,7 +21,7 @@ The package, in the order of a reading: `kinds` (what each kind of question asks
 an answering sentence carries), `words` (stems and how strongly a sentence speaks of a
 concept), `question` (the question's kind and concepts), `sentences` (passages as sentences),
 `answers` (which sentences answer, best first: the gate), `selection` (what the extractive
-answer quotes).
+answer quotes: the best sentence and the coherent unit around it).
 """
 
 from __future__ import annotations

@@ -34,13 +34,22 @@ _ANCHORED_DURATION = (
     rf"|\b{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\s+(?:vor|nach|vorher|später|früher|lang|gültig|"
     r"befristet)\b|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr)\b"
 )
+# A day and a month that exist: "1.3.", "01.01.2027" — not "Raum 2.17." or "Abschnitt 4.5.".
+_DAY_MONTH = r"\b(?:0?[1-9]|[12]\d|3[01])\.\s?(?:0?[1-9]|1[0-2])\."
 _DATE = (
-    rf"{_ANCHORED_DURATION}|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|\b\d{{1,2}}(?::\d{{2}})?\s*Uhr\b"
+    rf"{_ANCHORED_DURATION}|{_DAY_MONTH}(?:\s?\d{{2,4}})?|\b\d{{1,2}}(?::\d{{2}})?\s*Uhr\b"
     rf"|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}|\b{_WEEKDAYS}\b|\b(?:19|20)\d\d\b"
     r"|\b(?:bis|ab|seit|spätestens|frühestens|vor|nach|innerhalb|am|zum|zur|bei)\s+"
     r"(?:de[mnr]\s+|zu[mr]\s+|eine[mnr]?\s+)?(?:\w+\s+)?(?:Beginn|Ende|Ablauf|Abschluss|Tag|"
     r"Sitzung|Jahresende|Monatsende|Unterzeichnung|Inkrafttreten|Eingang|Zugang)\w*"
     r"|\berst\b.{0,80}?\b(?:wenn|nachdem|sobald)\b|\bsobald\b|\bin\s+Kraft\b|\bjederzeit\b"
+)
+# Times of day and opening hours: "dienstags von 9:00 Uhr bis 12:00 Uhr", "werktags ab 7 Uhr".
+_TIME_OF_DAY = (
+    r"\b\d{1,2}(?:[:.]\d{2})?\s*Uhr\b|\b\d{1,2}[:.]\d{2}\s*(?:–|-|bis)\s*\d{1,2}[:.]\d{2}\b"
+    rf"|\b{_WEEKDAYS}\b|\b(?:werktags|wochentags|vormittags|nachmittags|morgens|abends|"
+    r"ganztägig|rund\s+um\s+die\s+Uhr)\b|\b\w*(?:sprechzeit|öffnungszeit|sprechstunde|"
+    r"servicezeit)\w*|\b(?:geöffnet|erreichbar|besetzt)\b"
 )
 _FREQUENCY = (
     r"\b(?:täglich|wöchentlich|monatlich|vierteljährlich|halbjährlich|jährlich|regelmäßig|"
@@ -85,6 +94,12 @@ _PURPOSE = (
     r"\b(?:soll|sollen|dient|dienen|damit|Ziel\w*|Zweck\w*|bestätigt|ermöglicht|berechtigt|"
     r"entlasten|verbessern)\b|\bum\b[^.;]{0,80}\bzu\b"
 )
+# A cause, or the law or rule that obliges: "weil", "denn", "nach § 5", "nach dem …gesetz",
+# "verpflichtet", "vorgeschrieben".
+_CAUSE = (
+    r"\b(?:weil|denn|deshalb|daher|darum|deswegen|aufgrund|wegen|verpflichtet|vorgeschrieben|"
+    r"gemäß)\b|\bnach\s+§\s*\d|\b\w*(?:gesetz|verordnung|richtlinie)\w*"
+)
 # An FAQ answers a yes/no question first: "Nein." then the reason.
 YES_NO_ANSWER = re.compile(r"^(?:Ja|Nein|Nur)\b[^.!?]{0,40}[.!]$")
 # "Ab wann / seit wann …?" is answered by when something starts, not by any date.
@@ -101,9 +116,7 @@ ASKS_HOW = re.compile(
     re.I,
 )
 # A concrete date: "ab dem 1. März", "zum 01.01.2027".
-CONCRETE_DATE = re.compile(
-    rf"\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}", re.I
-)
+CONCRETE_DATE = re.compile(rf"{_DAY_MONTH}|\b\d{{1,2}}\.\s{_MONTHS}|\b{_MONTHS}\s\d{{4}}", re.I)
 # In "Wozu ist … gut?" the "gut" belongs to the question, not to its topic.
 PURPOSE_FRAME = frozenset({"gut", "nutz", "bring", "dient", "dien"})
 _LIST = r"\bErstens\b|,[^,]+\b(?:und|sowie|oder)\b|:\s*\w+,|\bfolgende\b"
@@ -151,8 +164,20 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(_FREQUENCY + "|" + _DURATION, re.I),
     ),
     (
+        # "Wann kann ich … anrufen?", "Um wie viel Uhr …?", "Welche Öffnungszeiten …?": a time of
+        # day or opening hours, not a date ("bis zum 30. Juni" does not say when to call).
+        "time",
+        re.compile(
+            r"\bum\s+wie\s*viel\s+uhr\b|\bzu\s+welche[rn]?\s+(?:uhr)?zeit\b|\bab\s+wie\s*viel\s+uhr"
+            r"|\b(?:öffnungs|sprech|service)zeit\w*|\bsprechstunde\w*|\bwann\b[^?]{0,80}?\b(?:anruf\w*|"
+            r"telefonier\w*|erreichbar|geöffnet|besetzt|vorbeikommen|vorbeigehen)\b",
+            re.I,
+        ),
+        re.compile(_TIME_OF_DAY, re.I),
+    ),
+    (
         "date",
-        re.compile(r"\bwann\b|\bwhen\b|\bab\s+welche[mr]\b|\bum\s+wie\s+viel\s+uhr\b", re.I),
+        re.compile(r"\bwann\b|\bwhen\b|\bab\s+welche[mr]\b", re.I),
         re.compile(_DATE, re.I),
     ),
     (
@@ -187,6 +212,21 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(_PLACE + "|" + _BODY, re.I),
     ),
     (
+        # "Was passiert, wenn …?", "Was geschieht mit …?": what follows — preferred: a sentence
+        # that says what then happens or applies ("dann", "wird …", "gilt", "erhalten").
+        "consequence",
+        re.compile(
+            r"\bwas\s+(?:passiert|geschieht|droht|folgt)\b|\bwelche\s+(?:folgen|konsequenzen)\b"
+            r"|\bwhat\s+happens\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:dann|sonst|andernfalls|gilt|gelten|wird|werden|erhält|erhalten|entfällt|"
+            r"verfällt|verfallen|droht|drohen)\b|\bfolg\w*|\bFolge\w*",
+            re.I,
+        ),
+    ),
+    (
         "how",
         re.compile(
             r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b"
@@ -200,12 +240,17 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "purpose",
         re.compile(
             r"\bwozu\b|\bwofür\b|\bzu\s+welchem\s+zweck\b|\bwas\s+(?:ist|sind)\s+(?:das|der|die)"
-            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b|\bwhy\b"
-            r"|\bwarum\b|\bweshalb\b|\bwieso\b",
+            r"\s+(?:ziel|zweck)\w*\b|\bwas\s+bringt\b|\bwhat\s+for\b",
             re.I,
         ),
-        # "Warum …?" is answered by a purpose or a cause ("weil", "denn", "deshalb").
-        re.compile(_PURPOSE + r"|\b(?:weil|denn|deshalb|daher|darum)\b", re.I),
+        re.compile(_PURPOSE, re.I),
+    ),
+    (
+        # "Warum …?" is answered by a cause, a purpose or the rule that obliges ("weil", "damit",
+        # "um … zu", "nach dem Landesbehindertengleichstellungsgesetz … verpflichtet").
+        "reason",
+        re.compile(r"\bwarum\b|\bweshalb\b|\bwieso\b|\baus\s+welche[mn]\s+grund\b|\bwhy\b", re.I),
+        re.compile(_PURPOSE + "|" + _CAUSE, re.I),
     ),
     (
         "list",
@@ -243,7 +288,14 @@ YES_NO = re.compile(
 # Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
 # sentence that carries that form is preferred, but a plain statement may answer too.
 REQUIRED_KINDS = frozenset(
-    {"cost", "measure", "duration", "frequency", "date", "amount", "who", "name", "where"}
+    {"cost", "measure", "duration", "frequency", "time", "date", "amount", "who", "name", "where"}
+)
+# A step of a procedure: an instruction ("Erstellen Sie …", "Bitte wenden Sie sich …"), a
+# numbered item, or a step word ("Zunächst …", "Anschließend …").
+STEP = re.compile(
+    r"(?:Bitte\s+)?(?-i:[A-ZÄÖÜ])[a-zäöüß]+(?:en|ern|eln)\s+Sie\b|\d{1,2}[.)]\s|(?:Erstens|Zweitens|"
+    r"Drittens|Viertens|Zuerst|Zunächst|Dann|Danach|Anschließend|Abschließend|Schließlich|"
+    r"Im\s+(?:ersten|zweiten|dritten|nächsten|letzten)\s+Schritt)\b"
 )
 # "Welche Schritte …?" passages that count out a list are quoted whole.
 ORDINALS = ("Erstens", "Zweitens", "Drittens", "Viertens", "Fünftens", "Sechstens")

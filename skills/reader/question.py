@@ -48,7 +48,7 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         # "Wer ist die Datenschutzbeauftragte?" asks for her name, not for a body.
         kind, answer = "name", NAME_ANSWER
     concepts = concepts_of(question if about is None else about)
-    if kind == "purpose":
+    if kind in ("purpose", "reason"):
         concepts = tuple(c for c in concepts if c.stem not in PURPOSE_FRAME)
     if kind == "who":
         # "Wer ist Ansprechpartner für …?", "An wen wende ich mich …?": the role and the light

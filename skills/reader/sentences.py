@@ -28,6 +28,7 @@ class Sentence:
     run_stems: frozenset[str] | None = None  # the first of a counted-out list: the run's stems
     words: frozenset[str] = frozenset()  # its long words as written (typos the stems hide)
     before: frozenset[str] = frozenset()  # stems of the sentence before it under one heading
+    section: frozenset[str] = frozenset()  # stems of its heading alone (an FAQ's question)
 
 
 def _table_sentences(text: str) -> str:
@@ -67,7 +68,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
                 continue
             # "Ihr gehören … an.", "Ausgenommen sind …": a sentence that points back speaks of
             # what the sentence before it named.
-            local = section | previous if _POINTS_BACK.match(text) else section
+            local = section | previous if POINTS_BACK.match(text) else section
             out.append(
                 Sentence(
                     i,
@@ -78,6 +79,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
                     title | local,
                     words=sentence_words(text),
                     before=previous,
+                    section=section,
                 )
             )
             previous = stems
@@ -85,9 +87,15 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
 
 
 # Openers that refer to the sentence before: pronouns, demonstratives, connectives.
-_POINTS_BACK = re.compile(
+POINTS_BACK = re.compile(
     r"(?:Sie|Er|Es|Ihr|Ihm|Ihnen|Ihre[nmrs]?|Sein\w*|Dies\w*|Das|Dabei|Dafür|Dazu|Daher|Darüber|"
     r"Dort|Deren|Dessen|Ausgenommen|Ebenfalls|Außerdem|Zudem|Hierfür|Hierzu|Diese\w*)\b"
+)
+# Openers that go on from the sentence before: the above, and "Vor allem aber …", "Auch …",
+# "Allerdings …", "Dann …", "Andernfalls …".
+CONTINUES = re.compile(
+    POINTS_BACK.pattern + r"|(?:Vor\s+allem|Insbesondere)\b|(?:Auch|Allerdings|Jedoch|Aber|"
+    r"Dann|Danach|Anschließend|Andernfalls|Sonst|Ansonsten|Gleiches|Dasselbe)\b"
 )
 
 

@@ -18,9 +18,22 @@ from tests.skills.corpus import sample_chunks
 TODAY = date(2026, 11, 27)
 
 
-def passage(n: int, text: str, *, title: str = "Dokument", page: int | None = None) -> Passage:
+def passage(
+    n: int,
+    text: str,
+    *,
+    title: str = "Dokument",
+    page: int | None = None,
+    heading: str | None = None,
+) -> Passage:
     chunk = Chunk(
-        id=f"doc{n}#0", doc_id=f"doc{n}", collection=POLICIES, title=title, text=text, page=page
+        id=f"doc{n}#0",
+        doc_id=f"doc{n}",
+        collection=POLICIES,
+        title=title,
+        text=text,
+        page=page,
+        heading=heading,
     )
     return Passage(n=n, chunk=chunk, score=1.0 / n)
 

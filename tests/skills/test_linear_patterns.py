@@ -47,13 +47,26 @@ CASES: dict[str, tuple[Callable[[str], object], list[str]]] = {
     "decision sentence": (allris_decisions.DECISION_SENTENCE.search, ["lehnt ", "stimmt "]),
     # Amounts for "Was kostet …?": a run of digits (20 KB of "0": 42 s).
     "amount": (_amount_in_a_cost_answer, ["0", "0.", "1,"]),
+    # A hostile question: "wann" many times before the word that makes it a time question.
+    "time question": (read_question, ["wann ", "wann x "]),
     # The answer reader on a hostile passage: every kind of answer it looks for.
     "answer reader": (
         lambda text: [
             read_question(q).answer.search(text)  # type: ignore[union-attr]
-            for q in ("Wann?", "Wie lange?", "Wie oft?", "Wie viele?", "Wer?", "Wo?", "Welche X?")
+            for q in (
+                "Wann?",
+                "Wie lange?",
+                "Wie oft?",
+                "Wie viele?",
+                "Wer?",
+                "Wo?",
+                "Welche X?",
+                "Wann kann ich anrufen?",
+                "Warum?",
+                "Was passiert?",
+            )
         ],
-        ["erst ", "0", "in Aa ", "im x", ", und ", "eintägig"],
+        ["erst ", "0", "in Aa ", "im x", ", und ", "eintägig", "9:00 ", "a-", "nach dem "],
     ),
 }
 

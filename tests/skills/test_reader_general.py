@@ -137,8 +137,9 @@ def test_a_part_of_a_hyphenated_word_is_no_key_noun() -> None:
 
 
 def test_why_asks_for_a_purpose_or_a_cause() -> None:
-    assert read_question("Warum gibt es eine Kernzeit?").kind == "purpose"
-    assert read_question("Weshalb muss ich mich abmelden?").kind == "purpose"
+    # "reason": a purpose, a cause or the rule that obliges (tests/skills/test_reader_quoting.py)
+    assert read_question("Warum gibt es eine Kernzeit?").kind == "reason"
+    assert read_question("Weshalb muss ich mich abmelden?").kind == "reason"
 
 
 async def test_an_faq_yes_or_no_is_quoted_with_the_sentence_that_says_why() -> None:
