@@ -125,6 +125,12 @@ _RULE = (
     r"bleibt|besteht|zählt|erhalten|nicht|kein\w*|nur|ausschließlich|erst|verboten|untersagt|"
     r"gestattet|erlaubt|pflicht\w*|zulässig|unzulässig|ausgenommen)\b"
 )
+# A sentence that opens as the exception to the rule before it (not one with its own "es sei
+# denn" inside): it is quoted with that rule.
+EXCEPTION_OPENS = re.compile(
+    r"(?:Ausnahme|Abweichend|Ausgenommen|Ebenfalls\s+ausgenommen|Davon\s+ausgenommen|"
+    r"(?:Das|Dies)\s+gilt\s+nicht)\b"
+)
 EXCEPTION = re.compile(
     r"^(?:Ausnahme|Abweichend|Ausgenommen|Das gilt nicht|Dies gilt nicht)|\bes sei denn\b|"
     r"\baußer\b|\bausgenommen\b",

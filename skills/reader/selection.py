@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from skills.reader.answers import Reading
-from skills.reader.kinds import EXCEPTION, ORDINALS, STEP, YES_NO_ANSWER
+from skills.reader.kinds import EXCEPTION, EXCEPTION_OPENS, ORDINALS, STEP, YES_NO_ANSWER
 from skills.reader.sentences import CONTINUES, Sentence
 from skills.reader.words import match_strength
 
@@ -97,7 +97,7 @@ def _unit(reading: Reading, best: Sentence) -> list[Sentence]:
     lead = _yes_no_lead(reading, passage, at) if kind == "rule" else None
     if lead is not None:
         start = lead  # "Nein." and what the FAQ says after it, up to the best sentence
-    elif at > 0 and EXCEPTION.search(best.text) and not EXCEPTION.search(passage[at - 1].text):
+    elif at > 0 and EXCEPTION_OPENS.match(best.text) and not EXCEPTION.search(passage[at - 1].text):
         start = at - 1  # "Ausgenommen sind …": the rule it is an exception to
     if YES_NO_ANSWER.match(best.text) or best.text.rstrip().endswith(":"):
         end = min(len(passage), at + UNIT_SENTENCES)  # what the lead announces

@@ -91,11 +91,14 @@ POINTS_BACK = re.compile(
     r"(?:Sie|Er|Es|Ihr|Ihm|Ihnen|Ihre[nmrs]?|Sein\w*|Dies\w*|Das|Dabei|Dafür|Dazu|Daher|Darüber|"
     r"Dort|Deren|Dessen|Ausgenommen|Ebenfalls|Außerdem|Zudem|Hierfür|Hierzu|Diese\w*)\b"
 )
-# Openers that go on from the sentence before: the above, and "Vor allem aber …", "Auch …",
-# "Allerdings …", "Dann …", "Andernfalls …".
+# Openers that go on from the sentence before, for quoting it with that one: a pronoun ("Das
+# gilt …", "Sie ergänzen dann …" — not the article of "Das Ersuchen …"), a demonstrative
+# ("Diese Vorschläge …"), a connective ("Vor allem aber …", "Außerdem …", "Andernfalls …").
 CONTINUES = re.compile(
-    POINTS_BACK.pattern + r"|(?:Vor\s+allem|Insbesondere)\b|(?:Auch|Allerdings|Jedoch|Aber|"
-    r"Dann|Danach|Anschließend|Andernfalls|Sonst|Ansonsten|Gleiches|Dasselbe)\b"
+    r"(?:Das|Dies|Es|Er|Sie|Ihr)\s+(?-i:[a-zäöüß])|(?:Diese[nmrs]?|Deren|Dessen|Dabei|Dafür|Dazu|"
+    r"Daher|Darüber|Dort|Hierfür|Hierzu|Ebenfalls|Außerdem|Zudem|Ausgenommen|Vor\s+allem|"
+    r"Insbesondere|Auch|Allerdings|Jedoch|Aber|Dann|Danach|Anschließend|Andernfalls|Sonst|"
+    r"Ansonsten|Gleiches|Dasselbe)\b"
 )
 
 

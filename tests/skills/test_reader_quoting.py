@@ -8,6 +8,7 @@ from __future__ import annotations
 from skills.generator.extractive import ExtractiveGenerator
 from skills.reader import chosen_sentences, read, read_question
 from skills.reader.selection import UNIT_CHARS, UNIT_SENTENCES
+from skills.reader.sentences import CONTINUES
 from tests.skills.helpers import passage
 
 
@@ -137,3 +138,23 @@ async def test_what_happens_if_asks_for_what_follows() -> None:
     )
     answer = await _answer("Was passiert, wenn ich die Frist für die Abrechnung versäume?", text)
     assert "erhält keine Erstattung" in answer.split("\n")[1]
+
+
+async def test_a_rule_with_its_own_exception_is_not_quoted_with_the_sentence_before() -> None:
+    text = (
+        "Freiwillige Angaben sind im Formular als freiwillig zu kennzeichnen. "
+        "Daten aus einem Verfahren dürfen nicht für ein anderes Verfahren verwendet werden, "
+        "es sei denn, ein Gesetz erlaubt es."
+    )
+    answer = await _answer(
+        "Dürfen Daten aus einem Verfahren für ein anderes verwendet werden?", text
+    )
+    assert "es sei denn, ein Gesetz erlaubt es" in answer
+    assert "Freiwillige Angaben" not in answer
+
+
+def test_only_a_pronoun_goes_on_from_the_sentence_before_not_an_article() -> None:
+    assert CONTINUES.match("Das gilt auch für Formulare.")
+    assert CONTINUES.match("Diese Vorschläge sind oft ungenau.")
+    assert CONTINUES.match("Vor allem aber sollen alle Menschen die Texte lesen können.")
+    assert not CONTINUES.match("Das Ersuchen ist an keine Form gebunden.")
