@@ -70,6 +70,7 @@ BATCH_SIZE = 500
 _RETRY_ITEM_STATUS = {409, 422, 429, 500, 502, 503, 504}
 _HIGHLIGHT_PRE, _HIGHLIGHT_POST = "**", "**"
 _FACETS = {"paper_type": "paper_type", "collection": "collection", "organization": "organizations"}
+_TYPE_FACET_SIZE = 1000  # every paper type of a council (Karlsruhe: 33)
 _PAGE = 1000
 _MAX_QUERY_WORDS = 32
 _SNIPPET_CHARS = 240
@@ -116,12 +117,26 @@ def access_filter(access: Iterable[str]) -> str:
     return f"access/any(g: search.in(g, {odata_string(','.join(safe))}, ','))"
 
 
+def type_set_filter(types: Iterable[str]) -> str:
+    """Any of these paper types: `search.in(paper_type_key, 'a|b', '|')`; a type with the
+    delimiter in its name is compared on its own (`or paper_type_key eq '…'`)."""
+    keys = sorted({fold_key(t) for t in types})
+    listed = [k for k in keys if "|" not in k]
+    alone = [f"paper_type_key eq {odata_string(k)}" for k in keys if "|" in k]
+    listed_filter = (
+        [f"search.in(paper_type_key, {odata_string('|'.join(listed))}, '|')"] if listed else []
+    )
+    return "(" + " or ".join(listed_filter + alone) + ")"
+
+
 def query_filter(q: SearchQuery) -> str:
     parts = [access_filter(q.access)]
     if q.collection:
         parts.append(f"collection eq {odata_string(q.collection)}")
     if q.paper_type:
         parts.append(f"paper_type_key eq {odata_string(fold_key(q.paper_type))}")
+    if q.paper_types:
+        parts.append(type_set_filter(q.paper_types))
     if q.organization:
         # The exact name, or all its words ("Grüne" matches "Fraktion Bündnis 90/Die Grünen").
         exact = f"org_keys/any(o: o eq {odata_string(fold_key(q.organization))})"
@@ -885,6 +900,21 @@ class AzureSearchIndex:
             return {d["doc_id"] for d in await self._scan(filter_, ["doc_id"])}
         except ResourceNotFoundError:
             return set()
+
+    async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        filter_ = access_filter(access)
+        if collection:
+            filter_ += f" and collection eq {odata_string(collection)}"
+        try:
+            _, _, facets = await self._fetch(
+                search_text="*",
+                filter=filter_,
+                facets=[f"paper_type,count:{_TYPE_FACET_SIZE}"],
+                top=0,
+            )
+        except ResourceNotFoundError:
+            return set()
+        return {str(b["value"]) for b in facets.get("paper_type", []) if b.get("value")}
 
     async def ping(self) -> None:
         try:

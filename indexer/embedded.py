@@ -346,6 +346,17 @@ class EmbeddedIndex:
     async def document_ids(self, collection: str | None = None) -> set[str]:
         return await asyncio.to_thread(self._document_ids_sync, collection)
 
+    def _paper_types_sync(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        filters = [self._clauses.access_filter(access)]
+        if collection:
+            filters.append(self._clauses.raw_term("collection", collection))
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in filters])
+        terms = self._searcher().terms_with_prefix("type", "", filter_query=query)
+        return {term for term, count in terms if count > 0}
+
+    async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        return await asyncio.to_thread(self._paper_types_sync, collection, access)
+
     def count_chunks(self) -> int:
         """Number of live chunks (bench and admin use)."""
         return int(self._searcher().num_docs)

@@ -1,6 +1,7 @@
 """How a search request becomes a tantivy query in the embedded index.
 
-Filters (the caller's access first, then collection, paper type, organisation, document, dates)
+Filters (the caller's access first, then collection, paper type or a set of types, organisation,
+document, dates)
 are constant-score clauses that never change a rank. The words match in the title (counted
 double), the body, and as compound parts; an unknown compound also matches through its parts,
 an everyday word through the administrative term it stands for (indexer/vocabulary.yaml), and a
@@ -61,6 +62,8 @@ class QueryClauses:
             out.append(self.raw_term("collection", q.collection))
         if q.paper_type:
             out.append(self.raw_term("type_key", fold_key(q.paper_type)))
+        if q.paper_types:  # any of them: a family of types
+            out.append(self.any_of("type_key", sorted({fold_key(t) for t in q.paper_types})))
         if q.organization:
             out.append(self._organization(q.organization))
         if q.doc_id:

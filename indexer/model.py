@@ -59,6 +59,9 @@ class SearchQuery:
     access: frozenset[str] = frozenset({PUBLIC})  # the caller's groups; PUBLIC always included
     collection: str | None = None
     paper_type: str | None = None
+    # Any of these types, as indexed ("Antrag", "Haushalt THH 1200", …): a family of types a
+    # skill chose from `SearchIndex.paper_types` ("Anträge" means all of them).
+    paper_types: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
     organization: str | None = None
@@ -108,6 +111,10 @@ class SearchIndex(Protocol):
 
     async def document_ids(self, collection: str | None = None) -> set[str]:
         """Every indexed doc_id (admin use: incremental runs, deletes). Not access-trimmed."""
+
+    async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        """The paper types of the chunks the caller may read, as indexed (for a type family
+        filter: `SearchQuery.paper_types`)."""
 
     async def ping(self) -> None:
         """Raise if the index is not usable (readiness probe)."""

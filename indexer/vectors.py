@@ -123,7 +123,7 @@ class VectorMatrix:
 
     def allowed(self, q: SearchQuery) -> npt.NDArray[np.intp]:
         """Rows the caller may read that pass the query's filters (the same filters as the
-        tantivy query: access, collection, document, paper type, organisation, dates)."""
+        tantivy query: access, collection, document, paper type or types, organisation, dates)."""
         mask = self._rows(self._by_group, {PUBLIC, *q.access})
         if q.collection:
             mask &= self._rows(self._by_collection, [q.collection])
@@ -131,6 +131,8 @@ class VectorMatrix:
             mask &= self._rows(self.doc_rows, [q.doc_id])
         if q.paper_type:
             mask &= self._rows(self._by_type, [fold_key(q.paper_type)])
+        if q.paper_types:
+            mask &= self._rows(self._by_type, {fold_key(t) for t in q.paper_types})
         if q.organization:
             mask &= self._rows(self._by_orgs, _matching_orgs(q.organization, self._by_orgs))
         if q.date_from or q.date_to:

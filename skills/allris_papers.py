@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from indexer.model import COUNCIL, Chunk, Hit, SearchQuery
 from indexer.submitters import faction_names
-from skills.allris_query import CouncilQuery, in_type_family
+from skills.allris_query import CouncilQuery, family_types, in_type_family
 from skills.context import SkillContext
 from skills.results import Paper, PaperList
 from skills.types import SkillRequest, SkillResult
@@ -48,18 +48,33 @@ def paper_of(chunk: Chunk, snippet: str) -> Paper:
     )  # fmt: skip
 
 
+async def type_filter(
+    ctx: SkillContext, request: SkillRequest, wanted: str | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """`(paper_type, paper_types)` of a query for `wanted` ("Antrag"): every indexed type of
+    its family ("Antrag", "Änderungs-/Ergänzungsantrag", "Haushalt THH 1200", …) among what
+    the caller may read; the type itself when the index has none of its family (then nothing
+    is found, as asked)."""
+    if not wanted:
+        return None, ()
+    types = family_types(await ctx.index.paper_types(COUNCIL, request.access), wanted)
+    return (None, types) if types else (wanted, ())
+
+
 async def search(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) -> list[PaperHit]:
     text = " ".join(filter(None, [q.reference, q.text])) or q.organization or q.paper_type
     text = text or "Vorlage"
-    # A faction's papers are its motions and queries whatever the council calls their type
-    # ("Haushalt THH 1200" for a budget motion): with a faction the type ranks, it does not
-    # filter.
+    # A faction's papers are few and what it filed under another type is still its business
+    # ("Anträge der Grünen" shows their Anfrage after their motions): with a faction the type
+    # family ranks; without one it is the engine's filter.
     engine_type = None if q.factions else q.paper_type
+    paper_type, paper_types = await type_filter(ctx, request, engine_type)
     query = SearchQuery(
         text=text,
         access=request.access,
         collection=COUNCIL,
-        paper_type=engine_type,
+        paper_type=paper_type,
+        paper_types=paper_types,
         organization=q.organization,
         date_from=q.date_from,
         date_to=q.date_to,

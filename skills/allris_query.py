@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -39,7 +40,8 @@ ORGANIZATIONS: list[tuple[str, str]] = [
 ]
 # A type as a family of the types councils use: Karlsruhe files budget motions as "Haushalt THH
 # 1200", others write "Dringlichkeitsantrag" or "Antrag (Fraktion)"; "Anträge der Grünen"
-# means all of them. Used where the exact type cannot be the engine filter (skills/allris_search).
+# means all of them: the engine filters on every indexed type of the family
+# (`SearchQuery.paper_types`, skills/allris_papers.py `type_filter`).
 TYPE_FAMILIES: dict[str, re.Pattern[str]] = {
     "Antrag": re.compile(r"antrag|haushalt", re.IGNORECASE),
     "Änderungsantrag": re.compile(r"änderung|ergänzung", re.IGNORECASE),
@@ -55,6 +57,11 @@ def in_type_family(paper_type: str | None, wanted: str) -> bool:
     if not paper_type:
         return False
     return bool(family.search(paper_type)) if family else paper_type.lower() == wanted.lower()
+
+
+def family_types(indexed: Iterable[str], wanted: str) -> tuple[str, ...]:
+    """The types among `indexed` (an index's `paper_types`) in the family of `wanted`."""
+    return tuple(sorted(t for t in indexed if in_type_family(t, wanted)))
 
 
 # "Anträge von Stadtrat Braun": the role is how people name a councillor, not a word of the

@@ -26,6 +26,7 @@ from skills.allris_papers import (
     meetings,
     not_found,
     search,
+    type_filter,
 )
 from skills.allris_query import (
     CouncilQuery,
@@ -193,9 +194,11 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
                     q, text, held + papers, 0, ctx,
                     intro="Was beraten wurde, steht in der Tagesordnung der Sitzung:",
                 )  # fmt: skip
+        paper_type, paper_types = await type_filter(ctx, request, q.paper_type)
         base = SearchQuery(
             text=q.text or text,
-            paper_type=q.paper_type,
+            paper_type=paper_type,
+            paper_types=paper_types,
             organization=q.organization,
             date_from=q.date_from,
             date_to=q.date_to,

@@ -144,6 +144,9 @@ class WithheldWatch:
     async def document_ids(self, collection: str | None = None) -> set[str]:
         return await self.inner.document_ids(collection)
 
+    async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        return await self.inner.paper_types(collection, access)
+
     async def ping(self) -> None:
         await self.inner.ping()
 

@@ -59,6 +59,9 @@ class FakeIndex:
     async def document_ids(self, collection: str | None = None) -> set[str]:
         return set()
 
+    async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
+        return set()
+
     async def ping(self) -> None:
         if self.broken:
             raise self.broken
