@@ -26,6 +26,7 @@ from skills.trace import Trace
 from tests.bot.audience_kit import index_samples
 from tests.bot.teams.playground import (
     REPO,
+    STEP_TIMEOUT_MS,
     playground_page,
     require_tools,
     sample_bot,
@@ -88,21 +89,45 @@ def test_the_rules_catch_what_a_new_user_saw() -> None:
     assert wording_violations(good, ids) == []
 
 
+# The visible text of the open conversation: the smallest part of the page that holds the
+# message editor and every card the bot sent (not the chat list, not the log panel, which shows
+# raw payloads). Besides the bot's replies it holds only the typed commands.
+PANE_TEXT = """() => {
+    const cards = [...document.querySelectorAll('.ac-adaptiveCard')];
+    let pane = document.querySelector('[data-lexical-editor="true"]');
+    while (pane && !cards.every(card => pane.contains(card))) {
+        pane = pane.parentElement;
+    }
+    return pane ? pane.innerText : '';
+}"""
+
+
 async def _conversation_text(page: Any) -> str:
-    """The visible text of the open conversation: the smallest part of the page that holds
-    the message editor and every card the bot sent (not the chat list, not the log panel,
-    which shows raw payloads). Besides the bot's replies it holds only the typed commands."""
-    text: str = await page.evaluate(
-        """() => {
-            const cards = [...document.querySelectorAll('.ac-adaptiveCard')];
-            let pane = document.querySelector('[data-lexical-editor="true"]');
-            while (pane && !cards.every(card => pane.contains(card))) {
-                pane = pane.parentElement;
-            }
-            return pane ? pane.innerText : '';
-        }"""
-    )
+    text: str = await page.evaluate(PANE_TEXT)
     return text
+
+
+def _count(text: str, words: str) -> int:
+    """How often `words` stand in `text`, ignoring case (as the Playground's text search)."""
+    return text.lower().count(words.lower())
+
+
+async def _until_shown(page: Any, name: str, words: str, times: int) -> str:
+    """Until the conversation shows `words` at least `times` times; its text then. A condition
+    in the browser, not a pause: under load a reply renders late, and a fixed wait read the
+    conversation before it (the earlier replies held the same words, so nothing noticed)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.wait_for_function(
+            f"([words, times]) => ({PANE_TEXT})().toLowerCase().split(words).length - 1 >= times",
+            arg=[words.lower(), times],
+            timeout=STEP_TIMEOUT_MS,
+        )
+    except PlaywrightTimeout:
+        shown = (await _conversation_text(page))[-600:]
+        pytest.fail(f"{name}: no reply with „{words}“ within {STEP_TIMEOUT_MS} ms:\n{shown}")
+    return await _conversation_text(page)
 
 
 async def test_every_command_reads_german_in_the_playground(
@@ -119,13 +144,15 @@ async def test_every_command_reads_german_in_the_playground(
     async with playground_page(bot_url, tmp_path) as (page, editor):
 
         async def step(name: str, text: str, wait_for: str, *, mention: bool = False) -> None:
+            """Say `text`; the reply holds `wait_for` (which the typed words may hold too, and
+            earlier replies): wait until it shows once more than before plus the typed words.
+            The reply's cards (feedback included) are one activity, rendered together."""
             before = len(traces)
+            shown = _count(await _conversation_text(page), wait_for)
             await say(page, editor, text, mention=mention)
             await wait_for_trace(traces, before + 1)
-            await page.get_by_text(wait_for).first.wait_for()
-            await page.wait_for_timeout(500)  # the feedback card follows the answer
-            replies[name] = await _conversation_text(page)
-            assert wait_for in replies[name], f"{name}: the reply is not in the collected text"
+            times = shown + _count(text, wait_for) + 1
+            replies[name] = await _until_shown(page, name, wait_for, times)
 
         # The 1:1 chat: every command.
         await step("1:1 hilfe", "hilfe", "Das kann ich für Sie tun")
@@ -135,14 +162,15 @@ async def test_every_command_reads_german_in_the_playground(
         more = page.get_by_role("button", name="Mehr Treffer")
         assert await more.count() >= 1, "„suche 2026“ finds more than one page of papers"
         before = len(traces)
+        pages = _count(replies["1:1 suche breit"], "Seite 2")
         await more.last.click()
         await wait_for_trace(traces, before + 1)
-        await page.get_by_text("Seite 2").first.wait_for()
-        replies["1:1 Mehr Treffer"] = await _conversation_text(page)
-        assert "Seite 2" in replies["1:1 Mehr Treffer"]
+        replies["1:1 Mehr Treffer"] = await _until_shown(
+            page, "1:1 Mehr Treffer", "Seite 2", pages + 1
+        )
         await step("1:1 zusammenfassen", "zusammenfassen VO/2026/14102", "Zusammenfassung")
         await step("1:1 kipass", "kipass", "KI-Pass")
-        await step("1:1 priorisieren", "priorisieren", "Priorit")
+        await step("1:1 priorisieren", "priorisieren", "Inventarliste")
         await step("1:1 Link", LINK, "Sichere Radwege auf der Altstadtinsel")
         if shots:
             await page.screenshot(path=str(Path(shots) / "playground-chat.png"))
@@ -151,9 +179,14 @@ async def test_every_command_reads_german_in_the_playground(
         await page.get_by_role("treeitem", name="Group Chat").click()
         await page.get_by_text("Willkommen beim KI-Werkstatt Assistenten").first.wait_for()
         await step("Gruppe suche", "suche Radverkehr", "Ergebnisse", mention=True)
-        await step("Gruppe kipass", "kipass", "KI-Pass", mention=True)
+        # The status goes to the 1:1 chat; the group reads one neutral line.
+        await step("Gruppe kipass", "kipass", "persönlichen Chat", mention=True)
+        # A council Antrag asked as a rules question: the rules say nothing about it.
         await step(
-            "Gruppe frage", "frage Was steht im Antrag zum Radverkehr?", "Radverkehr", mention=True
+            "Gruppe frage",
+            "frage Was steht im Antrag zum Radverkehr?",
+            "keine Aussage",
+            mention=True,
         )
         if shots:
             await page.screenshot(path=str(Path(shots) / "playground-group.png"))
@@ -168,8 +201,10 @@ async def test_every_command_reads_german_in_the_playground(
 
         # The personal status the group chat's „kipass“ sent to the 1:1 chat.
         await page.get_by_role("treeitem", name="Personal Chat").click()
-        await page.get_by_text("Ihr KI-Pass").first.wait_for()
-        replies["1:1 nach Gruppe kipass"] = await _conversation_text(page)
+        statuses = _count(replies["1:1 Link"], "Ihr KI-Pass")  # the 1:1 „kipass“ before
+        replies["1:1 nach Gruppe kipass"] = await _until_shown(
+            page, "1:1 nach Gruppe kipass", "Ihr KI-Pass", statuses + 1
+        )
 
     skills = [t.step("route").details["skill"] for t in traces if t.step("route")]  # type: ignore[union-attr]
     for skill in ("help", "policy_qa", "allris_search", "summarise", "kipass", "prioritise"):
