@@ -82,6 +82,8 @@ def build_index(settings: Settings, *, embed_workers: int = 1) -> SearchIndex:
             index_name=settings.azure_search_index,
             encoder=build_encoder(settings, embed_workers=embed_workers),
             vector_weight=settings.azure_vector_weight,
+            # The documents' words for spelling correction, kept where `kiw index` runs.
+            words_folder=index_path(settings),
         )
     from indexer.embedded import EmbeddedIndex
 

@@ -25,9 +25,11 @@ import base64
 import logging
 import time as time_module
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from azure.core.credentials import AzureKeyCredential
@@ -55,6 +57,7 @@ from indexer.azure_vectors import (
     vector_field_name,
     vector_search,
 )
+from indexer.corpus_words import CorpusWords
 from indexer.embedding import EmbedReport
 from indexer.encoders import Encoder
 from indexer.model import PUBLIC, Chunk, Hit, SearchQuery, SearchResults
@@ -351,7 +354,11 @@ class AzureSearchIndex:
         encoder: Encoder | None = None,
         vector_weight: float = 1.0,
         vector_k: int = VECTOR_K,
+        words_folder: Path | None = None,
     ) -> None:
+        """`words_folder`: where the documents' words are kept for spelling correction
+        (indexer/corpus_words.py), written by `kiw index` and read by the bot; None: no
+        correction."""
         if not endpoint:
             raise ValueError(
                 "KIW_AZURE_SEARCH_ENDPOINT is empty: set it to https://<service>.search.windows.net "
@@ -386,6 +393,7 @@ class AzureSearchIndex:
         # indexer added it): None = not asked yet; a "no" is asked again after a while.
         self._vectors_ready: bool | None = None
         self._vectors_checked = 0.0
+        self._words = CorpusWords(words_folder) if words_folder is not None else None
 
     # ---- schema
 
@@ -424,6 +432,8 @@ class AzureSearchIndex:
             for doc_id in dict.fromkeys(c.doc_id for c in chunks):
                 known.update(await self._stored_vectors(doc_id))
         await self._write(chunks, known)
+        if self._words is not None:
+            await asyncio.to_thread(self._words.record, chunks)
 
     async def replace_documents(
         self, documents: dict[str, list[Chunk]], deleted: Sequence[str]
@@ -442,6 +452,9 @@ class AzureSearchIndex:
         stale = [{"key": k} for k in known if k not in fresh]
         for i in range(0, len(stale), self._batch_size):
             await self._send(stale[i : i + self._batch_size], action="delete")
+        if self._words is not None:  # the same chunks as uploaded, whole documents
+            await asyncio.to_thread(self._words.delete_documents, list(documents))
+            await asyncio.to_thread(self._words.record, chunks)
 
     async def _stored_vectors(self, doc_id: str) -> dict[str, tuple[str | None, str | None]]:
         """key → (encoder, passage hash) of every stored chunk of one document."""
@@ -703,10 +716,23 @@ class AzureSearchIndex:
                 await self._send(
                     [{"key": k} for k in keys[i : i + self._batch_size]], action="delete"
                 )
+        if self._words is not None:
+            await asyncio.to_thread(self._words.delete_documents, list(doc_ids))
 
     # ---- reading
 
+    async def corrected(self, text: str, collection: str | None) -> str:
+        """The text with words no document of the collection uses replaced by the closest
+        ones that are used (indexer/spelling.py); what a search does to its query text."""
+        words = self._words
+        if words is None:
+            return text
+        return await asyncio.to_thread(lambda: words.spelling(collection).corrected(text))
+
     async def search(self, query: SearchQuery) -> SearchResults:
+        # A word no document of the collection uses is taken for a typo of the closest one
+        # that does ("Barrierfreiheit" -> "Barrierefreiheit"), as in the embedded backend.
+        query = replace(query, text=await self.corrected(query.text, query.collection))
         parsed = parse_query(query.text)
         if parsed.empty or query.top <= 0:
             return SearchResults(hits=(), total=0, facets={})
@@ -925,6 +951,8 @@ class AzureSearchIndex:
             ) from exc
 
     async def close(self) -> None:
+        if self._words is not None:
+            self._words.close()
         await self._client.close()
         await self._admin.close()
         close = getattr(self._credential, "close", None)

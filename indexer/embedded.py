@@ -34,6 +34,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ import numpy.typing as npt
 import tantivy
 
 from indexer.compounds import Decompounder
+from indexer.corpus_words import CorpusWords, sync_words
 from indexer.embedded_query import QueryClauses
 from indexer.embedded_schema import (
     SCHEMA_VERSION,
@@ -107,6 +109,8 @@ class EmbeddedIndex:
         self._write_lock = asyncio.Lock()
         self._meta_mtime: tuple[int, int, int] | None = None
         self._clauses = QueryClauses(self._schema, Decompounder(self._known_in_index))
+        # The documents' words per collection, for spelling correction (indexer/spelling.py).
+        self._words = CorpusWords(self._path)
 
     @property
     def path(self) -> Path:
@@ -177,12 +181,14 @@ class EmbeddedIndex:
     def _upsert_sync(self, chunks: Sequence[Chunk]) -> None:
         unique = list({c.id: c for c in chunks}.values())
         self._writer_session().upsert(unique)
+        self._words.record(unique)
         # After the commit: a crash in between leaves chunks without rows, which the next
         # `embed_pending` finds (counts differ) and records from the stored chunks.
         self._vectors.record(unique)
 
     def _delete_sync(self, doc_ids: Sequence[str]) -> None:
         self._writer_session().delete(doc_ids)
+        self._words.delete_documents(doc_ids)
         self._vectors.delete_documents(doc_ids)
 
     async def upsert(self, chunks: Sequence[Chunk]) -> None:
@@ -200,6 +206,9 @@ class EmbeddedIndex:
     # ---- querying (indexer/embedded_search.py, clauses in indexer/embedded_query.py)
 
     def _search_sync(self, q: SearchQuery) -> SearchResults:
+        # A word no document of the collection uses is taken for a typo of the closest one
+        # that does ("Barrierfreiheit" -> "Barrierefreiheit"; indexer/spelling.py).
+        q = replace(q, text=self._words.spelling(q.collection).corrected(q.text))
         parsed = parse_query(q.text)
         if parsed.empty or q.top <= 0:
             return SearchResults(hits=(), total=0, facets={})
@@ -208,6 +217,11 @@ class EmbeddedIndex:
 
     async def search(self, query: SearchQuery) -> SearchResults:
         return await asyncio.to_thread(self._search_sync, query)
+
+    async def corrected(self, text: str, collection: str | None) -> str:
+        """The text with words no document of the collection uses replaced by the closest
+        ones that are used (indexer/spelling.py); what a search does to its query text."""
+        return await asyncio.to_thread(lambda: self._words.spelling(collection).corrected(text))
 
     # ---- the vector leg
 
@@ -266,6 +280,8 @@ class EmbeddedIndex:
         a run stopped during this long step leaves the keyword index complete."""
         await self._refresh_early_chunks()
         stop = threading.Event()
+        # An index built before the word store gets its words from the chunks it stores.
+        await asyncio.to_thread(sync_words, self, self._words)
         try:
             return await asyncio.to_thread(
                 embed_pending,
@@ -383,3 +399,4 @@ class EmbeddedIndex:
                 await self._refresh(writer)
                 await asyncio.to_thread(writer.wait_merging_threads)
             self._vectors.close()
+            self._words.close()

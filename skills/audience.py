@@ -120,6 +120,9 @@ class WithheldWatch:
             self.withheld = more or wider.total > results.total
         return results
 
+    async def corrected(self, text: str, collection: str | None) -> str:
+        return await self.inner.corrected(text, collection)
+
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         chunks = await self.inner.document_chunks(doc_id, access)
         if not chunks and doc_id and self._asker_sees_more(access):

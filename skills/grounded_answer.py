@@ -124,6 +124,12 @@ async def answer_question(
 ) -> GroundedAnswer:
     """Retrieve (with the caller's access), gate on relevance, generate, validate citations."""
     language = detect_language(question)
+    as_typed = question
+    if language == "de":
+        # Typos read as the words the documents use ("Barrierfreiheit" -> "Barrierefreiheit",
+        # indexer/spelling.py): the correction the search applies to its query, so that the
+        # gate and the extractive answer read what retrieval searched for.
+        question = await ctx.index.corrected(question, collection)
     # An e-mail address or a name says nothing about the topic: retrieval and the relevance
     # gate work on the question without them.
     search_text = search_terms(without_personal_data(question), language)
@@ -195,7 +201,10 @@ async def answer_question(
 
     start = time.perf_counter()
     with request.trace.timed("generation", generator=ctx.generator.name) as step:
-        generated = await ctx.generator.answer(asked, passages, language=language, on_text=preview)
+        # A model reads the question as typed (it knows typos; a name stays as typed).
+        generated = await ctx.generator.answer(
+            asked if typed else as_typed, passages, language=language, on_text=preview
+        )
         checked = validate_answer(generated.text, passages) if generated.text else generated
         step["cited"] = len(checked.cited)
         step["dropped"] = len(set(generated.cited) - set(checked.cited))

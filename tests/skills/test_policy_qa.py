@@ -53,6 +53,14 @@ async def test_unanswerable_question_says_so_and_names_the_contact(tmp_path: Pat
     assert result.as_json() == {"answer": result.text, "citations": [], "grounded": False}
 
 
+async def test_a_word_with_two_typos_is_read_as_the_documents_word(tmp_path: Path) -> None:
+    # "Protokoldatn" is two edits from "Protokolldaten": beyond the reader's own one-typo
+    # matching; the index's spelling correction (indexer/spelling.py) reads it right.
+    result, _ = await ask(tmp_path, "Wie lange bleiben die Protokoldatn gespeichert?")
+    assert result.outcome == "ok"
+    assert "Protokolldaten werden nach 90 Tagen gelöscht" in result.as_json()["answer"]
+
+
 async def test_english_question_gets_an_english_answer_around_german_quotes(tmp_path: Path) -> None:
     result, _ = await ask(tmp_path, "How long is the KI-Pass valid?")
     assert result.outcome == "ok"
