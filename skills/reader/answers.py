@@ -41,7 +41,7 @@ VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
 # not only through its own compound head ("Gebärdensprache" is no "Leichte Sprache").
 FOCUS_MIN = 0.75
 # Kinds whose "welch-" noun is the kind itself ("Innerhalb welcher Zeit …?"): no instance named.
-_KIND_NOUNS = frozenset({"duration", "date", "measure", "frequency", "amount", "cost"})
+_KIND_NOUNS = frozenset({"duration", "date", "time", "measure", "frequency", "amount", "cost"})
 
 
 @dataclass

@@ -18,9 +18,11 @@ UNITS = (
     r"(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?|Arbeitstage?n?|Kalendertage?n?|Werktage?n?|"
     r"Stunden?|Minuten?|Quartale?n?|Semester)"
 )
+# A span of clock times answers "wie lange" too: "von 9:00 Uhr bis 13:00 Uhr".
+_CLOCK_SPAN = r"\bvon\s+\d{1,2}(?:[:.]\d{2})?\s*(?:Uhr\s+)?bis\s+\d{1,2}(?:[:.]\d{2})?\s*Uhr\b"
 _DURATION = (
     rf"\b{_NUMBER_WORDS}\s+(?:\w+\s+)?{UNITS}\b|\b\w*(?:tägig|stündig|wöchig|monatig|jährig)"
-    r"\w*|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr|befristet|unbefristet)\b"
+    rf"\w*|\b(?:unverzüglich|sofort|vorher|Vortag|Vorjahr|befristet|unbefristet)\b|{_CLOCK_SPAN}"
 )
 # A number and what it counts or measures: "höchstens 150 Zeichen", "12 Punkt", "sechs Monaten".
 _MEASURE = rf"\b{_NUMBER_WORDS}\s+(?:[\w-]+\s+)?(?-i:[A-ZÄÖÜ])\w+"
@@ -174,7 +176,8 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         # day or opening hours, not a date ("bis zum 30. Juni" does not say when to call).
         "time",
         re.compile(
-            r"\bum\s+wie\s*viel\s+uhr\b|\bzu\s+welche[rn]?\s+(?:uhr)?zeit\b|\bab\s+wie\s*viel\s+uhr"
+            r"\bum\s+wie\s*viel\s+uhr\b|\bzu\s+welche[rn]?\s+(?:uhr)?zeit(?:en)?\b|\bab\s+wie\s*viel\s+uhr"
+            r"|\bvon\s+wann\s+bis\s+wann\b"
             r"|\b(?:öffnungs|sprech|service)zeit\w*|\bsprechstunde\w*|\bwann\b[^?]{0,80}?\b(?:anruf\w*|"
             r"telefonier\w*|erreichbar|geöffnet|besetzt|vorbeikommen|vorbeigehen)\b",
             re.I,

@@ -61,14 +61,18 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
         title = sentence_stems(chunk.title or "")
         section = sentence_stems(chunk.heading or "")
         previous: frozenset[str] = frozenset()
-        for text, stems, heading in _read_text(chunk.text):
-            if heading:
+        lead: frozenset[str] = frozenset()  # a run-in heading: "**Regel 15 – Auskunft.** …"
+        for text, stems, role in _read_text(chunk.text):
+            if role == _HEADING:
                 section = section | stems  # what the sentences below it are about
-                previous = frozenset()
+                previous, lead = frozenset(), frozenset()
+                continue
+            if role == _LEAD:
+                previous, lead = frozenset(), stems  # up to the next one
                 continue
             # "Ihr gehören … an.", "Ausgenommen sind …": a sentence that points back speaks of
             # what the sentence before it named.
-            local = section | previous if POINTS_BACK.match(text) else section
+            local = section | lead | (previous if POINTS_BACK.match(text) else frozenset())
             out.append(
                 Sentence(
                     i,
@@ -79,7 +83,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
                     title | local,
                     words=sentence_words(text),
                     before=previous,
-                    section=section,
+                    section=section | lead,
                 )
             )
             previous = stems
@@ -102,14 +106,29 @@ CONTINUES = re.compile(
 )
 
 
+_HEADING, _LEAD, _SENTENCE = "heading", "lead", "sentence"
+# A bold run-in heading before a paragraph's first sentence: "**Regel 2 – Zweckbindung.** Daten
+# …". It is what the paragraph's sentences are about, not a part of the first one.
+_RUN_IN = re.compile(r"\*\*([^*]{1,150})\*\*\s*(.*)", re.DOTALL)
+
+
 @lru_cache(maxsize=4096)
-def _read_text(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
-    """A passage's sentences once: (text, stems, is a heading); injections left out."""
-    return tuple(
-        (sentence, sentence_stems(sentence), _is_heading(sentence))
-        for sentence in split_sentences(_table_sentences(text))
-        if not looks_like_injection(sentence)
-    )
+def _read_text(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """A passage's sentences once: (text, stems, role: a heading, a run-in heading, or a
+    sentence); injections left out."""
+    out: list[tuple[str, frozenset[str], str]] = []
+    for sentence in split_sentences(_table_sentences(text)):
+        if looks_like_injection(sentence):
+            continue
+        run_in = _RUN_IN.fullmatch(sentence)
+        if run_in:
+            out.append((run_in.group(1), sentence_stems(run_in.group(1)), _LEAD))
+            sentence = run_in.group(2).strip()
+            if not sentence:
+                continue
+        role = _HEADING if _is_heading(sentence) else _SENTENCE
+        out.append((sentence, sentence_stems(sentence), role))
+    return tuple(out)
 
 
 def _with_enumerations(sentences: list[Sentence]) -> list[Sentence]:

@@ -158,3 +158,31 @@ def test_only_a_pronoun_goes_on_from_the_sentence_before_not_an_article() -> Non
     assert CONTINUES.match("Diese Vorschläge sind oft ungenau.")
     assert CONTINUES.match("Vor allem aber sollen alle Menschen die Texte lesen können.")
     assert not CONTINUES.match("Das Ersuchen ist an keine Form gebunden.")
+
+
+async def test_a_span_of_clock_times_answers_how_long_and_from_when_to_when() -> None:
+    text = (
+        "Der Wochenmarkt findet auf dem Rathausplatz statt. "
+        "Die Marktaufsicht teilt die Standplätze mit mindestens zwei Wochen Vorlauf zu. "
+        "Der Wochenmarkt ist samstags von 7:00 Uhr bis 13:00 Uhr geöffnet."
+    )
+    assert read_question("Zu welchen Uhrzeiten ist der Wochenmarkt geöffnet?").kind == "time"
+    assert read_question("Von wann bis wann ist der Wochenmarkt?").kind == "time"
+    answer = await _answer("Von wann bis wann ist der Wochenmarkt?", text)
+    assert "von 7:00 Uhr bis 13:00 Uhr" in answer
+    assert "zwei Wochen" not in answer
+    shape = read_question("Wie lange ist der Wochenmarkt?")
+    assert shape.kind == "duration" and shape.answer is not None
+    assert shape.answer.search("Der Wochenmarkt ist samstags von 7:00 Uhr bis 13:00 Uhr geöffnet.")
+
+
+async def test_a_bold_run_in_heading_is_what_its_paragraph_is_about_not_part_of_a_sentence() -> (
+    None
+):
+    text = (
+        "**Regel 4 – Auskunftsersuchen.** Jede Person kann Auskunft über ihre Daten verlangen. "
+        "Leiten Sie das Ersuchen noch am Tag des Eingangs an die Stabsstelle weiter."
+    )
+    answer = await _answer("An wen leite ich ein Auskunftsersuchen weiter?", text)
+    assert "an die Stabsstelle weiter" in answer
+    assert "**" not in answer and "Regel 4" not in answer
