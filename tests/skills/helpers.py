@@ -13,6 +13,8 @@ from indexer.model import POLICIES, Chunk
 from skills.context import SkillConfig, SkillContext
 from skills.generator.base import Generator, Passage
 from skills.generator.extractive import ExtractiveGenerator
+from skills.results import Paper, PaperList
+from skills.types import SkillResult
 from tests.skills.corpus import sample_chunks
 
 TODAY = date(2026, 11, 27)
@@ -74,3 +76,9 @@ async def sample_context(
         )
     finally:
         await index.close()
+
+
+def papers(result: SkillResult) -> tuple[Paper, ...]:
+    """The papers a search listed: its typed `PaperList` (skills/results.py)."""
+    assert isinstance(result.payload, PaperList), result.text
+    return result.payload.papers

@@ -19,7 +19,7 @@ from skills.registry import all_skills
 from skills.router import detect_intent
 from skills.types import SkillRequest, SkillResult
 from tests.skills.corpus import sample_chunks
-from tests.skills.helpers import TODAY, NoDirectory, member_of
+from tests.skills.helpers import TODAY, NoDirectory, member_of, papers
 
 HOST = "allris.luebeck.de"
 RADVERKEHR = f"https://{HOST}/public/vo020?VOLFDNR=14102"
@@ -52,19 +52,19 @@ async def test_a_pasted_link_shows_the_linked_paper_with_a_summarise_button(
 ) -> None:
     result = await _ask(tmp_path, RADVERKEHR)
     assert result.outcome == "ok"
-    [hit] = result.as_json()["hits"]
-    assert hit["url"] == RADVERKEHR and hit["reference"]
+    [hit] = papers(result)
+    assert hit.url == RADVERKEHR and hit.reference
     card, _ = result_card(result)
     assert card is not None
     first = card["actions"][0]
     assert first["title"] == "Zusammenfassen"
-    assert first["data"] == {"command": f"zusammenfassen {hit['reference']}"}
+    assert first["data"] == {"command": f"zusammenfassen {hit.reference}"}
     assert len(first["data"]["command"]) <= 50  # the handler's cap on a card's command
 
 
 async def test_a_link_to_a_paper_the_reader_may_not_see_is_not_found(tmp_path: Path) -> None:
     own = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-gruene"))
-    assert own.outcome == "ok" and own.as_json()["hits"][0]["url"] == FACTION_ONLY
+    assert own.outcome == "ok" and papers(own)[0].url == FACTION_ONLY
     hidden = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-cdu"))
     missing = await _ask(tmp_path, UNKNOWN, user=member_of("fraktion-cdu"))
     assert hidden.outcome == missing.outcome == "not_found"

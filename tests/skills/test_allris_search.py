@@ -12,7 +12,7 @@ from indexer.model import COUNCIL, Chunk
 from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
 from skills.types import SkillOptions, SkillRequest
-from tests.skills.helpers import TODAY, member_of, sample_context
+from tests.skills.helpers import TODAY, member_of, papers, sample_context
 
 
 @pytest.mark.parametrize(
@@ -90,10 +90,10 @@ async def test_search_card_lists_hits_with_filters(tmp_path: Path) -> None:
             SkillRequest(text="Anträge der Grünen zum Radverkehr seit 2025"), ctx
         )
     assert result.outcome == "ok" and result.ai_generated is False
-    hit = result.as_json()["hits"][0]
-    assert hit["reference"] == "VO/2026/14102" and hit["paper_type"] == "Antrag"
-    assert "Bürgerschaft 28.05.2026" in hit["status"]
-    assert hit["url"].startswith("https://allris.luebeck.de/")
+    hit = papers(result)[0]
+    assert hit.reference == "VO/2026/14102" and hit.paper_type == "Antrag"
+    assert "Bürgerschaft 28.05.2026" in (hit.status or "")
+    assert (hit.url or "").startswith("https://allris.luebeck.de/")
     assert result.as_json()["filters"]["Art"] == "Antrag"
     assert "Radwege" in str(result_card(result)[0])
 
@@ -111,9 +111,7 @@ async def test_more_pages_on_with_the_card_action(tmp_path: Path) -> None:
         forged_page = SkillOptions.from_card({"query": "Beispieldokument", "page": "x"})
         forged = await allris_search.run(SkillRequest(text="", options=forged_page), ctx)
     assert second.as_json()["page"] == 1
-    assert {h["doc_id"] for h in second.as_json()["hits"]}.isdisjoint(
-        h["doc_id"] for h in first.as_json()["hits"]
-    )
+    assert {p.doc_id for p in papers(second)}.isdisjoint(p.doc_id for p in papers(first))
     assert forged.outcome == "ok"
 
 
@@ -121,9 +119,7 @@ async def test_reference_lookup_and_unknown_reference(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         found = await allris_search.run(SkillRequest(text="VO/2026/14311"), ctx)
         unknown = await allris_search.run(SkillRequest(text="VO/2099/99999"), ctx)
-    assert found.as_json()["hits"][0]["title"].startswith(
-        "Sanierung und Erweiterung der Grundschule"
-    )
+    assert papers(found)[0].title.startswith("Sanierung und Erweiterung der Grundschule")
     assert unknown.outcome == "not_found" and "nichts gefunden" in unknown.text
 
 
@@ -139,10 +135,10 @@ async def test_faction_paper_is_visible_only_to_the_faction(tmp_path: Path) -> N
             ),
             ctx,
         )
-    assert all(h["reference"] != "GR-INTERN/2026/07" for h in public.as_json()["hits"])
+    assert all(p.reference != "GR-INTERN/2026/07" for p in papers(public))
     assert "Verhandlungslinie" not in str(public.as_json()) and "4,5 Mio" not in public.text
     assert by_ref.outcome == "not_found"
-    assert member.as_json()["hits"][0]["reference"] == "GR-INTERN/2026/07"
+    assert papers(member)[0].reference == "GR-INTERN/2026/07"
 
 
 async def test_question_over_council_documents_gets_a_cited_answer(tmp_path: Path) -> None:
@@ -204,7 +200,7 @@ def test_month_without_year_is_the_latest_one_not_in_the_future() -> None:
 async def test_reference_with_more_words_still_finds_the_paper(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="VO/2026/14311 Mensa"), ctx)
-    assert result.as_json()["hits"][0]["reference"] == "VO/2026/14311"
+    assert papers(result)[0].reference == "VO/2026/14311"
 
 
 @pytest.mark.parametrize(
@@ -271,7 +267,7 @@ async def test_an_unknown_committee_name_is_searched_as_words(tmp_path: Path) ->
     # name: its words are searched in the text instead of returning nothing.
     async with sample_context(tmp_path) as ctx:
         result = await allris_search.run(SkillRequest(text="Umweltausschuss Klimaschutz"), ctx)
-    assert result.outcome == "ok" and result.as_json()["hits"]
+    assert result.outcome == "ok" and papers(result)
 
 
 @pytest.mark.parametrize(
@@ -324,7 +320,7 @@ async def test_what_a_body_discussed_on_a_day_is_the_agenda_of_its_meeting(
             ),
             ctx,
         )
-    assert day.as_json()["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/1"
-    assert "meetings/3" not in str(day.as_json()["hits"])  # another body's meeting that day
-    assert month.as_json()["hits"][0]["doc_id"] == "https://ratsinfo.example/meetings/2"
+    assert papers(day)[0].doc_id == "https://ratsinfo.example/meetings/1"
+    assert "meetings/3" not in str(papers(day))  # another body's meeting that day
+    assert papers(month)[0].doc_id == "https://ratsinfo.example/meetings/2"
     assert "Tagesordnung der Sitzung" in day.text

@@ -17,9 +17,9 @@ from skills import allris_search
 from skills.allris_query import parse_council_query
 from skills.context import SkillConfig, SkillContext
 from skills.generator.extractive import ExtractiveGenerator
-from skills.types import SkillRequest
+from skills.types import SkillRequest, SkillResult
 from tests.indexer.azure_search_server import FakeSearchService, serve
-from tests.skills.helpers import TODAY, NoDirectory, member_of, sample_context
+from tests.skills.helpers import TODAY, NoDirectory, member_of, papers, sample_context
 
 
 @pytest.mark.parametrize(
@@ -102,8 +102,8 @@ def _council() -> list[Chunk]:
     ]  # fmt: skip
 
 
-def _listed(result: object) -> list[str]:
-    return [h["reference"] for h in result.as_json()["hits"]]  # type: ignore[attr-defined]
+def _listed(result: SkillResult) -> list[str]:
+    return [p.reference or "" for p in papers(result)]
 
 
 async def test_a_faction_finds_its_papers_whatever_their_type(tmp_path: Path) -> None:

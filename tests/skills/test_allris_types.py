@@ -8,7 +8,7 @@ from pathlib import Path
 from skills import allris_search
 from skills.allris_query import family_types
 from skills.types import SkillRequest
-from tests.skills.helpers import sample_context
+from tests.skills.helpers import papers, sample_context
 from tests.skills.karlsruhe import paper_chunks
 
 # Fahrradstraßen: a budget motion (2025: DHH/2025/6602, "Haushalt THH 6600"), a motion
@@ -47,10 +47,10 @@ async def test_antraege_lists_motions_and_budget_motions_but_no_vorlage(tmp_path
             SkillRequest(text="Informationsvorlagen zu Fahrradstraßen"), ctx
         )
         minutes = await allris_search.run(SkillRequest(text="Niederschriften Fahrradstraßen"), ctx)
-    listed = {h["reference"]: h["paper_type"] for h in motions.as_json()["hits"]}
+    listed = {p.reference: p.paper_type for p in papers(motions)}
     assert listed["DHH/2025/6602"] == "Haushalt THH 6600" and listed["2024/0592/1"] == "Antrag"
     assert set(listed.values()) == {"Antrag", "Haushalt THH 6600"}  # no Vorlage among them
-    assert "2023/1005" in [h["reference"] for h in vorlagen.as_json()["hits"]]
-    assert {h["paper_type"] for h in vorlagen.as_json()["hits"]} == {"Informationsvorlage"}
+    assert "2023/1005" in [p.reference for p in papers(vorlagen)]
+    assert {p.paper_type for p in papers(vorlagen)} == {"Informationsvorlage"}
     # A type the index has none of finds nothing, as asked (no silent widening).
     assert minutes.outcome == "not_found"
