@@ -8,7 +8,7 @@ import yaml
 
 from indexer.azure_search import AzureSearchIndex
 from indexer.embedded import EmbeddedIndex
-from indexer.model import SearchQuery
+from indexer.model import POLICIES, Chunk, SearchQuery
 from indexer.queries import parse_query
 from indexer.verbs import match_stem
 from indexer.vocabulary import VOCABULARY_FILE, vocabulary
@@ -89,3 +89,39 @@ def test_inflected_forms_the_stemmer_keeps_apart_still_find_the_entry() -> None:
     # stem("problemen") is "problem" but stem("problem") is "probl".
     assert vocabulary().terms_of("Problemen") == vocabulary().terms_of("Problem") != ()
     assert vocabulary().terms_of("Handys") == vocabulary().terms_of("Handy")
+
+
+def test_the_families_of_the_second_round_reach_the_documents_words() -> None:
+    # One word of each family (working time, travel, records, accessibility, procurement).
+    assert "Freizeitausgleich" in vocabulary().terms_of("Zeitausgleich")
+    assert vocabulary().terms_of("Kilometergeld") == ("Wegstreckenentschädigung",)
+    assert "aufbewahren" in vocabulary().terms_of("aufheben")
+    assert "Screenreader" in vocabulary().terms_of("Vorleseprogramm")
+    assert "Beschaffung" in vocabulary().terms_of("einkaufen")
+    # A two-word phrase: "Chat GPT" as people type it.
+    (word, _) = parse_query("Chat GPT").words
+    assert ("extern", "ki", "anwend") in word.alternatives
+
+
+async def test_an_everyday_travel_word_finds_the_rule(tmp_path: Path) -> None:
+    rule = Chunk(
+        id="reise#0",
+        doc_id="reise",
+        collection=POLICIES,
+        title="Richtlinie Dienstreisen",
+        text="Die Wegstreckenentschädigung beträgt 30 Cent je gefahrenem Kilometer.",
+    )
+    other = Chunk(
+        id="reise#1",
+        doc_id="reise",
+        collection=POLICIES,
+        title="Richtlinie Dienstreisen",
+        text="Übernachtungskosten werden bis 80 Euro erstattet.",
+    )
+    index = EmbeddedIndex(tmp_path / "index")
+    await index.upsert([rule, other])
+    try:
+        got = await index.search(SearchQuery(text="Kilometergeld"))
+    finally:
+        await index.close()
+    assert [h.chunk.id for h in got.hits] == ["reise#0"]
