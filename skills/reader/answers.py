@@ -6,10 +6,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from indexer.analysis import fold
 from indexer.verbs import match_stem
 from skills.generator.base import Passage
+from skills.reader import answerable
+from skills.reader.answerable import Model, Signals
 from skills.reader.kinds import (
     ASKS_START,
     CONCRETE_DATE,
@@ -40,6 +43,8 @@ VERB_WEIGHT = 0.7  # verbs and adjectives are paraphrased more often than nouns
 # context at least this strongly: by inflection, as a compound's part, a typo or the vocabulary,
 # not only through its own compound head ("Gebärdensprache" is no "Leichte Sprache").
 FOCUS_MIN = 0.75
+# A sentence's score gains this much in the first passage, less in later ones (a tie-breaker).
+RANK_BONUS = 0.12
 # Kinds whose "welch-" noun is the kind itself ("Innerhalb welcher Zeit …?"): no instance named.
 _KIND_NOUNS = frozenset({"duration", "date", "time", "measure", "frequency", "amount", "cost"})
 
@@ -49,6 +54,12 @@ class Reading:
     shape: QuestionShape
     sentences: list[Sentence] = field(default_factory=list)  # answering ones, best first
     all_sentences: list[Sentence] = field(default_factory=list)
+    # The best sentence of the asked kind without the coverage bar, what the answerability
+    # model weighs about it (answerable.py), and whether the model answered what the rules
+    # refused (then `sentences` is that candidate alone).
+    candidate: Sentence | None = None
+    signals: Signals | None = None
+    rescued: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -60,11 +71,18 @@ class Reading:
 
 
 def read(
-    question: str, passages: Sequence[Passage], *, about: str | None = None, typed: bool = True
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    about: str | None = None,
+    typed: bool = True,
+    model: Model | Literal["fitted"] | None = "fitted",
 ) -> Reading:
     """The sentences of `passages` that answer `question`, best first.
 
-    `typed=False` drops the answer-kind requirement (a model judges that itself)."""
+    `typed=False` drops the answer-kind requirement (a model judges that itself). `model`: the
+    answerability model that may answer what the rules refuse (answerable.py; "fitted": the
+    one in answerable.json, None: the rules alone)."""
     shape = read_question(question, about)
     sentences = sentences_of(passages)
     reading = Reading(shape, all_sentences=sentences)
@@ -91,10 +109,9 @@ def read(
     # rarest over the sentences at hand; one no sentence has weighs most) must stand in one of
     # them, and the noun a "welch-" question asks an instance of in the answering one.
     focus = _focus(shape, weights)
-    if focus is not None and not any(
+    focus_found = focus is None or any(
         max(own, ctx) >= FOCUS_MIN for own, ctx in strengths[focus.stem]
-    ):
-        return reading  # the question's key noun stands nowhere in what was found
+    )  # False: the question's key noun stands nowhere in what was found
     needed = [shape.asked] if shape.asked is not None and shape.kind not in _KIND_NOUNS else []
     # The answering sentence speaks of at least one noun of the question's topic (the noun a
     # "welch-" question asks about is no topic): "bis zur nächsten Sitzung" shares only an
@@ -106,6 +123,19 @@ def read(
         for c in shape.concepts
         if (c.noun or c.alternatives) and c is not shape.asked and c is not shape.predicate
     ]
+
+    def speaks_of_topic(s: Sentence) -> bool:
+        return (
+            not topic
+            or any(
+                strengths[c.stem][s.index][0] >= FOCUS_MIN
+                or strengths[c.stem][s.index][1] >= FOCUS_MIN
+                for c in topic
+            )
+            or _continues_topic(shape, s, topic, strengths)
+        )
+
+    plain: dict[int, float] = {}  # each sentence's score without its passage's rank
     for k, s in enumerate(sentences):
         got = sum(
             weights[c.stem] * max(strengths[c.stem][k][0], HEADING_WEIGHT * strengths[c.stem][k][1])
@@ -141,15 +171,17 @@ def read(
             # "Ab wann gilt …?" is answered by when it starts, not by any date ("nach einem
             # Jahr evaluiert").
             s.typed = s.typed and bool(STARTS.search(s.text) or CONCRETE_DATE.search(s.text))
-        s.score = s.coverage + 0.12 / (1 + s.passage) + 0.5 * density + (0.25 if s.typed else 0.0)
+        plain[k] = s.coverage + 0.5 * density + (0.25 if s.typed else 0.0)
         if shape.kind == "rule" and k and YES_NO_ANSWER.match(sentences[k - 1].text):
             # the sentence after an FAQ's "Ja."/"Nein." is its direct answer to the question
-            s.score += 0.2 if sentences[k - 1].passage == s.passage else 0.0
+            plain[k] += 0.2 if sentences[k - 1].passage == s.passage else 0.0
+        s.score = plain[k] + RANK_BONUS / (1 + s.passage)
     ranked = {i for i, p in enumerate(passages) if p.ranked}
     answering = [
         s
         for s in sentences
-        if (
+        if focus_found
+        and (
             s.coverage >= MIN_COVERAGE
             or (
                 s.passage in ranked
@@ -163,20 +195,46 @@ def read(
             max(strengths[c.stem][s.index][0], strengths[c.stem][s.index][1]) >= FOCUS_MIN
             for c in needed
         )
-        and (
-            not topic
-            or any(
-                strengths[c.stem][s.index][0] >= FOCUS_MIN
-                or strengths[c.stem][s.index][1] >= FOCUS_MIN
-                for c in topic
-            )
-            or _continues_topic(shape, s, topic, strengths)
-        )
-        and len(word_tokens(s.text)) >= 4
-        and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
+        and speaks_of_topic(s)
+        and _quotable(s)
     ]
     reading.sentences = sorted(answering, key=lambda s: (-s.score, s.index))
+    # The answerability model (answerable.py) may answer what the rules refuse, with the best
+    # quotable sentence of the asked kind: chosen by scores that do not depend on the
+    # passages' order, so the gate and the extractive answer pick the same one.
+    quotable = [s for s in sentences if _quotable(s)]
+    if not quotable:
+        return reading
+    candidate = max(
+        quotable,
+        key=lambda s: (
+            s.typed,
+            plain[s.index] + (RANK_BONUS if s.passage in ranked else 0),
+            s.text,
+        ),
+    )
+    k = candidate.index
+    reading.candidate = candidate
+    reading.signals = Signals(
+        coverage=min(candidate.coverage, 1.0),
+        focus=max(strengths[focus.stem][k]) if focus is not None else 1.0,
+        focus_anywhere=(
+            max(max(pair) for pair in strengths[focus.stem]) if focus is not None else 1.0
+        ),
+        ranked=1.0 if candidate.passage in ranked else 0.0,
+        missing=sum(w for c, w in weights.items() if not any(map(max, strengths[c]))) / total,
+        typed=1.0 if candidate.typed else 0.0,
+        topic=1.0 if speaks_of_topic(candidate) else 0.0,
+    )
+    if model == "fitted":
+        model = answerable.fitted()
+    if not reading.sentences and model is not None and model.accepts(reading.signals):
+        reading.sentences, reading.rescued = [candidate], True
     return reading
+
+
+def _quotable(s: Sentence) -> bool:
+    return len(word_tokens(s.text)) >= 4 and s.text.rstrip("“”\"'»«)").endswith((".", "!", ":"))
 
 
 # "Welche KI-Anwendungen stehen …?" (a plural verb) asks for several things: a sentence that
