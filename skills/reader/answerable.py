@@ -76,6 +76,8 @@ class Model:
 def fitted() -> Model | None:
     """The fitted model, or None when there is none or it does not fit these signals (then the
     rules alone decide, which refuse more: the safe side)."""
+    if not MODEL_FILE.exists():
+        return None
     try:
         data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES:
