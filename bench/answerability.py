@@ -70,6 +70,7 @@ ROWS = Path(tempfile.gettempdir()) / "kiw-answerability-rows.json"
 VECTORS = Path(tempfile.gettempdir()) / "kiw-sentence-vectors.sqlite"
 L2 = 0.1
 TARGET_REFUSED = 0.95
+TOP = 25  # how many of the model's most likely answers are shown
 Matrix = npt.NDArray[np.float64]
 
 
@@ -102,7 +103,7 @@ async def collect() -> list[Row]:
             if q.split != "dev":
                 continue
             result = await policy_qa.run(SkillRequest(text=q.text, command="frage"), ctx)
-            answer = str(result.data.get("answer", ""))
+            answer = str(result.as_json().get("answer", ""))
             search_text = search_terms(without_personal_data(q.text), detect_language(q.text))
             query = SearchQuery(text=search_text, collection=POLICIES, top=RETRIEVE_TOP)
             retrieved = await retrieve(ctx, replace(query, facets=False, snippets="none"))
@@ -282,6 +283,18 @@ def evaluate(rows: list[Row], variants: list[Variant]) -> dict[str, Any] | None:
             f"  {variant.name:34} fact {fact:.3f} ({by_wording(rows, results)}) / "
             f"refused {refused:.3f}"
         )
+        if not variant.decides_all:
+            # What the model would answer first: the rules' refusals by out-of-fold probability.
+            top = sorted(
+                (i for i, r in enumerate(rows) if not r.rules_answered and r.signals is not None),
+                key=lambda i: -out_of_fold[i],
+            )[:TOP]
+            gained = sum(rows[i].candidate_fact for i in top)
+            lost = sum(not rows[i].answerable for i in top)
+            print(
+                f"    its first {TOP} out-of-fold: {gained} answers with the fact, "
+                f"{lost} unanswerable answered, {TOP - gained - lost} answerable without the fact"
+            )
         if variant.decides_all or variant.cosine:
             continue  # the skill has neither the cosine nor a model over the rules' answers
         t = choose_threshold(variant, rows, out_of_fold)

@@ -20,8 +20,10 @@ dev split of bench/questions/rules.yaml (docs/skills.md).
 The package, in the order of a reading: `kinds` (what each kind of question asks for and what
 an answering sentence carries), `words` (stems and how strongly a sentence speaks of a
 concept), `question` (the question's kind and concepts), `sentences` (passages as sentences),
-`answers` (which sentences answer, best first: the gate), `selection` (what the extractive
-answer quotes: the best sentence and the coherent unit around it).
+`answers` (which sentences answer, best first: the gate), `answerable` (what a small fitted
+model weighs about the best candidate the rules refuse; none is shipped, docs/skills.md says
+why), `selection` (what the extractive answer quotes: the best sentence and the coherent unit
+around it).
 """
 
 from __future__ import annotations

@@ -20,10 +20,13 @@ model:
 
 The coefficients and the threshold are data (`answerable.json`), fitted on the dev split of
 bench/questions/rules.yaml by `bench/answerability.py` (logistic regression in numpy,
-evaluated leave-one-document-out, threshold chosen for refused >= 0.95); how well it does is
-in docs/skills.md. The model only *adds* answers: what the rules accept stays accepted, so the
-gate and the extractive answer (both read through `read`) still agree — the candidate is
-chosen from signals that do not depend on the passages' order.
+evaluated leave-one-document-out, threshold chosen for refused >= 0.95, or the rules' own
+refusal where that is lower). **No model is shipped**: held out, none beat the rules alone
+(docs/skills.md, "Answerability from several signals"), so the bench writes the file only when
+one does, and without it the rules alone decide. The model only *adds* answers: what the rules
+accept stays accepted, and the gate and the extractive answer (both read through `read`) still
+agree — the candidate and its signals do not depend on the passages' order. With an
+OpenAI-compatible model, a rescued candidate's passage is among those the model is given.
 """
 
 from __future__ import annotations
