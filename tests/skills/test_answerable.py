@@ -19,25 +19,23 @@ from skills.reader.answerable import FEATURES, Model, Signals
 from skills.types import SkillRequest
 from tests.skills.helpers import passage, sample_context
 
-# An everyday wording: "Zeichen" and "Bildbeschreibung" against the document's
-# "Alternativtext von höchstens 150 Zeichen" — the rules' coverage bar refuses it.
-QUESTION = "Wie viele Zeichen darf die Bildbeschreibung haben?"
-ANSWER = (
-    "Jedes Bild, das eine Information trägt, erhält einen Alternativtext von höchstens 150 Zeichen."
-)
+# An everyday wording: "Vordruck" and "checken" against the document's "Formulare" and
+# "Prüfung" — the rules' coverage bar refuses it.
+QUESTION = "Wie lange braucht ihr, um meinen Vordruck zu checken?"
+ANSWER = "Die Prüfung dauert in der Regel zehn Arbeitstage."
 PASSAGES = [
     replace(
         passage(
             1,
-            "Bilder, die nur schmücken, werden in Word als dekorativ markiert. "
-            "Eine gute Bildbeschreibung nennt keine Zeichen wie Pfeile oder Sternchen. " + ANSWER,
+            "Neue Formulare prüft die Koordinierungsstelle vor der Veröffentlichung. "
+            "Jeden Vordruck checken wir gern, schicken Sie ihn uns bitte rechtzeitig. " + ANSWER,
             title="Hinweisblatt barrierefreie Dokumente",
         ),
         ranked=True,
     ),
     passage(
         2,
-        "Die Schulung findet viermal im Jahr statt. Zwölf Plätze stehen je Termin bereit.",
+        "Die Schulung findet viermal im Jahr statt. Sie dauert drei Stunden.",
         title="Fortbildung",
     ),
 ]
@@ -48,9 +46,9 @@ NEVER = Model(weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.9)
 def test_the_rules_refusal_keeps_the_best_candidate_of_the_asked_kind() -> None:
     reading = read(QUESTION, PASSAGES, model=None)
     assert not reading.answerable
-    # "Eine gute Bildbeschreibung nennt keine Zeichen …" shares more words, and "Zwölf Plätze"
-    # is a number too, but it counts places: the candidate is the sentence that counts what is
-    # asked for, in the passage retrieval ranked first.
+    # "Jeden Vordruck checken wir gern …" shares more words but names no duration, and "Sie
+    # dauert drei Stunden" is one in another passage: the candidate is the duration in the
+    # passage retrieval ranked first.
     assert reading.candidate is not None and reading.candidate.text == ANSWER
     assert reading.signals is not None
     assert reading.signals.typed == 1.0 and reading.signals.ranked == 1.0
@@ -65,7 +63,7 @@ def test_a_model_answers_what_the_rules_refuse_with_that_candidate() -> None:
 
 
 def test_what_the_rules_answer_stays_answered_whatever_the_model() -> None:
-    question = "Wie viele Zeichen hat der Alternativtext höchstens?"
+    question = "Wie lange dauert die Prüfung?"
     reading = read(question, PASSAGES, model=NEVER)
     assert reading.answerable and not reading.rescued
     assert reading.sentences[0].text == ANSWER
@@ -118,7 +116,7 @@ async def test_gate_and_extractive_answer_agree_on_a_rescued_question(
     async with sample_context(tmp_path, extra=extra) as ctx:
         result = await policy_qa.run(SkillRequest(text=QUESTION, command="frage"), ctx)
     assert result.grounded
-    assert "150 Zeichen" in result.text
+    assert "zehn Arbeitstage" in result.text
     assert [c.doc_id for c in result.citations] == ["barrierefrei"]
 
 
