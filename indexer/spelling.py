@@ -80,12 +80,14 @@ class Spelling:
         return frozenset(out)
 
     @cached_property
-    def _by_length(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def _by_length(self) -> dict[tuple[int, str], list[str]]:
+        """The words that may be corrections, by length and first letter (a typo keeps its
+        first letter: the council's 150,000 words are searched in buckets of a few hundred)."""
+        out: dict[tuple[int, str], list[str]] = {}
         for w in (*self.counts, *self._everyday):
             # A function word is no correction ("halben" is not "haben").
-            if w not in STOPWORDS and w not in QUESTION_WORDS:
-                out.setdefault(len(w), []).append(w)
+            if w and w not in STOPWORDS and w not in QUESTION_WORDS:
+                out.setdefault((len(w), w[0]), []).append(w)
         return out
 
     @cached_property
@@ -160,15 +162,16 @@ class Spelling:
             return None
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
-            bucket = self._by_length.get(length)
+            bucket = self._by_length.get((length, word[0]))
             if not bucket:
                 continue
             for candidate, _, _ in process.extract(
                 word, bucket, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None
             ):
                 # People rarely mistype a word's first letter; a word that differs there is
-                # mostly another word ("sagen"/"tagen", "Hersteller"/"erstellen").
-                if candidate == word or candidate[0] != word[0]:
+                # mostly another word ("sagen"/"tagen", "Hersteller"/"erstellen"): the buckets
+                # hold words of the typed first letter only.
+                if candidate == word:
                     continue
                 distance = typing_distance(word, candidate)
                 key = (distance, -self.counts.get(candidate, 0), candidate)
