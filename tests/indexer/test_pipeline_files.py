@@ -276,4 +276,7 @@ async def test_the_parser_workers_end_before_the_embedding_step(
     summary = await job.run()
     await index.close()
     assert summary.changed == 3 and summary.embedded == 3
-    assert encoder.children_seen == [before]  # the parser worker has gone
+    # The parser worker has gone: nothing started by this run is alive while it embeds. (A
+    # pool another test shut down without waiting may end meanwhile, so `before` may shrink.)
+    assert len(encoder.children_seen) == 1
+    assert encoder.children_seen[0] <= before
