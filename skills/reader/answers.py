@@ -11,8 +11,7 @@ from typing import Literal
 from indexer.analysis import fold
 from indexer.verbs import match_stem
 from skills.generator.base import Passage
-from skills.reader import answerable
-from skills.reader.answerable import Model, Signals
+from skills.reader.answerable import Model, Signals, fitted
 from skills.reader.kinds import (
     ASKS_START,
     CONCRETE_DATE,
@@ -227,7 +226,7 @@ def read(
         topic=1.0 if speaks_of_topic(candidate) else 0.0,
     )
     if model == "fitted":
-        model = answerable.fitted()
+        model = fitted()
     if not reading.sentences and model is not None and model.accepts(reading.signals):
         reading.sentences, reading.rescued = [candidate], True
     return reading
