@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from skills.cardkit import (
+from bot.render.cardkit import (
     CONTENT_TYPE,
     card,
     citation_list,

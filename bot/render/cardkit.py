@@ -1,6 +1,6 @@
-"""Adaptive Card 1.5 building blocks a skill may use to build its own card.
+"""Adaptive Card 1.5 building blocks the renderers use (bot/render/, bot/cards/).
 
-Plain dicts only (no Bot Framework import): skills stay drivable from the CLI and tests. The bot
+Plain dicts only (no Bot Framework import: bot/teams/ holds the SDK). The bot
 validates every card it sends against the official Adaptive Card 1.5 schema in tests, so the
 helpers here only emit elements and properties that schema knows.
 """

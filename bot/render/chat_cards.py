@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import cards
+from bot.render import cardkit
 from kiw_common.vocabulary import Citation
 from prioritisation.inventory import problem_lines
 from prioritisation.report import de
-from skills import cardkit
 from skills.policy_qa import PRIVACY_NOTE
 from skills.prioritise import CHAT_PROBLEMS, FIX_AND_RESEND, TOP_N, plan_line, ranking_line
 from skills.results import (

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from bot.render.cardkit import CONTENT_TYPE, FEEDBACK_KEY, FEEDBACK_VERB
 from bot.state_store import StateStore
-from skills.cardkit import CONTENT_TYPE, FEEDBACK_KEY, FEEDBACK_VERB
 
 log = logging.getLogger("kiw.feedback")
 

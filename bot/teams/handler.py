@@ -19,6 +19,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
 from bot.pipeline import Invocation, Outcome, Pipeline, new_correlation_id
+from bot.render.cardkit import FEEDBACK_KEY
 from bot.services import Services
 from bot.settings import Settings
 from bot.state_store import DEDUPE_TTL_SECONDS, StateStore, dedupe_key, welcomed_key
@@ -46,7 +47,6 @@ from bot.teams.replies import (
 )
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
 from skills.audience import Audience
-from skills.cardkit import FEEDBACK_KEY
 from skills.context import Skill
 from skills.router import route
 from skills.trace import Trace

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot import cards
+from bot.render import cardkit
 from bot.teams.entities import RawEntity, message_entities, message_entity
-from skills import cardkit
 from skills.context import Skill
 from skills.registry import all_skills
 from skills.types import Citation, SkillResult

@@ -176,7 +176,7 @@ def _walk(node: object) -> list[dict[str, Any]]:
 
 
 def test_cited_passages_on_cards_end_at_a_word_in_german_quotes() -> None:
-    from skills.cardkit import citation_list
+    from bot.render.cardkit import citation_list
     from skills.types import Citation
 
     passage = "Der Antrag »Sichere Radwege« wird " + "in geeigneter Weise geprüft " * 30

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.pipeline import Outcome
+from bot.render.cardkit import CONTENT_TYPE, FEEDBACK_VERB
 from bot.teams.replies import reply_activity
-from skills.cardkit import CONTENT_TYPE, FEEDBACK_VERB
 from skills.registry import all_skills, skill_named
 from skills.results import Paper, PaperList
 from skills.router import Route
