@@ -721,18 +721,21 @@ class AzureSearchIndex:
 
     # ---- reading
 
-    async def corrected(self, text: str, collection: str | None) -> str:
+    async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
         """The text with words no document of the collection uses replaced by the closest
-        ones that are used (indexer/spelling.py); what a search does to its query text."""
+        ones that are used by chunks `access` may read (indexer/spelling.py); what a search
+        does to its query text."""
         words = self._words
         if words is None:
             return text
-        return await asyncio.to_thread(lambda: words.spelling(collection).corrected(text))
+        return await asyncio.to_thread(lambda: words.spelling(collection, access).corrected(text))
 
     async def search(self, query: SearchQuery) -> SearchResults:
         # A word no document of the collection uses is taken for a typo of the closest one
         # that does ("Barrierfreiheit" -> "Barrierefreiheit"), as in the embedded backend.
-        query = replace(query, text=await self.corrected(query.text, query.collection))
+        query = replace(
+            query, text=await self.corrected(query.text, query.collection, query.access)
+        )
         parsed = parse_query(query.text)
         if parsed.empty or query.top <= 0:
             return SearchResults(hits=(), total=0, facets={})

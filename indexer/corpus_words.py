@@ -4,49 +4,77 @@
 On disk (`<index folder>/words.sqlite`, beside the embedded index's files; for Azure AI Search
 in the data folder of the process that runs `kiw index`, from the same chunks it uploads):
 
-- `chunk_words`: per chunk its collection, document and distinct word forms (folded, letters
-  only, four letters or more — the words spelling may correct towards);
-- `counts`: per collection and word, how many chunks use it — kept up to date as chunks are
-  written, replaced and deleted (a chunk's old words are subtracted before its new ones count).
+- `chunk_words`: per chunk its document, visibility keys and distinct word forms (folded,
+  letters only, four letters or more — the words spelling may correct towards);
+- `counts`: per visibility key and word, how many chunks use it — kept up to date as chunks
+  are written, replaced and deleted (a chunk's old words are subtracted before its new ones);
+- `keys`: every visibility key that ever had words; `meta`: the schema version.
 
-Cheap beside the index: ~150 distinct words per chunk. The search side reads one collection's
-counts once (and again after another process's commit, within `RELOAD_SECONDS`).
+Visibility keys: a word is part of its document, and a correction shows it to the asker, so
+the words are counted by who may read them. A chunk whose `access` holds PUBLIC counts under
+its collection ("council"); a non-public one under one key per group ("council@fraktion-x").
+`spelling(collection, access)` corrects towards the words of the collection's key and of the
+caller's groups' keys only. Whether a word is used *anywhere* is still asked of every key: such
+a word is never corrected (leaving a word as typed shows nothing).
+
+A store written before the keys (no `meta` version) is cleared when opened: the embedded
+index records its chunks again from the index (`sync_words`), the Azure backend as documents
+are written again (docs/search.md).
+
+Cheap beside the index: ~150 distinct words per chunk. The search side reads one key's counts
+once (and again after another process's commit, within `RELOAD_SECONDS`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from indexer.analysis import words
-from indexer.model import COLLECTIONS, Chunk
+from indexer.model import COLLECTIONS, PUBLIC, Chunk
 from indexer.spelling import Spelling
 
 STORE_FILE = "words.sqlite"
 RELOAD_SECONDS = 10.0
 _SYNC_BATCH = 1000  # chunks read back from the index at a time when the store catches up
-_ALL = ""  # the key of every collection together (a search without a collection filter)
+_MAX_SPELLINGS = 16  # correctors kept per process (one per collection and group set)
+SCHEMA_VERSION = 2  # 2: counts by visibility key (1, unversioned: by collection)
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunk_words (
     chunk_id TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL,
-    collection TEXT NOT NULL,
+    keys TEXT NOT NULL,
     words TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunk_words_doc ON chunk_words (doc_id);
 CREATE TABLE IF NOT EXISTS counts (
-    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
     word TEXT NOT NULL,
     n INTEGER NOT NULL,
-    PRIMARY KEY (collection, word)
+    PRIMARY KEY (key, word)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY);
 """
+
+
+def visibility_keys(chunk: Chunk) -> list[str]:
+    """Under which keys a chunk's words count: its collection when the public may read it,
+    else one key per group that may ("council@fraktion-x"); none for a chunk nobody may read."""
+    if PUBLIC in chunk.access:
+        return [chunk.collection]
+    return sorted({group_key(chunk.collection, g) for g in chunk.access})
+
+
+def group_key(collection: str, group: str) -> str:
+    return f"{collection}@{group}"
 
 
 def chunk_word_forms(chunk: Chunk) -> set[str]:
@@ -93,6 +121,7 @@ class CorpusWords:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._spelling: dict[str, Spelling] = {}
+        self._by_key: dict[str, dict[str, int]] = {}
         self._seen_version: int | None = None
         self._checked_at = 0.0
 
@@ -102,7 +131,7 @@ class CorpusWords:
             conn = sqlite3.connect(self._path, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            _migrate(conn)
             self._conn = conn
         return self._conn
 
@@ -120,11 +149,13 @@ class CorpusWords:
                 rows = []
                 for c in unique.values():
                     forms = sorted(chunk_word_forms(c))
-                    rows.append((c.id, c.doc_id, c.collection, " ".join(forms)))
-                    change.update((c.collection, w) for w in forms)
+                    keys = visibility_keys(c)
+                    rows.append((c.id, c.doc_id, json.dumps(keys), " ".join(forms)))
+                    change.update((k, w) for k in keys for w in forms)
                 db.executemany("INSERT OR REPLACE INTO chunk_words VALUES (?,?,?,?)", rows)
                 self._apply(db, change)
             self._spelling.clear()
+            self._by_key.clear()
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         """Forget every chunk of these documents and the counts of their words."""
@@ -137,6 +168,7 @@ class CorpusWords:
                 db.executemany("DELETE FROM chunk_words WHERE doc_id = ?", [(d,) for d in doc_ids])
                 self._apply(db, change)
             self._spelling.clear()
+            self._by_key.clear()
 
     def forget_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Forget chunks that are no longer in the index, and the counts of their words."""
@@ -149,6 +181,7 @@ class CorpusWords:
                 )
                 self._apply(db, change)
             self._spelling.clear()
+            self._by_key.clear()
 
     def chunk_ids(self) -> set[str]:
         with self._lock:
@@ -162,34 +195,41 @@ class CorpusWords:
     def _old_words(
         db: sqlite3.Connection, column: str, keys: list[str]
     ) -> Counter[tuple[str, str]]:
-        """Minus one per (collection, word) of the stored chunks with these keys."""
+        """Minus one per (visibility key, word) of the stored chunks with these ids."""
         change: Counter[tuple[str, str]] = Counter()
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
             marks = ",".join("?" * len(part))
-            for collection, text in db.execute(
-                f"SELECT collection, words FROM chunk_words WHERE {column} IN ({marks})",
+            for stored_keys, text in db.execute(
+                f"SELECT keys, words FROM chunk_words WHERE {column} IN ({marks})",
                 part,
             ):
-                for w in text.split():
-                    change[(collection, w)] -= 1
+                for key in json.loads(stored_keys):
+                    for w in text.split():
+                        change[(key, w)] -= 1
         return change
 
     @staticmethod
     def _apply(db: sqlite3.Connection, change: Counter[tuple[str, str]]) -> None:
-        rows = [(c, w, n) for (c, w), n in change.items() if n]
+        rows = [(k, w, n) for (k, w), n in change.items() if n]
         db.executemany(
             "INSERT INTO counts VALUES (?,?,?) "
-            "ON CONFLICT (collection, word) DO UPDATE SET n = n + excluded.n",
+            "ON CONFLICT (key, word) DO UPDATE SET n = n + excluded.n",
             rows,
         )
         db.execute("DELETE FROM counts WHERE n <= 0")
+        added = {k for k, _, n in rows if n > 0}
+        db.executemany("INSERT OR IGNORE INTO keys VALUES (?)", [(k,) for k in sorted(added)])
 
     # ---- reading (the search side)
 
-    def spelling(self, collection: str | None) -> Spelling:
-        """The corrector for one collection (None: every collection together)."""
-        key = collection or _ALL
+    def spelling(
+        self, collection: str | None, access: frozenset[str] = frozenset({PUBLIC})
+    ) -> Spelling:
+        """The corrector for one collection (None: every collection together) and a caller's
+        groups: it corrects towards the words of chunks these groups may read, nothing else."""
+        collections = [collection] if collection else list(COLLECTIONS)
+        groups = sorted(set(access) - {PUBLIC})
         with self._lock:
             now = time.monotonic()
             if now - self._checked_at >= RELOAD_SECONDS:
@@ -198,36 +238,52 @@ class CorpusWords:
                 if version != self._seen_version:
                     self._seen_version = version
                     self._spelling.clear()
-            found = self._spelling.get(key)
+                    self._by_key.clear()
+            # The caller's keys that have words: a group without words of its own reads the
+            # public corrector (one per collection set, not one per group combination).
+            keys = list(collections) + [
+                k for c in collections for g in groups if self._key_counts(k := group_key(c, g))
+            ]
+            cache_key = "\n".join([collection or "", *keys])
+            found = self._spelling.get(cache_key)
             if found is None:
-                others = [c for c in COLLECTIONS if c != key] if key != _ALL else []
-                found = Spelling(self._counts(key), lambda word: self._used_in(others, word))
-                self._spelling[key] = found
+                if len(self._spelling) >= _MAX_SPELLINGS:
+                    self._spelling.clear()
+                found = Spelling(self._merged(keys), self._used_anywhere)
+                self._spelling[cache_key] = found
             return found
 
-    def _used_in(self, collections: list[str], word: str) -> bool:
-        if not collections:
-            return False
-        marks = ",".join("?" * len(collections))
-        with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    f"SELECT 1 FROM counts WHERE collection IN ({marks}) AND word = ? LIMIT 1",
-                    [*collections, word],
-                )
-                .fetchone()
-            )
-        return row is not None
+    def _key_counts(self, key: str) -> dict[str, int]:
+        """One key's counts (cached until the store changes); the caller holds the lock."""
+        found = self._by_key.get(key)
+        if found is None:
+            rows = self._db().execute("SELECT word, n FROM counts WHERE key = ?", (key,))
+            found = {w: int(n) for w, n in rows}
+            self._by_key[key] = found
+        return found
 
-    def _counts(self, key: str) -> dict[str, int]:
-        db = self._db()
-        rows: Iterable[tuple[str, int]]
-        if key == _ALL:
-            rows = db.execute("SELECT word, sum(n) FROM counts GROUP BY word")
-        else:
-            rows = db.execute("SELECT word, n FROM counts WHERE collection = ?", (key,))
-        return {w: int(n) for w, n in rows}
+    def _merged(self, keys: list[str]) -> dict[str, int]:
+        parts = [c for c in (self._key_counts(k) for k in keys) if c]
+        if len(parts) == 1:
+            return parts[0]  # the common case, a public caller of one collection: no copy
+        merged: Counter[str] = Counter()
+        for part in parts:
+            merged.update(part)
+        return dict(merged)
+
+    def _used_anywhere(self, word: str) -> bool:
+        """Whether any chunk of the index uses the word, whoever may read it: a German word,
+        then, never a typo; leaving it as typed reveals nothing."""
+        with self._lock:
+            db = self._db()
+            keys = [r[0] for r in db.execute("SELECT key FROM keys")]
+            if not keys:
+                return False
+            marks = ",".join("?" * len(keys))
+            row = db.execute(
+                f"SELECT 1 FROM counts WHERE key IN ({marks}) AND word = ? LIMIT 1", [*keys, word]
+            ).fetchone()
+        return row is not None
 
     def close(self) -> None:
         with self._lock:
@@ -235,3 +291,20 @@ class CorpusWords:
                 self._conn.close()
                 self._conn = None
             self._spelling.clear()
+            self._by_key.clear()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Create the tables; a store of an older schema is emptied (its counts lack the
+    visibility keys) and filled again by `sync_words` or as documents are written again."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            for table in ("chunk_words", "counts", "keys"):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))

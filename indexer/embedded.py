@@ -208,7 +208,7 @@ class EmbeddedIndex:
     def _search_sync(self, q: SearchQuery) -> SearchResults:
         # A word no document of the collection uses is taken for a typo of the closest one
         # that does ("Barrierfreiheit" -> "Barrierefreiheit"; indexer/spelling.py).
-        q = replace(q, text=self._words.spelling(q.collection).corrected(q.text))
+        q = replace(q, text=self._words.spelling(q.collection, q.access).corrected(q.text))
         parsed = parse_query(q.text)
         if parsed.empty or q.top <= 0:
             return SearchResults(hits=(), total=0, facets={})
@@ -218,10 +218,12 @@ class EmbeddedIndex:
     async def search(self, query: SearchQuery) -> SearchResults:
         return await asyncio.to_thread(self._search_sync, query)
 
-    async def corrected(self, text: str, collection: str | None) -> str:
+    async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
         """The text with words no document of the collection uses replaced by the closest
-        ones that are used (indexer/spelling.py); what a search does to its query text."""
-        return await asyncio.to_thread(lambda: self._words.spelling(collection).corrected(text))
+        ones that are used by chunks `access` may read (indexer/spelling.py); what a search
+        does to its query text."""
+        spelling = self._words.spelling
+        return await asyncio.to_thread(lambda: spelling(collection, access).corrected(text))
 
     # ---- the vector leg
 

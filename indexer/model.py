@@ -103,9 +103,10 @@ class SearchIndex(Protocol):
     async def search(self, query: SearchQuery) -> SearchResults:
         """Ranked, access-trimmed hits."""
 
-    async def corrected(self, text: str, collection: str | None) -> str:
-        """The text with typos corrected towards the collection's words, as `search` corrects
-        its query (indexer/spelling.py); the reader reads the question so corrected."""
+    async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
+        """The text with typos corrected towards the words of the collection's chunks the
+        caller (`access`) may read, as `search` corrects its query (indexer/spelling.py); the
+        reader reads the question so corrected."""
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         """All chunks of one document in reading order, or [] if absent *or not visible*."""

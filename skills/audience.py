@@ -120,8 +120,10 @@ class WithheldWatch:
             self.withheld = more or wider.total > results.total
         return results
 
-    async def corrected(self, text: str, collection: str | None) -> str:
-        return await self.inner.corrected(text, collection)
+    async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
+        # The audience's groups as the skill passes them, never the asker's: a correction
+        # shows a word, and the word must be one every member may read.
+        return await self.inner.corrected(text, collection, access)
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         chunks = await self.inner.document_chunks(doc_id, access)

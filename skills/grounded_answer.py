@@ -129,7 +129,7 @@ async def answer_question(
         # Typos read as the words the documents use ("Barrierfreiheit" -> "Barrierefreiheit",
         # indexer/spelling.py): the correction the search applies to its query, so that the
         # gate and the extractive answer read what retrieval searched for.
-        question = await ctx.index.corrected(question, collection)
+        question = await ctx.index.corrected(question, collection, request.access)
     # An e-mail address or a name says nothing about the topic: retrieval and the relevance
     # gate work on the question without them.
     search_text = search_terms(without_personal_data(question), language)

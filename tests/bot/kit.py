@@ -50,7 +50,7 @@ class FakeIndex:
     async def search(self, query: SearchQuery) -> SearchResults:
         return SearchResults(hits=(), total=0)
 
-    async def corrected(self, text: str, collection: str | None) -> str:
+    async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
         return text
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:

@@ -9,7 +9,7 @@ from indexer.analysis import fold
 from indexer.azure_search import AzureSearchIndex
 from indexer.corpus_words import STORE_FILE, CorpusWords
 from indexer.embedded import EmbeddedIndex
-from indexer.model import COUNCIL, POLICIES, Chunk, SearchQuery
+from indexer.model import COUNCIL, POLICIES, PUBLIC, Chunk, SearchQuery
 from indexer.spelling import Spelling
 from tests.indexer import search_corpus as corpus
 from tests.indexer.azure_search_server import FakeSearchService, serve
@@ -130,9 +130,9 @@ async def test_embedded_search_corrects_a_typo_in_its_collection(tmp_path: Path)
     index = EmbeddedIndex(tmp_path / "index")
     await index.upsert(corpus.ALL_CHUNKS)
     try:
-        fixed = await index.corrected("Förderung des Radverkers", COUNCIL)
+        fixed = await index.corrected("Förderung des Radverkers", COUNCIL, frozenset({PUBLIC}))
         # Only the council papers speak of Radverkehr: the rules have no such word to offer.
-        unchanged = await index.corrected("Förderung des Radverkers", POLICIES)
+        unchanged = await index.corrected("Förderung des Radverkers", POLICIES, frozenset({PUBLIC}))
         got = await index.search(SearchQuery(text="Radverkers Innenstadt", collection=COUNCIL))
     finally:
         await index.close()
@@ -148,9 +148,11 @@ async def test_an_index_built_before_the_store_gets_its_words(tmp_path: Path) ->
     (tmp_path / "index" / STORE_FILE).unlink()
     index = EmbeddedIndex(tmp_path / "index")
     try:
-        assert await index.corrected("Radverkers", COUNCIL) == "Radverkers"  # nothing known
+        assert (
+            await index.corrected("Radverkers", COUNCIL, frozenset({PUBLIC})) == "Radverkers"
+        )  # nothing known
         await index.embed_pending()  # what `kiw index` runs after writing
-        assert await index.corrected("Radverkers", COUNCIL) == "Radverkehrs"
+        assert await index.corrected("Radverkers", COUNCIL, frozenset({PUBLIC})) == "Radverkehrs"
     finally:
         await index.close()
 
@@ -165,7 +167,7 @@ async def test_azure_query_carries_the_corrected_word(tmp_path: Path) -> None:
         try:
             got = await index.search(SearchQuery(text="Radverkers Innenstadt"))
             await index.delete_documents([corpus.RAD_ANTRAG[0].doc_id])
-            after = await index.corrected("Fahrradstrasen", COUNCIL)
+            after = await index.corrected("Fahrradstrasen", COUNCIL, frozenset({PUBLIC}))
         finally:
             await index.close()
     sent = [s["search"] for s in service.searches()]
