@@ -17,6 +17,9 @@ Security trimming happens before ranking: `VectorMatrix.nearest` ranks only the 
 access groups meet the caller's and that pass the query's filters; a non-public chunk cannot
 displace a visible one, let alone be returned. The index confirms every candidate once more
 against the tantivy document (current access and filters) before it becomes a hit.
+
+(A little over 400 lines: `_convert_vectors_table` for stores of the old layout goes once no
+such store is left.)
 """
 
 from __future__ import annotations
@@ -65,9 +68,13 @@ CREATE TABLE IF NOT EXISTS vectors (
     text_hash TEXT NOT NULL,
     encoder TEXT NOT NULL,
     vector BLOB NOT NULL,
-    PRIMARY KEY (text_hash, encoder)
-) WITHOUT ROWID;
+    UNIQUE (text_hash, encoder)
+);
 """
+# A rowid table, not WITHOUT ROWID: a WITHOUT ROWID row holds ~1,000 bytes inline, so every
+# 1,536-byte vector took an overflow page of its own (Karlsruhe: 74.6 MB for 24.5 MB of
+# vectors). Stores written before are converted when opened (`_convert_vectors_table`).
+_OLD_VECTORS = "WITHOUT ROWID"
 
 
 def _day(d: date | None) -> int | None:
@@ -239,6 +246,7 @@ class VectorStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            _convert_vectors_table(conn)
             self._conn = conn
         return self._conn
 
@@ -384,3 +392,30 @@ class VectorStore:
                 self._conn.close()
                 self._conn = None
             self._matrix = None
+
+
+def _convert_vectors_table(conn: sqlite3.Connection) -> None:
+    """Copy a `vectors` table of the old layout into the current one (once; seconds for
+    16,000 vectors). Another process opening the store meanwhile waits for the lock and then
+    finds the table converted. The freed pages are reused by later writes."""
+    if not _has_old_vectors(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _has_old_vectors(conn):
+            conn.execute("ALTER TABLE vectors RENAME TO vectors_old")
+            conn.execute(
+                "CREATE TABLE vectors (text_hash TEXT NOT NULL, encoder TEXT NOT NULL, "
+                "vector BLOB NOT NULL, UNIQUE (text_hash, encoder))"
+            )
+            conn.execute("INSERT INTO vectors SELECT text_hash, encoder, vector FROM vectors_old")
+            conn.execute("DROP TABLE vectors_old")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _has_old_vectors(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'vectors'").fetchone()
+    return bool(row) and _OLD_VECTORS in str(row[0]).upper()

@@ -5,6 +5,7 @@ an older index catching up, the switch to turn it off."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -303,3 +304,33 @@ async def test_semantic_off_means_keywords_only(data_dir: Path) -> None:
         assert results.hits[0].chunk.heading not in VALIDITY_PASSAGES
     finally:
         await index.close()
+
+
+async def test_a_store_of_the_old_layout_keeps_its_vectors(data_dir: Path) -> None:
+    # Stores written before vectors moved to a rowid table (WITHOUT ROWID spilled every
+    # vector to an overflow page): converted when opened, nothing embedded again.
+    await (await production_index(data_dir, CORPUS)).close()
+    path = data_dir / "index" / STORE_FILE
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("ALTER TABLE vectors RENAME TO v")
+        db.execute(
+            "CREATE TABLE vectors (text_hash TEXT NOT NULL, encoder TEXT NOT NULL, "
+            "vector BLOB NOT NULL, PRIMARY KEY (text_hash, encoder)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO vectors SELECT * FROM v")
+        db.execute("DROP TABLE v")
+    db.close()
+    index = build_index(settings(data_dir))
+    assert isinstance(index, EmbeddedIndex)
+    try:
+        report = await index.embed_pending()
+        assert report.embedded == 0 and report.vectors == len(CORPUS)
+        found = await index.search(SearchQuery(text=WATCH, access=frozenset({FACTION})))
+        assert found.hits and found.hits[0].chunk.id == INTERNAL.id
+    finally:
+        await index.close()
+    db = sqlite3.connect(path)
+    [sql] = db.execute("SELECT sql FROM sqlite_master WHERE name = 'vectors'").fetchone()
+    db.close()
+    assert "WITHOUT ROWID" not in sql.upper()
