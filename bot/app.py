@@ -8,7 +8,9 @@ their own `services` / `state` to run the real HTTP endpoint on fakes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -24,6 +26,7 @@ from bot.teams.adapter import build_adapter
 from bot.teams.clock import Clock
 from bot.teams.handler import KiwTeamsHandler
 from bot.werkstatt.routes import add_werkstatt_routes
+from indexer.model import SearchIndex
 from skills.context import Skill
 from skills.registry import all_skills
 from skills.trace import Trace
@@ -71,6 +74,7 @@ def create_app(
                 await built_services.aclose()
             raise
         session = ClientSession(timeout=ClientTimeout(total=60))
+        warming: asyncio.Task[None] | None = None
         try:
             # The registry is code, fixed for the process: read it once, which also imports
             # every skill now (some pull in heavy libraries) instead of on the first user's turn.
@@ -101,12 +105,18 @@ def create_app(
                 type(built_services.directory).__name__,
                 getattr(built_services.generator, "name", type(built_services.generator).__name__),
             )
+            # Spelling's word tables (indexer/corpus_words.py, 0.4-1.5 s on the council corpus)
+            # load in the background while the bot already serves: no user's turn waits for
+            # them, and a turn that comes first loads what it needs itself (docs/search.md).
+            warming = asyncio.create_task(_warm_up(built_services.index))
             yield
             await handler.aclose()
             close_adapter = getattr(adapter, "close", None)
             if close_adapter is not None:
                 await close_adapter()
         finally:
+            if warming is not None:
+                await warming  # the index is not closed under a loading thread
             if owned_state:
                 await built_state.close()
             if owned_services:
@@ -120,6 +130,16 @@ def create_app(
     # /werkstatt dashboard (issue 7): the same pipeline and registry as the chat
     add_werkstatt_routes(app, lambda: app[SERVICES], lambda: app[PIPELINE])
     return app
+
+
+async def _warm_up(index: SearchIndex) -> None:
+    start = time.perf_counter()
+    try:
+        await index.warm_up()
+    except Exception:  # the readiness probe reports a broken index; turns load lazily
+        log.exception("index warm-up failed")
+        return
+    log.info("index warmed up in %.2f s", time.perf_counter() - start)
 
 
 def _pings(app: web.Application) -> dict[str, Ping]:

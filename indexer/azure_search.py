@@ -730,6 +730,10 @@ class AzureSearchIndex:
             return text
         return await asyncio.to_thread(lambda: words.spelling(collection, access).corrected(text))
 
+    async def warm_up(self) -> None:
+        if self._words is not None:
+            await asyncio.to_thread(self._words.warm)
+
     async def search(self, query: SearchQuery) -> SearchResults:
         # A word no document of the collection uses is taken for a typo of the closest one
         # that does ("Barrierfreiheit" -> "Barrierefreiheit"), as in the embedded backend.

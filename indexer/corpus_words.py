@@ -28,17 +28,20 @@ once (and again after another process's commit, within `RELOAD_SECONDS`).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from indexer.analysis import words
 from indexer.model import COLLECTIONS, PUBLIC, Chunk
 from indexer.spelling import Spelling
+
+log = logging.getLogger(__name__)
 
 STORE_FILE = "words.sqlite"
 RELOAD_SECONDS = 10.0
@@ -122,8 +125,12 @@ class CorpusWords:
         self._lock = threading.Lock()
         self._spelling: dict[str, Spelling] = {}
         self._by_key: dict[str, dict[str, int]] = {}
+        self._wanted: dict[str, list[str]] = {}  # per corrector in use, its keys
         self._seen_version: int | None = None
         self._checked_at = 0.0
+        self._stale_version = 0  # bumped on each commit of another process seen
+        self._written = 0  # bumped on each write of this process (which drops the caches)
+        self._refresher: threading.Thread | None = None
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -154,8 +161,7 @@ class CorpusWords:
                     change.update((k, w) for k in keys for w in forms)
                 db.executemany("INSERT OR REPLACE INTO chunk_words VALUES (?,?,?,?)", rows)
                 self._apply(db, change)
-            self._spelling.clear()
-            self._by_key.clear()
+            self._forget()
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         """Forget every chunk of these documents and the counts of their words."""
@@ -167,8 +173,7 @@ class CorpusWords:
                 change = self._old_words(db, "doc_id", list(doc_ids))
                 db.executemany("DELETE FROM chunk_words WHERE doc_id = ?", [(d,) for d in doc_ids])
                 self._apply(db, change)
-            self._spelling.clear()
-            self._by_key.clear()
+            self._forget()
 
     def forget_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Forget chunks that are no longer in the index, and the counts of their words."""
@@ -180,8 +185,14 @@ class CorpusWords:
                     "DELETE FROM chunk_words WHERE chunk_id = ?", [(i,) for i in chunk_ids]
                 )
                 self._apply(db, change)
-            self._spelling.clear()
-            self._by_key.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        """This process wrote (the caller holds the lock): the next use loads the counts."""
+        self._written += 1
+        self._spelling.clear()
+        self._by_key.clear()
+        self._wanted.clear()
 
     def chunk_ids(self) -> set[str]:
         with self._lock:
@@ -227,7 +238,10 @@ class CorpusWords:
         self, collection: str | None, access: frozenset[str] = frozenset({PUBLIC})
     ) -> Spelling:
         """The corrector for one collection (None: every collection together) and a caller's
-        groups: it corrects towards the words of chunks these groups may read, nothing else."""
+        groups: it corrects towards the words of chunks these groups may read, nothing else.
+
+        After another process's commit the correctors in use are rebuilt in a background
+        thread and swapped in; until then a turn gets the ones it had (seconds older)."""
         collections = [collection] if collection else list(COLLECTIONS)
         groups = sorted(set(access) - {PUBLIC})
         with self._lock:
@@ -237,8 +251,7 @@ class CorpusWords:
                 version = int(self._db().execute("PRAGMA data_version").fetchone()[0])
                 if version != self._seen_version:
                     self._seen_version = version
-                    self._spelling.clear()
-                    self._by_key.clear()
+                    self._stale()
             # The caller's keys that have words: a group without words of its own reads the
             # public corrector (one per collection set, not one per group combination).
             keys = list(collections) + [
@@ -249,21 +262,97 @@ class CorpusWords:
             if found is None:
                 if len(self._spelling) >= _MAX_SPELLINGS:
                     self._spelling.clear()
-                found = Spelling(self._merged(keys), self._used_anywhere)
+                    self._wanted.clear()
+                found = Spelling(self._merged(keys, self._key_counts), self._used_anywhere)
                 self._spelling[cache_key] = found
+                self._wanted[cache_key] = keys
             return found
+
+    def warm(self, collections: Sequence[str] = COLLECTIONS) -> None:
+        """Load the public correctors of these collections and build their tables now (the bot
+        calls it when it starts: otherwise the first question pays 0.4-1.5 s on the council
+        corpus)."""
+        for collection in collections:
+            self.spelling(collection).prepare()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Until a background rebuild (after another process's commit) is done (tests, bench)."""
+        with self._lock:
+            worker = self._refresher
+        if worker is not None:
+            worker.join(timeout)
+
+    def _stale(self) -> None:
+        """Another process committed (the caller holds the lock): rebuild what is in use in
+        the background and keep serving it meanwhile; with nothing in use, just forget."""
+        self._stale_version += 1
+        if not self._spelling:
+            self._by_key.clear()
+            return
+        if self._refresher is None:
+            self._refresher = threading.Thread(
+                target=self._refresh, name="corpus-words-refresh", daemon=True
+            )
+            self._refresher.start()
+
+    def _refresh(self) -> None:
+        while True:
+            with self._lock:
+                stale, written = self._stale_version, self._written
+                wanted = dict(self._wanted)
+            try:
+                fresh, by_key = self._rebuild(wanted)
+            except Exception:  # a locked or closed store: the turns load lazily again
+                log.exception("corpus words: rebuilding the correctors failed")
+                fresh, by_key = None, {}
+            with self._lock:
+                if fresh is None or self._written != written or self._conn is None:
+                    # Failed, or this process wrote meanwhile (the caches were dropped) or
+                    # closed the store: the next turn loads what it needs itself.
+                    self._refresher = None
+                    if fresh is None:
+                        self._forget()
+                    return
+                self._spelling, self._by_key = fresh, by_key
+                self._wanted = {k: wanted[k] for k in fresh}
+                if self._stale_version == stale:
+                    self._refresher = None
+                    return
+
+    def _rebuild(
+        self, wanted: dict[str, list[str]]
+    ) -> tuple[dict[str, Spelling], dict[str, dict[str, int]]]:
+        """Fresh correctors (tables built) for these keys, read without holding the lock."""
+        by_key: dict[str, dict[str, int]] = {}
+
+        def counts(key: str) -> dict[str, int]:
+            if key not in by_key:
+                with self._lock:
+                    if self._conn is None:
+                        raise RuntimeError("the word store was closed")
+                    by_key[key] = self._read_counts(key)
+            return by_key[key]
+
+        fresh = {
+            cache_key: Spelling(self._merged(keys, counts), self._used_anywhere).prepare()
+            for cache_key, keys in wanted.items()
+        }
+        return fresh, by_key
+
+    def _read_counts(self, key: str) -> dict[str, int]:
+        rows = self._db().execute("SELECT word, n FROM counts WHERE key = ?", (key,))
+        return {w: int(n) for w, n in rows}
 
     def _key_counts(self, key: str) -> dict[str, int]:
         """One key's counts (cached until the store changes); the caller holds the lock."""
         found = self._by_key.get(key)
         if found is None:
-            rows = self._db().execute("SELECT word, n FROM counts WHERE key = ?", (key,))
-            found = {w: int(n) for w, n in rows}
-            self._by_key[key] = found
+            found = self._by_key[key] = self._read_counts(key)
         return found
 
-    def _merged(self, keys: list[str]) -> dict[str, int]:
-        parts = [c for c in (self._key_counts(k) for k in keys) if c]
+    @staticmethod
+    def _merged(keys: list[str], counts: Callable[[str], dict[str, int]]) -> dict[str, int]:
+        parts = [c for c in map(counts, keys) if c]
         if len(parts) == 1:
             return parts[0]  # the common case, a public caller of one collection: no copy
         merged: Counter[str] = Counter()
@@ -290,8 +379,7 @@ class CorpusWords:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            self._spelling.clear()
-            self._by_key.clear()
+            self._forget()
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

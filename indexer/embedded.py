@@ -225,6 +225,9 @@ class EmbeddedIndex:
         spelling = self._words.spelling
         return await asyncio.to_thread(lambda: spelling(collection, access).corrected(text))
 
+    async def warm_up(self) -> None:
+        await asyncio.to_thread(self._words.warm)
+
     # ---- the vector leg
 
     def _nearest(self, q: SearchQuery, parsed: ParsedQuery) -> Nearest | None:

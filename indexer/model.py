@@ -108,6 +108,10 @@ class SearchIndex(Protocol):
         caller (`access`) may read, as `search` corrects its query (indexer/spelling.py); the
         reader reads the question so corrected."""
 
+    async def warm_up(self) -> None:
+        """Load what the first search would load lazily (spelling's word tables): the bot
+        calls it when it starts, so no user's turn pays for it."""
+
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         """All chunks of one document in reading order, or [] if absent *or not visible*."""
 

@@ -94,6 +94,13 @@ class Spelling:
     def _parts(self) -> Decompounder:
         return Decompounder(lambda s: s in self._stems)
 
+    def prepare(self) -> Spelling:
+        """Build the lookup tables now (they are built on first use otherwise): the bot does
+        it when it starts and when another process committed, so no user's turn waits for
+        them (indexer/corpus_words.py)."""
+        _ = (self._stems, self._everyday, self._by_length, self._parts)
+        return self
+
     def known(self, word: str) -> bool:
         """The documents use the word (folded), or it is a function word or an everyday word
         the vocabulary knows."""

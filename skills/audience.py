@@ -152,6 +152,9 @@ class WithheldWatch:
     async def paper_types(self, collection: str | None, access: frozenset[str]) -> set[str]:
         return await self.inner.paper_types(collection, access)
 
+    async def warm_up(self) -> None:
+        await self.inner.warm_up()
+
     async def ping(self) -> None:
         await self.inner.ping()
 

@@ -40,6 +40,7 @@ AUDIT_KEY = b"test-audit-key"
 class FakeIndex:
     def __init__(self) -> None:
         self.broken: Exception | None = None
+        self.warmed = False
 
     async def upsert(self, chunks: Sequence[Chunk]) -> None:
         return None
@@ -52,6 +53,9 @@ class FakeIndex:
 
     async def corrected(self, text: str, collection: str | None, access: frozenset[str]) -> str:
         return text
+
+    async def warm_up(self) -> None:
+        self.warmed = True
 
     async def document_chunks(self, doc_id: str, access: frozenset[str]) -> list[Chunk]:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,30 @@ async def test_real_services_start_and_answer(aiohttp_client: Any, data_dir: Pat
     response = await client.get("/readyz")
     # A fresh data dir (empty index), the sample directory, the extractive generator: ready.
     assert response.status == 200, await response.text()
+
+
+async def test_the_index_warms_up_when_the_bot_starts(aiohttp_client: Any, data_dir: Path) -> None:
+    settings = make_settings(data_dir)
+    services = make_services(settings)
+    assert isinstance(services.index, FakeIndex) and not services.index.warmed
+    client = await aiohttp_client(create_app(settings, services=services))
+    await asyncio.sleep(0)  # the warm-up runs beside serving, not before it
+    assert services.index.warmed
+    assert (await client.get("/healthz")).status == 200
+
+
+class BrokenWarmUp(FakeIndex):
+    async def warm_up(self) -> None:
+        raise OSError("words.sqlite is locked")
+
+
+async def test_a_failed_warm_up_does_not_stop_the_bot(
+    aiohttp_client: Any, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(data_dir)
+    services = make_services(settings)
+    services.index = BrokenWarmUp()
+    client = await aiohttp_client(create_app(settings, services=services))
+    await asyncio.sleep(0)
+    assert (await client.get("/readyz")).status == 200
+    assert "index warm-up failed" in caplog.text
