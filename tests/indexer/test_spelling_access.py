@@ -7,6 +7,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from indexer import corpus_words
 from indexer.azure_search import AzureSearchIndex
 from indexer.corpus_words import STORE_FILE, CorpusWords
 from indexer.embedded import EmbeddedIndex
@@ -133,3 +136,23 @@ async def test_a_store_without_visibility_is_filled_again(tmp_path: Path) -> Non
         assert await index.corrected("Radverkers", COUNCIL, PUBLIC_ONLY) == "Radverkehrs"
     finally:
         await index.close()
+
+
+def test_a_full_cache_drops_a_group_corrector_not_the_public_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus_words, "_MAX_SPELLINGS", 3)
+    store = CorpusWords(tmp_path)
+    groups = [f"fraktion-{n}" for n in range(4)]
+    store.record(
+        [_chunk(1, "Der Haushaltsplan steht fest.", (PUBLIC,))]
+        + [_chunk(10 + n, f"Das Gutachten {g} bleibt intern.", (g,)) for n, g in enumerate(groups)]
+    )
+    public = store.spelling(COUNCIL, PUBLIC_ONLY)
+    first = store.spelling(COUNCIL, frozenset({PUBLIC, groups[0]}))
+    for g in groups[1:]:
+        store.spelling(COUNCIL, frozenset({PUBLIC, g}))
+    # The public corrector every turn reads is kept; the oldest group corrector made room.
+    assert store.spelling(COUNCIL, PUBLIC_ONLY) is public
+    assert store.spelling(COUNCIL, frozenset({PUBLIC, groups[0]})) is not first
+    store.close()
