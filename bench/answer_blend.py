@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +31,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa_common import context, has_fact  # noqa: E402  (bench/, beside this script)
+from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
 from qa_sets import Question, rules_chunks, rules_questions  # noqa: E402
 from sentence_scoring import VectorCache, embedded_sentence  # noqa: E402
 
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
-from indexer.model import POLICIES, SearchQuery  # noqa: E402
-from skills.generator.base import Passage  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
-from skills.german import detect_language, search_terms  # noqa: E402
-from skills.grounded_answer import RETRIEVE_TOP, retrieve  # noqa: E402
-from skills.grounding import passages_from_hits  # noqa: E402
-from skills.privacy import without_personal_data  # noqa: E402
 from skills.reader import Reading, chosen_sentences, read  # noqa: E402
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -69,15 +63,7 @@ async def collect() -> list[Case]:
         for q in answerable + unanswerable:
             if q.split != "dev":
                 continue
-            terms = search_terms(without_personal_data(q.text), detect_language(q.text))
-            query = SearchQuery(
-                text=terms, collection=POLICIES, top=RETRIEVE_TOP, facets=False, snippets="none"
-            )
-            got = await retrieve(ctx, query)
-            passages: list[Passage] = [
-                replace(p, ranked=i < got.ranked)
-                for i, p in enumerate(passages_from_hits(got.hits))
-            ]
+            terms, passages = await rule_passages(ctx, q.text)
             answering = read(q.text, passages, about=terms).passages()
             if not answering:
                 cases.append(Case(q, None, []))

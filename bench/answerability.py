@@ -49,20 +49,14 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa_common import context, has_fact  # noqa: E402  (bench/, beside this script)
+from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
 from qa_sets import rules_chunks, rules_questions  # noqa: E402
 from sentence_scoring import VectorCache, embedded_sentence  # noqa: E402
 
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
-from indexer.model import POLICIES, SearchQuery  # noqa: E402
 from skills import policy_qa  # noqa: E402
-from skills.generator.base import Passage  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
-from skills.german import detect_language, search_terms  # noqa: E402
-from skills.grounded_answer import RETRIEVE_TOP, retrieve  # noqa: E402
-from skills.grounding import passages_from_hits  # noqa: E402
-from skills.privacy import without_personal_data  # noqa: E402
 from skills.reader import answerable, chosen_sentences, read  # noqa: E402
 from skills.types import SkillRequest  # noqa: E402
 
@@ -104,13 +98,7 @@ async def collect() -> list[Row]:
                 continue
             result = await policy_qa.run(SkillRequest(text=q.text, command="frage"), ctx)
             answer = str(result.as_json().get("answer", ""))
-            search_text = search_terms(without_personal_data(q.text), detect_language(q.text))
-            query = SearchQuery(text=search_text, collection=POLICIES, top=RETRIEVE_TOP)
-            retrieved = await retrieve(ctx, replace(query, facets=False, snippets="none"))
-            passages: list[Passage] = [
-                replace(p, ranked=i < retrieved.ranked)
-                for i, p in enumerate(passages_from_hits(retrieved.hits))
-            ]
+            search_text, passages = await rule_passages(ctx, q.text)
             reading = read(q.text, passages, about=search_text, model=None)
             # The skill's answer may have come from a model in answerable.json, not the rules.
             rescued = read(q.text, passages, about=search_text).rescued

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from indexer.model import SearchIndex
+from indexer.model import POLICIES, SearchIndex, SearchQuery
 from skills.context import SkillConfig, SkillContext
-from skills.generator.base import EXTRACT_NOTE, Generator
-from skills.german import split_sentences
+from skills.generator.base import EXTRACT_NOTE, Generator, Passage
+from skills.german import detect_language, search_terms, split_sentences
+from skills.grounded_answer import RETRIEVE_TOP, retrieve
+from skills.grounding import passages_from_hits
+from skills.privacy import without_personal_data
 
 TODAY = date(2026, 11, 27)  # the day the sets were written against ("im Oktober" = Oct 2026)
 
@@ -73,3 +77,16 @@ def answer_sentences(answer: str) -> list[str]:
     lines = [line for line in answer.split("\n") if line and line not in EXTRACT_NOTE.values()]
     quotes = [m.group(1) for line in lines if (m := _QUOTE.match(line.strip()))]
     return quotes or split_sentences(" ".join(lines))
+
+
+async def rule_passages(ctx: SkillContext, question: str) -> tuple[str, list[Passage]]:
+    """The search text and the passages a rule question retrieves, ranked as
+    skills/grounded_answer.py hands them to the reader. The question is read as typed: the
+    skill's spelling correction is not applied (the figures in docs/skills.md were measured so)."""
+    text = search_terms(without_personal_data(question), detect_language(question))
+    query = SearchQuery(
+        text=text, collection=POLICIES, top=RETRIEVE_TOP, facets=False, snippets="none"
+    )
+    got = await retrieve(ctx, query)
+    ranked = [replace(p, ranked=i < got.ranked) for i, p in enumerate(passages_from_hits(got.hits))]
+    return text, ranked

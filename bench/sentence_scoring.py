@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,19 +45,15 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa_common import context, has_fact  # noqa: E402  (bench/, beside this script)
+from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
 from qa_sets import Question, rules_chunks, rules_questions, rules_spec  # noqa: E402
 
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
-from indexer.model import POLICIES, Chunk, SearchQuery  # noqa: E402
+from indexer.model import Chunk  # noqa: E402
 from skills import policy_qa  # noqa: E402
-from skills.generator.base import Passage  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
-from skills.german import detect_language, search_terms  # noqa: E402
-from skills.grounded_answer import RETRIEVE_TOP, retrieve  # noqa: E402
-from skills.grounding import passages_from_chunks, passages_from_hits  # noqa: E402
-from skills.privacy import without_personal_data  # noqa: E402
+from skills.grounding import passages_from_chunks  # noqa: E402
 from skills.reader import read  # noqa: E402
 from skills.reader.sentences import sentences_of  # noqa: E402
 from skills.types import SkillRequest  # noqa: E402
@@ -156,15 +152,7 @@ async def collect(index: EmbeddedIndex) -> list[Case]:
             continue
         result = await policy_qa.run(SkillRequest(text=q.text, command="frage"), ctx)
         answer = str(result.as_json().get("answer", ""))
-        search_text = search_terms(without_personal_data(q.text), detect_language(q.text))
-        query = SearchQuery(
-            text=search_text, collection=POLICIES, top=RETRIEVE_TOP, facets=False, snippets="none"
-        )
-        retrieved = await retrieve(ctx, query)
-        passages: list[Passage] = [
-            replace(p, ranked=i < retrieved.ranked)
-            for i, p in enumerate(passages_from_hits(retrieved.hits))
-        ]
+        search_text, passages = await rule_passages(ctx, q.text)
         reading = read(q.text, passages, about=search_text, typed=True)
         sentences = reading.all_sentences  # every sentence, in reading order (index = position)
         pattern = reading.shape.answer
