@@ -50,6 +50,7 @@ from bot.render.outlook import (
     summary_card,
     withheld_attachment,
 )
+from bot.render.text import result_text
 from bot.services import Services
 from graph.principal import Principal
 from indexer.links import chunks_for_link
@@ -230,7 +231,7 @@ def _refusal(invoke: Invoke, outcome: Outcome) -> InvokeResult | None:
     if outcome.reason == "timeout":
         return _hint(invoke.name, HINT_TOO_SLOW)
     if outcome.refused:
-        return _hint(invoke.name, outcome.result.text)
+        return _hint(invoke.name, result_text(outcome.result))
     return None
 
 
@@ -279,7 +280,7 @@ async def _query(invoke: Invoke, ext: Extension) -> InvokeResult:
     result = outcome.result
     if not isinstance(result.payload, PaperList):
         # Bad input, or a question the skill answered in prose: its words are the hint.
-        return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
+        return _hint(invoke.name, result_text(result)[:MAX_HINT_CHARS])
     papers = result.payload.papers
     if not papers:
         return _hint(invoke.name, HINT_NO_HITS.format(query=text[:60]))
@@ -387,7 +388,7 @@ async def _summary_for(invoke: Invoke, ext: Extension) -> Summarised | InvokeRes
         return refused
     result, withheld = outcome.result, outcome.withheld
     if result.outcome in ("bad_input", "denied", "error", "not_found") and not withheld:
-        return _hint(invoke.name, result.text[:MAX_HINT_CHARS])
+        return _hint(invoke.name, result_text(result)[:MAX_HINT_CHARS])
     summary = result.payload if isinstance(result.payload, DocumentSummary) else None
     return Summarised(_summary_points(summary), result.ai_generated, withheld)
 
@@ -461,7 +462,9 @@ async def _submit_action(invoke: Invoke, ext: Extension) -> InvokeResult:
         if not admission.allowed:
             return _hint(
                 invoke.name,
-                admission.decision.result.text if admission.decision.result else HINT_NO_USER,
+                result_text(admission.decision.result)
+                if admission.decision.result
+                else HINT_NO_USER,
             )
         card = summary_card(
             _clean_points(data.get("points")),

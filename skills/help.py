@@ -32,10 +32,11 @@ def kipass_note(skill: Skill) -> str:
     return PARTLY_KIPASS_NOTE if skill.needs_kipass_for is not None else NO_KIPASS_NOTE
 
 
-def _kipass_sentence(skill: Skill) -> str:
-    if skill.requires_kipass:
+def kipass_sentence(entry: HelpEntry) -> str:
+    """The KI-Pass requirement of one command as a sentence (`hilfe suche`)."""
+    if entry.requires_kipass:
         return "Dafür brauchen Sie einen gültigen KI-Pass."
-    if skill.needs_kipass_for is not None:
+    if entry.kipass == PARTLY_KIPASS_NOTE:
         return (
             "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen brauchen Sie einen "
             "gültigen KI-Pass."
@@ -71,7 +72,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
                 f"{skill.title}: {skill.description}",
                 f"So schreiben Sie es: „{skill.commands[0]} …“"
                 + (f" (auch: {aliases})" if aliases else ""),
-                _kipass_sentence(skill),
+                kipass_sentence(_entry(skill)),
             ]
         ).strip()
         return SkillResult(
@@ -83,7 +84,11 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         lines.append(mention_hint(request.bot_name))
     return SkillResult(
         text="\n".join(lines),
-        payload=Help(request.bot_name, entries=tuple(_entry(s) for s in skills)),
+        payload=Help(
+            request.bot_name,
+            entries=tuple(_entry(s) for s in skills),
+            mention_hint=request.scope != "cli",
+        ),
     )
 
 

@@ -8,7 +8,7 @@ bot/render/chat_cards.py from the templates bot/cards/kipass_*.json.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,11 +82,19 @@ def step_facts(principal: Principal) -> list[dict[str, str]]:
     return facts
 
 
-def _open_steps_sentence(principal: Principal) -> str:
-    open_steps = [KIPASS_STEPS.get(s, s) for s in principal.open_kipass_steps()]
-    if not open_steps:
-        return ""
-    return "Noch offen: " + "; ".join(open_steps) + "."
+def open_steps_sentence(steps: Iterable[str]) -> str:
+    """ "Noch offen: KI-Pass-Schulung; ….": the open steps (KIPASS_STEPS keys) by their German
+    names, "" for none. The status's next step and the refusal's text both say it so."""
+    named = [KIPASS_STEPS.get(s, s) for s in steps]
+    return "Noch offen: " + "; ".join(named) + "." if named else ""
+
+
+def contact_sentence(contact: str) -> str:
+    """Whom to ask, as the KI-Pass cards and texts end (bot/cards/kipass_*.json get it filled)."""
+    return f"Fragen beantwortet {contact}."
+
+
+ACCESS_FACT = "Ihre Dokumentzugänge"  # the status's fact the text repeats below the steps
 
 
 # The next step as an instruction, per step of KIPASS_STEPS (same order).
@@ -186,11 +194,12 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
             "value": {"valid": "gültig", "expired": "abgelaufen", "none": "kein KI-Pass"}[state],
         },
         {"title": "Gültig bis", "value": validity},
-        {"title": "Ihre Dokumentzugänge", "value": groups},
+        {"title": ACCESS_FACT, "value": groups},
     ]
     steps = step_facts(principal)
     step = next_step(principal, today, config)
-    next_text = " ".join(filter(None, [_open_steps_sentence(principal), step.sentence]))
+    open_steps = open_steps_sentence(principal.open_kipass_steps())
+    next_text = " ".join(filter(None, [open_steps, step.sentence]))
     button = step.button or ("Auffrischung buchen" if reminder else "")
     url = config.kipass_training_url if button else ""
     status = KipassStatus(
@@ -218,8 +227,8 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         lines.append(next_text)
     if button and config.kipass_training_url:
         lines.append(f"{button}: {config.kipass_training_url}")
-    lines.append(f"Ihre Dokumentzugänge: {groups}.")
-    lines.append(f"Fragen beantwortet {config.kipass_contact}.")
+    lines.append(f"{ACCESS_FACT}: {groups}.")
+    lines.append(contact_sentence(config.kipass_contact))
     return SkillResult(text="\n".join(lines), payload=status, personal=True)
 
 
@@ -233,7 +242,7 @@ NO_STATUS = (
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.user is None:
         # The gate lets this skill run without a principal (lookup failed or no identity).
-        text = f"{NO_STATUS} Fragen beantwortet {ctx.config.kipass_contact}."
+        text = f"{NO_STATUS} {contact_sentence(ctx.config.kipass_contact)}"
         return SkillResult(
             text=text, outcome="not_found", payload=Problem("kipass_unknown"), personal=True
         )

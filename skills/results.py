@@ -289,6 +289,8 @@ class Help:
     bot_name: str = ""  # the name people @mention the bot by here ("" outside Teams)
     focused: str = ""  # the skill asked about; "" for every skill
     entries: tuple[HelpEntry, ...] = ()  # the skills listed (the one asked about when focused)
+    # Say how to @mention the bot in channels and group chats (not on the shell).
+    mention_hint: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"skills": [e.as_json() for e in self.entries]}

@@ -220,10 +220,10 @@ def without_feedback(answer: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 
 def result_card(
-    skill: Skill, result: SkillResult, *, feedback: bool = True, include_text: bool = True
+    skill: Skill, result: SkillResult, text: str, *, feedback: bool = True
 ) -> dict[str, Any]:
-    """The generic card for a skill result: answer, numbered sources, AI note, feedback buttons.
-    `include_text=False` when the answer travels in the activity text (cited answers)."""
+    """The generic card for a result of no card of its own, longer than a line: its `text`
+    (bot/render/text.py), numbered sources, AI note, feedback buttons."""
     note = ""
     if result.ai_generated:
         note = "KI-generiert: Bitte prüfen Sie die Antwort anhand der Quellen."
@@ -232,7 +232,7 @@ def result_card(
     return fill(
         "result",
         title=skill.title,
-        text=result.text if include_text else "",
+        text=text,
         sources=citation_list(result.citations),
         note=note,
         actions=feedback_actions(skill.name) if feedback else [],

@@ -89,10 +89,11 @@ async def _run_skill(
 def _emit(result: SkillResult, *, as_json: bool, error: str | None = None) -> int:
     if as_json:
         # The typed result's JSON (skills/results.py), or the domain error's code.
-        data = {"error": error, "message": result.text} if error else result.as_json()
+        text = result_text(result)
+        data = {"error": error, "message": text} if error else result.as_json()
         if result.outcome in ("bad_input", "not_found", "error"):
             data.setdefault("error", result.outcome)
-            data.setdefault("message", result.text)
+            data.setdefault("message", text)
         common.emit_json(data)
     else:
         stream = sys.stdout if result.outcome in ("ok", "no_answer") else sys.stderr

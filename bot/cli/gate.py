@@ -18,6 +18,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.pipeline import Outcome
+from bot.render.text import result_text
 from bot.settings import Settings
 from skills.results import Refusal
 
@@ -40,7 +41,7 @@ def refusal_payload(outcome: Outcome) -> dict[str, Any]:
     refused = refusal if isinstance(refusal, Refusal) else None
     payload: dict[str, Any] = {
         "error": outcome.error_code or "kipass_check_failed",
-        "message": (refused.message if refused else "") or outcome.result.text,
+        "message": (refused.message if refused else "") or result_text(outcome.result),
     }
     if refused and refused.open_steps:
         payload["open_steps"] = list(refused.open_steps)
@@ -56,7 +57,7 @@ def print_refusal(
         json.dump(refusal_payload(outcome), stream, ensure_ascii=False, indent=2)
         stream.write("\n")
     else:
-        print(outcome.result.text, file=err or sys.stderr)
+        print(result_text(outcome.result), file=err or sys.stderr)
     return EXIT_KIPASS_REFUSED
 
 

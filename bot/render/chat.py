@@ -24,6 +24,7 @@ from bot import cards
 from bot.pipeline import Outcome
 from bot.render.chat_cards import result_card
 from bot.render.entities import message_entity
+from bot.render.text import result_text
 from bot.withheld import withheld_card
 from skills.context import Skill
 from skills.policy_qa import with_privacy_note
@@ -147,14 +148,15 @@ def _reply(
     if answer is not None and not (citation_style == "card" and answer.grounded):
         return text_answer(skill, result, answer, scope)
     drawn, feedback = result_card(result)
+    text = result_text(result)
     if drawn is not None:
-        message = card_message(drawn, cards.summary_line(result.text))
-    elif cards.summary_line(result.text) == result.text.strip():
-        message = ChatMessage(text=result.text)  # one short line: no card needed
+        message = card_message(drawn, cards.summary_line(text))
+    elif cards.summary_line(text) == text.strip():
+        message = ChatMessage(text=text)  # one short line: no card needed
     else:
         feedback = wants_feedback(result)
-        card = cards.result_card(skill, result, feedback=False)
-        message = card_message(card, cards.summary_line(result.text))
+        card = cards.result_card(skill, result, text, feedback=False)
+        message = card_message(card, cards.summary_line(text))
     if feedback:
         # The buttons on a card of their own, in the same message: a vote replaces that card.
         message.cards = [*message.cards, cards.feedback_card(skill.name)]

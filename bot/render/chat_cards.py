@@ -16,6 +16,7 @@ from bot.render import cardkit
 from kiw_common.vocabulary import Citation
 from prioritisation.inventory import problem_lines
 from prioritisation.report import de
+from skills.kipass import contact_sentence
 from skills.policy_qa import PRIVACY_NOTE
 from skills.prioritise import CHAT_PROBLEMS, FIX_AND_RESEND, TOP_N, plan_line, ranking_line
 from skills.results import (
@@ -218,7 +219,7 @@ def status_card(status: KipassStatus) -> Card:
         facts=[{"title": t, "value": v} for t, v in status.facts],
         steps=[{"title": t, "value": v} for t, v in status.steps],
         next_step=status.next_step,
-        contact=status.contact,
+        contact_line=contact_sentence(status.contact),
         training_title=title,
         training_url=url,
     )
@@ -235,7 +236,7 @@ def refusal_card(refusal: Refusal) -> Card:
         steps_heading="Ihre Schritte zum KI-Pass",
         steps=[{"title": t, "value": v} for t, v in refusal.steps],
         next_step=refusal.next_step,
-        contact=refusal.contact,
+        contact_line=contact_sentence(refusal.contact),
         training_title=title,
         training_url=url,
         show_status_button=refusal.offer_status,

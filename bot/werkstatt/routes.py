@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from bot.pipeline import Invocation, Pipeline
+from bot.render.text import result_text
 from bot.services import Services, audit_key
 from bot.werkstatt import aggregate, published
 from bot.werkstatt.auth import EntraSignIn, Guard, LoopbackOnly, NotConfigured, guarded
@@ -174,7 +175,9 @@ class Werkstatt:
             problems = problem_lines(payload.problems)
             return web.json_response({"ok": False, "problems": problems}, status=422)
         if not isinstance(payload, Ranking):
-            return web.json_response({"ok": False, "problems": [outcome.result.text]}, status=400)
+            return web.json_response(
+                {"ok": False, "problems": [result_text(outcome.result)]}, status=400
+            )
         want_zip = request.query.get("format") == "zip"
         body = await asyncio.to_thread(_render, payload.analysis, want_zip)
         if isinstance(body, bytes):

@@ -57,9 +57,9 @@ def every_bot_card() -> dict[str, dict[str, Any]]:
         "help-empty-registry": cards.help_card([]),
         "working": cards.working_card(),
         "error": cards.error_card("Bitte später erneut versuchen.", "abcd1234"),
-        "result-ai": cards.result_card(SKILL, ai),
-        "result-extract": cards.result_card(SKILL, extract),
-        "result-plain": cards.result_card(SKILL, plain, feedback=False),
+        "result-ai": cards.result_card(SKILL, ai, "Nein [1]."),
+        "result-extract": cards.result_card(SKILL, extract, "Auszug [1] [2]."),
+        "result-plain": cards.result_card(SKILL, plain, "Keine Treffer.", feedback=False),
         "cardkit-all": cardkit.card(
             [
                 cardkit.heading("Titel"),
@@ -118,7 +118,7 @@ def test_template_placeholders_are_not_read_from_values() -> None:
 
 def test_result_card_has_sources_and_feedback_and_ai_note() -> None:
     card = cards.result_card(
-        SKILL, SkillResult(text="Nein [1].", citations=CITATIONS, ai_generated=True)
+        SKILL, SkillResult(text="", citations=CITATIONS, ai_generated=True), "Nein [1]."
     )
     flat = json.dumps(card, ensure_ascii=False)
     assert (
@@ -141,7 +141,7 @@ def test_result_card_has_sources_and_feedback_and_ai_note() -> None:
 
 def test_empty_parts_are_dropped() -> None:
     card = cards.result_card(
-        SKILL, SkillResult(text="Keine Treffer.", outcome="not_found"), feedback=False
+        SKILL, SkillResult(text="", outcome="not_found"), "Keine Treffer.", feedback=False
     )
     assert [el["type"] for el in card["body"]] == ["TextBlock", "TextBlock"]
     assert "actions" not in card

@@ -1,15 +1,25 @@
-"""The CLI's text of the typed result kinds (bot/render/text.py): the same facts, labels and
-citations as the chat, without card markup (`kiw chat` without --json: tests/bot/cli)."""
+"""The plain text of every typed result kind (bot/render/text.py): the same facts, labels and
+citations as the chat's cards, without card markup, in the German users read (`kiw chat`
+without --json: tests/bot/cli; extension hints: tests/bot/test_extensions.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from bot.render.chat_cards import result_card
 from bot.render.text import answer_text, paper_list_text, result_text
+from graph.principal import Principal
 from kiw_common.vocabulary import Citation
+from skills import help as help_skill
+from skills import kipass, prioritise
+from skills.context import SkillConfig, SkillContext
+from skills.gate import gate
+from skills.help import WELCOME
 from skills.policy_qa import PRIVACY_NOTE
-from skills.results import Answer, Paper, PaperList
-from skills.types import SkillResult
+from skills.registry import all_skills
+from skills.results import Answer, CitedPoint, DocumentSummary, Notice, Paper, PaperList
+from skills.types import Attachment, SkillRequest, SkillResult
+from tests.conftest import REPO
 
 DV = Citation(1, "Dienstvereinbarung KI", "https://intranet.example/dv.pdf", "dv", 4, "…", "§ 4")
 
@@ -64,3 +74,163 @@ def test_other_results_print_their_own_text() -> None:
     assert result_text(SkillResult(text="Keine weiteren Treffer.")) == "Keine weiteren Treffer."
     empty = SkillResult(text="Zu „x“ habe ich nichts gefunden.", payload=PaperList("x", (), 0))
     assert result_text(empty) == "Zu „x“ habe ich nichts gefunden."
+
+
+# ---------------------------------------------------------------- every other kind, whole texts
+
+CONFIG = SkillConfig(
+    kipass_training_url="https://intranet.example/ki-pass", kipass_contact="Frau X"
+)
+TODAY = date(2026, 11, 27)
+ALL_DONE = {"schulung": True, "dienstvereinbarung": True, "leitlinien": True, "checkliste": True}
+HALF_WAY = {"schulung": True, "dienstvereinbarung": False}
+
+
+class _Directory:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    async def lookup(self, user_id: str) -> Principal:
+        return self.principal
+
+
+def _ctx(principal: Principal | None = None) -> SkillContext:
+    return SkillContext(
+        index=None,  # type: ignore[arg-type]
+        generator=None,  # type: ignore[arg-type]
+        directory=_Directory(principal) if principal else None,  # type: ignore[arg-type]
+        config=CONFIG,
+        today=lambda: TODAY,
+        skills=all_skills(),
+    )
+
+
+def _person(until: date | None, steps: dict[str, bool], *groups: str) -> Principal:
+    return Principal(
+        id="u", name="U", kipass_valid_until=until, kipass_steps=steps,
+        access_groups=frozenset(groups),
+    )  # fmt: skip
+
+
+async def test_the_kipass_status_as_text_and_its_card_share_the_words() -> None:
+    person = _person(date(2026, 12, 10), ALL_DONE, "fraktion-cdu")
+    result = await kipass.run(SkillRequest(text="", user=person), _ctx())
+    assert result_text(result).splitlines() == [
+        "Ihr KI-Pass ist gültig bis 10.12.2026.",
+        "Ihr KI-Pass läuft in 13 Tagen ab (gültig bis 10.12.2026). Bitte frischen Sie ihn "
+        "rechtzeitig auf, damit Sie die KI-Funktionen weiter nutzen können.",
+        "- Schulung besucht: ✓ erledigt",
+        "- Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen: ✓ erledigt",
+        "- KI-Leitlinien zur Kenntnis genommen: ✓ erledigt",
+        "- Digitale Checkliste abgeschlossen: ✓ erledigt",
+        "Auffrischung buchen: https://intranet.example/ki-pass",
+        "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente.",
+        "Fragen beantwortet Frau X.",
+    ]
+    card, _ = result_card(result)
+    assert card is not None
+    texts = [el.get("text") for el in card["body"]]
+    assert "Fragen beantwortet Frau X." in texts  # one sentence, filled into the card
+    none_yet = await kipass.run(SkillRequest(text="", user=_person(None, HALF_WAY)), _ctx())
+    assert result_text(none_yet).splitlines()[3] == (
+        "Noch offen: Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen. Ihr nächster "
+        "Schritt: Nehmen Sie die Dienstvereinbarung zur KI-Nutzung zur Kenntnis."
+    )
+
+
+async def test_the_refusal_as_text_and_its_card_share_the_words() -> None:
+    policy_qa = next(s for s in all_skills() if s.name == "policy_qa")
+    decision = await gate(policy_qa, "u", _ctx(_person(None, HALF_WAY)))
+    assert decision.result is not None
+    text = result_text(decision.result)
+    assert text.splitlines() == [
+        "Für „Fragen zu den KI-Regeln“ brauchen Sie einen gültigen KI-Pass. Sie haben noch keinen.",
+        "Noch offen: Dienstvereinbarung zur KI-Nutzung zur Kenntnis genommen.",
+        "Ihr nächster Schritt: Nehmen Sie die Dienstvereinbarung zur KI-Nutzung zur Kenntnis.",
+        "Zum KI-Pass im Intranet: https://intranet.example/ki-pass",
+        "Fragen beantwortet Frau X.",
+    ]
+    card, _ = result_card(decision.result)
+    assert card is not None
+    texts = [el.get("text") for el in card["body"]]
+    assert text.splitlines()[0] in texts and "Fragen beantwortet Frau X." in texts
+
+
+async def test_help_lists_every_command_and_says_how_to_mention_the_bot_in_teams() -> None:
+    shell = result_text(await help_skill.run(SkillRequest(text="", scope="cli"), _ctx()))
+    lines = shell.splitlines()
+    assert lines[:2] == [WELCOME, "Das kann ich für Sie tun:"]
+    assert lines[2] == (
+        "- hilfe: Hilfe (ohne KI-Pass). Zeigt, was der Assistent kann und wie Sie ihn ansprechen."
+    )
+    assert len(lines) == 2 + len(all_skills())  # no @-mention hint on the shell
+    chat = await help_skill.run(SkillRequest(text="", bot_name="Assistent"), _ctx())
+    assert result_text(chat) == shell + (
+        "\nIn Kanälen und Gruppenchats erwähnen Sie mich mit @, z. B. „@Assistent suche "
+        "Radverkehr“."
+    )
+    one = await help_skill.run(SkillRequest(text="suche"), _ctx())
+    assert result_text(one).splitlines() == [
+        "Ratsinformationen durchsuchen: Findet Anträge, Vorlagen und Niederschriften im "
+        "Ratsinformationssystem (ALLRIS) – mit Filtern nach Fraktion, Gremium und Zeitraum.",
+        "So schreiben Sie es: „suche …“ (auch: search)",
+        "Die Suche funktioniert ohne KI-Pass; für Antworten auf Fragen brauchen Sie einen "
+        "gültigen KI-Pass.",
+    ]
+
+
+async def test_a_ranking_and_an_unusable_inventory() -> None:
+    inventory = (REPO / "samples" / "inventory.csv").read_bytes()
+    attached = SkillRequest(
+        text="60", attachments=(Attachment("inventar.csv", "text/csv", inventory),)
+    )
+    lines = result_text(await prioritise.SKILL.run(attached, _ctx())).splitlines()
+    assert lines[:3] == [
+        "31 Prozesse bewertet: 28,52 VZÄ Einsparpotenzial insgesamt.",
+        "Die besten Kandidaten:",
+        "1. Meldebescheinigung ausstellen – 1,50 VZÄ Potenzial, 10 PT Aufwand",
+    ]
+    assert lines[-2].startswith("Quick Wins: Meldebescheinigung ausstellen, Terminvergabe")
+    assert lines[-1].startswith("Zeitplan ab Q1/2027 mit 60 Personentagen pro Quartal; erste")
+    bad = Attachment("inventar.csv", "text/csv", b"Prozess;Organisationseinheit\nA;B\n")
+    unusable = await prioritise.SKILL.run(SkillRequest(text="", attachments=(bad,)), _ctx())
+    lines = result_text(unusable).splitlines()
+    assert lines[0] == "Die Inventarliste „inventar.csv“ kann ich nicht auswerten:"
+    assert "- Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in lines
+    assert lines[-1] == "Bitte korrigieren Sie die Datei und senden Sie sie erneut."
+
+
+def test_a_summary_with_its_sections_label_and_results() -> None:
+    point = CitedPoint("Die Radwege werden breiter.", citations=(1,), pages=(2,))
+    summary = DocumentSummary(
+        "VO/2026/1 Radwege",
+        key_points=(point,),
+        more_attachments=2,
+        results=("Bauausschuss 14.10.2026: beschlossen",),
+    )
+    result = SkillResult(text="", payload=summary, ai_generated=True)
+    assert result_text(result).splitlines() == [
+        "Zusammenfassung: VO/2026/1 Radwege",
+        "(KI-generiert, bitte prüfen)",
+        "",
+        "Kernaussagen:",
+        "- Die Radwege werden breiter. [1] (S. 2)",
+        "",
+        "Anlagen:",
+        "- 2 Anlagen",
+        "",
+        "Ergebnis laut Ratsinformationssystem:",
+        "- Bauausschuss 14.10.2026: beschlossen",
+    ]
+
+
+def test_an_empty_search_and_the_end_of_the_list_in_one_line() -> None:
+    nothing = SkillResult(text="", payload=PaperList("Radverkehr", (), 0))
+    assert result_text(nothing) == "Zu „Radverkehr“ habe ich nichts gefunden."
+    past_the_end = SkillResult(text="", payload=PaperList("Radverkehr", (), 7, page=2))
+    assert result_text(past_the_end) == "Keine weiteren Treffer."
+
+
+def test_a_notice_is_its_own_words() -> None:
+    line = "Ich habe Ihnen die Details im persönlichen Chat geschickt."
+    assert result_text(SkillResult(text="", payload=Notice(line))) == line
