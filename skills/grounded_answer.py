@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from indexer.model import COUNCIL, Hit, SearchQuery
 from kiw_common.citations import citation_label
 from skills.context import SkillContext
+from skills.council_kinds import with_kind
 from skills.council_text import readable
 from skills.council_votes import asks_for_vote, recorded_results, vote_topic
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage
@@ -161,6 +162,12 @@ async def answer_question(
     # reader (gate and extract) looks for the paper's topic, the recorded vote is added below.
     asked = vote_topic(question) if votes else question
     about = vote_topic(search_text) if votes else search_text
+    if collection == COUNCIL and typed:
+        # A note-form question ("Betrag X, DS …?") asks for the kind its first noun names,
+        # about the words after it (skills/council_kinds.py).
+        typed_as = with_kind(asked, None if votes else as_typed)
+        if typed_as != asked:
+            asked, about = typed_as, search_terms(typed_as, language)
     found = hits
     if collection == COUNCIL:
         # Passages read and quoted without the papers' form furniture (skills/council_text.py);

@@ -113,3 +113,30 @@ def test_bullets_under_a_lead_in_are_read_with_it_as_one_sentence() -> None:
     # Items that are sentences themselves stay sentences.
     rules = "Folgende Zeiten sind zu beachten:\n- Täglich 9 Uhr bis 23 Uhr.\n- Ab 22 Uhr Ruhe."
     assert split_sentences(readable(rules)) == split_sentences(rules)
+
+
+def test_a_budget_row_with_one_value_per_year_names_each_year() -> None:
+    row = (
+        "Plankonto/FiPo 225 2810-410 Aufwand (in Euro) 2024 2025 2026 2027 2028 "
+        "95.000 95.000 95.000 95.000 95.000 Wählen Sie ein Element aus 2024 2025 2026 2027 2028"
+    )
+    sentences = split_sentences(readable(row))
+    assert (
+        "Aufwand (in Euro): 95.000 (2024), 95.000 (2025), 95.000 (2026), 95.000 (2027), "
+        "95.000 (2028)." in sentences
+    )
+    negative = readable("Ertrag (in Euro)\n2024 2025 2026\n0 -100.000 -1,5\nWählen")
+    assert "Ertrag (in Euro): 0 (2024), -100.000 (2025), -1,5 (2026)." in negative
+
+
+def test_a_row_whose_values_cannot_be_told_apart_by_year_stays_as_extracted() -> None:
+    """A motion's form lost its empty cells: two values under five years, years unknown."""
+    form = (
+        "Art 2024 2025 2026 2027 2028 Stellenschaffung/-reduzierung\n"
+        "Erhöhung/Reduzierung Erträge, Aufwendungen Transferaufwendungen 50.000 50.000 Bitte"
+    )
+    assert readable(form) == form
+    # Not consecutive years: a list of years, not a table head.
+    assert readable("Berichte 2019 2021 2023 12 14 16 folgen") == (
+        "Berichte 2019 2021 2023 12 14 16 folgen"
+    )

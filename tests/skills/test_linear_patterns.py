@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from skills import allris_decisions, german
+from skills import allris_decisions, council_kinds, council_text, german
 from skills.privacy import Masker
 from skills.reader import read_question
 
@@ -49,6 +49,13 @@ CASES: dict[str, tuple[Callable[[str], object], list[str]]] = {
     "amount": (_amount_in_a_cost_answer, ["0", "0.", "1,"]),
     # A hostile question: "wann" many times before the word that makes it a time question.
     "time question": (read_question, ["wann ", "wann x "]),
+    # A council paper's budget rows (skills/council_text.py) in a hostile text.
+    "budget rows": (
+        council_text.readable,
+        ["A", "Aa ", "Aa (x) ", "2024 ", "A 2024 2025 ", "1.000", "1.000 ", "-1,5 ", "0 "],
+    ),
+    # A note-form council question (skills/council_kinds.py).
+    "note-form question": (council_kinds.with_kind, ["Betrag ", "a ", "in Prozent "]),
     # The answer reader on a hostile passage: every kind of answer it looks for.
     "answer reader": (
         lambda text: [

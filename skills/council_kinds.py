@@ -1,0 +1,92 @@
+"""Council questions typed as keywords: the kind of answer named by a noun, not a question word.
+
+Staff often ask about a paper in note form: "Betrag Ferienerholungsmaßnahmen, Antrag dhh 2023
+5046?", "Grund fürs Ausscheiden, DS 2024 / 1326?", "Anzahl Anbauvereinigungen Karlsruhe?",
+"Einweggrill erlaubt?". Such a question has no question word, so the reader (skills/reader/)
+reads it as "open": any sentence that shares its words answers it, and the sentence that
+carries the amount, the reason or the rule is not preferred. The noun in front names the kind
+of answer wanted ("Betrag", "Anzahl", "Kosten" an amount, "Grund" a reason) and a trailing
+"erlaubt?" asks for the rule; `kind_lead` gives the question word that asks for that kind, and
+the reader reads the question with it in front. The lead words are stop words or question
+words, so the question's topic (its concepts) stays the same; only the kind is added.
+
+Kept to council questions (the hook in skills/grounded_answer.py): the rules set has its own
+calibration, and note-form questions about a named paper are where the council set missed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from skills.reader import read_question
+
+# The first word names what is asked: an amount (a sum, a count, a share, a price, a value),
+# a reason, a date, or who is responsible.
+_HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "Anzahl Wohnungen …" counts Wohnungen: a number before that noun answers, as for "Wie
+    # viele Wohnungen …?" (skills/reader/ counts the noun after "wie viele").
+    ("Wie viele", re.compile(r"^(?:anzahl|zahl)$", re.IGNORECASE)),
+    (
+        "Wie hoch ist",
+        re.compile(
+            r"^(?:betr[aä]ge?|h[oö]he|summen?|\w+zahl(?:en)?|anteil|kosten|\w*preis"
+            r"|\w*wert|\w*betrag|zuschuss|zuschüsse|mittel|ausgaben|einnahmen|aufwand|geb[uü]hr"
+            r"(?:en)?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    ("Warum", re.compile(r"^(?:grund|gr[uü]nde|begr[uü]ndung|anlass)$", re.IGNORECASE)),
+    ("Wann", re.compile(r"^(?:datum|termin|zeitpunkt|stichtag|frist)$", re.IGNORECASE)),
+    ("Wer ist", re.compile(r"^(?:zust[aä]ndig\w*|vorsitz\w*)$", re.IGNORECASE)),
+)
+# A figure asked for anywhere in the note: "Kürzung … in Prozent?", "Fahrgäste pro Tag?".
+_AMOUNT_ANYWHERE = re.compile(r"\bin\s+(?:prozent|euro)\b|\bpro\s+(?:tag|woche|monat|jahr)\b", re.I)
+# "Einweggrill erlaubt?", "Grillen auf der Rennwiese verboten?": yes or no, by the rule.
+_RULE_AT_END = re.compile(
+    r"\b(?:erlaubt|zulässig|verboten|gestattet|untersagt|nötig|notwendig|pflicht)\W*$", re.I
+)
+
+
+def kind_lead(question: str) -> str:
+    """The question word that asks for the kind a note-form question names, or "" when the
+    question asks with words of its own (or names no kind)."""
+    if read_question(question).kind != "open":
+        return ""
+    words = re.findall(r"[\wäöüÄÖÜß]+", question)
+    if not words:
+        return ""
+    for lead, head in _HEADS:
+        if head.match(words[0]):
+            return lead
+    if _AMOUNT_ANYWHERE.search(question):
+        return "Wie hoch ist"
+    if _RULE_AT_END.search(question):
+        return "Ist"
+    return ""
+
+
+# Heads that only name the kind ("Betrag", "Grund"): what is asked, not what it is about (a
+# sentence that mentions "Gründe" or "den Betrag" answers nothing by that word). "Kosten",
+# "Zuschuss", "Besucherzahl" say what is counted and stay.
+_KIND_ONLY = re.compile(
+    r"^(?:betr[aä]ge?|h[oö]he|summen?|anzahl|zahl|grund|gr[uü]nde|begr[uü]ndung|anlass|datum|"
+    r"termin|zeitpunkt|stichtag|zust[aä]ndig\w*|vorsitz)$",
+    re.IGNORECASE,
+)
+
+
+def with_kind(question: str, as_typed: str | None = None) -> str:
+    """`question` with the question word its note form implies in front, and without a head
+    that only names the kind ("Betrag X?" -> "Wie hoch ist X?", "Kosten X?" -> "Wie hoch ist
+    Kosten X?"); unchanged when the question asks with words of its own. `as_typed`: the
+    question before spelling correction, which decides (a corrector may read the head
+    "Betrag" as a word of the papers, "Beitrag")."""
+    typed = question if as_typed is None else as_typed
+    lead = kind_lead(typed)
+    if not lead:
+        return question
+    head = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", typed)
+    first = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", question)
+    if head and first and _KIND_ONLY.match(head.group(1)) and question[first.end() :].strip():
+        question = question[first.end() :]
+    return f"{lead} {question}"

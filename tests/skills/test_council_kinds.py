@@ -1,0 +1,91 @@
+"""Council questions in note form ("Betrag X, DS …?", "Grund fürs Ausscheiden?") ask for the
+kind of answer their first noun names (skills/council_kinds.py), over real Karlsruhe papers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skills import allris_search
+from skills.council_kinds import with_kind
+from skills.types import SkillOptions, SkillRequest
+from tests.skills.helpers import member_of, sample_context
+from tests.skills.karlsruhe import PAPERS, paper_chunks
+
+# DHH/2023/1005 "HHSM - Budget für Bürgervereine nicht kürzen" (vo/49511): the statement's
+# budget row "Aufwand (in Euro) 2024 … 2028 5.000 5.000 5.000 5.000 5.000"; beside it
+# DHH/2023/4156 (vo/49489, Panorama e. V., 95.000 a year).
+BUERGERVEREINE, PANORAMA = 49511, 49489
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"),
+    [
+        ("Betrag Ferienbetreuung, DS 2025 0952?", "Wie hoch ist Ferienbetreuung, DS 2025 0952?"),
+        ("Kosten Baumlehrpfad?", "Wie hoch ist Kosten Baumlehrpfad?"),
+        ("Anzahl Wohnungen Blütenweg?", "Wie viele Wohnungen Blütenweg?"),
+        ("Grund für die Kündigung?", "Warum für die Kündigung?"),
+        ("Einweggrill erlaubt?", "Ist Einweggrill erlaubt?"),
+        ("Kürzung Zuschuss in Prozent?", "Wie hoch ist Kürzung Zuschuss in Prozent?"),
+        # A question word of its own, or no noun that names a kind: unchanged.
+        ("Wie hoch ist der Betrag?", "Wie hoch ist der Betrag?"),
+        ("Wer genehmigt die Clubs?", "Wer genehmigt die Clubs?"),
+        ("Staffelung Parkgebühren Bewohnerparken?", "Staffelung Parkgebühren Bewohnerparken?"),
+        ("Betrag?", "Wie hoch ist Betrag?"),
+        ("", ""),
+    ],
+)
+def test_a_note_form_question_is_read_with_the_question_word_its_noun_implies(
+    question: str, typed: str
+) -> None:
+    assert with_kind(question) == typed
+
+
+async def test_a_note_form_question_about_a_named_paper_gets_its_amount(tmp_path: Path) -> None:
+    """Read as "open", the note is answered by any sentence with its words (the chair calling
+    the motion); read as an amount, by the sentence with the sum."""
+    question = "Aufwand Bürgervereine pro Jahr, DHH 2023 1005?"
+    extra = paper_chunks(BUERGERVEREINE, PANORAMA)
+    async with sample_context(tmp_path, extra=extra) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
+        )
+    answer = str(result.as_json()["answer"])
+    assert result.grounded, answer
+    assert "5.000 Euro pro Jahr" in answer
+    assert {c.doc_id for c in result.citations} == {f"{PAPERS}{BUERGERVEREINE}"}
+
+
+async def test_a_budget_row_is_quoted_with_each_value_beside_its_year(tmp_path: Path) -> None:
+    """The statement's row "Aufwand (in Euro) 2024 2025 2026 2027 2028 5.000 5.000 …", run
+    into one line by the extraction, is read as "Aufwand (in Euro): 5.000 (2024), …"."""
+    question = "Wie hoch ist der Aufwand für die Bürgervereine 2025 laut DHH/2023/1005?"
+    async with sample_context(tmp_path, extra=paper_chunks(BUERGERVEREINE, PANORAMA)) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
+        )
+    answer = str(result.as_json()["answer"])
+    assert "Aufwand (in Euro): 5.000 (2024), 5.000 (2025)" in answer, answer
+    assert {c.doc_id for c in result.citations} == {f"{PAPERS}{BUERGERVEREINE}"}
+
+
+async def test_a_note_form_question_about_a_paper_the_caller_may_not_read_is_not_found(
+    tmp_path: Path,
+) -> None:
+    restricted = paper_chunks(BUERGERVEREINE, access=("fraktion-spd",))
+    question = "Aufwand Bürgervereine pro Jahr, DHH 2023 1005?"
+    async with sample_context(tmp_path, extra=restricted) as ctx:
+        outsider = await allris_search.run(
+            SkillRequest(text=question, user=member_of(), options=SkillOptions(mode="answer")),
+            ctx,
+        )
+        member = await allris_search.run(
+            SkillRequest(
+                text=question, user=member_of("fraktion-spd"), options=SkillOptions(mode="answer")
+            ),
+            ctx,
+        )
+    assert outsider.outcome == "not_found" and not outsider.citations
+    assert "Bürgervereine" not in outsider.text and "5.000" not in outsider.text
+    assert member.grounded and "5.000" in str(member.as_json()["answer"])
