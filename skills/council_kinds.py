@@ -8,7 +8,12 @@ carries the amount, the reason or the rule is not preferred. The noun in front n
 of answer wanted ("Betrag", "Anzahl", "Kosten" an amount, "Grund" a reason) and a trailing
 "erlaubt?" asks for the rule; `kind_lead` gives the question word that asks for that kind, and
 the reader reads the question with it in front. The lead words are stop words or question
-words, so the question's topic (its concepts) stays the same; only the kind is added.
+words, so the question's topic (its concepts) stays the same; only the kind is added. A head
+that only names the kind ("Betrag", "Grund") is dropped from the topic, and a count compound
+names what is counted ("Besucherzahl X" -> "Wie viele Besucher X").
+
+"Wie lange bleibt/gilt …?" asks how long a state lasts, which council papers say by its end
+("bleibt … bis 2028"): it is read as "Bis wann …?" ("Wie lange dauert …?" stays a duration).
 
 Kept to council questions (the hook in skills/grounded_answer.py): the rules set has its own
 calibration, and note-form questions about a named paper are where the council set missed.
@@ -26,10 +31,12 @@ _HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Anzahl Wohnungen …" counts Wohnungen: a number before that noun answers, as for "Wie
     # viele Wohnungen …?" (skills/reader/ counts the noun after "wie viele").
     ("Wie viele", re.compile(r"^(?:anzahl|zahl)$", re.IGNORECASE)),
+    # "Besucherzahl Grillplätze 2025?" counts Besucher: "Wie viele Besucher Grillplätze 2025?".
+    ("Wie viele", re.compile(r"^\w{3,}zahl(?:en)?$", re.IGNORECASE)),
     (
         "Wie hoch ist",
         re.compile(
-            r"^(?:betr[aä]ge?|h[oö]he|summen?|\w+zahl(?:en)?|anteil|kosten|\w*preis"
+            r"^(?:betr[aä]ge?|h[oö]he|summen?|anteil|kosten|\w*preis"
             r"|\w*wert|\w*betrag|zuschuss|zuschüsse|mittel|ausgaben|einnahmen|aufwand|geb[uü]hr"
             r"(?:en)?)$",
             re.IGNORECASE,
@@ -75,18 +82,39 @@ _KIND_ONLY = re.compile(
 )
 
 
+# "Wie lange sollen die Änderungen bleiben?", "Wie lange gilt die Satzung?": how long a state
+# lasts, which a council paper says by its end ("bis 2027", "bis zum 31.12.2026") more often
+# than by a duration. Read as "Bis wann …?" (a date; an anchored duration answers that too).
+# "Wie lange dauert …?" keeps asking for a duration.
+_STATE_VERBS = (
+    r"(?:bleib\w*|gilt|gelten|galt|läuft|laufen|bestehen|besteht|geöffnet|gesperrt|befristet)"
+)
+_HOW_LONG_A_STATE = re.compile(
+    rf"^\W*wie\s+lange\b(?=\s+{_STATE_VERBS}\b|.*\b{_STATE_VERBS}\W*$)", re.IGNORECASE
+)
+_COUNT_COMPOUND = re.compile(r"^(\w{3,}?)zahl(?:en)?$", re.IGNORECASE)
+
+
 def with_kind(question: str, as_typed: str | None = None) -> str:
     """`question` with the question word its note form implies in front, and without a head
     that only names the kind ("Betrag X?" -> "Wie hoch ist X?", "Kosten X?" -> "Wie hoch ist
-    Kosten X?"); unchanged when the question asks with words of its own. `as_typed`: the
-    question before spelling correction, which decides (a corrector may read the head
-    "Betrag" as a word of the papers, "Beitrag")."""
+    Kosten X?", "Besucherzahl X?" -> "Wie viele Besucher X?"); "Wie lange bleibt X?" as "Bis
+    wann bleibt X?"; unchanged otherwise. `as_typed`: the question before spelling
+    correction, which decides (a corrector may read the head "Betrag" as a word of the papers,
+    "Beitrag")."""
     typed = question if as_typed is None else as_typed
+    if _HOW_LONG_A_STATE.search(typed) and _HOW_LONG_A_STATE.search(question):
+        return _HOW_LONG_A_STATE.sub("Bis wann", question, count=1)
     lead = kind_lead(typed)
     if not lead:
         return question
     head = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", typed)
     first = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", question)
-    if head and first and _KIND_ONLY.match(head.group(1)) and question[first.end() :].strip():
-        question = question[first.end() :]
+    rest = question[first.end() :] if first else ""
+    if head and first and rest.strip():
+        counted = _COUNT_COMPOUND.match(first.group(1))
+        if counted and not _KIND_ONLY.match(first.group(1)):
+            question = f"{counted.group(1)} {rest}"
+        elif _KIND_ONLY.match(head.group(1)):
+            question = rest
     return f"{lead} {question}"

@@ -17,6 +17,9 @@ from tests.skills.karlsruhe import PAPERS, paper_chunks
 # budget row "Aufwand (in Euro) 2024 … 2028 5.000 5.000 5.000 5.000 5.000"; beside it
 # DHH/2023/4156 (vo/49489, Panorama e. V., 95.000 a year).
 BUERGERVEREINE, PANORAMA = 49511, 49489
+# 2024/1329, Antrag "Waldweihnacht auf dem Friedrichsplatz bewahren" (vo/51290): its protocol
+# says "Die Waldweihnacht bleibt im bisherigen Format bis 2028 auf dem Christkindlesmarkt."
+WALDWEIHNACHT = 51290
 
 
 @pytest.mark.parametrize(
@@ -28,6 +31,12 @@ BUERGERVEREINE, PANORAMA = 49511, 49489
         ("Grund für die Kündigung?", "Warum für die Kündigung?"),
         ("Einweggrill erlaubt?", "Ist Einweggrill erlaubt?"),
         ("Kürzung Zuschuss in Prozent?", "Wie hoch ist Kürzung Zuschuss in Prozent?"),
+        ("Besucherzahl Grillplätze 2025?", "Wie viele Besucher Grillplätze 2025?"),
+        ("Fahrgastzahlen Durlach?", "Wie viele Fahrgast Durlach?"),
+        # How long a state lasts: until when (a paper names the end, "bis 2028").
+        ("Wie lange bleibt der Markt dort?", "Bis wann bleibt der Markt dort?"),
+        ("Wie lange sollen die Änderungen bleiben?", "Bis wann sollen die Änderungen bleiben?"),
+        ("Wie lange dauert die Sanierung?", "Wie lange dauert die Sanierung?"),
         # A question word of its own, or no noun that names a kind: unchanged.
         ("Wie hoch ist der Betrag?", "Wie hoch ist der Betrag?"),
         ("Wer genehmigt die Clubs?", "Wer genehmigt die Clubs?"),
@@ -89,3 +98,17 @@ async def test_a_note_form_question_about_a_paper_the_caller_may_not_read_is_not
     assert outsider.outcome == "not_found" and not outsider.citations
     assert "Bürgervereine" not in outsider.text and "5.000" not in outsider.text
     assert member.grounded and "5.000" in str(member.as_json()["answer"])
+
+
+async def test_how_long_a_state_lasts_is_answered_by_its_end(tmp_path: Path) -> None:
+    """Read as a duration, "Wie lange bleibt …?" quoted "der vierwöchigen Bespielung"; the
+    paper says how long by the year it ends."""
+    question = (
+        "Wie lange bleibt die Waldweihnacht laut Antrag 2024/1329 auf dem Christkindlesmarkt?"
+    )
+    async with sample_context(tmp_path, extra=paper_chunks(WALDWEIHNACHT)) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
+        )
+    answer = str(result.as_json()["answer"])
+    assert "bleibt im bisherigen Format bis 2028" in answer, answer
