@@ -77,11 +77,18 @@ async def eval_council(
             row["fact"] = 1.0 if result.grounded and has_fact(answer, q.facts) else 0.0
             row["answered"] = 1.0 if result.grounded else 0.0
             row["cites"] = 1.0 if any(c.doc_id == q.doc_id for c in result.citations) else 0.0
+            if not result.grounded:  # refused: is the paper among those pointed to?
+                pointed = [p["doc_id"] for p in result.as_json().get("pointers", [])]
+                row["pointer_paper"] = 1.0 if q.doc_id in pointed else 0.0
+                row["pointer_first"] = 1.0 if pointed[:1] == [q.doc_id] else 0.0
+                row["pointer_any"] = 1.0 if pointed else 0.0
             if not row["fact"] and q.split == "dev":
                 row["cause"] = await _miss_cause(q, result.grounded, ctx)
         else:
             row["refused"] = 1.0 if result.outcome == "no_answer" else 0.0
             row["cause"] = "unanswerable answered"
+            if result.outcome == "no_answer":
+                row["pointed"] = 1.0 if result.as_json().get("pointers") else 0.0
         qa.append(row)
     await index.close()
     out: dict[str, dict[str, Any]] = {}
@@ -103,6 +110,11 @@ async def eval_council(
             "questions: cites the paper": by_group(asked, "wording", "cites"),
             "questions: answered (grounded)": by_group(asked, "wording", "answered"),
             "questions: unanswerable refused": by_group(asked, "wording", "refused"),
+            # A pointer is no answer: these do not count in "answer contains fact".
+            "refused answerable: paper pointed to": by_group(asked, "wording", "pointer_paper"),
+            "  as the first pointer": by_group(asked, "wording", "pointer_first"),
+            "  with pointers at all": by_group(asked, "wording", "pointer_any"),
+            "refused unanswerable: with pointers": by_group(asked, "wording", "pointed"),
             "question turn ms p50 / p95": f"{percentile([r['ms'] for r in asked], 0.5):.1f} / "
             f"{percentile([r['ms'] for r in asked], 0.95):.1f}",
         }

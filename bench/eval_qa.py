@@ -80,6 +80,7 @@ from skills.generator.base import Generator  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
 from skills.german import detect_language, search_terms  # noqa: E402
 from skills.grounded_answer import answer_question, retrieve  # noqa: E402
+from skills.pointers import Order  # noqa: E402
 from skills.privacy import without_personal_data  # noqa: E402
 from skills.types import SkillOptions, SkillRequest  # noqa: E402
 from tests.skills.corpus import sample_chunks  # noqa: E402
@@ -263,6 +264,10 @@ async def eval_rules(
         await index.upsert(chunks)
         await index.embed_pending()
         passage_text = {(c.doc_id, c.heading): c.text for c in chunks}
+        section_text: dict[tuple[str, str | None], str] = {}  # what a pointer's section holds
+        for chunk in chunks:
+            key = (chunk.doc_id, chunk.heading)
+            section_text[key] = " ".join(f"{section_text.get(key, '')} {chunk.text}".split())
         ctx = context(index, generator)
         answerable, unanswerable = rules_questions()
         rows: list[dict[str, Any]] = []
@@ -294,9 +299,13 @@ async def eval_rules(
                     )
                 if row["fact"] == 0.0 and q.split == "dev":
                     row["cause"] = await _miss_cause(q, result.grounded, ctx)
+                if not result.grounded:  # refused: do the places pointed to hold the fact?
+                    row.update(await _pointer_figures(q, ctx, section_text))
             else:
                 row["refused"] = 1.0 if result.outcome == "no_answer" else 0.0
                 row["cause"] = "unanswerable answered"
+                if result.outcome == "no_answer":
+                    row["pointed"] = 1.0 if result.as_json().get("pointers") else 0.0
             row["answer"] = answer
             rows.append(row)
         await index.close()
@@ -314,6 +323,14 @@ async def eval_rules(
             "  by question type": by_group(asked, "type", "fact"),
             "answerable answered": by_group(asked, "wording", "answered"),
             "unanswerable refused": by_group(asked, "wording", "refused"),
+            # A pointer is no answer: these do not count in "answer contains fact".
+            "refused answerable: pointers hold fact": by_group(asked, "wording", "pointer_fact"),
+            "  in the first pointer": by_group(asked, "wording", "pointer_first"),
+            "  in a pointer's snippet": by_group(asked, "wording", "pointer_snippet"),
+            "  with pointers at all": by_group(asked, "wording", "pointer_any"),
+            "  ordered by retrieval rank": by_group(asked, "wording", "rank_fact"),
+            "  first pointer, by rank": by_group(asked, "wording", "rank_first"),
+            "refused unanswerable: with pointers": by_group(asked, "wording", "pointed"),
             "citation precision": pct([r["cited"] for r in mine if "cited" in r]),
             "latency ms p50 / p95": f"{percentile([r['ms'] for r in asked], 0.5):.1f} / "
             f"{percentile([r['ms'] for r in asked], 0.95):.1f}",
@@ -336,6 +353,29 @@ async def eval_rules(
                 for r in misses
             ]
         out[split] = figures
+    return out
+
+
+async def _pointer_figures(
+    q: Any, ctx: SkillContext, section_text: dict[tuple[str, str | None], str]
+) -> dict[str, float]:
+    """For a refused answerable wording: whether the places pointed to (skills/pointers.py)
+    hold the fact — their sections, the first one, their snippets — in the order the skill
+    uses (the reader's scores) and by the retrieval's rank."""
+    out: dict[str, float] = {}
+    orders: tuple[tuple[Order, str], ...] = (("reader", "pointer"), ("rank", "rank"))
+    for order, prefix in orders:
+        request = SkillRequest(text=q.text, command="frage")
+        found = await answer_question(
+            q.text, request, ctx, collection=POLICIES, pointer_order=order
+        )
+        places = [section_text.get((p.doc_id, p.heading), p.snippet) for p in found.pointers]
+        out[f"{prefix}_fact"] = 1.0 if any(has_fact(t, q.facts) for t in places) else 0.0
+        out[f"{prefix}_first"] = 1.0 if places and has_fact(places[0], q.facts) else 0.0
+        if order == "reader":
+            snippets = [p.snippet for p in found.pointers]
+            out["pointer_snippet"] = 1.0 if any(has_fact(t, q.facts) for t in snippets) else 0.0
+            out["pointer_any"] = 1.0 if found.pointers else 0.0
     return out
 
 

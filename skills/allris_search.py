@@ -47,6 +47,11 @@ EMPTY_SEARCH = (
     "„suche Anträge der Grünen zum Radverkehr seit 2025“ oder „suche VO/2025/12345“."
 )
 NO_COUNCIL_ANSWER = "Dazu enthalten die Ratsunterlagen, die Sie einsehen dürfen, keine Aussage."
+# ... when retrieval found papers near the question: the renderers list them below as papers to
+# check (skills/pointers.py), not as an answer.
+UNSURE_COUNCIL_ANSWER = (
+    "Eine sichere Antwort finde ich in den Ratsunterlagen, die Sie einsehen dürfen, nicht."
+)
 
 
 def council_contact_sentence(ctx: SkillContext) -> str:
@@ -93,7 +98,7 @@ async def _about_paper(
     question = without_reference(query_text)
     answer = await answer_question(question, request, ctx, collection=COUNCIL, query=base)
     if answer.grounded or request.options.mode == "answer":
-        return result_from_answer(answer, no_answer=NO_COUNCIL_ANSWER)
+        return result_from_answer(answer, no_answer=NO_COUNCIL_ANSWER, unsure=UNSURE_COUNCIL_ANSWER)
     chunks = await ctx.index.document_chunks(doc_id, request.access)
     paper = PaperHit(chunks[0], 1.0, chunks[0].text[:240])
     return listing(
@@ -182,8 +187,12 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.options.mode == "answer":
         # `kiw ask --collection council`: always the answer shape, never a hit list.
         answer = await answer_question(text, request, ctx, collection=COUNCIL)
-        no_answer = f"{NO_COUNCIL_ANSWER} {council_contact_sentence(ctx)}"
-        return result_from_answer(answer, no_answer=no_answer)
+        contact = council_contact_sentence(ctx)
+        return result_from_answer(
+            answer,
+            no_answer=f"{NO_COUNCIL_ANSWER} {contact}",
+            unsure=f"{UNSURE_COUNCIL_ANSWER} {contact}",
+        )
     if is_question(text) and page == 0:
         if q.organization and (q.date_from or q.last_meeting) and _AGENDA_QUESTION.search(text):
             held = await meetings(ctx, request, q)

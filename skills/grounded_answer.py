@@ -37,8 +37,10 @@ from skills.grounding import (
     renumber,
     validate_answer,
 )
+from skills.pointers import Order, Place, nearest_places
 from skills.privacy import contains_personal_data, without_personal_data
 from skills.reader import read
+from skills.results import Pointer
 from skills.types import Citation, SkillRequest
 
 RETRIEVE_TOP = 8
@@ -68,6 +70,8 @@ class GroundedAnswer:
     hits: list[Hit] = field(default_factory=list)  # what retrieval returned (for cards)
     masked_personal_data: bool = False  # the question had personal data the model did not see
     generation_ms: float = 0.0  # time spent in the generator (the model call)
+    # Not grounded: the nearest places of `hits` to read (skills/pointers.py); else ().
+    pointers: tuple[Pointer, ...] = ()
 
 
 @dataclass
@@ -122,8 +126,10 @@ async def answer_question(
     *,
     collection: str,
     query: SearchQuery | None = None,
+    pointer_order: Order = "reader",
 ) -> GroundedAnswer:
-    """Retrieve (with the caller's access), gate on relevance, generate, validate citations."""
+    """Retrieve (with the caller's access), gate on relevance, generate, validate citations;
+    not grounded, the nearest places to read instead (`pointer_order`: for the benchmark)."""
     language = detect_language(question)
     as_typed = question
     if language == "de":
@@ -188,8 +194,14 @@ async def answer_question(
             supported = [hits[i] for i in answering + rest]
         else:
             supported = [hits[i] for i in answering[:MAX_PASSAGES]]
-        gate.update(kind=reading.shape.kind, kept=len(answering), of=len(hits))
-    out = GroundedAnswer(text="", language=language, hits=found)
+        # Where to look should no sentence be the answer: the nearest sections; of council
+        # papers the nearest papers (of one named paper its nearest sections).
+        place: Place = "document" if collection == COUNCIL and not query.doc_id else "section"
+        nearest = nearest_places(reading, hits, order=pointer_order, place=place)
+        gate.update(
+            kind=reading.shape.kind, kept=len(answering), of=len(hits), pointers=len(nearest)
+        )
+    out = GroundedAnswer(text="", language=language, hits=found, pointers=nearest)
     out.masked_personal_data = not ctx.generator.on_premise and contains_personal_data(question)
     if not supported:
         if votes and query.doc_id:  # the named paper's vote is the answer (council_votes.py)
@@ -226,6 +238,7 @@ async def answer_question(
     out.text = cited.text
     out.citations = cited.citations
     out.grounded = True
+    out.pointers = ()
     out.ai_generated = generated.ai_generated
     return out
 
@@ -258,6 +271,7 @@ async def _with_votes(
     generated = Generated(text="\n".join(lines), cited=cited)
     numbered = renumber(validate_answer(generated.text, passages), passages)
     out.text, out.citations, out.grounded = numbered.text, numbered.citations, True
+    out.pointers = ()
     out.ai_generated = answered.ai_generated
     return out
 

@@ -60,6 +60,20 @@ def no_answer_text(contact: str, language: str) -> str:
     return f"Dazu enthalten die Regelungen keine Aussage. Bitte wenden Sie sich an {contact}."
 
 
+def unsure_text(contact: str, language: str) -> str:
+    """The "no answer" when retrieval found places near the question (the renderers list them
+    below, labelled as places to check, not as an answer): no *sure* answer, and whom to ask."""
+    if language == "en":
+        return (
+            "I find no reliable answer in the regulations (Eine sichere Antwort finde ich in den "
+            f"Regelungen nicht). Please contact: {contact}."
+        )
+    return (
+        "Eine sichere Antwort finde ich in den Regelungen nicht. "
+        f"Bitte wenden Sie sich an {contact}."
+    )
+
+
 def with_privacy_note(answer: Answer) -> str:
     """The answer's words, and below them the note when personal data was masked."""
     return f"{answer.text}\n\n{PRIVACY_NOTE}" if answer.masked_personal_data else answer.text
@@ -84,12 +98,15 @@ def check_question(text: str) -> SkillResult | None:
     return None
 
 
-def result_from_answer(answer: GroundedAnswer, *, no_answer: str) -> SkillResult:
-    """The typed `Answer` (or the plain "no answer" with whom to ask), its plain text with the
-    source list (the CLI's, the logs') and its JSON."""
+def result_from_answer(answer: GroundedAnswer, *, no_answer: str, unsure: str = "") -> SkillResult:
+    """The typed `Answer` (or the plain "no answer" with whom to ask — `unsure` instead when
+    there are places to point to), its plain text with the source list (the CLI's, the logs')
+    and its JSON. With pointers it is still "no answer" (outcome, dashboard, audit)."""
     if not answer.grounded:
-        said = Answer(no_answer, grounded=False, language=answer.language)
-        return SkillResult(text=no_answer, grounded=False, outcome="no_answer", payload=said)
+        pointers = answer.pointers if unsure else ()
+        words = unsure if pointers else no_answer
+        said = Answer(words, grounded=False, language=answer.language, pointers=pointers)
+        return SkillResult(text=words, grounded=False, outcome="no_answer", payload=said)
     typed = Answer(answer.text, True, answer.language, answer.masked_personal_data)
     text = with_privacy_note(typed)
     if answer.citations:  # plain-text source list: CLI, logs; Teams shows citations instead
@@ -111,8 +128,11 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         return refused
     question = request.text.strip()
     answer = await answer_question(question, request, ctx, collection=POLICIES)
+    contact = contact_for(question, ctx.config)
     return result_from_answer(
-        answer, no_answer=no_answer_text(contact_for(question, ctx.config), answer.language)
+        answer,
+        no_answer=no_answer_text(contact, answer.language),
+        unsure=unsure_text(contact, answer.language),
     )
 
 

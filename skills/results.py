@@ -4,7 +4,8 @@ A front end draws each kind itself (the dashboard its charts and report, a chat 
 skill needs no knowledge of the surface. `SkillResult.payload` holds at most one of these.
 Kinds so far: the prioritisation of a process inventory (`Ranking`, `InventoryProblems`), the
 summary of a document (`DocumentSummary`), a page of council papers (`PaperList`) and an
-answer with citations (`Answer`). bot/render/ draws them for each surface.
+answer with citations (`Answer`, or the nearest places to read when there is none: `Pointer`).
+bot/render/ draws them for each surface.
 """
 
 from __future__ import annotations
@@ -217,20 +218,52 @@ class PaperList:
 
 
 @dataclass(frozen=True)
+class Pointer:
+    """A place in the sources that comes nearest to a question they do not answer for sure:
+    where the person may read for themselves — never an answer, never a citation. Index data
+    from the same access-trimmed retrieval as an answer (skills/pointers.py)."""
+
+    title: str  # the document's (or council paper's) title
+    url: str | None
+    doc_id: str
+    snippet: str  # the passage's best-matching sentence (or its start), shortened
+    heading: str | None = None  # section heading / § label
+    page: int | None = None
+    reference: str | None = None  # a council paper's reference ("2024-0453")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "heading": self.heading,
+            "page": self.page,
+            "reference": self.reference,
+            "snippet": self.snippet,
+            "url": self.url,
+            "doc_id": self.doc_id,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """A question answered from numbered passages (`frage`, a council question): the words with
     [n] markers for `SkillResult.citations`; or, not grounded, the plain statement that the
-    sources say nothing and whom to ask. The chat sends it as text (Teams cites in text)."""
+    sources say nothing for sure and whom to ask, with the nearest places to read when
+    retrieval found some (`pointers`; still "keine Aussage": outcome "no_answer"). The chat
+    sends it as text (Teams cites in text)."""
 
     text: str
     grounded: bool = True
     language: str = "de"
     # The question had personal data the external model did not see: a note says so below.
     masked_personal_data: bool = False
+    pointers: tuple[Pointer, ...] = ()  # not grounded only: where to look, best first
 
     def as_json(self) -> dict[str, Any]:
         """Without the citations (`SkillResult.as_json` adds them)."""
-        return {"answer": self.text, "grounded": self.grounded}
+        out: dict[str, Any] = {"answer": self.text, "grounded": self.grounded}
+        if not self.grounded:
+            out["pointers"] = [p.as_json() for p in self.pointers]
+        return out
 
 
 @dataclass(frozen=True)

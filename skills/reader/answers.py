@@ -59,6 +59,9 @@ class Reading:
     candidate: Sentence | None = None
     signals: Signals | None = None
     rescued: bool = False
+    # The question's key noun stands in some sentence at hand (or it has none): False for an
+    # off-topic question, whose nearest passages are no place to look either (pointers.py).
+    focus_found: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -111,6 +114,7 @@ def read(
     focus_found = focus is None or any(
         max(own, ctx) >= FOCUS_MIN for own, ctx in strengths[focus.stem]
     )  # False: the question's key noun stands nowhere in what was found
+    reading.focus_found = focus_found
     needed = [shape.asked] if shape.asked is not None and shape.kind not in _KIND_NOUNS else []
     # The answering sentence speaks of at least one noun of the question's topic (the noun a
     # "welch-" question asks about is no topic): "bis zur nächsten Sitzung" shares only an
