@@ -2,8 +2,9 @@
 
 - Answers with citations (policy Q&A, council questions) go out as text: Teams turns the [n]
   markers in `text` into citation pills with a reference list (the message entity in
-  bot/render/entities.py). Feedback is Teams' own 👍/👎 footer in chats; channels have none, so
-  there a small card carries the buttons. With KIW_CITATION_STYLE=card the answer's card
+  bot/render/entities.py). "No sure answer" is text too, with the places to check on a card
+  below it (bot/render/pointers.py). Feedback is Teams' own 👍/👎 footer in chats; channels
+  have none, so there a small card carries the buttons. With KIW_CITATION_STYLE=card the answer's card
   (answer + numbered sources, bot/render/chat_cards.py) is sent instead, for clients that do not render citations.
 - Everything else with structure (search hits, summaries, help, KI-Pass) is a card only;
   the one-line fallback travels in `summary`, never in `text` (Teams would show both).
@@ -24,6 +25,7 @@ from bot import cards
 from bot.pipeline import Outcome
 from bot.render.chat_cards import result_card
 from bot.render.entities import message_entity
+from bot.render.pointers import pointers_card
 from bot.render.text import result_text
 from bot.withheld import withheld_card
 from skills.context import Skill
@@ -103,13 +105,16 @@ def _entities(result: SkillResult, *, with_citations: bool) -> list[dict[str, An
 
 
 def text_answer(skill: Skill, result: SkillResult, answer: Answer, scope: Scope) -> ChatMessage:
-    """The answer as chat text with citation entities; feedback in Teams' footer or a card."""
+    """The answer as chat text with citation entities; feedback in Teams' footer or a card. No
+    sure answer: the places to check on a card below the text (never as citations)."""
     message = ChatMessage(text=with_privacy_note(answer))
+    if not answer.grounded and answer.pointers:
+        message.cards = [pointers_card(answer.pointers, answer.language)]
     if wants_feedback(result) or result.outcome == "no_answer":
         # Teams' own 👍/👎 footer (feedbackLoopEnabled) exists in chats, not in channels; there
         # a card carries the buttons. Either way the bot records only up/down.
         if scope == "team":
-            message.cards = [cards.feedback_card(skill.name)]
+            message.cards = [*message.cards, cards.feedback_card(skill.name)]
         else:
             message.channel_data = {"feedbackLoopEnabled": True}
         message.feedback_skill = skill.name

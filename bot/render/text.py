@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.render.pointers import pointer_lines
 from kiw_common.citations import citation_label
 from kiw_common.vocabulary import Citation
 from prioritisation.inventory import problem_lines
@@ -76,11 +77,14 @@ def sources_lines(citations: Sequence[Citation]) -> list[str]:
 
 
 def answer_text(answer: Answer, citations: Sequence[Citation]) -> str:
-    """The answer with its [n] markers, the privacy note, and the sources the markers name."""
+    """The answer with its [n] markers, the privacy note, and the sources the markers name; no
+    sure answer: the places to check below it, under their own heading (bot/render/pointers.py)."""
     lines = [with_privacy_note(answer)]
     if answer.grounded and citations:
         lines += ["", "Sources:" if answer.language == "en" else "Quellen:"]
         lines += sources_lines(citations)
+    if not answer.grounded and answer.pointers:
+        lines += ["", *pointer_lines(answer.pointers, answer.language)]
     return "\n".join(lines)
 
 

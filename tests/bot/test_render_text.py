@@ -17,7 +17,7 @@ from skills.gate import gate
 from skills.help import WELCOME
 from skills.policy_qa import PRIVACY_NOTE
 from skills.registry import all_skills
-from skills.results import Answer, CitedPoint, DocumentSummary, Notice, Paper, PaperList
+from skills.results import Answer, CitedPoint, DocumentSummary, Notice, Paper, PaperList, Pointer
 from skills.types import Attachment, SkillRequest, SkillResult
 from tests.conftest import REPO
 
@@ -234,3 +234,29 @@ def test_an_empty_search_and_the_end_of_the_list_in_one_line() -> None:
 def test_a_notice_is_its_own_words() -> None:
     line = "Ich habe Ihnen die Details im persönlichen Chat geschickt."
     assert result_text(SkillResult(text="", payload=Notice(line))) == line
+
+
+def test_no_sure_answer_lists_the_places_to_check_under_their_own_heading() -> None:
+    places = (
+        Pointer("Dienstvereinbarung KI", "https://intranet.example/dv.pdf", "dv",
+                "Der KI-Pass ist zwei Jahre gültig.", "§ 7 KI-Pass", 4),
+        Pointer("Sichere Radwege", None, "p1", "Die »Radwege« werden breiter.",
+                reference="VO/2026/14102"),
+    )  # fmt: skip
+    answer = Answer(
+        "Eine sichere Antwort finde ich in den Regelungen nicht.", False, pointers=places
+    )
+    assert answer_text(answer, []).splitlines() == [
+        "Eine sichere Antwort finde ich in den Regelungen nicht.",
+        "",
+        "Diese Stellen kommen Ihrer Frage am nächsten – bitte prüfen Sie selbst:",
+        "1. Dienstvereinbarung KI, § 7 KI-Pass, S. 4",
+        "   „Der KI-Pass ist zwei Jahre gültig.“",
+        "   https://intranet.example/dv.pdf",
+        "2. Sichere Radwege, VO/2026/14102",
+        "   „Die „Radwege“ werden breiter.“",
+    ]
+    english = Answer("I find no reliable answer.", False, "en", pointers=places[:1])
+    assert answer_text(english, []).splitlines()[2] == (
+        "These passages come closest to your question – please check them yourself:"
+    )

@@ -46,8 +46,22 @@ def test_ask_without_support_is_ungrounded_with_no_citations(
 ) -> None:
     code, out, _ = kiw(corpus_data, "ask", "Wie hoch ist die Hundesteuer?", "--json")
     data = json.loads(out)
-    assert code == 0 and data == {"answer": data["answer"], "citations": [], "grounded": False}
+    assert code == 0 and data["grounded"] is False and data["citations"] == []
     assert "keine Aussage" in data["answer"]
+    assert data["pointers"] == []  # off the rules' topic: no places to point to
+
+
+def test_ask_json_lists_the_places_to_check_when_no_answer_is_sure(
+    corpus_data: Path, kiw: KiwRun
+) -> None:
+    code, out, _ = kiw(corpus_data, "ask", "Wer bezahlt die Schulung für den KI-Pass?", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["grounded"] is False and data["citations"] == []
+    assert data["answer"].startswith("Eine sichere Antwort finde ich in den Regelungen nicht.")
+    first = data["pointers"][0]
+    assert first["heading"] == "§ 7 KI-Pass und Qualifizierung"
+    assert first["url"] == "https://intranet.luebeck.de/ki/dienstvereinbarung-beispiel"
+    assert first["snippet"].startswith("Der KI-Pass ist zwei Jahre gültig")
 
 
 def test_ask_empty_question_is_a_usage_error(corpus_data: Path, kiw: KiwRun) -> None:
@@ -63,6 +77,7 @@ def test_ask_council_respects_access_groups(corpus_data: Path, kiw: KiwRun) -> N
         "answer": json.loads(out)["answer"],
         "citations": [],
         "grounded": False,
+        "pointers": [],  # the faction paper is no place to point the public to either
     }
     code, out, _ = kiw(
         corpus_data, "ask", question, "--collection", "council", "--user", ALEX, "--json"

@@ -25,6 +25,7 @@ from tests.bot.audience_kit import (
     roster,
     start_sample_bot,
 )
+from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import BotUnderTest, message
 from tests.support.connector import ConnectorRecorder
 
@@ -165,3 +166,76 @@ async def test_kiw_chat_prints_the_papers_as_text_and_the_withheld_notice(
     assert out.rstrip().endswith(WITHHELD_NOTICE)
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
+
+
+# On the rules' topic (the KI-Pass training), but nothing says who pays: no sure answer.
+ON_TOPIC = "frage Wer bezahlt die Schulung für den KI-Pass?"
+# Near the planted faction rule and near public rules; answered by neither.
+NEAR_INTERNAL = "frage Wer entscheidet über Entwürfe für KI-Assistenten?"
+
+
+async def test_no_sure_answer_points_to_places_alike_in_teams_and_the_cli(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    teams = await through_teams(bot, one_to_one(ON_TOPIC, connector, EVA))
+    cli = await through_cli(capsys, data_dir, ON_TOPIC, EVA)
+    assert cli == teams
+    [reply] = cli["conversation"]
+    assert reply["text"] == (
+        "Eine sichere Antwort finde ich in den Regelungen nicht. "
+        "Bitte wenden Sie sich an die KI-Werkstatt (ki-werkstatt@luebeck.de)."
+    )
+    # The places on a card of their own, labelled as places to check: no citation pills.
+    assert reply["entities"] == []
+    [card] = reply["cards"]
+    assert_valid_card(card)
+    assert card["body"][0]["text"] == (
+        "**Diese Stellen kommen Ihrer Frage am nächsten – bitte prüfen Sie selbst:**"
+    )
+    places = [c["items"] for c in card["body"][1:]]
+    assert 1 <= len(places) <= 3
+    assert places[0][0]["text"].startswith("1. [Muster-Dienstvereinbarung")
+    assert "§ 7 KI-Pass und Qualifizierung" in places[0][0]["text"]
+    assert places[0][1]["text"].startswith("„Der KI-Pass ist zwei Jahre gültig")
+    assert card["actions"][0] == {
+        "type": "Action.OpenUrl",
+        "title": "Stelle 1 öffnen",
+        "url": "https://intranet.luebeck.de/ki/dienstvereinbarung-beispiel",
+    }
+
+
+async def test_a_group_chat_is_never_pointed_to_a_faction_rule(
+    bot: BotUnderTest, connector: ConnectorRecorder, data_dir: Path, capsys: Any
+) -> None:
+    connector.rosters[CHAT] = roster(DIRK, EVA)
+    teams = await through_teams(bot, group_chat(NEAR_INTERNAL, connector, DIRK, CHAT))
+    cli = await through_cli(capsys, data_dir, NEAR_INTERNAL, DIRK, DIRK, EVA)
+    assert cli == teams
+    posted = json.dumps(cli, ensure_ascii=False)
+    assert "Diese Stellen kommen Ihrer Frage am nächsten" in posted  # places were shown
+    assert not [marker for marker in SECRET_MARKERS if marker in posted]
+    assert WITHHELD_NOTICE in posted
+    # Control: Dirk alone is pointed to his faction's rule, so the group's places did hide it.
+    alone = json.dumps(await through_cli(capsys, data_dir, NEAR_INTERNAL, DIRK), ensure_ascii=False)
+    assert "Fraktionsinterne KI-Regel" in alone
+
+
+async def test_kiw_chat_prints_the_places_to_check_as_text(
+    sample_data: Path, sample_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--env-file", "/nonexistent", "chat", ON_TOPIC, "--user", EVA]
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, [*args, "--data-dir", str(sample_data)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert lines[:3] == [
+        "Eine sichere Antwort finde ich in den Regelungen nicht. "
+        "Bitte wenden Sie sich an die KI-Werkstatt (ki-werkstatt@luebeck.de).",
+        "",
+        "Diese Stellen kommen Ihrer Frage am nächsten – bitte prüfen Sie selbst:",
+    ]
+    assert lines[3].startswith("1. Muster-Dienstvereinbarung")
+    assert lines[3].endswith(", DV-KI-Muster, § 7 KI-Pass und Qualifizierung")
+    assert lines[4].startswith("   „Der KI-Pass ist zwei Jahre gültig")
+    assert lines[5] == "   https://intranet.luebeck.de/ki/dienstvereinbarung-beispiel"
+    assert "Quellen:" not in lines  # places to check, not the sources of an answer
