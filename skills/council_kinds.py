@@ -15,6 +15,11 @@ names what is counted ("Besucherzahl X" -> "Wie viele Besucher X").
 "Wie lange bleibt/gilt …?" asks how long a state lasts, which council papers say by its end
 ("bleibt … bis 2028"): it is read as "Bis wann …?" ("Wie lange dauert …?" stays a duration).
 
+A question for an amount ("Was kostet …?", "Wie viele …?", "Welche Kosten …?") is answered
+only when the sentence the answer would quote names one (`carries_figure`): council papers
+speak of costs far more often than they state them ("… und dann im Nachgang mögliche Kosten
+darstellt"), and a numbered item ("2. Die Stadtverwaltung prüft … die Kosten") is no amount.
+
 Kept to council questions (the hook in skills/grounded_answer.py): the rules set has its own
 calibration, and note-form questions about a named paper are where the council set missed.
 """
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from skills.reader import read_question
+from skills.reader import QuestionShape, read_question
 
 # The first word names what is asked: an amount (a sum, a count, a share, a price, a value),
 # a reason, a date, or who is responsible.
@@ -118,3 +123,40 @@ def with_kind(question: str, as_typed: str | None = None) -> str:
         elif _KIND_ONLY.match(head.group(1)):
             question = rest
     return f"{lead} {question}"
+
+
+# What looks like a number but is no amount: a numbered item or paragraph ("2. Die
+# Stadtverwaltung prüft … die Kosten"), a legal reference ("§ 31 Abs. 1 Satz 4", "Nr. 2"), a
+# paper's reference ("2023/1357"), a date or a year.
+_NO_FIGURE = re.compile(
+    r"^\s*\(?\d{1,2}[.)]\s|§+\s*\d+\w?|\b(?:Abs|Nr|Satz|Ziff|TOP|Art)\.?\s*\d+\w?"
+    r"|\b\d{4}/\d{1,4}(?:/\d+)?\b|\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{2,4})?|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(
+    r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
+    r"vierzig|fünfzig|hundert|tausend|Hälfte|Drittel|Viertel|kostenlos|kostenfrei|"
+    r"unentgeltlich|gebührenfrei)\w*",
+    re.IGNORECASE,
+)
+
+
+def carries_figure(sentence: str) -> bool:
+    """Whether `sentence` states an amount: a number that is no item number, legal or paper
+    reference, date or year, a number word, or "kostenlos". A council sentence that only
+    mentions "die Kosten" or a numbered item answers no "Was kostet …?" or "Wie viele …?"."""
+    return _FIGURE.search(_NO_FIGURE.sub(" ", sentence)) is not None
+
+
+# "Welche Kosten nennt …?", "Welchen Betrag …?": a list question about a sum asks for one.
+_AMOUNT_NOUN = re.compile(
+    r"^(?:kosten|betrag|betraege|summen?|preis\w*|gebuehr\w*|zuschuss\w*|zuschuess\w*)$"
+)
+
+
+def asks_for_amount(shape: QuestionShape) -> bool:
+    """Whether the question asks for an amount: its kind, or the sum a "welch-" question
+    names."""
+    if shape.kind in ("cost", "amount"):
+        return True
+    return shape.asked is not None and _AMOUNT_NOUN.match(shape.asked.word) is not None

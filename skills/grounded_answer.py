@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from indexer.model import COUNCIL, Hit, SearchQuery
 from kiw_common.citations import citation_label
 from skills.context import SkillContext
-from skills.council_kinds import with_kind
+from skills.council_kinds import asks_for_amount, carries_figure, with_kind
 from skills.council_text import readable
 from skills.council_votes import asks_for_vote, recorded_results, vote_topic
 from skills.generator.base import EXTRACT_NOTE, Generated, Passage
@@ -185,6 +185,16 @@ async def answer_question(
         ]
         reading = read(asked, passages_read, about=about, typed=typed)
         answering = reading.passages()
+        if (
+            collection == COUNCIL
+            and typed
+            and asks_for_amount(reading.shape)
+            and reading.sentences
+            and not carries_figure(reading.sentences[0].text)
+        ):
+            # The sentence the answer would quote names no amount ("… mögliche Kosten
+            # darstellt", a numbered item "2."): no answer (skills/council_kinds.py).
+            answering = []
         if not answering:
             supported: list[Hit] = []
         elif typed:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from skills import allris_search
-from skills.council_kinds import with_kind
+from skills.council_kinds import carries_figure, with_kind
 from skills.types import SkillOptions, SkillRequest
 from tests.skills.helpers import member_of, sample_context
 from tests.skills.karlsruhe import PAPERS, paper_chunks
@@ -112,3 +112,41 @@ async def test_how_long_a_state_lasts_is_answered_by_its_end(tmp_path: Path) -> 
         )
     answer = str(result.as_json()["answer"])
     assert "bleibt im bisherigen Format bis 2028" in answer, answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure"),
+    [
+        ("Der Kaufpreis beträgt 480,00 Euro/m².", True),
+        ("Rund 120 Grundschulkinder stehen ohne Hort da.", True),
+        ("Der Gemeinderat wählt sieben Vertreter.", True),
+        ("Die Nutzung ist kostenlos.", True),
+        ("2. Die Stadtverwaltung prüft im Nachgang die Kosten.", False),
+        ("Die Verwaltung stellt im Nachgang mögliche Kosten dar.", False),
+        ("Nach § 31 Abs. 1 Satz 4 GemO stellt der Gemeinderat fest.", False),
+        ("Der Antrag 2023/1357 wurde am 12.03.2024 im Jahr 2024 beraten.", False),
+    ],
+)
+def test_a_figure_is_a_number_that_is_no_item_reference_date_or_year(
+    sentence: str, figure: bool
+) -> None:
+    assert carries_figure(sentence) is figure
+
+
+async def test_a_cost_question_is_not_answered_by_a_sentence_without_an_amount(
+    tmp_path: Path,
+) -> None:
+    """The Waldweihnacht motion's sentences speak of costs ("Der Kostendeckungsgrad würde sich
+    zudem mit einem Wegfall der Waldweihnacht erhöhen.") but name none: "keine Aussage". The
+    Bürgervereine motion names its sum and is answered with it."""
+    async with sample_context(tmp_path, extra=paper_chunks(WALDWEIHNACHT, BUERGERVEREINE)) as ctx:
+
+        async def ask(text: str) -> tuple[str, str]:
+            request = SkillRequest(text=text, options=SkillOptions(mode="answer"))
+            result = await allris_search.run(request, ctx)
+            return result.outcome, str(result.as_json().get("answer", ""))
+
+        unknown = await ask("Was kostet die Waldweihnacht laut Antrag 2024/1329?")
+        known = await ask("Was kostet das Budget der Bürgervereine laut DHH/2023/1005?")
+    assert unknown[0] == "no_answer", unknown
+    assert "5.000 Euro pro Jahr" in known[1]
