@@ -45,7 +45,9 @@ FOCUS_MIN = 0.75
 # A sentence's score gains this much in the first passage, less in later ones (a tie-breaker).
 RANK_BONUS = 0.12
 # Kinds whose "welch-" noun is the kind itself ("Innerhalb welcher Zeit …?"): no instance named.
-_KIND_NOUNS = frozenset({"duration", "date", "time", "measure", "frequency", "amount", "cost"})
+_KIND_NOUNS = frozenset(
+    {"duration", "date", "time", "measure", "frequency", "amount", "cost", "contact"}
+)
 
 
 @dataclass
@@ -98,8 +100,9 @@ def read(
                 max(
                     match_strength(c, s.run_stems if listing and s.run_stems else s.stems),
                     typo_strength(c.word, s.words),
+                    _starts_compound(c, s.stems, shape.modifiers),
                 ),
-                match_strength(c, s.context),
+                max(match_strength(c, s.context), _starts_compound(c, s.context, shape.modifiers)),
             )
             for s in sentences
         ]
@@ -116,6 +119,9 @@ def read(
     )  # False: the question's key noun stands nowhere in what was found
     reading.focus_found = focus_found
     needed = [shape.asked] if shape.asked is not None and shape.kind not in _KIND_NOUNS else []
+    # A hyphenated compound's modifier must be spoken of too: "Die Schulung wird monatlich
+    # angeboten" does not answer "Gibt es Gebärdensprach-Videos?", the E-learning on data
+    # protection not "Wann ist die nächste Barrierefreiheits-Schulung?".
     # The answering sentence speaks of at least one noun of the question's topic (the noun a
     # "welch-" question asks about is no topic): "bis zur nächsten Sitzung" shares only an
     # adjective with "Wann ist der nächste Kurs?", "Raum 2.17" only what is asked for.
@@ -198,6 +204,7 @@ def read(
             max(strengths[c.stem][s.index][0], strengths[c.stem][s.index][1]) >= FOCUS_MIN
             for c in needed
         )
+        and all(max(strengths[c.stem][s.index]) >= FOCUS_MIN for c in shape.modifiers)
         and speaks_of_topic(s)
         and _quotable(s)
     ]
@@ -248,6 +255,14 @@ _ASKS_SEVERAL = re.compile(r"^\W*welche[nrs]?\s+[\w-]+\s+(?:sind|\w+en)\b", re.I
 def _focus(shape: QuestionShape, weights: dict[str, float]) -> Concept | None:
     nouns = [c for c in shape.concepts if c.noun and not c.part and c is not shape.asked]
     return max(nouns, key=lambda c: weights[c.stem]) if nouns else None
+
+
+def _starts_compound(c: Concept, stems: frozenset[str], modifiers: Sequence[Concept]) -> float:
+    """A hyphenated compound's modifier stands in a compound written in one ("Brandschutz" in
+    "Brandschutzschulung" for "Brandschutz-Schulung")."""
+    if c not in modifiers or len(c.stem) < 4:
+        return 0.0
+    return 0.9 if any(t.startswith(c.stem) for t in stems) else 0.0
 
 
 def _names_someone(shape: QuestionShape, text: str) -> bool:
@@ -302,6 +317,23 @@ def _as_verb(concept: Concept, text: str) -> bool:
     return match_strength(concept, sentence_stems(text)) >= 0.7 > match_strength(concept, plain)
 
 
+# A number that numbers rather than counts: "(3) Beschäftigte, die …", "2. Beschäftigte …",
+# "nach § 3", "Absatz 2", "Regel 15".
+_OPENS_NUMBERED = re.compile(r"(?:^|\n)\W*\(?$")
+_REFERENCE_BEFORE = re.compile(
+    r"(?:§§?|\bNr\.|\bAbs\.|\bAbsatz|\bZiffer|\bRegel|\bAbschnitt|\bKapitel|\bAnlage|\bSatz|"
+    r"\bPunkt|\bArtikel|\bArt\.)\s*$",
+    re.I,
+)
+
+
+def _numbering(before: str, following: str) -> bool:
+    return bool(
+        (_OPENS_NUMBERED.search(before) and following[:1] in (".", ")"))
+        or _REFERENCE_BEFORE.search(before)
+    )
+
+
 _DURATION_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?{UNITS}\b", re.IGNORECASE)
 
 
@@ -310,9 +342,14 @@ def _counts(counted: Concept | None, text: str) -> bool:
     without a counted noun ("Wie viele haben …?") any number that is no duration."""
     for m in re.finditer(rf"\b(?:{NUMERALS})\b|€|%", text, re.I):
         following = text[m.end() : m.end() + 60]
+        if _numbering(text[: m.start()], following):
+            continue
         if counted is None:
             if not _DURATION_AFTER.match(following):
                 return True
+            continue
+        if _DURATION_AFTER.match(following) and not re.fullmatch(UNITS, counted.word, re.I):
+            # "bei mehr als sechs Stunden Arbeit" counts hours, not "Mitarbeiter"
             continue
         words = re.findall(r"[\wäöüÄÖÜß-]+", following)[:3]
         if words and match_strength(counted, sentence_stems(" ".join(words))) >= 0.7:

@@ -139,6 +139,12 @@ EXCEPTION = re.compile(
     re.IGNORECASE,
 )
 
+# A telephone number, an extension, an e-mail or a street address.
+_CONTACT = (
+    r"[\w.+-]+@[\w-]+\.[\w.-]+|\b(?:Durchwahl|Telefon|Tel\.|Rufnummer|Hotline|Fax|Nummer)\w*"
+    r"\s*:?\s*\(?\+?\d|(?<!\d)\d{3,6}[ /-]\d{2,}|\b\w+(?:straße|str\.|weg|platz|allee|ring)\s+\d"
+)
+
 # (kind, how a question asks for it, what an answering sentence carries); first match wins.
 QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
@@ -197,6 +203,18 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
             re.I,
         ),
         re.compile(_AMOUNT, re.I),
+    ),
+    (
+        # "Wie lautet die Telefonnummer …?", "Unter welcher Durchwahl …?", "An welche Adresse
+        # …?": a number to call or an address to write to, not a sentence about the hotline.
+        "contact",
+        re.compile(
+            r"^\W*(?:(?:wie\s+(?:ist|lautet|lauten)|welche[rs]?\s+ist)\s+(?:die|der|den|seine|ihre|"
+            r"deren|dessen)|(?:unter|an|über|bei)\s+welche[rn]?|welche[rn]?)\s+[\w-]*(?:nummer|"
+            r"durchwahl|adresse)n?\b",
+            re.I,
+        ),
+        re.compile(_CONTACT, re.I),
     ),
     (
         "who",
@@ -297,7 +315,19 @@ YES_NO = re.compile(
 # Kinds whose answer must be in the sentence; for the others (a list, a rule, a place) the
 # sentence that carries that form is preferred, but a plain statement may answer too.
 REQUIRED_KINDS = frozenset(
-    {"cost", "measure", "duration", "frequency", "time", "date", "amount", "who", "name", "where"}
+    {
+        "cost",
+        "measure",
+        "duration",
+        "frequency",
+        "time",
+        "date",
+        "amount",
+        "who",
+        "name",
+        "where",
+        "contact",
+    }
 )
 # A step of a procedure: an instruction ("Erstellen Sie …", "Bitte wenden Sie sich …"), a
 # numbered item, or a step word ("Zunächst …", "Anschließend …").

@@ -30,6 +30,9 @@ class QuestionShape:
     predicate: Concept | None = None  # "Wer prüft …?": the verb a "wer" answer must contain
     asked: Concept | None = None  # "In welchem Raum …?", "Welches Gesetz …?": the noun the
     # answer names an instance of
+    # The modifiers of a hyphenated compound ("Barrierefreiheits-Schulung": Barrierefreiheit):
+    # what makes it this compound and not any one of its head's kind.
+    modifiers: tuple[Concept, ...] = ()
 
 
 def read_question(question: str, about: str | None = None) -> QuestionShape:
@@ -50,6 +53,12 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
     concepts = concepts_of(question if about is None else about)
     if kind in ("purpose", "reason"):
         concepts = tuple(c for c in concepts if c.stem not in PURPOSE_FRAME)
+    if kind == "contact":
+        # "Wie lautet die Telefonnummer der Poststelle?": the number is what is asked (the kind's
+        # pattern finds it), the Poststelle what about.
+        concepts = tuple(
+            c for c in concepts if not _CONTACT_NOUN.search(c.word) and c.stem not in ("laut",)
+        )
     if kind == "who":
         # "Wer ist Ansprechpartner für …?", "An wen wende ich mich …?": the role and the light
         # verb are what is asked, no topic.
@@ -78,7 +87,26 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
         m = ASKS_HOW.search(question)
         verb = match_stem(fold(m.group(1))) if m else ""
         predicate = next((c for c in concepts if c.stem == verb), None)
-    return QuestionShape(kind, concepts, counted, answer, predicate, asked_noun)
+    return QuestionShape(
+        kind, concepts, counted, answer, predicate, asked_noun, _modifiers(question, concepts)
+    )
+
+
+_CONTACT_NOUN = re.compile(r"(?:nummer|durchwahl|adresse)n?$")
+_HYPHENATED = re.compile(r"[\wäöüÄÖÜß]+(?:-[\wäöüÄÖÜß]+)+")
+
+
+def _modifiers(question: str, concepts: Sequence[Concept]) -> tuple[Concept, ...]:
+    """The parts before the head of each hyphenated compound the question has as parts (one
+    the vocabulary knows whole, "KI-Tool", is one concept and has none)."""
+    by_word = {c.word: c for c in concepts if c.part}
+    out: dict[str, Concept] = {}
+    for m in _HYPHENATED.finditer(question):
+        for part in m.group(0).split("-")[:-1]:
+            c = by_word.get(fold(part))
+            if c is not None:
+                out.setdefault(c.stem, c)
+    return tuple(out.values())
 
 
 # "Wer ist der/die <Rolle> …?": a person's name is asked ("Wer ist Ansprechpartner" is not).

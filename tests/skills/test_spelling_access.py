@@ -70,8 +70,9 @@ class Recording(ExtractiveGenerator):
 
 
 async def test_frage_never_shows_a_public_user_the_hidden_word(tmp_path: Path) -> None:
-    # A public rule answers the question too: the reader reads it for both users, with the
-    # question corrected as each of them may.
+    # A public rule speaks of the Rheinbrücke's Gutachten, but not of the Falkenstein one: the
+    # outsider's question, read as typed, is refused (the compound's modifier stands in no
+    # sentence the outsider may read); the member's is corrected and answered.
     shown = Chunk(
         id="brücke#0",
         doc_id="brücke",
@@ -89,7 +90,8 @@ async def test_frage_never_shows_a_public_user_the_hidden_word(tmp_path: Path) -
         outsider = await ask()
         read_for_outsider = list(generator.questions)
         member = await ask(GROUP)
-    assert read_for_outsider == [question]  # as typed: no readable word is near it
+    assert read_for_outsider == []  # refused before any answer was written
+    assert outsider.outcome == "no_answer"
     assert SECRET not in str(outsider.as_json()).lower(), outsider.text
     assert SECRET in str(member.as_json()).lower()
     assert generator.questions[-1] == question.replace("Falkenstien", "Falkenstein")
