@@ -14,6 +14,7 @@ names what is counted ("Besucherzahl X" -> "Wie viele Besucher X").
 
 "Wie lange bleibt/gilt …?" asks how long a state lasts, which council papers say by its end
 ("bleibt … bis 2028"): it is read as "Bis wann …?" ("Wie lange dauert …?" stays a duration).
+"In welchem Jahr / welchen Ferienwochen …?" asks when, not where: read with "Wann" in front.
 
 A question for an amount ("Was kostet …?", "Wie viele …?", "Welche Kosten …?") is answered
 only when the sentence the answer would quote names one (`carries_figure`): council papers
@@ -97,6 +98,12 @@ _STATE_VERBS = (
 _HOW_LONG_A_STATE = re.compile(
     rf"^\W*wie\s+lange\b(?=\s+{_STATE_VERBS}\b|.*\b{_STATE_VERBS}\W*$)", re.IGNORECASE
 )
+# "In welchem Jahr …?", "In welchen Ferienwochen …?", "In welcher Sitzung …?": a time.
+_IN_WHICH_TIME = re.compile(
+    r"\bin\s+welche[mnr]?\s+[\wäöüß-]*(?:jahr|jahren|monat|monaten|woche|wochen|tag|tagen|"
+    r"quartal|zeitraum|sitzung)\b",
+    re.IGNORECASE,
+)
 _COUNT_COMPOUND = re.compile(r"^(\w{3,}?)zahl(?:en)?$", re.IGNORECASE)
 
 
@@ -110,6 +117,10 @@ def with_kind(question: str, as_typed: str | None = None) -> str:
     typed = question if as_typed is None else as_typed
     if _HOW_LONG_A_STATE.search(typed) and _HOW_LONG_A_STATE.search(question):
         return _HOW_LONG_A_STATE.sub("Bis wann", question, count=1)
+    if _IN_WHICH_TIME.search(typed):
+        # "In welchem Jahr …?" asks when, not where ("in welche…" otherwise asks for a place);
+        # the time noun stays a word of the question.
+        return f"Wann: {question}"
     lead = kind_lead(typed)
     if not lead:
         return question

@@ -37,6 +37,10 @@ WALDWEIHNACHT = 51290
         ("Wie lange bleibt der Markt dort?", "Bis wann bleibt der Markt dort?"),
         ("Wie lange sollen die Änderungen bleiben?", "Bis wann sollen die Änderungen bleiben?"),
         ("Wie lange dauert die Sanierung?", "Wie lange dauert die Sanierung?"),
+        # "In welchem Jahr …?" asks when; "In welchen Orten …?" where.
+        ("In welchem Jahr wurde das beschlossen?", "Wann: In welchem Jahr wurde das beschlossen?"),
+        ("In welchen Ferienwochen ist zu?", "Wann: In welchen Ferienwochen ist zu?"),
+        ("In welchen Orten gibt es ein Hospiz?", "In welchen Orten gibt es ein Hospiz?"),
         # A question word of its own, or no noun that names a kind: unchanged.
         ("Wie hoch ist der Betrag?", "Wie hoch ist der Betrag?"),
         ("Wer genehmigt die Clubs?", "Wer genehmigt die Clubs?"),
@@ -150,3 +154,18 @@ async def test_a_cost_question_is_not_answered_by_a_sentence_without_an_amount(
         known = await ask("Was kostet das Budget der Bürgervereine laut DHH/2023/1005?")
     assert unknown[0] == "no_answer", unknown
     assert "5.000 Euro pro Jahr" in known[1]
+
+
+async def test_in_which_year_is_answered_by_a_year_not_a_place(tmp_path: Path) -> None:
+    """Read as a place ("in welche…"), the question quoted a slide caption naming the
+    Friedrichsplatz; read as when, the sentence with the year of the decision."""
+    question = (
+        "In welchem Jahr wurde laut Antrag 2024/1329 die Veranstaltungsfläche auf dem "
+        "Friedrichsplatz reduziert?"
+    )
+    async with sample_context(tmp_path, extra=paper_chunks(WALDWEIHNACHT)) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
+        )
+    answer = str(result.as_json()["answer"])
+    assert "Mit dem Gemeinderatsbeschluss von 2020" in answer, answer

@@ -55,7 +55,10 @@ CASES: dict[str, tuple[Callable[[str], object], list[str]]] = {
         ["A", "Aa ", "Aa (x) ", "2024 ", "A 2024 2025 ", "1.000", "1.000 ", "-1,5 ", "0 "],
     ),
     # A note-form council question (skills/council_kinds.py).
-    "note-form question": (council_kinds.with_kind, ["Betrag ", "a ", "in Prozent "]),
+    "note-form question": (
+        council_kinds.with_kind,
+        ["Betrag ", "a ", "in Prozent ", "in welchem ", "in welchem aaaa", "wie lange "],
+    ),
     # The answer reader on a hostile passage: every kind of answer it looks for.
     "answer reader": (
         lambda text: [
