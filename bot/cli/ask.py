@@ -7,6 +7,8 @@ or channel of these members (bot/cli/audience.py).
 
     kiw ask "Wie lange ist der KI-Pass gültig?" --json
       -> {"answer": str, "citations": [{"n", "title", "url", "doc_id", "page", "quote"}], "grounded": bool}
+         not grounded, also "pointers": [{"title", "heading", "page", "reference", "snippet",
+         "url", "doc_id"}] (the places to check, maybe none)
     kiw summarise VO/2025/12345 --json
       -> {"summary", "key_points", "decision_proposal", "financial_impact", "deadlines", "citations"}
 """
