@@ -42,6 +42,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.render.text import result_text  # noqa: E402
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.extract import extract  # noqa: E402
 from skills import summarise  # noqa: E402
@@ -262,7 +263,7 @@ class Score:
 def score(
     spec: dict[str, Any], result: SkillResult, page_texts: dict[int, str], seconds: float
 ) -> Score:
-    summary = result.text
+    summary = result_text(result)  # what `kiw summarise` prints
     source = "\n".join(page_texts.values())
     misses: list[str] = []
     proposal = phrase_in(spec["proposal"], summary)

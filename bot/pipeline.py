@@ -36,6 +36,7 @@ from skills.audience import Audience, WithheldWatch
 from skills.context import Skill, SkillContext
 from skills.gate import ERROR_CODES, GateDecision, gate
 from skills.progress import NO_PROGRESS, Progress
+from skills.results import Problem
 from skills.router import Route, route
 from skills.trace import Trace
 from skills.types import Attachment, Scope, SkillError, SkillOptions, SkillRequest, SkillResult
@@ -195,10 +196,12 @@ class Pipeline:
                     chosen.skill, admission, invocation.stop, invocation.deadline_seconds
                 )
             except TimeoutError:
-                result, reason = SkillResult(text=TIMEOUT_TEXT, outcome="error"), "timeout"
+                result = SkillResult(Problem("timeout", TIMEOUT_TEXT), outcome="error")
+                reason = "timeout"
             except SkillError as exc:
                 status: ResultOutcome = "bad_input" if exc.code == "bad_input" else "error"
-                result, reason = SkillResult(text=exc.user_message, outcome=status), exc.code
+                result = SkillResult(Problem(exc.code, exc.user_message), outcome=status)
+                reason = exc.code
             step.update(outcome=result.outcome, reason=reason, citations=len(result.citations))
         if invocation.audience is not None:
             trace.add(
@@ -252,7 +255,9 @@ class Pipeline:
     ) -> Outcome:
         """The outcome of a refused admission: the gate's (personal) refusal, audited."""
         decision = admission.decision
-        result = decision.result or SkillResult(text="Zugriff verweigert.", outcome="denied")
+        result = decision.result or SkillResult(
+            Problem("denied", "Zugriff verweigert."), outcome="denied"
+        )
         chosen = admission.route
         self._audit(
             invocation, "gate", skill=chosen.skill.name, outcome="denied", reason=decision.reason
@@ -305,7 +310,7 @@ class Pipeline:
                 running.cancel()
                 await asyncio.gather(running, return_exceptions=True)
         if running.cancelled():
-            return SkillResult(text=STOPPED_TEXT, outcome="stopped")
+            return SkillResult(Problem("stopped", STOPPED_TEXT), outcome="stopped")
         return running.result()
 
     def record(self, event: str, *, user_id: str | None, scope: Scope, **fields: Any) -> None:

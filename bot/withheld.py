@@ -52,4 +52,4 @@ def private_notice(sent: bool, bot_app_id: str) -> SkillResult:
     """What a shared conversation gets instead of a personal result (KI-Pass status, a refusal):
     one neutral line, chat text, no card and no feedback — nothing in it is about the person."""
     line = SENT_PRIVATELY if sent else open_personal_chat_line(bot_app_id)
-    return SkillResult(text=line, outcome="ok", payload=Notice(line))
+    return SkillResult(Notice(line), outcome="ok")

@@ -18,7 +18,6 @@ SNIPPET_CHARS = 240  # the passage under a paper on the card
 FETCH_CHUNKS = 200  # chunks fetched to group into papers; paging runs over these
 MAX_PAGE = FETCH_CHUNKS // PAGE_SIZE
 MEETING_TYPE = "Sitzung"  # the paper_type the crawler gives a meeting
-NO_MORE = "Keine weiteren Treffer."
 
 
 @dataclass(frozen=True)
@@ -136,36 +135,20 @@ async def meetings(ctx: SkillContext, request: SkillRequest, q: CouncilQuery) ->
 
 
 def not_found(what: str) -> SkillResult:
-    text = f"Zu „{what}“ habe ich nichts gefunden."
-    return SkillResult(
-        text=text, outcome="not_found", grounded=False,
-        payload=PaperList(what, (), 0),
-    )  # fmt: skip
-
-
-def plain_list(papers: PaperList) -> str:
-    """The page as numbered lines: the text beside the card (CLI, notifications, logs)."""
-    lines = []
-    for n, paper in enumerate(papers.papers, start=papers.first_number):
-        when = f"{paper.date:%d.%m.%Y}" if paper.date else ""
-        meta = ", ".join(p for p in (paper.reference, paper.paper_type, when) if p)
-        lines.append(f"{n}. {paper.title} ({meta})" + (f" – {paper.url}" if paper.url else ""))
-        if paper.status:
-            lines.append(f"   Beratung: {paper.status}")
-    return "\n".join(lines)
+    """Nothing found for `what` (an empty list: "Zu „…“ habe ich nichts gefunden.")."""
+    return SkillResult(PaperList(what, (), 0), outcome="not_found", grounded=False)
 
 
 def listing(
     q: CouncilQuery, query_text: str, papers: list[PaperHit], page: int, ctx: SkillContext,
     intro: str = "", summarise_command: str = "",
 ) -> SkillResult:  # fmt: skip
-    """The result for one page of `papers`: the typed list, its plain text and JSON."""
+    """The result for one page of `papers` (past the last page: an empty page, "Keine weiteren
+    Treffer.")."""
     if not papers or page * PAGE_SIZE >= len(papers):
         if page:
-            return SkillResult(
-                text=NO_MORE, outcome="not_found",
-                payload=PaperList(query_text, (), len(papers), page, PAGE_SIZE),
-            )  # fmt: skip
+            empty = PaperList(query_text, (), len(papers), page, PAGE_SIZE)
+            return SkillResult(empty, outcome="not_found")
         return not_found(query_text)
     host = ctx.config.allris_host
     shown = PaperList(
@@ -181,9 +164,4 @@ def listing(
         summarise_command=summarise_command,
         home_url=host.rstrip("/") if host else None,
     )
-    return SkillResult(
-        text=(intro + "\n" if intro else "") + plain_list(shown),
-        outcome="ok",
-        grounded=True,
-        payload=shown,
-    )
+    return SkillResult(shown, outcome="ok", grounded=True)

@@ -2,7 +2,7 @@
 
 Contract:
     decision = await gate(skill, user_id, ctx)
-    if not decision.allowed: reply decision.result (a SkillResult with the German refusal card)
+    if not decision.allowed: reply decision.result (a SkillResult of the typed `Refusal`)
     else: run the skill with SkillRequest(user=decision.principal, ...)
 
 - user_id None = the local operator (CLI without --user): public documents only, no gate.
@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
-from graph.principal import KIPASS_STEPS, DirectoryError, Principal, UnknownUser
+from graph.principal import DirectoryError, Principal, UnknownUser
 from skills.context import Skill, SkillContext
 from skills.kipass import german_date, next_step, step_facts
 from skills.results import Refusal
@@ -186,9 +186,6 @@ def _deny(
     message = refusal_message(reason, skill, principal, ctx)
     title = _MESSAGES.get(reason, ("KI-Pass erforderlich", ""))[0]
     steps = step_facts(principal) if principal and reason == KIPASS_REQUIRED else []
-    open_steps = (
-        [KIPASS_STEPS.get(s, s) for s in principal.open_kipass_steps()] if principal else []
-    )
     # KI-Pass refusals always have a principal: the next step follows from its steps.
     about_kipass = reason in (KIPASS_REQUIRED, KIPASS_EXPIRED)
     step = next_step(principal, ctx.today(), config) if principal and about_kipass else None
@@ -211,13 +208,5 @@ def _deny(
         ),
         next_step_code=step.step if step is not None else "",
     )
-    lines = [message]
-    if reason == KIPASS_REQUIRED and open_steps:
-        lines.append("Noch offen: " + "; ".join(open_steps) + ".")
-    if next_text:
-        lines.append(next_text)
-    if url:
-        lines.append(f"{button}: {url}")
-    lines.append(f"Fragen beantwortet {config.kipass_contact}.")
-    result = SkillResult(text="\n".join(lines), payload=refusal, outcome="denied", personal=True)
+    result = SkillResult(refusal, outcome="denied", personal=True)
     return GateDecision(False, reason, principal, result)

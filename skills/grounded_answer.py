@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field, replace
 
 from indexer.model import COUNCIL, Hit, SearchQuery
-from kiw_common.citations import citation_label
 from skills.context import SkillContext
 from skills.council_kinds import asks_for_amount, carries_figure, with_kind
 from skills.council_text import readable
@@ -284,11 +283,3 @@ async def _with_votes(
     out.pointers = ()
     out.ai_generated = answered.ai_generated
     return out
-
-
-def sources_text(citations: list[Citation]) -> str:
-    """Plain-text source list (fallback when a card cannot render, CLI without --json)."""
-    lines = []
-    for c in citations:
-        lines.append(f"[{c.n}] {citation_label(c)}" + (f" – {c.url}" if c.url else ""))
-    return "\n".join(lines)

@@ -1,7 +1,8 @@
 """`hilfe`: what the assistant can do. Works without a KI-Pass.
 
 `hilfe` lists every registered skill; `hilfe suche` explains one command. The bot shows the
-list as a card (bot/cards); the CLI prints the text or, with --json, `data`.
+list as a card (bot/cards), the plain text is bot/render/text.py's (with the wording below);
+the CLI prints that text or, with --json, the typed `Help`.
 """
 
 from __future__ import annotations
@@ -44,10 +45,6 @@ def kipass_sentence(entry: HelpEntry) -> str:
     return "Dafür brauchen Sie keinen KI-Pass."
 
 
-def _line(skill: Skill) -> str:
-    return f"- {skill.commands[0]}: {skill.title} ({kipass_note(skill)}). {skill.description}"
-
-
 def _entry(skill: Skill) -> HelpEntry:
     return HelpEntry(
         skill.name,
@@ -66,29 +63,10 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     focused = [s for s in skills if asked and asked in (c.lower() for c in s.commands)]
     if focused:
         skill = focused[0]
-        aliases = ", ".join(skill.commands[1:])
-        text = "\n".join(
-            [
-                f"{skill.title}: {skill.description}",
-                f"So schreiben Sie es: „{skill.commands[0]} …“"
-                + (f" (auch: {aliases})" if aliases else ""),
-                kipass_sentence(_entry(skill)),
-            ]
-        ).strip()
-        return SkillResult(
-            text=text,
-            payload=Help(request.bot_name, focused=skill.name, entries=(_entry(skill),)),
-        )
-    lines = [WELCOME, "Das kann ich für Sie tun:", *(_line(s) for s in skills)]
-    if request.scope != "cli":
-        lines.append(mention_hint(request.bot_name))
+        return SkillResult(Help(request.bot_name, focused=skill.name, entries=(_entry(skill),)))
+    everything = tuple(_entry(s) for s in skills)
     return SkillResult(
-        text="\n".join(lines),
-        payload=Help(
-            request.bot_name,
-            entries=tuple(_entry(s) for s in skills),
-            mention_hint=request.scope != "cli",
-        ),
+        Help(request.bot_name, entries=everything, mention_hint=request.scope != "cli")
     )
 
 

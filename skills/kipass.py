@@ -219,17 +219,7 @@ def status_result(principal: Principal, today: date, config: SkillConfig) -> Ski
         next_step_code=step.step,
         access_groups=tuple(sorted(principal.access_groups)),
     )
-    lines = [headline]
-    if reminder:
-        lines.append(reminder)
-    lines += [f"- {s['title']}: {s['value']}" for s in steps]
-    if next_text:
-        lines.append(next_text)
-    if button and config.kipass_training_url:
-        lines.append(f"{button}: {config.kipass_training_url}")
-    lines.append(f"{ACCESS_FACT}: {groups}.")
-    lines.append(contact_sentence(config.kipass_contact))
-    return SkillResult(text="\n".join(lines), payload=status, personal=True)
+    return SkillResult(status, personal=True)
 
 
 NO_STATUS = (
@@ -243,9 +233,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.user is None:
         # The gate lets this skill run without a principal (lookup failed or no identity).
         text = f"{NO_STATUS} {contact_sentence(ctx.config.kipass_contact)}"
-        return SkillResult(
-            text=text, outcome="not_found", payload=Problem("kipass_unknown"), personal=True
-        )
+        return SkillResult(Problem("kipass_unknown", text), outcome="not_found", personal=True)
     return status_result(request.user, ctx.today(), ctx.config)
 
 

@@ -10,7 +10,7 @@ import re
 
 from indexer.model import POLICIES
 from skills.context import Skill, SkillConfig, SkillContext, Utterance
-from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question, sources_text
+from skills.grounded_answer import MAX_QUESTION_CHARS, GroundedAnswer, answer_question
 from skills.results import Answer, Problem
 from skills.types import SkillRequest, SkillResult
 
@@ -80,12 +80,7 @@ def with_privacy_note(answer: Answer) -> str:
 
 
 def bad_input(message: str) -> SkillResult:
-    return SkillResult(
-        text=message,
-        outcome="bad_input",
-        grounded=False,
-        payload=Problem("bad_input"),
-    )
+    return SkillResult(Problem("bad_input", message), outcome="bad_input", grounded=False)
 
 
 def check_question(text: str) -> SkillResult | None:
@@ -99,22 +94,17 @@ def check_question(text: str) -> SkillResult | None:
 
 
 def result_from_answer(answer: GroundedAnswer, *, no_answer: str, unsure: str = "") -> SkillResult:
-    """The typed `Answer` (or the plain "no answer" with whom to ask — `unsure` instead when
-    there are places to point to), its plain text with the source list (the CLI's, the logs')
-    and its JSON. With pointers it is still "no answer" (outcome, dashboard, audit)."""
+    """The typed `Answer` with its sources (or the plain "no answer" with whom to ask — `unsure`
+    instead when there are places to point to). With pointers it is still "no answer"
+    (outcome, dashboard, audit)."""
     if not answer.grounded:
         pointers = answer.pointers if unsure else ()
         words = unsure if pointers else no_answer
         said = Answer(words, grounded=False, language=answer.language, pointers=pointers)
-        return SkillResult(text=words, grounded=False, outcome="no_answer", payload=said)
+        return SkillResult(said, grounded=False, outcome="no_answer")
     typed = Answer(answer.text, True, answer.language, answer.masked_personal_data)
-    text = with_privacy_note(typed)
-    if answer.citations:  # plain-text source list: CLI, logs; Teams shows citations instead
-        heading = "Sources" if answer.language == "en" else "Quellen"
-        text = f"{text}\n\n{heading}:\n{sources_text(answer.citations)}"
     return SkillResult(
-        text=text,
-        payload=typed,
+        typed,
         citations=answer.citations,
         ai_generated=answer.ai_generated,
         grounded=True,

@@ -17,23 +17,21 @@ import asyncio
 import re
 
 from prioritisation import Analysis, Source, analyse
-from prioritisation.inventory import (
-    InventoryError,
-    parse_inventory,
-    problem_lines,
-    template_headers,
-)
+from prioritisation.inventory import InventoryError, parse_inventory, template_headers
 from prioritisation.report import de
 from prioritisation.schedule import DEFAULT_CAPACITY_PERSON_DAYS
 from prioritisation.scoring import Parameters
 from skills.context import Skill, SkillContext, Utterance
 from skills.results import InventoryProblems, Problem, Ranking
 from skills.types import Attachment, SkillRequest, SkillResult
-from skills.wording import count_of
 
 TOP_N = 5
 CHAT_PROBLEMS = 15  # problems of an unusable inventory a chat reply lists (then how many more)
 FIX_AND_RESEND = "Bitte korrigieren Sie die Datei und senden Sie sie erneut."
+PERSONAL_CHAT_ONLY = (
+    "Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: Dateien aus Kanälen "
+    "und Gruppenchats kann ich nicht auswerten."
+)
 _CAPACITY = re.compile(r"(\d+(?:[.,]\d+)?)")
 _SPREADSHEET_TYPES = (
     "text/csv",
@@ -60,19 +58,14 @@ def _how_to() -> str:
 
 async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     if request.scope not in ("personal", "cli", "dashboard"):
-        return SkillResult(
-            text="Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: "
-            "Dateien aus Kanälen und Gruppenchats kann ich nicht auswerten.",
-            outcome="bad_input",
-            payload=Problem("not_personal_scope"),
-        )
+        return SkillResult(Problem("not_personal_scope", PERSONAL_CHAT_ONLY), outcome="bad_input")
     attachment = _inventory_attachment(request.attachments)
     if attachment is None and request.scope == "dashboard" and request.attachments:
         # The dashboard's upload field holds the inventory whatever its name: a wrong format
         # is then reported by the parser, line by line, like any other problem.
         attachment = request.attachments[0]
     if attachment is None:
-        return SkillResult(text=_how_to(), outcome="bad_input", payload=Problem("no_inventory"))
+        return SkillResult(Problem("no_inventory", _how_to()), outcome="bad_input")
     capacity = _capacity(request.text, request.options.capacity)
     try:
         # Parsing a spreadsheet and ranking are CPU work: off the event loop, which keeps
@@ -80,16 +73,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         processes = await asyncio.to_thread(parse_inventory, attachment.data, attachment.name)
     except InventoryError as exc:
         problems = tuple(str(p) for p in exc.problems)
-        text = (
-            f"Die Inventarliste „{attachment.name}“ kann ich nicht auswerten:\n"
-            + "\n".join(f"- {line}" for line in problem_lines(problems, CHAT_PROBLEMS))
-            + f"\n{FIX_AND_RESEND}"
-        )
-        return SkillResult(
-            text=text,
-            outcome="bad_input",
-            payload=InventoryProblems(attachment.name, problems),
-        )
+        return SkillResult(InventoryProblems(attachment.name, problems), outcome="bad_input")
     net_hours = request.options.net_hours_per_fte
     params = Parameters(net_hours_per_fte=net_hours) if net_hours else None
     start = request.options.start
@@ -104,11 +88,7 @@ async def run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
             created=ctx.today(),
         )
         step["quick_wins"] = len(analysis.quick_wins)
-    return SkillResult(
-        text=_summary_text(analysis),
-        ai_generated=False,
-        payload=Ranking(analysis),
-    )
+    return SkillResult(Ranking(analysis), ai_generated=False)
 
 
 def _capacity(text: str, given: float | None) -> float:
@@ -124,29 +104,6 @@ def _capacity(text: str, given: float | None) -> float:
 
 def ranking_line(rank: int, name: str, potential: float, effort: float) -> str:
     return f"{rank}. {name} – {de(potential)} VZÄ Potenzial, {de(effort, 0)} PT Aufwand"
-
-
-def _summary_text(analysis: Analysis) -> str:
-    lines = [
-        f"{count_of(len(analysis.ranked), 'Prozess', 'Prozesse')} bewertet: "
-        f"{de(analysis.total_potential_fte)} VZÄ "
-        "Einsparpotenzial insgesamt.",
-        "Die besten Kandidaten:",
-    ]
-    lines += [
-        ranking_line(s.rank, s.process.name, s.potential_fte, s.process.effort_person_days)
-        for s in analysis.ranked[:TOP_N]
-    ]
-    lines.append(
-        "Quick Wins: "
-        + (
-            ", ".join(s.process.name for s in analysis.quick_wins)
-            if analysis.quick_wins
-            else "keine"
-        )
-    )
-    lines.append(plan_line(analysis))
-    return "\n".join(lines)
 
 
 def plan_line(analysis: Analysis) -> str:

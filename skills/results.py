@@ -1,11 +1,15 @@
-"""Typed result kinds a skill returns beside its text: data, never presentation.
+"""The typed result kinds a skill returns: data, never presentation.
 
-A front end draws each kind itself (the dashboard its charts and report, a chat its card), so a
-skill needs no knowledge of the surface. `SkillResult.payload` holds at most one of these.
-Kinds so far: the prioritisation of a process inventory (`Ranking`, `InventoryProblems`), the
-summary of a document (`DocumentSummary`), a page of council papers (`PaperList`) and an
-answer with citations (`Answer`, or the nearest places to read when there is none: `Pointer`).
-bot/render/ draws them for each surface.
+A front end draws each kind itself (the dashboard its charts and report, a chat its card, the
+CLI and the hints their plain text, all in bot/render/), so a skill needs no knowledge of the
+surface. `SkillResult.payload` holds exactly one of these: the prioritisation of a process
+inventory (`Ranking`, `InventoryProblems`), the summary of a document (`DocumentSummary`), a
+page of council papers (`PaperList`), an answer with citations (`Answer`, or the nearest
+places to read when there is none: `Pointer`s), what the assistant
+can do (`Help`), the person's KI-Pass (`KipassStatus`), the gate's `Refusal`, a line of the
+assistant's own (`Notice`) and a request that cannot be served (`Problem`). German sentences a
+skill composes from its own knowledge (a headline, a reason, the next step) are fields; how a
+surface lays them out is the renderer's.
 """
 
 from __future__ import annotations
@@ -280,13 +284,14 @@ class Notice:
 @dataclass(frozen=True)
 class Problem:
     """The request cannot be served as asked (no file, wrong chat, an unreadable document, an
-    empty question): the machine code `kiw --json` prints; the German words are the result's
-    text."""
+    empty question, the deadline passed): the machine code `kiw --json` prints and the German
+    words users read, which say what to do instead."""
 
-    code: str  # "no_inventory", "not_personal_scope", "unreadable", "bad_input", …
+    code: str  # "no_inventory", "not_personal_scope", "unreadable", "bad_input", "timeout", …
+    message: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"error": self.code}
+        return {"error": self.code, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -316,8 +321,8 @@ class HelpEntry:
 @dataclass(frozen=True)
 class Help:
     """`hilfe`: what the assistant can do. The front end lists the registry it runs (the chat's
-    card, bot/cards); `focused` names the one command asked about ("hilfe suche"), whose
-    explanation is the result's text."""
+    card, bot/cards); `focused` names the one command asked about ("hilfe suche"), which the
+    text explains (bot/render/text.py)."""
 
     bot_name: str = ""  # the name people @mention the bot by here ("" outside Teams)
     focused: str = ""  # the skill asked about; "" for every skill

@@ -25,6 +25,7 @@ from skills.results import DocumentSummary
 from skills.summary import compose, render
 from skills.summary.outline import Outline, read_outline
 from skills.summary.source import Source, Unusable, load_source
+from skills.summary.text import summary_text
 from skills.types import Citation, SkillRequest, SkillResult
 
 NAME = "summarise"
@@ -184,17 +185,16 @@ def build_result(
     source_chars = sum(len(p.text) for p in source.pages)
     size = render.budget(source_chars, page_count, title)
     sections = render.fit(
-        sections, size, lambda current: len(render.render_text(summary_of(current)[0], ai))
+        sections, size, lambda current: len(summary_text(summary_of(current)[0], ai))
     )
     typed, citations = summary_of(sections)
     empty = not (typed.key_points or typed.decision_proposal or typed.finance)
     return SkillResult(
-        text=render.render_text(typed, ai),
+        typed,
         citations=citations,
         ai_generated=ai,
         grounded=not empty,
         outcome="no_answer" if empty else "ok",
-        payload=typed,
     )
 
 

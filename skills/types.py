@@ -12,6 +12,7 @@ from skills.errors import BadInput, SkillError
 from skills.options import SkillOptions
 from skills.progress import NO_PROGRESS, Progress
 from skills.results import Answer, DocumentSummary, Payload
+from skills.summary.text import summary_text
 from skills.trace import Trace
 
 Scope = Literal["personal", "team", "groupChat", "cli", "extension", "dashboard"]
@@ -70,7 +71,11 @@ class SkillRequest:
 
 @dataclass
 class SkillResult:
-    text: str  # plain-text answer (also the fallback when a card cannot render)
+    """What a skill returns: its typed result (skills/results.py) — data, never presentation;
+    each front end draws the kind itself (bot/render/: the chat's cards, the plain text) — and
+    what every kind may carry: sources, the AI label, the outcome, whether it is personal."""
+
+    payload: Payload
     citations: list[Citation] = field(default_factory=list)
     ai_generated: bool = False  # True: Teams shows the "KI-generiert" label
     grounded: bool = True
@@ -78,17 +83,14 @@ class SkillResult:
     # True: about the person (KI-Pass status, refusal reasons, open steps, access groups). Front
     # ends show it only to that person: the bot sends it to the 1:1 chat (bot/teams/personal.py).
     personal: bool = False
-    # The typed result (skills/results.py): data a front end draws itself, never presentation.
-    payload: Payload | None = None
 
     def as_json(self) -> dict[str, Any]:
         """What `kiw … --json` prints: the typed result as JSON, and the sources where the
-        result cites ({} for a result of no kind)."""
+        result cites."""
         payload = self.payload
-        if payload is None:
-            return {}
         if isinstance(payload, DocumentSummary):
-            return {**payload.as_json(self.text), "citations": self._citations_json()}
+            text = summary_text(payload, self.ai_generated)
+            return {**payload.as_json(text), "citations": self._citations_json()}
         if isinstance(payload, Answer):
             return {**payload.as_json(), "citations": self._citations_json()}
         return payload.as_json()

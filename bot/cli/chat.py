@@ -13,9 +13,9 @@ would show — for admins checking a user's view, and for tests.
 - `--json`: the messages as the Bot Framework activity carries them (`text`, `summary`,
   `attachments` with the Adaptive Cards, `entities` with the AI label and citations,
   `channelData`), under `messages`, each with `to`: "conversation" or "personal_chat".
-  Without it: what each message shows as text — a cited answer with its sources, a page of papers
-  with their facts (bot/render/text.py, from the same result kinds the chat draws), else the
-  message's text or its card's one-line summary, and the withheld notice where it applies.
+  Without it: what each message shows, as text — each result kind's plain text
+  (bot/render/text.py: a cited answer with its sources, a page of papers with their facts, a
+  card's content as lines), and the withheld notice where it applies.
 
 Differences from Teams, on purpose: no streaming and no "Ich arbeite daran …" placeholder (the
 final message is what counts), nothing is audited (an admin's check is no usage), and the text
@@ -39,7 +39,6 @@ from bot.render.chat import ChatMessage, chat_reply
 from bot.render.text import result_text
 from bot.withheld import private_notice
 from skills.audience import WITHHELD_NOTICE
-from skills.results import Answer
 from skills.types import Scope, SkillResult
 
 
@@ -62,11 +61,9 @@ class Reply:
     withheld: bool = False  # the withheld notice follows the answer
 
     def as_text(self) -> str:
-        """A cited answer with its sources, a page of papers with their facts (the kinds
-        bot/render/text.py draws); a card's content as the skill's plain text; else the
-        message's own text (a line of the bot's)."""
-        drawn = isinstance(self.result.payload, Answer) or self.message.text is None
-        text = result_text(self.result) if drawn else str(self.message.text)
+        """The result's plain text (bot/render/text.py: a cited answer with its sources, a page
+        of papers with their facts, a card's content as lines) and the withheld notice."""
+        text = result_text(self.result)
         return f"{text}\n{WITHHELD_NOTICE}" if self.withheld else text
 
 

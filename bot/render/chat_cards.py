@@ -29,7 +29,7 @@ from skills.results import (
     Ranking,
     Refusal,
 )
-from skills.summary.render import AI_LABEL, EXTRACT_LABEL, point_line, sections
+from skills.summary.text import AI_LABEL, EXTRACT_LABEL, point_line, sections
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of, german_quotes
 

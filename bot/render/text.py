@@ -12,6 +12,7 @@ contact, `skills.prioritise`'s ranking lines, `skills.summary.render`'s sections
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from bot.render.pointers import pointer_lines
 from kiw_common.citations import citation_label
@@ -35,7 +36,7 @@ from skills.results import (
     Ranking,
     Refusal,
 )
-from skills.summary.render import render_text
+from skills.summary.text import summary_text
 from skills.types import SkillResult
 from skills.wording import committee_label, count_of
 
@@ -50,7 +51,7 @@ def result_text(result: SkillResult) -> str:
     if isinstance(payload, PaperList):
         return paper_list_text(payload)
     if isinstance(payload, DocumentSummary):
-        return render_text(payload, result.ai_generated)
+        return summary_text(payload, result.ai_generated)
     if isinstance(payload, Ranking):
         return ranking_text(payload)
     if isinstance(payload, InventoryProblems):
@@ -64,8 +65,8 @@ def result_text(result: SkillResult) -> str:
     if isinstance(payload, Notice):
         return payload.text
     if isinstance(payload, Problem):
-        return result.text
-    return result.text
+        return payload.message
+    assert_never(payload)
 
 
 # ---------------------------------------------------------------- answers

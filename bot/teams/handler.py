@@ -48,6 +48,7 @@ from bot.teams.replies import (
 from bot.teams_files import DownloadPolicy, download_attachments, file_attachments
 from skills.audience import Audience
 from skills.context import Skill
+from skills.results import Problem
 from skills.router import route
 from skills.trace import Trace
 from skills.types import Scope, SkillOptions, SkillResult
@@ -272,7 +273,7 @@ class KiwTeamsHandler(TeamsActivityHandler):
         )
         return Outcome(
             route(turn.text, self.skills()),
-            SkillResult(text=text, outcome="bad_input"),
+            SkillResult(Problem("attachment_unavailable", text), outcome="bad_input"),
             "attachment_unavailable",
             0.0,
         )

@@ -1,6 +1,6 @@
-"""The summary as text and JSON: sections in a fixed order, each point with the pages its words
-stand on, within a length budget. The chat's card is drawn from the typed `DocumentSummary` in
-bot/render/chat_cards.py, with the sections and lines of this module.
+"""The summary's statements numbered by page, within a length budget. Its words — sections in a
+fixed order, each point with the pages it stands on — are skills/summary/text.py's, which the
+budget measures and bot/render/ draws (the chat's card and the plain text).
 
 Budget: never more than 40 % of the source (MAX_SHARE leaves room for the marks) and about a
 screen in Teams for a short paper. What goes first when it does not fit: Anlagen beyond a
@@ -17,15 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.model import Chunk
-from kiw_common.citations import citation_json, page_label
+from kiw_common.citations import citation_json
 from skills.grounding import citation_for
-from skills.results import CitedPoint, DocumentSummary
+from skills.results import CitedPoint
 from skills.summary.document import Quote, Statement
 from skills.types import Citation
-from skills.wording import count_of
 
-AI_LABEL = "(KI-generiert, bitte prüfen)"
-EXTRACT_LABEL = "(Auszug aus den Quellen, nicht KI-formuliert)"
 MAX_SHARE = 0.38  # of the source's characters; the hard limit is 40 %
 SCREEN_CHARS = 2_200  # about a screen in Teams: a short paper's summary stays below
 LONG_PAPER_CHARS = 3_600  # a long paper (main Vorlage plus Anlagen) may take more
@@ -124,52 +121,6 @@ class Numbering:
         on_page = [c for c in self.chunks if c.page == page] or list(self.chunks)
         wanted = squeeze(quote)[:80]
         return next((c for c in on_page if wanted in squeeze(c.text)), on_page[0])
-
-
-def point_line(point: CitedPoint) -> str:
-    """ "Text [1][2] (S. 4–5)": a statement, the sources it rests on and its pages."""
-    where = f" ({page_label(point.pages)})" if point.pages else ""
-    marks = "".join(f"[{n}]" for n in point.citations)
-    return f"{point.text} {marks}{where}".strip()
-
-
-def sections(summary: DocumentSummary) -> list[tuple[str, list[CitedPoint], bool]]:
-    """(heading, points, as a list?) in the order a council member reads them; the chat's card
-    (bot/render/chat_cards.py) and the text below show the same."""
-    proposal, administration = summary.decision_proposal, summary.administration
-    return [
-        (proposal.label if proposal else "", [proposal] if proposal else [], False),
-        ("Stellungnahme der Verwaltung", [administration] if administration else [], False),
-        ("Kernaussagen", list(summary.key_points), True),
-        ("Finanzielle Auswirkungen", list(summary.finance), True),
-        ("Fristen/Termine", [*summary.consultation, *summary.deadlines], True),
-        ("Anlagen", list(summary.attachments), True),
-    ]
-
-
-def render_text(summary: DocumentSummary, ai: bool) -> str:
-    """The summary as plain text: the skill's `SkillResult.text`, which the length budget
-    measures and the CLI prints."""
-    lines = [f"Zusammenfassung: {summary.title}", AI_LABEL if ai else EXTRACT_LABEL]
-    if summary.note:
-        lines.append(summary.note)
-    for heading, points, as_list in sections(summary):
-        if points:
-            lines += ["", f"{heading}:"]
-            lines += [f"- {point_line(p)}" if as_list else point_line(p) for p in points]
-    more = summary.more_attachments
-    if more:
-        if not summary.attachments:
-            lines += ["", "Anlagen:"]
-        lines.append(
-            f"- … und {count_of(more, 'weitere Anlage', 'weitere Anlagen')}"
-            if summary.attachments
-            else f"- {count_of(more, 'Anlage', 'Anlagen')}"
-        )
-    if summary.results:
-        lines += ["", "Ergebnis laut Ratsinformationssystem:"]
-        lines += [f"- {r}" for r in summary.results]
-    return "\n".join(lines)
 
 
 def budget(source_chars: int, pages: int, title: str = "") -> int:

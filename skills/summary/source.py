@@ -58,14 +58,15 @@ class Source:
 
 
 class Unusable(Exception):
-    def __init__(self, result: SkillResult) -> None:
-        super().__init__(result.text)
+    def __init__(self, result: SkillResult, message: str) -> None:
+        super().__init__(message)
         self.result = result
 
 
 def _refuse(text: str, outcome: str = "bad_input", code: str = "bad_input") -> Unusable:
     return Unusable(
-        SkillResult(text=text, outcome=outcome, grounded=False, payload=Problem(code))  # type: ignore[arg-type]
+        SkillResult(Problem(code, text), outcome=outcome, grounded=False),  # type: ignore[arg-type]
+        text,
     )
 
 

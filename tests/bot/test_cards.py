@@ -12,6 +12,7 @@ from bot.render import cardkit
 from bot.teams.entities import RawEntity, message_entities, message_entity
 from skills.context import Skill
 from skills.registry import all_skills
+from skills.results import Notice
 from skills.types import Citation, SkillResult
 from tests.bot.card_schema import assert_valid_card, card_errors
 
@@ -38,7 +39,7 @@ CITATIONS = [
 
 
 async def _noop(*_: Any) -> SkillResult:
-    return SkillResult(text="")
+    return SkillResult(Notice(""))
 
 
 SKILL = Skill(
@@ -48,9 +49,10 @@ SKILL = Skill(
 
 def every_bot_card() -> dict[str, dict[str, Any]]:
     skills = all_skills()
-    ai = SkillResult(text="Nein [1].", citations=CITATIONS, ai_generated=True)
-    extract = SkillResult(text="Auszug [1] [2].", citations=CITATIONS)
-    plain = SkillResult(text="Keine Treffer.", outcome="not_found")
+    # The generic card: the plain text of a result without a card of its own, its sources.
+    ai = SkillResult(Notice(""), citations=CITATIONS, ai_generated=True)
+    extract = SkillResult(Notice(""), citations=CITATIONS)
+    plain = SkillResult(Notice(""), outcome="not_found")
     return {
         "help": cards.help_card(skills),
         "welcome": cards.welcome_card(skills),
@@ -118,7 +120,7 @@ def test_template_placeholders_are_not_read_from_values() -> None:
 
 def test_result_card_has_sources_and_feedback_and_ai_note() -> None:
     card = cards.result_card(
-        SKILL, SkillResult(text="", citations=CITATIONS, ai_generated=True), "Nein [1]."
+        SKILL, SkillResult(Notice(""), citations=CITATIONS, ai_generated=True), "Nein [1]."
     )
     flat = json.dumps(card, ensure_ascii=False)
     assert (
@@ -141,7 +143,7 @@ def test_result_card_has_sources_and_feedback_and_ai_note() -> None:
 
 def test_empty_parts_are_dropped() -> None:
     card = cards.result_card(
-        SKILL, SkillResult(text="", outcome="not_found"), "Keine Treffer.", feedback=False
+        SKILL, SkillResult(Notice(""), outcome="not_found"), "Keine Treffer.", feedback=False
     )
     assert [el["type"] for el in card["body"]] == ["TextBlock", "TextBlock"]
     assert "actions" not in card

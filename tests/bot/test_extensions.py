@@ -363,3 +363,40 @@ async def test_a_user_of_another_tenant_gets_nothing_internal_through_extensions
         assert "nicht zur Organisation der Hansestadt Lübeck" in json.dumps(
             foreign, ensure_ascii=False
         )
+
+
+async def test_a_hint_is_the_results_plain_text(services: Services) -> None:
+    """The hint of a refusal or a problem is the text the CLI prints and a chat shows
+    (bot/render/text.py), in the same German, line for line."""
+    next_step = (
+        "Ihr nächster Schritt: Besuchen Sie die KI-Pass-Schulung. Danach nehmen Sie die "
+        "Dienstvereinbarung und die KI-Leitlinien zur Kenntnis und schließen die digitale "
+        "Checkliste ab."
+    )
+    after = [
+        next_step,
+        "Schulung buchen: https://intranet.luebeck.de/ki-pass",
+        "Fragen beantwortet die KI-Werkstatt (ki-werkstatt@luebeck.de).",
+    ]
+    refused = (
+        "Für „Vorlagen zusammenfassen“ brauchen Sie einen gültigen KI-Pass. Sie haben noch keinen."
+    )
+    fetch = invoke("fetch_task_summarise.json")["value"]
+    _, body = await run(services, "composeExtension/fetchTask", fetch, USER_WITHOUT_PASS)
+    assert body["task"]["value"].splitlines() == [refused, *after]
+    insert = invoke("submit_action_insert.json")["value"]
+    _, body = await run(services, "composeExtension/submitAction", insert, USER_WITHOUT_PASS)
+    assert hint(body).splitlines() == [refused, *after]
+    query = invoke("query_teams.json")["value"]
+    question = {**query, "parameters": [{"name": "query", "value": "Was kostet der Radverkehr?"}]}
+    _, body = await run(services, "composeExtension/query", question, USER_WITHOUT_PASS)
+    assert hint(body).splitlines() == [
+        "Für Antworten auf Fragen brauchen Sie einen gültigen KI-Pass. Sie haben noch keinen.",
+        *after,
+    ]
+    more = {**query, "parameters": [{"name": "query", "value": "mehr"}]}
+    _, body = await run(services, "composeExtension/query", more)
+    assert hint(body) == (
+        "Für „mehr“ nutzen Sie bitte die Schaltfläche „Mehr Treffer“ unter den Suchergebnissen "
+        "oder wiederholen Sie Ihre Suche."
+    )

@@ -15,7 +15,7 @@ from skills import kipass, prioritise
 from skills.context import SkillConfig, SkillContext
 from skills.gate import gate
 from skills.help import WELCOME
-from skills.policy_qa import PRIVACY_NOTE
+from skills.policy_qa import PRIVACY_NOTE, check_question
 from skills.registry import all_skills
 from skills.results import Answer, CitedPoint, DocumentSummary, Notice, Paper, PaperList, Pointer
 from skills.types import Attachment, SkillRequest, SkillResult
@@ -70,10 +70,19 @@ def test_a_page_of_papers_as_the_card_lists_them() -> None:
     assert paper_list_text(more).splitlines()[-1] == "Mehr Treffer: „mehr“ (Seite 2)"
 
 
-def test_other_results_print_their_own_text() -> None:
-    assert result_text(SkillResult(text="Keine weiteren Treffer.")) == "Keine weiteren Treffer."
-    empty = SkillResult(text="Zu „x“ habe ich nichts gefunden.", payload=PaperList("x", (), 0))
-    assert result_text(empty) == "Zu „x“ habe ich nichts gefunden."
+async def test_a_problem_is_its_german_message_and_its_code() -> None:
+    empty = check_question("  ")
+    assert empty is not None
+    assert result_text(empty) == (
+        "Bitte stellen Sie Ihre Frage nach dem Befehl, zum Beispiel: „frage Darf ich "
+        "personenbezogene Daten in ChatGPT eingeben?“"
+    )
+    assert empty.as_json() == {"error": "bad_input", "message": result_text(empty)}
+    channel = SkillRequest(text="", scope="team")
+    assert result_text(await prioritise.SKILL.run(channel, _ctx())) == (
+        "Bitte senden Sie die Inventarliste im 1:1-Chat mit dem Assistenten: Dateien aus Kanälen "
+        "und Gruppenchats kann ich nicht auswerten."
+    )
 
 
 # ---------------------------------------------------------------- every other kind, whole texts
@@ -208,7 +217,7 @@ def test_a_summary_with_its_sections_label_and_results() -> None:
         more_attachments=2,
         results=("Bauausschuss 14.10.2026: beschlossen",),
     )
-    result = SkillResult(text="", payload=summary, ai_generated=True)
+    result = SkillResult(summary, ai_generated=True)
     assert result_text(result).splitlines() == [
         "Zusammenfassung: VO/2026/1 Radwege",
         "(KI-generiert, bitte prüfen)",
@@ -225,15 +234,15 @@ def test_a_summary_with_its_sections_label_and_results() -> None:
 
 
 def test_an_empty_search_and_the_end_of_the_list_in_one_line() -> None:
-    nothing = SkillResult(text="", payload=PaperList("Radverkehr", (), 0))
+    nothing = SkillResult(PaperList("Radverkehr", (), 0))
     assert result_text(nothing) == "Zu „Radverkehr“ habe ich nichts gefunden."
-    past_the_end = SkillResult(text="", payload=PaperList("Radverkehr", (), 7, page=2))
+    past_the_end = SkillResult(PaperList("Radverkehr", (), 7, page=2))
     assert result_text(past_the_end) == "Keine weiteren Treffer."
 
 
 def test_a_notice_is_its_own_words() -> None:
     line = "Ich habe Ihnen die Details im persönlichen Chat geschickt."
-    assert result_text(SkillResult(text="", payload=Notice(line))) == line
+    assert result_text(SkillResult(Notice(line))) == line
 
 
 def test_no_sure_answer_lists_the_places_to_check_under_their_own_heading() -> None:

@@ -14,6 +14,7 @@ from graph.local import LocalDirectory
 from graph.msgraph import GraphDirectory
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.gate import gate
+from skills.results import Notice
 from skills.types import SkillRequest, SkillResult
 from tests.graph.graph_server import CLIENT_ID, CLIENT_SECRET, TENANT, GraphServer, GraphUser
 
@@ -24,7 +25,7 @@ users:
 
 
 async def _run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    return SkillResult(text="ok")
+    return SkillResult(Notice("ok"))
 
 
 AI = Skill("ai", ("ai",), "KI", "KI-Funktion", True, _run)

@@ -8,6 +8,7 @@ from graph.cache import CachedDirectory
 from graph.msgraph import GraphDirectory
 from skills.context import Skill, SkillConfig, SkillContext
 from skills.gate import gate
+from skills.results import Notice
 from skills.types import SkillRequest, SkillResult
 from tests.graph.graph_server import CLIENT_ID, CLIENT_SECRET, TENANT, GraphServer, GraphUser
 
@@ -16,7 +17,7 @@ USER = "aaaaaaaa-1111-4111-8111-000000000042"
 
 
 async def _run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    return SkillResult(text="ok")
+    return SkillResult(Notice("ok"))
 
 
 AI = Skill("ai", ("ai",), "KI", "KI-Funktion", True, _run)

@@ -80,5 +80,5 @@ async def sample_context(
 
 def papers(result: SkillResult) -> tuple[Paper, ...]:
     """The papers a search listed: its typed `PaperList` (skills/results.py)."""
-    assert isinstance(result.payload, PaperList), result.text
+    assert isinstance(result.payload, PaperList), result.payload
     return result.payload.papers

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from indexer.embedded import EmbeddedIndex
 from skills import allris_search
 from skills.context import SkillConfig, SkillContext
@@ -68,7 +69,7 @@ async def test_a_link_to_a_paper_the_reader_may_not_see_is_not_found(tmp_path: P
     hidden = await _ask(tmp_path, FACTION_ONLY, user=member_of("fraktion-cdu"))
     missing = await _ask(tmp_path, UNKNOWN, user=member_of("fraktion-cdu"))
     assert hidden.outcome == missing.outcome == "not_found"
-    assert hidden.text.replace("90007", "N") == missing.text.replace("99999", "N")
+    assert result_text(hidden).replace("90007", "N") == result_text(missing).replace("99999", "N")
     assert "Haushaltsstrategie" not in json.dumps(hidden.as_json(), ensure_ascii=False)
     # A shared chat: the audience's groups decide, not the asker's.
     shared = await _ask(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.text import result_text
 from skills import allris_search
 from skills.allris_query import without_reference
 from skills.types import SkillOptions, SkillRequest, SkillResult
@@ -35,7 +36,7 @@ async def test_a_question_naming_a_paper_is_answered_from_that_paper(
         result = await allris_search.run(
             SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
         )
-    assert result.grounded, result.text
+    assert result.grounded, result_text(result)
     assert "110 KV-Leitung" in result.as_json()["answer"]
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{BLINK}"}
 
@@ -69,7 +70,7 @@ async def test_a_paper_the_caller_may_not_read_is_not_found(
         outsider, missing = await ask(question), await ask(unknown)
         member = await ask(question, "fraktion-gruene")
     assert outsider.outcome == "not_found" and not outsider.citations
-    assert outsider.text == missing.text.replace("2023/0997", "2023/0996")
+    assert result_text(outsider) == result_text(missing).replace("2023/0997", "2023/0996")
     assert member.grounded and "110 KV-Leitung" in member.as_json()["answer"]
 
 

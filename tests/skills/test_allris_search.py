@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, registry, router
 from skills.allris_query import is_question, parse_council_query
@@ -120,7 +121,7 @@ async def test_reference_lookup_and_unknown_reference(tmp_path: Path) -> None:
         found = await allris_search.run(SkillRequest(text="VO/2026/14311"), ctx)
         unknown = await allris_search.run(SkillRequest(text="VO/2099/99999"), ctx)
     assert papers(found)[0].title.startswith("Sanierung und Erweiterung der Grundschule")
-    assert unknown.outcome == "not_found" and "nichts gefunden" in unknown.text
+    assert unknown.outcome == "not_found" and "nichts gefunden" in result_text(unknown)
 
 
 async def test_faction_paper_is_visible_only_to_the_faction(tmp_path: Path) -> None:
@@ -136,7 +137,7 @@ async def test_faction_paper_is_visible_only_to_the_faction(tmp_path: Path) -> N
             ctx,
         )
     assert all(p.reference != "GR-INTERN/2026/07" for p in papers(public))
-    assert "Verhandlungslinie" not in str(public.as_json()) and "4,5 Mio" not in public.text
+    assert "Verhandlungslinie" not in str(public.as_json()) and "4,5 Mio" not in result_text(public)
     assert by_ref.outcome == "not_found"
     assert papers(member)[0].reference == "GR-INTERN/2026/07"
 
@@ -167,8 +168,8 @@ async def test_empty_search_and_bare_more(tmp_path: Path) -> None:
     async with sample_context(tmp_path) as ctx:
         empty = await allris_search.run(SkillRequest(text=""), ctx)
         more = await allris_search.run(SkillRequest(text="mehr"), ctx)
-    assert empty.outcome == "bad_input" and "wonach ich suchen soll" in empty.text
-    assert more.outcome == "bad_input" and "Mehr Treffer" in more.text
+    assert empty.outcome == "bad_input" and "wonach ich suchen soll" in result_text(empty)
+    assert more.outcome == "bad_input" and "Mehr Treffer" in result_text(more)
 
 
 async def test_what_a_committee_decided_in_a_month_is_quoted_from_minutes_and_results(
@@ -258,7 +259,7 @@ async def test_a_question_naming_a_paper_is_answered_from_that_paper(tmp_path: P
         )
     assert named.grounded and "30.09.2026" in named.as_json()["answer"]
     assert {c.reference for c in named.citations} == {"VO/2026/14102"}
-    assert hidden.outcome == "not_found" and "3 Mio" not in hidden.text
+    assert hidden.outcome == "not_found" and "3 Mio" not in result_text(hidden)
     assert member.grounded and "3 Mio. Euro" in member.as_json()["answer"]
 
 
@@ -323,4 +324,4 @@ async def test_what_a_body_discussed_on_a_day_is_the_agenda_of_its_meeting(
     assert papers(day)[0].doc_id == "https://ratsinfo.example/meetings/1"
     assert "meetings/3" not in str(papers(day))  # another body's meeting that day
     assert papers(month)[0].doc_id == "https://ratsinfo.example/meetings/2"
-    assert "Tagesordnung der Sitzung" in day.text
+    assert "Tagesordnung der Sitzung" in result_text(day)

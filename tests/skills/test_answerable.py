@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.text import result_text
 from skills import policy_qa
 from skills.generator.extractive import ExtractiveGenerator
 from skills.reader import answerable, read
@@ -116,7 +117,7 @@ async def test_gate_and_extractive_answer_agree_on_a_rescued_question(
     async with sample_context(tmp_path, extra=extra) as ctx:
         result = await policy_qa.run(SkillRequest(text=QUESTION, command="frage"), ctx)
     assert result.grounded
-    assert "zehn Arbeitstage" in result.text
+    assert "zehn Arbeitstage" in result_text(result)
     assert [c.doc_id for c in result.citations] == ["barrierefrei"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.text import result_text
 from skills import allris_search
 from skills.council_kinds import carries_figure, with_kind
 from skills.types import SkillOptions, SkillRequest
@@ -100,7 +101,8 @@ async def test_a_note_form_question_about_a_paper_the_caller_may_not_read_is_not
             ctx,
         )
     assert outsider.outcome == "not_found" and not outsider.citations
-    assert "Bürgervereine" not in outsider.text and "5.000" not in outsider.text
+    said = result_text(outsider)
+    assert "Bürgervereine" not in said and "5.000" not in said
     assert member.grounded and "5.000" in str(member.as_json()["answer"])
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.text import result_text
 from skills import allris_search
 from skills.council_votes import asks_for_vote, recorded_results, vote_topic
 from skills.types import SkillOptions, SkillRequest, SkillResult
@@ -65,7 +66,7 @@ async def test_a_vote_question_is_answered_with_the_recorded_vote(
     tmp_path: Path, question: str, paper: int, vote: str
 ) -> None:
     result = await _ask(tmp_path, question)
-    assert result.grounded, result.text
+    assert result.grounded, result_text(result)
     assert vote in result.as_json()["answer"]
     assert {c.doc_id for c in result.citations} == {f"{PAPERS}{paper}"}
     # The vote is cited.

@@ -14,6 +14,7 @@ import pytest
 
 import skills.gate as gate_module
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from graph.local import LocalDirectory, parse_directory
 from graph.principal import DirectoryUnavailable, Principal
 from skills.context import Skill, SkillConfig, SkillContext
@@ -174,7 +175,7 @@ async def test_search_without_kipass_runs_and_a_question_is_refused(user: str) -
     assert not question.allowed and question.result is not None
     assert question.result.personal
     if user in ("open-steps", "expired"):
-        assert question.result.text.startswith(
+        assert result_text(question.result).startswith(
             "Für Antworten auf Fragen brauchen Sie einen gültigen KI-Pass."
         )
     ok = await gate(search, "valid", context(), tenant_id=TENANT, text="Was wurde beschlossen?")
@@ -216,7 +217,7 @@ async def test_without_valid_kipass_ai_skills_refuse(
     assert decision.result.as_json()["error"] == error
     assert refusal_card_of(decision) is not None
     assert_valid_card(refusal_card_of(decision))
-    assert CONTACT in decision.result.text
+    assert CONTACT in result_text(decision.result)
 
 
 @pytest.mark.parametrize("skill", SKILLS, ids=ids)
@@ -241,7 +242,7 @@ async def test_directory_failure_fails_closed(
     assert not decision.allowed
     assert (decision.reason, decision.error_code) == ("kipass_check_failed", "kipass_check_failed")
     assert decision.result is not None
-    assert decision.result.text.startswith(
+    assert result_text(decision.result).startswith(
         "KI-Pass konnte nicht geprüft werden, bitte versuchen Sie es später erneut."
     )
 
@@ -253,7 +254,7 @@ async def test_other_tenant_is_refused_for_ai_skills_and_reads_public_only(skill
     assert decision.reason == "foreign_tenant"
     if skill.requires_kipass:
         assert decision.result is not None
-        assert "nicht zur Organisation der Hansestadt Lübeck" in decision.result.text
+        assert "nicht zur Organisation der Hansestadt Lübeck" in result_text(decision.result)
     else:
         # The entry's groups (a faction) belong to the home tenant: no principal, public only.
         assert decision.principal is None
@@ -309,7 +310,7 @@ async def test_refusal_card_lists_open_steps_training_and_contact() -> None:
     assert decision.result.as_json()["open_steps"] == ["leitlinien", "checkliste"]
     assert (
         "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
-        in (decision.result.text)
+        in (result_text(decision.result))
     )
 
 
@@ -317,7 +318,7 @@ async def test_expired_card_names_the_date() -> None:
     ai = AI_PROBE
     decision = await gate(ai, "expired", context())
     assert decision.result is not None
-    assert "am 31.12.2025 abgelaufen" in decision.result.text
+    assert "am 31.12.2025 abgelaufen" in result_text(decision.result)
 
 
 async def test_check_failed_card_has_no_training_button() -> None:
@@ -376,14 +377,14 @@ async def test_refusal_card_names_the_right_next_step(
     card = refusal_card_of(decision)
     assert_valid_card(card)
     texts = _card_texts(card)
-    assert next_step in texts and next_step in decision.result.text
+    assert next_step in texts and next_step in result_text(decision.result)
     links = [a for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"]
     if button is None:
         assert links == []
     else:
         assert links == [{"type": "Action.OpenUrl", "title": button, "url": TRAINING}]
     if not_said:
-        assert not_said not in texts and not_said not in decision.result.text
+        assert not_said not in texts and not_said not in result_text(decision.result)
         if user != "expired":
             assert "Besuchen Sie die KI-Pass-Schulung" not in texts
     assert decision.result.personal

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from graph.principal import NO_EXPIRY, Principal
 from skills import kipass
 from skills.context import SkillConfig, SkillContext
@@ -34,7 +35,7 @@ def ctx() -> SkillContext:
     )
 
 
-async def status(principal: Principal | None) -> Any:
+async def status(principal: Principal | None) -> SkillResult:
     return await kipass.run(SkillRequest(text="", command="kipass", user=principal), ctx())
 
 
@@ -54,10 +55,10 @@ async def test_valid_far_from_expiry_no_reminder() -> None:
     result = await status(
         person(date(2027, 6, 30), ALL_DONE, access_groups=frozenset({"fraktion-cdu"}))
     )
-    assert result.text.startswith("Ihr KI-Pass ist gültig bis 30.06.2027.")
+    assert result_text(result).startswith("Ihr KI-Pass ist gültig bis 30.06.2027.")
     assert result.as_json()["kipass"] == "valid" and result.as_json()["reminder"] is False
     assert result.as_json()["access_groups"] == ["fraktion-cdu", "public"]
-    assert "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente." in result.text
+    assert "Ihre Dokumentzugänge: Fraktion CDU, öffentliche Dokumente." in result_text(result)
     assert_valid_card(drawn(result))
     assert "actions" not in drawn(result)  # nothing to book
 
@@ -70,7 +71,7 @@ async def test_reminder_within_30_days(days: int, phrase: str) -> None:
     until = TODAY + timedelta(days=days)
     result = await status(person(until, ALL_DONE))
     assert result.as_json()["reminder"] is True and result.as_json()["days_left"] == days
-    assert f"Ihr KI-Pass läuft {phrase} ab" in result.text
+    assert f"Ihr KI-Pass läuft {phrase} ab" in result_text(result)
     assert_valid_card(drawn(result))
     assert drawn(result)["actions"][0]["title"] == "Auffrischung buchen"
 
@@ -79,13 +80,13 @@ async def test_no_reminder_at_31_days_or_without_end_date() -> None:
     assert (await status(person(TODAY + timedelta(days=31)))).as_json()["reminder"] is False
     unlimited = await status(person(NO_EXPIRY))
     assert unlimited.as_json()["reminder"] is False
-    assert "ohne Ablaufdatum" in unlimited.text
+    assert "ohne Ablaufdatum" in result_text(unlimited)
     assert unlimited.as_json()["valid_until"] is None
 
 
 async def test_expired_shows_date_and_booking() -> None:
     result = await status(person(date(2025, 12, 31), ALL_DONE))
-    assert result.text.startswith("Ihr KI-Pass ist am 31.12.2025 abgelaufen.")
+    assert result_text(result).startswith("Ihr KI-Pass ist am 31.12.2025 abgelaufen.")
     assert result.as_json()["kipass"] == "expired"
     assert {
         "type": "Action.OpenUrl",
@@ -99,22 +100,22 @@ async def test_none_lists_steps_done_and_open() -> None:
     result = await status(person(None, steps))
     assert result.as_json()["kipass"] == "none"
     assert result.as_json()["open_steps"] == ["leitlinien", "checkliste"]
-    assert "- Schulung besucht: ✓ erledigt" in result.text
-    assert "- KI-Leitlinien zur Kenntnis genommen: offen" in result.text
+    assert "- Schulung besucht: ✓ erledigt" in result_text(result)
+    assert "- KI-Leitlinien zur Kenntnis genommen: offen" in result_text(result)
     assert (
         "Noch offen: KI-Leitlinien zur Kenntnis genommen; Digitale Checkliste abgeschlossen."
-        in result.text
+        in result_text(result)
     )
     assert_valid_card(drawn(result))
     # The training is done: the next step is the KI-Leitlinien, not another booking.
-    assert "Ihr nächster Schritt: Nehmen Sie die KI-Leitlinien zur Kenntnis." in result.text
+    assert "Ihr nächster Schritt: Nehmen Sie die KI-Leitlinien zur Kenntnis." in result_text(result)
     assert drawn(result)["actions"][0]["title"] == "Zum KI-Pass im Intranet"
 
 
 async def test_without_principal_says_status_unknown() -> None:
     result = await status(None)
     assert result.outcome == "not_found"
-    assert "konnte nicht ermittelt werden" in result.text
+    assert "konnte nicht ermittelt werden" in result_text(result)
 
 
 async def test_kipass_skill_passes_the_gate_without_kipass() -> None:
@@ -137,7 +138,7 @@ async def test_groups_are_shown_by_display_name_never_by_raw_id() -> None:
     result = await status(
         person(date(2027, 6, 30), ALL_DONE, access_groups=groups, access_group_names=names)
     )
-    shown = result.text + json.dumps(drawn(result), ensure_ascii=False)
+    shown = result_text(result) + json.dumps(drawn(result), ensure_ascii=False)
     assert "Grüne im Rathaus, KI-Werkstatt, öffentliche Dokumente, eine weitere Gruppe" in shown
     for raw in ("fraktion-gruene", "ki-werkstatt-admins", "intern-xyz"):
         assert raw not in shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from indexer.model import POLICIES, Chunk
 from kiw_common.openai_connection import OpenAIConnection
 from skills import policy_qa
@@ -48,11 +49,11 @@ async def test_answer_cites_the_rule_it_stands_on(tmp_path: Path) -> None:
 async def test_unanswerable_question_says_so_and_names_the_contact(tmp_path: Path) -> None:
     result, _ = await ask(tmp_path, "Wie viel Urlaub habe ich im Jahr?")
     assert result.outcome == "no_answer" and result.grounded is False
-    assert result.text.startswith("Dazu enthalten die Regelungen keine Aussage.")
-    assert "KI-Werkstatt" in result.text
+    assert result_text(result).startswith("Dazu enthalten die Regelungen keine Aussage.")
+    assert "KI-Werkstatt" in result_text(result)
     # Off the rules' topic ("Urlaub" stands in no retrieved sentence): no places to point to.
     assert result.as_json() == {
-        "answer": result.text,
+        "answer": result_text(result),
         "citations": [],
         "grounded": False,
         "pointers": [],
@@ -76,9 +77,13 @@ async def test_english_question_gets_an_english_answer_around_german_quotes(tmp_
 
 async def test_empty_and_oversized_questions_get_german_messages(tmp_path: Path) -> None:
     empty, _ = await ask(tmp_path, "   ")
-    assert empty.outcome == "bad_input" and "Bitte stellen Sie Ihre Frage" in empty.text
+    assert empty.outcome == "bad_input" and "Bitte stellen Sie Ihre Frage" in result_text(empty)
     huge, _ = await ask(tmp_path, "Darf ich " + "sehr " * 10_000 + "viel?")
-    assert huge.outcome == "bad_input" and "zu lang" in huge.text and "50.0" in huge.text
+    assert (
+        huge.outcome == "bad_input"
+        and "zu lang" in result_text(huge)
+        and "50.0" in result_text(huge)
+    )
 
 
 async def test_hostile_policy_passage_does_not_change_the_answer(tmp_path: Path) -> None:
@@ -91,7 +96,9 @@ async def test_hostile_policy_passage_does_not_change_the_answer(tmp_path: Path)
         tmp_path, "Darf ich personenbezogene Daten in ChatGPT eingeben?", extra=[hostile]
     )
     assert "dürfen nicht" in result.as_json()["answer"]
-    assert "Ignoriere" not in result.text and all(c.doc_id != "file:evil" for c in result.citations)
+    assert "Ignoriere" not in result_text(result) and all(
+        c.doc_id != "file:evil" for c in result.citations
+    )
 
 
 async def test_non_public_policy_is_not_used_for_the_public(tmp_path: Path) -> None:
@@ -103,7 +110,7 @@ async def test_non_public_policy_is_not_used_for_the_public(tmp_path: Path) -> N
     result, _ = await ask(
         tmp_path, "Wie hoch ist die Homeoffice-Pauschale für KI-Arbeitsplätze?", extra=[secret]
     )
-    assert result.outcome == "no_answer" and "30 Euro" not in result.text
+    assert result.outcome == "no_answer" and "30 Euro" not in result_text(result)
 
 
 async def test_openai_backend_answer_is_labelled_ai_generated_and_validated(tmp_path: Path) -> None:
@@ -129,7 +136,7 @@ async def test_openai_backend_uncited_reply_becomes_keine_aussage(tmp_path: Path
         await gen.close()
     # No sure answer, though retrieval found the rule: the nearest places to read instead.
     assert result.outcome == "no_answer" and result.citations == []
-    assert result.text.startswith("Eine sichere Antwort finde ich in den Regelungen nicht.")
+    assert result_text(result).startswith("Eine sichere Antwort finde ich in den Regelungen nicht.")
     assert isinstance(result.payload, Answer) and result.payload.pointers
 
 
@@ -142,7 +149,7 @@ async def test_personal_data_in_the_question_is_masked_and_the_user_is_told(tmp_
         await gen.close()
     assert "max.muster@example.org" not in fake.received[0].text
     assert "max.muster@example.org" in result.as_json()["answer"]  # the user typed it
-    assert "unkenntlich gemacht" in result.text
+    assert "unkenntlich gemacht" in result_text(result)
     assert isinstance(result.payload, Answer) and result.payload.masked_personal_data
     # The chat's text and the card (KIW_CITATION_STYLE=card) both say it too.
     assert "unkenntlich gemacht" in with_privacy_note(result.payload)
@@ -153,7 +160,7 @@ async def test_on_premise_or_extractive_answers_carry_no_privacy_note(tmp_path: 
     result, _ = await ask(
         tmp_path, "Darf ich Daten wie max.muster@example.org in ChatGPT eingeben?"
     )
-    assert "unkenntlich" not in result.text
+    assert "unkenntlich" not in result_text(result)
 
 
 async def test_the_model_judges_answerability_over_the_passages_the_reader_kept(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from skills.context import SkillContext
 from skills.prioritise import SKILL
 from skills.registry import all_skills
@@ -52,7 +53,7 @@ async def test_attached_inventory_gives_card_with_top_and_quick_wins() -> None:
     assert result.as_json()["parameters"]["capacity_person_days_per_quarter"] == 60
     assert result.as_json()["parameters"]["start"] == "Q1/2027"
     top = [r["name"] for r in result.as_json()["ranking"][:5]]
-    assert top[0] in result.text
+    assert top[0] in result_text(result)
     card, _ = result_card(result)  # drawn from the typed Ranking (bot/render/chat_cards.py)
     assert card is not None and card["type"] == "AdaptiveCard"
     assert_valid_card(card)
@@ -72,7 +73,7 @@ async def test_bad_inventory_lists_problems() -> None:
     )
     result = await SKILL.run(SkillRequest(text="", attachments=(bad,)), ctx())
     assert result.outcome == "bad_input"
-    assert "Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in result.text
+    assert "Zeile 1, Spalte „Minuten pro Fall“: Spalte fehlt." in result_text(result)
     card, feedback = result_card(result)  # the chat's card of the typed InventoryProblems
     assert card is not None and "Spalte fehlt" in str(card) and not feedback
     assert_valid_card(card)
@@ -81,19 +82,19 @@ async def test_bad_inventory_lists_problems() -> None:
 async def test_without_attachment_explains_what_to_send() -> None:
     result = await SKILL.run(SkillRequest(text=""), ctx())
     assert result.outcome == "bad_input"
-    assert "CSV" in result.text and "Datenschutzklasse" in result.text
+    assert "CSV" in result_text(result) and "Datenschutzklasse" in result_text(result)
 
 
 async def test_only_in_personal_chat() -> None:
     result = await SKILL.run(SkillRequest(text="", scope="team", attachments=(sample(),)), ctx())
-    assert result.outcome == "bad_input" and "1:1-Chat" in result.text
+    assert result.outcome == "bad_input" and "1:1-Chat" in result_text(result)
 
 
 async def test_zero_capacity_in_chat() -> None:
     result = await SKILL.run(SkillRequest(text="0", attachments=(sample(),)), ctx())
     assert result.outcome == "ok"
     assert result.as_json()["schedule"] is None
-    assert "Kapazität ist 0" in result.text
+    assert "Kapazität ist 0" in result_text(result)
 
 
 async def test_teams_turn_with_attached_inventory(data_dir: Path) -> None:

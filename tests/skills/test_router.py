@@ -12,12 +12,13 @@ from skills import help as help_skill
 from skills import router
 from skills.context import Skill, SkillContext
 from skills.registry import all_skills
+from skills.results import Notice
 from skills.router import detect_intent, route
 from skills.types import SkillRequest, SkillResult
 
 
 async def _run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-    return SkillResult(text="")
+    return SkillResult(Notice(""))
 
 
 def _skill(name: str, *commands: str, kipass: bool = True) -> Skill:

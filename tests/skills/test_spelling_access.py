@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.text import result_text
 from indexer.model import COUNCIL, POLICIES, Chunk
 from skills import allris_search, policy_qa
 from skills.generator.base import Generated, Passage, TextSink
@@ -45,8 +46,8 @@ async def test_suche_never_shows_a_public_user_the_hidden_word(
             return await allris_search.run(request, ctx)
 
         outsider, member = await ask(), await ask(GROUP)
-    assert SECRET not in str(outsider.as_json()).lower(), outsider.text
-    assert SECRET not in outsider.text.lower() and not outsider.citations
+    assert SECRET not in str(outsider.as_json()).lower(), result_text(outsider)
+    assert SECRET not in result_text(outsider).lower() and not outsider.citations
     assert SECRET in str(member.as_json()).lower()
 
 
@@ -92,6 +93,6 @@ async def test_frage_never_shows_a_public_user_the_hidden_word(tmp_path: Path) -
         member = await ask(GROUP)
     assert read_for_outsider == []  # refused before any answer was written
     assert outsider.outcome == "no_answer"
-    assert SECRET not in str(outsider.as_json()).lower(), outsider.text
+    assert SECRET not in str(outsider.as_json()).lower(), result_text(outsider)
     assert SECRET in str(member.as_json()).lower()
     assert generator.questions[-1] == question.replace("Falkenstien", "Falkenstein")

@@ -10,6 +10,7 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from bot.render.text import result_text
 from indexer.model import COUNCIL, Chunk
 from skills import summarise
 from skills.generator.base import Generator, Passage, Summary
@@ -124,13 +125,13 @@ async def test_scanned_pdf_asks_for_ocr(tmp_path: Path) -> None:
     attachment = Attachment("scan.pdf", PDF, pdf([[], []]))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
     assert result.outcome == "bad_input"
-    assert "keinen Text (Scan?)" in result.text and "OCR" in result.text
+    assert "keinen Text (Scan?)" in result_text(result) and "OCR" in result_text(result)
 
 
 async def test_password_protected_pdf_gets_a_clear_message(tmp_path: Path) -> None:
     attachment = Attachment("geheim.pdf", PDF, pdf(VORLAGE_PAGES, password="geheim"))
     result = await run(tmp_path, SkillRequest(text="", attachments=(attachment,)))
-    assert result.outcome == "bad_input" and "Passwort" in result.text
+    assert result.outcome == "bad_input" and "Passwort" in result_text(result)
 
 
 async def test_broken_file_and_empty_request(tmp_path: Path) -> None:
@@ -138,8 +139,8 @@ async def test_broken_file_and_empty_request(tmp_path: Path) -> None:
         tmp_path, SkillRequest(text="", attachments=(Attachment("x.pdf", PDF, b"%PDF-1.7 kaputt"),))
     )
     empty = await run(tmp_path, SkillRequest(text=""))
-    assert broken.outcome == "bad_input" and "nicht lesen" in broken.text
-    assert empty.outcome == "bad_input" and "Aktenzeichen" in empty.text
+    assert broken.outcome == "bad_input" and "nicht lesen" in result_text(broken)
+    assert empty.outcome == "bad_input" and "Aktenzeichen" in result_text(empty)
 
 
 async def test_unknown_and_forbidden_references_read_the_same(tmp_path: Path) -> None:
@@ -150,10 +151,10 @@ async def test_unknown_and_forbidden_references_read_the_same(tmp_path: Path) ->
     )
     assert unknown.outcome == forbidden.outcome == "not_found"
     assert (
-        forbidden.text
+        result_text(forbidden)
         == "„GR-INTERN/2026/07“ habe ich nicht gefunden. Bitte prüfen Sie das Aktenzeichen."
     )
-    assert "Haushaltsstrategie" not in forbidden.text
+    assert "Haushaltsstrategie" not in result_text(forbidden)
     assert allowed.outcome == "ok"
 
 
@@ -170,7 +171,7 @@ async def test_link_to_an_indexed_paper(tmp_path: Path) -> None:
     )
     assert result.outcome == "ok"
     assert "40 neue Sitzbänke" in result.as_json()["decision_proposal"]["text"]
-    assert unknown.outcome == "not_found" and "nicht gefunden" in unknown.text
+    assert unknown.outcome == "not_found" and "nicht gefunden" in result_text(unknown)
 
 
 async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> None:
@@ -189,7 +190,7 @@ async def test_pasted_text_of_50000_characters_is_summarised(tmp_path: Path) -> 
 
 async def test_too_short_paste(tmp_path: Path) -> None:
     result = await run(tmp_path, SkillRequest(text="Bitte kurz zusammenfassen."))
-    assert result.outcome == "bad_input" and "zu kurz" in result.text
+    assert result.outcome == "bad_input" and "zu kurz" in result_text(result)
 
 
 def long_pdf(pages: int) -> bytes:

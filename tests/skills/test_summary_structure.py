@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from bot.render.chat_cards import result_card
+from bot.render.text import result_text
 from kiw_common.openai_connection import OpenAIConnection
 from skills import summarise
 from skills.generator.base import Generator
@@ -259,7 +260,7 @@ async def test_letterhead_and_placeholders_are_never_content_nor_repeated(tmp_pa
     )
     assert "investiven Mittel" in data["decision_proposal"]["text"]  # "investi-/ven" joined
     for noise in ("Bitte aus Liste", "Hebelstraße", "Oberbürgermeister", "00.00.0000"):
-        assert noise not in result.text
+        assert noise not in result_text(result)
     shown = [p["text"] for key in ("finance", "deadlines", "key_points") for p in data[key]]
     assert all(text not in data["decision_proposal"]["text"] for text in shown)
 
@@ -358,7 +359,7 @@ async def test_line_break_hyphens_are_joined_the_german_way(tmp_path: Path) -> N
     attachment = Attachment("verkehr.pdf", PDF, pdf(pages))
     result = await summary_of(tmp_path, SkillRequest(text="", attachments=(attachment,)))
     proposal = result.as_json()["decision_proposal"]["text"]
-    assert "im Haupt- und Finanzausschuss" in proposal and "Hauptund" not in result.text
+    assert "im Haupt- und Finanzausschuss" in proposal and "Hauptund" not in result_text(result)
     assert "Verkehrsplanung" in proposal and "Online-Beteiligungsplattform" in proposal
 
 
@@ -367,7 +368,7 @@ async def test_a_summary_without_a_model_is_labelled_an_extract_on_the_card(
 ) -> None:
     result = await summary_of(tmp_path, SkillRequest(text=MITTAGSVERPFLEGUNG))
     assert result.ai_generated is False
-    assert "Auszug aus den Quellen, nicht KI-formuliert" in result.text
+    assert "Auszug aus den Quellen, nicht KI-formuliert" in result_text(result)
     assert "Auszug aus den Quellen, nicht KI-formuliert" in json.dumps(
         result_card(result)[0], ensure_ascii=False
     )
@@ -377,7 +378,9 @@ async def test_the_summary_stays_within_40_percent_of_the_paper(tmp_path: Path) 
     for name in ("2026-0049-beschlussvorlage.txt", "2026-0158-antrag-stellungnahme.txt"):
         text = (FIXTURES / name).read_text(encoding="utf-8")
         result = await summary_of(tmp_path, SkillRequest(text=text))
-        assert result.outcome == "ok" and len(result.text) <= 0.4 * len(text), result.text
+        assert result.outcome == "ok" and len(result_text(result)) <= 0.4 * len(text), result_text(
+            result
+        )
         assert result.as_json()["decision_proposal"] and result.as_json()["consultation"]
 
 
@@ -422,7 +425,7 @@ async def test_a_model_words_the_summary_from_the_structure_under_the_same_check
         result = await summary_of(tmp_path, SkillRequest(text=paper), generator)
         await generator.close()
     data = result.as_json()
-    assert result.ai_generated is True and "KI-generiert" in result.text
+    assert result.ai_generated is True and "KI-generiert" in result_text(result)
     assert data["decision_proposal"]["text"] == (
         "Der Gemeinderat soll der Vergabe an die Caterer zustimmen."
     )
@@ -437,7 +440,7 @@ async def test_a_model_words_the_summary_from_the_structure_under_the_same_check
     ]
     # An amount the cited passage does not contain never reaches the summary; the money
     # section stays the form's own words.
-    assert "900.000" not in result.text and "5 Millionen" not in result.text
+    assert "900.000" not in result_text(result) and "5 Millionen" not in result_text(result)
     finance = [p["text"] for p in data["finance"]]
     assert "Gesamtkosten: 2.074.459,38 Euro/Schuljahr 2026/2027" in finance
     # Every citation quotes words that stand on the page it names.

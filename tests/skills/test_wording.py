@@ -12,12 +12,13 @@ import pytest
 
 from bot.render.chat_cards import paper_list_card
 from bot.render.outlook import paper_card
+from bot.render.text import result_text
 from indexer.model import COUNCIL, Chunk
 from skills import allris_search, policy_qa
 from skills.allris_papers import paper_of
 from skills.context import SkillConfig
 from skills.results import CitedPoint, DocumentSummary, Paper, PaperList
-from skills.summary.render import render_text
+from skills.summary.text import summary_text
 from skills.types import SkillOptions, SkillRequest
 from skills.wording import clip, committee_label, count_of, german_quotes
 from tests.skills.helpers import sample_context
@@ -84,8 +85,8 @@ def test_extension_snippet_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 def test_attachment_overflow_counts_one_in_the_singular() -> None:
     summary = DocumentSummary("Titel", attachments=(CitedPoint("Lageplan"),), more_attachments=1)
-    assert "… und 1 weitere Anlage" in render_text(summary, False)
-    assert "1 weitere Anlagen" not in render_text(summary, False)
+    assert "… und 1 weitere Anlage" in summary_text(summary, False)
+    assert "1 weitere Anlagen" not in summary_text(summary, False)
 
 
 def test_no_answer_names_the_right_contact_per_question() -> None:
@@ -107,7 +108,7 @@ async def test_policy_no_answer_does_not_send_people_to_data_protection(tmp_path
         ctx.config = SkillConfig()  # the defaults a deployment starts with
         result = await policy_qa.run(SkillRequest(text="Wie viel Urlaub habe ich im Jahr?"), ctx)
     assert result.outcome == "no_answer"
-    assert "KI-Werkstatt" in result.text and "Datenschutz" not in result.text
+    assert "KI-Werkstatt" in result_text(result) and "Datenschutz" not in result_text(result)
 
 
 async def test_council_no_answer_names_the_council_contact(tmp_path: Path) -> None:
@@ -118,8 +119,8 @@ async def test_council_no_answer_names_the_council_contact(tmp_path: Path) -> No
         )
         result = await allris_search.run(request, ctx)
     assert result.outcome == "no_answer"
-    assert "an das Büro der Bürgerschaft (Tel. 122-1000)." in result.text
-    assert "Datenschutz" not in result.text
+    assert "an das Büro der Bürgerschaft (Tel. 122-1000)." in result_text(result)
+    assert "Datenschutz" not in result_text(result)
 
 
 def test_contacts_are_settings(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from indexer.embedded import EmbeddedIndex
 from tests.conftest import REPO
+from tests.skills.corpus import sample_chunks
 
 KiwRun = Callable[..., tuple[int, str, str]]
 
@@ -20,6 +23,19 @@ def sample_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("KIW_GENERATOR", "KIW_INDEX_BACKEND", "KIW_DIRECTORY_BACKEND", "MicrosoftAppId"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KIW_DIRECTORY", str(REPO / "samples" / "directory.yaml"))
+
+
+@pytest.fixture
+def corpus_data(data_dir: Path, sample_env: None) -> Path:
+    """A data dir with the skills' sample chunks indexed (tests/skills/corpus.py)."""
+
+    async def build() -> None:
+        index = EmbeddedIndex(data_dir / "index")
+        await index.upsert(sample_chunks())
+        await index.close()
+
+    asyncio.run(build())
+    return data_dir
 
 
 @pytest.fixture

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 from pathlib import Path
 
 import pytest
 
-from indexer.embedded import EmbeddedIndex
 from tests.bot.cli.conftest import KiwRun
 from tests.conftest import REPO
-from tests.skills.corpus import sample_chunks
 
 ALEX = "alexw@example.com"  # valid KI-Pass, member of fraktion-gruene (samples/directory.yaml)
 BERND = "bernd.kroeger@luebeck.de"  # KI-Pass expired
-
-
-@pytest.fixture
-def corpus_data(data_dir: Path, sample_env: None) -> Path:
-    """A data dir with the skills' sample chunks indexed (tests/skills/corpus.py)."""
-
-    async def build() -> None:
-        index = EmbeddedIndex(data_dir / "index")
-        await index.upsert(sample_chunks())
-        await index.close()
-
-    asyncio.run(build())
-    return data_dir
 
 
 def test_ask_json_answer_with_citations(corpus_data: Path, kiw: KiwRun) -> None:

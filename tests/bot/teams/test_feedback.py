@@ -72,7 +72,7 @@ def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
     skill = skill_named(all_skills(), "allris_search")
     paper = Paper("p1", "Radverkehr", "VO/2026/1", None, (), "Antrag", None, "Radwege")
     page = PaperList("Radverkehr", (paper,), total=6)  # more than one page: „Mehr Treffer“
-    result = SkillResult(text="6 Vorgänge", payload=page, outcome="ok", grounded=True)
+    result = SkillResult(page, outcome="ok", grounded=True)
     for scope in ("personal", "groupChat", "team"):
         reply = reply_activity(
             Outcome(Route(skill, "suche", "x", "command"), result, None, 1.0), scope, [skill]

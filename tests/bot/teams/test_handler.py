@@ -13,7 +13,7 @@ import pytest
 
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
-from skills.results import Answer, CitedPoint, DocumentSummary
+from skills.results import Answer, CitedPoint, DocumentSummary, Notice
 from skills.types import Citation, SkillError, SkillOptions, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
@@ -39,7 +39,6 @@ BUDGET = 0.2  # KIW_LONG_WORK_BUDGET_SECONDS of the `bot` fixture
 async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     SEEN.append(request)
     return SkillResult(
-        text=f"Antwort auf „{request.text}“ [1].",
         citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")],
         ai_generated=True,
         # As policy Q&A: the answer is the chat text, Teams cites in it.
@@ -48,11 +47,12 @@ async def _answer(request: SkillRequest, ctx: SkillContext) -> SkillResult:
 
 
 def slow_on(clock: ManualClock) -> Skill:
-    """`zusammenfassen SECONDS`: works SECONDS (0.5 without) on `clock`, then answers."""
+    """`zusammenfassen SECONDS`: works SECONDS (0.5 without) on `clock`, then sends a summary
+    (its card; "Zusammenfassung: Radwege" the message's summary line)."""
 
     async def _slow(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         await clock.sleep(float(request.text or "0.5"))
-        return SkillResult(text="Fertig zusammengefasst.\nKernaussagen: Radwege werden breiter.")
+        return SkillResult(DocumentSummary("Radwege", key_points=(CitedPoint("breiter"),)))
 
     return Skill(
         "summarise", ("zusammenfassen",), "Zusammenfassen", "Fasst zusammen.", False, _slow
@@ -311,7 +311,7 @@ async def test_long_work_replies_at_once_then_updates_in_place(
     assert update.method == "PUT"
     assert update.activity_id == working.reply_id  # the same message, updated in place
     assert update.conversation_id == activity["conversation"]["id"]
-    assert update.body["summary"] == "Fertig zusammengefasst."
+    assert update.body["summary"] == "Zusammenfassung: Radwege"
     assert_valid_card(update.body["attachments"][0]["content"])
     [trace] = bot.traces
     assert trace.names() == [
@@ -354,7 +354,7 @@ async def test_long_work_sends_a_new_message_when_update_is_refused(bot: BotUnde
     await _post_long(bot, message("zusammenfassen 0.4", url, conversation_type="groupChat"))
     await _finish(bot)
     assert [c.method for c in bot.connector.calls] == ["POST", "POST", "POST"]
-    assert bot.connector.calls[-1].body["summary"] == "Fertig zusammengefasst."
+    assert bot.connector.calls[-1].body["summary"] == "Zusammenfassung: Radwege"
 
 
 async def test_skill_past_its_deadline_gets_a_german_timeout_reply(bot: BotUnderTest) -> None:
@@ -655,7 +655,7 @@ async def test_file_sent_without_words_goes_to_the_matching_skill(
                 len(request.attachments[0].data),
             )
         )
-        return SkillResult(text="Erhalten.")
+        return SkillResult(Notice("Erhalten."))
 
     summarise = Skill("summarise", ("zusammenfassen",), "Z", "Z.", False, _capture)
     prioritise = Skill("prioritise", ("priorisieren",), "P", "P.", False, _capture)
@@ -698,9 +698,8 @@ async def test_skill_card_is_sent_once_without_citation_markers(
     citation = Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Zitat.")
 
     async def _carded(request: SkillRequest, ctx: SkillContext) -> SkillResult:
-        text = "Zusammenfassung: Vorlage\nKernaussagen: Radwege [1]."
         summary = DocumentSummary("Vorlage", key_points=(CitedPoint("Radwege", citations=(1,)),))
-        return SkillResult(text=text, payload=summary, citations=[citation], ai_generated=True)
+        return SkillResult(summary, citations=[citation], ai_generated=True)
 
     carded = Skill("summarise", ("zusammenfassen",), "Fassen", "Fasst.", False, _carded)
     bot = await start_bot(
@@ -743,7 +742,7 @@ async def test_card_submit_with_a_command_reaches_the_skill_with_its_options(
 
     async def _search(request: SkillRequest, ctx: SkillContext) -> SkillResult:
         seen.append((request.command, request.text, request.options))
-        return SkillResult(text="Seite 2.")
+        return SkillResult(Notice("Seite 2."))
 
     search = Skill("allris_search", ("suche",), "Suche", "Sucht.", False, _search)
     bot = await start_bot(
@@ -776,7 +775,7 @@ async def test_connector_answering_without_a_body_does_not_break_replies(bot: Bo
         and texts[1:]
         == [
             "Ich arbeite daran …",
-            "Fertig zusammengefasst.",
+            "Zusammenfassung: Radwege",
         ]
     )
     assert not [line for line in bot.audit() if line["outcome"] == "error"]

@@ -9,6 +9,7 @@ import pytest
 
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
+from skills.results import Paper, PaperList
 from skills.types import SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
@@ -24,7 +25,10 @@ SEEN: list[str] = []
 
 async def _search(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     SEEN.append(request.text)
-    return SkillResult(text=f"2 Treffer zu „{request.text}“.\n1. …\n2. …")
+    papers = tuple(
+        Paper(f"p{n}", f"Vorlage {n}", f"VO/2026/{n}", None, (), "Antrag", None, "") for n in (1, 2)
+    )
+    return SkillResult(PaperList(request.text, papers, total=2))
 
 
 SEARCH = Skill("allris_search", ("suche", "search"), "ALLRIS-Suche", "Sucht.", False, _search)
@@ -56,7 +60,7 @@ async def test_channel_mention_goes_to_the_skill_and_the_thread(bot: BotUnderTes
     [reply] = bot.connector.messages()
     assert reply.conversation_id.endswith(";messageid=1763630102381")
     assert reply.activity_id == activity["id"]
-    assert reply.body["summary"] == "2 Treffer zu „Radverkehr“."
+    assert reply.body["summary"] == "Ergebnisse aus dem Ratsinformationssystem"
     assert_valid_card(reply.body["attachments"][0]["content"])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from bot.render.text import result_text
 from skills import help as help_skill
 from skills.context import SkillContext
 from skills.registry import all_skills
@@ -41,7 +42,7 @@ async def test_personal_help_names_the_bot_as_the_recipient(bot: BotUnderTest) -
 
 async def test_help_falls_back_to_the_manifest_name() -> None:
     result = await help_skill.run(SkillRequest(text=""), ctx=CTX)
-    assert "„@KI-Assistent suche Radverkehr“" in result.text
+    assert "„@KI-Assistent suche Radverkehr“" in result_text(result)
     renamed = await help_skill.run(SkillRequest(text="", bot_name="Rathaus-KI"), ctx=CTX)
-    assert "„@Rathaus-KI suche Radverkehr“" in renamed.text
+    assert "„@Rathaus-KI suche Radverkehr“" in result_text(renamed)
     assert renamed.as_json()["bot_name"] == "Rathaus-KI"

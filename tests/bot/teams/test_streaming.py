@@ -73,7 +73,6 @@ def written_on(clock: ManualClock) -> SkillRun:
             CANCELLED.append(True)
             raise
         return SkillResult(
-            text=PREVIEWS[-1],
             citations=[Citation(1, "Dienstvereinbarung KI", None, "file:dv", 3, "Verboten.")],
             ai_generated=True,
             payload=Answer(PREVIEWS[-1]),
@@ -85,7 +84,7 @@ def written_on(clock: ManualClock) -> SkillRun:
 async def _quick(request: SkillRequest, ctx: SkillContext) -> SkillResult:
     await request.progress.inform("Ich durchsuche die Regelungen …")
     await request.progress.preview("Ja [1].")
-    return SkillResult(text="Ja.", payload=Answer("Ja."))
+    return SkillResult(Answer("Ja."))
 
 
 async def _broken(request: SkillRequest, ctx: SkillContext) -> SkillResult:
