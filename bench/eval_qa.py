@@ -1,4 +1,6 @@
 """Evaluate policy Q&A and ALLRIS search on the project's question sets; print the figures.
+(Over 400 lines on purpose: the sets share the scoring and the printing; each set is a
+function of its own, and the figures in docs/ name this one script.)
 
     .venv/bin/python bench/eval_qa.py [--karlsruhe-papers 500] [--skip-karlsruhe]
     .venv/bin/python bench/eval_qa.py --skip-council --skip-karlsruhe --skip-summaries --split dev

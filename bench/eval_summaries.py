@@ -18,6 +18,7 @@ Printed per split:
 - seconds per page, and the time for the largest (100+ page) paper.
 
 Per-paper misses are printed for the dev split only (--details): tune on dev, report test.
+Over 400 lines on purpose: one experiment, read top to bottom (render, run, score, print).
 """
 
 from __future__ import annotations

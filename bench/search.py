@@ -10,6 +10,8 @@
 Uses the index that bench/index.py builds (bench/out/karlsruhe/index) when it exists; otherwise
 builds one here from ../shared/data/karlsruhe with a simple direct loader (papers + file texts,
 ~1,500-character chunks with page numbers). Prints figures; asserts nothing.
+Over 400 lines on purpose: one benchmark whose options share the corpus loading and the
+printing; each option is a function of its own.
 """
 
 from __future__ import annotations

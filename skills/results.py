@@ -10,6 +10,9 @@ can do (`Help`), the person's KI-Pass (`KipassStatus`), the gate's `Refusal`, a 
 assistant's own (`Notice`) and a request that cannot be served (`Problem`). German sentences a
 skill composes from its own knowledge (a headline, a reason, the next step) are fields; how a
 surface lays them out is the renderer's.
+
+A little over 400 lines on purpose: every kind a renderer must draw, with its JSON, in one
+file, so whoever adds a surface sees the whole list (`Payload` at the bottom).
 """
 
 from __future__ import annotations

@@ -157,6 +157,15 @@ async def two_instances(
             await store.close()
 
 
+async def drained(instances: list[Any]) -> None:
+    """Every reply either instance is still working on has gone out (no wall-clock wait)."""
+    from bot.app import HANDLER
+
+    async with asyncio.timeout(30):
+        for instance in instances:
+            await instance.app[HANDLER].drain()
+
+
 async def test_two_instances_answer_a_retried_activity_once(
     aiohttp_client: Any, redis_url: str, data_dir: Path, connector: ConnectorRecorder
 ) -> None:
@@ -166,7 +175,7 @@ async def test_two_instances_answer_a_retried_activity_once(
         # Teams did not see the answer in time and retries; the load balancer picks instance 2.
         retry = await instances[1].post("/api/messages", json=activity)
         assert first.status in (200, 201) and retry.status in (200, 201)
-        await asyncio.sleep(0.2)  # give a (wrong) second reply time to arrive
+        await drained(instances)  # a (wrong) second reply would have been sent by now
         replies = [m for m in connector.messages() if m.activity_id == activity["id"]]
         assert len(replies) == 1
 
@@ -201,7 +210,7 @@ async def test_welcome_is_sent_once_across_instances(
             }
             response = await instance.post("/api/messages", json=update)
             assert response.status in (200, 201)
-        await asyncio.sleep(0.2)
+        await drained(instances)
         assert [m.conversation_id for m in connector.messages()] == [conversation]
 
 

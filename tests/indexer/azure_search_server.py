@@ -24,6 +24,9 @@ what the backend sends. The `$filter` evaluator covers the OData subset the back
 Fault injection: `service.faults` is a list of `Fault`s consumed in order by matching requests
 (whole-request HTTP errors such as 429/503 with Retry-After), and `service.flaky_keys` makes
 single documents of a batch fail once with a per-item status (a 207 answer).
+
+Over 400 lines on purpose: one fake service — routes, the OData filter, text and vector legs —
+that the real SDK talks to; its parts only make sense together.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ Two things it serves:
    this server, broken ones included (`add_raw`).
 
 Run it by hand: `python -m tests.indexer.oparl_server --papers 100` prints the System URL.
+Over 400 lines on purpose: one fake service, its routes, PDFs and fault injection read
+together, as the real API's documentation does.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The real crawler and pipeline against the local OParl server serving the Karlsruhe corpus."""
+"""The real crawler and pipeline against the local OParl server serving the Karlsruhe corpus.
+
+Over 400 lines on purpose: every test shares the one server and corpus fixtures above, and
+the crawl's cases (paging, resume, faults, deletions, checkpoints) read best side by side.
+"""
 
 from __future__ import annotations
 

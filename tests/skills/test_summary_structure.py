@@ -2,6 +2,8 @@
 
 The excerpts are from Karlsruhe papers (../shared/data/karlsruhe, texts as the city's
 extractor wrote them, with its `-- n of m --` page markers), trimmed to what each test needs.
+Over 400 lines on purpose: one short test per pattern of issue 14, each with its excerpt; a
+split by section would scatter the excerpts the patterns share.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Local mode: the page loads, the charts draw, the period filter changes the figur
 ranks an inventory. Production mode: sign-in runs the real msal authorization-code flow against
 a local stand-in for Entra ID (HTTPS on loopback for discovery and token, as msal demands), and
 a user outside the admin group is refused while a member gets in.
+
+Over 400 lines on purpose: the browser, the local Entra stand-in and its TLS set-up are built
+once per module, and every test drives the same page through them.
 """
 
 from __future__ import annotations
