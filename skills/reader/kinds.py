@@ -114,7 +114,10 @@ STARTS = re.compile(
 # "Wie verlängere ich …?", "Wie meldet man sich an?": a procedure, by the verb after "wie".
 ASKS_HOW = re.compile(
     r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b|hei(?:ß|ss)"
-    r"|ist\b|sind\b|war\b|wird\b|werden\b)([\wäöüÄÖÜß]+)\s+(?:ich|man|wir|sie|er|es)\b",
+    r"|ist\b|sind\b|war\b|wird\b|werden\b)([\wäöüÄÖÜß]+)\s+(?:ich|man|wir|sie|er|es)\b"
+    # "Wie wird ein Zertifikat beantragt?": the passive asks for the procedure as well; its
+    # participle closes the question.
+    r"|^\W*wie\s+(?:wird|werden)\s+[^?]*?\b([\wäöüÄÖÜß]+)\W*$",
     re.I,
 )
 # A concrete date: "ab dem 1. März", "zum 01.01.2027".
@@ -258,7 +261,7 @@ QUESTION_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(
             r"^\W*wie\s+(?!lange?\b|oft\b|viel|hoch\b|groß\b|weit\b|schnell\b|früh\b|teuer\b"
             r"|hei(?:ß|ss)|ist\b|sind\b|war\b|wird\b|werden\b)[\wäöüÄÖÜß]+\s+(?:ich|man|wir|sie|"
-            r"er|es)\b",
+            r"er|es)\b|^\W*wie\s+(?:wird|werden)\s+[^?]*?\b[\wäöüÄÖÜß]+\W*$",
             re.I,
         ),
         None,

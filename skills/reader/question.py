@@ -85,7 +85,7 @@ def read_question(question: str, about: str | None = None) -> QuestionShape:
     predicate = _predicate(question, concepts) if kind == "who" else None
     if kind == "how":  # "Wie verlängere ich …?" is answered by how one does that
         m = ASKS_HOW.search(question)
-        verb = match_stem(fold(m.group(1))) if m else ""
+        verb = match_stem(fold(m.group(1) or m.group(2))) if m else ""
         predicate = next((c for c in concepts if c.stem == verb), None)
     return QuestionShape(
         kind, concepts, counted, answer, predicate, asked_noun, _modifiers(question, concepts)

@@ -92,3 +92,26 @@ def test_a_sentence_about_the_hotline_does_not_give_its_number() -> None:
     ):
         reading = read("Wie lautet die Telefonnummer der Poststelle?", [passage(1, number)])
         assert reading.answerable, number
+
+
+# ---- a procedure asked in the passive voice
+
+
+def test_a_passive_how_question_asks_for_the_procedure_its_participle_names() -> None:
+    shape = read_question("Wie wird ein Parkausweis beantragt?")
+    assert shape.kind == "how"
+    assert shape.predicate is not None and shape.predicate.word == "beantragt"
+    rule = [
+        passage(
+            1,
+            "Der Parkausweis gilt ein Jahr und ist gut sichtbar hinter die Windschutzscheibe zu "
+            "legen. Er wird bei der Hausverwaltung mit dem Formular P1 beantragt.",
+        )
+    ]
+    reading = read("Wie wird ein Parkausweis beantragt?", rule)
+    assert reading.answerable
+    assert "Formular P1" in reading.sentences[0].text
+    # a sentence about the Parkausweis that says nothing of applying for it does not answer
+    assert not read(
+        "Wie wird ein Parkausweis beantragt?", [passage(1, rule[0].chunk.text.split(". ")[0] + ".")]
+    ).answerable
