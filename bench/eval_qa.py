@@ -11,7 +11,10 @@ must not lower any one of them) and each miss with its cause (retrieval, gate re
 sentence, unanswerable answered). Tune with `--split dev`: the test questions are not asked.
 Beside "answer contains fact": the fact in the answer's first quoted sentence and the mean
 length of the answers (characters and sentences quoted), so that a longer answer that catches
-the fact by its length shows as such.
+the fact by its length shows as such. Below "no sure answer" (skills/pointers.py), on their own
+lines and never in "answer contains fact": the refused answerable wordings whose places to
+check hold the fact (the skill's order and the retrieval's), and the refused unanswerable
+wordings that still get places.
 
 Own set (bench/questions/policies.yaml over samples/policies):
   Recall@5 / MRR        the expected document among the first five retrieved passages / 1/rank
