@@ -15,6 +15,8 @@ names what is counted ("Besucherzahl X" -> "Wie viele Besucher X").
 "Wie lange bleibt/gilt …?" asks how long a state lasts, which council papers say by its end
 ("bleibt … bis 2028"): it is read as "Bis wann …?" ("Wie lange dauert …?" stays a duration).
 "In welchem Jahr / welchen Ferienwochen …?" asks when, not where: read with "Wann" in front.
+In a yes-or-no rule question the permission word ("erlaubt", "verboten", "zulässig") asks for
+the rule, like "darf": it is no topic word (the paper may say "nicht zulässig" or "untersagt").
 
 A question for an amount ("Was kostet …?", "Wie viele …?", "Welche Kosten …?") is answered
 only when the sentence the answer would quote names one (`carries_figure`): council papers
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from skills.reader import QuestionShape, read_question
+from skills.reader import QuestionShape, concepts_of, read_question
 
 # The first word names what is asked: an amount (a sum, a count, a share, a price, a value),
 # a reason, a date, or who is responsible.
@@ -60,10 +62,16 @@ _RULE_AT_END = re.compile(
 )
 
 
+# A question word of its own: no note form ("Was ist erlaubt?").
+_ASKS = re.compile(
+    r"^\W*(?:wer|wem|wen|was|wie|wo\w*|wann|warum|weshalb|wieso|welch\w*)\b", re.IGNORECASE
+)
+
+
 def kind_lead(question: str) -> str:
     """The question word that asks for the kind a note-form question names, or "" when the
     question asks with words of its own (or names no kind)."""
-    if read_question(question).kind != "open":
+    if read_question(question).kind != "open" or _ASKS.match(question):
         return ""
     words = re.findall(r"[\wäöüÄÖÜß]+", question)
     if not words:
@@ -123,7 +131,7 @@ def with_kind(question: str, as_typed: str | None = None) -> str:
         return f"Wann: {question}"
     lead = kind_lead(typed)
     if not lead:
-        return question
+        return _without_modality(question)
     head = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", typed)
     first = re.match(r"\W*([\wäöüÄÖÜß]+)\W*", question)
     rest = question[first.end() :] if first else ""
@@ -133,7 +141,24 @@ def with_kind(question: str, as_typed: str | None = None) -> str:
             question = f"{counted.group(1)} {rest}"
         elif _KIND_ONLY.match(head.group(1)):
             question = rest
-    return f"{lead} {question}"
+    return _without_modality(f"{lead} {question}")
+
+
+# "Sind Einweggrills … erlaubt?": the permission word asks for the rule, like "darf"; the
+# paper's rule may say "nicht zulässig" or "untersagt". Kept as a topic word it preferred
+# any sentence with "erlaubt" ("Feuer ist nur zum Grillen erlaubt").
+_MODALITY = re.compile(
+    r"\b(?:erlaubt|zulässig|unzulässig|gestattet|verboten|untersagt)\b\s*", re.IGNORECASE
+)
+
+
+def _without_modality(question: str) -> str:
+    """A yes-or-no rule question without the word that only asks whether something is
+    permitted ("Ist X erlaubt?" -> "Ist X?"); other questions unchanged."""
+    if read_question(question).kind != "rule":
+        return question
+    rest = re.sub(r"\s+([?!.,])", r"\1", _MODALITY.sub("", question)).strip()
+    return rest if concepts_of(rest) else question
 
 
 # What looks like a number but is no amount: a numbered item or paragraph ("2. Die

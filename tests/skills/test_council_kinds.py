@@ -21,6 +21,9 @@ BUERGERVEREINE, PANORAMA = 49511, 49489
 # 2024/1329, Antrag "Waldweihnacht auf dem Friedrichsplatz bewahren" (vo/51290): its protocol
 # says "Die Waldweihnacht bleibt im bisherigen Format bis 2028 auf dem Christkindlesmarkt."
 WALDWEIHNACHT = 51290
+# 2023/1101, Beschlussvorlage Bebauungsplan "Kriegsstraße, Ettlinger Straße, …" (vo/49209):
+# "Photovoltaikanlagen sind bis zu einer Tiefe von 1,0 Meter nicht zulässig."
+BEBAUUNGSPLAN = 49209
 
 
 @pytest.mark.parametrize(
@@ -30,7 +33,6 @@ WALDWEIHNACHT = 51290
         ("Kosten Baumlehrpfad?", "Wie hoch ist Kosten Baumlehrpfad?"),
         ("Anzahl Wohnungen Blütenweg?", "Wie viele Wohnungen Blütenweg?"),
         ("Grund für die Kündigung?", "Warum für die Kündigung?"),
-        ("Einweggrill erlaubt?", "Ist Einweggrill erlaubt?"),
         ("Kürzung Zuschuss in Prozent?", "Wie hoch ist Kürzung Zuschuss in Prozent?"),
         ("Besucherzahl Grillplätze 2025?", "Wie viele Besucher Grillplätze 2025?"),
         ("Fahrgastzahlen Durlach?", "Wie viele Fahrgast Durlach?"),
@@ -47,6 +49,11 @@ WALDWEIHNACHT = 51290
         ("Wer genehmigt die Clubs?", "Wer genehmigt die Clubs?"),
         ("Staffelung Parkgebühren Bewohnerparken?", "Staffelung Parkgebühren Bewohnerparken?"),
         ("Betrag?", "Wie hoch ist Betrag?"),
+        # The permission word asks for the rule, like "darf": no topic word.
+        ("Sind Einweggrills dort erlaubt?", "Sind Einweggrills dort?"),
+        ("Einweggrill erlaubt?", "Ist Einweggrill?"),
+        ("Was ist erlaubt?", "Was ist erlaubt?"),
+        ("Ist es erlaubt?", "Ist es erlaubt?"),
         ("", ""),
     ],
 )
@@ -171,3 +178,18 @@ async def test_in_which_year_is_answered_by_a_year_not_a_place(tmp_path: Path) -
         )
     answer = str(result.as_json()["answer"])
     assert "Mit dem Gemeinderatsbeschluss von 2020" in answer, answer
+
+
+async def test_a_permission_question_is_answered_by_the_rule_in_the_papers_words(
+    tmp_path: Path,
+) -> None:
+    """With "erlaubt" as a topic word, a citizen's objection quoted in the paper won ("…
+    gestattet die Stadt eine völlig sinnbefreite weitere Versiegelung …"); the rule says
+    "nicht zulässig"."""
+    question = "Sind Photovoltaikanlagen laut Vorlage 2023/1101 erlaubt?"
+    async with sample_context(tmp_path, extra=paper_chunks(BEBAUUNGSPLAN)) as ctx:
+        result = await allris_search.run(
+            SkillRequest(text=question, options=SkillOptions(mode="answer")), ctx
+        )
+    answer = str(result.as_json()["answer"])
+    assert "Photovoltaikanlagen sind bis zu einer Tiefe von 1,0 Meter nicht zulässig" in answer
