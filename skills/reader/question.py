@@ -185,7 +185,8 @@ def concepts_of(question: str) -> tuple[Concept, ...]:
         alternatives = vocab.alternatives(tokens, i)
         # The first word of a German question is its verb or a question word ("Verliere ich
         # …?", "Zählt …?"), capitalised by position only.
-        noun = not has_capitals or (raw[i][:1].isupper() and i > 0)
+        # "2FA", "iPhone": a capital inside the word makes a name or an acronym, a noun too.
+        noun = not has_capitals or (i > 0 and raw[i] != raw[i].lower())
         if particles and not noun and len(token) >= 3:
             alternatives += tuple((match_stem(p + token),) for p in sorted(particles))
         if "-" in token:

@@ -5,7 +5,7 @@ before its mechanism."""
 
 from __future__ import annotations
 
-from skills.reader import read, read_question
+from skills.reader import concepts_of, read, read_question
 from tests.skills.helpers import passage
 
 # ---- a hyphenated compound's modifier
@@ -115,3 +115,18 @@ def test_a_passive_how_question_asks_for_the_procedure_its_participle_names() ->
     assert not read(
         "Wie wird ein Parkausweis beantragt?", [passage(1, rule[0].chunk.text.split(". ")[0] + ".")]
     ).answerable
+
+
+# ---- a name or an acronym that starts with a digit or a small letter
+
+
+def test_an_acronym_or_a_name_with_capitals_inside_is_a_noun() -> None:
+    question = "Darf ich mein iPhone im Büro für die 2FA nutzen?"
+    words = {c.word: c.noun for c in concepts_of(question)}
+    assert words == {"iphone": True, "buero": True, "2fa": True, "nutzen": False}
+
+
+def test_an_acronym_no_sentence_names_makes_the_question_unanswerable() -> None:
+    rule = [passage(1, "Die private Nutzung des Diensttelefons ist nicht gestattet.")]
+    assert read("Darf ich das private Diensttelefon nutzen?", rule).answerable
+    assert not read("Darf ich das private Diensttelefon für die 2FA nutzen?", rule).answerable
