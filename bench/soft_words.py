@@ -512,7 +512,7 @@ def main() -> int:
     f0, r0 = shares(cases, base)
     fs, rs = shares(cases, skill)
     print(
-        f"\n(2) dev: {sum(bool(c.facts) for c in cases)} answerable, "
+        f"\n(2) {args.split}: {sum(bool(c.facts) for c in cases)} answerable, "
         f"{sum(not c.facts for c in cases)} unanswerable wordings"
     )
     print(f"  the skill: fact {fs:.3f} ({by_wording(cases, skill)}) / refused {rs:.3f}")
