@@ -7,11 +7,15 @@ A question asks for a kind of answer: "Wie lange …?" a duration, "Bis wann …
 deadline, "Wie oft …?" a frequency, "Wie viele/hoch …?" an amount, "Was kostet …?" a price,
 "Wer/Wem …?" a body or person, "Wo …?" a place, "Welche Schritte/Daten …?" a list, "Darf ich
 …?"/"Muss ich …?" a rule (with its exception), "Warum …?" a reason, "Wann kann ich … anrufen?"
-a time of day, "Was passiert, wenn …?" a consequence, "Wie erstelle ich …?" a procedure. A sentence answers it when it carries that kind
+a time of day, "Was passiert, wenn …?" a consequence, "Wie erstelle ich …?"/"Wie wird …
+beantragt?" a procedure, "Wie lautet die Telefonnummer …?" a number or an address. A sentence answers it when it carries that kind
 of answer *and* speaks about what the question is about: the question's concepts, matched
 through stems, inflection, compound heads (Ausschuss ~ Bauausschuss, Fraktionsanträge ~
 Anträge), separable verbs and participles (eingereicht ~ reicht … ein), one-letter typos
-(Zustimung ~ Zustimmung) and the vocabulary of everyday words (Handy ~ Mobiltelefon).
+(Zustimung ~ Zustimmung) and the vocabulary of everyday words (Handy ~ Mobiltelefon). What
+makes the question specific must be spoken of: its key noun somewhere in what was found (an
+acronym such as "2FA" is a noun too), the modifier of a hyphenated compound in the answering
+sentence or its heading ("Barrierefreiheits-Schulung" is not answered by any Schulung).
 
 Coverage is idf-weighted over the sentences at hand; a concept no sentence has weighs most,
 so an off-topic question falls below the bar. The bar and the weights were calibrated on the
