@@ -7,7 +7,10 @@ client code: `messageId, attachmentIndex, attachments: [card]`), as Teams does."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.pipeline import Outcome
 from bot.render.cardkit import CONTENT_TYPE, FEEDBACK_VERB
@@ -18,10 +21,19 @@ from skills.router import Route
 from skills.types import SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import BotUnderTest, mention, message
-from tests.bot.teams.test_handler import _post_ok, bot  # noqa: F401 - the fixture
+from tests.bot.teams.handler_kit import handler_bot, post_ok
+from tests.support.clock import ManualClock
+from tests.support.connector import ConnectorRecorder
 
 
-def _click(bot: BotUnderTest, button: dict[str, Any], conversation_type: str) -> dict[str, Any]:  # noqa: F811
+@pytest.fixture
+async def bot(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
+) -> BotUnderTest:
+    return await handler_bot(aiohttp_client, connector, data_dir, clock)
+
+
+def _click(bot: BotUnderTest, button: dict[str, Any], conversation_type: str) -> dict[str, Any]:
     invoke = message("", bot.connector.service_url, conversation_type=conversation_type)
     invoke.update(
         type="invoke",
@@ -39,7 +51,7 @@ def _click(bot: BotUnderTest, button: dict[str, Any], conversation_type: str) ->
 
 
 async def test_channel_answer_is_one_message_and_a_vote_replaces_the_buttons(
-    bot: BotUnderTest,  # noqa: F811
+    bot: BotUnderTest,
 ) -> None:
     url = bot.connector.service_url
     asked = message(
@@ -48,7 +60,7 @@ async def test_channel_answer_is_one_message_and_a_vote_replaces_the_buttons(
         conversation_type="channel",
         entities=[mention()],
     )
-    await _post_ok(bot, asked)
+    await post_ok(bot, asked)
     [answer] = bot.connector.messages()
     assert answer.body["text"].startswith("Antwort auf")
     [feedback] = answer.body["attachments"]
@@ -84,7 +96,7 @@ def test_card_answers_carry_the_buttons_on_a_card_of_their_own() -> None:
             assert_valid_card(card)
 
 
-async def test_a_forged_vote_changes_nothing_but_the_card(bot: BotUnderTest) -> None:  # noqa: F811
+async def test_a_forged_vote_changes_nothing_but_the_card(bot: BotUnderTest) -> None:
     forged = {"verb": FEEDBACK_VERB, "data": {"kiwFeedback": "maybe", "skill": "<script>"}}
     response = await bot.post(_click(bot, forged, "personal"))
     body = await response.json()
