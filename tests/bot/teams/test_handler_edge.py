@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +46,12 @@ async def test_silent_file_host_gets_working_at_once_then_a_german_retry_hint(
     )
     async with SilentServer() as silent:
         url = f"http://127.0.0.1:{silent.port}/download.aspx"  # local mode: loopback http
-        started = time.monotonic()
         response = await bot.post(with_link(message("", connector.service_url), url))
-        answered_after = time.monotonic() - started
         assert response.status in (200, 201)
-        assert answered_after < BUDGET + 0.5, answered_after
+        # The POST came back while the download still waited on the silent host (no timing
+        # measured): only the typing indicator and the placeholder are out, the retry hint
+        # follows when the download's deadline has passed.
+        assert silent.connections == 1
         _typing, working = connector.calls
         assert working.body["summary"] == "Ich arbeite daran …"
         async with asyncio.timeout(5):
