@@ -1,12 +1,12 @@
 """The plain text of each typed result kind (skills/results.py), drawn once here.
 
-What a surface without cards shows: `kiw ask`, `kiw summarise`, `kiw chat` and `kiw gate` print
-it, a message extension shows it as its hint, the dashboard as its problem, the chat sends it
-where a result has no card (a line of its own, or the generic card when it is longer) and puts
-its first line beside a card (the notification). The same facts, labels and citations as the
+What a surface without cards shows: `kiw ask`, `kiw summarise` and `kiw chat` print it (a
+refusal of `--user` on stderr, bot/cli/gate.py), a message extension shows it as its hint, the
+dashboard as its problem, the chat sends it where a result has no card (a line of its own, or
+the generic card when it is longer) and puts its first line beside a card (the notification). The same facts, labels and citations as the
 chat's cards (bot/render/chat_cards.py); wording both draw comes from one place — the typed
 result's fields, or the functions of the skill that owns the words (`skills.kipass`'s steps and
-contact, `skills.prioritise`'s ranking lines, `skills.summary.render`'s sections).
+contact, `skills.prioritise`'s ranking lines, `skills.summary.text`'s sections).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from skills.policy_qa import PRIVACY_NOTE, check_question
 from skills.registry import all_skills
 from skills.results import Answer, CitedPoint, DocumentSummary, Notice, Paper, PaperList, Pointer
 from skills.types import Attachment, SkillRequest, SkillResult
+from tests.bot.kit import FakeDirectory
 from tests.conftest import REPO
 
 DV = Citation(1, "Dienstvereinbarung KI", "https://intranet.example/dv.pdf", "dv", 4, "…", "§ 4")
@@ -95,19 +96,11 @@ ALL_DONE = {"schulung": True, "dienstvereinbarung": True, "leitlinien": True, "c
 HALF_WAY = {"schulung": True, "dienstvereinbarung": False}
 
 
-class _Directory:
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
-
-    async def lookup(self, user_id: str) -> Principal:
-        return self.principal
-
-
 def _ctx(principal: Principal | None = None) -> SkillContext:
     return SkillContext(
         index=None,  # type: ignore[arg-type]
         generator=None,  # type: ignore[arg-type]
-        directory=_Directory(principal) if principal else None,  # type: ignore[arg-type]
+        directory=FakeDirectory([principal] if principal else []),
         config=CONFIG,
         today=lambda: TODAY,
         skills=all_skills(),
