@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -121,10 +120,9 @@ async def test_timeout_is_a_clear_german_error() -> None:
     fake = FakeOpenAI(replies=[Reply("zu spät [1].", delay=2.0)])
     async with openai_server(fake):
         gen = generator(fake, timeout_seconds=0.3, max_retries=0)
-        start = time.monotonic()
+        # The reply would come after 2 s and without retries: only the timeout can raise here.
         with pytest.raises(GeneratorUnavailable):
             await gen.answer("Darf ich?", [passage(1, RULE)])
-        assert time.monotonic() - start < 1.5
         await gen.close()
 
 

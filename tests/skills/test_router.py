@@ -196,10 +196,9 @@ def test_intent_detection_grows_linearly(fragment: str, monkeypatch: pytest.Monk
 def test_router_reads_only_the_start_of_a_long_message() -> None:
     text = "fass " * 4_000  # 20 KB
     assert len(text) >= 10 * router.INSPECT_CHARS
-    start = time.perf_counter()
     chosen = route(text + "zusammen", EVERYTHING)
-    # A generous bound (it takes about a millisecond; the quadratic pattern took seconds).
-    assert time.perf_counter() - start < 2.0
-    # "zusammen" lies beyond what the router reads: no summary intent, the whole text goes on.
+    # "zusammen" lies beyond what the router reads (so the patterns never see 20 KB; their
+    # cost on long input is test_intent_detection_grows_linearly's): no summary intent, the whole
+    # text goes on.
     assert chosen.skill.name == "help" and chosen.reason == "fallback"
     assert _intent("fass " * 10 + "zusammen") == "summarise"
