@@ -32,10 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
-from qa_sets import Question, rules_chunks, rules_questions  # noqa: E402
+from qa_sets import Question, rules_index, split_rule_questions  # noqa: E402
 from sentence_scoring import VectorCache, embedded_sentence  # noqa: E402
 
-from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
 from skills.reader import Reading, chosen_sentences, read  # noqa: E402
@@ -54,15 +53,9 @@ class Case:
 
 async def collect() -> list[Case]:
     cases: list[Case] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        index = EmbeddedIndex(Path(tmp) / "rules", encoder=E5Encoder())
-        await index.upsert(rules_chunks())
-        await index.embed_pending()
+    async with rules_index() as index:
         ctx = context(index, ExtractiveGenerator())
-        answerable, unanswerable = rules_questions()
-        for q in answerable + unanswerable:
-            if q.split != "dev":
-                continue
+        for q in split_rule_questions("dev"):
             terms, passages = await rule_passages(ctx, q.text)
             answering = read(q.text, passages, about=terms).passages()
             if not answering:
@@ -76,7 +69,6 @@ async def collect() -> list[Case]:
                 embedded_sentence(given[s.passage].chunk, s.text) for s in reading.all_sentences
             ]
             cases.append(Case(q, reading, embed))
-        await index.close()
     return cases
 
 

@@ -50,10 +50,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
-from qa_sets import rules_chunks, rules_questions  # noqa: E402
+from qa_sets import rules_index, split_rule_questions  # noqa: E402
 from sentence_scoring import VectorCache, embedded_sentence  # noqa: E402
 
-from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
 from skills import policy_qa  # noqa: E402
 from skills.generator.extractive import ExtractiveGenerator  # noqa: E402
@@ -87,15 +86,9 @@ async def collect() -> list[Row]:
     """Ask every dev wording; keep what the rules decided and the candidate's signals. The
     model in answerable.json, if any, is left out (`model=None`): the rules alone decide."""
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        index = EmbeddedIndex(Path(tmp) / "rules", encoder=E5Encoder())
-        await index.upsert(rules_chunks())
-        await index.embed_pending()
+    async with rules_index() as index:
         ctx = context(index, ExtractiveGenerator())
-        answerable_qs, unanswerable_qs = rules_questions()
-        for q in answerable_qs + unanswerable_qs:
-            if q.split != "dev":
-                continue
+        for q in split_rule_questions("dev"):
             result = await policy_qa.run(SkillRequest(text=q.text, command="frage"), ctx)
             answer = str(result.as_json().get("answer", ""))
             search_text, passages = await rule_passages(ctx, q.text)
@@ -123,7 +116,6 @@ async def collect() -> list[Row]:
                     candidate=embedded,
                 )
             )
-        await index.close()
     return rows
 
 

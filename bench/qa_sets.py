@@ -11,7 +11,9 @@ from __future__ import annotations
 import gzip
 import json
 import tarfile
-from collections.abc import Iterable
+import tempfile
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from typing import Any
 import yaml
 
 from indexer.chunking import split_page_markers, split_passages
+from indexer.embedded import EmbeddedIndex
+from indexer.encoders import E5Encoder
 from indexer.model import POLICIES, Chunk
 from indexer.oparl.documents import Lookups, meeting_document, paper_document
 from indexer.parts import ChunkSplitter, ParsedFile
@@ -113,6 +117,26 @@ def rules_questions() -> tuple[list[Question], list[Question]]:
         for q in _expand(item, docs[item["near"]]["split"], (), "", item["near"])
     ]
     return answerable, unanswerable
+
+
+def split_rule_questions(split: str) -> list[Question]:
+    """The answerable, then the unanswerable rule questions of one split ("dev" or "test")."""
+    answerable, unanswerable = rules_questions()
+    return [q for q in answerable + unanswerable if q.split == split]
+
+
+@asynccontextmanager
+async def rules_index(encoder: E5Encoder | None = None) -> AsyncIterator[EmbeddedIndex]:
+    """The rule documents in a temporary embedded index with e5 passage vectors, as
+    bench/eval_qa.py builds it; closed and removed on exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index = EmbeddedIndex(Path(tmp) / "rules", encoder=encoder or E5Encoder())
+        try:
+            await index.upsert(rules_chunks())
+            await index.embed_pending()
+            yield index
+        finally:
+            await index.close()
 
 
 def check_rules_spec(spec: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
-from qa_sets import Question, rules_chunks, rules_questions, rules_spec  # noqa: E402
+from qa_sets import Question, rules_chunks, rules_index, rules_questions, rules_spec  # noqa: E402
 
 from indexer.embedded import EmbeddedIndex  # noqa: E402
 from indexer.encoders import E5Encoder  # noqa: E402
@@ -411,12 +411,8 @@ async def main() -> int:
     args = parser.parse_args()
     encoder = E5Encoder()
     cache = VectorCache(args.cache, encoder)
-    with tempfile.TemporaryDirectory() as tmp:
-        index = EmbeddedIndex(Path(tmp) / "rules", encoder=encoder)
-        await index.upsert(rules_chunks())
-        await index.embed_pending()
+    async with rules_index(encoder) as index:
         cases = await collect(index)
-        await index.close()
     vectors = cache.passages([text for c in cases for text in c.embed])
     for c in cases:
         question = cache.query(c.q.text)

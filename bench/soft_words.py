@@ -54,11 +54,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_common import context, has_fact, rule_passages  # noqa: E402  (bench/, beside this script)
-from qa_sets import rules_chunks, rules_questions  # noqa: E402
+from qa_sets import rules_chunks, rules_index, split_rule_questions  # noqa: E402
 
 from indexer.analysis import STOPWORDS, fold  # noqa: E402
-from indexer.embedded import EmbeddedIndex  # noqa: E402
-from indexer.encoders import E5Encoder, _model  # noqa: E402
+from indexer.encoders import _model  # noqa: E402
 from indexer.model import POLICIES  # noqa: E402
 from indexer.vocabulary import vocabulary  # noqa: E402
 from skills import policy_qa  # noqa: E402
@@ -98,15 +97,9 @@ class Case:
 
 async def collect(split: str) -> list[Case]:
     cases: list[Case] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        index = EmbeddedIndex(Path(tmp) / "rules", encoder=E5Encoder())
-        await index.upsert(rules_chunks())
-        await index.embed_pending()
+    async with rules_index() as index:
         ctx = context(index, ExtractiveGenerator())
-        answerable_qs, unanswerable_qs = rules_questions()
-        for q in answerable_qs + unanswerable_qs:
-            if q.split != split:
-                continue
+        for q in split_rule_questions(split):
             request = SkillRequest(text=q.text, command="frage")
             result = await policy_qa.run(request, ctx)
             answer = str(result.as_json().get("answer", ""))
@@ -125,7 +118,6 @@ async def collect(split: str) -> list[Case]:
                     not result.grounded,
                 )
             )
-        await index.close()
     return cases
 
 
