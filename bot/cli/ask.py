@@ -20,6 +20,7 @@ import asyncio
 import mimetypes
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli import common
 from bot.cli.audience import add_audience_option, report_withheld
@@ -28,6 +29,10 @@ from bot.cli.turns import cli_invocation, cli_pipeline
 from bot.render.text import result_text
 from indexer.model import COUNCIL, POLICIES
 from skills.types import Attachment, SkillOptions, SkillResult
+
+if TYPE_CHECKING:
+    from bot.pipeline import Pipeline
+    from bot.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MAX_FILE_BYTES = 60_000_000
@@ -76,6 +81,8 @@ async def _run_skill(
             attachments=attachments,
         )
         outcome = await pipeline.run(invocation)
+        if outcome.result.outcome == "no_answer" and not outcome.refused:
+            await warn_if_empty(pipeline, _collection_of(skill), settings)
     if outcome.refused:
         return print_refusal(outcome, as_json=args.json)
     report_withheld(outcome.withheld)
@@ -86,6 +93,24 @@ async def _run_skill(
         error = outcome.reason
         result.grounded = False
     return _emit(result, as_json=args.json, error=error)
+
+
+def _collection_of(skill: str) -> str:
+    from skills import allris_search
+
+    return COUNCIL if skill == allris_search.NAME else POLICIES
+
+
+async def warn_if_empty(pipeline: Pipeline, collection: str, settings: Settings) -> None:
+    """A "keine Aussage" from an index with nothing in the asked collection says nothing about
+    the rules: tell the operator on stderr (a newcomer's `kiw ask` before `kiw index samples`)."""
+    if not await pipeline.ctx.index.document_ids(collection):
+        print(
+            f"Hinweis: Die Sammlung „{collection}“ im Index ({settings.data_dir}) ist leer – "
+            "die Antwort sagt daher nichts über die Regelungen. Bitte zuerst indexieren, "
+            "z. B. `kiw index samples` oder `make run`.",
+            file=sys.stderr,
+        )
 
 
 def _emit(result: SkillResult, *, as_json: bool, error: str | None = None) -> int:

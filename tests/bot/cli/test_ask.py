@@ -35,6 +35,23 @@ def test_ask_without_support_is_ungrounded_with_no_citations(
     assert data["pointers"] == []  # off the rules' topic: no places to point to
 
 
+def test_ask_on_an_empty_index_says_so_on_stderr(
+    data_dir: Path, sample_env: None, kiw: KiwRun
+) -> None:
+    """A newcomer's `kiw ask` before anything is indexed: "keine Aussage" alone would read as
+    if the rules said nothing; the operator is told the collection is empty and what to run."""
+    code, out, err = kiw(data_dir, "ask", "Wie lange ist der KI-Pass gültig?")
+    assert code == 0 and "keine Aussage" in out
+    assert "Die Sammlung „policies“" in err and "ist leer" in err
+    assert "kiw index samples" in err
+
+
+def test_ask_on_an_indexed_collection_gives_no_empty_note(corpus_data: Path, kiw: KiwRun) -> None:
+    code, out, err = kiw(corpus_data, "ask", "Wie hoch ist die Hundesteuer?")
+    assert code == 0 and "keine Aussage" in out
+    assert "ist leer" not in err
+
+
 def test_ask_json_lists_the_places_to_check_when_no_answer_is_sure(
     corpus_data: Path, kiw: KiwRun
 ) -> None:
