@@ -28,6 +28,9 @@ itself has no seam for it, since nothing of this ships).
     and (`--every`) any concept in a sentence that lacks it, not only the ones no sentence has.
 
 Figures and the decision: docs/skills.md, "Concepts matched by meaning".
+
+Over ~400 lines: one experiment meant to be read top to bottom (set-up, calibration, the grid
+and its cross-check), not a module anything imports; nothing of it ships.
 """
 
 from __future__ import annotations
