@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,10 @@ from tests.support.silent import SilentServer, closed_port
 from tests.support.turns import APP_ID, TENANT_ID, compose_extension_query, message
 
 DEADLINE = 1.0  # KIW_OUTBOUND_TOKEN_DEADLINE_SECONDS in these tests
+# A far guard against a hang, never a timing: the deadlines here are 0.5 s and 1 s, the hangs
+# they end were 30 s to forever. Each test checks the path taken (the recorded failure, the
+# connections made), not how long it took: the machine is shared and its load reaches 12.
+HANG_GUARD = 30.0
 
 
 @pytest.fixture
@@ -123,12 +126,10 @@ async def test_unreachable_token_authority_is_503_with_german_text(
 ) -> None:
     """Was a 500: requests.ConnectionError from MSAL was not mapped."""
     endpoint = await make_endpoint(bot_authority_host=f"https://127.0.0.1:{closed_port()}")
-    started = time.monotonic()
-    status, body = await endpoint.post(message(endpoint.service_url))
+    status, body = await asyncio.wait_for(endpoint.post(message(endpoint.service_url)), HANG_GUARD)
     assert status == 503
     assert json.loads(body)["message"] == UNAVAILABLE_TEXT
     assert "vorübergehend nicht erreichbar" in UNAVAILABLE_TEXT
-    assert time.monotonic() - started < DEADLINE + 1.0
     # A message-extension invoke (its answer is this response) gets the same words.
     status, body = await endpoint.post(compose_extension_query(endpoint.service_url))
     assert (status, json.loads(body)["message"]) == (503, UNAVAILABLE_TEXT)
@@ -136,24 +137,22 @@ async def test_unreachable_token_authority_is_503_with_german_text(
 
 
 async def test_silent_token_authority_answers_every_post_within_the_deadline(
-    make_endpoint: MakeEndpoint, stubs: BotFrameworkStubs
+    make_endpoint: MakeEndpoint, stubs: BotFrameworkStubs, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Was > 130 s per POST. Ten concurrent turns: all 503 within about one deadline, because
-    waiters share the one fetch and later callers fail fast instead of queueing."""
+    """Was > 130 s per POST. Ten concurrent turns: all 503 at the deadline, because waiters
+    share the one fetch and later callers fail fast instead of queueing (each queued caller
+    used to start a fetch of its own: one more connection and one more deadline each)."""
     async with SilentServer(stubs.tls.server_context()) as silent:
         endpoint = await make_endpoint(bot_authority_host=silent.https_url)
         token = endpoint.token()  # signed once: signing costs the test client ~0.1 s each
-        started = time.monotonic()
-        results = await asyncio.gather(
-            *(endpoint.post(message(endpoint.service_url), token=token) for _ in range(10))
-        )
-        elapsed = time.monotonic() - started
+        turns = (endpoint.post(message(endpoint.service_url), token=token) for _ in range(10))
+        results = await asyncio.wait_for(asyncio.gather(*turns), HANG_GUARD)
         assert [status for status, _ in results] == [503] * 10
-        assert elapsed < DEADLINE + 1.5, elapsed
-        assert silent.connections >= 1
-        started = time.monotonic()
-        assert (await endpoint.post(message(endpoint.service_url), token=token))[0] == 503
-        assert time.monotonic() - started < 0.5  # inside the cool-down: no new wait
+        assert f"did not answer within {DEADLINE:g} s" in caplog.text  # the deadline ended it
+        assert silent.connections == 1  # one fetch for all ten
+        post = endpoint.post(message(endpoint.service_url), token=token)
+        assert (await asyncio.wait_for(post, HANG_GUARD))[0] == 503
+        assert silent.connections == 1  # inside the cool-down: no new fetch, no new wait
 
 
 @pytest.fixture
@@ -282,19 +281,15 @@ async def test_silent_metadata_endpoint_at_cold_start_is_unavailable_within_the_
         keys = OpenIdKeySet(
             session, f"http://127.0.0.1:{silent.port}/metadata", fetch_deadline_seconds=0.5
         )
-        started = time.monotonic()
-        with pytest.raises(SigningKeysUnavailable):
-            await keys.get("key-1")
-        assert time.monotonic() - started < 1.5
-        started = time.monotonic()
-        with pytest.raises(SigningKeysUnavailable):
-            await keys.get("key-1")  # right after a failure: no second wait
-        assert time.monotonic() - started < 0.2
+        with pytest.raises(SigningKeysUnavailable, match="no answer in time"):
+            await asyncio.wait_for(keys.get("key-1"), HANG_GUARD)  # the deadline ended it
+        with pytest.raises(SigningKeysUnavailable, match="recent fetch failed"):
+            await asyncio.wait_for(keys.get("key-1"), HANG_GUARD)  # no second fetch, no wait
     assert silent.connections == 1
 
 
 async def test_metadata_endpoint_going_silent_keeps_the_known_keys(
-    stubs: BotFrameworkStubs,
+    stubs: BotFrameworkStubs, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Key rollover check (unknown kid) against a silent endpoint: refused within the deadline,
     the known keys keep working."""
@@ -320,9 +315,8 @@ async def test_metadata_endpoint_going_silent_keeps_the_known_keys(
             keys = OpenIdKeySet(session, url, fetch_deadline_seconds=0.5)
             assert await keys.get("key-1") is not None
             silent.set()
-            started = time.monotonic()
-            assert await keys.get("rolled-key") is None
-            assert time.monotonic() - started < 1.5
+            assert await asyncio.wait_for(keys.get("rolled-key"), HANG_GUARD) is None
+            assert "no answer within 0.5 s" in caplog.text  # the deadline ended the wait
             assert await keys.get("key-1") is not None
     finally:
         released.set()
@@ -344,17 +338,15 @@ async def test_silent_bot_connector_does_not_hold_the_request(
         base = await app_with_authority(stubs.entra.base_url)
         service_url = f"http://127.0.0.1:{silent.port}/"
         token = stubs.identity.sign(APP_ID, service_url)
-        started = time.monotonic()
-        async with client.post(
+        post = client.post(
             base + "/api/messages",
             json=message(service_url, "hilfe"),
             headers={"Authorization": f"Bearer {token}"},
-        ) as response:
-            status = response.status
-        elapsed = time.monotonic() - started
-    assert status == 200  # the handler's boundary caught the failed reply
-    assert elapsed < 2.5, elapsed  # the reply and the error reply: one deadline each
-    assert silent.connections <= 2  # no retry after a timeout
+        )
+        response = await asyncio.wait_for(post, HANG_GUARD)
+        response.release()
+    assert response.status == 200  # the handler's boundary caught the failed reply
+    assert silent.connections == 2  # the reply and the error reply, one try each: no retry
 
 
 async def test_no_turn_waits_for_a_refresh_while_the_token_is_usable() -> None:
@@ -374,11 +366,11 @@ async def test_no_turn_waits_for_a_refresh_while_the_token_is_usable() -> None:
     provider = OutboundTokenProvider(acquire, clock=clock, attempts=1, deadline_seconds=0.5)
     assert await provider.token() == "token-1"
     clock.now += 3600 - 100
-    started = time.monotonic()
     tokens = await asyncio.gather(*(provider.token() for _ in range(20)))
-    assert time.monotonic() - started < 0.2
     assert set(tokens) == {"token-1"}
-    assert provider.refresh_task is not None
+    # All twenty answered while the refresh still hangs (a caller that waited for it would
+    # have come back only after the refresh gave up).
+    assert provider.refresh_task is not None and not provider.refresh_task.done()
     await provider.refresh_task  # gives up at the deadline
     assert len(calls) == 2  # one background fetch for all twenty callers
     release.set()
