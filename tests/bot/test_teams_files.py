@@ -3,9 +3,9 @@ only), one deadline for all files of a turn, hanging hosts cost the deadline onc
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from tests.support.botframework import LoopbackTls
 from tests.support.silent import SilentServer
 
 LOCAL = DownloadPolicy(local_mode=True, deadline_seconds=0.5)
+# A far guard against a hang, not a timing (the machine is shared): the deadline is 0.5 s, the
+# hang it ends was 30 s per file. The tests check that the turn's deadline ended each download.
+HANG_GUARD = 20.0
 PRODUCTION = DownloadPolicy(deadline_seconds=0.5)
 
 
@@ -128,28 +131,30 @@ async def test_allow_listed_name_resolving_to_loopback_is_not_fetched(
     assert "localhost resolves to no public address" in caplog.text
 
 
-async def test_three_silent_hosts_cost_one_deadline_together() -> None:
+async def test_three_silent_hosts_cost_one_deadline_together(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Was 30 s per file (92 s for three). Fetched side by side under the turn's one deadline:
+    each of the three is cancelled by it (a per-file timeout would fail them one by one)."""
     async with SilentServer() as silent:
         url = f"https://127.0.0.1:{silent.port}/datei"
         links = [_attachment(url, f"datei-{n}.pdf") for n in range(3)]
-        started = time.monotonic()
-        result = await download_attachments(links, LOCAL)
-        elapsed = time.monotonic() - started
+        result = await asyncio.wait_for(download_attachments(links, LOCAL), HANG_GUARD)
     assert result.files == ()
     assert result.failed == ("datei-0.pdf", "datei-1.pdf", "datei-2.pdf")
-    assert silent.connections == 3  # fetched side by side, not one after the other
-    assert elapsed < 0.5 + 1.0, elapsed  # was 30 s per file (92 s for three)
+    assert silent.connections == 3
+    ended = [r.getMessage() for r in caplog.records if "no answer within 0.5 s" in r.getMessage()]
+    assert len(ended) == 3, ended
 
 
 async def test_tls_host_that_never_answers_http_is_dropped_at_the_deadline(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     tls = LoopbackTls.create(tmp_path)
     trust = ssl.create_default_context(cafile=str(tls.cert_file))
     async with SilentServer(tls.server_context()) as silent:
         url = f"https://127.0.0.1:{silent.port}/datei"
-        started = time.monotonic()
-        result = await download_attachments([_attachment(url)], LOCAL, ssl=trust)
-        elapsed = time.monotonic() - started
+        download = download_attachments([_attachment(url)], LOCAL, ssl=trust)
+        result = await asyncio.wait_for(download, HANG_GUARD)
     assert result.failed == ("liste.csv",) and silent.connections == 1
-    assert elapsed < 1.5, elapsed
+    assert "'liste.csv': no answer within 0.5 s" in caplog.text  # the deadline dropped it
