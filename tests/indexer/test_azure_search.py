@@ -185,7 +185,9 @@ async def test_429_then_success_honours_retry_after(
     await idx.close()
     posts = [p for m, p, b in service.requests if p.endswith("search.index")]
     assert len(posts) == 2 and len(service.docs[INDEX]) == len(corpus.POLICY)
-    assert waited >= 0.3  # the client waited as long as the service asked
+    # A lower bound, kept on purpose: waiting as long as the service asked is the behaviour
+    # itself, and a loaded machine can only make the wait longer, never shorter.
+    assert waited >= 0.3
 
 
 async def test_503_on_search_is_retried(
