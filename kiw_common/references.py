@@ -105,6 +105,25 @@ def find_references(text: str) -> Iterator[tuple[ReferenceKey, tuple[int, int]]]
         yield key_from_match(m), m.span()
 
 
+# The prefix of a motion to the (double) budget, "DHH/2026/0012": the summary tells such a
+# motion by it.
+BUDGET_MOTION_PREFIX = "dhh"
+
+
+def names_budget_motion(text: str) -> bool:
+    """Whether a text names a budget motion by its written reference ("DHH/2026/0012")."""
+    return any(key.prefix == BUDGET_MOTION_PREFIX for key, _ in find_references(text))
+
+
+def line_reference(line: str, *, leads: tuple[str, ...] = ()) -> ReferenceKey | None:
+    """The reference a line consists of: alone ("DHH/2026/0012") or after one of `leads`
+    ("ANTRAG DHH/2026/0012" with leads=("ANTRAG",)); None for a line that says more."""
+    m = WRITTEN_REFERENCE.search(line)
+    if m is None or line[m.end() :].strip() or line[: m.start()].strip() not in ("", *leads):
+        return None
+    return key_from_match(m)
+
+
 def mentions_reference(text: str) -> bool:
     """Whether free text names a paper by its reference, written ("VO/2026/14102") or typed
     ("VO-2026-14102", "2024-0453"); a typed one needs a number of three digits or more, so a

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from kiw_common.references import WRITTEN_REFERENCE
 from skills.reader import QuestionShape, concepts_of, read_question
 
 # The first word names what is asked: an amount (a sum, a count, a share, a price, a value),
@@ -163,10 +164,11 @@ def _without_modality(question: str) -> str:
 
 # What looks like a number but is no amount: a numbered item or paragraph ("2. Die
 # Stadtverwaltung prüft … die Kosten"), a legal reference ("§ 31 Abs. 1 Satz 4", "Nr. 2"), a
-# paper's reference ("2023/1357"), a date or a year.
+# date or a year. A paper's reference ("2023/1357", "VO/2025/12345") is removed before, by the
+# one reference parser (kiw_common/references.py).
 _NO_FIGURE = re.compile(
     r"^\s*\(?\d{1,2}[.)]\s|§+\s*\d+\w?|\b(?:Abs|Nr|Satz|Ziff|TOP|Art)\.?\s*\d+\w?"
-    r"|\b\d{4}/\d{1,4}(?:/\d+)?\b|\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{2,4})?|\b(?:19|20)\d\d\b",
+    r"|\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{2,4})?|\b(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(
@@ -181,7 +183,8 @@ def carries_figure(sentence: str) -> bool:
     """Whether `sentence` states an amount: a number that is no item number, legal or paper
     reference, date or year, a number word, or "kostenlos". A council sentence that only
     mentions "die Kosten" or a numbered item answers no "Was kostet …?" or "Wie viele …?"."""
-    return _FIGURE.search(_NO_FIGURE.sub(" ", sentence)) is not None
+    without = _NO_FIGURE.sub(" ", WRITTEN_REFERENCE.sub(" ", sentence))
+    return _FIGURE.search(without) is not None
 
 
 # "Welche Kosten nennt …?", "Welchen Betrag …?": a list question about a sum asks for one.

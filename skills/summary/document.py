@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.chunking import PageText
+from kiw_common.references import names_budget_motion
 
 # Continuation page numbers ("– 2 –", "- 3 -") and extractor page markers ("-- 1 of 4 --").
 _PAGE_NUMBER = re.compile(r"^[-–—]\s*\d+\s*[-–—]$|^--\s*\d+\s+of\s+\d+\s*--$|^Seite\s*-?\s*\d+$")
@@ -134,7 +135,7 @@ def _kind(head: Sequence[str], first: bool) -> str:
         "STELLUNGNAHME" in joined
     ):
         return "stellungnahme"
-    if re.search(r"\bDHH/\d{4}/\d+", joined):
+    if names_budget_motion(joined):
         return "haushalt"
     if re.match(r"(?:#+\s*)?(?:Interfraktionelle\s+)?Anfrage", opening):
         return "anfrage"

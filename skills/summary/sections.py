@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kiw_common.references import BUDGET_MOTION_PREFIX, line_reference
 from skills.summary.consultation import is_table_header, table_end
 from skills.summary.document import Line, Part, Statement, join_lines, sentences, statement
 
@@ -302,7 +303,8 @@ def betreff(part: Part) -> str:
         if title or wrapped:
             return join_lines(title or wrapped[-1:])
     for i, text in enumerate(lines[:-1]):
-        if re.fullmatch(r"(?:ANTRAG\s+)?DHH/\d{4}/\d+", text):
+        key = line_reference(text, leads=("ANTRAG",))
+        if key is not None and key.prefix == BUDGET_MOTION_PREFIX:
             return lines[i + 1]
     first = part.title.lstrip("#").strip()
     if len(first) > 120 or _SENTENCE_END.search(first) or first.endswith((",", ":", ";")):

@@ -10,8 +10,10 @@ from kiw_common.references import (
     allris_source_ids,
     find_references,
     is_link_to_host,
+    line_reference,
     link_lookup_values,
     mentions_reference,
+    names_budget_motion,
     reference_key,
     typed_reference,
     written_form,
@@ -52,6 +54,22 @@ def test_written_reference_key_forms() -> None:
 def test_no_written_reference(text: str) -> None:
     assert reference_key(text) is None
     assert not mentions_reference(text)
+
+
+def test_budget_motions_are_told_by_their_prefix() -> None:
+    assert names_budget_motion("Fraktion X  DHH/2026/0012  Antrag zum Doppelhaushalt")
+    assert names_budget_motion("dhh / 2025 / 5004")
+    assert not names_budget_motion("VO/2026/0012 zum Doppelhaushalt 2026/2027")
+    assert not names_budget_motion("DHH/26/12")  # no year: no reference
+
+
+def test_a_line_that_is_a_reference() -> None:
+    key = line_reference("ANTRAG DHH/2026/0012", leads=("ANTRAG",))
+    assert key is not None and key.full == "dhh/2026/12"
+    assert line_reference("  DHH/2026/0012 ") == key
+    assert line_reference("ANTRAG DHH/2026/0012") is None  # a lead word only when allowed
+    assert line_reference("ANTRAG DHH/2026/0012 der Fraktion", leads=("ANTRAG",)) is None
+    assert line_reference("Haushalt 2026", leads=("Haushalt",)) is None
 
 
 def test_find_references_gives_each_with_its_span() -> None:

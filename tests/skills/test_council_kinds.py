@@ -138,6 +138,8 @@ async def test_how_long_a_state_lasts_is_answered_by_its_end(tmp_path: Path) -> 
         ("Die Verwaltung stellt im Nachgang mögliche Kosten dar.", False),
         ("Nach § 31 Abs. 1 Satz 4 GemO stellt der Gemeinderat fest.", False),
         ("Der Antrag 2023/1357 wurde am 12.03.2024 im Jahr 2024 beraten.", False),
+        ("Die Vorlage VO/2025/12345 wurde vertagt.", False),  # five digits: still a reference
+        ("Die Vorlage VO/2025/12345 nennt 40.000 Euro.", True),
     ],
 )
 def test_a_figure_is_a_number_that_is_no_item_reference_date_or_year(
