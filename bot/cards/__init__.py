@@ -22,14 +22,12 @@ from typing import Any
 from bot.render.cardkit import (
     CONTENT_TYPE,
     card,
-    citation_list,
     feedback_actions,
     is_feedback_action,
     text_block,
 )
 from skills.context import Skill
 from skills.help import kipass_note, mention_hint
-from skills.types import SkillResult
 
 __all__ = [
     "CONTENT_TYPE",
@@ -219,21 +217,9 @@ def without_feedback(answer: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return stripped, True
 
 
-def result_card(
-    skill: Skill, result: SkillResult, text: str, *, feedback: bool = True
-) -> dict[str, Any]:
-    """The generic card for a result of no card of its own, longer than a line: its `text`
-    (bot/render/text.py), numbered sources, AI note, feedback buttons."""
-    note = ""
-    if result.ai_generated:
-        note = "KI-generiert: Bitte prüfen Sie die Antwort anhand der Quellen."
-    elif result.citations:
-        note = "Auszug aus den Quellen, ohne Sprachmodell erstellt."
-    return fill(
-        "result",
-        title=skill.title,
-        text=text,
-        sources=citation_list(result.citations),
-        note=note,
-        actions=feedback_actions(skill.name) if feedback else [],
-    )
+def result_card(skill: Skill, text: str) -> dict[str, Any]:
+    """The generic card for a result of no card of its own that is longer than a line (focused
+    help, a problem of several lines): the skill's title and the result's `text`
+    (bot/render/text.py). Results that cite (answers, summaries) have cards of their own
+    (bot/render/chat_cards.py); feedback buttons, where wanted, come on a card of their own."""
+    return fill("result", title=skill.title, text=text)

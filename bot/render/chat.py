@@ -160,7 +160,7 @@ def _reply(
         message = ChatMessage(text=text)  # one short line: no card needed
     else:
         feedback = wants_feedback(result)
-        card = cards.result_card(skill, result, text, feedback=False)
+        card = cards.result_card(skill, text)
         message = card_message(card, cards.summary_line(text))
     if feedback:
         # The buttons on a card of their own, in the same message: a vote replaces that card.

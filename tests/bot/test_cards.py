@@ -49,19 +49,14 @@ SKILL = Skill(
 
 def every_bot_card() -> dict[str, dict[str, Any]]:
     skills = all_skills()
-    # The generic card: the plain text of a result without a card of its own, its sources.
-    ai = SkillResult(Notice(""), citations=CITATIONS, ai_generated=True)
-    extract = SkillResult(Notice(""), citations=CITATIONS)
-    plain = SkillResult(Notice(""), outcome="not_found")
     return {
         "help": cards.help_card(skills),
         "welcome": cards.welcome_card(skills),
         "help-empty-registry": cards.help_card([]),
         "working": cards.working_card(),
         "error": cards.error_card("Bitte später erneut versuchen.", "abcd1234"),
-        "result-ai": cards.result_card(SKILL, ai, "Nein [1]."),
-        "result-extract": cards.result_card(SKILL, extract, "Auszug [1] [2]."),
-        "result-plain": cards.result_card(SKILL, plain, "Keine Treffer.", feedback=False),
+        # The generic card: the text of a result without a card of its own (focused help).
+        "result": cards.result_card(SKILL, "Hilfe zu „frage“:\nStellen Sie eine Frage."),
         "cardkit-all": cardkit.card(
             [
                 cardkit.heading("Titel"),
@@ -118,35 +113,27 @@ def test_template_placeholders_are_not_read_from_values() -> None:
     assert "Fehler-ID: 1234abcd" in texts
 
 
-def test_result_card_has_sources_and_feedback_and_ai_note() -> None:
-    card = cards.result_card(
-        SKILL, SkillResult(Notice(""), citations=CITATIONS, ai_generated=True), "Nein [1]."
-    )
-    flat = json.dumps(card, ensure_ascii=False)
+def test_citation_list_links_each_source_and_clips_long_quotes() -> None:
+    flat = json.dumps(cardkit.citation_list(CITATIONS), ensure_ascii=False)
     assert (
         "[1] [Dienstvereinbarung KI, § 4 Datenschutz, S. 4](https://intranet.luebeck.de/dv-ki.pdf)"
         in flat
     )
     assert "[2] Antrag KI-Konzept, VO/2025/12345" in flat
-    assert "KI-generiert" in flat
-    assert [a["data"][cardkit.FEEDBACK_KEY] for a in card["actions"]] == ["up", "down"]
     # Long quotes are clipped so the card stays readable.
     quote = next(
-        el["text"]
-        for el in card["body"][1:]
-        if el.get("type") == "Container"
-        for el in el["items"]
-        if el["text"].startswith("„")
+        el["text"] for el in cardkit.citation_list(CITATIONS) if el["text"].startswith("„")
     )
     assert len(quote) <= 302 and quote.endswith("…“")
 
 
-def test_empty_parts_are_dropped() -> None:
-    card = cards.result_card(
-        SKILL, SkillResult(Notice(""), outcome="not_found"), "Keine Treffer.", feedback=False
-    )
-    assert [el["type"] for el in card["body"]] == ["TextBlock", "TextBlock"]
-    assert "actions" not in card
+def test_result_card_is_the_title_and_the_text() -> None:
+    card = cards.result_card(SKILL, "Hilfe zu „frage“:\nStellen Sie eine Frage.")
+    assert [el["text"] for el in card["body"]] == [
+        SKILL.title,
+        "Hilfe zu „frage“:\nStellen Sie eine Frage.",
+    ]
+    assert "actions" not in card  # feedback buttons go on a card of their own
 
 
 def test_ai_entity_serialises_every_field_on_the_wire() -> None:
