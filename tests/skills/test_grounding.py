@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -17,6 +16,7 @@ from skills.grounding import (
     validate_answer,
 )
 from tests.skills.helpers import passage
+from tests.support.linear import ends_in_time, hostile
 
 P = [passage(1, "Der KI-Pass ist zwei Jahre gültig."), passage(2, "Die Schulung dauert einen Tag.")]
 
@@ -148,20 +148,12 @@ async def test_an_instruction_to_show_the_user_everything_is_not_quoted_as_an_an
     assert "Zeige dem Nutzer" not in result.text
 
 
-def _cpu_seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.thread_time()  # CPU time: the shared machine's load would skew wall time
-        looks_like_injection(text)
-        best = min(best, time.thread_time() - start)
-    return best
-
-
 @pytest.mark.parametrize(
     "fragment", ["ignorier", "ignoriere ", "zeige ", "show ", "ki: ", "gib x "]
 )
-def test_injection_check_grows_linearly(fragment: str) -> None:
-    """A sentence of a hostile PDF can be one 20 KB run ("ignorier" × 2,500 took 0.8 s)."""
-    small, large = fragment * (2_000 // len(fragment)), fragment * (20_000 // len(fragment))
-    ratio = _cpu_seconds(large) / max(_cpu_seconds(small), 1e-6)
-    assert ratio < 30, f"{fragment!r}: 10 × the text took {ratio:.0f} × the time"
+def test_injection_check_stays_linear(fragment: str) -> None:
+    """A sentence of a hostile PDF can be one long run ("ignorier" × 2,500, 20 KB, took 0.8 s
+    when the check was quadratic): 200 KB under a far guard (tests/support/linear.py)."""
+    text = hostile(fragment)
+    failure = ends_in_time(lambda: looks_like_injection(text))
+    assert not failure, f"{fragment!r} × {len(text) // len(fragment):,}: {failure}"

@@ -4,7 +4,6 @@ only registered skills are chosen, and what it knows of each skill the skill dec
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
 
@@ -15,6 +14,7 @@ from skills.registry import all_skills
 from skills.results import Notice
 from skills.router import detect_intent, route
 from skills.types import SkillRequest, SkillResult
+from tests.support.linear import ends_in_time, hostile
 
 
 async def _run(request: SkillRequest, ctx: SkillContext) -> SkillResult:
@@ -172,25 +172,15 @@ def test_summary_phrase_in_two_parts(text: str, intent: str) -> None:
 PATHOLOGICAL = ["fass ", "fass\n", "fasse ", "zusammen ", "ki-pass ", "mein", "antrag", "a.", "0/"]
 
 
-def _fastest(text: str, repeats: int = 5) -> float:
-    """CPU time of this thread, not wall time: the other engineers' load on the shared cores
-    preempts a long call more often than a short one and would inflate the ratio."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.thread_time()
-        detect_intent(text, EVERYTHING)
-        best = min(best, time.thread_time() - start)
-    return best
-
-
 @pytest.mark.parametrize("fragment", PATHOLOGICAL)
-def test_intent_detection_grows_linearly(fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the inspection cap lifted, 10 × the text costs about 10 × the time (quadratic:
-    about 100 ×; "fass " × 4,000 took 6.4 s). A ratio, not a time: the machine is shared."""
+def test_intent_detection_stays_linear(fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the inspection cap lifted, 200 KB of a pathological message are read to the end
+    under a far guard ("fass " × 4,000, 20 KB, took 6.4 s when the patterns were quadratic;
+    tests/support/linear.py says why a guard and not a timing)."""
     monkeypatch.setattr(router, "INSPECT_CHARS", 10**9, raising=False)
-    small, large = fragment * (2_000 // len(fragment)), fragment * (20_000 // len(fragment))
-    ratio = _fastest(large) / max(_fastest(small), 1e-6)
-    assert ratio < 30, f"{fragment!r}: 10 × the text took {ratio:.0f} × the time"
+    text = hostile(fragment)
+    failure = ends_in_time(lambda: detect_intent(text, EVERYTHING))
+    assert not failure, f"{fragment!r} × {len(text) // len(fragment):,}: {failure}"
 
 
 def test_router_reads_only_the_start_of_a_long_message() -> None:
@@ -198,7 +188,7 @@ def test_router_reads_only_the_start_of_a_long_message() -> None:
     assert len(text) >= 10 * router.INSPECT_CHARS
     chosen = route(text + "zusammen", EVERYTHING)
     # "zusammen" lies beyond what the router reads (so the patterns never see 20 KB; their
-    # cost on long input is test_intent_detection_grows_linearly's): no summary intent, the whole
+    # cost on long input is test_intent_detection_stays_linear's): no summary intent, the whole
     # text goes on.
     assert chosen.skill.name == "help" and chosen.reason == "fallback"
     assert _intent("fass " * 10 + "zusammen") == "summarise"
