@@ -89,6 +89,8 @@ async def test_retries_429_honouring_retry_after_ms() -> None:
         await gen.close()
     assert result.cited == [1]
     assert len(fake.received) == 2
+    # A lower bound, kept on purpose: waiting as long as the server asked is the behaviour
+    # itself, and a loaded machine can only make the wait longer, never shorter.
     assert fake.received[1].at - fake.received[0].at >= 0.3
 
 
@@ -101,7 +103,7 @@ async def test_retries_503_with_retry_after_seconds() -> None:
         result = await gen.answer("Darf ich?", [passage(1, RULE)])
         await gen.close()
     assert result.cited == [1]
-    assert fake.received[1].at - fake.received[0].at >= 1.0
+    assert fake.received[1].at - fake.received[0].at >= 1.0  # a lower bound, as above
 
 
 async def test_rate_limit_beyond_retries_is_a_clear_german_error() -> None:
