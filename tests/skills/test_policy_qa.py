@@ -11,6 +11,7 @@ from kiw_common.openai_connection import OpenAIConnection
 from skills import policy_qa
 from skills.generator.base import Generator
 from skills.generator.openai_chat import OpenAIGenerator
+from skills.grounded_answer import model_order
 from skills.policy_qa import with_privacy_note
 from skills.results import Answer
 from skills.types import SkillRequest, SkillResult
@@ -183,3 +184,31 @@ async def test_the_model_judges_answerability_over_the_passages_the_reader_kept(
     gate = request.trace.step("relevance")
     assert gate and gate.details["typed"] is False and gate.details["kept"] >= 1
     assert 1 <= sent.count("<<<QUELLE ") <= 5  # the model sees at most five of them
+
+
+async def test_a_model_is_asked_where_the_word_overlap_bar_refuses(tmp_path: Path) -> None:
+    # "Midjourney", "Webseite", "stellen": the rule says "Mit KI erzeugte Bilder dürfen in
+    # Veröffentlichungen der Stadt nur verwendet werden, wenn …". The extractive reader finds
+    # too few of the question's words in it and refuses; with a model that bar does not decide:
+    # the model is given the retrieved passages, the reader's first, and judges itself.
+    question = "Darf ich Bilder aus Midjourney auf die Webseite der Stadt stellen?"
+    extractive, _ = await ask(tmp_path / "e", question)
+    assert extractive.outcome == "no_answer"
+    fake = FakeOpenAI(replies=[Reply("Nur, wenn sie als KI-erzeugt gekennzeichnet sind [1].")])
+    async with openai_server(fake):
+        gen = OpenAIGenerator(model="m", connection=OpenAIConnection(base_url=fake.base_url))
+        judged, request = await ask(tmp_path / "m", question, generator=gen)
+        await gen.close()
+    sent = str(fake.received[0].body["messages"][-1]["content"])
+    assert "Mit KI erzeugte Bilder dürfen in Veröffentlichungen der Stadt" in sent
+    assert 1 <= sent.count("<<<QUELLE ") <= 5
+    assert judged.outcome == "ok" and judged.ai_generated is True
+    assert judged.citations[0].heading == "5. Urheberrecht und Bilder"
+    gate = request.trace.step("relevance")
+    assert gate and gate.details["kept"] == 0  # the bar kept nothing; the model answered
+
+
+def test_a_model_is_given_the_readers_passages_first_then_the_retrievals() -> None:
+    assert model_order([3, 1], 8) == [3, 1, 0, 2, 4]
+    assert model_order([], 2) == [0, 1]
+    assert model_order([], 0) == []
