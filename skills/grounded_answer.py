@@ -9,7 +9,8 @@ to "any word"), so an unanswerable question would otherwise be answered from the
 passage. A passage supports an answer only if the reader (skills/reader/) finds in it a
 sentence that carries the kind of answer the question asks for ("Wie lange …?" -> a duration)
 about what the question is about — answerability, not word overlap. Calibration on the dev
-split of bench/questions/rules.yaml is in docs/skills.md.
+split of bench/questions/rules.yaml is in docs/skills.md. With a model (OpenAI-compatible) the
+gate only orders the passages: the model judges answerability itself (`model_order`).
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ async def answer_question(
         step["unknown_words"] = len(retrieved.unknown)
     # The gate: passages with a sentence that answers the question (skills/reader/). The
     # extractive generator needs the kind of answer asked for in that sentence; a model is
-    # given the passages that speak about the question and judges that itself (KEINE_AUSSAGE).
+    # given those passages first, then the retrieval's next ones, and judges answerability
+    # itself (KEINE_AUSSAGE; `model_order` below).
     typed = ctx.generator.name == "extractive"
     votes = collection == COUNCIL and typed and asks_for_vote(question)
     # A vote question's "abgestimmt", "durchgekommen" say what is asked, not what about: the

@@ -153,7 +153,7 @@ class OpenAIGenerator:
         )
         shown_question = masker.mask(question, "user") if masker else question
         # The kind of answer the reader sees in the question (skills/reader/): the model
-        # judges answerability by it, over the passages the reader kept.
+        # judges answerability by it, over the passages it is given (the reader's first).
         asked = ASKED.get(read_question(question).kind, ASKED["open"])
         return self._messages(
             system, prompt("answer_user"), {"question": shown_question, "asked": asked},
