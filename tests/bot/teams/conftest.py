@@ -12,8 +12,12 @@ from botbuilder.core import Bot
 
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
+from tests.bot.kit import BotUnderTest
 from tests.bot.teams.endpoint import Endpoint, MakeEndpoint, serve
+from tests.bot.teams.handler_kit import handler_bot
 from tests.support.botframework import BotFrameworkStubs
+from tests.support.clock import ManualClock
+from tests.support.connector import ConnectorRecorder
 from tests.support.turns import APP_ID, TENANT_ID, EchoTeamsBot
 
 
@@ -61,3 +65,12 @@ async def make_endpoint(stubs: BotFrameworkStubs) -> AsyncIterator[MakeEndpoint]
         await runner.cleanup()
         await endpoint.adapter.close()
         await endpoint.client.close()
+
+
+@pytest.fixture
+async def bot(
+    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
+) -> BotUnderTest:
+    """The Teams handler over the sample corpus and the loopback connector (handler_kit.py);
+    modules with a bot of their own (streaming, personal, Playground) override it."""
+    return await handler_bot(aiohttp_client, connector, data_dir, clock)

@@ -7,10 +7,7 @@ client code: `messageId, attachmentIndex, attachments: [card]`), as Teams does."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.pipeline import Outcome
 from bot.render.cardkit import CONTENT_TYPE, FEEDBACK_VERB
@@ -21,16 +18,7 @@ from skills.router import Route
 from skills.types import SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import BotUnderTest, mention, message
-from tests.bot.teams.handler_kit import handler_bot, post_ok
-from tests.support.clock import ManualClock
-from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
-) -> BotUnderTest:
-    return await handler_bot(aiohttp_client, connector, data_dir, clock)
+from tests.bot.teams.handler_kit import post_ok
 
 
 def _click(bot: BotUnderTest, button: dict[str, Any], conversation_type: str) -> dict[str, Any]:

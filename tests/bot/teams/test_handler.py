@@ -28,19 +28,11 @@ from tests.bot.teams.handler_kit import (
     BUDGET,
     SEEN,
     finish,
-    handler_bot,
     post_ok,
     slow_on,
 )
 from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
-) -> BotUnderTest:
-    return await handler_bot(aiohttp_client, connector, data_dir, clock)
 
 
 # ---- mentions, scopes, threads ----

@@ -22,19 +22,11 @@ from tests.bot.teams.handler_kit import (
     answer_with_a_citation,
     answering_bot,
     finish,
-    handler_bot,
     post_long,
     post_ok,
 )
 from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
-) -> BotUnderTest:
-    return await handler_bot(aiohttp_client, connector, data_dir, clock)
 
 
 # ---- long work ----

@@ -6,33 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from skills import help as help_skill
 from skills.context import Skill, SkillContext
 from skills.results import CitedPoint, DocumentSummary, Notice
 from skills.types import Citation, SkillOptions, SkillRequest, SkillResult
 from tests.bot.card_schema import assert_valid_card
 from tests.bot.kit import (
-    BotUnderTest,
     message,
     start_bot,
 )
 from tests.bot.teams.handler_kit import (
     answer_with_a_citation,
     answering_bot,
-    handler_bot,
     post_ok,
 )
 from tests.support.clock import ManualClock
 from tests.support.connector import ConnectorRecorder
-
-
-@pytest.fixture
-async def bot(
-    aiohttp_client: Any, connector: ConnectorRecorder, data_dir: Path, clock: ManualClock
-) -> BotUnderTest:
-    return await handler_bot(aiohttp_client, connector, data_dir, clock)
 
 
 # ---- files ----
